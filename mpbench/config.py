@@ -1,0 +1,191 @@
+"""Configuration: schema validation with one-line errors, defaults, sanity checks.
+
+Snakemake's own ``validate`` reports a failing key with the whole schema
+around it; a user who typed ``repeats: 0`` deserves one line that names the
+key, the value and what is allowed.  This module gives that line, fills the
+defaults from the same schema, and checks what a schema cannot express
+(a file too small for its line count, a scratch directory that cannot be
+written).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
+MIB = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """A configuration value that the pipeline refuses; str() is one line."""
+
+
+def load_schema(path: Path = SCHEMA_PATH) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _strict_validator(schema: dict) -> jsonschema.protocols.Validator:
+    """A validator whose "integer" refuses floats such as 4.0 and booleans."""
+    base = jsonschema.Draft202012Validator
+    checker = base.TYPE_CHECKER.redefine(
+        "integer", lambda _c, x: isinstance(x, int) and not isinstance(x, bool)
+    ).redefine(
+        "number",
+        lambda _c, x: isinstance(x, (int, float)) and not isinstance(x, bool),
+    )
+    cls = jsonschema.validators.extend(base, type_checker=checker)
+    return cls(schema)
+
+
+def _where(path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _subschema(schema: dict, path) -> dict:
+    node = schema
+    for part in path:
+        if isinstance(part, int):
+            node = node.get("items", {})
+        else:
+            node = node.get("properties", {}).get(part, {})
+    return node
+
+
+def _allowed(sub: dict) -> str:
+    """Describe in words what a schema node accepts."""
+    if "enum" in sub:
+        return "one of " + ", ".join(map(str, sub["enum"]))
+    kind = sub.get("type", "value")
+    if kind == "array":
+        item = sub.get("items", {})
+        words = f"a list of {_allowed(item)}"
+        if sub.get("uniqueItems"):
+            words += " without duplicates"
+        if sub.get("minItems"):
+            words += f", at least {sub['minItems']} entry"
+        return words
+    if kind == "object":
+        return "a mapping with keys " + ", ".join(sub.get("properties", {}))
+    words = {"integer": "a whole number", "number": "a number", "string": "a text"}.get(
+        kind, str(kind)
+    )
+    bounds = []
+    if "minimum" in sub:
+        bounds.append(f">= {sub['minimum']}")
+    if "exclusiveMinimum" in sub:
+        bounds.append(f"> {sub['exclusiveMinimum']}")
+    if "maximum" in sub:
+        bounds.append(f"<= {sub['maximum']}")
+    if "exclusiveMaximum" in sub:
+        bounds.append(f"< {sub['exclusiveMaximum']}")
+    if "minLength" in sub:
+        bounds.append("not empty")
+    return words + (" " + " and ".join(bounds) if bounds else "")
+
+
+def _describe(error: jsonschema.ValidationError, schema: dict) -> str:
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties":
+        parent = _subschema(schema, path)
+        allowed = list(parent.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        where = _where(path + [extra[0]]) if extra else _where(path)
+        return f"config: unknown key '{where}'; allowed keys here: {', '.join(allowed)}"
+    sub = _subschema(schema, path)
+    value = error.instance
+    if error.validator == "uniqueItems":
+        return f"config: {_where(path)} = {value!r} has duplicate entries; allowed: {_allowed(sub)}"
+    return f"config: {_where(path)} = {value!r} is not allowed; allowed: {_allowed(sub)}"
+
+
+def fill_defaults(config: dict, schema: dict) -> dict:
+    """Return a copy of ``config`` with every missing key set from the schema's defaults."""
+    out = copy.deepcopy(config) if config else {}
+    for key, sub in schema.get("properties", {}).items():
+        if key not in out and "default" in sub:
+            out[key] = copy.deepcopy(sub["default"])
+        if sub.get("type") == "object" and isinstance(out.get(key), dict):
+            out[key] = fill_defaults(out[key], sub)
+    return out
+
+
+def _existing_ancestor(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
+    """Checks a JSON schema cannot express. Raises ConfigError."""
+    size_bytes = int(cfg["data"]["size_mb"] * MIB)
+    lines = cfg["data"]["lines"]
+    if lines * 2 > size_bytes:
+        raise ConfigError(
+            f"config: data.lines = {lines} is more than a {cfg['data']['size_mb']} MiB file "
+            f"can hold; allowed: at most {size_bytes // 2} (one character and a newline per line)"
+        )
+    scratch = Path(cfg["scratch_dir"])
+    if workdir is not None and not scratch.is_absolute():
+        scratch = workdir / scratch
+    if scratch.exists():
+        if not scratch.is_dir():
+            raise ConfigError(f"config: scratch_dir = {cfg['scratch_dir']!r} is not a directory")
+        target = scratch
+    elif not Path(cfg["scratch_dir"]).is_absolute():
+        # A relative path lives in the working directory (results/scratch by
+        # default): the pipeline creates it.
+        target = _existing_ancestor(scratch)
+    else:
+        target = scratch.parent
+        if not target.is_dir():
+            raise ConfigError(
+                f"config: scratch_dir = {cfg['scratch_dir']!r} does not exist and neither does "
+                f"its parent directory; allowed: an existing directory, or a new one in an existing directory"
+            )
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"config: scratch_dir = {cfg['scratch_dir']!r} is not writable; "
+            f"allowed: a directory this user can write"
+        )
+    # The largest cell writes max(loops) copies of the file at once.
+    needed = max(cfg["loops"]) * size_bytes
+    free = shutil.disk_usage(_existing_ancestor(target)).free
+    if needed > free:
+        raise ConfigError(
+            f"config: scratch_dir = {cfg['scratch_dir']!r} has {free / MIB:.0f} MiB free but "
+            f"loops = {max(cfg['loops'])} with data.size_mb = {cfg['data']['size_mb']} writes "
+            f"{needed / MIB:.0f} MiB; free space or lower loops/data.size_mb"
+        )
+
+
+def validate_config(config: dict | None, schema: dict | None = None, workdir: Path | None = None) -> dict:
+    """Validate ``config``, fill its defaults and return the effective config.
+
+    Raises ConfigError with a one-line message naming the key, the value and
+    what is allowed.
+    """
+    schema = schema or load_schema()
+    config = config or {}
+    if not isinstance(config, dict):
+        raise ConfigError(f"config: the top level must be a mapping of keys, got {config!r}")
+    errors = sorted(
+        _strict_validator(schema).iter_errors(config),
+        key=lambda e: (len(list(e.absolute_path)), list(map(str, e.absolute_path))),
+    )
+    if errors:
+        raise ConfigError(_describe(errors[0], schema))
+    cfg = fill_defaults(config, schema)
+    check_semantics(cfg, workdir)
+    return cfg

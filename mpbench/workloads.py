@@ -1,0 +1,43 @@
+"""The seed's file operations, as module-level functions a Pool can pickle.
+
+Each function does one operation and returns the number of characters it
+handled, so the runner can check that every operation really did its work.
+The ``i`` argument is the element of ``range(loops)`` that ``Pool.map``
+hands out, exactly as the seed's ``p.map(worker, list(range(length)))``.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def read_once(src: str, i: int) -> int:
+    """read: open the file and read it whole (text mode, as the seed)."""
+    with open(src, encoding="utf-8") as fh:
+        return len(fh.read())
+
+
+def readwrite_once(src: str, out_dir: str, i: int) -> int:
+    """readwrite: read the file, write its content to a new file of its own."""
+    with open(src, encoding="utf-8") as fh:
+        text = fh.read()
+    with open(os.path.join(out_dir, f"copy_{i}.txt"), "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return len(text)
+
+
+def overwrite_once(src: str, out_dir: str, i: int) -> int:
+    """overwrite (写覆盖): read the file and write it over one shared file."""
+    with open(src, encoding="utf-8") as fh:
+        text = fh.read()
+    with open(os.path.join(out_dir, "overwrite.txt"), "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return len(text)
+
+
+OPERATIONS = {
+    "read": read_once,
+    "readwrite": readwrite_once,
+    "overwrite": overwrite_once,
+}
+WRITES = {"readwrite", "overwrite"}
