@@ -1,0 +1,139 @@
+"""results/report.md: the machine, the config, the tables, the figures, the verdicts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import yaml
+
+from .tables import fmt_seconds
+
+NAMES = {"read": "read", "readwrite": "read & write", "overwrite": "read & overwrite"}
+
+
+def _interval(low: float, high: float, coverage: float, level: float) -> str:
+    if pd.isna(low):
+        return "no interval"
+    text = f"{low:.2f}–{high:.2f}×"
+    if coverage + 1e-9 < level:
+        return f"range {text} of the paired runs, which covers the true median only with {coverage:.0%} probability"
+    return f"{level:.0%} interval {text}"
+
+
+def speedup_sentence(summary: pd.DataFrame, experiment: str, cores: int, level: float, prefix: str = "") -> list[str]:
+    """One sentence per worker count about the speedup at the largest loop count."""
+    out = []
+    for workers, sub in summary.groupby("workers", sort=True):
+        row = sub.loc[sub["loops"].idxmax()]
+        speedup = row[f"{prefix}speedup"]
+        ideal = min(int(workers), cores)
+        verdict = (
+            "faster than serial" if speedup > 1.05 else "slower than serial" if speedup < 0.95 else "about as fast as serial"
+        )
+        out.append(
+            f"**{NAMES[experiment]}, {int(row['loops'])} loops, Pool({int(workers)})**: "
+            f"{fmt_seconds(row[f'{prefix}pool_median'])} s against {fmt_seconds(row[f'{prefix}serial_median'])} s serially, "
+            f"a speedup of **{speedup:.2f}×** ({_interval(row[f'{prefix}speedup_ci_low'], row[f'{prefix}speedup_ci_high'], row[f'{prefix}speedup_ci_coverage'], level)}): "
+            f"{verdict}, where {ideal}× would be the ideal on {cores} usable core{'s' if cores != 1 else ''}."
+        )
+    return out
+
+
+def machine_section(env: dict) -> str:
+    mem = env.get("memory_bytes")
+    mem_text = f"{mem / 2**30:.1f} GiB" if mem else "unknown"
+    fs = ", ".join(f"{k}: {v}" for k, v in env.get("filesystems", {}).items())
+    pkgs = ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items() if v)
+    return "\n".join(
+        [
+            "| | |",
+            "| --- | --- |",
+            f"| host | {env['host']} |",
+            f"| CPU | {env['cpu_model']} |",
+            f"| cores | {env['usable_cores']} usable, {env['logical_cores']} logical, {env.get('physical_cores') or 'unknown'} physical |",
+            f"| memory | {mem_text} |",
+            f"| OS | {env['platform']} |",
+            f"| Python | {env['python_implementation']} {env['python']} ({env['python_build']}) |",
+            f"| default start method | {env['start_method']} |",
+            f"| file systems | {fs} |",
+            f"| packages | {pkgs} |",
+        ]
+    )
+
+
+def _when(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def render(
+    config: dict,
+    env: dict,
+    tables: dict[str, str],
+    summaries: dict[str, pd.DataFrame],
+    raw: pd.DataFrame,
+    figures: dict[str, str],
+) -> str:
+    """The whole report as markdown; figure paths are relative to the report."""
+    level = config["ci_level"]
+    cores = int(env["usable_cores"])
+    span = raw["ended_at"].max() - raw["started_at"].min()
+    timed = (raw["ended_at"] - raw["started_at"]).sum()
+    hosts = sorted(raw["host"].astype(str).unique())
+    parts = [
+        "# mpbench report: Python multiprocessing file IO on this machine",
+        "",
+        "This report re-measures appendix B of the blog post «Python multiprocessing：像线程一样管理进程» "
+        f"(a {config['data']['size_mb']} MiB, {config['data']['lines']}-line text file read, and read and written, "
+        "`loops` times serially and through `Pool(workers).map`).",
+        "",
+        f"Measured from {_when(raw['started_at'].min())} to {_when(raw['ended_at'].max())} "
+        f"({span / 60:.1f} min, of which {timed / 60:.1f} min in timed runs), {len(raw)} timed runs.",
+    ]
+    if len(hosts) > 1:
+        parts += ["", f"> **Warning:** these results mix {len(hosts)} hosts ({', '.join(hosts)}); compare them per host."]
+    parts += ["", "## Machine", "", machine_section(env), ""]
+    parts += ["## Speedup at the largest loop count", ""]
+    for experiment, summary, prefix in (
+        ("read", summaries["read"], ""),
+        ("readwrite", summaries["readwrite"], ""),
+        ("overwrite", summaries["readwrite"], "overwrite_"),
+    ):
+        parts += [f"- {s}" for s in speedup_sentence(summary, experiment, cores, level, prefix)]
+    parts += [
+        "",
+        "## Read (appendix B, table 1)",
+        "",
+        tables["read"].strip(),
+        "",
+        "## Read & write (appendix B, table 2)",
+        "",
+        "The last column times every operation writing the *same* file (the seed's 写覆盖), through the Pool.",
+        "",
+        tables["readwrite"].strip(),
+        "",
+        "## Figures",
+        "",
+        f"![Time against loops]({figures['time']})",
+        "",
+        "Median time of one run of `loops` operations, with the interval of the median as bars. "
+        "Both axes are logarithmic: a line of slope one means time grows in proportion to the work. "
+        "The gap between the serial and the Pool line is the speedup; at small loop counts the "
+        "Pool's start-up cost dominates and the Pool line lies above the serial one.",
+        "",
+        f"![Speedup against loops]({figures['speedup']})",
+        "",
+        "Speedup = serial / Pool (medians), with the interval of the paired ratios as bars. "
+        "Above the dashed 1× line processes pay off; the dotted line is the ideal min(workers, cores).",
+        "",
+        "## Configuration",
+        "",
+        "```yaml",
+        yaml.safe_dump(config, sort_keys=False, allow_unicode=True).strip(),
+        "```",
+        "",
+        "Raw rows: `results/raw/<experiment>/loops<L>_workers<W>.csv`; summaries with intervals and CVs: "
+        "`results/summary/read.csv`, `results/summary/readwrite.csv`; machine facts: `results/environment.json`.",
+        "",
+    ]
+    return "\n".join(parts)

@@ -1,0 +1,103 @@
+"""Markdown tables in the format of the seed's appendix B.
+
+The columns and their Chinese headers are the seed's, character for
+character; ``language: en`` swaps in English headers.  平均单次耗时 is
+多进程 / loops and 提升 is 串行 / 多进程, as in the seed.  Cells whose
+coefficient of variation is above the threshold carry a mark, explained
+under the table.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+HEADERS = {
+    "zh": {
+        "read": ["循环读取次数（次）", "串行执行耗时（秒）", "多进程（秒）", "平均单次耗时（秒）", "提升（倍）"],
+        "readwrite": ["循环读&写次数（次）", "串行执行耗时（秒）", "多进程（秒）", "平均单次耗时（秒）", "提升（倍）", "写覆盖耗时（秒）"],
+    },
+    "en": {
+        "read": ["Reads (loops)", "Serial (s)", "Pool (s)", "Time per read (s)", "Speedup (x)"],
+        "readwrite": ["Reads & writes (loops)", "Serial (s)", "Pool (s)", "Time per read & write (s)", "Speedup (x)", "Overwrite, Pool (s)"],
+    },
+}
+TITLES = {
+    "zh": {"read": "读", "readwrite": "读&写"},
+    "en": {"read": "read", "readwrite": "read & write"},
+}
+MARK = "†"
+TEXT = {
+    "zh": {
+        "heading": "{title}：进程数 {workers}（Pool(processes={workers})）",
+        "unstable": "{mark} 变异系数（CV）高于 {threshold:.0%}：该格在 {n} 次重复中波动较大，请增加 repeats 或在更安静的机器上重测。",
+        "median": "每格为 {n} 次重复的中位数（多进程含创建进程池的时间）；区间见 results/summary/{table}.csv。",
+    },
+    "en": {
+        "heading": "{title}: {workers} workers (Pool(processes={workers}))",
+        "unstable": "{mark} coefficient of variation above {threshold:.0%} across {n} repetitions: an unstable cell; raise repeats or rerun on a quieter machine.",
+        "median": "Each cell is the median of {n} repetitions (Pool times include creating the Pool); intervals are in results/summary/{table}.csv.",
+    },
+}
+
+
+def fmt_seconds(value: float) -> str:
+    """Seconds with four significant digits, no exponent for ordinary timings."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if value >= 1e-4:
+        text = f"{value:.4g}"
+        if "e" not in text:
+            return text
+    return f"{value:.2e}"
+
+
+def fmt_speedup(value: float) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value:.2f}"
+
+
+def _cell(text: str, cv: float, threshold: float) -> tuple[str, bool]:
+    unstable = cv is not None and not math.isnan(cv) and cv > threshold
+    return (f"{text} {MARK}" if unstable else text), unstable
+
+
+def table_rows(summary: pd.DataFrame, table: str, threshold: float) -> tuple[list[list[str]], bool]:
+    """The body rows of one table (one worker count) and whether any cell is marked."""
+    rows, marked = [], False
+    for r in summary.sort_values("loops").itertuples(index=False):
+        r = r._asdict()
+        serial, m1 = _cell(fmt_seconds(r["serial_median"]), r["serial_cv"], threshold)
+        pool, m2 = _cell(fmt_seconds(r["pool_median"]), r["pool_cv"], threshold)
+        row = [str(r["loops"]), serial, pool, fmt_seconds(r["per_op_seconds"]), fmt_speedup(r["speedup"])]
+        m3 = False
+        if table == "readwrite":
+            over, m3 = _cell(fmt_seconds(r["overwrite_pool_median"]), r["overwrite_pool_cv"], threshold)
+            row.append(over)
+        marked |= m1 or m2 or m3
+        rows.append(row)
+    return rows, marked
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render(summary: pd.DataFrame, table: str, language: str = "zh", threshold: float = 0.10) -> str:
+    """The whole markdown file for one appendix table: one section per worker count."""
+    if table not in HEADERS[language]:
+        raise ValueError(f"unknown table {table!r}")
+    text = TEXT[language]
+    parts = []
+    for workers, sub in summary.groupby("workers", sort=True):
+        rows, marked = table_rows(sub, table, threshold)
+        n = int(sub["serial_n"].min())
+        parts.append(f"### {text['heading'].format(title=TITLES[language][table], workers=workers)}\n")
+        parts.append(markdown_table(HEADERS[language][table], rows) + "\n")
+        notes = [text["median"].format(n=n, table=table)]
+        if marked:
+            notes.append(text["unstable"].format(mark=MARK, threshold=threshold, n=n))
+        parts.append("\n\n".join(notes) + "\n")
+    return "\n".join(parts)
