@@ -1,0 +1,25 @@
+# mpbench: Python multiprocessing, measured on this machine.
+# The rules live in rules/*.smk, the code they run in mpbench/ (see README.md).
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+report: "report/workflow.rst"
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+include: "rules/bench.smk"
+include: "rules/aggregate.smk"
+include: "rules/report.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

@@ -1,0 +1,30 @@
+rule aggregate:
+    input:
+        lambda wc: raw_files(TABLES[wc.table]),
+    output:
+        "results/summary/{table}.csv",
+    params:
+        ci_level=config["ci_level"],
+        cv_threshold=config["cv_threshold"],
+    log:
+        "results/logs/aggregate/{table}.log",
+    conda:
+        "../envs/mpbench.yaml"
+    script:
+        "../scripts/aggregate.py"
+
+
+rule table:
+    input:
+        "results/summary/{table}.csv",
+    output:
+        "results/tables/{table}.md",
+    params:
+        language=config["language"],
+        cv_threshold=config["cv_threshold"],
+    log:
+        "results/logs/tables/{table}.log",
+    conda:
+        "../envs/mpbench.yaml"
+    script:
+        "../scripts/table.py"

@@ -1,0 +1,21 @@
+rule bench_fileio:
+    input:
+        data=DATA_FILE,
+    output:
+        "results/raw/{experiment}/loops{loops}_workers{workers}.csv",
+    params:
+        # Everything that changes how this point is measured; a change
+        # re-measures exactly the points it affects.
+        repeats=config["repeats"],
+        warmup=config["warmup"],
+        data=config["data"],
+        scratch_dir=config["scratch_dir"],
+    threads: WHOLE_MACHINE
+    log:
+        "results/logs/bench/{experiment}/loops{loops}_workers{workers}.log",
+    benchmark:
+        "results/benchmarks/{experiment}/loops{loops}_workers{workers}.tsv"
+    conda:
+        "../envs/mpbench.yaml"
+    script:
+        "../scripts/bench_fileio.py"

@@ -1,0 +1,48 @@
+import sys
+from pathlib import Path
+
+# The workflow's own package (worker functions, statistics, tables, plots).
+sys.path.insert(0, workflow.basedir)
+
+from mpbench.config import ConfigError, validate_config  # noqa: E402
+
+# Validate before any job runs: one line naming the key, the value and what
+# is allowed, and the schema's defaults filled in for everything unset.
+try:
+    _effective = validate_config(config, workdir=Path.cwd())
+except ConfigError as err:
+    sys.exit(f"mpbench: {err}")
+config.clear()
+config.update(_effective)
+
+EXPERIMENTS = ["read", "readwrite", "overwrite"]
+TABLES = {"read": ["read"], "readwrite": ["readwrite", "overwrite"]}
+DATA_FILE = "results/data/input.txt"
+# Timed jobs ask for more threads than any machine has; Snakemake lowers this
+# to --cores, so a timed job holds every core and nothing else runs beside it.
+WHOLE_MACHINE = 4096
+
+
+wildcard_constraints:
+    experiment="|".join(EXPERIMENTS),
+    table="|".join(TABLES),
+    loops=r"[1-9][0-9]*",
+    workers=r"[1-9][0-9]*",
+
+
+def raw_files(experiments):
+    """Every per-point raw CSV of the given experiments, for the configured sweep."""
+    return [
+        f"results/raw/{experiment}/loops{loops}_workers{workers}.csv"
+        for experiment in experiments
+        for workers in config["workers"]
+        for loops in config["loops"]
+    ]
+
+
+def all_outputs():
+    return (
+        [f"results/tables/{table}.md" for table in TABLES]
+        + [f"results/figures/{name}.{ext}" for name in ("time", "speedup") for ext in ("png", "svg")]
+        + ["results/report.md"]
+    )

@@ -1,0 +1,56 @@
+rule environment:
+    output:
+        "results/environment.json",
+    params:
+        paths={"data": DATA_FILE, "scratch": config["scratch_dir"]},
+    log:
+        "results/logs/environment.log",
+    conda:
+        "../envs/mpbench.yaml"
+    script:
+        "../scripts/environment.py"
+
+
+rule plots:
+    input:
+        read="results/summary/read.csv",
+        readwrite="results/summary/readwrite.csv",
+        environment="results/environment.json",
+    output:
+        time_png=report(
+            "results/figures/time.png",
+            caption="../report/time.rst",
+            category="File IO (appendix B)",
+        ),
+        time_svg="results/figures/time.svg",
+        speedup_png=report(
+            "results/figures/speedup.png",
+            caption="../report/speedup.rst",
+            category="File IO (appendix B)",
+        ),
+        speedup_svg="results/figures/speedup.svg",
+    log:
+        "results/logs/plots.log",
+    conda:
+        "../envs/mpbench.yaml"
+    script:
+        "../scripts/plots.py"
+
+
+rule report_md:
+    input:
+        tables=expand("results/tables/{table}.md", table=TABLES),
+        summaries=expand("results/summary/{table}.csv", table=TABLES),
+        raw=raw_files(EXPERIMENTS),
+        figures=["results/figures/time.png", "results/figures/speedup.png"],
+        environment="results/environment.json",
+    output:
+        "results/report.md",
+    params:
+        config=config,
+    log:
+        "results/logs/report.log",
+    conda:
+        "../envs/mpbench.yaml"
+    script:
+        "../scripts/report.py"

@@ -1,0 +1,32 @@
+"""Snakemake script: time one (experiment, loops, workers) point of the file experiments.
+
+The top level is guarded: under the spawn and forkserver start methods every
+Pool worker imports the main module, and an unguarded script would re-run
+itself in each of them.
+"""
+
+import sys
+
+if __name__ == "__main__":
+    sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+    sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
+    import logging
+
+    import pandas as pd
+
+    from mpbench.output import write_csv_atomic
+    from mpbench.runner import RAW_COLUMNS, run_point
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+    sm = snakemake  # noqa: F821
+    rows = run_point(
+        sm.wildcards.experiment,
+        int(sm.wildcards.loops),
+        int(sm.wildcards.workers),
+        src=sm.input.data,
+        scratch_dir=sm.params.scratch_dir,
+        repeats=sm.params.repeats,
+        warmup=sm.params.warmup,
+        data=sm.params.data,
+    )
+    write_csv_atomic(pd.DataFrame(rows, columns=RAW_COLUMNS), sm.output[0])

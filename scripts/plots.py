@@ -1,0 +1,19 @@
+"""Snakemake script: summaries -> results/figures/{time,speedup}.{png,svg}."""
+
+import sys
+
+if __name__ == "__main__":
+    sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+    sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
+    import json
+
+    import pandas as pd
+
+    from mpbench.plots import plot_speedup, plot_time
+
+    sm = snakemake  # noqa: F821
+    summaries = {"read": pd.read_csv(sm.input.read), "readwrite": pd.read_csv(sm.input.readwrite)}
+    with open(sm.input.environment) as fh:
+        cores = json.load(fh)["usable_cores"]
+    plot_time(summaries, [sm.output.time_png, sm.output.time_svg])
+    plot_speedup(summaries, cores, [sm.output.speedup_png, sm.output.speedup_svg])

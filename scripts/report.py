@@ -1,0 +1,24 @@
+"""Snakemake script: tables, summaries, figures, environment -> results/report.md."""
+
+import sys
+
+if __name__ == "__main__":
+    sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+    sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
+    import json
+    import os
+    from pathlib import Path
+
+    import pandas as pd
+
+    from mpbench.output import write_text_atomic
+    from mpbench.report import render
+
+    sm = snakemake  # noqa: F821
+    out_dir = Path(sm.output[0]).parent
+    tables = {Path(p).stem: Path(p).read_text(encoding="utf-8") for p in sm.input.tables}
+    summaries = {Path(p).stem: pd.read_csv(p) for p in sm.input.summaries}
+    raw = pd.concat([pd.read_csv(p) for p in sm.input.raw], ignore_index=True)
+    figures = {Path(p).stem: os.path.relpath(p, out_dir) for p in sm.input.figures}
+    env = json.loads(Path(sm.input.environment).read_text())
+    write_text_atomic(sm.output[0], render(dict(sm.params.config), env, tables, summaries, raw, figures))
