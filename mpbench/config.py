@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import shutil
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import yaml
@@ -109,6 +109,39 @@ def _describe(error: jsonschema.ValidationError, schema: dict) -> str:
     return f"config: {_where(path)} = {value!r} is not allowed; allowed: {_allowed(sub)}"
 
 
+def _coerce_scalar(value: Any, kind: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if kind == "integer" and re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    if kind == "number":
+        try:
+            number = float(text)
+        except ValueError:
+            return value
+        return int(number) if re.fullmatch(r"[+-]?\d+", text) else number
+    if kind == "boolean" and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return value
+
+
+def coerce(config: Any, schema: dict) -> Any:
+    """Numbers written as text become numbers, guided by the schema.
+
+    Snakemake's ``--config 'workers=[2,4]'`` hands list and mapping entries
+    over as strings ("2", "4"); a user who wrote that meant numbers.  Text
+    that is not a number stays text and fails validation with a clear line.
+    """
+    kind = schema.get("type")
+    if kind == "object" and isinstance(config, dict):
+        props = schema.get("properties", {})
+        return {k: coerce(v, props[k]) if k in props else v for k, v in config.items()}
+    if kind == "array" and isinstance(config, list):
+        return [coerce(v, schema.get("items", {})) for v in config]
+    return _coerce_scalar(config, kind)
+
+
 def fill_defaults(config: dict, schema: dict) -> dict:
     """Return a copy of ``config`` with every missing key set from the schema's defaults."""
     out = copy.deepcopy(config) if config else {}
@@ -180,6 +213,7 @@ def validate_config(config: dict | None, schema: dict | None = None, workdir: Pa
     config = config or {}
     if not isinstance(config, dict):
         raise ConfigError(f"config: the top level must be a mapping of keys, got {config!r}")
+    config = coerce(config, schema)
     errors = sorted(
         _strict_validator(schema).iter_errors(config),
         key=lambda e: (len(list(e.absolute_path)), list(map(str, e.absolute_path))),
