@@ -13,21 +13,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import logging
 import multiprocessing
 import os
 import shutil
 import socket
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from . import timing, workloads
 
-log = logging.getLogger("mpbench")
-
-VARIANTS = ("serial", "pool")
 RAW_COLUMNS = [
     "experiment", "variant", "loops", "workers", "rep", "order", "seconds",
     "pool_start_seconds", "map_seconds", "pool_close_seconds",
@@ -91,28 +86,24 @@ def run_point(
     }
     Path(scratch_dir).mkdir(parents=True, exist_ok=True)
     out_dir = Path(tempfile.mkdtemp(prefix=f"{experiment}-loops{loops}-workers{workers}-", dir=scratch_dir))
-    rows: list[dict] = []
+
+    def check(variant: str, results: list[int]) -> None:
+        if len(results) != loops or any(r != expected for r in results):
+            raise RuntimeError(
+                f"{experiment} loops={loops} workers={workers} {variant}: "
+                f"an operation handled {sorted(set(results))} characters, expected {expected}"
+            )
+
     try:
         fn = _operation(experiment, src, str(out_dir))
-        for rep in range(-warmup, repeats):
-            order = VARIANTS if rep % 2 == 0 else VARIANTS[::-1]
-            for position, variant in enumerate(order):
-                try:
-                    if variant == "serial":
-                        times, results = timing.time_serial(fn, loops)
-                    else:
-                        times, results = timing.time_pool(fn, loops, workers, ctx)
-                finally:
-                    _empty_dir(out_dir)
-                if len(results) != loops or any(r != expected for r in results):
-                    raise RuntimeError(
-                        f"{experiment} loops={loops} workers={workers} {variant}: "
-                        f"an operation handled {sorted(set(results))} characters, expected {expected}"
-                    )
-                label = "warm-up" if rep < 0 else f"rep {rep}"
-                log.info("%s loops=%d workers=%d %s %s: %.4f s", experiment, loops, workers, label, variant, times["seconds"])
-                if rep >= 0:
-                    rows.append({**base, "variant": variant, "rep": rep, "order": position, "verified": True, **times})
+        variants = {
+            "serial": lambda: timing.time_serial(fn, loops),
+            "pool": lambda: timing.time_pool(fn, loops, workers, ctx),
+        }
+        rows = timing.repeat_variants(
+            variants, repeats, warmup, check, after_run=lambda: _empty_dir(out_dir),
+            label=f"{experiment} loops={loops} workers={workers}",
+        )
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
-    return rows
+    return [{**base, **row} for row in rows]

@@ -62,17 +62,23 @@ def describe(values, level: float = 0.95) -> dict:
     }
 
 
-def check_consistent(raw: pd.DataFrame) -> None:
+def check_consistent_by(raw: pd.DataFrame, keys: list[str]) -> None:
     """Refuse rows of one point measured under different settings (stale mixing)."""
-    keys = ["experiment", "loops", "workers"]
     hashes = raw.groupby(keys)["config_hash"].nunique()
     mixed = hashes[hashes > 1]
     if not mixed.empty:
-        exp, loops, workers = mixed.index[0]
+        point = dict(zip(keys, mixed.index[0] if isinstance(mixed.index[0], tuple) else (mixed.index[0],)))
+        where = " ".join(f"{k}={v}" for k, v in point.items() if k != "experiment")
         raise ValueError(
-            f"raw rows of {exp} loops={loops} workers={workers} were measured under "
-            f"{mixed.iloc[0]} different configurations; remove the stale files under results/raw/{exp}/"
+            f"raw rows of {point.get('experiment', '')} {where} were measured under "
+            f"{mixed.iloc[0]} different configurations; remove the stale files under "
+            f"results/raw/{point.get('experiment', '')}/"
         )
+
+
+def check_consistent(raw: pd.DataFrame) -> None:
+    """check_consistent_by for the file experiments' points."""
+    check_consistent_by(raw, ["experiment", "loops", "workers"])
 
 
 def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95, prefix: str = "") -> pd.DataFrame:

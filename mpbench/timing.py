@@ -8,9 +8,12 @@ the Pool, map, close, join - and also each of those phases on its own.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import time
-from typing import Callable
+from typing import Any, Callable, Mapping
+
+log = logging.getLogger("mpbench")
 
 
 def time_serial(fn: Callable[[int], int], loops: int) -> tuple[dict, list[int]]:
@@ -54,3 +57,46 @@ def time_pool(
         "started_at": started_at,
         "ended_at": ended_at,
     }, results
+
+
+def timed(fn: Callable[[], Any]) -> tuple[dict, Any]:
+    """Time one call of ``fn`` (for variants that are not a plain loop or Pool)."""
+    started_at = time.time()
+    t0 = time.perf_counter()
+    result = fn()
+    t1 = time.perf_counter()
+    return {"seconds": t1 - t0, "started_at": started_at, "ended_at": time.time()}, result
+
+
+def repeat_variants(
+    variants: Mapping[str, Callable[[], tuple[dict, Any]]],
+    repeats: int,
+    warmup: int,
+    check: Callable[[str, Any], None],
+    after_run: Callable[[], None] | None = None,
+    label: str = "",
+) -> list[dict]:
+    """Run every variant once per repetition and return one row per timed run.
+
+    ``warmup`` untimed repetitions come first.  The order of the variants
+    rotates from one repetition to the next (serial, pool / pool, serial for
+    two), so that slow drift of the machine hits every variant alike.
+    ``check(variant, result)`` raises when a run computed the wrong thing,
+    so a broken run is an error and never a number; ``after_run`` cleans up
+    (e.g. removes written files) after every run, also a failed one.
+    """
+    names = list(variants)
+    rows: list[dict] = []
+    for rep in range(-warmup, repeats):
+        shift = rep % len(names)
+        for position, variant in enumerate(names[shift:] + names[:shift]):
+            try:
+                times, result = variants[variant]()
+            finally:
+                if after_run is not None:
+                    after_run()
+            check(variant, result)
+            log.info("%s %s %s: %.4f s", label, "warm-up" if rep < 0 else f"rep {rep}", variant, times["seconds"])
+            if rep >= 0:
+                rows.append({"variant": variant, "rep": rep, "order": position, "verified": True, **times})
+    return rows
