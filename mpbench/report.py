@@ -21,6 +21,17 @@ def _interval(low: float, high: float, coverage: float, level: float) -> str:
     return f"{level:.0%} interval {text}"
 
 
+def verdict_of(speedup: float, low: float, high: float) -> str:
+    """Faster or slower only when the whole interval says so."""
+    if pd.isna(low) or pd.isna(high):
+        return "faster than serial" if speedup > 1 else "not faster than serial"
+    if low > 1:
+        return "faster than serial"
+    if high < 1:
+        return "slower than serial"
+    return "not distinguishable from serial (the interval includes 1×)"
+
+
 def speedup_sentence(summary: pd.DataFrame, experiment: str, cores: int, level: float, prefix: str = "") -> list[str]:
     """One sentence per worker count about the speedup at the largest loop count."""
     out = []
@@ -28,9 +39,7 @@ def speedup_sentence(summary: pd.DataFrame, experiment: str, cores: int, level: 
         row = sub.loc[sub["loops"].idxmax()]
         speedup = row[f"{prefix}speedup"]
         ideal = min(int(workers), cores)
-        verdict = (
-            "faster than serial" if speedup > 1.05 else "slower than serial" if speedup < 0.95 else "about as fast as serial"
-        )
+        verdict = verdict_of(speedup, row[f"{prefix}speedup_ci_low"], row[f"{prefix}speedup_ci_high"])
         out.append(
             f"**{NAMES[experiment]}, {int(row['loops'])} loops, Pool({int(workers)})**: "
             f"{fmt_seconds(row[f'{prefix}pool_median'])} s against {fmt_seconds(row[f'{prefix}serial_median'])} s serially, "
