@@ -1,0 +1,98 @@
+"""Config validation: every bad value is refused with one line naming the key."""
+
+import pytest
+
+from mpbench.config import ConfigError, load_schema, validate_config
+
+SCHEMA = load_schema()
+
+# (config, words the one-line error must contain)
+BAD = [
+    ({"repeat": 3}, ["unknown key 'repeat'", "repeats"]),
+    ({"data": {"size": 4}}, ["unknown key 'data.size'", "size_mb"]),
+    ({"repeats": 0}, ["repeats = 0", ">= 1"]),
+    ({"repeats": -2}, ["repeats = -2", ">= 1"]),
+    ({"repeats": 2.5}, ["repeats = 2.5", "whole number"]),
+    ({"repeats": 3.0}, ["repeats = 3.0", "whole number"]),
+    ({"repeats": "three"}, ["repeats = 'three'", "whole number"]),
+    ({"repeats": True}, ["repeats = True", "whole number"]),
+    ({"warmup": -1}, ["warmup = -1", ">= 0"]),
+    ({"workers": [0]}, ["workers[0] = 0", ">= 1"]),
+    ({"workers": [4, -4]}, ["workers[1] = -4", ">= 1"]),
+    ({"workers": 4}, ["workers = 4", "a list of"]),
+    ({"workers": []}, ["workers = []", "at least 1"]),
+    ({"workers": [2, 2]}, ["workers = [2, 2]", "duplicate"]),
+    ({"loops": [1, 0]}, ["loops[1] = 0", ">= 1"]),
+    ({"loops": [1, 1.5]}, ["loops[1] = 1.5", "whole number"]),
+    ({"loops": [5, 5]}, ["loops = [5, 5]", "duplicate"]),
+    ({"data": {"size_mb": 0}}, ["data.size_mb = 0", "> 0"]),
+    ({"data": {"size_mb": -40}}, ["data.size_mb = -40", "> 0"]),
+    ({"data": {"lines": 0}}, ["data.lines = 0", ">= 1"]),
+    ({"data": {"size_mb": 1, "lines": 600000}}, ["data.lines = 600000", "at most 524288"]),
+    ({"language": "fr"}, ["language = 'fr'", "one of zh, en"]),
+    ({"ci_level": 1.5}, ["ci_level = 1.5", "< 1"]),
+    ({"cv_threshold": 0}, ["cv_threshold = 0", "> 0"]),
+    ({"scratch_dir": ""}, ["scratch_dir = ''", "not empty"]),
+    ({"scratch_dir": "/nonexistent-mpbench/a/b"}, ["scratch_dir = '/nonexistent-mpbench/a/b'", "does not exist"]),
+]
+
+
+@pytest.mark.parametrize("bad, words", BAD, ids=[repr(b) for b, _ in BAD])
+def test_bad_config_is_refused_with_one_line(bad, words, tmp_path):
+    with pytest.raises(ConfigError) as info:
+        validate_config(bad, SCHEMA, workdir=tmp_path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("config: ")
+    for word in words:
+        assert word in message
+
+
+def test_scratch_dir_that_is_a_file_is_refused(tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x")
+    with pytest.raises(ConfigError, match="is not a directory"):
+        validate_config({"scratch_dir": str(target)}, SCHEMA, workdir=tmp_path)
+
+
+def test_scratch_dir_short_of_space_is_refused(tmp_path):
+    # 4096 MiB x 10**6 loops is more than any disk holds.
+    with pytest.raises(ConfigError, match="MiB free"):
+        validate_config({"data": {"size_mb": 4096}, "loops": [10**6]}, SCHEMA, workdir=tmp_path)
+
+
+def test_defaults_reproduce_the_seed(tmp_path):
+    cfg = validate_config({}, SCHEMA, workdir=tmp_path)
+    assert cfg["data"] == {"size_mb": 40, "lines": 20000, "seed": 2019}
+    assert cfg["loops"] == [1, 5, 10, 15, 20, 40, 80, 160]
+    assert cfg["workers"] == [4]
+    assert cfg["repeats"] >= 3
+    assert cfg["language"] == "zh"
+
+
+def test_partial_nested_config_keeps_other_defaults(tmp_path):
+    cfg = validate_config({"data": {"size_mb": 2}, "repeats": 2}, SCHEMA, workdir=tmp_path)
+    assert cfg["data"] == {"size_mb": 2, "lines": 20000, "seed": 2019}
+    assert cfg["repeats"] == 2
+
+
+def test_shipped_config_yaml_is_valid_and_equals_the_defaults(tmp_path):
+    import yaml
+
+    from conftest import REPO
+
+    shipped = yaml.safe_load((REPO / "config.yaml").read_text())
+    assert validate_config(shipped, SCHEMA, workdir=tmp_path) == validate_config({}, SCHEMA, workdir=tmp_path)
+
+
+def test_numbers_given_as_text_are_numbers(tmp_path):
+    # snakemake --config 'workers=[2,4]' passes the list entries as strings
+    cfg = validate_config({"workers": ["2", "4"], "loops": ["1"], "data": {"size_mb": "2.5", "lines": "10"},
+                           "repeats": "3"}, SCHEMA, workdir=tmp_path)
+    assert cfg["workers"] == [2, 4] and cfg["loops"] == [1] and cfg["repeats"] == 3
+    assert cfg["data"]["size_mb"] == 2.5 and cfg["data"]["lines"] == 10
+
+
+def test_text_that_is_no_number_is_still_refused(tmp_path):
+    with pytest.raises(ConfigError, match=r"workers\[0\] = 'four'"):
+        validate_config({"workers": ["four"]}, SCHEMA, workdir=tmp_path)

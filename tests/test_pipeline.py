@@ -1,0 +1,179 @@
+"""End to end: the whole pipeline on a tiny config, as a user runs it.
+
+Runs ``snakemake --cores 2`` in a temporary directory with tests/tiny.yaml
+(2 MiB, loops 1/2/4, 2 workers, 2 repeats) and checks every output, that no
+two timed runs overlapped, that config changes re-run only what depends on
+them, that a bad config stops before any job, and that the HTML report builds.
+"""
+
+import json
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import REPO
+from mpbench.tables import HEADERS
+
+TINY = REPO / "tests" / "tiny.yaml"
+LOOPS = [1, 2, 4]
+EXPERIMENTS = ["read", "readwrite", "overwrite"]
+
+
+def snakemake(workdir, *args, timeout=300):
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--cores", "2", *args, "--configfile", str(TINY)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("pipeline")
+    proc = snakemake(workdir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return workdir
+
+
+def job_counts(proc):
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", proc.stdout + proc.stderr, re.M)}
+
+
+def test_raw_rows(run):
+    files = sorted((run / "results" / "raw").glob("*/*.csv"))
+    assert len(files) == len(EXPERIMENTS) * len(LOOPS)
+    raw = pd.concat([pd.read_csv(f) for f in files])
+    for column in ["experiment", "variant", "loops", "workers", "rep", "seconds", "pool_start_seconds",
+                   "started_at", "ended_at", "host", "config_hash", "start_method"]:
+        assert column in raw.columns
+    assert len(raw) == len(files) * 2 * 2  # 2 repeats x (serial, pool)
+    assert set(raw["variant"]) == {"serial", "pool"}
+    assert raw.loc[raw["variant"] == "pool", "pool_start_seconds"].gt(0).all()
+    assert raw["verified"].all()
+
+
+def test_timed_runs_never_overlap(run):
+    raw = pd.concat([pd.read_csv(f) for f in (run / "results" / "raw").glob("*/*.csv")])
+    spans = raw.sort_values("started_at")[["started_at", "ended_at"]].to_numpy()
+    for (s1, e1), (s2, e2) in zip(spans, spans[1:]):
+        assert e1 <= s2, "two timed runs overlapped"
+
+
+def test_benchmark_jobs_ran_alone(run):
+    """From Snakemake's own log: no job started or ran while a benchmark job ran."""
+    log = sorted((run / ".snakemake" / "log").glob("*.log"))[-1].read_text()
+    events = re.finditer(r"^(?:local)?rule (\w+):\n(?:    .*\n)*?    jobid: (\d+)$|^Finished jobid: (\d+)", log, re.M)
+    running: dict[str, str] = {}
+    started = 0
+    for event in events:
+        rule, jobid, finished = event.groups()
+        if finished:
+            running.pop(finished, None)
+            continue
+        started += 1
+        assert "bench_fileio" not in running.values(), f"{rule} started while a benchmark job ran"
+        assert rule != "bench_fileio" or not running, f"a benchmark job started beside {running}"
+        running[jobid] = rule
+    assert started >= len(EXPERIMENTS) * len(LOOPS)
+
+
+def test_summaries(run):
+    for table in ["read", "readwrite"]:
+        s = pd.read_csv(run / "results" / "summary" / f"{table}.csv")
+        assert list(s["loops"]) == LOOPS
+        assert (s["speedup"] == s["serial_median"] / s["pool_median"]).all()
+        assert (s["per_op_seconds"] == s["pool_median"] / s["loops"]).all()
+        assert (s["serial_ci_low"] <= s["serial_median"]).all() and (s["serial_median"] <= s["serial_ci_high"]).all()
+        assert (s["serial_n"] == 2).all()
+    assert "overwrite_pool_median" in pd.read_csv(run / "results" / "summary" / "readwrite.csv")
+
+
+def test_tables(run):
+    for table in ["read", "readwrite"]:
+        md = (run / "results" / "tables" / f"{table}.md").read_text()
+        lines = [line for line in md.splitlines() if line.startswith("|")]
+        header = [c.strip() for c in lines[0].strip("|").split("|")]
+        assert header == HEADERS["zh"][table]
+        body = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
+        assert [r[0] for r in body] == [str(n) for n in LOOPS]
+        assert all(all(cell for cell in r) and "n/a" not in r for r in body)
+        assert "Pool(processes=2)" in md
+
+
+def test_figures(run):
+    for name in ["time", "speedup"]:
+        png = run / "results" / "figures" / f"{name}.png"
+        svg = run / "results" / "figures" / f"{name}.svg"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert "<svg" in svg.read_text()[:2000]
+
+
+def test_report(run):
+    report = (run / "results" / "report.md").read_text()
+    env = json.loads((run / "results" / "environment.json").read_text())
+    assert env["host"] in report and env["cpu_model"] in report
+    assert f"Python {env['python']}" in report or env["python"] in report
+    for needle in ["## Machine", "## Configuration", "循环读取次数（次）", "写覆盖耗时（秒）", "## Figures"]:
+        assert needle in report
+    # One sentence per operation about the largest loop count.
+    assert len(re.findall(r"^- \*\*.*4 loops, Pool\(2\)\*\*.*speedup of \*\*[0-9.]+×\*\*", report, re.M)) == 3
+    for link in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report):
+        assert (run / "results" / link).exists()
+
+
+def test_scratch_left_empty(run):
+    scratch = run / "results" / "scratch"
+    assert not scratch.exists() or list(scratch.iterdir()) == []
+
+
+def test_nothing_to_do_after_a_run(run):
+    proc = snakemake(run, "-n")
+    assert proc.returncode == 0
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_new_loop_count_measures_only_the_new_points(run):
+    proc = snakemake(run, "-n", "--config", "loops=[1,2,4,8]")
+    assert proc.returncode == 0, proc.stderr
+    counts = job_counts(proc)
+    assert counts["bench_fileio"] == len(EXPERIMENTS)
+    assert "loops8_workers2" in proc.stdout + proc.stderr
+    assert "generate_data" not in counts
+
+
+def test_language_change_redraws_only_tables(run):
+    proc = snakemake(run, "-n", "--config", "language=en")
+    counts = job_counts(proc)
+    assert "bench_fileio" not in counts and counts["table"] == 2
+
+
+def test_repeats_change_remeasures_every_point(run):
+    proc = snakemake(run, "-n", "--config", "repeats=3")
+    assert job_counts(proc)["bench_fileio"] == len(EXPERIMENTS) * len(LOOPS)
+
+
+@pytest.mark.parametrize("override, words", [
+    ("repeats=0", "repeats = 0"),
+    ("workers=[0]", "workers[0] = 0"),
+    ("lopos=[1]", "unknown key 'lopos'"),
+])
+def test_bad_config_stops_before_any_job_and_keeps_results(run, override, words):
+    raw = sorted((run / "results" / "raw").glob("*/*.csv"))
+    before = {p: p.stat().st_mtime_ns for p in raw}
+    proc = snakemake(run, "--config", override)
+    assert proc.returncode != 0
+    message = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    assert len(message) == 1, message
+    assert message[0].startswith("mpbench: config: ") and words in message[0]
+    assert "Traceback" not in proc.stderr
+    assert {p: p.stat().st_mtime_ns for p in raw} == before
+
+
+def test_html_report(run):
+    out = run / "results" / "report.html"
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+                           "--directory", str(run), "--configfile", str(TINY), "--report", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert out.stat().st_size > 10_000
