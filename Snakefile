@@ -16,6 +16,7 @@ include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/bench.smk"
 include: "rules/aggregate.smk"
+include: "rules/experiments.smk"
 include: "rules/report.smk"
 
 

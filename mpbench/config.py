@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import yaml
@@ -28,8 +29,20 @@ class ConfigError(ValueError):
 
 
 def load_schema(path: Path = SCHEMA_PATH) -> dict:
+    """The config schema, with one section per experiment merged in.
+
+    Each experiment's section lives in ``experiments/<name>.schema.yaml``
+    beside the main schema, so an experiment is added without touching the
+    others.
+    """
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        schema = yaml.safe_load(fh)
+    for fragment in sorted((path.parent / "experiments").glob("*.schema.yaml")):
+        with open(fragment, encoding="utf-8") as fh:
+            section = yaml.safe_load(fh)
+        section.setdefault("default", {})
+        schema["properties"][fragment.name.split(".")[0]] = section
+    return schema
 
 
 def _strict_validator(schema: dict) -> jsonschema.protocols.Validator:

@@ -183,7 +183,7 @@ def plot_time(summaries: Mapping[str, pd.DataFrame], out_paths: Iterable[str | P
     data = data.assign(x=data["loops"] * _dodge(data["variant"], variants, loops),
                        label=data["variant"].map(TIME_VARIANTS))
 
-    with _style():
+    with style():
         nrows, ncols = len(workers), len(operations)
         fig, axes = plt.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True,
                                  figsize=(max(5.0, PANEL_WIDTH * ncols + 0.6), PANEL_HEIGHT * nrows + 1.3),
@@ -205,7 +205,7 @@ def plot_time(summaries: Mapping[str, pd.DataFrame], out_paths: Iterable[str | P
         _seconds_ticks(axes[0][0])  # y is shared: one call sets every panel
         fig.suptitle(f"Time against loops (file operations per run): serial vs {_workers_text(workers)}\n"
                      f"{_interval_text(summaries, 'time')}", fontsize="medium")
-        _save(fig, out_paths)
+        save(fig, out_paths)
 
 
 def plot_speedup(summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: Iterable[str | Path]) -> None:
@@ -227,7 +227,7 @@ def plot_speedup(summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: I
     values = values[np.isfinite(values)]
     top = max([float(ideal_speedup(w, cores)) for w in workers] + list(values)) * 1.12
 
-    with _style():
+    with style():
         ncols = min(len(workers), 3)
         nrows = math.ceil(len(workers) / ncols)
         fig, axes = plt.subplots(nrows, ncols, squeeze=False, sharey=True,
@@ -257,14 +257,14 @@ def plot_speedup(summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: I
         fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 3), frameon=False)
         fig.suptitle(f"Speedup of {_workers_text(workers)} over serial, on {_plural(cores, 'core')}\n"
                      f"{_interval_text(summaries, 'speedup')}", fontsize="medium")
-        _save(fig, out_paths)
+        save(fig, out_paths)
 
 
 # --------------------------------------------------------------------------
 # helpers
 
 
-def _style() -> AbstractContextManager[None]:
+def style() -> AbstractContextManager[None]:
     """Every style setting of the figures, as one context manager."""
     rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook", font_scale=0.85),
           "svg.hashsalt": "mpbench", "axes.titlesize": "medium"}
@@ -362,7 +362,7 @@ def _interval_text(summaries: Mapping[str, pd.DataFrame], kind: str) -> str:
         if kind == "time" else f"points: {point}{n}; bars: interval from paired ratios (coverage {cover})"
 
 
-def _save(fig: Figure, out_paths: Iterable[str | Path]) -> None:
+def save(fig: Figure, out_paths: Iterable[str | Path]) -> None:
     try:
         for path in out_paths:
             path = Path(path)

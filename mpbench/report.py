@@ -71,6 +71,20 @@ def machine_section(env: dict) -> str:
     )
 
 
+def experiment_sections(sections: list[dict]) -> list[str]:
+    """Report lines for the seed's other experiments: title, findings, table, figure.
+
+    Each section is a dict with ``title``, ``findings`` (sentences),
+    ``table`` (markdown) and ``figure`` (path relative to the report).
+    """
+    lines: list[str] = []
+    for section in sections:
+        lines += [f"## {section['title']}", ""]
+        lines += [f"- {sentence}" for sentence in section["findings"]]
+        lines += ["", section["table"].strip(), "", f"![{section['title']}]({section['figure']})", ""]
+    return lines
+
+
 def _when(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -82,6 +96,7 @@ def render(
     summaries: dict[str, pd.DataFrame],
     raw: pd.DataFrame,
     figures: dict[str, str],
+    sections: list[dict] | None = None,
 ) -> str:
     """The whole report as markdown; figure paths are relative to the report."""
     level = config["ci_level"]
@@ -135,6 +150,7 @@ def render(
         "Speedup = serial / Pool (medians), with the interval of the paired ratios as bars. "
         "Above the dashed 1× line processes pay off; the dotted line is the ideal min(workers, cores).",
         "",
+        *experiment_sections(sections or []),
         "## Configuration",
         "",
         "```yaml",

@@ -11,6 +11,8 @@ rule bench_fileio:
         data=config["data"],
         scratch_dir=config["scratch_dir"],
     threads: WHOLE_MACHINE
+    wildcard_constraints:
+        experiment="|".join(EXPERIMENTS),
     log:
         "results/logs/bench/{experiment}/loops{loops}_workers{workers}.log",
     benchmark:

@@ -4,6 +4,7 @@ from pathlib import Path
 # The workflow's own package (worker functions, statistics, tables, plots).
 sys.path.insert(0, workflow.basedir)
 
+from mpbench import experiments as EXP  # noqa: E402
 from mpbench.config import ConfigError, validate_config  # noqa: E402
 
 # Validate before any job runs: one line naming the key, the value and what
@@ -24,7 +25,6 @@ WHOLE_MACHINE = 4096
 
 
 wildcard_constraints:
-    experiment="|".join(EXPERIMENTS),
     table="|".join(TABLES),
     loops=r"[1-9][0-9]*",
     workers=r"[1-9][0-9]*",
@@ -40,9 +40,28 @@ def raw_files(experiments):
     ]
 
 
+def enabled_experiments():
+    """The seed's other sections that the config switches on (issue order)."""
+    return [name for name in EXP.NAMES if config[name]["enabled"]]
+
+
+def experiment_raw(name):
+    """Every per-point raw CSV of one experiment, for the configured sweep."""
+    points = EXP.get(name).points(config[name])
+    return [f"results/raw/{name}/{EXP.point_id(p)}.csv" for p in points]
+
+
+def measure_settings(name):
+    """The keys of an experiment's section that change how each point is measured."""
+    sweep = EXP.get(name).SWEEP
+    return {k: v for k, v in config[name].items() if k not in sweep and k != "enabled"}
+
+
 def all_outputs():
     return (
         [f"results/tables/{table}.md" for table in TABLES]
         + [f"results/figures/{name}.{ext}" for name in ("time", "speedup") for ext in ("png", "svg")]
+        + [f"results/tables/{name}.md" for name in enabled_experiments()]
+        + [f"results/figures/{name}.{ext}" for name in enabled_experiments() for ext in ("png", "svg")]
         + ["results/report.md"]
     )

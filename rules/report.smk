@@ -44,6 +44,9 @@ rule report_md:
         raw=raw_files(EXPERIMENTS),
         figures=["results/figures/time.png", "results/figures/speedup.png"],
         environment="results/environment.json",
+        experiment_tables=lambda wc: expand("results/tables/{name}.md", name=enabled_experiments()),
+        experiment_summaries=lambda wc: expand("results/summary/{name}.csv", name=enabled_experiments()),
+        experiment_figures=lambda wc: expand("results/figures/{name}.png", name=enabled_experiments()),
     output:
         "results/report.md",
     params:

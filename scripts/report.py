@@ -21,4 +21,16 @@ if __name__ == "__main__":
     raw = pd.concat([pd.read_csv(p) for p in sm.input.raw], ignore_index=True)
     figures = {Path(p).stem: os.path.relpath(p, out_dir) for p in sm.input.figures}
     env = json.loads(Path(sm.input.environment).read_text())
-    write_text_atomic(sm.output[0], render(dict(sm.params.config), env, tables, summaries, raw, figures))
+    from mpbench import experiments
+
+    sections = []
+    for table, summary, figure in zip(sm.input.experiment_tables, sm.input.experiment_summaries,
+                                      sm.input.experiment_figures):
+        module = experiments.get(Path(table).stem)
+        sections.append({
+            "title": module.TITLE,
+            "findings": module.findings(pd.read_csv(summary), env),
+            "table": Path(table).read_text(encoding="utf-8"),
+            "figure": os.path.relpath(figure, out_dir),
+        })
+    write_text_atomic(sm.output[0], render(dict(sm.params.config), env, tables, summaries, raw, figures, sections))

@@ -78,7 +78,6 @@ def test_partial_nested_config_keeps_other_defaults(tmp_path):
 
 def test_shipped_config_yaml_is_valid_and_equals_the_defaults(tmp_path):
     import yaml
-
     from conftest import REPO
 
     shipped = yaml.safe_load((REPO / "config.yaml").read_text())

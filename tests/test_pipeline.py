@@ -13,13 +13,15 @@ import sys
 
 import pandas as pd
 import pytest
-
 from conftest import REPO
+
+from mpbench import experiments
 from mpbench.tables import HEADERS
 
 TINY = REPO / "tests" / "tiny.yaml"
 LOOPS = [1, 2, 4]
 EXPERIMENTS = ["read", "readwrite", "overwrite"]
+BENCH_RULES = {"bench_fileio", "bench_experiment"}
 
 
 def snakemake(workdir, *args, timeout=300):
@@ -41,7 +43,7 @@ def job_counts(proc):
 
 
 def test_raw_rows(run):
-    files = sorted((run / "results" / "raw").glob("*/*.csv"))
+    files = sorted(f for e in EXPERIMENTS for f in (run / "results" / "raw" / e).glob("*.csv"))
     assert len(files) == len(EXPERIMENTS) * len(LOOPS)
     raw = pd.concat([pd.read_csv(f) for f in files])
     for column in ["experiment", "variant", "loops", "workers", "rep", "seconds", "pool_start_seconds",
@@ -72,8 +74,8 @@ def test_benchmark_jobs_ran_alone(run):
             running.pop(finished, None)
             continue
         started += 1
-        assert "bench_fileio" not in running.values(), f"{rule} started while a benchmark job ran"
-        assert rule != "bench_fileio" or not running, f"a benchmark job started beside {running}"
+        assert not BENCH_RULES & set(running.values()), f"{rule} started while a benchmark job ran"
+        assert rule not in BENCH_RULES or not running, f"a benchmark job started beside {running}"
         running[jobid] = rule
     assert started >= len(EXPERIMENTS) * len(LOOPS)
 
@@ -120,6 +122,20 @@ def test_report(run):
     assert len(re.findall(r"^- \*\*.*4 loops, Pool\(2\)\*\*.*speedup of \*\*[0-9.]+×\*\*", report, re.M)) == 3
     for link in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report):
         assert (run / "results" / link).exists()
+
+
+@pytest.mark.parametrize("name", experiments.NAMES)
+def test_every_experiment_reaches_the_report(run, name):
+    module = experiments.get(name)
+    summary = pd.read_csv(run / "results" / "summary" / f"{name}.csv")
+    assert len(summary) > 0
+    raw = pd.concat([pd.read_csv(f) for f in (run / "results" / "raw" / name).glob("*.csv")])
+    assert raw["verified"].all() and (raw["seconds"] > 0).all()
+    assert (run / "results" / "tables" / f"{name}.md").read_text().startswith("|")
+    for ext in ("png", "svg"):
+        assert (run / "results" / "figures" / f"{name}.{ext}").stat().st_size > 1000
+    report = (run / "results" / "report.md").read_text()
+    assert f"## {module.TITLE}" in report and f"figures/{name}.png" in report
 
 
 def test_scratch_left_empty(run):

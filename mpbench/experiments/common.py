@@ -1,0 +1,71 @@
+"""What every experiment shares: running variants of a point, summarising them."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from typing import Any, Callable, Mapping
+
+import pandas as pd
+
+from .. import timing
+from ..runner import config_hash
+from ..stats import describe
+
+
+def run_variants(
+    experiment: str,
+    point: dict,
+    variants: Mapping[str, Callable[[], tuple[dict, Any]]],
+    check: Callable[[str, Any], None],
+    *,
+    repeats: int,
+    warmup: int,
+    settings: dict,
+    after_run: Callable[[], None] | None = None,
+) -> list[dict]:
+    """Time every variant of one point (see timing.repeat_variants) into tidy rows.
+
+    Each row carries the point's parameters, the host, the Python version and
+    a hash of ``settings`` (everything else that defines the measurement), so
+    rows measured under another configuration are recognised later.
+    """
+    label = f"{experiment} " + " ".join(f"{k}={v}" for k, v in point.items())
+    rows = timing.repeat_variants(variants, repeats, warmup, check, after_run=after_run, label=label)
+    base = {
+        "experiment": experiment,
+        **point,
+        "host": socket.gethostname(),
+        "python": sys.version.split()[0],
+        "repeats": repeats,
+        "warmup": warmup,
+        "config_hash": config_hash({"experiment": experiment, **point, **settings, "repeats": repeats, "warmup": warmup}),
+    }
+    return [{**base, **row} for row in rows]
+
+
+def summarize_variants(raw: pd.DataFrame, keys: list[str], level: float, baseline: str | None = "serial") -> pd.DataFrame:
+    """One row per (keys..., variant): median, interval, CV, n, and speedup over ``baseline``.
+
+    ``speedup`` = median(baseline) / median(variant); its interval comes from
+    the ratios of the same repetition (the variants ran back to back).
+    """
+    from ..stats import check_consistent_by
+
+    check_consistent_by(raw, ["experiment", *keys])
+    out = []
+    for group, cell in raw.groupby(keys, sort=True):
+        group = group if isinstance(group, tuple) else (group,)
+        base = cell[cell["variant"] == baseline].set_index("rep")["seconds"] if baseline else None
+        for variant, runs in cell.groupby("variant", sort=False):
+            row = dict(zip(keys, group))
+            row["variant"] = variant
+            row.update(describe(runs["seconds"].to_numpy(), level))
+            if base is not None and not base.empty:
+                ratio = (base / runs.set_index("rep")["seconds"]).dropna()
+                r = describe(ratio.to_numpy(), level)
+                row["speedup"] = float(base.median()) / row["median"]
+                row["speedup_ci_low"], row["speedup_ci_high"] = r["ci_low"], r["ci_high"]
+                row["speedup_ci_coverage"] = r["ci_coverage"]
+            out.append(row)
+    return pd.DataFrame(out)

@@ -1,0 +1,82 @@
+# The seed's other sections (Process, Queue, threads vs processes, Pool API,
+# shared memory, Lock, close/join, crossover): one module each in
+# mpbench/experiments, one timed job per parameter point, then the same
+# summary -> table -> figure path as the appendix tables.
+
+
+rule bench_experiment:
+    output:
+        "results/raw/{experiment}/{point}.csv",
+    params:
+        # Only what changes how a point is measured: a new sweep value adds a
+        # point without re-measuring the others.
+        settings=lambda wc: measure_settings(wc.experiment),
+        repeats=lambda wc: config[wc.experiment].get("repeats", config["repeats"]),
+        warmup=config["warmup"],
+        scratch_dir=config["scratch_dir"],
+    threads: WHOLE_MACHINE
+    wildcard_constraints:
+        experiment="|".join(EXP.NAMES),
+    log:
+        "results/logs/bench/{experiment}/{point}.log",
+    benchmark:
+        "results/benchmarks/{experiment}/{point}.tsv"
+    conda:
+        "../envs/mpbench.yaml"
+    script:
+        "../scripts/bench_experiment.py"
+
+
+rule summarize_experiment:
+    input:
+        lambda wc: experiment_raw(wc.experiment),
+    output:
+        "results/summary/{experiment}.csv",
+    params:
+        ci_level=config["ci_level"],
+    wildcard_constraints:
+        experiment="|".join(EXP.NAMES),
+    log:
+        "results/logs/aggregate/{experiment}.log",
+    conda:
+        "../envs/mpbench.yaml"
+    script:
+        "../scripts/summarize_experiment.py"
+
+
+rule table_experiment:
+    input:
+        "results/summary/{experiment}.csv",
+    output:
+        "results/tables/{experiment}.md",
+    params:
+        language=config["language"],
+    wildcard_constraints:
+        experiment="|".join(EXP.NAMES),
+    log:
+        "results/logs/tables/{experiment}.log",
+    conda:
+        "../envs/mpbench.yaml"
+    script:
+        "../scripts/table_experiment.py"
+
+
+rule plot_experiment:
+    input:
+        summary="results/summary/{experiment}.csv",
+        environment="results/environment.json",
+    output:
+        png=report(
+            "results/figures/{experiment}.png",
+            caption="../report/experiment.rst",
+            category="{experiment}",
+        ),
+        svg="results/figures/{experiment}.svg",
+    wildcard_constraints:
+        experiment="|".join(EXP.NAMES),
+    log:
+        "results/logs/plots/{experiment}.log",
+    conda:
+        "../envs/mpbench.yaml"
+    script:
+        "../scripts/plot_experiment.py"

@@ -1,0 +1,26 @@
+"""Snakemake script: time one point of one of the seed's experiments.
+
+Guarded: under spawn and forkserver every child imports the main module.
+"""
+
+import sys
+
+if __name__ == "__main__":
+    sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+    sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
+    import logging
+
+    import pandas as pd
+
+    from mpbench import experiments
+    from mpbench.output import write_csv_atomic
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+    sm = snakemake  # noqa: F821
+    name = sm.wildcards.experiment
+    module = experiments.get(name)
+    section = sm.config[name]
+    point = experiments.find_point(module, section, sm.wildcards.point)
+    rows = module.run(point, section, repeats=sm.params.repeats, warmup=sm.params.warmup,
+                      scratch_dir=sm.params.scratch_dir)
+    write_csv_atomic(pd.DataFrame(rows), sm.output[0])

@@ -1,0 +1,16 @@
+"""Snakemake script: raw rows of one experiment -> results/summary/<experiment>.csv."""
+
+import sys
+
+if __name__ == "__main__":
+    sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+    sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
+    import pandas as pd
+
+    from mpbench import experiments
+    from mpbench.output import write_csv_atomic
+
+    sm = snakemake  # noqa: F821
+    raw = pd.concat([pd.read_csv(path) for path in sm.input], ignore_index=True)
+    summary = experiments.get(sm.wildcards.experiment).summarize(raw, sm.params.ci_level)
+    write_csv_atomic(summary, sm.output[0])

@@ -1,0 +1,15 @@
+"""Snakemake script: results/summary/<experiment>.csv -> results/tables/<experiment>.md."""
+
+import sys
+
+if __name__ == "__main__":
+    sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+    sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
+    import pandas as pd
+
+    from mpbench import experiments
+    from mpbench.output import write_text_atomic
+
+    sm = snakemake  # noqa: F821
+    summary = pd.read_csv(sm.input[0])
+    write_text_atomic(sm.output[0], experiments.get(sm.wildcards.experiment).table(summary, sm.params.language))

@@ -1,0 +1,49 @@
+"""Every experiment module has the shape the pipeline relies on, and a config section."""
+
+import pytest
+from conftest import REPO
+
+from mpbench import experiments
+from mpbench.config import load_schema, validate_config
+
+SCHEMA = load_schema()
+
+
+def test_every_experiment_module_has_a_schema_and_back():
+    fragments = {p.name.split(".")[0] for p in (REPO / "schemas" / "experiments").glob("*.schema.yaml")}
+    assert fragments == set(experiments.NAMES)
+    assert experiments.NAMES == [n for n in experiments.ORDER if n in experiments.NAMES]
+
+
+@pytest.mark.parametrize("name", experiments.NAMES)
+def test_module_interface_and_default_points(name, tmp_path):
+    module = experiments.get(name)
+    for attr in ("TITLE", "SWEEP", "points", "run", "summarize", "table", "plot", "findings"):
+        assert hasattr(module, attr), f"{name} lacks {attr}"
+    cfg = validate_config({}, SCHEMA, workdir=tmp_path)
+    assert cfg[name]["enabled"] is True
+    points = module.points(cfg[name])
+    assert points, "the default config measures something"
+    ids = [experiments.point_id(p) for p in points]
+    assert len(set(ids)) == len(ids)
+    assert all(experiments.find_point(module, cfg[name], i) == p for i, p in zip(ids, points))
+
+
+@pytest.mark.parametrize("name", experiments.NAMES)
+def test_each_experiment_can_be_switched_off(name, tmp_path):
+    cfg = validate_config({name: {"enabled": False}}, SCHEMA, workdir=tmp_path)
+    assert cfg[name]["enabled"] is False
+
+
+def test_unknown_key_in_an_experiment_section_is_refused(tmp_path):
+    from mpbench.config import ConfigError
+
+    name = experiments.NAMES[0]
+    with pytest.raises(ConfigError, match=f"unknown key '{name}.enabeld'"):
+        validate_config({name: {"enabeld": False}}, SCHEMA, workdir=tmp_path)
+
+
+def test_point_id():
+    assert experiments.point_id({"kind": "cpu", "workers": 4}) == "kindcpu_workers4"
+    with pytest.raises(ValueError, match="unknown experiment"):
+        experiments.get("nope")
