@@ -1,0 +1,51 @@
+"""lock: the counts are right where a lock is held, and lost updates are counted."""
+
+import pandas as pd
+import pytest
+
+from mpbench.experiments import lock
+
+SECTION = {"enabled": True, "workers": [2], "increments": 3000, "batch": 100}
+
+
+@pytest.mark.parametrize("mode", ["serial", "lock_each", "lock_batch"])
+def test_locked_variants_count_exactly(mode):
+    assert lock.count(mode, 3, 2000, 64) == 6000
+
+
+def test_no_lock_never_counts_more_than_expected():
+    final = lock.count("no_lock", 2, 20000, 1)
+    assert 0 < final <= 40000
+
+
+def test_run_rows_and_summary():
+    rows = lock.run({"workers": 2}, SECTION, repeats=2, warmup=0)
+    raw = pd.DataFrame(rows)
+    assert len(raw) == 2 * len(lock.VARIANTS)
+    assert set(raw["variant"]) == set(lock.VARIANTS)
+    assert (raw["expected_count"] == 6000).all()
+    assert (raw["lost_updates"] == raw["expected_count"] - raw["final_count"]).all()
+    locked = raw[raw["variant"] != "no_lock"]
+    assert (locked["final_count"] == 6000).all() and raw["verified"].all()
+    summary = lock.summarize(raw, 0.95)
+    assert list(summary["variant"].astype(str)) == list(lock.VARIANTS)
+    assert summary.set_index("variant").loc["serial", "speedup"] == pytest.approx(1.0)
+    md = lock.table(summary, "en")
+    assert md.splitlines()[0].startswith("| Processes | Variant |") and md.count("\n| 2 |") == 4
+    assert len(lock.findings(summary, {})) == 2
+
+
+def test_a_wrong_locked_count_is_an_error(monkeypatch):
+    monkeypatch.setattr(lock, "count", lambda mode, w, n, b, ctx=None: w * n - (mode == "lock_each"))
+    with pytest.raises(RuntimeError, match="lock_each workers=2: final count 5999, expected 6000"):
+        lock.run({"workers": 2}, SECTION, repeats=1, warmup=0)
+
+
+def test_lost_updates_are_reported_plainly():
+    rows = []
+    for variant, final in [("serial", 100), ("no_lock", 80), ("lock_each", 100), ("lock_batch", 100)]:
+        rows.append({"experiment": "lock", "workers": 2, "variant": variant, "rep": 0, "seconds": 1.0,
+                     "config_hash": "h", "final_count": final, "expected_count": 100, "lost_updates": 100 - final})
+    summary = lock.summarize(pd.DataFrame(rows), 0.95)
+    text = " ".join(lock.findings(summary, {}))
+    assert "1 of 1 runs lost updates" in text and "80 of 100" in text
