@@ -5,6 +5,9 @@
 
 
 rule bench_experiment:
+    input:
+        # Experiments that read the pipeline's test file declare NEEDS_DATA.
+        unpack(lambda wc: {"data": DATA_FILE} if getattr(EXP.get(wc.experiment), "NEEDS_DATA", False) else {}),
     output:
         "results/raw/{experiment}/{point}.csv",
     params:

@@ -21,6 +21,7 @@ if __name__ == "__main__":
     module = experiments.get(name)
     section = sm.config[name]
     point = experiments.find_point(module, section, sm.wildcards.point)
+    extra = {"data_file": sm.input.data} if "data" in sm.input.keys() else {}
     rows = module.run(point, section, repeats=sm.params.repeats, warmup=sm.params.warmup,
-                      scratch_dir=sm.params.scratch_dir)
+                      scratch_dir=sm.params.scratch_dir, **extra)
     write_csv_atomic(pd.DataFrame(rows), sm.output[0])

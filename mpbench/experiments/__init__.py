@@ -14,6 +14,9 @@ An experiment is a module in this package with:
     measure one point: one row per timed run (``variant``, ``rep``,
     ``seconds``, ``started_at``, ``ended_at``, ``verified`` and anything
     else worth keeping); every run's result is checked.
+``NEEDS_DATA`` (optional)
+    True when ``run`` reads the pipeline's test file; it then gets
+    ``data_file=<path>`` as a further keyword argument.
 ``summarize(raw, level) -> DataFrame``, ``table(summary, language) -> str``,
 ``plot(summary, cores, out_paths)``, ``findings(summary, env) -> list[str]``
     the path from raw rows to the report, as for the appendix tables.
