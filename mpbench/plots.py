@@ -329,6 +329,9 @@ def _seconds_ticks(ax: Axes) -> None:
     ax.yaxis.set_minor_formatter(ticker.NullFormatter())
 
 
+seconds_ticks = _seconds_ticks  # for the experiments' figures
+
+
 def _handle(label: str, style: tuple[str, str]) -> Line2D:
     colour, marker = style
     return Line2D([], [], color=colour, marker=marker, markersize=6, linewidth=1.6, label=label)

@@ -146,26 +146,33 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
 
     data = _ordered(summary)
     data = data.assign(label=data["variant"].astype(str).map(LABELS["en"]))
+    order = [LABELS["en"][v] for v in VARIANTS]
     with plots.style():
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
-        sns.barplot(data=data, x="workers", y="median", hue="label", ax=left, errorbar=None,
-                    hue_order=[LABELS["en"][v] for v in VARIANTS])
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
+        sns.barplot(data=data, x="workers", y="median", hue="label", ax=left, errorbar=None, hue_order=order)
         for bars, (_, rows) in zip(left.containers, data.groupby("variant", observed=True, sort=True)):
             x = [b.get_x() + b.get_width() / 2 for b in bars]
             left.errorbar(x, rows["median"], yerr=[rows["median"] - rows["ci_low"], rows["ci_high"] - rows["median"]],
                           fmt="none", ecolor="0.2", capsize=3)
         left.set_yscale("log")
+        plots.seconds_ticks(left)
         left.set_xlabel("processes")
-        left.set_ylabel("time for all increments (s)")
-        left.set_title("time (median, interval bars)")
-        left.legend(title=None, fontsize="small")
-        nolock = data[data["variant"] == "no_lock"]
+        left.set_ylabel("time for all increments (s, log)")
+        left.set_title("time: median, interval of the median as bars")
+        sns.move_legend(left, "upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, title=None, frameon=False)
+        nolock = data[data["variant"] == "no_lock"].reset_index(drop=True)
         share = nolock["lost_updates_median"] / nolock["expected_count"] * 100
         sns.barplot(x=nolock["workers"].astype(str), y=share, ax=right, color="#d62728")
+        right.set_ylim(0, max(float(share.max()) * 1.25, 1.0))
+        for i, r in nolock.iterrows():
+            right.annotate(f"{int(r['lost_updates_median']):,} of {int(r['expected_count']):,} lost\n"
+                           f"({int(r['runs_with_lost_updates'])} of {int(r['n'])} runs lost any)",
+                           (i, share[i]), ha="center", va="bottom", fontsize="small", xytext=(0, 3),
+                           textcoords="offset points")
         right.set_xlabel("processes")
         right.set_ylabel("lost updates without a lock (% of increments)")
         right.set_title("no lock: median share of increments lost")
-        fig.suptitle("Lock (进程锁): counter.value += 1 from several processes", fontsize="medium")
+        fig.suptitle("Lock: counter.value += 1 from several processes", fontsize="medium")
         plots.save(fig, out_paths)
 
 
