@@ -1,0 +1,461 @@
+"""crossover (数学运算要达到较高数量级后才能体现多进程的优势): from which size a Pool pays off.
+
+The seed notes that maths needs a large size before processes pay off.  Each
+point is one worker count and one size ``n`` of a CPU-bound pure-Python task,
+the sum of ``i * i`` for ``i`` in ``range(n)``:
+
+- ``serial``: one plain for loop over the whole range in this process;
+- ``pool``: as the seed's ``poolDemo``, ``Pool(workers)`` is created inside
+  the timed region, ``map`` runs the same loop over ``workers`` contiguous
+  chunks of the range, then ``close`` and ``join``.
+
+Both sums must equal ``(n - 1) n (2n - 1) / 6`` exactly (Python ints), or the
+run is an error.
+
+The break-even size of a worker count is where the MEDIAN speedup (serial
+median / Pool median) crosses 1× for the last time going up: the first
+measured size from which the median speedup is above 1 at every larger
+measured size, interpolated with its smaller neighbour on log(size) against
+log(speedup).  It is NaN, with the reason in ``break_even_note``, when the
+Pool is already faster at the smallest size or not faster at the largest.
+``faster_from_size`` is the stricter, uninterpolated reading: the first
+measured size from which the speedup's interval lies above 1× at every
+larger size.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+
+import numpy as np
+import pandas as pd
+
+from .. import plots, timing
+from ..tables import fmt_seconds, fmt_speedup, markdown_table
+from .common import run_variants, summarize_variants
+
+TITLE = "Crossover (数学运算要达到较高数量级后才能体现多进程的优势): the size from which a Pool beats a serial loop"
+SWEEP = ("workers", "sizes")
+VARIANTS = ("serial", "pool")
+
+
+def points(section: dict) -> list[dict]:
+    return [{"workers": w, "size": s} for w in section["workers"] for s in section["sizes"]]
+
+
+# --------------------------------------------------------------------------
+# the task
+
+
+def sum_squares(bounds: tuple[int, int]) -> int:
+    """The work of one chunk (module-level, so a Pool can pickle it): a plain
+    Python loop adding i * i for i in range(lo, hi)."""
+    lo, hi = bounds
+    total = 0
+    for i in range(lo, hi):
+        total += i * i
+    return total
+
+
+def expected_sum(n: int) -> int:
+    """sum(i * i for i in range(n)), in closed form."""
+    return (n - 1) * n * (2 * n - 1) // 6 if n > 0 else 0
+
+
+def chunk_bounds(n: int, parts: int) -> list[tuple[int, int]]:
+    """range(n) cut into ``parts`` contiguous chunks of near-equal length."""
+    return [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
+
+
+def serial_sum(n: int) -> int:
+    return sum_squares((0, n))
+
+
+def pool_sum(n: int, workers: int, ctx=None) -> tuple[dict, int]:
+    """Pool(workers) -> map over ``workers`` chunks -> close -> join; the
+    seconds of each phase and the total."""
+    ctx = ctx or multiprocessing.get_context()
+    chunks = chunk_bounds(n, workers)
+    t0 = time.perf_counter()
+    pool = ctx.Pool(processes=workers)
+    t1 = time.perf_counter()
+    try:
+        parts = pool.map(sum_squares, chunks, chunksize=1)
+        t2 = time.perf_counter()
+        pool.close()
+        pool.join()
+    except BaseException:
+        pool.terminate()
+        pool.join()
+        raise
+    t3 = time.perf_counter()
+    phases = {"pool_start_seconds": t1 - t0, "map_seconds": t2 - t1, "pool_close_seconds": t3 - t2}
+    return phases, sum(parts)
+
+
+def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str | None = None) -> list[dict]:
+    workers, n = point["workers"], point["size"]
+    expected = expected_sum(n)
+
+    def serial():
+        times, total = timing.timed(lambda: serial_sum(n))
+        return {**times, "chunks": 1}, total
+
+    def pool():
+        times, (phases, total) = timing.timed(lambda: pool_sum(n, workers))
+        return {**times, **phases, "chunks": workers}, total
+
+    def check(variant: str, total) -> None:
+        if not isinstance(total, int) or total != expected:
+            raise RuntimeError(f"crossover {variant} workers={workers} size={n}: sum {total!r}, expected {expected}")
+
+    return run_variants("crossover", point, {"serial": serial, "pool": pool}, check,
+                        repeats=repeats, warmup=warmup, settings={"task": "sum_squares", "chunks": "workers"})
+
+
+# --------------------------------------------------------------------------
+# summary
+
+
+def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
+    summary = summarize_variants(raw, ["workers", "size"], level, baseline="serial")
+    pool = raw[raw["variant"] == "pool"]
+    if "pool_start_seconds" in raw.columns and not pool.empty:
+        phases = pool.groupby(["workers", "size"]).agg(
+            pool_start_median=("pool_start_seconds", "median"),
+            map_median=("map_seconds", "median"),
+        ).reset_index().assign(variant="pool")
+        summary = summary.merge(phases, on=["workers", "size", "variant"], how="left", validate="one_to_one")
+    else:
+        summary = summary.assign(pool_start_median=np.nan, map_median=np.nan)
+    summary = _ordered(summary)
+    facts = []
+    for workers, rows in summary[summary["variant"] == "pool"].groupby("workers", sort=True):
+        facts.append({"workers": workers, **break_even(rows["size"], rows["speedup"], rows["speedup_ci_low"])})
+    facts = pd.DataFrame(facts, columns=["workers", *BREAK_EVEN_COLUMNS])
+    return _ordered(summary.merge(facts, on="workers", how="left", validate="many_to_one"))
+
+
+BREAK_EVEN_COLUMNS = ["break_even_size", "break_even_low", "break_even_high", "break_even_note", "faster_from_size"]
+
+
+def break_even(sizes, speedups, ci_lows) -> dict:
+    """The break-even of one worker count from its (size, median speedup,
+    interval low) triples; see the module docstring for the definition."""
+    order = np.argsort(np.asarray(sizes, dtype=float))
+    s = np.asarray(sizes, dtype=float)[order]
+    r = np.asarray(speedups, dtype=float)[order]
+    low = np.asarray(ci_lows, dtype=float)[order]
+    out = {"break_even_size": np.nan, "break_even_low": np.nan, "break_even_high": np.nan,
+           "break_even_note": "", "faster_from_size": _first_of_tail(s, low > 1)}
+    if len(s) == 0 or not np.isfinite(r).all():
+        out["break_even_note"] = "no speedups to compare"
+        return out
+    k = _tail_start(r > 1)
+    if k is None:
+        out["break_even_note"] = "Pool not faster at the largest size"
+    elif k == 0:
+        out["break_even_note"] = "Pool faster already at the smallest size"
+    else:
+        a, b = math.log(r[k - 1]), math.log(r[k])
+        t = -a / (b - a)
+        out["break_even_size"] = float(math.exp(math.log(s[k - 1]) + t * (math.log(s[k]) - math.log(s[k - 1]))))
+        out["break_even_low"], out["break_even_high"] = float(s[k - 1]), float(s[k])
+        out["break_even_note"] = "interpolated" if not (r[: k - 1] > 1).any() else \
+            "interpolated at the last upward crossing (crossed 1x more than once)"
+    return out
+
+
+def _tail_start(above: np.ndarray) -> int | None:
+    """Index of the first element from which ``above`` holds to the end."""
+    if len(above) == 0 or not above[-1]:
+        return None
+    k = len(above) - 1
+    while k > 0 and above[k - 1]:
+        k -= 1
+    return k
+
+
+def _first_of_tail(sizes: np.ndarray, above: np.ndarray) -> float:
+    k = _tail_start(above)
+    return np.nan if k is None else float(sizes[k])
+
+
+def _ordered(summary: pd.DataFrame) -> pd.DataFrame:
+    """Variants in their fixed order (a summary read back from CSV has plain strings)."""
+    out = summary.assign(variant=pd.Categorical(summary["variant"].astype(str), VARIANTS, ordered=True))
+    return out.sort_values(["workers", "size", "variant"]).reset_index(drop=True)
+
+
+def _wide(summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per (workers, size): serial and Pool medians, the speedup and its interval."""
+    data = _ordered(summary)
+    serial = data[data["variant"] == "serial"].set_index(["workers", "size"])
+    pool = data[data["variant"] == "pool"].set_index(["workers", "size"])
+    out = pd.DataFrame({
+        "serial": serial["median"], "serial_low": serial["ci_low"], "serial_high": serial["ci_high"],
+        "pool": pool["median"], "pool_low": pool["ci_low"], "pool_high": pool["ci_high"],
+        "speedup": pool["speedup"], "speedup_low": pool["speedup_ci_low"], "speedup_high": pool["speedup_ci_high"],
+        "coverage": pool["speedup_ci_coverage"], "n": pool["n"],
+    })
+    return out.reset_index().sort_values(["workers", "size"]).reset_index(drop=True)
+
+
+def _facts(summary: pd.DataFrame) -> dict[int, dict]:
+    """The break-even columns of each worker count (they repeat on its rows)."""
+    data = _ordered(summary)
+    out = {}
+    for workers, rows in data.groupby("workers", sort=True):
+        first = rows.iloc[0]
+        note = first["break_even_note"]
+        out[int(workers)] = {c: first[c] for c in BREAK_EVEN_COLUMNS}
+        out[int(workers)]["break_even_note"] = "" if not isinstance(note, str) else note
+    return out
+
+
+# --------------------------------------------------------------------------
+# table
+
+
+def _ratio(value: float) -> str:
+    """A speedup: two decimals, or two significant digits below 0.1 (0.0013)."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    return fmt_speedup(value) if value >= 0.1 else f"{value:.2g}"
+
+
+def _size(n: float) -> str:
+    return f"{int(round(n)):,}"
+
+
+def _approx(n: float) -> str:
+    """A break-even size to two significant digits: 251188.6 -> 250,000."""
+    return f"{float(f'{n:.2g}'):,.0f}"
+
+
+HEADER = {
+    "zh": ["进程数", "规模 n（i*i 的项数）", "串行（秒）", "多进程（秒）", "提升（倍）", "提升区间（倍）"],
+    "en": ["Processes", "Size n (terms i*i)", "Serial (s)", "Pool (s)", "Speedup (x)", "Speedup interval (x)"],
+}
+TEXT = {
+    "zh": {
+        "interpolated": "进程数 {w}：盈亏平衡规模 ≈ {size}（中位数提升在 n = {low} 与 {high} 之间越过 1 倍，按对数插值）",
+        "faster": "进程数 {w}：在最小规模 n = {low} 时多进程已更快，盈亏平衡点低于本次扫描范围",
+        "slower": "进程数 {w}：直到最大规模 n = {high} 多进程都不比串行快，本次扫描范围内没有盈亏平衡点",
+        "strict": "；提升区间下限高于 1 倍始于 n = {size}",
+        "strict_none": "；提升区间在最大规模处未高于 1 倍",
+        "note": "每格为 {n} 次重复的中位数；多进程含创建进程池、map、close、join 的时间。提升 = 串行 / 多进程，"
+                "区间来自同一次重复的配对比值。盈亏平衡规模：中位数提升自该规模起在所有更大规模上都高于 1 倍，"
+                "在相邻两个规模之间按 log(规模)–log(提升) 线性插值。",
+    },
+    "en": {
+        "interpolated": "{w} processes: break-even size ≈ {size} (the median speedup crosses 1× between n = {low} "
+                        "and {high}, interpolated on the log scale)",
+        "faster": "{w} processes: the Pool is faster already at the smallest size n = {low}; the break-even lies "
+                  "below this sweep",
+        "slower": "{w} processes: the Pool is not faster than serial up to the largest size n = {high}; no "
+                  "break-even within this sweep",
+        "strict": "; interval of the speedup above 1× from n = {size}",
+        "strict_none": "; the speedup's interval is not above 1× at the largest size",
+        "note": "Each cell is the median of {n} repetitions; Pool times include creating the Pool, map, close and "
+                "join. Speedup = serial / Pool, its interval from the paired ratios of the same repetition. "
+                "Break-even size: from it on the median speedup is above 1× at every larger size, interpolated "
+                "between the two neighbouring sizes on log(size) against log(speedup).",
+    },
+}
+
+
+def break_even_line(workers: int, facts: dict, sizes: list[float], language: str) -> str:
+    text = TEXT[language]
+    if np.isfinite(facts["break_even_size"]):
+        line = text["interpolated"].format(w=workers, size=_approx(facts["break_even_size"]),
+                                           low=_size(facts["break_even_low"]), high=_size(facts["break_even_high"]))
+    elif facts["break_even_note"].startswith("Pool faster"):
+        line = text["faster"].format(w=workers, low=_size(min(sizes)))
+    else:
+        line = text["slower"].format(w=workers, high=_size(max(sizes)))
+    strict = facts["faster_from_size"]
+    line += text["strict"].format(size=_size(strict)) if np.isfinite(strict) else text["strict_none"]
+    return line + ("。" if language == "zh" else ".")
+
+
+def table(summary: pd.DataFrame, language: str = "zh") -> str:
+    wide = _wide(summary)
+    rows = [
+        [str(int(r.workers)), _size(r.size), fmt_seconds(r.serial), fmt_seconds(r.pool), _ratio(r.speedup),
+         f"{_ratio(r.speedup_low)} – {_ratio(r.speedup_high)}"]
+        for r in wide.itertuples()
+    ]
+    facts = _facts(summary)
+    lines = [
+        f"- {break_even_line(w, facts[w], list(wide.loc[wide['workers'] == w, 'size']), language)}"
+        for w in sorted(facts)
+    ]
+    n = int(wide["n"].min()) if len(wide) else 0
+    return (markdown_table(HEADER[language], rows) + "\n\n" + "\n".join(lines) + "\n\n"
+            + TEXT[language]["note"].format(n=n) + "\n")
+
+
+# --------------------------------------------------------------------------
+# figure
+
+
+def _compact(n: float) -> str:
+    """Tick label of a size: 1000 -> 1k, 3000000 -> 3M."""
+    for div, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if n >= div:
+            return f"{n / div:g}{unit}"
+    return f"{n:g}"
+
+
+def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    from matplotlib import ticker
+    from matplotlib.lines import Line2D
+
+    wide = _wide(summary)
+    facts = _facts(summary)
+    workers = sorted(int(w) for w in wide["workers"].unique())
+    sizes = sorted(float(s) for s in wide["size"].unique())
+    colours = dict(zip(workers, sns.color_palette("deep", len(workers))))
+
+    with plots.style():
+        fig, (left, right) = plt.subplots(1, 2, figsize=(12.5, 5.4), layout="constrained")
+        # left: the two times against n
+        for w in workers:
+            rows = wide[wide["workers"] == w]
+            c = colours[w]
+            left.errorbar(rows["size"], rows["serial"], fmt="--", marker="s", markersize=4, color=c, alpha=0.55,
+                          yerr=[rows["serial"] - rows["serial_low"], rows["serial_high"] - rows["serial"]],
+                          capsize=2, linewidth=1.2, label=f"serial loop (run beside Pool({w}))")
+            left.errorbar(rows["size"], rows["pool"], fmt="-", marker="o", markersize=5, color=c,
+                          yerr=[rows["pool"] - rows["pool_low"], rows["pool_high"] - rows["pool"]],
+                          capsize=3, linewidth=1.6, label=f"Pool({w}) (create, map, close, join)")
+        left.set_xscale("log")
+        left.set_yscale("log")
+        left.set_xlabel("size n (terms of sum i*i, log scale)")
+        left.set_ylabel("median wall time per run (s, log scale)")
+        left.set_title("time against size")
+        left.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
+
+        # right: the speedup against n, with 1×, ideal and break-even lines
+        right.axhline(1.0, color="0.45", linestyle="--", linewidth=1.2, zorder=1)
+        handles = []
+        for w in workers:
+            rows = wide[wide["workers"] == w]
+            c = colours[w]
+            below = np.clip(rows["speedup"] - rows["speedup_low"], 0, None)
+            above = np.clip(rows["speedup_high"] - rows["speedup"], 0, None)
+            right.errorbar(rows["size"], rows["speedup"], yerr=[below, above], fmt="-", marker="o", markersize=5,
+                           color=c, capsize=3, linewidth=1.6, zorder=3)
+            size = facts[w]["break_even_size"]
+            if np.isfinite(size):
+                right.axvline(size, color=c, linestyle="--", linewidth=1.2, zorder=2)
+                mark = f"break-even ≈ {_compact(float(f'{size:.2g}'))}"
+            elif facts[w]["break_even_note"].startswith("Pool faster"):
+                mark = "faster already at the smallest n"
+            else:
+                mark = "not faster at the largest n"
+            handles.append(Line2D([], [], color=c, marker="o", markersize=5, linewidth=1.6,
+                                  label=f"Pool({w}): {mark}"))
+        ideals = {}
+        for w in workers:
+            ideals.setdefault(plots.ideal_speedup(w, cores), []).append(w)
+        for ideal, ws in sorted(ideals.items()):
+            if ideal == 1:
+                continue
+            right.axhline(ideal, color="black", linestyle=":", linewidth=1.5, zorder=1)
+            handles.append(Line2D([], [], color="black", linestyle=":", linewidth=1.5,
+                                  label=f"ideal min(w, {cores} cores) = {ideal}× (w = {', '.join(map(str, ws))})"))
+        handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label="no gain (1×)"))
+        if any(np.isfinite(facts[w]["break_even_size"]) for w in workers):
+            handles.append(Line2D([], [], color="0.3", marker="|", markersize=14, markeredgewidth=1.4,
+                                  linestyle="none", label="break-even (median crosses 1×)"))
+        # label the break-even lines at the bottom (the curves rise to the right), staggered
+        for i, w in enumerate(workers):
+            size = facts[w]["break_even_size"]
+            if np.isfinite(size):
+                right.annotate(f"n ≈ {_approx(size)}", xy=(size, 0.0), xycoords=("data", "axes fraction"),
+                               xytext=(4, 6 + 15 * i), textcoords="offset points", color=colours[w],
+                               fontsize="small", ha="left", va="bottom",
+                               bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+                                     "alpha": 0.85})
+        values = np.concatenate([wide["speedup_low"].to_numpy(float), wide["speedup"].to_numpy(float)])
+        values = values[np.isfinite(values) & (values > 0)]
+        lowest = min([1.0, *values]) / 1.6
+        highest = max([1.0, *[float(i) for i in ideals], *wide["speedup_high"].to_numpy(float)]) * 1.6
+        right.set_xscale("log")
+        right.set_yscale("log")
+        right.set_ylim(lowest, highest)
+        right.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
+        right.yaxis.set_minor_formatter(ticker.NullFormatter())
+        right.set_xlabel("size n (terms of sum i*i, log scale)")
+        right.set_ylabel("speedup (serial median / Pool median, ×, log scale)")
+        right.set_title("speedup against size")
+        for ax in (left, right):
+            ax.xaxis.set_major_locator(ticker.FixedLocator(sizes))
+            ax.xaxis.set_major_formatter(ticker.FixedFormatter([_compact(s) for s in sizes]))
+            ax.xaxis.set_minor_locator(ticker.NullLocator())
+            if len(sizes) > 1:
+                ax.set_xlim(min(sizes) / 1.4, max(sizes) * 1.4)
+        lh, ll = left.get_legend_handles_labels()
+        order = sorted(range(len(ll)), key=lambda i: not ll[i].startswith("Pool"))  # Pool lines first
+        left.legend([lh[i] for i in order], [ll[i] for i in order], loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False,
+                    fontsize="small")
+        right.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False,
+                     fontsize="small")
+        n = int(wide["n"].min()) if len(wide) else 0
+        cover = wide["coverage"].dropna()
+        cover = f"{cover.min():.0%}" if len(cover) else "n/a"
+        # English only: the default fonts have no CJK glyphs (the report's heading carries the Chinese name).
+        fig.suptitle("Crossover: from which size does a Pool pay off? sum of i*i, serial loop vs "
+                     f"Pool(w).map over w chunks, on {cores} core{'s' if cores != 1 else ''}\n"
+                     f"points: medians of {n} runs; bars: intervals of the median / of the paired ratios "
+                     f"(coverage ≥ {cover})", fontsize="medium")
+        plots.save(fig, out_paths)
+
+
+# --------------------------------------------------------------------------
+# findings
+
+
+def findings(summary: pd.DataFrame, env: dict) -> list[str]:
+    wide = _wide(summary)
+    facts = _facts(summary)
+    cores = env.get("usable_cores")
+    out = []
+    for w in sorted(facts):
+        rows = wide[wide["workers"] == w].sort_values("size")
+        f = facts[w]
+        if np.isfinite(f["break_even_size"]):
+            first = (f"With Pool({w}), the median speedup over the serial loop crosses 1× at about "
+                     f"n ≈ {_approx(f['break_even_size'])} terms (interpolated between n = {_size(f['break_even_low'])} "
+                     f"and {_size(f['break_even_high'])}), so below that size creating the processes costs more "
+                     f"than splitting the sum saves")
+        elif f["break_even_note"].startswith("Pool faster"):
+            first = (f"With Pool({w}), the Pool was faster than the serial loop (median) already at the smallest "
+                     f"size n = {_size(rows['size'].min())}, so the break-even lies below this sweep")
+        else:
+            first = (f"With Pool({w}), the Pool was not faster than the serial loop (median) at the largest size "
+                     f"n = {_size(rows['size'].max())}, so there is no break-even within this sweep")
+        strict = f["faster_from_size"]
+        first += (f"; its speedup interval lies above 1× from n = {_size(strict)} on." if np.isfinite(strict)
+                  else "; at the largest size its speedup interval does not lie above 1×.")
+        out.append(first)
+        last = rows.iloc[-1]
+        ideal = f", against an ideal of min({w} workers, {cores} cores) = {plots.ideal_speedup(w, cores)}×" if cores else ""
+        if last["speedup_low"] > 1:
+            verdict = "the Pool is faster"
+        elif last["speedup_high"] < 1:
+            verdict = "the Pool is slower"
+        else:
+            verdict = "not distinguishable from serial"
+        out.append(
+            f"At the largest size n = {_size(last['size'])}, Pool({w}) took {fmt_seconds(last['pool'])} s against "
+            f"{fmt_seconds(last['serial'])} s serial: speedup {_ratio(last['speedup'])}× (interval "
+            f"{_ratio(last['speedup_low'])}–{_ratio(last['speedup_high'])}×, {verdict}){ideal}."
+        )
+    return out
