@@ -154,7 +154,7 @@ def render(
         "## Configuration",
         "",
         "```yaml",
-        yaml.safe_dump(config, sort_keys=False, allow_unicode=True).strip(),
+        yaml.safe_dump(config, sort_keys=False, allow_unicode=True, default_flow_style=None).strip(),
         "```",
         "",
         "Raw rows: `results/raw/<experiment>/loops<L>_workers<W>.csv`; summaries with intervals and CVs: "
