@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import time
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 log = logging.getLogger("mpbench")
 
@@ -27,19 +27,29 @@ def time_serial(fn: Callable[[int], int], loops: int) -> tuple[dict, list[int]]:
 
 
 def time_pool(
-    fn: Callable[[int], int],
-    loops: int,
+    fn: Callable[[Any], Any],
+    items: int | Iterable,
     workers: int,
     context: multiprocessing.context.BaseContext | None = None,
-) -> tuple[dict, list[int]]:
-    """The seed's ``poolDemo``: Pool(workers).map over range(loops), close, join."""
+    *,
+    chunksize: int | None = None,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple = (),
+) -> tuple[dict, list]:
+    """The seed's ``poolDemo``: Pool(workers).map over the items, close, join.
+
+    ``items`` is an int for ``range(items)`` (the seed maps over
+    ``range(length)``) or any iterable of task arguments.  On an error the
+    Pool is terminated and joined, so no worker outlives a failed run.
+    """
     ctx = context or multiprocessing.get_context()
+    tasks = range(items) if isinstance(items, int) else items
     started_at = time.time()
     t0 = time.perf_counter()
-    pool = ctx.Pool(processes=workers)
+    pool = ctx.Pool(processes=workers, initializer=initializer, initargs=initargs)
     t1 = time.perf_counter()
     try:
-        results = pool.map(fn, range(loops))
+        results = pool.map(fn, tasks, chunksize)
         t2 = time.perf_counter()
         pool.close()
         pool.join()

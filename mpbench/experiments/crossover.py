@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import time
 
 import numpy as np
 import pandas as pd
@@ -77,21 +76,8 @@ def pool_sum(n: int, workers: int, ctx=None) -> tuple[dict, int]:
     """Pool(workers) -> map over ``workers`` chunks -> close -> join; the
     seconds of each phase and the total."""
     ctx = ctx or multiprocessing.get_context()
-    chunks = chunk_bounds(n, workers)
-    t0 = time.perf_counter()
-    pool = ctx.Pool(processes=workers)
-    t1 = time.perf_counter()
-    try:
-        parts = pool.map(sum_squares, chunks, chunksize=1)
-        t2 = time.perf_counter()
-        pool.close()
-        pool.join()
-    except BaseException:
-        pool.terminate()
-        pool.join()
-        raise
-    t3 = time.perf_counter()
-    phases = {"pool_start_seconds": t1 - t0, "map_seconds": t2 - t1, "pool_close_seconds": t3 - t2}
+    times, parts = timing.time_pool(sum_squares, chunk_bounds(n, workers), workers, ctx, chunksize=1)
+    phases = {k: times[k] for k in ("pool_start_seconds", "map_seconds", "pool_close_seconds")}
     return phases, sum(parts)
 
 

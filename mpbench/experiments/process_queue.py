@@ -31,6 +31,8 @@ import queue as queue_module
 import time
 from typing import TYPE_CHECKING
 
+from .. import timing
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -160,24 +162,12 @@ def run_process_queue(parts: list[tuple[int, int]], ctx) -> tuple[dict, int]:
 
 def run_pool(parts: list[tuple[int, int]], ctx) -> tuple[dict, int]:
     """The same shares through Pool(workers).map, then close and join."""
-    started_at = time.time()
-    t0 = time.perf_counter()
-    pool = ctx.Pool(processes=len(parts))
-    t1 = time.perf_counter()
-    try:
-        partials = pool.map(_share_sum, parts, chunksize=1)
-        t2 = time.perf_counter()
-        pool.close()
-        pool.join()
-    except BaseException:
-        pool.terminate()
-        pool.join()
-        raise
-    t3 = time.perf_counter()
+    times, partials = timing.time_pool(_share_sum, parts, len(parts), ctx, chunksize=1)
     if len(partials) != len(parts):
         raise RuntimeError(f"pool: {len(partials)} results for {len(parts)} shares")
-    times = {"seconds": t3 - t0, "start_seconds": t1 - t0, "work_seconds": t2 - t1, "join_seconds": t3 - t2,
-             "started_at": started_at, "ended_at": time.time()}
+    times = {"seconds": times["seconds"], "start_seconds": times["pool_start_seconds"],
+             "work_seconds": times["map_seconds"], "join_seconds": times["pool_close_seconds"],
+             "started_at": times["started_at"], "ended_at": times["ended_at"]}
     return times, sum(partials)
 
 

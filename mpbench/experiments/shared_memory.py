@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import timing
+
 # Worker processes import this module under spawn and forkserver; pandas,
 # matplotlib and seaborn are imported where they are used, so that starting a
 # Pool does not also pay for importing them in every child.
@@ -127,20 +129,10 @@ def _sum_shm(task: tuple[str, int, int, int]) -> tuple[int, float]:
 
 def _pool_map(ctx, workers: int, fn, tasks: list, initializer=None, initargs=()) -> tuple[dict, list]:
     """Start a Pool, map, close and join it (terminate on error); phase times."""
-    t0 = time.perf_counter()
-    pool = ctx.Pool(processes=workers, initializer=initializer, initargs=initargs)
-    t1 = time.perf_counter()
-    try:
-        results = pool.map(fn, tasks, chunksize=1)
-        t2 = time.perf_counter()
-        pool.close()
-        pool.join()
-    except BaseException:
-        pool.terminate()
-        pool.join()
-        raise
-    t3 = time.perf_counter()
-    return {"pool_start_seconds": t1 - t0, "map_seconds": t2 - t1, "close_seconds": t3 - t2}, results
+    times, results = timing.time_pool(fn, tasks, workers, ctx, chunksize=1, initializer=initializer,
+                                      initargs=initargs)
+    return {"pool_start_seconds": times["pool_start_seconds"], "map_seconds": times["map_seconds"],
+            "close_seconds": times["pool_close_seconds"]}, results
 
 
 def _check_shm_space(nbytes: int) -> None:

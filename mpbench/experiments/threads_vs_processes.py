@@ -297,10 +297,9 @@ STYLE = {  # colour, marker
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
     import matplotlib.pyplot as plt
+    import seaborn as sns
     from matplotlib import ticker
     from matplotlib.lines import Line2D
-
-    import seaborn as sns
 
     data = _ordered(summary)
     data = data[data["variant"].astype(str) != "serial"].copy()
