@@ -187,3 +187,14 @@ def test_findings_when_threads_win_cpu_and_nothing_pays_off_for_sleep():
     assert "Here threads pay off: 1.4× as fast as processes." in cpu and "which the GIL should prevent" in cpu
     assert sleep.startswith("Sleep (waiting) with 4 workers:") and sleep.count("not distinguishable from serial") == 2
     assert "Threads and processes are not distinguishable from each other here" in sleep
+
+
+def test_findings_name_the_best_worker_count_when_it_is_not_the_largest():
+    rows = []
+    for workers, pool_speedup in [(2, 1.4), (8, 0.9)]:
+        for variant, speedup in [("serial", 1.0), ("thread", 1.0), ("thread_pool", 1.0), ("process_pool", pool_speedup)]:
+            rows.append({"kind": "cpu", "workers": workers, "variant": variant, "median": 1.0 / speedup,
+                         "speedup": speedup, "speedup_ci_low": speedup * 0.95, "speedup_ci_high": speedup * 1.05,
+                         "n": 6})
+    text = " ".join(tvp.findings(pd.DataFrame(rows), {"usable_cores": 2}))
+    assert "best of all worker counts was multiprocessing.Pool with 2 workers: 1.40×" in text

@@ -417,5 +417,9 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
                    if t["speedup_ci_low"] <= 1 else
                    "threads sped up pure-Python work, which the GIL should prevent; rerun on a quiet machine to confirm")
             verdict += f" ({gil[0].upper() + gil[1:]}.)"
+        best = rows[rows["variant"].astype(str) != "serial"].sort_values("speedup").iloc[-1]
+        if int(best["workers"]) != workers:
+            verdict += (f" The best of all worker counts was {VARIANT_LABELS[str(best['variant'])]} with "
+                        f"{int(best['workers'])} workers: {best['speedup']:.2f}× ({_against_serial(best)}).")
         out.append(f"{head} {verdict}")
     return out
