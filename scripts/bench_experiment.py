@@ -21,6 +21,12 @@ if __name__ == "__main__":
     module = experiments.get(name)
     section = sm.config[name]
     point = experiments.find_point(module, section, sm.wildcards.point)
+    # Under forkserver (Linux's default from Python 3.14) every child would
+    # otherwise import the experiment module, pandas and all, inside the
+    # timed Pool start-up; the server imports it once instead.
+    import multiprocessing
+
+    multiprocessing.set_forkserver_preload([module.__name__])
     extra = {"data_file": sm.input.data} if "data" in sm.input.keys() else {}
     rows = module.run(point, section, repeats=sm.params.repeats, warmup=sm.params.warmup,
                       scratch_dir=sm.params.scratch_dir, **extra)

@@ -17,6 +17,10 @@ if __name__ == "__main__":
     from mpbench.output import write_csv_atomic
     from mpbench.runner import RAW_COLUMNS, run_point
 
+    import multiprocessing
+
+    # Under forkserver the server imports the workloads once, not every child.
+    multiprocessing.set_forkserver_preload(["mpbench.workloads"])
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
     sm = snakemake  # noqa: F821
     rows = run_point(

@@ -49,3 +49,25 @@ def test_lost_updates_are_reported_plainly():
     summary = lock.summarize(pd.DataFrame(rows), 0.95)
     text = " ".join(lock.findings(summary, {}))
     assert "1 of 1 runs lost updates" in text and "80 of 100" in text
+
+
+def test_counts_under_every_start_method_with_the_forkserver_preload():
+    """The bench script preloads the experiment module into the forkserver;
+    the counts must stay exact under fork, spawn and forkserver."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    code = (
+        "import multiprocessing as mp, sys\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"
+        "from mpbench.experiments import lock\n"
+        "if __name__ == '__main__':\n"
+        "    mp.set_forkserver_preload(['mpbench.experiments.lock'])\n"
+        "    for method in ('fork', 'spawn', 'forkserver'):\n"
+        "        assert lock.count('lock_each', 2, 500, 10, mp.get_context(method)) == 1000, method\n"
+        "    print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
