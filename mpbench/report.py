@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import yaml
 
+from .stats import interval_vs_one
 from .tables import fmt_seconds
 
 NAMES = {"read": "read", "readwrite": "read & write", "overwrite": "read & overwrite"}
@@ -25,11 +26,11 @@ def verdict_of(speedup: float, low: float, high: float) -> str:
     """Faster or slower only when the whole interval says so."""
     if pd.isna(low) or pd.isna(high):
         return "faster than serial" if speedup > 1 else "not faster than serial"
-    if low > 1:
-        return "faster than serial"
-    if high < 1:
-        return "slower than serial"
-    return "not distinguishable from serial (the interval includes 1×)"
+    return {
+        "above": "faster than serial",
+        "below": "slower than serial",
+        "includes": "not distinguishable from serial (the interval includes 1×)",
+    }[interval_vs_one(low, high)]
 
 
 def speedup_sentence(summary: pd.DataFrame, experiment: str, cores: int, level: float, prefix: str = "") -> list[str]:

@@ -62,6 +62,19 @@ def describe(values, level: float = 0.95) -> dict:
     }
 
 
+def interval_vs_one(low: float, high: float) -> str:
+    """Where the interval of a ratio lies against 1: "above", "below" or "includes".
+
+    A ratio (speedup, time ratio) counts as different from 1 only when its
+    whole interval says so; a missing bound (NaN) counts as including 1.
+    """
+    if low > 1:
+        return "above"
+    if high < 1:
+        return "below"
+    return "includes"
+
+
 def check_consistent_by(raw: pd.DataFrame, keys: list[str]) -> None:
     """Refuse rows of one point measured under different settings (stale mixing)."""
     hashes = raw.groupby(keys)["config_hash"].nunique()

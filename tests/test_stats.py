@@ -90,3 +90,11 @@ def test_missing_experiment_is_an_error():
 def test_single_repetition_has_no_spread():
     d = describe([2.0])
     assert d["cv"] == 0.0 and d["ci_coverage"] == 0.0 and not math.isnan(d["median"])
+
+
+@pytest.mark.parametrize("low, high, where", [(1.2, 1.5, "above"), (0.5, 0.9, "below"), (0.9, 1.1, "includes"),
+                                              (1.0, 1.3, "includes"), (float("nan"), float("nan"), "includes")])
+def test_interval_vs_one(low, high, where):
+    from mpbench.stats import interval_vs_one
+
+    assert interval_vs_one(low, high) == where

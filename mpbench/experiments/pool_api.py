@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .. import plots, timing
+from ..stats import interval_vs_one
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
 
@@ -372,11 +373,8 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
 
 def _verdict(row) -> str:
     """'beats' / 'loses' / 'tie' of a variant against the loop, from the speedup interval."""
-    if row["speedup_ci_low"] > 1:
-        return "beats"
-    if row["speedup_ci_high"] < 1:
-        return "loses"
-    return "tie"
+    where = interval_vs_one(row["speedup_ci_low"], row["speedup_ci_high"])
+    return {"above": "beats", "below": "loses", "includes": "tie"}[where]
 
 
 def _speed(row) -> str:

@@ -381,11 +381,10 @@ def _join(items: list[str]) -> str:
 
 def _status(row) -> str:
     """faster / slower / tie for a variant against pickle, from the paired-ratio interval."""
-    if row["vs_pickle_ci_low"] > 1:
-        return "faster"
-    if row["vs_pickle_ci_high"] < 1:
-        return "slower"
-    return "tie"
+    from ..stats import interval_vs_one
+
+    where = interval_vs_one(row["vs_pickle_ci_low"], row["vs_pickle_ci_high"])
+    return {"above": "faster", "below": "slower", "includes": "tie"}[where]
 
 
 def _ratio_text(row) -> str:

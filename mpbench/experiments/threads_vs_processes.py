@@ -42,6 +42,7 @@ from typing import Callable
 import pandas as pd
 
 from .. import plots
+from ..stats import interval_vs_one
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
 
@@ -371,11 +372,9 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
 
 
 def _against_serial(row) -> str:
-    if row["speedup_ci_low"] > 1:
-        return "faster than serial"
-    if row["speedup_ci_high"] < 1:
-        return "slower than serial"
-    return "not distinguishable from serial"
+    where = interval_vs_one(row["speedup_ci_low"], row["speedup_ci_high"])
+    return {"above": "faster than serial", "below": "slower than serial",
+            "includes": "not distinguishable from serial"}[where]
 
 
 def findings(summary: pd.DataFrame, env: dict) -> list[str]:
