@@ -41,7 +41,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .. import plots
+from .. import plots, timing
 from ..stats import interval_vs_one
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
@@ -184,17 +184,9 @@ def execute(variant: str, fn, tasks: int, workers: int, ctx=None) -> tuple[dict,
             t_start = time.perf_counter()
             results = list(pool.map(fn, range(tasks)))
     elif variant == "process_pool":
-        ctx = ctx or multiprocessing.get_context()
-        pool = ctx.Pool(processes=workers)
-        t_start = time.perf_counter()
-        try:
-            results = pool.map(fn, range(tasks), chunksize=1)
-            pool.close()
-            pool.join()
-        except BaseException:
-            pool.terminate()
-            pool.join()
-            raise
+        times, results = timing.time_pool(fn, tasks, workers, ctx, chunksize=1)
+        return {"seconds": times["seconds"], "start_seconds": times["pool_start_seconds"],
+                "started_at": times["started_at"], "ended_at": times["ended_at"]}, results
     else:
         raise ValueError(f"unknown variant {variant!r}; allowed: {', '.join(VARIANTS)}")
     t1 = time.perf_counter()
