@@ -216,6 +216,17 @@ def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
         )
 
 
+def check_experiments(cfg: dict, workdir: Path | None = None) -> None:
+    """Each enabled experiment's own checks (its optional ``check_config``)."""
+    from . import experiments
+
+    for name in experiments.NAMES:
+        section = cfg.get(name, {})
+        module = experiments.get(name)
+        if section.get("enabled", True) and hasattr(module, "check_config"):
+            module.check_config(section, cfg, workdir)
+
+
 def validate_config(config: dict | None, schema: dict | None = None, workdir: Path | None = None) -> dict:
     """Validate ``config``, fill its defaults and return the effective config.
 
@@ -235,4 +246,5 @@ def validate_config(config: dict | None, schema: dict | None = None, workdir: Pa
         raise ConfigError(_describe(errors[0], schema))
     cfg = fill_defaults(config, schema)
     check_semantics(cfg, workdir)
+    check_experiments(cfg, workdir)
     return cfg

@@ -11,7 +11,9 @@ in ``ci_coverage``, instead of calling it 95%.
 
 from __future__ import annotations
 
-from math import comb
+from itertools import product
+from math import ceil, comb
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -50,8 +52,10 @@ def describe(values, level: float = 0.95) -> dict:
     lo, hi, cov = median_ci_ranks(n, level)
     mean = float(x.mean())
     std = float(x.std(ddof=1)) if n > 1 else 0.0
+    median = float(np.median(x))
+    half = (float(x[hi]) - float(x[lo])) / 2 / median if median > 0 else np.nan
     return {
-        "median": float(np.median(x)),
+        "median": median,
         "ci_low": float(x[lo]),
         "ci_high": float(x[hi]),
         "ci_coverage": cov,
@@ -59,6 +63,72 @@ def describe(values, level: float = 0.95) -> dict:
         "std": std,
         "cv": std / mean if mean > 0 else np.nan,
         "n": n,
+        "ci_halfwidth_rel": half,
+        "repeats_needed": repeats_needed(std / median if median > 0 else np.nan, level),
+    }
+
+
+def min_repeats(level: float = 0.95) -> int:
+    """The fewest runs whose order-statistic interval reaches ``level`` (6 for 95%)."""
+    n = 1
+    while median_ci_ranks(n, level)[2] < level:
+        n += 1
+    return n
+
+
+def repeats_needed(cv: float, level: float = 0.95, target: float = 0.05) -> float:
+    """Runs needed for the interval of the median to be within +-``target``.
+
+    The median of n runs has a standard error of about 1.2533 sigma / sqrt(n)
+    (its asymptotic efficiency against the mean), so the half-width
+    z * 1.2533 * cv / sqrt(n) falls to ``target`` (relative) at
+    n = (z * 1.2533 * cv / target)^2 - never fewer than ``min_repeats``.
+    NaN when the spread is unknown (a single run).
+    """
+    if cv is None or not np.isfinite(cv):
+        return np.nan
+    z = NormalDist().inv_cdf((1 + level) / 2)
+    return float(max(min_repeats(level), ceil((z * 1.2533 * cv / target) ** 2)))
+
+
+def paired_p_value(a, b, max_exact: int = 16, draws: int = 20000, seed: int = 0) -> float:
+    """Two-sided p-value that variants ``a`` and ``b`` take the same time.
+
+    A sign-flip permutation test on the paired log ratios log(a_i / b_i) of
+    the same repetitions (they ran back to back): under "no difference" each
+    ratio is as likely to be above 1 as below, so flipping signs gives the
+    null distribution of their mean.  Exact for up to ``max_exact`` pairs,
+    Monte Carlo beyond.  It assumes nothing about the distribution of the
+    times; with n pairs the smallest possible p is 2 / 2^n (n = 6: 0.031).
+    """
+    d = np.log(np.asarray(a, dtype=float)) - np.log(np.asarray(b, dtype=float))
+    d = d[np.isfinite(d)]
+    n = len(d)
+    if n == 0:
+        return np.nan
+    observed = abs(d.mean())
+    if n <= max_exact:
+        signs = np.array(list(product((1.0, -1.0), repeat=n)))
+    else:
+        signs = np.random.default_rng(seed).choice((1.0, -1.0), size=(draws, n))
+    null = np.abs((signs * d).mean(axis=1))
+    return float(np.mean(null >= observed - 1e-12))
+
+
+def compare_paired(a: pd.Series, b: pd.Series, level: float = 0.95) -> dict:
+    """``a`` against ``b``, both indexed by repetition: the ratio of medians
+    median(a) / median(b), the interval of the paired ratios a_i / b_i, the
+    p-value of :func:`paired_p_value` and whether it is below 1 - level."""
+    pairs = pd.concat({"a": a, "b": b}, axis=1).dropna()
+    ratio = describe((pairs["a"] / pairs["b"]).to_numpy(), level)
+    p = paired_p_value(pairs["a"], pairs["b"])
+    return {
+        "ratio": float(a.median() / b.median()),
+        "ratio_ci_low": ratio["ci_low"],
+        "ratio_ci_high": ratio["ci_high"],
+        "p_value": p,
+        "significant": bool(p < 1 - level) if np.isfinite(p) else False,
+        "pairs": len(pairs),
     }
 
 
@@ -122,6 +192,7 @@ def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95
         row[f"{prefix}speedup_ci_low"] = ratio["ci_low"]
         row[f"{prefix}speedup_ci_high"] = ratio["ci_high"]
         row[f"{prefix}speedup_ci_coverage"] = ratio["ci_coverage"]
+        row[f"{prefix}speedup_p"] = paired_p_value(by_variant["serial"], by_variant["pool"])
         row[f"{prefix}host"] = ",".join(sorted(cell["host"].astype(str).unique()))
         out.append(row)
     return pd.DataFrame(out)

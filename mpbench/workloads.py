@@ -17,22 +17,35 @@ def read_once(src: str, i: int) -> int:
         return len(fh.read())
 
 
-def readwrite_once(src: str, out_dir: str, i: int) -> int:
+def _write(path: str, text: str, fsync: bool) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        if fsync:
+            # The data reaches the disk before close: "write" then measures
+            # the device, not only a copy into the page cache.
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def readwrite_once(src: str, out_dir: str, i: int, fsync: bool = False) -> int:
     """readwrite: read the file, write its content to a new file of its own."""
     with open(src, encoding="utf-8") as fh:
         text = fh.read()
-    with open(os.path.join(out_dir, f"copy_{i}.txt"), "w", encoding="utf-8") as fh:
-        fh.write(text)
+    _write(os.path.join(out_dir, f"copy_{i}.txt"), text, fsync)
     return len(text)
 
 
-def overwrite_once(src: str, out_dir: str, i: int) -> int:
+def overwrite_once(src: str, out_dir: str, i: int, fsync: bool = False) -> int:
     """overwrite (写覆盖): read the file and write it over one shared file."""
     with open(src, encoding="utf-8") as fh:
         text = fh.read()
-    with open(os.path.join(out_dir, "overwrite.txt"), "w", encoding="utf-8") as fh:
-        fh.write(text)
+    _write(os.path.join(out_dir, "overwrite.txt"), text, fsync)
     return len(text)
+
+
+def square(i: int) -> int:
+    """The seed's cheap ``worker(id)``: ``id**2``."""
+    return i**2
 
 
 OPERATIONS = {

@@ -14,6 +14,11 @@ An experiment is a module in this package with:
     measure one point: one row per timed run (``variant``, ``rep``,
     ``seconds``, ``started_at``, ``ended_at``, ``verified`` and anything
     else worth keeping); every run's result is checked.
+``check_config(section, cfg, workdir)`` (optional)
+    checks a schema cannot express (a start method this platform lacks, a
+    directory that does not exist); raises ``mpbench.config.ConfigError``
+    with one line naming the key, the value and what is allowed.  Only
+    called when the section is enabled.
 ``NEEDS_DATA`` (optional)
     True when ``run`` reads the pipeline's test file; it then gets
     ``data_file=<path>`` as a further keyword argument.
@@ -33,7 +38,9 @@ from types import ModuleType
 
 # The report's order, the seed's order of sections; an experiment takes part
 # once its module exists.
-ORDER = ["pool_api", "process_queue", "threads_vs_processes", "shared_memory", "lock", "close_join", "crossover"]
+ORDER = ["pool_api", "process_queue", "threads_vs_processes", "shared_memory", "lock", "close_join", "crossover",
+         # The measurement conditions of the appendix's file operations.
+         "workers_sweep", "start_method", "chunksize", "cache_state", "fsync", "scratch_location", "ceiling"]
 NAMES: list[str] = [name for name in ORDER if (Path(__file__).parent / f"{name}.py").exists()]
 
 

@@ -6,6 +6,7 @@ import socket
 import sys
 from typing import Any, Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from .. import timing
@@ -32,6 +33,12 @@ def run_variants(
     """
     label = f"{experiment} " + " ".join(f"{k}={v}" for k, v in point.items())
     rows = timing.repeat_variants(variants, repeats, warmup, check, after_run=after_run, label=label)
+    return finish_rows(experiment, point, rows, repeats=repeats, warmup=warmup, settings=settings)
+
+
+def finish_rows(experiment: str, point: dict, rows: list[dict], *, repeats: int, warmup: int, settings: dict) -> list[dict]:
+    """Add what every raw row carries: the experiment, the point's parameters,
+    host, Python version and the hash of ``settings`` (see run_variants)."""
     base = {
         "experiment": experiment,
         **point,
@@ -50,7 +57,7 @@ def summarize_variants(raw: pd.DataFrame, keys: list[str], level: float, baselin
     ``speedup`` = median(baseline) / median(variant); its interval comes from
     the ratios of the same repetition (the variants ran back to back).
     """
-    from ..stats import check_consistent_by
+    from ..stats import check_consistent_by, paired_p_value
 
     check_consistent_by(raw, ["experiment", *keys])
     out = []
@@ -67,5 +74,8 @@ def summarize_variants(raw: pd.DataFrame, keys: list[str], level: float, baselin
                 row["speedup"] = float(base.median()) / row["median"]
                 row["speedup_ci_low"], row["speedup_ci_high"] = r["ci_low"], r["ci_high"]
                 row["speedup_ci_coverage"] = r["ci_coverage"]
+                # Is this variant's time different from the baseline's at all?
+                pairs = pd.concat({"b": base, "v": runs.set_index("rep")["seconds"]}, axis=1).dropna()
+                row["p_vs_baseline"] = paired_p_value(pairs["b"], pairs["v"]) if variant != baseline else np.nan
             out.append(row)
     return pd.DataFrame(out)

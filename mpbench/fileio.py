@@ -1,0 +1,178 @@
+"""The seed's file operations under stated conditions.
+
+A number from the appendix tables depends on how it was measured: the start
+method of the Pool, ``map``'s chunksize, whether the test file was in the
+page cache, whether writes reached the disk, and where the written files
+live.  A :class:`Condition` names all of them; :func:`run_conditions` times
+one operation under several conditions (the variants of one point), with
+their order rotating from one repetition to the next so that the paired
+runs of a repetition can be compared.
+
+Every row records the condition it ran under, the page-cache residency of
+the input just before the timed run (``resident_before``, from mincore), and
+the file system of its scratch directory, so a reader can check the
+condition instead of trusting it.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Mapping
+
+from . import cache, timing, workloads
+from .environment import filesystem_of
+
+OPERATIONS = tuple(workloads.OPERATIONS)
+START_METHODS = ("fork", "spawn", "forkserver")
+CACHE_STATES = ("warm", "cold")
+DEFAULT_CHUNKSIZE = "default"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """How one variant runs: serially or through a Pool, and the conditions."""
+
+    mode: str = "pool"  # "serial" (the seed's Demo) or "pool" (its poolDemo)
+    workers: int = 4
+    start_method: str = "fork"
+    chunksize: int | str = DEFAULT_CHUNKSIZE  # "default": Pool.map's own rule
+    cache: str = "warm"  # "warm" (seed) or "cold" (input evicted before the run)
+    fsync: bool = False  # write operations: fsync each written file before close
+    scratch_dir: str = "results/scratch"
+
+    def __post_init__(self):
+        if self.mode not in ("serial", "pool"):
+            raise ValueError(f"mode = {self.mode!r}; allowed: serial, pool")
+        if self.start_method not in START_METHODS:
+            raise ValueError(f"start_method = {self.start_method!r}; allowed: {', '.join(START_METHODS)}")
+        if self.cache not in CACHE_STATES:
+            raise ValueError(f"cache = {self.cache!r}; allowed: {', '.join(CACHE_STATES)}")
+        if self.chunksize != DEFAULT_CHUNKSIZE and not (isinstance(self.chunksize, int) and self.chunksize >= 1):
+            raise ValueError(f"chunksize = {self.chunksize!r}; allowed: default or a whole number >= 1")
+        if self.workers < 1:
+            raise ValueError(f"workers = {self.workers!r}; allowed: a whole number >= 1")
+
+
+def map_chunksize(chunksize: int | str) -> int | None:
+    """The value handed to Pool.map: None lets Pool.map apply its own rule."""
+    return None if chunksize == DEFAULT_CHUNKSIZE else int(chunksize)
+
+
+def effective_chunksize(items: int, workers: int, chunksize: int | str) -> int:
+    """The chunksize Pool.map really uses for ``items`` tasks.
+
+    Its rule (CPython's ``Pool._map_async``): ``ceil(items / (4 * workers))``,
+    at least 1.
+    """
+    if chunksize != DEFAULT_CHUNKSIZE:
+        return int(chunksize)
+    if items == 0:
+        return 0
+    size, extra = divmod(items, workers * 4)
+    return size + 1 if extra else size
+
+
+def operation(op: str, src: str, out_dir: str, fsync: bool = False):
+    """The picklable callable that Pool.map hands ``i`` to."""
+    fn = workloads.OPERATIONS[op]
+    if op in workloads.WRITES:
+        return functools.partial(fn, src, out_dir, fsync=fsync)
+    return functools.partial(fn, src)
+
+
+def _empty_dir(path: Path) -> None:
+    for child in path.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def prepare_cache(src: str, state: str) -> float | None:
+    """Put ``src`` in the asked page-cache state; return its residency after that."""
+    if state == "cold":
+        cache.evict(src)
+    else:
+        fraction = cache.resident_fraction(src)
+        if fraction is None or fraction < 1.0:
+            cache.warm(src)
+    return cache.resident_fraction(src)
+
+
+def run_conditions(
+    op: str,
+    loops: int,
+    variants: Mapping[str, Condition],
+    *,
+    src: str | os.PathLike,
+    repeats: int,
+    warmup: int = 1,
+    label: str = "",
+) -> list[dict]:
+    """Time ``op`` done ``loops`` times under every condition in ``variants``.
+
+    Returns one row per timed run: the variant's name, its condition, the
+    seconds (and the Pool's phases), ``resident_before``, and the effective
+    chunksize.  Every run must handle the whole file ``loops`` times or it
+    is an error.  Written files are removed after every run and the scratch
+    directories of this call after the last one, also on failure.
+    """
+    if op not in workloads.OPERATIONS:
+        raise ValueError(f"unknown operation {op!r}; allowed: {', '.join(workloads.OPERATIONS)}")
+    src = str(Path(src).resolve())
+    expected = workloads.read_once(src, 0)  # also brings the file into the page cache
+    label = label or f"{op} loops={loops}"
+    out_dirs: list[Path] = []
+    calls = {}
+    extra: dict[str, dict] = {}
+    try:
+        for name, cond in variants.items():
+            Path(cond.scratch_dir).mkdir(parents=True, exist_ok=True)
+            out_dir = Path(tempfile.mkdtemp(prefix=f"{op}-loops{loops}-", dir=cond.scratch_dir))
+            out_dirs.append(out_dir)
+            fn = operation(op, src, str(out_dir), cond.fsync)
+            calls[name] = _variant(fn, loops, cond, src)
+            extra[name] = {
+                **asdict(cond),
+                "chunksize": str(cond.chunksize),
+                "chunksize_effective": effective_chunksize(loops, cond.workers, cond.chunksize)
+                if cond.mode == "pool" else None,
+                "scratch_fs": filesystem_of(cond.scratch_dir),
+            }
+
+        def check(variant: str, result) -> None:
+            results = result
+            if len(results) != loops or any(r != expected for r in results):
+                raise RuntimeError(
+                    f"{label} {variant}: an operation handled {sorted(set(results))} characters, expected {expected}"
+                )
+
+        def clean() -> None:
+            for out_dir in out_dirs:
+                _empty_dir(out_dir)
+
+        rows = timing.repeat_variants(calls, repeats, warmup, check, after_run=clean, label=label)
+    finally:
+        for out_dir in out_dirs:
+            shutil.rmtree(out_dir, ignore_errors=True)
+    return [{"operation": op, "loops": loops, **extra[row["variant"]], **row} for row in rows]
+
+
+def _variant(fn, loops: int, cond: Condition, src: str):
+    ctx = multiprocessing.get_context(cond.start_method)
+
+    def run():
+        resident = prepare_cache(src, cond.cache)  # untimed
+        if cond.mode == "serial":
+            times, results = timing.time_serial(fn, loops)
+        else:
+            times, results = timing.time_pool(fn, loops, cond.workers, ctx, chunksize=map_chunksize(cond.chunksize))
+        return {**times, "resident_before": resident}, results
+
+    return run
