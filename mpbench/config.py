@@ -79,7 +79,13 @@ def _allowed(sub: dict) -> str:
     """Describe in words what a schema node accepts."""
     if "enum" in sub:
         return "one of " + ", ".join(map(str, sub["enum"]))
+    if "const" in sub:
+        return str(sub["const"])
+    if "anyOf" in sub:
+        return " or ".join(_allowed(option) for option in sub["anyOf"])
     kind = sub.get("type", "value")
+    if kind == "boolean":
+        return "true or false"
     if kind == "array":
         item = sub.get("items", {})
         words = f"a list of {_allowed(item)}"
@@ -147,6 +153,14 @@ def coerce(config: Any, schema: dict) -> Any:
     that is not a number stays text and fails validation with a clear line.
     """
     kind = schema.get("type")
+    if "anyOf" in schema:
+        # e.g. "default" or a whole number: a number written as text becomes one.
+        for option in schema["anyOf"]:
+            if option.get("type") in ("integer", "number"):
+                converted = _coerce_scalar(config, option["type"])
+                if converted is not config:
+                    return converted
+        return config
     if kind == "object" and isinstance(config, dict):
         props = schema.get("properties", {})
         return {k: coerce(v, props[k]) if k in props else v for k, v in config.items()}
@@ -181,6 +195,19 @@ def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
         raise ConfigError(
             f"config: data.lines = {lines} is more than a {cfg['data']['size_mb']} MiB file "
             f"can hold; allowed: at most {size_bytes // 2} (one character and a newline per line)"
+        )
+    import multiprocessing
+
+    available = multiprocessing.get_all_start_methods()
+    if cfg["start_method"] not in available:
+        raise ConfigError(
+            f"config: start_method = {cfg['start_method']!r} is not available on this platform; "
+            f"allowed here: one of {', '.join(available)}"
+        )
+    if cfg["cache"] == "cold" and not (hasattr(os, "posix_fadvise") and hasattr(os, "POSIX_FADV_DONTNEED")):
+        raise ConfigError(
+            "config: cache = 'cold' needs os.posix_fadvise to evict the test file, which this platform "
+            "lacks; allowed here: warm"
         )
     scratch = Path(cfg["scratch_dir"])
     if workdir is not None and not scratch.is_absolute():

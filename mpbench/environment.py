@@ -79,6 +79,14 @@ def filesystem_of(path: str | os.PathLike) -> str:
     return fstype
 
 
+def _eviction() -> str:
+    from . import cache
+
+    if not cache.EVICTION_SUPPORTED:
+        return "unsupported: this platform lacks os.posix_fadvise, so cache: cold cannot be measured"
+    return f"supported ({cache.EVICTION_METHOD}); residency checked with mincore"
+
+
 def package_version(name: str) -> str | None:
     try:
         return metadata.version(name)
@@ -102,6 +110,8 @@ def capture(paths: dict[str, str] | None = None) -> dict:
         "python_implementation": platform.python_implementation(),
         "python_build": " ".join(platform.python_build()),
         "start_method": multiprocessing.get_start_method(),
+        "start_methods_available": multiprocessing.get_all_start_methods(),
+        "cache_eviction": _eviction(),
         "filesystems": {name: filesystem_of(p) for name, p in (paths or {}).items()},
         "packages": {
             name: package_version(name)

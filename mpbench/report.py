@@ -46,8 +46,108 @@ def speedup_sentence(summary: pd.DataFrame, experiment: str, cores: int, level: 
             f"{fmt_seconds(row[f'{prefix}pool_median'])} s against {fmt_seconds(row[f'{prefix}serial_median'])} s serially, "
             f"a speedup of **{speedup:.2f}×** ({_interval(row[f'{prefix}speedup_ci_low'], row[f'{prefix}speedup_ci_high'], row[f'{prefix}speedup_ci_coverage'], level)}): "
             f"{verdict}, where {ideal}× would be the ideal on {cores} usable core{'s' if cores != 1 else ''}."
+            + _p_text(row.get(f"{prefix}speedup_p"), level)
         )
     return out
+
+
+def _p_text(p, level: float) -> str:
+    """The paired test's verdict on "Pool and serial take the same time"."""
+    if p is None or pd.isna(p):
+        return ""
+    alpha = 1 - level
+    if p < alpha:
+        return f" The difference is significant (paired sign-flip test, p = {p:.3g} < {alpha:.2g})."
+    return f" The difference is not significant (paired sign-flip test, p = {p:.3g} ≥ {alpha:.2g})."
+
+
+def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
+    """How the appendix tables were measured, as recorded in their raw rows."""
+
+    def values(column: str) -> str:
+        if column not in raw:
+            return "not recorded"
+        return ", ".join(sorted(raw[column].dropna().astype(str).unique())) or "not recorded"
+
+    lines = [
+        f"- **start method** of the Pools: {values('start_method')} "
+        "(fork is the seed's setting; Python 3.14 makes forkserver Linux's default).",
+    ]
+    if "chunksize_effective" in raw:
+        pool = raw[raw["variant"] == "pool"]
+        eff = sorted(int(v) for v in pool["chunksize_effective"].dropna().unique())
+        lines.append(f"- **chunksize** handed to `Pool.map`: {values('chunksize')}"
+                     + (f" (effective {', '.join(map(str, eff))} tasks per chunk across the loop counts)." if eff else "."))
+    if "resident_before" in raw:
+        res = raw["resident_before"].dropna()
+        state = values("cache")
+        if res.empty:
+            check = "residency could not be checked here (no mincore)"
+        else:
+            check = (f"before every timed run between {res.min():.0%} and {res.max():.0%} of the test file's "
+                     "pages were in the page cache (mincore)")
+        lines.append(f"- **page cache**: {state}; {check}.")
+    if "fsync" in raw:
+        writes = raw[raw["experiment"].isin(["readwrite", "overwrite"])]
+        fs = ", ".join(sorted({"fsync before close" if str(v).lower() == "true" else "buffered (no fsync)"
+                               for v in writes["fsync"].dropna()})) or "no write runs"
+        lines.append(f"- **writes**: {fs}.")
+    if "scratch_fs" in raw:
+        lines.append(f"- **written files** in `{config.get('scratch_dir')}` on {values('scratch_fs')}; "
+                     f"the test file on {env.get('filesystems', {}).get('data', 'unknown')}.")
+    return lines
+
+
+def precision_notes(cells: list[tuple[str, float, float]], level: float, target: float = 0.05, limit: int = 8) -> list[str]:
+    """Cells whose interval is wider than +-target, with the repeats that would reach it.
+
+    ``cells`` holds (label, relative half-width, repeats needed); the
+    estimate assumes the spread stays as measured (like pyperf's warning).
+    """
+    wide = [(label, half, need) for label, half, need in cells if pd.notna(half) and half > target]
+    if not wide:
+        return [f"Every cell's {level:.0%} interval of the median is within ±{target:.0%}."]
+    wide.sort(key=lambda c: -c[1])
+    most = max((need for _l, _h, need in wide if pd.notna(need)), default=float("nan"))
+    out = [f"{len(wide)} of {len(cells)} cells have an interval wider than ±{target:.0%} of their median; "
+           + (f"`repeats: {int(most)}` would bring all of them to about ±{target:.0%} "
+              "if their spread stays as measured." if pd.notna(most) else "")]
+    for label, half, need in wide[:limit]:
+        out.append(f"{label}: ±{half:.1%}" + (f", needs about {int(need)} repetitions" if pd.notna(need) else ""))
+    if len(wide) > limit:
+        out.append(f"… and {len(wide) - limit} more (see the `*_ci_halfwidth_rel` and `*_repeats_needed` "
+                   "columns of the summaries).")
+    return out
+
+
+def appendix_precision_cells(summaries: dict[str, pd.DataFrame]) -> list[tuple[str, float, float]]:
+    cells = []
+    for table, prefixes in (("read", [("", "read")]), ("readwrite", [("", "read & write"), ("overwrite_", "read & overwrite")])):
+        summary = summaries.get(table)
+        if summary is None:
+            continue
+        for _, row in summary.iterrows():
+            for prefix, name in prefixes:
+                for variant in ("serial", "pool"):
+                    half = row.get(f"{prefix}{variant}_ci_halfwidth_rel")
+                    if half is None:
+                        continue
+                    cells.append((f"{name}, {int(row['loops'])} loops, {variant} (Pool({int(row['workers'])}))",
+                                  half, row.get(f"{prefix}{variant}_repeats_needed")))
+    return cells
+
+
+def experiment_precision_cells(name: str, summary: pd.DataFrame) -> list[tuple[str, float, float]]:
+    """Precision cells of an experiment's summary: one per row that has an
+    interval (the columns before ``median`` name the cell)."""
+    if "ci_halfwidth_rel" not in summary or "median" not in summary:
+        return []
+    keys = list(summary.columns[: list(summary.columns).index("median")])
+    cells = []
+    for _, row in summary.iterrows():
+        label = f"{name}: " + ", ".join(f"{k} {row[k]}" for k in keys)
+        cells.append((label, row["ci_halfwidth_rel"], row.get("repeats_needed")))
+    return cells
 
 
 def machine_section(env: dict) -> str:
@@ -65,7 +165,8 @@ def machine_section(env: dict) -> str:
             f"| memory | {mem_text} |",
             f"| OS | {env['platform']} |",
             f"| Python | {env['python_implementation']} {env['python']} ({env['python_build']}) |",
-            f"| default start method | {env['start_method']} |",
+            f"| default start method | {env['start_method']} (available: {', '.join(env.get('start_methods_available', [])) or 'unknown'}) |",
+            f"| page-cache eviction | {env.get('cache_eviction', 'unknown')} |",
             f"| file systems | {fs} |",
             f"| packages | {pkgs} |",
         ]
@@ -98,6 +199,7 @@ def render(
     raw: pd.DataFrame,
     figures: dict[str, str],
     sections: list[dict] | None = None,
+    precision_cells: list[tuple[str, float, float]] | None = None,
 ) -> str:
     """The whole report as markdown; figure paths are relative to the report."""
     level = config["ci_level"]
@@ -118,6 +220,7 @@ def render(
     if len(hosts) > 1:
         parts += ["", f"> **Warning:** these results mix {len(hosts)} hosts ({', '.join(hosts)}); compare them per host."]
     parts += ["", "## Machine", "", machine_section(env), ""]
+    parts += ["## Conditions of the appendix tables", "", *conditions_section(raw, config, env), ""]
     parts += ["## Speedup at the largest loop count", ""]
     for experiment, summary, prefix in (
         ("read", summaries["read"], ""),
@@ -152,6 +255,10 @@ def render(
         "Above the dashed 1× line processes pay off; the dotted line is the ideal min(workers, cores).",
         "",
         *experiment_sections(sections or []),
+        "## Precision",
+        "",
+        *[f"- {line}" for line in precision_notes(appendix_precision_cells(summaries) + list(precision_cells or []), level)],
+        "",
         "## Configuration",
         "",
         "```yaml",

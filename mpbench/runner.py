@@ -10,23 +10,19 @@ of the file, or the run is an error rather than a number.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-import multiprocessing
 import os
-import shutil
 import socket
 import sys
-import tempfile
-from pathlib import Path
 
-from . import timing, workloads
+from . import fileio, workloads
 
 RAW_COLUMNS = [
     "experiment", "variant", "loops", "workers", "rep", "order", "seconds",
     "pool_start_seconds", "map_seconds", "pool_close_seconds",
-    "started_at", "ended_at", "host", "start_method", "python",
+    "started_at", "ended_at", "host", "start_method", "chunksize", "chunksize_effective",
+    "cache", "resident_before", "fsync", "scratch_dir", "scratch_fs", "python",
     "size_bytes", "lines", "data_seed", "repeats", "warmup", "config_hash",
     "verified",
 ]
@@ -36,22 +32,6 @@ def config_hash(params: dict) -> str:
     """A short, stable hash of everything that defines how a point was measured."""
     blob = json.dumps(params, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:12]
-
-
-def _operation(experiment: str, src: str, out_dir: str):
-    fn = workloads.OPERATIONS[experiment]
-    if experiment in workloads.WRITES:
-        return functools.partial(fn, src, out_dir)
-    return functools.partial(fn, src)
-
-
-def _empty_dir(path: Path) -> None:
-    """Remove what a write run left, keeping the directory itself."""
-    for child in path.iterdir():
-        if child.is_dir():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
 
 
 def run_point(
@@ -64,46 +44,40 @@ def run_point(
     repeats: int,
     warmup: int = 1,
     data: dict | None = None,
-    context: multiprocessing.context.BaseContext | None = None,
+    start_method: str = "fork",
+    chunksize: int | str = "default",
+    cache: str = "warm",
+    fsync: bool = False,
 ) -> list[dict]:
-    """Measure one cell; return one row per timed run (``repeats`` x 2 rows)."""
+    """Measure one cell; return one row per timed run (``repeats`` x 2 rows).
+
+    ``start_method``, ``chunksize``, ``cache`` and ``fsync`` are the
+    conditions of the appendix tables (see fileio.Condition); the defaults
+    are the seed's setting.
+    """
     if experiment not in workloads.OPERATIONS:
         raise ValueError(f"unknown experiment {experiment!r}; allowed: {', '.join(workloads.OPERATIONS)}")
-    ctx = context or multiprocessing.get_context()
-    src = str(Path(src).resolve())
-    expected = workloads.read_once(src, 0)  # also brings the file into the page cache
     data = data or {}
+    common = dict(start_method=start_method, chunksize=chunksize, cache=cache, fsync=fsync,
+                  workers=workers, scratch_dir=str(scratch_dir))
+    variants = {
+        "serial": fileio.Condition(mode="serial", **common),
+        "pool": fileio.Condition(mode="pool", **common),
+    }
     params = {
         "experiment": experiment, "loops": loops, "workers": workers, "repeats": repeats,
-        "warmup": warmup, "start_method": ctx.get_start_method(), **{f"data_{k}": v for k, v in data.items()},
+        "warmup": warmup, "start_method": start_method, "chunksize": str(chunksize), "cache": cache,
+        "fsync": fsync, **{f"data_{k}": v for k, v in data.items()},
     }
+    rows = fileio.run_conditions(
+        experiment, loops, variants, src=src, repeats=repeats, warmup=warmup,
+        label=f"{experiment} loops={loops} workers={workers}",
+    )
     base = {
         "experiment": experiment, "loops": loops, "workers": workers,
-        "host": socket.gethostname(), "start_method": ctx.get_start_method(),
-        "python": sys.version.split()[0], "size_bytes": os.path.getsize(src),
-        "lines": data.get("lines"), "data_seed": data.get("seed"),
+        "host": socket.gethostname(), "python": sys.version.split()[0],
+        "size_bytes": os.path.getsize(src), "lines": data.get("lines"), "data_seed": data.get("seed"),
         "repeats": repeats, "warmup": warmup, "config_hash": config_hash(params),
     }
-    Path(scratch_dir).mkdir(parents=True, exist_ok=True)
-    out_dir = Path(tempfile.mkdtemp(prefix=f"{experiment}-loops{loops}-workers{workers}-", dir=scratch_dir))
-
-    def check(variant: str, results: list[int]) -> None:
-        if len(results) != loops or any(r != expected for r in results):
-            raise RuntimeError(
-                f"{experiment} loops={loops} workers={workers} {variant}: "
-                f"an operation handled {sorted(set(results))} characters, expected {expected}"
-            )
-
-    try:
-        fn = _operation(experiment, src, str(out_dir))
-        variants = {
-            "serial": lambda: timing.time_serial(fn, loops),
-            "pool": lambda: timing.time_pool(fn, loops, workers, ctx),
-        }
-        rows = timing.repeat_variants(
-            variants, repeats, warmup, check, after_run=lambda: _empty_dir(out_dir),
-            label=f"{experiment} loops={loops} workers={workers}",
-        )
-    finally:
-        shutil.rmtree(out_dir, ignore_errors=True)
-    return [{**base, **row} for row in rows]
+    # "operation" and "mode" repeat "experiment" and "variant" here.
+    return [{k: v for k, v in {**row, **base}.items() if k not in ("operation", "mode")} for row in rows]

@@ -194,6 +194,15 @@ def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95
         row[f"{prefix}speedup_ci_coverage"] = ratio["ci_coverage"]
         row[f"{prefix}speedup_p"] = paired_p_value(by_variant["serial"], by_variant["pool"])
         row[f"{prefix}host"] = ",".join(sorted(cell["host"].astype(str).unique()))
+        if not prefix:
+            # The conditions the cell was measured under (one value each, as
+            # check_consistent guarantees one configuration per point).
+            for column in ("start_method", "chunksize", "cache", "fsync", "scratch_fs"):
+                if column in cell:
+                    row[column] = ",".join(sorted(cell[column].dropna().astype(str).unique()))
+            if "resident_before" in cell:
+                row["resident_before_min"] = float(cell["resident_before"].min())
+                row["resident_before_max"] = float(cell["resident_before"].max())
         out.append(row)
     return pd.DataFrame(out)
 

@@ -33,11 +33,17 @@ TEXT = {
         "heading": "{title}：进程数 {workers}（Pool(processes={workers})）",
         "unstable": "{mark} 变异系数（CV）高于 {threshold:.0%}：该格在 {n} 次重复中波动较大，请增加 repeats 或在更安静的机器上重测。",
         "median": "每格为 {n} 次重复的中位数（多进程含创建进程池的时间）；区间见 results/summary/{table}.csv。",
+        "conditions": "测量条件：启动方式 {start_method}，chunksize {chunksize}，页缓存 {cache}，写入 {fsync}，写入文件系统 {scratch_fs}。",
+        "fsync": {True: "每个文件关闭前 fsync", False: "缓冲（不 fsync）"},
+        "cache": {"warm": "热（文件在页缓存中）", "cold": "冷（每次计时前逐出）"},
     },
     "en": {
         "heading": "{title}: {workers} workers (Pool(processes={workers}))",
         "unstable": "{mark} coefficient of variation above {threshold:.0%} across {n} repetitions: an unstable cell; raise repeats or rerun on a quieter machine.",
         "median": "Each cell is the median of {n} repetitions (Pool times include creating the Pool); intervals are in results/summary/{table}.csv.",
+        "conditions": "Conditions: start method {start_method}, chunksize {chunksize}, page cache {cache}, writes {fsync}, written files on {scratch_fs}.",
+        "fsync": {True: "fsync'd before close", False: "buffered (no fsync)"},
+        "cache": {"warm": "warm (file in the page cache)", "cold": "cold (evicted before every timed run)"},
     },
 }
 
@@ -85,6 +91,21 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def conditions_note(summary: pd.DataFrame, language: str = "zh") -> str:
+    """One line naming the conditions a table was measured under (from its summary)."""
+    text = TEXT[language]
+
+    def one(column: str) -> str:
+        return "/".join(sorted(summary[column].dropna().astype(str).unique())) if column in summary else "?"
+
+    fsync = "/".join(text["fsync"][str(v).lower() == "true"] for v in sorted(summary["fsync"].dropna().astype(str).unique())) \
+        if "fsync" in summary else "?"
+    cache = "/".join(text["cache"].get(v, v) for v in sorted(summary["cache"].dropna().astype(str).unique())) \
+        if "cache" in summary else "?"
+    return text["conditions"].format(start_method=one("start_method"), chunksize=one("chunksize"),
+                                     cache=cache, fsync=fsync, scratch_fs=one("scratch_fs"))
+
+
 def render(summary: pd.DataFrame, table: str, language: str = "zh", threshold: float = 0.10) -> str:
     """The whole markdown file for one appendix table: one section per worker count."""
     if table not in HEADERS[language]:
@@ -97,6 +118,8 @@ def render(summary: pd.DataFrame, table: str, language: str = "zh", threshold: f
         parts.append(f"### {text['heading'].format(title=TITLES[language][table], workers=workers)}\n")
         parts.append(markdown_table(HEADERS[language][table], rows) + "\n")
         notes = [text["median"].format(n=n, table=table)]
+        if "start_method" in sub:
+            notes.append(conditions_note(sub, language))
         if marked:
             notes.append(text["unstable"].format(mark=MARK, threshold=threshold, n=n))
         parts.append("\n\n".join(notes) + "\n")

@@ -54,3 +54,10 @@ OPERATIONS = {
     "overwrite": overwrite_once,
 }
 WRITES = {"readwrite", "overwrite"}
+
+
+def start_method_seen(i: int) -> str:
+    """The start method of the process this runs in (tests check it is the one asked for)."""
+    import multiprocessing
+
+    return multiprocessing.get_start_method()

@@ -10,6 +10,7 @@ rule bench_fileio:
         warmup=config["warmup"],
         data=config["data"],
         scratch_dir=config["scratch_dir"],
+        condition=base_condition(),
     threads: WHOLE_MACHINE
     wildcard_constraints:
         experiment="|".join(EXPERIMENTS),

@@ -30,6 +30,11 @@ wildcard_constraints:
     workers=r"[1-9][0-9]*",
 
 
+def base_condition():
+    """The appendix tables' conditions; the condition experiments vary one of them at a time."""
+    return {key: config[key] for key in ("start_method", "chunksize", "cache", "fsync")}
+
+
 def raw_files(experiments):
     """Every per-point raw CSV of the given experiments, for the configured sweep."""
     return [

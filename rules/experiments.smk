@@ -17,6 +17,9 @@ rule bench_experiment:
         repeats=lambda wc: config[wc.experiment].get("repeats", config["repeats"]),
         warmup=config["warmup"],
         scratch_dir=config["scratch_dir"],
+        # The condition experiments hold the appendix tables' conditions
+        # fixed and vary one of them.
+        base=lambda wc: base_condition() if getattr(EXP.get(wc.experiment), "FILE_CONDITIONS", False) else {},
     threads: WHOLE_MACHINE
     wildcard_constraints:
         experiment="|".join(EXP.NAMES),

@@ -28,6 +28,8 @@ if __name__ == "__main__":
 
     multiprocessing.set_forkserver_preload([module.__name__])
     extra = {"data_file": sm.input.data} if "data" in sm.input.keys() else {}
+    if getattr(module, "FILE_CONDITIONS", False):
+        extra["base"] = dict(sm.params.base)
     rows = module.run(point, section, repeats=sm.params.repeats, warmup=sm.params.warmup,
                       scratch_dir=sm.params.scratch_dir, **extra)
     write_csv_atomic(pd.DataFrame(rows), sm.output[0])

@@ -32,5 +32,6 @@ if __name__ == "__main__":
         repeats=sm.params.repeats,
         warmup=sm.params.warmup,
         data=sm.params.data,
+        **sm.params.condition,
     )
     write_csv_atomic(pd.DataFrame(rows, columns=RAW_COLUMNS), sm.output[0])

@@ -23,14 +23,18 @@ if __name__ == "__main__":
     env = json.loads(Path(sm.input.environment).read_text())
     from mpbench import experiments
 
-    sections = []
+    from mpbench.report import experiment_precision_cells
+
+    sections, precision = [], []
     for table, summary, figure in zip(sm.input.experiment_tables, sm.input.experiment_summaries,
                                       sm.input.experiment_figures):
         module = experiments.get(Path(table).stem)
+        precision += experiment_precision_cells(Path(table).stem, pd.read_csv(summary))
         sections.append({
             "title": module.TITLE,
             "findings": module.findings(pd.read_csv(summary), env),
             "table": Path(table).read_text(encoding="utf-8"),
             "figure": os.path.relpath(figure, out_dir),
         })
-    write_text_atomic(sm.output[0], render(dict(sm.params.config), env, tables, summaries, raw, figures, sections))
+    write_text_atomic(sm.output[0], render(dict(sm.params.config), env, tables, summaries, raw, figures, sections,
+                                             precision_cells=precision))

@@ -62,3 +62,35 @@ def test_mixed_hosts_are_flagged():
     text = render(CONFIG, ENV, {"read": "", "readwrite": ""}, {"read": summary(1.8, 2.2), "readwrite": rw}, raw,
                   {"time": "t.png", "speedup": "s.png"})
     assert "mix 2 hosts (a, b)" in text
+
+
+def test_precision_notes_name_wide_cells_and_the_repeats_they_need():
+    from mpbench.report import precision_notes
+
+    lines = precision_notes([("read, 1 loops, serial", 0.02, 6.0), ("read, 8 loops, pool", 0.12, 40.0),
+                             ("overwrite, 8 loops, pool", 0.07, 14.0)], level=0.95)
+    assert lines[0].startswith("2 of 3 cells") and "`repeats: 40`" in lines[0]
+    assert lines[1] == "read, 8 loops, pool: ±12.0%, needs about 40 repetitions"
+    assert precision_notes([("a", 0.01, 6.0)], level=0.95) == ["Every cell's 95% interval of the median is within ±5%."]
+
+
+def test_speedup_sentence_says_whether_the_difference_is_significant():
+    s = summary(1.8, 2.2)
+    s["speedup_p"] = 0.03125
+    (sentence,) = speedup_sentence(s, "read", cores=2, level=0.95)
+    assert "significant (paired sign-flip test, p = 0.0312 < 0.05)" in sentence
+    s["speedup_p"] = 0.5
+    (sentence,) = speedup_sentence(s, "read", cores=2, level=0.95)
+    assert "not significant" in sentence
+
+
+def test_conditions_section_reports_what_the_rows_recorded():
+    from mpbench.report import conditions_section
+
+    raw = pd.DataFrame({"experiment": ["read", "readwrite"], "variant": ["pool", "pool"],
+                        "start_method": ["spawn", "spawn"], "chunksize": ["default", "default"],
+                        "chunksize_effective": [1, 2], "cache": ["cold", "cold"], "resident_before": [0.0, 0.0],
+                        "fsync": [True, True], "scratch_fs": ["tmpfs", "tmpfs"]})
+    text = "\n".join(conditions_section(raw, {"scratch_dir": "/dev/shm/x"}, ENV))
+    assert "spawn" in text and "effective 1, 2" in text and "between 0% and 0%" in text
+    assert "fsync before close" in text and "tmpfs" in text

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from mpbench import runner, timing, workloads
+from mpbench import runner, fileio, timing, workloads
 from mpbench.datagen import write_test_file
 from mpbench.runner import RAW_COLUMNS, run_point
 
@@ -62,7 +62,7 @@ def test_write_operations_write_what_they_read(src, tmp_path):
 
 
 def test_pool_and_serial_return_the_same(src):
-    fn = runner._operation("read", str(src), "")
+    fn = fileio.operation("read", str(src), "")
     _, serial = timing.time_serial(fn, 4)
     _, pooled = timing.time_pool(fn, 4, 2)
     assert serial == pooled == [64 * 1024] * 4
@@ -90,3 +90,99 @@ def test_scratch_is_cleaned_when_a_write_fails_midway(src, tmp_path, monkeypatch
 def test_unknown_experiment(src, tmp_path):
     with pytest.raises(ValueError, match="allowed: read, readwrite, overwrite"):
         run_point("copy", 1, 1, src=src, scratch_dir=tmp_path, repeats=1)
+
+
+# --------------------------------------------------------------------------
+# The conditions of the appendix tables (start method, chunksize, cache, fsync)
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_start_method_is_used_and_recorded(src, tmp_path, method):
+    rows = run_point("read", 2, 2, src=src, scratch_dir=tmp_path / "s", repeats=1, warmup=0,
+                     start_method=method)
+    assert {r["start_method"] for r in rows} == {method}
+
+
+def test_a_pool_really_starts_with_the_asked_method(src):
+    """The child reports the method it was started with (not only the row's label).
+
+    A forked child inherits its parent's default instead, so only the two
+    methods that start a fresh interpreter can tell."""
+    import multiprocessing
+
+    for method in ("spawn", "forkserver"):
+        times, seen = timing.time_pool(workloads.start_method_seen, 2, 2, multiprocessing.get_context(method))
+        assert set(seen) == {method}
+
+
+def test_chunksize_is_handed_to_map_and_recorded(src, tmp_path):
+    rows = run_point("read", 8, 2, src=src, scratch_dir=tmp_path / "s", repeats=1, warmup=0)
+    pool = [r for r in rows if r["variant"] == "pool"]
+    # Pool.map's own rule: ceil(8 / (4 * 2)) = 1
+    assert [r["chunksize"] for r in pool] == ["default"] and [r["chunksize_effective"] for r in pool] == [1]
+    rows = run_point("read", 8, 2, src=src, scratch_dir=tmp_path / "s", repeats=1, warmup=0, chunksize=3)
+    assert {r["chunksize_effective"] for r in rows if r["variant"] == "pool"} == {3}
+    assert fileio.effective_chunksize(100, 4, "default") == 7  # ceil(100 / 16)
+    assert fileio.effective_chunksize(16, 4, "default") == 1
+
+
+def test_cold_cache_evicts_the_file_before_every_timed_run(src, tmp_path):
+    from mpbench import cache
+
+    if cache.resident_fraction(src) is None:
+        pytest.skip("mincore is not available here, so residency cannot be checked")
+    cold = run_point("read", 2, 2, src=src, scratch_dir=tmp_path / "s", repeats=2, warmup=1, cache="cold")
+    warm = run_point("read", 2, 2, src=src, scratch_dir=tmp_path / "s", repeats=2, warmup=1, cache="warm")
+    assert [r["resident_before"] for r in cold] == [0.0] * 4
+    assert [r["resident_before"] for r in warm] == [1.0] * 4
+    assert {r["cache"] for r in cold} == {"cold"}
+
+
+def test_eviction_and_warming_change_residency(src):
+    from mpbench import cache
+
+    if cache.resident_fraction(src) is None:
+        pytest.skip("mincore is not available here, so residency cannot be checked")
+    cache.warm(src)
+    assert cache.resident_fraction(src) == 1.0
+    cache.evict(src)
+    assert cache.resident_fraction(src) == 0.0
+    cache.warm(src)
+    assert cache.resident_fraction(src) == 1.0
+
+
+def test_fsync_calls_fsync_for_every_written_file(src, tmp_path, monkeypatch):
+    calls = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(fd), real(fd)))
+    out = tmp_path / "out"
+    out.mkdir()
+    fileio.operation("readwrite", str(src), str(out), fsync=True)(0)
+    fileio.operation("overwrite", str(src), str(out), fsync=True)(1)
+    assert len(calls) == 2
+    fileio.operation("readwrite", str(src), str(out), fsync=False)(2)
+    assert len(calls) == 2
+    rows = run_point("readwrite", 2, 2, src=src, scratch_dir=tmp_path / "s", repeats=1, warmup=0, fsync=True)
+    assert {r["fsync"] for r in rows} == {True}
+    # the serial runs (in this process) fsync'd each of their 2 files
+    assert len(calls) >= 4
+
+
+def test_conditions_change_the_config_hash(src, tmp_path):
+    kw = dict(src=src, scratch_dir=tmp_path / "s", repeats=1, warmup=0)
+    hashes = {
+        run_point("read", 2, 2, **kw)[0]["config_hash"],
+        run_point("read", 2, 2, start_method="spawn", **kw)[0]["config_hash"],
+        run_point("read", 2, 2, cache="cold", **kw)[0]["config_hash"],
+        run_point("read", 2, 2, chunksize=2, **kw)[0]["config_hash"],
+    }
+    assert len(hashes) == 4
+
+
+def test_a_condition_outside_the_allowed_values_is_refused():
+    with pytest.raises(ValueError, match="start_method"):
+        fileio.Condition(start_method="threads")
+    with pytest.raises(ValueError, match="chunksize"):
+        fileio.Condition(chunksize=0)
+    with pytest.raises(ValueError, match="cache"):
+        fileio.Condition(cache="hot")

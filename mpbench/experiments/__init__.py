@@ -19,6 +19,10 @@ An experiment is a module in this package with:
     directory that does not exist); raises ``mpbench.config.ConfigError``
     with one line naming the key, the value and what is allowed.  Only
     called when the section is enabled.
+``FILE_CONDITIONS`` (optional)
+    True for the condition experiments of the file operations: ``run``
+    then also gets ``base=`` the appendix tables' conditions (start_method,
+    chunksize, cache, fsync) and varies one of them.
 ``NEEDS_DATA`` (optional)
     True when ``run`` reads the pipeline's test file; it then gets
     ``data_file=<path>`` as a further keyword argument.
