@@ -34,6 +34,14 @@ BAD = [
     ({"cv_threshold": 0}, ["cv_threshold = 0", "> 0"]),
     ({"scratch_dir": ""}, ["scratch_dir = ''", "not empty"]),
     ({"scratch_dir": "/nonexistent-mpbench/a/b"}, ["scratch_dir = '/nonexistent-mpbench/a/b'", "does not exist"]),
+    ({"start_method": "threads"}, ["start_method = 'threads'", "one of fork, spawn, forkserver"]),
+    ({"start_method": ""}, ["start_method = ''", "one of fork, spawn, forkserver"]),
+    ({"chunksize": 0}, ["chunksize = 0", "default or a whole number >= 1"]),
+    ({"chunksize": "auto"}, ["chunksize = 'auto'", "default or a whole number >= 1"]),
+    ({"chunksize": 2.5}, ["chunksize = 2.5", "default or a whole number >= 1"]),
+    ({"cache": "hot"}, ["cache = 'hot'", "one of warm, cold"]),
+    ({"fsync": "yes"}, ["fsync = 'yes'", "true or false"]),
+    ({"fsync": 1}, ["fsync = 1", "true or false"]),
 ]
 
 
@@ -68,6 +76,8 @@ def test_defaults_reproduce_the_seed(tmp_path):
     assert cfg["workers"] == [4]
     assert cfg["repeats"] >= 3
     assert cfg["language"] == "zh"
+    # the seed's conditions: fork (Linux, 2019), Pool.map's own chunksize, a warm cache, buffered writes
+    assert (cfg["start_method"], cfg["chunksize"], cfg["cache"], cfg["fsync"]) == ("fork", "default", "warm", False)
 
 
 def test_partial_nested_config_keeps_other_defaults(tmp_path):
@@ -95,3 +105,25 @@ def test_numbers_given_as_text_are_numbers(tmp_path):
 def test_text_that_is_no_number_is_still_refused(tmp_path):
     with pytest.raises(ConfigError, match=r"workers\[0\] = 'four'"):
         validate_config({"workers": ["four"]}, SCHEMA, workdir=tmp_path)
+
+
+def test_conditions_given_as_text_on_the_command_line(tmp_path):
+    cfg = validate_config({"chunksize": "4", "fsync": "true"}, SCHEMA, workdir=tmp_path)
+    assert cfg["chunksize"] == 4 and cfg["fsync"] is True
+    assert validate_config({"chunksize": "default"}, SCHEMA, workdir=tmp_path)["chunksize"] == "default"
+
+
+def test_a_start_method_this_platform_lacks_is_refused(tmp_path, monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    with pytest.raises(ConfigError, match="start_method = 'fork' is not available on this platform; allowed here: one of spawn"):
+        validate_config({"start_method": "fork"}, SCHEMA, workdir=tmp_path)
+
+
+def test_cold_cache_without_posix_fadvise_is_refused(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.delattr(os, "posix_fadvise")
+    with pytest.raises(ConfigError, match="cache = 'cold' needs os.posix_fadvise"):
+        validate_config({"cache": "cold"}, SCHEMA, workdir=tmp_path)
