@@ -17,6 +17,7 @@ rule bench_experiment:
         repeats=lambda wc: config[wc.experiment].get("repeats", config["repeats"]),
         warmup=config["warmup"],
         scratch_dir=config["scratch_dir"],
+        start_method=config["start_method"],
         # The condition experiments hold the appendix tables' conditions
         # fixed and vary one of them.
         base=lambda wc: base_condition() if getattr(EXP.get(wc.experiment), "FILE_CONDITIONS", False) else {},

@@ -27,9 +27,18 @@ if __name__ == "__main__":
     import multiprocessing
 
     multiprocessing.set_forkserver_preload([module.__name__])
+    # Every experiment's Pools and Processes start the way config's
+    # start_method says (the seed's fork by default), whatever this Python's
+    # default is; each row records it and it is part of the row's hash.
+    multiprocessing.set_start_method(sm.params.start_method, force=True)
     extra = {"data_file": sm.input.data} if "data" in sm.input.keys() else {}
     if getattr(module, "FILE_CONDITIONS", False):
         extra["base"] = dict(sm.params.base)
     rows = module.run(point, section, repeats=sm.params.repeats, warmup=sm.params.warmup,
                       scratch_dir=sm.params.scratch_dir, **extra)
+    from mpbench.runner import config_hash
+
+    for row in rows:
+        row.setdefault("start_method", sm.params.start_method)
+        row["config_hash"] = config_hash({"rows": row["config_hash"], "start_method": sm.params.start_method})
     write_csv_atomic(pd.DataFrame(rows), sm.output[0])
