@@ -41,7 +41,10 @@ def load_schema(path: Path = SCHEMA_PATH) -> dict:
         with open(fragment, encoding="utf-8") as fh:
             section = yaml.safe_load(fh)
         section.setdefault("default", {})
-        schema["properties"][fragment.name.split(".")[0]] = section
+        name = fragment.name.split(".")[0]
+        if name in schema["properties"]:
+            raise ValueError(f"experiment section {name!r} would replace the top-level config key of that name")
+        schema["properties"][name] = section
     return schema
 
 

@@ -44,7 +44,7 @@ from types import ModuleType
 # once its module exists.
 ORDER = ["pool_api", "process_queue", "threads_vs_processes", "shared_memory", "lock", "close_join", "crossover",
          # The measurement conditions of the appendix's file operations.
-         "workers_sweep", "start_method", "chunksize", "cache_state", "fsync", "scratch_location", "ceiling"]
+         "workers_sweep", "start_method_sweep", "chunksize_sweep", "cache_state", "fsync_sweep", "scratch_location", "ceiling"]
 NAMES: list[str] = [name for name in ORDER if (Path(__file__).parent / f"{name}.py").exists()]
 
 
