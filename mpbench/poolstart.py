@@ -1,0 +1,76 @@
+"""How long a Pool takes until its workers can work: the worker side (stdlib only).
+
+``Pool(...)`` returns as soon as it has asked for its worker processes, not
+when they run: under fork they are forked but may not have been scheduled
+yet, under spawn each still has to start an interpreter and import what it
+needs, under forkserver the server still has to fork them.  Timing
+``Pool(...)`` alone therefore understates the start-up of spawn and
+forkserver.  :func:`time_startup` times until every worker has run its
+initializer: the initializer reports the worker's pid and start method and
+then waits at a ``Barrier(workers + 1)`` that the parent also waits at, so
+the parent passes it only once all workers are running.  A timeout on both
+sides keeps a failed start from hanging.
+
+Only stdlib imports here: spawn and forkserver children import this module
+(it holds the initializer), and a heavy import would inflate what it measures.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+
+
+def ready(barrier, report, timeout: float) -> None:
+    """Pool initializer: report (pid, start method) to the parent, then wait
+    at the barrier until every worker and the parent have arrived."""
+    report.put((os.getpid(), multiprocessing.get_start_method(allow_none=True)))
+    barrier.wait(timeout)
+
+
+def time_startup(context, workers: int, timeout: float = 60.0) -> tuple[dict, list[tuple[int, str]]]:
+    """Create ``context.Pool(workers)``, wait until every worker has run its
+    initializer, then close and join.
+
+    Returns the seconds of each phase - ``pool_start_seconds`` (until
+    ``Pool()`` returned), ``ready_seconds`` (until every worker had run its
+    initializer), ``pool_close_seconds`` (close and join after that) and
+    ``seconds`` (create to joined) - with the wall-clock start and end, and
+    the (pid, start method) each worker reported.  Raises RuntimeError when
+    the workers are not all ready within ``timeout`` seconds.
+    """
+    barrier = context.Barrier(workers + 1)
+    report = context.SimpleQueue()  # put() writes at once: done before a worker reaches the barrier
+    started_at = time.time()
+    t0 = time.perf_counter()
+    pool = context.Pool(processes=workers, initializer=ready, initargs=(barrier, report, timeout))
+    t1 = time.perf_counter()
+    try:
+        try:
+            barrier.wait(timeout)
+        except threading.BrokenBarrierError:
+            raise RuntimeError(f"Pool({workers}) under {context.get_start_method()}: the workers were not all "
+                               f"ready within {timeout:g} s") from None
+        t2 = time.perf_counter()
+        pool.close()
+        pool.join()
+    except BaseException:
+        barrier.abort()
+        pool.terminate()
+        pool.join()
+        raise
+    t3 = time.perf_counter()
+    ended_at = time.time()
+    seen = [report.get() for _ in range(workers)]
+    report.close()
+    return {
+        "seconds": t3 - t0,
+        "pool_start_seconds": t1 - t0,
+        "ready_seconds": t2 - t0,
+        "pool_close_seconds": t3 - t2,
+        "started_at": started_at,
+        "ended_at": ended_at,
+    }, seen
+
