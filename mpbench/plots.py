@@ -163,13 +163,19 @@ def _ordered_keys(summaries: Mapping[str, pd.DataFrame]) -> list[str]:
 # figures
 
 
-def plot_time(summaries: Mapping[str, pd.DataFrame], out_paths: Iterable[str | Path]) -> None:
+def plot_time(summaries: Mapping[str, pd.DataFrame], out_paths: Iterable[str | Path],
+              ceiling: Mapping[str, float] | None = None) -> None:
     """Median wall time against loops, serial vs Pool, with median intervals.
 
     One column of panels per operation (read | read & write), one row per
     worker count.  Both axes are logarithmic; x ticks are the loop counts
     that were run.  Bars are the distribution-free intervals of the median
     from the ``*_ci_low`` / ``*_ci_high`` columns.
+
+    ``ceiling`` (from the ceiling experiment: raw seconds per operation in
+    one process, {"read": s, "readwrite": s}) adds a reference line
+    loops x that time to each panel: what one process could do moving the
+    bytes without Python's decoding.
     """
     data = long_frame(summaries)
     operations = _ordered_keys(summaries)
@@ -193,6 +199,10 @@ def plot_time(summaries: Mapping[str, pd.DataFrame], out_paths: Iterable[str | P
                 ax = axes[i][j]
                 sub = data[(data["operation"] == op) & (data["workers"] == w)]
                 _lines(ax, sub, palette, markers)
+                raw = (ceiling or {}).get(op)
+                if raw is not None and np.isfinite(raw) and raw > 0:
+                    xs = np.array([min(loops), max(loops)], dtype=float)
+                    ax.plot(xs, xs * raw, color=CEILING_STYLE[0], linestyle=CEILING_STYLE[1], linewidth=1.3, zorder=1)
                 ax.set_xscale("log", base=2)
                 ax.set_yscale("log")
                 _loop_ticks(ax, loops)
@@ -201,11 +211,17 @@ def plot_time(summaries: Mapping[str, pd.DataFrame], out_paths: Iterable[str | P
                 ax.set_xlabel("loops (file operations per run)" if i == nrows - 1 else "")
                 ax.set_ylabel("time (s)" if j == 0 else "")
         handles = [_handle(TIME_VARIANTS[v], TIME_STYLE[v]) for v in variants]
-        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
+        if ceiling and any(np.isfinite(ceiling.get(op, np.nan)) for op in operations):
+            handles.append(Line2D([], [], color=CEILING_STYLE[0], linestyle=CEILING_STYLE[1], linewidth=1.3,
+                                  label="raw ceiling, 1 process (os.readv / os.write, no decoding)"))
+        fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 3), frameon=False)
         _seconds_ticks(axes[0][0])  # y is shared: one call sets every panel
         fig.suptitle(f"Time against loops (file operations per run): serial vs {_workers_text(workers)}\n"
                      f"{_interval_text(summaries, 'time')}", fontsize="medium")
         save(fig, out_paths)
+
+
+CEILING_STYLE = ("0.35", (0, (4, 2, 1, 2)))
 
 
 def plot_speedup(summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: Iterable[str | Path]) -> None:

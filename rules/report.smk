@@ -13,9 +13,13 @@ rule environment:
 
 rule plots:
     input:
+        # The raw read/write ceiling, drawn as a reference line when measured.
+        unpack(lambda wc: {"ceiling": "results/summary/ceiling.csv"} if "ceiling" in enabled_experiments() else {}),
         read="results/summary/read.csv",
         readwrite="results/summary/readwrite.csv",
         environment="results/environment.json",
+    params:
+        size_bytes=int(config["data"]["size_mb"] * 1024 * 1024),
     output:
         time_png=report(
             "results/figures/time.png",

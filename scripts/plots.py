@@ -15,5 +15,10 @@ if __name__ == "__main__":
     summaries = {"read": pd.read_csv(sm.input.read), "readwrite": pd.read_csv(sm.input.readwrite)}
     with open(sm.input.environment) as fh:
         cores = json.load(fh)["usable_cores"]
-    plot_time(summaries, [sm.output.time_png, sm.output.time_svg])
+    ceiling = None
+    if "ceiling" in sm.input.keys():
+        from mpbench.experiments.ceiling import ceiling_seconds_per_op
+
+        ceiling = ceiling_seconds_per_op(pd.read_csv(sm.input.ceiling), sm.params.size_bytes)
+    plot_time(summaries, [sm.output.time_png, sm.output.time_svg], ceiling)
     plot_speedup(summaries, cores, [sm.output.speedup_png, sm.output.speedup_svg])

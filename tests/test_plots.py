@@ -174,3 +174,44 @@ def test_empty_summaries_raise(tmp_path):
         plot_time(empty, [tmp_path / "t.png"])
     with pytest.raises(ValueError):
         plot_speedup(empty, 2, [tmp_path / "s.png"])
+
+
+def test_time_figure_draws_the_raw_ceiling_when_given(tmp_path):
+    """The ceiling experiment's raw seconds per operation become a reference line."""
+    import matplotlib.pyplot as plt
+
+    from mpbench import plots as P
+
+    captured = {}
+    real_save = P.save
+
+    def keep(fig, paths):
+        captured["fig"] = fig
+        real_save(fig, paths)
+
+    summaries = {"read": _summary_for_ceiling(), "readwrite": _summary_for_ceiling(overwrite=True)}
+    P.save, saved = keep, P.save
+    try:
+        P.plot_time(summaries, [tmp_path / "t.png"], ceiling={"read": 0.01, "readwrite": 0.03})
+    finally:
+        P.save = saved
+    texts = [t.get_text() for legend in captured["fig"].legends for t in legend.get_texts()]
+    assert any(t.startswith("raw ceiling, 1 process") for t in texts)
+    ax = captured["fig"].axes[0]
+    ys = [list(line.get_ydata()) for line in ax.get_lines() if line.get_linestyle() not in ("None", "")]
+    assert [0.01 * 1, 0.01 * 8] in [[round(v, 6) for v in y] for y in ys]
+    plt.close("all")
+
+
+def _summary_for_ceiling(overwrite=False):
+    import pandas as pd
+
+    rows = []
+    for loops in (1, 8):
+        row = {"loops": loops, "workers": 2}
+        for v in ("serial", "pool") + (("overwrite_serial", "overwrite_pool") if overwrite else ()):
+            row.update({f"{v}_median": 0.1 * loops, f"{v}_ci_low": 0.09 * loops, f"{v}_ci_high": 0.11 * loops,
+                        f"{v}_ci_coverage": 0.97, f"{v}_cv": 0.01, f"{v}_n": 6})
+        row.update({"speedup": 1.0, "speedup_ci_low": 0.9, "speedup_ci_high": 1.1, "speedup_ci_coverage": 0.97})
+        rows.append(row)
+    return pd.DataFrame(rows)
