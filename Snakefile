@@ -17,6 +17,7 @@ include: "rules/data.smk"
 include: "rules/bench.smk"
 include: "rules/aggregate.smk"
 include: "rules/experiments.smk"
+include: "rules/seed.smk"
 include: "rules/report.smk"
 
 

@@ -169,6 +169,7 @@ def machine_section(env: dict) -> str:
             f"| page-cache eviction | {env.get('cache_eviction', 'unknown')} |",
             f"| file systems | {fs} |",
             f"| packages | {pkgs} |",
+            f"| mpbench commit | {env.get('git_commit') or 'not a git checkout'} |",
         ]
     )
 
@@ -187,6 +188,29 @@ def experiment_sections(sections: list[dict]) -> list[str]:
     return lines
 
 
+def _seed_lines(section: dict | None) -> list[str]:
+    """The post's conclusions checked, and its numbers beside ours."""
+    if not section:
+        return []
+    return [
+        "## The post's conclusions, checked",
+        "",
+        "Each conclusion of the post, computed from this run's summaries (`results/summary/claims.csv`); "
+        "*not measured* means the data it needs were not part of this run.",
+        "",
+        section["claims"].strip(),
+        "",
+        "## The post side by side",
+        "",
+        *[f"- {line}" for line in section["sentences"]],
+        "",
+        section["table"].strip(),
+        "",
+        f"![The post against this machine]({section['figure']})",
+        "",
+    ]
+
+
 def _when(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -200,6 +224,7 @@ def render(
     figures: dict[str, str],
     sections: list[dict] | None = None,
     precision_cells: list[tuple[str, float, float]] | None = None,
+    seed_section: dict | None = None,
 ) -> str:
     """The whole report as markdown; figure paths are relative to the report."""
     level = config["ci_level"]
@@ -240,6 +265,7 @@ def render(
         "",
         tables["readwrite"].strip(),
         "",
+        *_seed_lines(seed_section),
         "## Figures",
         "",
         f"![Time against loops]({figures['time']})",

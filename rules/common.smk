@@ -68,5 +68,7 @@ def all_outputs():
         + [f"results/figures/{name}.{ext}" for name in ("time", "speedup") for ext in ("png", "svg")]
         + [f"results/tables/{name}.md" for name in enabled_experiments()]
         + [f"results/figures/{name}.{ext}" for name in enabled_experiments() for ext in ("png", "svg")]
+        + ["results/tables/seed_vs_measured.md", "results/tables/claims.md"]
+        + [f"results/figures/seed_vs_measured.{ext}" for ext in ("png", "svg")]
         + ["results/report.md"]
     )

@@ -3,6 +3,8 @@ rule environment:
         "results/environment.json",
     params:
         paths={"data": DATA_FILE, "scratch": config["scratch_dir"]},
+        project_dir=workflow.basedir,
+        config=config,
     log:
         "results/logs/environment.log",
     conda:
@@ -48,6 +50,10 @@ rule report_md:
         raw=raw_files(EXPERIMENTS),
         figures=["results/figures/time.png", "results/figures/speedup.png"],
         environment="results/environment.json",
+        seed_table="results/tables/seed_vs_measured.md",
+        seed_summary="results/summary/seed_vs_measured.csv",
+        seed_figure="results/figures/seed_vs_measured.png",
+        claims="results/tables/claims.md",
         experiment_tables=lambda wc: expand("results/tables/{name}.md", name=enabled_experiments()),
         experiment_summaries=lambda wc: expand("results/summary/{name}.csv", name=enabled_experiments()),
         experiment_figures=lambda wc: expand("results/figures/{name}.png", name=enabled_experiments()),

@@ -36,5 +36,13 @@ if __name__ == "__main__":
             "table": Path(table).read_text(encoding="utf-8"),
             "figure": os.path.relpath(figure, out_dir),
         })
+    from mpbench import seed
+
+    seed_section = {
+        "sentences": seed.differences(pd.read_csv(sm.input.seed_summary), env),
+        "table": Path(sm.input.seed_table).read_text(encoding="utf-8"),
+        "figure": os.path.relpath(sm.input.seed_figure, out_dir),
+        "claims": Path(sm.input.claims).read_text(encoding="utf-8"),
+    }
     write_text_atomic(sm.output[0], render(dict(sm.params.config), env, tables, summaries, raw, figures, sections,
-                                             precision_cells=precision))
+                                             precision_cells=precision, seed_section=seed_section))

@@ -94,3 +94,16 @@ def test_conditions_section_reports_what_the_rows_recorded():
     text = "\n".join(conditions_section(raw, {"scratch_dir": "/dev/shm/x"}, ENV))
     assert "spawn" in text and "effective 1, 2" in text and "between 0% and 0%" in text
     assert "fsync before close" in text and "tmpfs" in text
+
+
+def test_render_includes_the_checked_claims_and_the_post_side_by_side():
+    raw = pd.DataFrame({"started_at": [100.0], "ended_at": [150.0], "host": ["box"]})
+    rw = summary(1.8, 2.2).merge(summary(0.9, 1.1, prefix="overwrite_"), on=["loops", "workers"])
+    text = render(CONFIG, ENV, {"read": "", "readwrite": ""}, {"read": summary(1.8, 2.2), "readwrite": rw}, raw,
+                  {"time": "t.png", "speedup": "s.png"},
+                  seed_section={"sentences": ["This machine has 2 usable cores."], "table": "| seed table |",
+                                "figure": "figures/seed_vs_measured.png", "claims": "| claims table |"})
+    assert "## The post's conclusions, checked" in text and "| claims table |" in text
+    assert "## The post side by side" in text and "- This machine has 2 usable cores." in text
+    assert "![The post against this machine](figures/seed_vs_measured.png)" in text
+    assert text.index("## The post's conclusions") < text.index("## Figures")

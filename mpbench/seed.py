@@ -1,0 +1,199 @@
+"""The blog post's published appendix B numbers, side by side with this machine's.
+
+``data/seed_appendix_b.csv`` holds both of the post's tables as published
+(2019-01-16): every row, in seconds, with the two cells that carried a unit
+("2.22s", "7.33s") written as numbers and the empty cells of the 1-loop rows
+left empty.  The post's machine is not described beyond ``Pool(processes=4)``
+and a 40 MB, 20,000-line file; its largest read speedup, 3.5x, means it had
+at least 4 cores.
+
+:func:`compare` puts them next to a measured summary of the same table; the
+ratios are measured / seed (times) so that 0.5 means "this machine took half
+the time".
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DATA = Path(__file__).resolve().parent / "data" / "seed_appendix_b.csv"
+SEED_WORKERS = 4
+SEED_SIZE_MB = 40
+SEED_LINES = 20000
+SEED_DATE = "2019-01-16"
+TABLES = ("read", "readwrite")
+
+
+def load(path: Path = DATA) -> pd.DataFrame:
+    """The post's two tables as one tidy frame (table, loops, serial_s, ...)."""
+    return pd.read_csv(path)
+
+
+def pick_workers(summary: pd.DataFrame) -> int:
+    """The measured worker count to compare with the post: 4 when it was run, else the closest."""
+    workers = sorted(int(w) for w in summary["workers"].unique())
+    return min(workers, key=lambda w: (abs(w - SEED_WORKERS), w))
+
+
+def compare(seed: pd.DataFrame, summaries: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per table and loop count of the post: its numbers, ours, and the ratios.
+
+    Loop counts the post had but this run did not measure stay, with NaN for
+    ours; loop counts only this run has are left out (the post has nothing to
+    compare them with).
+    """
+    out = []
+    for table in TABLES:
+        summary = summaries.get(table)
+        ours = pd.DataFrame()
+        workers = np.nan
+        if summary is not None and not summary.empty:
+            workers = pick_workers(summary)
+            ours = summary[summary["workers"] == workers].set_index("loops")
+        for r in seed[seed["table"] == table].itertuples(index=False):
+            row = {"table": table, "loops": int(r.loops), "workers_seed": SEED_WORKERS, "workers_measured": workers,
+                   "seed_serial": r.serial_s, "seed_pool": r.pool_s, "seed_speedup": r.speedup,
+                   "seed_overwrite": r.overwrite_s}
+            # The post's 提升 is rounded and missing at 1 loop: recompute it from its times.
+            row["seed_speedup_computed"] = r.serial_s / r.pool_s
+            m = ours.loc[int(r.loops)] if int(r.loops) in ours.index else None
+            row["measured_serial"] = float(m["serial_median"]) if m is not None else np.nan
+            row["measured_pool"] = float(m["pool_median"]) if m is not None else np.nan
+            row["measured_speedup"] = float(m["speedup"]) if m is not None else np.nan
+            row["measured_speedup_ci_low"] = float(m["speedup_ci_low"]) if m is not None else np.nan
+            row["measured_speedup_ci_high"] = float(m["speedup_ci_high"]) if m is not None else np.nan
+            over = m.get("overwrite_pool_median") if m is not None else None
+            row["measured_overwrite"] = float(over) if over is not None and not pd.isna(over) else np.nan
+            row["serial_ratio"] = row["measured_serial"] / row["seed_serial"]
+            row["pool_ratio"] = row["measured_pool"] / row["seed_pool"]
+            row["speedup_ratio"] = row["measured_speedup"] / row["seed_speedup_computed"]
+            row["overwrite_ratio"] = row["measured_overwrite"] / row["seed_overwrite"]
+            out.append(row)
+    return pd.DataFrame(out)
+
+
+def _f(value: float, digits: str = ".3g") -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, digits)
+
+
+HEADERS = {
+    "zh": ["表", "循环次数", "原文串行（秒）", "本机串行（秒）", "本机/原文", "原文多进程（秒）", "本机多进程（秒）",
+           "本机/原文", "原文提升（倍）", "本机提升（倍）", "原文写覆盖（秒）", "本机写覆盖（秒）"],
+    "en": ["Table", "Loops", "Seed serial (s)", "Ours serial (s)", "Ours / seed", "Seed Pool (s)", "Ours Pool (s)",
+           "Ours / seed", "Seed speedup (×)", "Our speedup (×)", "Seed overwrite (s)", "Our overwrite (s)"],
+}
+NAMES = {"zh": {"read": "读", "readwrite": "读&写"}, "en": {"read": "read", "readwrite": "read & write"}}
+
+
+def table(comparison: pd.DataFrame, language: str = "zh") -> str:
+    """The side-by-side table as markdown, with a note on what the ratios mean."""
+    from .tables import markdown_table
+
+    rows = []
+    for r in comparison.itertuples(index=False):
+        rows.append([NAMES[language][r.table], str(r.loops), _f(r.seed_serial), _f(r.measured_serial),
+                     _f(r.serial_ratio, ".2f"), _f(r.seed_pool), _f(r.measured_pool), _f(r.pool_ratio, ".2f"),
+                     _f(r.seed_speedup_computed, ".2f"), _f(r.measured_speedup, ".2f"),
+                     _f(r.seed_overwrite), _f(r.measured_overwrite)])
+    workers = sorted({int(w) for w in comparison["workers_measured"].dropna()})
+    note = {
+        "zh": f"原文：{SEED_DATE}，Pool(processes={SEED_WORKERS})，{SEED_SIZE_MB}M、{SEED_LINES} 行；本机：Pool(processes="
+              f"{'/'.join(map(str, workers)) or '?'})，各格为中位数。本机/原文 < 1 表示本机更快。原文提升按其串行/多进程重新计算"
+              "（原文只给到一位小数，且 1 次循环一行为空）。",
+        "en": f"Seed: {SEED_DATE}, Pool(processes={SEED_WORKERS}), 40 MB, {SEED_LINES} lines; ours: Pool(processes="
+              f"{'/'.join(map(str, workers)) or '?'}), medians. Ours / seed below 1 means this machine was faster. The "
+              "seed's speedup is recomputed from its serial / Pool times (the post rounds it and leaves the 1-loop row empty).",
+    }[language]
+    return markdown_table(HEADERS[language], rows) + "\n\n" + note + "\n"
+
+
+def differences(comparison: pd.DataFrame, env: dict) -> list[str]:
+    """Plain sentences: where this machine differs from the post's and what that predicts."""
+    cores = int(env.get("usable_cores") or 1)
+    workers = sorted({int(w) for w in comparison["workers_measured"].dropna()}) or [SEED_WORKERS]
+    w = workers[0]
+    ideal = min(w, cores)
+    out = [
+        f"The post's machine is not described beyond Pool(processes={SEED_WORKERS}); its read speedup reached "
+        f"{comparison.loc[comparison['table'] == 'read', 'seed_speedup_computed'].max():.2f}×, so it had at least "
+        f"{SEED_WORKERS} cores. This machine has {cores} usable core{'s' if cores != 1 else ''} "
+        f"({env.get('cpu_model', 'unknown CPU')}), so with Pool({w}) no more than {ideal}× is possible here: "
+        + ("expect lower speedups than the post's." if ideal < SEED_WORKERS else "the post's speedups are reachable."),
+        f"Python here is {env.get('python', '?')} (the post, from January 2019, predates Python 3.8); the test file "
+        f"lives on {env.get('filesystems', {}).get('data', 'unknown')}.",
+    ]
+    for table in TABLES:
+        sub = comparison[(comparison["table"] == table)].dropna(subset=["serial_ratio"])
+        if sub.empty:
+            out.append(f"{NAMES['en'][table]}: not measured at any of the post's loop counts.")
+            continue
+        serial = float(np.median(sub["serial_ratio"]))
+        pool = float(np.median(sub["pool_ratio"].dropna())) if sub["pool_ratio"].notna().any() else np.nan
+        out.append(
+            f"{NAMES['en'][table]}: over the {len(sub)} loop counts both measured, this machine's serial runs took "
+            f"{serial:.2f}× the post's time (median of the ratios) and its Pool runs {pool:.2f}×"
+            + (" — one operation is cheaper here, so the fixed Pool start-up weighs more and speedups at small loop "
+               "counts should be lower." if serial < 1 else ".")
+        )
+    return out
+
+
+def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
+    """Top: time against loops, the post's (open markers, dashed) and ours
+    (filled, solid), serial and Pool; bottom: the two speedups, ours with
+    its interval, and the ideal min(workers, cores) for this machine."""
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    from .plots import save, style
+
+    colors = {"serial": "#4c72b0", "pool": "#dd8452", "overwrite": "#55a868"}
+    with style():
+        fig, axes = plt.subplots(2, 2, figsize=(10, 7.4), sharex=True, layout="constrained")
+        for j, table_name in enumerate(TABLES):
+            sub = comparison[comparison["table"] == table_name].sort_values("loops")
+            ax = axes[0][j]
+            series = [("serial", "seed_serial", "measured_serial"), ("pool", "seed_pool", "measured_pool")]
+            if table_name == "readwrite":
+                series.append(("overwrite", "seed_overwrite", "measured_overwrite"))
+            for name, seed_col, ours_col in series:
+                ax.plot(sub["loops"], sub[seed_col], linestyle="--", marker="o", markerfacecolor="white",
+                        color=colors[name], linewidth=1.3)
+                ours = sub.dropna(subset=[ours_col])
+                ax.plot(ours["loops"], ours[ours_col], linestyle="-", marker="o", color=colors[name], linewidth=1.6)
+            ax.set_xscale("log", base=2)
+            ax.set_yscale("log")
+            ax.set_title({"read": "read", "readwrite": "read & write (overwrite: Pool)"}[table_name])
+            ax.set_ylabel("time per run (s)" if j == 0 else "")
+            ax = axes[1][j]
+            ax.plot(sub["loops"], sub["seed_speedup_computed"], linestyle="--", marker="o", markerfacecolor="white",
+                    color="0.3", linewidth=1.3)
+            ours = sub.dropna(subset=["measured_speedup"])
+            ax.errorbar(ours["loops"], ours["measured_speedup"],
+                        yerr=[np.clip(ours["measured_speedup"] - ours["measured_speedup_ci_low"], 0, None),
+                              np.clip(ours["measured_speedup_ci_high"] - ours["measured_speedup"], 0, None)],
+                        color="#c44e52", marker="o", linewidth=1.6, capsize=3)
+            ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.0)
+            workers = sub["workers_measured"].dropna()
+            if len(workers):
+                ax.axhline(min(int(workers.iloc[0]), cores), color="black", linestyle=":", linewidth=1.4)
+            ax.set_ylim(bottom=0)
+            ax.set_xlabel("loops (file operations per run)")
+            ax.set_ylabel("speedup (serial / Pool, ×)" if j == 0 else "")
+            ax.set_xticks(sorted(sub["loops"].unique()))
+            ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
+        handles = [Line2D([], [], color=colors["serial"], marker="o", label="serial"),
+                   Line2D([], [], color=colors["pool"], marker="o", label="Pool"),
+                   Line2D([], [], color=colors["overwrite"], marker="o", label="overwrite (Pool)"),
+                   Line2D([], [], color="0.3", linestyle="--", marker="o", markerfacecolor="white",
+                          label="the post (2019, Pool(4))"),
+                   Line2D([], [], color="#c44e52", marker="o", label="this machine: speedup, with interval"),
+                   Line2D([], [], color="0.3", linestyle="-", label="this machine (solid, filled)"),
+                   Line2D([], [], color="black", linestyle=":", label=f"ideal here: min(workers, {cores} cores)")]
+        fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False)
+        fig.suptitle("The post's appendix B against this machine: time (top) and speedup (bottom)", fontsize="medium")
+        save(fig, out_paths)

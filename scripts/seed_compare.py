@@ -1,0 +1,22 @@
+"""Snakemake script: the post's appendix B beside the measured tables (table, csv, figure)."""
+
+import sys
+
+if __name__ == "__main__":
+    sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+    sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
+    import json
+
+    import pandas as pd
+
+    from mpbench import seed
+    from mpbench.output import write_csv_atomic, write_text_atomic
+
+    sm = snakemake  # noqa: F821
+    summaries = {"read": pd.read_csv(sm.input.read), "readwrite": pd.read_csv(sm.input.readwrite)}
+    with open(sm.input.environment) as fh:
+        cores = json.load(fh)["usable_cores"]
+    comparison = seed.compare(seed.load(), summaries)
+    write_csv_atomic(comparison, sm.output.summary)
+    write_text_atomic(sm.output.table, seed.table(comparison, sm.params.language))
+    seed.plot(comparison, cores, [sm.output.png, sm.output.svg])
