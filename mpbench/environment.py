@@ -87,6 +87,22 @@ def _eviction() -> str:
     return f"supported ({cache.EVICTION_METHOD}); residency checked with mincore"
 
 
+def git_commit(path: str | os.PathLike) -> str | None:
+    """The project's commit (with "+changes" when the checkout differs from it), or None outside git."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=10)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "-C", str(path), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
 def package_version(name: str) -> str | None:
     try:
         return metadata.version(name)
@@ -94,9 +110,18 @@ def package_version(name: str) -> str | None:
         return None
 
 
-def capture(paths: dict[str, str] | None = None) -> dict:
-    """Everything about this machine and Python worth printing next to a number."""
+def capture(paths: dict[str, str] | None = None, project_dir: str | None = None, config: dict | None = None) -> dict:
+    """Everything about this machine and Python worth printing next to a number.
+
+    With ``project_dir`` the project's git commit is recorded, with
+    ``config`` the full effective configuration.
+    """
     uname = platform.uname()
+    extra = {}
+    if project_dir is not None:
+        extra["git_commit"] = git_commit(project_dir)
+    if config is not None:
+        extra["config"] = config
     return {
         "host": socket.gethostname(),
         "cpu_model": cpu_model(),
@@ -117,4 +142,5 @@ def capture(paths: dict[str, str] | None = None) -> dict:
             name: package_version(name)
             for name in ("snakemake", "pandas", "seaborn", "numpy", "matplotlib")
         },
+        **extra,
     }

@@ -11,4 +11,4 @@ if __name__ == "__main__":
     from mpbench.output import write_text_atomic
 
     sm = snakemake  # noqa: F821
-    write_text_atomic(sm.output[0], json.dumps(capture(dict(sm.params.paths)), indent=2) + "\n")
+    write_text_atomic(sm.output[0], json.dumps(capture(dict(sm.params.paths), sm.params.project_dir, dict(sm.params.config)), indent=2) + "\n")
