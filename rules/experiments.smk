@@ -79,6 +79,10 @@ rule plot_experiment:
             category="{experiment}",
         ),
         svg="results/figures/{experiment}.svg",
+    params:
+        # What the figure shows and how to read it, for the HTML report.
+        title=lambda wc: EXP.get(wc.experiment).TITLE,
+        caption=lambda wc: getattr(EXP.get(wc.experiment), "CAPTION", ""),
     wildcard_constraints:
         experiment="|".join(EXP.NAMES),
     log:
