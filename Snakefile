@@ -18,6 +18,7 @@ include: "rules/bench.smk"
 include: "rules/aggregate.smk"
 include: "rules/experiments.smk"
 include: "rules/seed.smk"
+include: "rules/compare.smk"
 include: "rules/report.smk"
 
 

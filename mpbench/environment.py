@@ -11,6 +11,12 @@ from importlib import metadata
 from pathlib import Path
 
 
+def hostname() -> str:
+    """The name results are filed under: $MPBENCH_HOST when set (to tell apart
+    two runs on one machine, or nodes that share a name), else the host name."""
+    return os.environ.get("MPBENCH_HOST") or socket.gethostname()
+
+
 def _cpuinfo() -> list[dict[str, str]]:
     """Parsed /proc/cpuinfo, one dict per logical CPU (empty off Linux)."""
     try:
@@ -123,7 +129,7 @@ def capture(paths: dict[str, str] | None = None, project_dir: str | None = None,
     if config is not None:
         extra["config"] = config
     return {
-        "host": socket.gethostname(),
+        "host": hostname(),
         "cpu_model": cpu_model(),
         "logical_cores": os.cpu_count(),
         "usable_cores": usable_cores(),

@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import sys
 
 from . import fileio, workloads
+from .environment import hostname
 
 RAW_COLUMNS = [
     "experiment", "variant", "loops", "workers", "rep", "order", "seconds",
@@ -75,7 +75,7 @@ def run_point(
     )
     base = {
         "experiment": experiment, "loops": loops, "workers": workers,
-        "host": socket.gethostname(), "python": sys.version.split()[0],
+        "host": hostname(), "python": sys.version.split()[0],
         "size_bytes": os.path.getsize(src), "lines": data.get("lines"), "data_seed": data.get("seed"),
         "repeats": repeats, "warmup": warmup, "config_hash": config_hash(params),
     }

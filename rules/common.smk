@@ -1,3 +1,4 @@
+import re
 import sys
 from pathlib import Path
 
@@ -19,6 +20,10 @@ config.update(_effective)
 EXPERIMENTS = ["read", "readwrite", "overwrite"]
 TABLES = {"read": ["read"], "readwrite": ["readwrite", "overwrite"]}
 DATA_FILE = "results/data/input.txt"
+# The name this run files its results under (results/hosts/<HOST>/); $MPBENCH_HOST overrides it.
+from mpbench.environment import hostname  # noqa: E402
+
+HOST = hostname()
 # Timed jobs ask for more threads than any machine has; Snakemake lowers this
 # to --cores, so a timed job holds every core and nothing else runs beside it.
 WHOLE_MACHINE = 4096
@@ -62,6 +67,27 @@ def measure_settings(name):
     return {k: v for k, v in config[name].items() if k not in sweep and k != "enabled"}
 
 
+def html_tables():
+    """Every markdown table, by name, that the HTML report shows as a page."""
+    return list(TABLES) + enabled_experiments() + ["seed_vs_measured", "claims"]
+
+
+def table_category(wildcards):
+    """The HTML report's category of a table: its experiment's, or the appendix's."""
+    if wildcards.name in TABLES:
+        return "File IO (appendix B)"
+    if wildcards.name in ("seed_vs_measured", "claims"):
+        return "The post side by side"
+    return wildcards.name
+
+
+def compare_hosts():
+    """Host folders copied into results/hosts/ (complete ones), other than this host's."""
+    from mpbench.compare import host_dirs
+
+    return [d for d in host_dirs("results/hosts") if d.name != HOST]
+
+
 def all_outputs():
     return (
         [f"results/tables/{table}.md" for table in TABLES]
@@ -70,5 +96,7 @@ def all_outputs():
         + [f"results/figures/{name}.{ext}" for name in enabled_experiments() for ext in ("png", "svg")]
         + ["results/tables/seed_vs_measured.md", "results/tables/claims.md"]
         + [f"results/figures/seed_vs_measured.{ext}" for ext in ("png", "svg")]
+        + [f"results/html/{name}.html" for name in html_tables()]
+        + [f"results/hosts/{HOST}/{name}" for name in ("summary/read.csv", "summary/readwrite.csv", "environment.json")]
         + ["results/report.md"]
     )

@@ -236,3 +236,30 @@ def test_cold_spawn_fsync_conditions_run_end_to_end(tmp_path):
     assert raw["resident_before"].max() == 0.0  # evicted before every timed run
     assert raw.loc[raw["experiment"] != "read", "fsync"].all()
     assert "测量条件：启动方式 spawn，chunksize 2，页缓存 冷" in (tmp_path / "results" / "tables" / "read.md").read_text()
+
+
+def test_two_hosts_compared(run, tmp_path):
+    """A second run filed under another host name, copied into the first tree, then the compare target."""
+    import os
+    import shutil
+
+    second = tmp_path / "second"
+    targets = [f"results/hosts/second/{name}" for name in ("summary/read.csv", "summary/readwrite.csv",
+                                                           "environment.json")]
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory",
+                           str(second), "--cores", "2", *targets, "--configfile", str(TINY)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "MPBENCH_HOST": "second"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert set(pd.read_csv(second / "results" / "raw" / "read" / "loops1_workers2.csv")["host"]) == {"second"}
+    shutil.copytree(second / "results" / "hosts" / "second", run / "results" / "hosts" / "second")
+    try:
+        proc = snakemake(run, "compare")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        frame = pd.read_csv(run / "results" / "summary" / "compare_hosts.csv")
+        assert len(set(frame["host"])) == 2 and "second" in set(frame["host"])
+        assert set(frame["operation"]) == {"read", "readwrite", "overwrite"}
+        text = (run / "results" / "tables" / "compare_hosts.md").read_text()
+        assert "| loops |" in text and "second" in text
+        assert (run / "results" / "figures" / "compare_hosts.png").stat().st_size > 10_000
+    finally:
+        shutil.rmtree(run / "results" / "hosts" / "second")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 from typing import Any, Callable, Mapping
 
@@ -10,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import timing
+from ..environment import hostname
 from ..runner import config_hash
 from ..stats import describe
 
@@ -42,7 +42,7 @@ def finish_rows(experiment: str, point: dict, rows: list[dict], *, repeats: int,
     base = {
         "experiment": experiment,
         **point,
-        "host": socket.gethostname(),
+        "host": hostname(),
         "python": sys.version.split()[0],
         "repeats": repeats,
         "warmup": warmup,

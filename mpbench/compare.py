@@ -1,0 +1,121 @@
+"""Machines compared: the appendix speedups of several hosts in one table and figure.
+
+Every run files a copy of its appendix summaries and machine facts under
+``results/hosts/<host>/`` (``summary/read.csv``, ``summary/readwrite.csv``,
+``environment.json``).  Copying that folder from another machine into this
+``results/hosts/`` - names differ, so nothing is overwritten - and running
+the ``compare`` target puts every host side by side.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+OPERATIONS = {"read": ("read", ""), "readwrite": ("readwrite", ""), "overwrite": ("readwrite", "overwrite_")}
+
+
+def host_dirs(root: str | Path) -> list[Path]:
+    """Every complete host folder under ``root`` (results/hosts), sorted by name."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(d for d in root.iterdir()
+                  if all((d / rel).is_file() for rel in ("summary/read.csv", "summary/readwrite.csv",
+                                                         "environment.json")))
+
+
+def load(dirs: list[str | Path]) -> pd.DataFrame:
+    """One row per host, operation, worker count and loop count: medians and speedup."""
+    rows, seen = [], {}
+    for d in map(Path, dirs):
+        env = json.loads((d / "environment.json").read_text())
+        host = env.get("host") or d.name
+        if host in seen:
+            raise ValueError(f"{seen[host]} and {d} both hold results of host {host!r}; rerun one of them with "
+                             "MPBENCH_HOST=<another name> to tell them apart")
+        seen[host] = d
+        facts = {"host": host, "cpu_model": env.get("cpu_model"), "usable_cores": env.get("usable_cores"),
+                 "python": env.get("python")}
+        for op, (table, prefix) in OPERATIONS.items():
+            summary = pd.read_csv(d / "summary" / f"{table}.csv")
+            if f"{prefix}speedup" not in summary:
+                continue
+            for r in summary.to_dict("records"):
+                rows.append({**facts, "operation": op, "workers": int(r["workers"]), "loops": int(r["loops"]),
+                             "serial_median": r[f"{prefix}serial_median"], "pool_median": r[f"{prefix}pool_median"],
+                             "speedup": r[f"{prefix}speedup"], "speedup_ci_low": r[f"{prefix}speedup_ci_low"],
+                             "speedup_ci_high": r[f"{prefix}speedup_ci_high"]})
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        raise ValueError("no host results to compare: results/hosts/<host>/ needs summary/read.csv, "
+                         "summary/readwrite.csv and environment.json")
+    return frame.sort_values(["operation", "workers", "loops", "host"]).reset_index(drop=True)
+
+
+def table(frame: pd.DataFrame) -> str:
+    """Per operation and worker count: one row per loop count, one speedup column per host."""
+    from .tables import markdown_table
+
+    hosts = sorted(frame["host"].unique())
+    parts = ["Speedup serial / Pool (median, with its interval) per host; the hosts:", ""]
+    for host in hosts:
+        h = frame[frame["host"] == host].iloc[0]
+        parts.append(f"- **{host}**: {h['cpu_model']}, {h['usable_cores']} usable cores, Python {h['python']}")
+    parts.append("")
+    names = {"read": "read", "readwrite": "read & write", "overwrite": "read & overwrite"}
+    for (op, workers), sub in frame.groupby(["operation", "workers"], sort=False):
+        rows = []
+        for loops, cell in sub.groupby("loops", sort=True):
+            row = [str(loops)]
+            for host in hosts:
+                c = cell[cell["host"] == host]
+                row.append("—" if c.empty else
+                           f"{c['speedup'].iloc[0]:.2f} ({c['speedup_ci_low'].iloc[0]:.2f}–{c['speedup_ci_high'].iloc[0]:.2f})")
+            rows.append(row)
+        parts += [f"### {names[op]}, Pool({workers})", "", markdown_table(["loops", *hosts], rows), ""]
+    return "\n".join(parts)
+
+
+def plot(frame: pd.DataFrame, out_paths) -> None:
+    """Speedup against loops, one line per host, one panel per operation (and worker count)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from .plots import save, style
+
+    panels = list(frame.groupby(["operation", "workers"], sort=False).groups)
+    hosts = sorted(frame["host"].unique())
+    palette = dict(zip(hosts, sns.color_palette("colorblind", len(hosts))))
+    names = {"read": "read", "readwrite": "read & write", "overwrite": "read & overwrite"}
+    with style():
+        fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 0.6, 4.4), sharey=True, squeeze=False,
+                                 layout="constrained")
+        for ax, (op, workers) in zip(axes[0], panels):
+            sub = frame[(frame["operation"] == op) & (frame["workers"] == workers)]
+            for host in hosts:
+                h = sub[sub["host"] == host].sort_values("loops")
+                if h.empty:
+                    continue
+                ax.errorbar(h["loops"], h["speedup"],
+                            yerr=[np.clip(h["speedup"] - h["speedup_ci_low"], 0, None),
+                                  np.clip(h["speedup_ci_high"] - h["speedup"], 0, None)],
+                            marker="o", capsize=3, color=palette[host], label=host, linewidth=1.5)
+            ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.0)
+            ax.set_xscale("log", base=2)
+            loops = sorted(sub["loops"].unique())
+            ax.set_xticks(loops)
+            ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
+            ax.set_title(f"{names[op]}, Pool({workers})")
+            ax.set_xlabel("loops (file operations per run)")
+        axes[0][0].set_ylabel("speedup (serial / Pool, ×)")
+        axes[0][0].set_ylim(bottom=0)
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=min(len(hosts), 4), frameon=False,
+                   title="host")
+        fig.suptitle("Appendix B speedups per host (dashed: no gain, 1×; bars: interval of the paired ratios)",
+                     fontsize="medium")
+        save(fig, out_paths)
