@@ -67,3 +67,22 @@ rule report_md:
         "../envs/mpbench.yaml"
     script:
         "../scripts/report.py"
+
+
+rule html_table:
+    input:
+        "results/tables/{name}.md",
+    output:
+        report(
+            "results/html/{name}.html",
+            caption="../report/table.rst",
+            category=table_category,
+        ),
+    wildcard_constraints:
+        name="|".join(["read", "readwrite", "seed_vs_measured", "claims", *EXP.NAMES]),
+    log:
+        "results/logs/html/{name}.log",
+    conda:
+        "../envs/mpbench.yaml"
+    script:
+        "../scripts/html_table.py"
