@@ -47,3 +47,24 @@ def test_point_id():
     assert experiments.point_id({"kind": "cpu", "workers": 4}) == "kindcpu_workers4"
     with pytest.raises(ValueError, match="unknown experiment"):
         experiments.get("nope")
+
+
+@pytest.mark.filterwarnings("ignore:Argument \"writer_name\":PendingDeprecationWarning")
+@pytest.mark.parametrize("name", experiments.NAMES)
+def test_caption_renders_as_rst(name, tmp_path):
+    """Each experiment's CAPTION (shown under its figure in the HTML report) is valid
+    reStructuredText once its Jinja is rendered: docutils stops at any warning."""
+    import types
+
+    import jinja2
+    from docutils.core import publish_parts
+
+    caption = getattr(experiments.get(name), "CAPTION", "")
+    assert isinstance(caption, str) and caption.strip(), f"{name} lacks a CAPTION"
+    cfg = validate_config({}, SCHEMA, workdir=tmp_path)
+    text = jinja2.Template(caption, undefined=jinja2.StrictUndefined).render(
+        snakemake=types.SimpleNamespace(config=cfg))
+    assert text.strip()
+    # an indented line would turn into a block quote or a definition list without a warning
+    assert not any(line[:1].isspace() for line in text.splitlines()), f"{name}: indented line in CAPTION"
+    publish_parts(text, writer_name="html", settings_overrides={"report_level": 2, "halt_level": 2})

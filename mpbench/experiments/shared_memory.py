@@ -43,6 +43,20 @@ if TYPE_CHECKING:
     import pandas as pd
 
 TITLE = "Shared memory (共享内存): the cost of giving worker processes data"
+CAPTION = """One row of two panels per Pool size in ``shared_memory.workers``, for a float64 array whose slices the
+workers sum.
+Left: median time per run (s, log scale) against the data size (MiB, log scale) for the parent summing the array
+itself (grey circles), slices pickled as ``Pool.map`` arguments (red squares), a lock-free ``RawArray`` handed over
+through the Pool initializer (blue triangles) and a ``SharedMemory`` block attached by name (green diamonds); a run
+includes copying the data in, starting the Pool, the map and freeing everything.
+Right: the speedup of ``RawArray`` and ``SharedMemory`` over pickling (pickle time / time, ×, log scale) at each
+size; the dashed line at 1× is as fast as pickling.
+Bars are the distribution-free interval of the median (on the right, of the paired ratios of the same
+repetition), and the points of one size are shifted sideways a little so that the bars do not hide each other.
+Above 1× on the right, sharing the data beats pickling it: expect a tie or a loss for small arrays, where setting
+up the shared block dominates, and a growing gain as the array grows.
+On the left, a process variant below the grey serial line means that handing the data to the workers paid off
+against summing it in the parent."""
 SWEEP = ("sizes_mb", "workers")
 VARIANTS = ("serial", "pickle", "value_array", "shared_memory")
 PROCESS_VARIANTS = VARIANTS[1:]

@@ -40,6 +40,20 @@ from .common import finish_rows, summarize_variants
 
 NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
 TITLE = "Start method (启动方式 fork / spawn / forkserver): Pool start-up and the file operations' total time"
+CAPTION = """Left: the start-up of ``Pool(workers)`` with nothing mapped, in milliseconds (log scale), for each start
+method in ``start_method_sweep.methods`` (fork blue, spawn red, forkserver green): the hollow triangle is when
+``Pool()`` returned, the filled circle when every worker had run its initializer (all workers ready), and the hollow
+square the whole create, close and join.
+``Pool()`` returns before its workers run, so the filled circle is the start-up that counts.
+Right: the median wall time of one run (s, linear scale) per file operation, each run doing
+``start_method_sweep.loops`` operations (the tick names the operation and its loops), serially (grey bar) or through
+a Pool created, mapped, closed and joined under each start method (coloured bars).
+Whiskers are the distribution-free interval of the median; the start-up runs of all operations' jobs are pooled.
+Lower is better on both sides: ``fork`` usually starts fastest because the children copy the parent, ``spawn``
+starts a fresh interpreter per worker, and ``forkserver`` forks each worker from a server started once per job,
+outside the timed runs.
+On the right, a method pays off where its bar is below the grey serial bar, and the spread among the coloured bars
+shows how much of the total time the start method decides."""
 SWEEP = ("operations",)
 FILE_CONDITIONS = True
 NEEDS_DATA = True
