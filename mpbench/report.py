@@ -84,8 +84,8 @@ def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
         if res.empty:
             check = "residency could not be checked here (no mincore)"
         else:
-            check = (f"before every timed run between {res.min():.0%} and {res.max():.0%} of the test file's "
-                     "pages were in the page cache (mincore)")
+            share = f"{res.min():.0%}" if res.min() == res.max() else f"between {res.min():.0%} and {res.max():.0%}"
+            check = f"before every timed run {share} of the test file's pages were in the page cache (mincore)"
         lines.append(f"- **page cache**: {state}; {check}.")
     if "fsync" in raw:
         writes = raw[raw["experiment"].isin(["readwrite", "overwrite"])]
@@ -98,7 +98,7 @@ def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
     return lines
 
 
-def precision_notes(cells: list[tuple[str, float, float]], level: float, target: float = 0.05, limit: int = 8) -> list[str]:
+def precision_notes(cells: list[tuple[str, float, float]], level: float, target: float = 0.05, limit: int = 5) -> list[str]:
     """Cells whose interval is wider than +-target, with the repeats that would reach it.
 
     ``cells`` holds (label, relative half-width, repeats needed); the
@@ -108,10 +108,13 @@ def precision_notes(cells: list[tuple[str, float, float]], level: float, target:
     if not wide:
         return [f"Every cell's {level:.0%} interval of the median is within ±{target:.0%}."]
     wide.sort(key=lambda c: -c[1])
-    most = max((need for _l, _h, need in wide if pd.notna(need)), default=float("nan"))
-    out = [f"{len(wide)} of {len(cells)} cells have an interval wider than ±{target:.0%} of their median; "
-           + (f"`repeats: {int(most)}` would bring all of them to about ±{target:.0%} "
-              "if their spread stays as measured." if pd.notna(most) else "")]
+    needs = pd.Series([need for _l, _h, need in wide if pd.notna(need)], dtype=float)
+    text = (f"{len(wide)} of {len(cells)} cells have a {level:.0%} interval of the median wider than ±{target:.0%}")
+    if len(needs):
+        text += (f"; estimated from their spread (as pyperf does), half of them would reach ±{target:.0%} with "
+                 f"about {int(needs.median())} repetitions and 90% with about {int(needs.quantile(0.9))} "
+                 f"(`repeats`, or an experiment's own `repeats`).")
+    out = [text + (" The widest:" if limit else "")]
     for label, half, need in wide[:limit]:
         out.append(f"{label}: ±{half:.1%}" + (f", needs about {int(need)} repetitions" if pd.notna(need) else ""))
     if len(wide) > limit:
@@ -143,6 +146,8 @@ def experiment_precision_cells(name: str, summary: pd.DataFrame) -> list[tuple[s
     if "ci_halfwidth_rel" not in summary or "median" not in summary:
         return []
     keys = list(summary.columns[: list(summary.columns).index("median")])
+    # Name a cell by what tells it apart: the key columns that vary, and its variant.
+    keys = [k for k in keys if k == "variant" or summary[k].nunique(dropna=False) > 1][:4]
     cells = []
     for _, row in summary.iterrows():
         label = f"{name}: " + ", ".join(f"{k} {row[k]}" for k in keys)

@@ -69,7 +69,7 @@ def test_precision_notes_name_wide_cells_and_the_repeats_they_need():
 
     lines = precision_notes([("read, 1 loops, serial", 0.02, 6.0), ("read, 8 loops, pool", 0.12, 40.0),
                              ("overwrite, 8 loops, pool", 0.07, 14.0)], level=0.95)
-    assert lines[0].startswith("2 of 3 cells") and "`repeats: 40`" in lines[0]
+    assert lines[0].startswith("2 of 3 cells") and "half of them would reach ±5% with about 27 repetitions" in lines[0]
     assert lines[1] == "read, 8 loops, pool: ±12.0%, needs about 40 repetitions"
     assert precision_notes([("a", 0.01, 6.0)], level=0.95) == ["Every cell's 95% interval of the median is within ±5%."]
 
@@ -92,7 +92,7 @@ def test_conditions_section_reports_what_the_rows_recorded():
                         "chunksize_effective": [1, 2], "cache": ["cold", "cold"], "resident_before": [0.0, 0.0],
                         "fsync": [True, True], "scratch_fs": ["tmpfs", "tmpfs"]})
     text = "\n".join(conditions_section(raw, {"scratch_dir": "/dev/shm/x"}, ENV))
-    assert "spawn" in text and "effective 1, 2" in text and "between 0% and 0%" in text
+    assert "spawn" in text and "effective 1, 2" in text and "before every timed run 0% of the test file's pages" in text
     assert "fsync before close" in text and "tmpfs" in text
 
 
