@@ -149,7 +149,7 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    from .plots import save, style
+    from .plots import save, seconds_ticks, style
 
     colors = {"serial": "#4c72b0", "pool": "#dd8452", "overwrite": "#55a868"}
     with style():
@@ -169,6 +169,7 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
             ax.set_yscale("log")
             ax.set_title({"read": "read", "readwrite": "read & write (overwrite: Pool)"}[table_name])
             ax.set_ylabel("time per run (s)" if j == 0 else "")
+            seconds_ticks(ax)
             ax = axes[1][j]
             ax.plot(sub["loops"], sub["seed_speedup_computed"], linestyle="--", marker="o", markerfacecolor="white",
                     color="0.3", linewidth=1.3)

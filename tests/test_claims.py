@@ -111,6 +111,10 @@ def test_cpu_needs_large_size_both_ways():
     assert C.cpu_needs_large_size(crossover([0.01, 0.5, 0.9]))["verdict"] == C.FAILS  # never pays off
     assert C.cpu_needs_large_size(crossover([1.5, 1.8, 1.9]))["verdict"] == C.FAILS  # pays off from the start
     assert C.cpu_needs_large_size(None)["verdict"] == C.UNKNOWN
+    # one worker count pays off at the largest size, another (more workers than cores) not yet: holds
+    mixed = pd.concat([crossover([0.01, 0.8, 1.9]), crossover([0.005, 0.5, 1.0]).assign(workers=4)])
+    verdict = C.cpu_needs_large_size(mixed)
+    assert verdict["verdict"] == C.HOLDS and "0.01× at n = 1,000" in verdict["evidence"]
 
 
 def test_check_all_and_table_keep_the_posts_order_and_text():
