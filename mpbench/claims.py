@@ -165,6 +165,51 @@ def more_cores_faster(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
                   f"{cores} usable cores; " + "; ".join(parts))
 
 
+def cores_are_the_limit(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
+    """processes 默认是 cpu 核的个数，也是并行能力的上线: no worker count above the
+    core count is significantly faster than the one at the core count."""
+    seed = "processes 默认是 cpu 核的个数，也是并行能力的上线"
+    en = "The core count is the upper limit of parallelism (more processes than cores are not faster)"
+    need = {"time_vs_cores", "time_vs_cores_significant", "cores_reference_workers"}
+    if workers_sweep is None or workers_sweep.empty or not need <= set(workers_sweep.columns):
+        return _claim("cores_limit", seed, en, UNKNOWN, "the workers_sweep experiment did not run")
+    above = workers_sweep[(workers_sweep["variant"] != "serial") & (workers_sweep["workers"] > cores)]
+    if above.empty:
+        return _claim("cores_limit", seed, en, UNKNOWN, f"no worker count above the {cores} usable cores was measured")
+    faster = above[(above["time_vs_cores"] < 1) & above["time_vs_cores_significant"].astype(str).str.lower().eq("true")]
+    parts = []
+    for op, sub in above.groupby("operation", sort=True):
+        ref = int(sub["cores_reference_workers"].iloc[0])
+        best = sub.loc[sub["time_vs_cores"].idxmin()]
+        parts.append(f"{op}: fastest above the core count Pool({int(best['workers'])}) at "
+                     f"{best['time_vs_cores']:.2f}× the time of Pool({ref}) (p = {best['time_vs_cores_p']:.3g})")
+    verdict = HOLDS if faster.empty else FAILS
+    lead = (f"{len(faster)} worker count(s) above the {cores} usable cores significantly faster than at the core count; "
+            if not faster.empty else f"none of the worker counts above the {cores} usable cores was significantly faster; ")
+    return _claim("cores_limit", seed, en, verdict, lead + "; ".join(parts))
+
+
+def close_join_optional(close_join: pd.DataFrame | None) -> dict:
+    """close join 这两句到底是什么意思，可有可无？ - answered as: are the results complete without them?"""
+    seed = "close join 这两句到底是什么意思，可有可无？"
+    en = "close() and join() are optional for getting the results (the post asks)"
+    if close_join is None or close_join.empty or "runs_complete" not in close_join:
+        return _claim("close_join_optional", seed, en, UNKNOWN, "the close_join experiment did not run")
+    rows = close_join[close_join["variant"] == "no_close_join"]
+    if rows.empty:
+        return _claim("close_join_optional", seed, en, UNKNOWN, "the pattern without close() and join() was not run")
+    complete = bool((rows["runs_complete"] == rows["n"]).all())
+    parts = [f"{r.api}: results complete without close()/join() in {int(r.runs_complete)} of {int(r.n)} runs"
+             for r in rows.itertuples()]
+    with_both = close_join[close_join["variant"] == "close_join"]
+    if not with_both.empty and "children_alive_after_max" in with_both:
+        parts.append(f"with both, at most {int(with_both['children_alive_after_max'].max())} workers alive at the return")
+    join_only = close_join[close_join["variant"] == "join_only"]
+    if not join_only.empty and "runs_error" in join_only:
+        parts.append(f"join() alone failed in {int(join_only['runs_error'].sum())} of {int(join_only['n'].sum())} runs")
+    return _claim("close_join_optional", seed, en, HOLDS if complete else FAILS, "; ".join(parts))
+
+
 def cpu_needs_large_size(crossover: pd.DataFrame | None) -> dict:
     """数学运算要达到较高数量级后才能体现多进程的优势: holds when the Pool is slower
     than the loop at the smallest size for every worker count, and faster (its
@@ -199,6 +244,8 @@ def check_all(summaries: dict[str, pd.DataFrame], cores: int) -> pd.DataFrame:
             overwrite_is_slower(get("readwrite")),
             overwrite_defeats_parallel(get("readwrite")),
             more_cores_faster(get("workers_sweep"), cores),
+            cores_are_the_limit(get("workers_sweep"), cores),
+            close_join_optional(get("close_join")),
             cpu_needs_large_size(get("crossover"))]
     return pd.DataFrame(rows)
 

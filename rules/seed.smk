@@ -31,7 +31,7 @@ rule claims:
         unpack(
             lambda wc: {
                 name: f"results/summary/{name}.csv"
-                for name in ("workers_sweep", "crossover")
+                for name in ("workers_sweep", "crossover", "close_join")
                 if name in enabled_experiments()
             }
         ),

@@ -120,7 +120,39 @@ def test_cpu_needs_large_size_both_ways():
 def test_check_all_and_table_keep_the_posts_order_and_text():
     frame = C.check_all({"read": appendix([0.7, 1.3, 1.5, 1.7, 1.8, 1.85, 1.9])}, cores=2)
     assert list(frame["id"]) == ["reads_more_parallel", "writes_80_loops", "writes_80_workers", "overwrite_slower",
-                                 "overwrite_no_parallel", "more_cores_faster", "cpu_large_size"]
-    assert list(frame["verdict"]) == [C.HOLDS] + [C.UNKNOWN] * 6
+                                 "overwrite_no_parallel", "more_cores_faster", "cores_limit", "close_join_optional",
+                                 "cpu_large_size"]
+    assert list(frame["verdict"]) == [C.HOLDS] + [C.UNKNOWN] * 8
     text = C.table(frame)
     assert "读操作，并行越多越好" in text and "**holds**" in text and "**not measured**" in text
+
+
+def limit_sweep(ratio_above, significant):
+    rows = [{"operation": "read", "variant": "serial", "workers": 1, "speedup": 1.0, "time_vs_cores": np.nan,
+             "time_vs_cores_p": np.nan, "time_vs_cores_significant": False, "cores_reference_workers": 2}]
+    for w, ratio in ((2, np.nan), (4, ratio_above), (8, 1.1)):
+        rows.append({"operation": "read", "variant": f"pool{w}", "workers": w, "speedup": 1.8, "time_vs_cores": ratio,
+                     "time_vs_cores_p": 0.031 if significant else 0.5, "time_vs_cores_significant": significant,
+                     "cores_reference_workers": 2})
+    return pd.DataFrame(rows)
+
+
+def test_cores_are_the_limit_both_ways():
+    assert C.cores_are_the_limit(limit_sweep(0.98, False), cores=2)["verdict"] == C.HOLDS
+    verdict = C.cores_are_the_limit(limit_sweep(0.9, True), cores=2)
+    assert verdict["verdict"] == C.FAILS and "Pool(4) at 0.90× the time of Pool(2)" in verdict["evidence"]
+    assert C.cores_are_the_limit(limit_sweep(0.9, True), cores=16)["verdict"] == C.UNKNOWN
+    assert C.cores_are_the_limit(None, cores=2)["verdict"] == C.UNKNOWN
+
+
+def test_close_join_optional_both_ways():
+    def frame(complete):
+        return pd.DataFrame([
+            {"api": api, "variant": v, "runs_complete": 6 if (v != "join_only" and (complete or v == "close_join")) else 0,
+             "n": 6, "children_alive_after_max": 0, "runs_error": 6 if v == "join_only" else 0}
+            for api in ("map", "apply_async") for v in ("close_join", "no_close_join", "join_only")])
+
+    verdict = C.close_join_optional(frame(True))
+    assert verdict["verdict"] == C.HOLDS and "join() alone failed in 12 of 12 runs" in verdict["evidence"]
+    assert C.close_join_optional(frame(False))["verdict"] == C.FAILS
+    assert C.close_join_optional(None)["verdict"] == C.UNKNOWN
