@@ -17,7 +17,7 @@ body { font-family: -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC", 
        margin: 1em; color: #222; }
 table { border-collapse: collapse; margin: 0.6em 0 1em 0; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; vertical-align: top; }
-th { background: #f2f2f2; }
+th { background: #f2f2f2; text-align: left; }
 td:first-child, th:first-child { text-align: left; }
 td.text { text-align: left; }
 p { max-width: 60em; }
