@@ -137,7 +137,7 @@ def run_conditions(
             out_dir = Path(tempfile.mkdtemp(prefix=f"{op}-loops{loops}-", dir=cond.scratch_dir))
             out_dirs.append(out_dir)
             fn = operation(op, src, str(out_dir), cond.fsync)
-            calls[name] = _variant(fn, loops, cond, src)
+            calls[name] = _variant(fn, loops, cond, src, f"{label} {name}")
             extra[name] = {
                 **asdict(cond),
                 "chunksize": str(cond.chunksize),
@@ -164,7 +164,7 @@ def run_conditions(
     return [{"operation": op, "loops": loops, **extra[row["variant"]], **row} for row in rows]
 
 
-def _variant(fn, loops: int, cond: Condition, src: str):
+def _variant(fn, loops: int, cond: Condition, src: str, label: str = ""):
     ctx = multiprocessing.get_context(cond.start_method)
 
     def run():
@@ -172,7 +172,8 @@ def _variant(fn, loops: int, cond: Condition, src: str):
         if cond.mode == "serial":
             times, results = timing.time_serial(fn, loops)
         else:
-            times, results = timing.time_pool(fn, loops, cond.workers, ctx, chunksize=map_chunksize(cond.chunksize))
+            times, results = timing.time_pool(fn, loops, cond.workers, ctx, chunksize=map_chunksize(cond.chunksize),
+                                              label=label)
         return {**times, "resident_before": resident}, results
 
     return run

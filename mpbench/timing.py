@@ -26,6 +26,69 @@ def time_serial(fn: Callable[[int], int], loops: int) -> tuple[dict, list[int]]:
     return {"seconds": t1 - t0, "started_at": started_at, "ended_at": ended_at}, results
 
 
+class WorkerDied(RuntimeError):
+    """A Pool worker ended while tasks were running (killed by a signal, or exited)."""
+
+
+class RunTimeout(TimeoutError):
+    """A timed run took longer than the run timeout."""
+
+
+_RUN_TIMEOUT: float | None = None
+
+
+def set_run_timeout(seconds: float | None) -> None:
+    """The longest one timed Pool run may take (config ``run_timeout_s``);
+    the bench scripts set it once per job, None waits for ever."""
+    global _RUN_TIMEOUT
+    _RUN_TIMEOUT = seconds
+
+
+def _died(workers: list) -> list[str]:
+    """Workers of the snapshot that ended while the map ran, as words."""
+    out = []
+    for proc in workers:
+        code = proc.exitcode
+        if code is None:
+            continue
+        out.append(f"worker pid {proc.pid} was killed by signal {-code}" if code < 0
+                   else f"worker pid {proc.pid} exited with code {code}")
+    return out
+
+
+def wait_map(pool, async_result, timeout: float | None, label: str = ""):
+    """Wait for ``async_result`` of ``pool`` without the hang of plain ``Pool.map``.
+
+    A Pool replaces a worker that dies but loses its task, so ``map`` then
+    waits for ever (CPython gh-66587).  Here the workers that started the map
+    are watched while it runs: one that ends raises WorkerDied at once, and a
+    run longer than ``timeout`` seconds raises RunTimeout.  Waiting on the
+    result's event returns the moment it is ready, so the watch adds nothing
+    to a run that goes well.
+    """
+    # Pool._pool is the list of worker Process objects (stable since Python 3.0).
+    workers = list(getattr(pool, "_pool", []))
+    deadline = None if timeout is None else time.monotonic() + timeout
+    where = f"{label}: " if label else ""
+    while not async_result.ready():
+        async_result.wait(0.05)
+        if async_result.ready():
+            break
+        dead = _died(workers)
+        if dead:
+            raise WorkerDied(f"{where}{'; '.join(dead)} while the Pool ran its tasks")
+        if deadline is not None and time.monotonic() > deadline:
+            raise RunTimeout(f"{where}a timed run took longer than run_timeout_s = {timeout:g} s "
+                             f"(a worker hangs, or the run is too large for the timeout)")
+    try:
+        return async_result.get()
+    except Exception as err:
+        # Keep the worker's own exception (callers may expect its type); the
+        # note names the point in the traceback.
+        err.add_note(f"{where}a worker raised {type(err).__name__}: {err}")
+        raise
+
+
 def time_pool(
     fn: Callable[[Any], Any],
     items: int | Iterable,
@@ -35,21 +98,27 @@ def time_pool(
     chunksize: int | None = None,
     initializer: Callable[..., None] | None = None,
     initargs: tuple = (),
+    timeout: float | None = None,
+    label: str = "",
 ) -> tuple[dict, list]:
     """The seed's ``poolDemo``: Pool(workers).map over the items, close, join.
 
     ``items`` is an int for ``range(items)`` (the seed maps over
     ``range(length)``) or any iterable of task arguments.  On an error the
-    Pool is terminated and joined, so no worker outlives a failed run.
+    Pool is terminated and joined, so no worker outlives a failed run.  A
+    worker that dies or raises, or a run longer than ``timeout`` (default:
+    the run timeout of set_run_timeout), is an error naming ``label`` - never
+    an endless wait.
     """
     ctx = context or multiprocessing.get_context()
     tasks = range(items) if isinstance(items, int) else items
+    timeout = _RUN_TIMEOUT if timeout is None else timeout
     started_at = time.time()
     t0 = time.perf_counter()
     pool = ctx.Pool(processes=workers, initializer=initializer, initargs=initargs)
     t1 = time.perf_counter()
     try:
-        results = pool.map(fn, tasks, chunksize)
+        results = wait_map(pool, pool.map_async(fn, tasks, chunksize), timeout, label)
         t2 = time.perf_counter()
         pool.close()
         pool.join()

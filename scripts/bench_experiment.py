@@ -17,6 +17,11 @@ if __name__ == "__main__":
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
     sm = snakemake  # noqa: F821
+    from mpbench import timing
+
+    # A hanging worker fails the job after this long instead of blocking it for ever
+    # (read from the config, not a param, so changing it re-measures nothing).
+    timing.set_run_timeout(sm.config["run_timeout_s"])
     name = sm.wildcards.experiment
     module = experiments.get(name)
     section = sm.config[name]

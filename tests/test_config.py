@@ -42,6 +42,8 @@ BAD = [
     ({"cache": "hot"}, ["cache = 'hot'", "one of warm, cold"]),
     ({"fsync": "yes"}, ["fsync = 'yes'", "true or false"]),
     ({"fsync": 1}, ["fsync = 1", "true or false"]),
+    ({"run_timeout_s": 0}, ["run_timeout_s = 0", "> 0"]),
+    ({"run_timeout_s": "soon"}, ["run_timeout_s = 'soon'", "a number > 0"]),
 ]
 
 
