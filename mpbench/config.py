@@ -235,6 +235,14 @@ def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
             f"config: scratch_dir = {cfg['scratch_dir']!r} is not writable; "
             f"allowed: a directory this user can write"
         )
+    # The test file itself goes to results/data in the working directory.
+    if workdir is not None:
+        data_free = shutil.disk_usage(_existing_ancestor(Path(workdir) / "results")).free
+        if size_bytes > data_free:
+            raise ConfigError(
+                f"config: data.size_mb = {cfg['data']['size_mb']} needs {size_bytes / MIB:.0f} MiB for the test "
+                f"file in results/data but {data_free / MIB:.0f} MiB are free there; free space or lower data.size_mb"
+            )
     # The largest cell writes max(loops) copies of the file at once.
     needed = max(cfg["loops"]) * size_bytes
     free = shutil.disk_usage(_existing_ancestor(target)).free

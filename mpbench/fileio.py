@@ -94,6 +94,30 @@ def _empty_dir(path: Path) -> None:
             child.unlink()
 
 
+MIB = 1024 * 1024
+
+
+def bytes_written(op: str, loops: int, size_bytes: int) -> int:
+    """What one run of ``op`` leaves in its scratch directory at most: a copy
+    per operation (readwrite), one shared file (overwrite), nothing (read)."""
+    return {"readwrite": loops * size_bytes, "overwrite": size_bytes}.get(op, 0)
+
+
+def check_free_space(op: str, loops: int, size_bytes: int, directories, label: str = "") -> None:
+    """Stop before a write run that would not fit, with a message naming the directory."""
+    need = bytes_written(op, loops, size_bytes)
+    if not need:
+        return
+    for directory in dict.fromkeys(map(str, directories)):
+        free = shutil.disk_usage(directory).free
+        if need > free:
+            raise OSError(
+                f"{label + ': ' if label else ''}not enough free space in {directory}: one run of {op} writes "
+                f"{need / MIB:.3g} MiB and {free / MIB:.3g} MiB are free; free space, point the scratch "
+                f"directory elsewhere, or lower loops / data.size_mb"
+            )
+
+
 def prepare_cache(src: str, state: str) -> float | None:
     """Put ``src`` in the asked page-cache state; return its residency after that."""
     if state == "cold":
@@ -131,9 +155,11 @@ def run_conditions(
     out_dirs: list[Path] = []
     calls = {}
     extra: dict[str, dict] = {}
+    for cond in variants.values():
+        Path(cond.scratch_dir).mkdir(parents=True, exist_ok=True)
+    check_free_space(op, loops, os.path.getsize(src), [c.scratch_dir for c in variants.values()], label)
     try:
         for name, cond in variants.items():
-            Path(cond.scratch_dir).mkdir(parents=True, exist_ok=True)
             out_dir = Path(tempfile.mkdtemp(prefix=f"{op}-loops{loops}-", dir=cond.scratch_dir))
             out_dirs.append(out_dir)
             fn = operation(op, src, str(out_dir), cond.fsync)

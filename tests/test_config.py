@@ -129,3 +129,13 @@ def test_cold_cache_without_posix_fadvise_is_refused(tmp_path, monkeypatch):
     monkeypatch.delattr(os, "posix_fadvise")
     with pytest.raises(ConfigError, match="cache = 'cold' needs os.posix_fadvise"):
         validate_config({"cache": "cold"}, SCHEMA, workdir=tmp_path)
+
+
+def test_a_test_file_larger_than_the_free_space_is_refused(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9, 10 * 1024 * 1024))
+    with pytest.raises(ConfigError, match=r"data.size_mb = 40 needs 40 MiB for the test file in results/data but 10 MiB"):
+        validate_config({}, SCHEMA, workdir=tmp_path)

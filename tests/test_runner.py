@@ -186,3 +186,45 @@ def test_a_condition_outside_the_allowed_values_is_refused():
         fileio.Condition(chunksize=0)
     with pytest.raises(ValueError, match="cache"):
         fileio.Condition(cache="hot")
+
+
+# --------------------------------------------------------------------------
+# Disk space and cleanup
+
+
+def test_a_write_that_fails_midway_leaves_nothing_behind(src, tmp_path, monkeypatch):
+    calls = []
+    real = workloads._write
+
+    def failing(path, text, fsync):
+        calls.append(path)
+        real(path, text, fsync)  # the file exists on disk when the failure comes
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(workloads, "_write", failing)
+    scratch = tmp_path / "scratch"
+    variants = {"serial": fileio.Condition(mode="serial", scratch_dir=str(scratch))}
+    with pytest.raises(OSError, match="No space left"):
+        fileio.run_conditions("readwrite", 4, variants, src=src, repeats=2, warmup=0)
+    assert len(calls) == 2
+    assert list(scratch.iterdir()) == []  # the run's directory and both written copies are gone
+
+
+def test_a_run_that_cannot_fit_is_refused_before_writing(src, tmp_path, monkeypatch):
+    import shutil as sh
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(fileio.shutil, "disk_usage", lambda path: usage(10**9, 10**9, 100 * 1024))
+    scratch = tmp_path / "scratch"
+    variants = {"serial": fileio.Condition(mode="serial", scratch_dir=str(scratch))}
+    with pytest.raises(OSError, match=r"readwrite loops=4: not enough free space in .*scratch: one run of readwrite "
+                                      r"writes 0.25 MiB and 0.0977 MiB are free"):
+        fileio.run_conditions("readwrite", 4, variants, src=src, repeats=1, warmup=0, label="readwrite loops=4")
+    assert list(scratch.iterdir()) == []
+    # reads write nothing: no check
+    fileio.run_conditions("read", 2, variants, src=src, repeats=1, warmup=0)
+    assert fileio.bytes_written("readwrite", 4, 10) == 40 and fileio.bytes_written("overwrite", 4, 10) == 10
+    assert fileio.bytes_written("read", 4, 10) == 0
+    del sh
