@@ -8,6 +8,7 @@ them, that a bad config stops before any job, and that the HTML report builds.
 
 import json
 import re
+import signal
 import subprocess
 import sys
 
@@ -263,3 +264,43 @@ def test_two_hosts_compared(run, tmp_path):
         assert (run / "results" / "figures" / "compare_hosts.png").stat().st_size > 10_000
     finally:
         shutil.rmtree(run / "results" / "hosts" / "second")
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
+def test_an_interrupted_run_resumes_and_loses_nothing(tmp_path, how):
+    """Stop a real run midway, start it again: finished points are kept, none is measured twice."""
+    import os
+    import time
+
+    targets = [f"results/raw/{e}/loops{n}_workers2.csv" for e in EXPERIMENTS for n in LOOPS]
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
+           "--cores", "2", *targets, "--configfile", str(TINY), "--config", "repeats=3"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    raw = tmp_path / "results" / "raw"
+    deadline = time.monotonic() + 120
+    while len(list(raw.glob("*/*.csv"))) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(proc.pid, how)  # Ctrl-C reaches the whole process group; a kill takes everything down
+    proc.wait(timeout=60)
+    if how == signal.SIGKILL:
+        # A killed Snakemake leaves its lock: the README says to unlock first.
+        unlock = subprocess.run(cmd + ["--unlock"], capture_output=True, text=True, timeout=120)
+        assert unlock.returncode == 0, unlock.stderr[-2000:]
+    before = {f: f.stat().st_mtime_ns for f in raw.glob("*/*.csv")}
+    assert 2 <= len(before) < len(targets)
+    for f in before:  # what is there is whole
+        assert len(pd.read_csv(f)) == 3 * 2
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    after = sorted(raw.glob("*/*.csv"))
+    assert len(after) == len(targets)
+    for f in after:
+        frame = pd.read_csv(f)
+        assert len(frame) == 3 * 2 and not frame.duplicated(["variant", "rep"]).any()
+    # Kept, not measured again - except at most the one point whose job was still
+    # finishing when the run stopped (its file was whole, but Snakemake had not yet
+    # recorded the job as done, so it measures that point again, into a new whole file).
+    changed = [f for f in before if f.stat().st_mtime_ns != before[f]]
+    assert len(changed) <= 1, changed
+    assert not list(raw.glob("*/*.tmp*")) and not list((tmp_path / "results").glob("scratch/*"))
