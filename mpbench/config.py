@@ -254,6 +254,35 @@ def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
         )
 
 
+# Python reads and decodes about this much per second in one process (the
+# ceiling experiment measured 640 MiB/s on a 2-core VM); serial runs dominate.
+ESTIMATE_MIB_PER_S = 500
+WARN_SECONDS = 24 * 3600
+WARN_BYTES = 1024**4  # 1 TiB
+
+
+def estimate_appendix(cfg: dict) -> tuple[int, float]:
+    """Bytes the appendix sweep moves and a rough time for them.
+
+    Per cell: (warmup + repeats) x (serial + Pool) x loops operations; read
+    moves the file once, read & write and overwrite twice (read, then write).
+    """
+    size = int(cfg["data"]["size_mb"] * MIB)
+    runs = (cfg["warmup"] + cfg["repeats"]) * 2
+    total = sum(runs * loops * size * (1 + 2 + 2) for loops in cfg["loops"] for _ in cfg["workers"])
+    return total, total / (ESTIMATE_MIB_PER_S * MIB)
+
+
+def warnings_for(cfg: dict) -> list[str]:
+    """One line for a run so large it may never finish (a warning, not an error)."""
+    total, seconds = estimate_appendix(cfg)
+    if total <= WARN_BYTES and seconds <= WARN_SECONDS:
+        return []
+    return [f"the appendix sweep alone moves about {total / 1024**4:.1f} TiB and may take about {seconds / 3600:.0f} "
+            f"hours (estimated at {ESTIMATE_MIB_PER_S} MiB/s); lower loops, workers, repeats or data.size_mb "
+            f"if that is not what you meant"]
+
+
 def check_experiments(cfg: dict, workdir: Path | None = None) -> None:
     """Each enabled experiment's own checks (its optional ``check_config``)."""
     from . import experiments

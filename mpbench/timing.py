@@ -179,3 +179,20 @@ def repeat_variants(
             if rep >= 0:
                 rows.append({"variant": variant, "rep": rep, "order": position, "verified": True, **times})
     return rows
+
+
+def point_deadline(seconds: float | None, label: str) -> None:
+    """Fail this process's point after ``seconds`` (config ``point_timeout_s``),
+    whatever hangs - a Queue, a join, a Pool - by raising TimeoutError in the
+    main thread (SIGALRM; where the platform has none, nothing is armed)."""
+    import signal
+
+    if not seconds or not hasattr(signal, "SIGALRM"):
+        return
+
+    def expired(_signum, _frame):
+        raise TimeoutError(f"{label}: the point took longer than point_timeout_s = {seconds:g} s "
+                           f"(something in it hangs, or the point is too large for the timeout)")
+
+    signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))

@@ -16,6 +16,10 @@ except ConfigError as err:
     sys.exit(f"mpbench: {err}")
 config.clear()
 config.update(_effective)
+from mpbench.config import warnings_for  # noqa: E402
+
+for _line in warnings_for(config):
+    print(f"mpbench: warning: {_line}", file=sys.stderr)
 
 EXPERIMENTS = ["read", "readwrite", "overwrite"]
 TABLES = {"read": ["read"], "readwrite": ["readwrite", "overwrite"]}

@@ -28,6 +28,7 @@ if __name__ == "__main__":
     # A hanging worker fails the job after this long instead of blocking it for ever
     # (read from the config, not a param, so changing it re-measures nothing).
     timing.set_run_timeout(sm.config["run_timeout_s"])
+    timing.point_deadline(sm.config["point_timeout_s"], f"{sm.wildcards.experiment} loops={sm.wildcards.loops} workers={sm.wildcards.workers}")
     rows = run_point(
         sm.wildcards.experiment,
         int(sm.wildcards.loops),

@@ -139,3 +139,15 @@ def test_a_test_file_larger_than_the_free_space_is_refused(tmp_path, monkeypatch
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9, 10 * 1024 * 1024))
     with pytest.raises(ConfigError, match=r"data.size_mb = 40 needs 40 MiB for the test file in results/data but 10 MiB"):
         validate_config({}, SCHEMA, workdir=tmp_path)
+
+
+def test_a_run_too_large_to_finish_is_warned_about_with_bytes_and_time(tmp_path):
+    from mpbench.config import estimate_appendix, warnings_for
+
+    default = validate_config({}, SCHEMA, workdir=tmp_path)
+    total, seconds = estimate_appendix(default)
+    assert total == 7 * 2 * sum(default["loops"]) * 40 * 2**20 * 5 and seconds > 0
+    assert warnings_for(default) == []
+    huge = {**default, "loops": [100000], "repeats": 100}
+    (line,) = warnings_for(huge)
+    assert "TiB" in line and "hours" in line and "lower loops" in line

@@ -74,3 +74,16 @@ def test_the_run_timeout_applies_to_every_pool_run():
 def test_a_healthy_run_is_unchanged():
     times, results = timing.time_pool(raises, [0, 1, 2], 2, CTX, timeout=30)
     assert results == [0, 1, 2] and times["map_seconds"] > 0
+
+
+def test_the_point_deadline_interrupts_whatever_hangs():
+    import queue
+
+    t0 = time.monotonic()
+    timing.point_deadline(0.3, "process_queue workers2")
+    try:
+        with pytest.raises(TimeoutError, match="process_queue workers2: the point took longer than point_timeout_s = 0.3 s"):
+            queue.Queue().get()  # never returns on its own
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    assert time.monotonic() - t0 < 5

@@ -180,7 +180,9 @@ def test_bad_config_stops_before_any_job_and_keeps_results(run, override, words)
     before = {p: p.stat().st_mtime_ns for p in raw}
     proc = snakemake(run, "--config", override)
     assert proc.returncode != 0
-    message = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    # Snakemake's own notice that it loaded profiles/default may precede ours.
+    message = [line for line in (proc.stdout + proc.stderr).splitlines()
+               if line.strip() and not line.startswith("Using workflow specific profile")]
     assert len(message) == 1, message
     assert message[0].startswith("mpbench: config: ") and words in message[0]
     assert "Traceback" not in proc.stderr
@@ -304,3 +306,32 @@ def test_an_interrupted_run_resumes_and_loses_nothing(tmp_path, how):
     changed = [f for f in before if f.stat().st_mtime_ns != before[f]]
     assert len(changed) <= 1, changed
     assert not list(raw.glob("*/*.tmp*")) and not list((tmp_path / "results").glob("scratch/*"))
+
+
+def test_a_point_past_its_timeout_fails_its_job_with_a_message(tmp_path):
+    target = "results/raw/read/loops4_workers2.csv"
+    proc = snakemake(tmp_path, target, "--config", "repeats=200", "point_timeout_s=1")
+    assert proc.returncode != 0
+    log = (tmp_path / "results" / "logs" / "bench" / "read" / "loops4_workers2.log").read_text()
+    assert "read loops=4 workers=2: the point took longer than point_timeout_s = 1 s" in log
+    assert not (tmp_path / target).exists()  # no half-written result
+
+
+def test_paths_with_spaces_and_shell_metacharacters(tmp_path):
+    """Config paths and names reach the jobs as arguments or quoted, never bare in a shell."""
+    import os
+
+    workdir = tmp_path / "work dir"
+    scratch = tmp_path / "scr atch $(touch pwned); 'x' & y"
+    host = "host $(touch pwned2) & 'q'"
+    targets = ["results/tables/readwrite.md"] + [f"results/hosts/{host}/{name}" for name in
+                                                 ("summary/read.csv", "summary/readwrite.csv", "environment.json")]
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--cores", "2", *targets, "--configfile", str(TINY), "--config", f"scratch_dir={scratch}", "loops=[2]"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, "MPBENCH_HOST": host})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    raw = pd.read_csv(workdir / "results" / "raw" / "readwrite" / "loops2_workers2.csv")
+    assert set(raw["scratch_dir"]) == {str(scratch)} and set(raw["host"]) == {host}
+    assert scratch.is_dir() and list(scratch.iterdir()) == []
+    assert (workdir / "results" / "hosts" / host / "environment.json").is_file()  # the one shell rule, quoted
+    assert not list(tmp_path.rglob("pwned*")) and not list(workdir.rglob("pwned*"))
