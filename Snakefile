@@ -26,3 +26,21 @@ rule all:
     input:
         all_outputs(),
     default_target: True
+
+
+# Everything but the timed jobs (and the test file) runs where Snakemake runs;
+# on a cluster only the timed jobs and the test file go to the scheduler.
+localrules:
+    all,
+    aggregate,
+    table,
+    summarize_experiment,
+    table_experiment,
+    plot_experiment,
+    plots,
+    report_md,
+    html_table,
+    seed_compare,
+    claims,
+    publish_host,
+    compare,

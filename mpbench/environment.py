@@ -17,6 +17,11 @@ def hostname() -> str:
     return os.environ.get("MPBENCH_HOST") or socket.gethostname()
 
 
+def scheduler_facts() -> dict:
+    """Where a job ran under a scheduler: the SLURM job id and node (None elsewhere)."""
+    return {"slurm_job_id": os.environ.get("SLURM_JOB_ID"), "node": os.environ.get("SLURMD_NODENAME")}
+
+
 def _cpuinfo() -> list[dict[str, str]]:
     """Parsed /proc/cpuinfo, one dict per logical CPU (empty off Linux)."""
     try:

@@ -16,12 +16,12 @@ import os
 import sys
 
 from . import fileio, workloads
-from .environment import hostname
+from .environment import hostname, scheduler_facts
 
 RAW_COLUMNS = [
     "experiment", "variant", "loops", "workers", "rep", "order", "seconds",
     "pool_start_seconds", "map_seconds", "pool_close_seconds",
-    "started_at", "ended_at", "host", "start_method", "chunksize", "chunksize_effective",
+    "started_at", "ended_at", "host", "slurm_job_id", "node", "start_method", "chunksize", "chunksize_effective",
     "cache", "resident_before", "fsync", "scratch_dir", "scratch_fs", "python",
     "size_bytes", "lines", "data_seed", "repeats", "warmup", "config_hash",
     "verified",
@@ -75,7 +75,7 @@ def run_point(
     )
     base = {
         "experiment": experiment, "loops": loops, "workers": workers,
-        "host": hostname(), "python": sys.version.split()[0],
+        "host": hostname(), **scheduler_facts(), "python": sys.version.split()[0],
         "size_bytes": os.path.getsize(src), "lines": data.get("lines"), "data_seed": data.get("seed"),
         "repeats": repeats, "warmup": warmup, "config_hash": config_hash(params),
     }

@@ -12,6 +12,11 @@ rule bench_fileio:
         scratch_dir=config["scratch_dir"],
         condition=base_condition(),
     threads: WHOLE_MACHINE
+    resources:
+        # From the config, for a scheduler; a timed job takes its node whole.
+        mem_mb=lambda wc: point_mem_mb(wc.workers, config["data"]["size_mb"]),
+        runtime=lambda wc: point_runtime_min(wc.loops, config["repeats"], config["warmup"], config["data"]["size_mb"]),
+        slurm_extra="'--exclusive'",
     wildcard_constraints:
         experiment="|".join(EXPERIMENTS),
     log:

@@ -39,6 +39,19 @@ wildcard_constraints:
     workers=r"[1-9][0-9]*",
 
 
+def point_mem_mb(workers, size_mb):
+    """Memory for one timed job: a parent and up to ``workers`` children, each
+    holding the file as bytes and as text (about 3 x its size) besides Python."""
+    return int(500 + (int(workers) + 1) * (3 * size_mb + 80))
+
+
+def point_runtime_min(loops, repeats, warmup, size_mb, factor=2):
+    """Minutes for one timed job: every run moves loops x the file (twice for
+    writes) serially and through a Pool, at a pessimistic 50 MiB/s, at least 10."""
+    mib = (repeats + warmup) * 2 * int(loops) * size_mb * factor
+    return max(10, int(mib / 50 / 60) + 5)
+
+
 def base_condition():
     """The appendix tables' conditions; the condition experiments vary one of them at a time."""
     return {key: config[key] for key in ("start_method", "chunksize", "cache", "fsync")}

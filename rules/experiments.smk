@@ -22,6 +22,12 @@ rule bench_experiment:
         # fixed and vary one of them.
         base=lambda wc: base_condition() if getattr(EXP.get(wc.experiment), "FILE_CONDITIONS", False) else {},
     threads: WHOLE_MACHINE
+    resources:
+        # A timed job takes its node whole; the experiments' points are small
+        # next to the file sweeps (the longest default one ran 3 minutes).
+        mem_mb=lambda wc: point_mem_mb(64, config["data"]["size_mb"]),
+        runtime=lambda wc: point_runtime_min(160, config["repeats"], config["warmup"], config["data"]["size_mb"]),
+        slurm_extra="'--exclusive'",
     wildcard_constraints:
         experiment="|".join(EXP.NAMES),
     log:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import timing
-from ..environment import hostname
+from ..environment import hostname, scheduler_facts
 from ..runner import config_hash
 from ..stats import describe
 
@@ -43,6 +43,7 @@ def finish_rows(experiment: str, point: dict, rows: list[dict], *, repeats: int,
         "experiment": experiment,
         **point,
         "host": hostname(),
+        **scheduler_facts(),
         "python": sys.version.split()[0],
         "repeats": repeats,
         "warmup": warmup,
