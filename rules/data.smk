@@ -3,6 +3,10 @@ rule generate_data:
         DATA_FILE,
     params:
         data=config["data"],
+    resources:
+        # numpy builds the file in memory: random bytes, a lookup, line ends (about 12 x its size).
+        mem_mb=int(300 + 12 * config["data"]["size_mb"]),
+        runtime=10,
     log:
         "results/logs/generate_data.log",
     conda:

@@ -1,6 +1,9 @@
 rule environment:
     output:
         "results/environment.json",
+    resources:
+        mem_mb=300,
+        runtime=5,
     params:
         paths={"data": DATA_FILE, "scratch": config["scratch_dir"]},
         project_dir=workflow.basedir,
