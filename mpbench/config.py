@@ -207,7 +207,9 @@ def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
             f"config: start_method = {cfg['start_method']!r} is not available on this platform; "
             f"allowed here: one of {', '.join(available)}"
         )
-    if cfg["cache"] == "cold" and not (hasattr(os, "posix_fadvise") and hasattr(os, "POSIX_FADV_DONTNEED")):
+    from . import cache
+
+    if cfg["cache"] == "cold" and not cache.EVICTION_SUPPORTED:
         raise ConfigError(
             "config: cache = 'cold' needs os.posix_fadvise to evict the test file, which this platform "
             "lacks; allowed here: warm"
