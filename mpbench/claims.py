@@ -13,18 +13,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .seed import pick_workers
+
 HOLDS, FAILS, UNKNOWN = "holds", "does not hold", "not measured"
 ABOUT_80 = (64, 100)
 
 
 def _claim(cid: str, seed_text: str, english: str, verdict: str, evidence: str) -> dict:
     return {"id": cid, "seed": seed_text, "claim": english, "verdict": verdict, "evidence": evidence}
-
-
-def _workers(summary: pd.DataFrame) -> int:
-    from .seed import pick_workers
-
-    return pick_workers(summary)
 
 
 def _spearman(x, y) -> float:
@@ -39,7 +35,7 @@ def reads_more_parallel_is_better(read: pd.DataFrame | None) -> dict:
     seed, en = "读操作，并行越多越好", "Reads: the more parallel, the better (speedup grows with the number of parallel reads)"
     if read is None or read.empty or read["loops"].nunique() < 3:
         return _claim("reads_more_parallel", seed, en, UNKNOWN, "needs the read table at 3 or more loop counts")
-    w = _workers(read)
+    w = pick_workers(read)
     sub = read[read["workers"] == w].sort_values("loops")
     rho = _spearman(sub["loops"], sub["speedup"])
     best = sub.loc[sub["speedup"].idxmax()]
@@ -64,7 +60,7 @@ def writes_best_at_about_80(readwrite: pd.DataFrame | None, workers_sweep: pd.Da
     if readwrite is None or readwrite.empty:
         out.append(_claim("writes_80_loops", seed, en, UNKNOWN, "the read & write table was not measured"))
     else:
-        w = _workers(readwrite)
+        w = pick_workers(readwrite)
         sub = readwrite[readwrite["workers"] == w]
         near = sub[(sub["loops"] >= lo) & (sub["loops"] <= hi)]
         best = sub.loc[sub["speedup"].idxmax()]
@@ -108,7 +104,7 @@ def overwrite_is_slower(readwrite: pd.DataFrame | None) -> dict:
     need = {"overwrite_pool_median", "overwrite_serial_median", "pool_ci_high", "overwrite_pool_ci_low"}
     if readwrite is None or readwrite.empty or not need <= set(readwrite.columns):
         return _claim("overwrite_slower", seed, en, UNKNOWN, "the overwrite runs were not measured")
-    w = _workers(readwrite)
+    w = pick_workers(readwrite)
     sub = readwrite[(readwrite["workers"] == w) & (readwrite["loops"] > 1)]
     if sub.empty:
         return _claim("overwrite_slower", seed, en, UNKNOWN, "needs loop counts above 1")
@@ -133,7 +129,7 @@ def overwrite_defeats_parallel(readwrite: pd.DataFrame | None) -> dict:
     en = "Overwriting makes the Pool ineffective (no speedup over serial overwriting)"
     if readwrite is None or readwrite.empty or "overwrite_speedup" not in readwrite:
         return _claim("overwrite_no_parallel", seed, en, UNKNOWN, "the overwrite runs were not measured")
-    w = _workers(readwrite)
+    w = pick_workers(readwrite)
     sub = readwrite[readwrite["workers"] == w].sort_values("loops")
     last = sub.iloc[-1]
     verdict = FAILS if last["overwrite_speedup_ci_low"] > 1 else HOLDS

@@ -130,9 +130,6 @@ def eviction_verdict(cold_max: float, warm_min: float) -> str:
 # shared with fsync and scratch_location: one operation, modes x levels
 
 MODES = ("serial", "pool")
-BASE = {"start_method": "fork", "chunksize": "default", "cache": "warm", "fsync": False}
-
-
 def run_levels(experiment: str, point: dict, section: dict, factor: str, levels: list,
                fields: Callable[[str], dict], *, repeats: int, warmup: int, data_file: str | None,
                base: dict | None) -> list[dict]:
@@ -141,7 +138,7 @@ def run_levels(experiment: str, point: dict, section: dict, factor: str, levels:
     ``factor`` (the level) and ``level_index`` (its position, 0 = the reference)."""
     if not data_file:
         raise ValueError(f"{experiment}: needs data_file (the pipeline's test file)")
-    base = {**BASE, **(base or {})}
+    base = dict(base or {})  # what it leaves out, Condition's defaults (the seed's setting) fill in
     op, variants, names = point["operation"], {}, {}
     for index, lvl in enumerate(levels):
         for mode in MODES:
