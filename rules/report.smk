@@ -82,7 +82,7 @@ rule html_table:
             category=table_category,
         ),
     wildcard_constraints:
-        name="|".join(["read", "readwrite", "seed_vs_measured", "claims", *EXP.NAMES]),
+        name="|".join([*TABLES, *SEED_TABLES, *EXP.NAMES]),
     log:
         "results/logs/html/{name}.log",
     conda:
