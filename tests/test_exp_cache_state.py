@@ -7,13 +7,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import BASE
 from mpbench import cache
 from mpbench.datagen import write_test_file
 from mpbench.environment import filesystem_of
 from mpbench.experiments import cache_state as cs
 
 SECTION = {"enabled": True, "operations": ["read", "readwrite"], "loops": 2, "workers": 2, "states": ["warm", "cold"]}
-BASE = {"start_method": "fork", "chunksize": "default", "cache": "warm", "fsync": False}
 
 
 @pytest.fixture

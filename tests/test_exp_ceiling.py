@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import BASE
 from mpbench import rawio
 from mpbench.config import ConfigError, validate_config
 from mpbench.datagen import write_test_file
 from mpbench.experiments import ceiling
 
 SIZE = 60_000
-BASE = {"start_method": "fork", "chunksize": "default", "cache": "warm", "fsync": False}
 SECTION = {"enabled": True, "loops": 3, "workers": 2, "cache": "inherit"}
 
 

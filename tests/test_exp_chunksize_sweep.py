@@ -6,21 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import BASE
 from mpbench import timing
 from mpbench.config import ConfigError, validate_config
-from mpbench.datagen import write_test_file
 from mpbench.experiments import chunksize_sweep as cs
 
-BASE = {"start_method": "fork", "chunksize": "default", "cache": "warm", "fsync": False}
 SECTION = {"enabled": True, "operations": ["read", "square"], "loops": 5, "items": 50, "workers": 2,
            "chunksizes": ["default", 1, 3], "square_chunksizes": ["default", 1, 20]}
 
-
-@pytest.fixture(scope="module")
-def data_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cs") / "input.txt"
-    write_test_file(path, 40_000, 80, seed=5)
-    return str(path)
 
 
 def test_points():

@@ -6,13 +6,13 @@ import os
 import pandas as pd
 import pytest
 
+from conftest import BASE
 from mpbench.config import ConfigError, fill_defaults, load_schema, validate_config
 from mpbench.datagen import write_test_file
 from mpbench.experiments import fsync_sweep as fsync
 
 SECTION = {"enabled": True, "operations": ["readwrite", "overwrite"], "loops": 3, "workers": 2,
            "modes": ["buffered", "fsync"]}
-BASE = {"start_method": "fork", "chunksize": "default", "cache": "warm", "fsync": False}
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from collections import namedtuple
 import pandas as pd
 import pytest
 
+from conftest import BASE
 from mpbench import experiments
 from mpbench.config import ConfigError, fill_defaults, load_schema
 from mpbench.datagen import write_test_file
 from mpbench.environment import filesystem_of
 from mpbench.experiments import scratch_location as sl
 
-BASE = {"start_method": "fork", "chunksize": "default", "cache": "warm", "fsync": False}
 CFG = {"data": {"size_mb": 1}}
 
 

@@ -6,21 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import BASE
 from mpbench import poolstart
 from mpbench.config import ConfigError, validate_config
-from mpbench.datagen import write_test_file
 from mpbench.experiments import start_method_sweep as sm
 
 AVAILABLE = [m for m in sm.METHODS if m in multiprocessing.get_all_start_methods()]
-BASE = {"start_method": "fork", "chunksize": "default", "cache": "warm", "fsync": False}
 SECTION = {"enabled": True, "operations": ["read", "readwrite"], "loops": 3, "workers": 2, "methods": AVAILABLE}
 
-
-@pytest.fixture(scope="module")
-def data_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("sm") / "input.txt"
-    write_test_file(path, 40_000, 80, seed=5)
-    return str(path)
 
 
 def test_points_and_reference():

@@ -3,21 +3,14 @@
 import pandas as pd
 import pytest
 
+from conftest import BASE
 from mpbench.config import ConfigError, load_schema, validate_config
-from mpbench.datagen import write_test_file
 from mpbench.experiments import point_id
 from mpbench.experiments import workers_sweep as ws
 
 SCHEMA = load_schema()
-BASE = {"start_method": "fork", "chunksize": "default", "cache": "warm", "fsync": False}
 SECTION = {"enabled": True, "operations": ["read", "readwrite", "overwrite"], "loops": 3, "workers": [1, 3]}
 
-
-@pytest.fixture(scope="module")
-def data_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ws") / "input.txt"
-    write_test_file(path, 40_000, 80, seed=5)
-    return str(path)
 
 
 def test_points_one_per_operation():
