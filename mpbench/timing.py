@@ -181,20 +181,74 @@ def repeat_variants(
     return rows
 
 
-def point_deadline(seconds: float | None, label: str) -> None:
+class PointTimeout(BaseException):
+    """A point ran past ``point_timeout_s``.
+
+    A BaseException, like KeyboardInterrupt: the alarm lands wherever the
+    main thread is, and library code that catches ``Exception`` or
+    ``OSError`` there (``os.path.exists``, ``shutil.rmtree(ignore_errors=
+    True)``) would otherwise swallow it and the point would run on.
+    """
+
+
+#: How long a point past its deadline gets to stop cleanly before it is killed.
+HARD_STOP_GRACE_S = 30.0
+
+
+def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_GRACE_S) -> Callable[[], None]:
     """Fail this process's point after ``seconds`` (config ``point_timeout_s``),
-    whatever hangs - a Queue, a join, a Pool - by raising TimeoutError in the
-    main thread (SIGALRM; where the platform has none, nothing is armed)."""
+    whatever hangs - a Queue, a join, a Pool.
+
+    Two stages.  At the deadline SIGALRM raises PointTimeout in the main
+    thread, so the Pool is terminated, scratch files are removed and the
+    traceback names the point.  If the process is still alive ``grace``
+    seconds later (the clean-up itself hangs, or the alarm could not be
+    delivered), a watchdog thread writes the message to stderr, kills the
+    process's children and ends it with exit status 1.  Returns a function
+    that disarms both (for callers that go on after the point).
+    """
+    import os
     import signal
+    import sys
+    import threading
 
-    if not seconds or not hasattr(signal, "SIGALRM"):
-        return
+    if not seconds:
+        return lambda: None
+    message = (f"{label}: the point took longer than point_timeout_s = {seconds:g} s "
+               f"(something in it hangs, or the point is too large for the timeout)")
+    has_alarm = hasattr(signal, "SIGALRM")
+    if has_alarm:
+        def expired(_signum, _frame):
+            raise PointTimeout(message)
 
-    def expired(_signum, _frame):
-        raise TimeoutError(f"{label}: the point took longer than point_timeout_s = {seconds:g} s "
-                           f"(something in it hangs, or the point is too large for the timeout)")
+        signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, float(seconds))
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = 2
+    disarmed = threading.Event()
 
-    signal.signal(signal.SIGALRM, expired)
-    # Re-armed every second after the deadline: an alarm that lands where an
-    # exception is swallowed (seen once in a test run) is followed by another.
-    signal.setitimer(signal.ITIMER_REAL, float(seconds), 1.0)
+    def hard_stop() -> None:
+        if disarmed.wait(float(seconds) + grace):
+            return
+        # os.write, not sys.stderr: the main thread may hold the stream's lock.
+        try:
+            os.write(fd, f"{message}; it did not stop within {grace:g} s after that, so it was killed\n".encode())
+        except OSError:
+            pass
+        for child in multiprocessing.active_children():
+            try:
+                child.kill()
+            except Exception:  # noqa: BLE001 - ending the process matters more
+                pass
+        os._exit(1)
+
+    threading.Thread(target=hard_stop, name="mpbench-point-deadline", daemon=True).start()
+
+    def disarm() -> None:
+        disarmed.set()
+        if has_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    return disarm

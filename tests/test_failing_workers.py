@@ -80,10 +80,76 @@ def test_the_point_deadline_interrupts_whatever_hangs():
     import queue
 
     t0 = time.monotonic()
-    timing.point_deadline(0.3, "process_queue workers2")
+    disarm = timing.point_deadline(0.3, "process_queue workers2")
     try:
-        with pytest.raises(TimeoutError, match="process_queue workers2: the point took longer than point_timeout_s = 0.3 s"):
+        with pytest.raises(timing.PointTimeout, match="process_queue workers2: the point took longer than point_timeout_s = 0.3 s"):
             queue.Queue().get()  # never returns on its own
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        disarm()
     assert time.monotonic() - t0 < 5
+
+
+def test_the_point_deadline_is_not_swallowed_by_code_that_catches_oserror():
+    """Library code catches OSError and Exception all over (os.path.exists,
+    rmtree(ignore_errors=True)); an alarm landing there must still end the point."""
+    t0 = time.monotonic()
+    disarm = timing.point_deadline(0.3, "read loops=4 workers=2")
+    try:
+        with pytest.raises(timing.PointTimeout):
+            while time.monotonic() - t0 < 10:
+                try:
+                    os.stat("/nonexistent/mpbench")
+                except Exception:  # noqa: BLE001 - the point of the test
+                    pass
+    finally:
+        disarm()
+    assert time.monotonic() - t0 < 5
+
+
+HANGS_DEAF = """
+import multiprocessing, os, signal, sys, time
+sys.path.insert(0, {repo!r})
+from mpbench import timing
+child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(600,))
+child.start()
+print(child.pid, flush=True)
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])  # the alarm can never land
+disarm = timing.point_deadline(0.3, "lock workers2", grace=0.5)
+{after}
+"""
+
+
+def _run_script(after: str):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    code = HANGS_DEAF.format(repo=str(REPO), after=after)
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    return proc, time.monotonic() - t0
+
+
+def test_a_point_deaf_to_its_alarm_is_killed_with_its_children_after_the_grace():
+    proc, took = _run_script("time.sleep(600)")
+    assert proc.returncode == 1, proc.stderr
+    assert ("lock workers2: the point took longer than point_timeout_s = 0.3 s (something in it hangs, "
+            "or the point is too large for the timeout); it did not stop within 0.5 s after that, so it was killed") in proc.stderr
+    assert took < 30
+    child = int(proc.stdout.split()[0])
+    for _ in range(100):  # the killed child is reaped by init shortly after
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"child {child} outlived the killed point")
+
+
+def test_a_disarmed_deadline_kills_nothing():
+    proc, took = _run_script("disarm(); signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGALRM]); "
+                             "time.sleep(1.5); child.kill(); print('done', flush=True)")
+    assert proc.returncode == 0 and "done" in proc.stdout, proc.stderr
+    assert took >= 1.5 and "point_timeout_s" not in proc.stderr
