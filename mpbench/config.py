@@ -183,11 +183,16 @@ def fill_defaults(config: dict, schema: dict) -> dict:
     return out
 
 
-def _existing_ancestor(path: Path) -> Path:
+def existing_ancestor(path: Path) -> Path:
     path = path.absolute()
     while not path.exists() and path != path.parent:
         path = path.parent
     return path
+
+
+def free_bytes(path) -> int:
+    """Free space where ``path`` is or will be created (its nearest existing ancestor)."""
+    return shutil.disk_usage(existing_ancestor(Path(path))).free
 
 
 def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
@@ -224,7 +229,7 @@ def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
     elif not Path(cfg["scratch_dir"]).is_absolute():
         # A relative path lives in the working directory (results/scratch by
         # default): the pipeline creates it.
-        target = _existing_ancestor(scratch)
+        target = existing_ancestor(scratch)
     else:
         target = scratch.parent
         if not target.is_dir():
@@ -239,7 +244,7 @@ def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
         )
     # The test file itself goes to results/data in the working directory.
     if workdir is not None:
-        data_free = shutil.disk_usage(_existing_ancestor(Path(workdir) / "results")).free
+        data_free = free_bytes(Path(workdir) / "results")
         if size_bytes > data_free:
             raise ConfigError(
                 f"config: data.size_mb = {cfg['data']['size_mb']} needs {size_bytes / MIB:.0f} MiB for the test "
@@ -247,7 +252,7 @@ def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
             )
     # The largest cell writes max(loops) copies of the file at once.
     needed = max(cfg["loops"]) * size_bytes
-    free = shutil.disk_usage(_existing_ancestor(target)).free
+    free = free_bytes(target)
     if needed > free:
         raise ConfigError(
             f"config: scratch_dir = {cfg['scratch_dir']!r} has {free / MIB:.0f} MiB free but "

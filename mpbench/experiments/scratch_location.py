@@ -13,12 +13,11 @@ of a file name.  The first directory is the reference of the time ratios.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
-from ..config import MIB, ConfigError
+from ..config import MIB, ConfigError, existing_ancestor, free_bytes
 from .cache_state import (context, few_repeats, mode_medians, ordered, plot_levels, run_levels, speedup_text,
                           summarize_levels, table_levels, versus)
 
@@ -65,9 +64,7 @@ def check_config(section: dict, cfg: dict, workdir=None) -> None:
                 raise ConfigError(f"{where} is not a directory; {allowed}")
             target = path
         elif not Path(d).is_absolute():
-            target = path.absolute()
-            while not target.exists():
-                target = target.parent
+            target = existing_ancestor(path)  # the pipeline creates it
         else:
             raise ConfigError(f"{where} does not exist; {allowed}")
         if not os.access(target, os.W_OK | os.X_OK):
@@ -76,7 +73,7 @@ def check_config(section: dict, cfg: dict, workdir=None) -> None:
         if key in seen:
             raise ConfigError(f"{where} is the same directory as {seen[key]!r}; allowed: different directories")
         seen[key] = d
-        free = shutil.disk_usage(target).free
+        free = free_bytes(target)
         if needed > free:
             raise ConfigError(f"{where} has {free / MIB:.0f} MiB free but loops = {section['loops']} copies of a "
                               f"{cfg['data']['size_mb']} MiB file need {needed / MIB:.0f} MiB; allowed: a directory "

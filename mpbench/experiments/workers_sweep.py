@@ -22,7 +22,6 @@ ratio, its interval and p) and with the worker count at the core count
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -63,13 +62,13 @@ def check_config(section: dict, cfg: dict, workdir) -> None:
     """readwrite keeps ``loops`` copies of the test file at once in the scratch directory."""
     if "readwrite" not in section["operations"]:
         return
-    from ..config import MIB, ConfigError, _existing_ancestor
+    from ..config import MIB, ConfigError, free_bytes
 
     scratch = Path(cfg["scratch_dir"])
     if workdir is not None and not scratch.is_absolute():
         scratch = Path(workdir) / scratch
     needed = section["loops"] * int(cfg["data"]["size_mb"] * MIB)
-    free = shutil.disk_usage(_existing_ancestor(scratch)).free
+    free = free_bytes(scratch)
     if needed > free:
         raise ConfigError(f"config: workers_sweep.loops = {section['loops']} is not allowed; allowed: at most "
                           f"{free // max(1, int(cfg['data']['size_mb'] * MIB))} (readwrite writes loops copies of the "
