@@ -92,10 +92,3 @@ def write_raw(src: str, size: int, out_dir: str, fsync: bool, i: int) -> int:
         os.close(fd)
         view.release()
     return pos
-
-
-def usable_cores() -> int:
-    """The CPUs this process may run on (its affinity), else the machine's count."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1

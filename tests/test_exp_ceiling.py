@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import BASE
-from mpbench import rawio
+from mpbench import environment, rawio
 from mpbench.config import ConfigError, validate_config
 from mpbench.datagen import write_test_file
 from mpbench.experiments import ceiling
@@ -85,7 +85,7 @@ def test_raw_ops_in_a_pool(data_file, tmp_path, method):
 
 
 def test_workers_resolve():
-    assert ceiling.resolve_workers("cores") == rawio.usable_cores() >= 1
+    assert ceiling.resolve_workers("cores") == environment.usable_cores() >= 1
     assert ceiling.resolve_workers(3) == 3
     for bad in (0, "many", True):
         with pytest.raises(ConfigError, match=r"ceiling.workers = .* allowed: cores or a whole number >= 1"):

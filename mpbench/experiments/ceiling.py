@@ -31,7 +31,7 @@ import pandas as pd
 
 from .. import cache as pagecache, plots, rawio, timing, workloads
 from ..config import MIB, ConfigError
-from ..environment import filesystem_of
+from ..environment import filesystem_of, usable_cores
 from ..fileio import Condition, effective_chunksize, map_chunksize, operation, prepare_cache
 from ..stats import check_consistent_by, compare_paired, describe
 from ..tables import fmt_seconds, markdown_table
@@ -64,7 +64,7 @@ def points(section: dict) -> list[dict]:
 def resolve_workers(value) -> int:
     """ "cores" -> the usable cores of this process; a whole number >= 1 as is."""
     if value == "cores":
-        return rawio.usable_cores()
+        return usable_cores()
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"config: ceiling.workers = {value!r} is not allowed; allowed: cores or a whole number >= 1")
     return value
