@@ -52,6 +52,13 @@ def physical_cores() -> int | None:
     return len(pairs) or None
 
 
+def recorded_cores(environment_json) -> int:
+    """The usable cores an environment.json recorded (what tables and figures compare against)."""
+    import json
+
+    return int(json.loads(Path(environment_json).read_text())["usable_cores"])
+
+
 def usable_cores() -> int:
     """Cores this process may run on (affinity / cgroup cpusets), else cpu_count."""
     try:

@@ -5,14 +5,12 @@ import sys
 if __name__ == "__main__":
     sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
     sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
-    import json
-
     import pandas as pd
 
     from mpbench import experiments
+    from mpbench.environment import recorded_cores
 
     sm = snakemake  # noqa: F821
     summary = pd.read_csv(sm.input.summary)
-    with open(sm.input.environment) as fh:
-        cores = json.load(fh)["usable_cores"]
+    cores = recorded_cores(sm.input.environment)
     experiments.get(sm.wildcards.experiment).plot(summary, cores, [sm.output.png, sm.output.svg])

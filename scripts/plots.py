@@ -5,16 +5,14 @@ import sys
 if __name__ == "__main__":
     sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
     sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
-    import json
-
     import pandas as pd
 
+    from mpbench.environment import recorded_cores
     from mpbench.plots import plot_speedup, plot_time
 
     sm = snakemake  # noqa: F821
     summaries = {"read": pd.read_csv(sm.input.read), "readwrite": pd.read_csv(sm.input.readwrite)}
-    with open(sm.input.environment) as fh:
-        cores = json.load(fh)["usable_cores"]
+    cores = recorded_cores(sm.input.environment)
     ceiling = None
     if "ceiling" in sm.input.keys():
         from mpbench.experiments.ceiling import ceiling_seconds_per_op

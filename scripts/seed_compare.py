@@ -5,17 +5,15 @@ import sys
 if __name__ == "__main__":
     sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
     sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
-    import json
-
     import pandas as pd
 
     from mpbench import seed
+    from mpbench.environment import recorded_cores
     from mpbench.output import write_csv_atomic, write_text_atomic
 
     sm = snakemake  # noqa: F821
     summaries = {"read": pd.read_csv(sm.input.read), "readwrite": pd.read_csv(sm.input.readwrite)}
-    with open(sm.input.environment) as fh:
-        cores = json.load(fh)["usable_cores"]
+    cores = recorded_cores(sm.input.environment)
     comparison = seed.compare(seed.load(), summaries)
     write_csv_atomic(comparison, sm.output.summary)
     write_text_atomic(sm.output.table, seed.table(comparison, sm.params.language))

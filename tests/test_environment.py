@@ -23,3 +23,11 @@ def test_capture_records_commit_config_and_conditions(tmp_path):
                 "start_methods_available", "cache_eviction", "filesystems", "packages"):
         assert key in env
     assert env["filesystems"]["data"] != "unknown"
+
+
+def test_recorded_cores_reads_what_the_environment_file_wrote(tmp_path):
+    import json
+
+    path = tmp_path / "environment.json"
+    path.write_text(json.dumps(environment.capture()))
+    assert environment.recorded_cores(path) == json.loads(path.read_text())["usable_cores"] >= 1
