@@ -237,10 +237,15 @@ def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_G
             os.write(fd, f"{message}; it did not stop within {grace:g} s after that, so it was killed\n".encode())
         except OSError:
             pass
-        for child in multiprocessing.active_children():
+        try:
+            # The main thread may be changing the set of children right now.
+            children = multiprocessing.active_children()
+        except Exception:  # noqa: BLE001 - ending the process matters more
+            children = []
+        for child in children:
             try:
                 child.kill()
-            except Exception:  # noqa: BLE001 - ending the process matters more
+            except Exception:  # noqa: BLE001 - as above
                 pass
         os._exit(1)
 
