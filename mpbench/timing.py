@@ -195,13 +195,40 @@ class PointTimeout(BaseException):
 HARD_STOP_GRACE_S = 30.0
 
 
+def _kill_children() -> None:
+    """SIGKILL every child of this process: those multiprocessing knows, and
+    on Linux every other one the kernel lists (a Pool's workers while Pool()
+    is still being built)."""
+    import glob
+    import os
+    import signal
+
+    pids = set()
+    try:
+        # Another thread may be changing the set of children right now.
+        pids.update(p.pid for p in multiprocessing.active_children() if p.pid)
+    except Exception:  # noqa: BLE001 - ending the point matters more
+        pass
+    for path in glob.glob(f"/proc/{os.getpid()}/task/*/children"):
+        try:
+            with open(path) as fh:
+                pids.update(int(pid) for pid in fh.read().split())
+        except (OSError, ValueError):
+            pass
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_GRACE_S) -> Callable[[], None]:
     """Fail this process's point after ``seconds`` (config ``point_timeout_s``),
     whatever hangs - a Queue, a join, a Pool.
 
-    Two stages.  At the deadline SIGALRM raises PointTimeout in the main
-    thread, so the Pool is terminated, scratch files are removed and the
-    traceback names the point.  If the process is still alive ``grace``
+    Two stages.  At the deadline SIGALRM kills this process's children and
+    raises PointTimeout in the main thread, so scratch files are removed and
+    the traceback names the point.  If the process is still alive ``grace``
     seconds later (the clean-up itself hangs, or the alarm could not be
     delivered), a watchdog thread writes the message to stderr, kills the
     process's children and ends it with exit status 1.  Returns a function
@@ -219,6 +246,10 @@ def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_G
     has_alarm = hasattr(signal, "SIGALRM")
     if has_alarm:
         def expired(_signum, _frame):
+            # The point is lost: end its processes first. The alarm may land
+            # inside Pool() itself, before any caller holds the Pool to
+            # terminate it, and its workers would outlive this process.
+            _kill_children()
             raise PointTimeout(message)
 
         signal.signal(signal.SIGALRM, expired)
@@ -237,16 +268,7 @@ def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_G
             os.write(fd, f"{message}; it did not stop within {grace:g} s after that, so it was killed\n".encode())
         except OSError:
             pass
-        try:
-            # The main thread may be changing the set of children right now.
-            children = multiprocessing.active_children()
-        except Exception:  # noqa: BLE001 - ending the process matters more
-            children = []
-        for child in children:
-            try:
-                child.kill()
-            except Exception:  # noqa: BLE001 - as above
-                pass
+        _kill_children()
         os._exit(1)
 
     threading.Thread(target=hard_stop, name="mpbench-point-deadline", daemon=True).start()

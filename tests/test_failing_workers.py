@@ -153,3 +153,20 @@ def test_a_disarmed_deadline_kills_nothing():
                              "time.sleep(1.5); child.kill(); print('done', flush=True)")
     assert proc.returncode == 0 and "done" in proc.stdout, proc.stderr
     assert took >= 1.5 and "point_timeout_s" not in proc.stderr
+
+
+def test_the_point_deadline_kills_children_no_caller_holds():
+    """The alarm may land inside Pool() before the caller holds the Pool: the
+    deadline kills every child itself, also ones multiprocessing does not track."""
+    pid = os.fork()
+    if pid == 0:  # a child no Process object knows of
+        time.sleep(600)
+        os._exit(0)
+    disarm = timing.point_deadline(0.3, "read loops=4 workers=2")
+    try:
+        with pytest.raises(timing.PointTimeout):
+            time.sleep(10)
+    finally:
+        disarm()
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
