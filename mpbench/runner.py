@@ -17,14 +17,15 @@ import sys
 
 from . import fileio, workloads
 from .environment import hostname, scheduler_facts
+from .precision import Policy, setting
 
 RAW_COLUMNS = [
     "experiment", "variant", "loops", "workers", "rep", "order", "seconds",
     "pool_start_seconds", "map_seconds", "pool_close_seconds",
     "started_at", "ended_at", "host", "slurm_job_id", "node", "start_method", "chunksize", "chunksize_effective",
     "cache", "resident_before", "fsync", "scratch_dir", "scratch_fs", "python",
-    "size_bytes", "lines", "data_seed", "repeats", "warmup", "config_hash",
-    "verified",
+    "size_bytes", "lines", "data_seed", "repeats", "precision", "max_repeats", "warmup", "config_hash",
+    "verified", "dirty_before", "baseline", "stop_reason", "repeats_done", "time_cap_s",
 ]
 
 
@@ -41,7 +42,7 @@ def run_point(
     *,
     src: str | os.PathLike,
     scratch_dir: str | os.PathLike,
-    repeats: int,
+    repeats: "int | Policy",
     warmup: int = 1,
     data: dict | None = None,
     start_method: str = "fork",
@@ -49,7 +50,9 @@ def run_point(
     cache: str = "warm",
     fsync: bool = False,
 ) -> list[dict]:
-    """Measure one cell; return one row per timed run (``repeats`` x 2 rows).
+    """Measure one cell; return one row per timed run (two per repetition).
+
+    ``repeats`` is a whole number or a precision.Policy (repeat until precise).
 
     ``start_method``, ``chunksize``, ``cache`` and ``fsync`` are the
     conditions of the appendix tables (see fileio.Condition); the defaults
@@ -65,7 +68,7 @@ def run_point(
         "pool": fileio.Condition(mode="pool", **common),
     }
     params = {
-        "experiment": experiment, "loops": loops, "workers": workers, "repeats": repeats,
+        "experiment": experiment, "loops": loops, "workers": workers, **setting(repeats),
         "warmup": warmup, "start_method": start_method, "chunksize": str(chunksize), "cache": cache,
         "fsync": fsync, **{f"data_{k}": v for k, v in data.items()},
     }
@@ -77,7 +80,8 @@ def run_point(
         "experiment": experiment, "loops": loops, "workers": workers,
         "host": hostname(), **scheduler_facts(), "python": sys.version.split()[0],
         "size_bytes": os.path.getsize(src), "lines": data.get("lines"), "data_seed": data.get("seed"),
-        "repeats": repeats, "warmup": warmup, "config_hash": config_hash(params),
+        "precision": None, "max_repeats": None, **setting(repeats), "warmup": warmup,
+        "config_hash": config_hash(params),
     }
     # "operation" and "mode" repeat "experiment" and "variant" here.
     return [{k: v for k, v in {**row, **base}.items() if k not in ("operation", "mode")} for row in rows]

@@ -12,33 +12,11 @@ in ``ci_coverage``, instead of calling it 95%.
 from __future__ import annotations
 
 from itertools import product
-from math import ceil, comb
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
-
-def median_ci_ranks(n: int, level: float = 0.95) -> tuple[int, int, float]:
-    """0-based ranks (lo, hi) of the order-statistic interval and its coverage."""
-    if n < 1:
-        raise ValueError("no values")
-    if n == 1:
-        return 0, 0, 0.0
-    best = (0, n - 1, _coverage(n, 1))
-    for j in range(1, n // 2 + 1):
-        cov = _coverage(n, j)
-        if cov >= level:
-            best = (j - 1, n - j, cov)
-        else:
-            break
-    return best
-
-
-def _coverage(n: int, j: int) -> float:
-    """P(x_(j) <= median <= x_(n-j+1)) for n independent runs (1-based j)."""
-    tail = sum(comb(n, k) for k in range(j)) / 2**n
-    return 1.0 - 2.0 * tail
+from .precision import median_ci_ranks, min_repeats, reps_for  # noqa: F401 (re-exported)
 
 
 def describe(values, level: float = 0.95) -> dict:
@@ -53,7 +31,10 @@ def describe(values, level: float = 0.95) -> dict:
     mean = float(x.mean())
     std = float(x.std(ddof=1)) if n > 1 else 0.0
     median = float(np.median(x))
+    # Without a level interval (too few runs) there is no half-width to speak of.
     half = (float(x[hi]) - float(x[lo])) / 2 / median if median > 0 else np.nan
+    if cov + 1e-12 < level:
+        half = np.inf
     return {
         "median": median,
         "ci_low": float(x[lo]),
@@ -68,27 +49,12 @@ def describe(values, level: float = 0.95) -> dict:
     }
 
 
-def min_repeats(level: float = 0.95) -> int:
-    """The fewest runs whose order-statistic interval reaches ``level`` (6 for 95%)."""
-    n = 1
-    while median_ci_ranks(n, level)[2] < level:
-        n += 1
-    return n
-
-
 def repeats_needed(cv: float, level: float = 0.95, target: float = 0.05) -> float:
-    """Runs needed for the interval of the median to be within +-``target``.
-
-    The median of n runs has a standard error of about 1.2533 sigma / sqrt(n)
-    (its asymptotic efficiency against the mean), so the half-width
-    z * 1.2533 * cv / sqrt(n) falls to ``target`` (relative) at
-    n = (z * 1.2533 * cv / target)^2 - never fewer than ``min_repeats``.
-    NaN when the spread is unknown (a single run).
-    """
+    """Runs needed for the interval of the median to be within +-``target``
+    (see precision.reps_for); NaN when the spread is unknown (a single run)."""
     if cv is None or not np.isfinite(cv):
         return np.nan
-    z = NormalDist().inv_cdf((1 + level) / 2)
-    return float(max(min_repeats(level), ceil((z * 1.2533 * cv / target) ** 2)))
+    return float(reps_for(cv, target, level, paired=False))
 
 
 def paired_p_value(a, b, max_exact: int = 16, draws: int = 20000, seed: int = 0) -> float:
@@ -192,7 +158,9 @@ def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95
         row[f"{prefix}speedup_ci_low"] = ratio["ci_low"]
         row[f"{prefix}speedup_ci_high"] = ratio["ci_high"]
         row[f"{prefix}speedup_ci_coverage"] = ratio["ci_coverage"]
+        row[f"{prefix}speedup_ci_halfwidth_rel"] = ratio["ci_halfwidth_rel"]
         row[f"{prefix}speedup_p"] = paired_p_value(by_variant["serial"], by_variant["pool"])
+        row.update(stop_of(cell, prefix))
         row[f"{prefix}host"] = ",".join(sorted(cell["host"].astype(str).unique()))
         if not prefix:
             # The conditions the cell was measured under (one value each, as
@@ -205,6 +173,13 @@ def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95
                 row["resident_before_max"] = float(cell["resident_before"].max())
         out.append(row)
     return pd.DataFrame(out)
+
+
+def stop_of(cell: pd.DataFrame, prefix: str = "") -> dict:
+    """Why a point's repetitions stopped (see mpbench.precision) and how many it got."""
+    reasons = cell["stop_reason"].dropna().astype(str).unique() if "stop_reason" in cell else []
+    done = cell["repeats_done"].max() if "repeats_done" in cell else cell["rep"].nunique()
+    return {f"{prefix}stop_reason": "/".join(sorted(reasons)) or "fixed", f"{prefix}repeats_done": int(done)}
 
 
 def summarize(raw: pd.DataFrame, table: str, level: float = 0.95) -> pd.DataFrame:

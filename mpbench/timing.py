@@ -8,10 +8,15 @@ the Pool, map, close, join - and also each of those phases on its own.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
+import os
 import time
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+
+if TYPE_CHECKING:
+    from .precision import Policy
 
 log = logging.getLogger("mpbench")
 
@@ -147,37 +152,123 @@ def timed(fn: Callable[[], Any]) -> tuple[dict, Any]:
     return {"seconds": t1 - t0, "started_at": started_at, "ended_at": time.time()}, result
 
 
+#: Dirty page-cache bytes above which a timed run first waits for writeback
+#: (an untimed ``os.sync()``): data a previous run left for the kernel to write
+#: would otherwise be written during this one.
+DIRTY_LIMIT = 64 * 1024 * 1024
+
+
+def dirty_bytes() -> int | None:
+    """Page-cache bytes waiting to be written or being written now (Linux; None elsewhere)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            fields = dict(line.split(":", 1) for line in fh)
+        return sum(int(fields[key].split()[0]) * 1024 for key in ("Dirty", "Writeback"))
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def settle(limit: int = DIRTY_LIMIT) -> int | None:
+    """Make the machine's state before a timed run the same every time; untimed.
+
+    Collects the garbage this process left (so a collection does not land in
+    the run) and, when more than ``limit`` bytes of written data still wait
+    in the page cache, syncs them.  Returns the dirty bytes left just before
+    the run, which every row records (``dirty_before``).
+    """
+    gc.collect()
+    dirty = dirty_bytes()
+    if dirty is not None and dirty > limit:
+        os.sync()
+        dirty = dirty_bytes()
+    return dirty
+
+
 def repeat_variants(
     variants: Mapping[str, Callable[[], tuple[dict, Any]]],
-    repeats: int,
+    repeats: "int | Policy",
     warmup: int,
     check: Callable[[str, Any], None],
     after_run: Callable[[], None] | None = None,
     label: str = "",
+    baseline: str | None = None,
+    prime: Callable[[], None] | None = None,
 ) -> list[dict]:
     """Run every variant once per repetition and return one row per timed run.
 
-    ``warmup`` untimed repetitions come first.  The order of the variants
-    rotates from one repetition to the next (serial, pool / pool, serial for
-    two), so that slow drift of the machine hits every variant alike.
-    ``check(variant, result)`` raises when a run computed the wrong thing,
-    so a broken run is an error and never a number; ``after_run`` cleans up
-    (e.g. removes written files) after every run, also a failed one.
+    ``repeats`` is a :class:`~mpbench.precision.Policy` (or a whole number
+    for exactly that many): repetitions go on until every variant's median
+    and every variant's paired ratio against ``baseline`` (default: the
+    first variant) is as precise as the policy asks, or it reaches its
+    maximum or its time cap.  Every row records the reason the point stopped
+    (``stop_reason``) and how many repetitions it got (``repeats_done``).
+
+    ``warmup`` untimed rounds come first: a variant's cheap ``warmup``
+    attribute when it has one (one operation, a Pool start), else the
+    variant itself.  ``prime`` runs once more, untimed, right before the
+    first timed repetition (for state that only a full run builds).  The
+    order of the variants rotates from one repetition to the next (serial,
+    pool / pool, serial for two), so that slow drift of the machine hits
+    every variant alike.  ``check(variant, result)`` raises when a run
+    computed the wrong thing, so a broken run is an error and never a
+    number; ``after_run`` cleans up (e.g. removes written files) after every
+    run, also a failed one.
     """
+    from .precision import Policy
+
+    policy = repeats if isinstance(repeats, Policy) else Policy(repeats=int(repeats))
     names = list(variants)
-    rows: list[dict] = []
-    for rep in range(-warmup, repeats):
-        shift = rep % len(names)
-        for position, variant in enumerate(names[shift:] + names[:shift]):
+    baseline = baseline if baseline is not None else names[0]
+
+    def once(variant: str, what: str) -> tuple[dict, Any]:
+        try:
+            times, result = variants[variant]()
+        finally:
+            if after_run is not None:
+                after_run()
+        check(variant, result)
+        log.info("%s %s %s: %.4f s", label, what, variant, times["seconds"])
+        return times, result
+
+    for _ in range(warmup):
+        for variant in names:
+            cheap = getattr(variants[variant], "warmup", None)
+            if cheap is None:
+                once(variant, "warm-up")
+                continue
             try:
-                times, result = variants[variant]()
+                cheap()
             finally:
                 if after_run is not None:
                     after_run()
-            check(variant, result)
-            log.info("%s %s %s: %.4f s", label, "warm-up" if rep < 0 else f"rep {rep}", variant, times["seconds"])
-            if rep >= 0:
-                rows.append({"variant": variant, "rep": rep, "order": position, "verified": True, **times})
+    if prime is not None:
+        try:
+            prime()
+        finally:
+            if after_run is not None:
+                after_run()
+    rows: list[dict] = []
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    looks = set(policy.looks())
+    started = time.monotonic()
+    rep, reason = 0, None
+    while reason is None:
+        shift = rep % len(names)
+        for position, variant in enumerate(names[shift:] + names[:shift]):
+            dirty = settle()
+            times, _result = once(variant, f"rep {rep}")
+            seconds[variant].append(times["seconds"])
+            rows.append({"variant": variant, "rep": rep, "order": position, "verified": True, **times,
+                         "dirty_before": dirty, "baseline": baseline})
+        rep += 1
+        if rep in looks or rep >= policy.looks()[-1]:
+            now = time.monotonic()
+            reason = policy.decide(rep, seconds, baseline, now - (policy.started or started), (now - started) / rep)
+    log.info("%s: stopped after %d repetitions (%s)", label, rep, reason)
+    for row in rows:
+        row["stop_reason"] = reason
+        row["repeats_done"] = rep
+        row["time_cap_s"] = policy.time_cap_s
     return rows
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import timing
 from ..environment import hostname, scheduler_facts
+from ..precision import setting
 from ..runner import config_hash
 from ..stats import describe
 
@@ -20,7 +21,7 @@ def run_variants(
     variants: Mapping[str, Callable[[], tuple[dict, Any]]],
     check: Callable[[str, Any], None],
     *,
-    repeats: int,
+    repeats: "int | Policy",
     warmup: int,
     settings: dict,
     after_run: Callable[[], None] | None = None,
@@ -36,7 +37,7 @@ def run_variants(
     return finish_rows(experiment, point, rows, repeats=repeats, warmup=warmup, settings=settings)
 
 
-def finish_rows(experiment: str, point: dict, rows: list[dict], *, repeats: int, warmup: int, settings: dict) -> list[dict]:
+def finish_rows(experiment: str, point: dict, rows: list[dict], *, repeats: "int | Policy", warmup: int, settings: dict) -> list[dict]:
     """Add what every raw row carries: the experiment, the point's parameters,
     host, Python version and the hash of ``settings`` (see run_variants)."""
     base = {
@@ -45,9 +46,11 @@ def finish_rows(experiment: str, point: dict, rows: list[dict], *, repeats: int,
         "host": hostname(),
         **scheduler_facts(),
         "python": sys.version.split()[0],
-        "repeats": repeats,
+        "precision": None,
+        "max_repeats": None,
+        **setting(repeats),
         "warmup": warmup,
-        "config_hash": config_hash({"experiment": experiment, **point, **settings, "repeats": repeats, "warmup": warmup}),
+        "config_hash": config_hash({"experiment": experiment, **point, **settings, **setting(repeats), "warmup": warmup}),
     }
     return [{**base, **row} for row in rows]
 
@@ -75,8 +78,46 @@ def summarize_variants(raw: pd.DataFrame, keys: list[str], level: float, baselin
                 row["speedup"] = float(base.median()) / row["median"]
                 row["speedup_ci_low"], row["speedup_ci_high"] = r["ci_low"], r["ci_high"]
                 row["speedup_ci_coverage"] = r["ci_coverage"]
+                row["speedup_ci_halfwidth_rel"] = r["ci_halfwidth_rel"]
                 # Is this variant's time different from the baseline's at all?
                 pairs = pd.concat({"b": base, "v": runs.set_index("rep")["seconds"]}, axis=1).dropna()
                 row["p_vs_baseline"] = paired_p_value(pairs["b"], pairs["v"]) if variant != baseline else np.nan
             out.append(row)
     return pd.DataFrame(out)
+
+
+def add_stops(summary: pd.DataFrame, raw: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The summary with each point's ``stop_reason`` and ``repeats_done`` (see
+    mpbench.precision), joined on the point's parameters the summary has."""
+    from ..stats import stop_of
+
+    on = [k for k in keys if k in summary.columns and k in raw.columns]
+    if not on:
+        stops = pd.DataFrame([stop_of(raw)])
+        return summary.drop(columns=list(stops.columns), errors="ignore").merge(stops, how="cross")
+    stops = pd.DataFrame([{**dict(zip(on, group if isinstance(group, tuple) else (group,))), **stop_of(cell)}
+                          for group, cell in raw.groupby(on, sort=False)])
+    for k in on:
+        stops[k] = stops[k].astype(summary[k].dtype, errors="ignore")
+    return summary.drop(columns=["stop_reason", "repeats_done"], errors="ignore").merge(stops, on=on, how="left")
+
+
+def repetitions_note(summary: pd.DataFrame, language: str = "en", target: float = 0.05) -> str:
+    """One line under an experiment's table: repetitions per point, and the points
+    that stopped before their intervals reached the precision target."""
+    if "repeats_done" not in summary or summary["repeats_done"].isna().all():
+        return ""
+    done = summary["repeats_done"].dropna().astype(int)
+    reps = str(done.min()) if done.min() == done.max() else f"{done.min()}–{done.max()}"
+    reasons = summary["stop_reason"].astype(str).str.split("/").explode()
+    short = sorted(set(reasons) & {"max_repeats", "time"})
+    if language == "zh":
+        text = f"每个测量点重复 {reps} 次。"
+        if short:
+            text += f"部分测量点在达到 ±{target:.0%} 精度之前停止（{', '.join(short)}）；原因见报告的 Precision 一节。"
+        return text
+    text = f"Repetitions per point: {reps}."
+    if short:
+        text += (f" Some points stopped before their intervals reached ±{target:.0%} ({', '.join(short)}); "
+                 "the report's Precision section says why.")
+    return text

@@ -1,0 +1,219 @@
+"""When a point has been repeated enough: the stopping rule of the timed runs.
+
+A point repeats whole repetitions (every variant once, order rotating) until
+the intervals of everything its table reports - each variant's median and
+each variant's paired ratio against the baseline (the speedup) - are within
+``precision`` of the estimate, or it reaches ``max_repeats``, or its time
+cap.  The intervals are the distribution-free order-statistic intervals of
+:mod:`mpbench.stats`; they need at least 6 runs at 95%, so no point stops
+before that.
+
+Looking at the data after every repetition and stopping as soon as it looks
+precise would favour samples that happen to be tight, and the intervals
+would cover the truth less often than they claim.  The rule looks only at
+checkpoints that grow geometrically (6, 9, 13, 19, 28, ...), which keeps the
+coverage at its nominal level (``tests/test_precision.py`` simulates skewed
+timings under the rule and checks it).
+
+Only the standard library: this runs in the process that times, between
+timed runs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from math import comb
+from statistics import NormalDist
+
+#: Each checkpoint is this many times the last one (rounded up).
+GROWTH = 1.5
+
+PRECISE = "precise"
+MAX_REPEATS = "max_repeats"
+TIME = "time"
+FIXED = "fixed"
+#: Every way a point can stop, in the order the report lists them.
+STOP_REASONS = (PRECISE, MAX_REPEATS, TIME, FIXED)
+
+
+def _coverage(n: int, j: int) -> float:
+    """P(x_(j) <= median <= x_(n-j+1)) for n independent runs (1-based j)."""
+    tail = sum(comb(n, k) for k in range(j)) / 2**n
+    return 1.0 - 2.0 * tail
+
+
+def median_ci_ranks(n: int, level: float = 0.95) -> tuple[int, int, float]:
+    """0-based ranks (lo, hi) of the order-statistic interval of the median and its coverage.
+
+    The narrowest symmetric pair [x_(j), x_(n-j+1)] whose coverage still
+    reaches ``level``; with too few runs for that, [min, max] and the
+    coverage it really has.
+    """
+    if n < 1:
+        raise ValueError("no values")
+    if n == 1:
+        return 0, 0, 0.0
+    best = (0, n - 1, _coverage(n, 1))
+    for j in range(1, n // 2 + 1):
+        cov = _coverage(n, j)
+        if cov >= level:
+            best = (j - 1, n - j, cov)
+        else:
+            break
+    return best
+
+
+def min_repeats(level: float = 0.95) -> int:
+    """The fewest runs whose order-statistic interval reaches ``level`` (6 for 95%)."""
+    n = 1
+    while median_ci_ranks(n, level)[2] < level:
+        n += 1
+    return n
+
+
+def median(values) -> float:
+    x = sorted(values)
+    n = len(x)
+    return (x[(n - 1) // 2] + x[n // 2]) / 2
+
+
+def halfwidth_rel(values, level: float = 0.95) -> float:
+    """Half the width of the median's interval, relative to the median (inf when unknown)."""
+    x = sorted(v for v in values if v == v)
+    if len(x) < 2:
+        return math.inf
+    lo, hi, cov = median_ci_ranks(len(x), level)
+    mid = median(x)
+    if cov < level or mid <= 0:
+        return math.inf
+    return (x[hi] - x[lo]) / 2 / mid
+
+
+def checkpoints(first: int, last: int) -> list[int]:
+    """The repetition counts at which the rule looks: ``first``, then x1.5 each, ending at ``last``."""
+    out = [first]
+    while out[-1] < last:
+        out.append(min(last, max(out[-1] + 1, math.ceil(out[-1] * GROWTH))))
+    return out
+
+
+def widths(times: dict[str, list[float]], baseline: str | None, level: float = 0.95) -> dict:
+    """The relative half-width of every interval a point's table reports.
+
+    ``times`` maps each variant to its timings, one per repetition in
+    repetition order; the keys of the result are the variant names and
+    ``(baseline, variant)`` for the paired ratios of baseline over variant
+    (the speedup).
+    """
+    out = {name: halfwidth_rel(values, level) for name, values in times.items()}
+    if baseline in times:
+        base = times[baseline]
+        for name, values in times.items():
+            if name != baseline:
+                out[(baseline, name)] = halfwidth_rel([b / v for b, v in zip(base, values) if v > 0], level)
+    return out
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How many repetitions a point gets.
+
+    ``repeats`` a whole number: exactly that many (stop reason ``fixed``).
+    ``repeats`` None: repeat until every interval is within ``precision``
+    (relative half-width), checked at :func:`checkpoints`, but at most
+    ``max_repeats`` and no longer than ``time_cap_s`` seconds - never fewer
+    than the runs a ``level`` interval needs.
+    """
+
+    repeats: int | None = None
+    precision: float = 0.05
+    max_repeats: int = 50
+    time_cap_s: float | None = None
+    level: float = 0.95
+    #: time.monotonic() when the point began (its warm-ups count against the
+    #: cap too); None: when its first timed repetition began.
+    started: float | None = None
+
+    def __post_init__(self):
+        if self.repeats is not None and self.repeats < 1:
+            raise ValueError(f"repeats = {self.repeats}; allowed: a whole number >= 1 or None")
+        if not 0 < self.precision < 1:
+            raise ValueError(f"precision = {self.precision}; allowed: a number between 0 and 1")
+
+    @property
+    def first(self) -> int:
+        """Repetitions run before the first look."""
+        if self.repeats is not None:
+            return self.repeats
+        return min(self.max_repeats, max(min_repeats(self.level), 2))
+
+    def looks(self) -> list[int]:
+        if self.repeats is not None:
+            return [self.repeats]
+        return checkpoints(self.first, max(self.first, self.max_repeats))
+
+    def decide(self, n: int, times: dict[str, list[float]], baseline: str | None,
+               elapsed_s: float, rep_s: float) -> str | None:
+        """At a checkpoint of ``n`` repetitions: the stop reason, or None to go on.
+
+        ``elapsed_s`` is the time the point has taken so far and ``rep_s`` what
+        one repetition costs; the point stops for time when the next
+        checkpoint would end past ``time_cap_s``.
+        """
+        if self.repeats is not None:
+            return FIXED if n >= self.repeats else None
+        if all(w <= self.precision for w in widths(times, baseline, self.level).values()):
+            return PRECISE
+        looks = self.looks()
+        if n >= looks[-1]:
+            return MAX_REPEATS
+        following = next(k for k in looks if k > n)
+        if self.time_cap_s is not None and elapsed_s + (following - n) * rep_s > self.time_cap_s:
+            return TIME
+        return None
+
+
+def setting(repeats: "Policy | int") -> dict:
+    """How a point was repeated, for its rows and their configuration hash.
+
+    The time cap is left out: it follows from the budget and the other
+    points, and changing it does not change what a number means.
+    """
+    if isinstance(repeats, Policy):
+        if repeats.repeats is not None:
+            return {"repeats": repeats.repeats}
+        return {"repeats": "auto", "precision": repeats.precision, "max_repeats": repeats.max_repeats}
+    return {"repeats": int(repeats)}
+
+
+def policy_for(config: dict, section: dict | None = None, time_cap_s: float | None = None,
+               started: float | None = None) -> Policy:
+    """The Policy a config asks for (an experiment's own ``repeats`` first)."""
+    repeats = (section or {}).get("repeats", config["repeats"])
+    fixed = None if repeats == "auto" else int(repeats)
+    return Policy(repeats=fixed, precision=float(config["precision"]), max_repeats=int(config["max_repeats"]),
+                  time_cap_s=time_cap_s if fixed is None else None, level=float(config["ci_level"]),
+                  started=started)
+
+
+def reps_for(cv: float, precision: float, level: float = 0.95, paired: bool = True) -> int:
+    """Repetitions a median (or, ``paired``, a ratio of two) with this CV needs to be within ``precision``.
+
+    The normal approximation of pyperf: the median of n runs has a standard
+    error of about 1.2533 sigma / sqrt(n); a ratio of two independent
+    timings has about sqrt(2) times the CV of each.  At least
+    :func:`min_repeats`.
+    """
+    if cv is None or not math.isfinite(cv):
+        return min_repeats(level)
+    z = NormalDist().inv_cdf((1 + level) / 2)
+    spread = cv * (math.sqrt(2) if paired else 1.0)
+    return max(min_repeats(level), math.ceil((z * 1.2533 * spread / precision) ** 2))
+
+
+def reachable_width(cv: float, n: int, level: float = 0.95, paired: bool = True) -> float:
+    """The relative half-width ``n`` repetitions reach at this CV (inverse of :func:`reps_for`)."""
+    z = NormalDist().inv_cdf((1 + level) / 2)
+    spread = cv * (math.sqrt(2) if paired else 1.0)
+    return z * 1.2533 * spread / math.sqrt(max(n, 1))

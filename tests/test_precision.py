@@ -1,0 +1,263 @@
+"""Repeat until precise: the stopping rule, its coverage, stop reasons, the budget split, the calibration."""
+
+import itertools
+import json
+import math
+import random
+
+import pytest
+
+from mpbench import calibrate, plan, precision, timing
+from mpbench.precision import Policy
+
+
+def test_checkpoints_grow_by_half_and_end_at_the_maximum():
+    assert precision.checkpoints(6, 50) == [6, 9, 14, 21, 32, 48, 50]
+    assert precision.checkpoints(6, 6) == [6]
+    assert Policy(max_repeats=20).looks() == [6, 9, 14, 20]
+    assert Policy(repeats=3).looks() == [3]
+
+
+def test_halfwidth_needs_a_95_percent_interval():
+    assert precision.halfwidth_rel([1.0] * 5) == math.inf  # 5 runs give no 95% interval
+    assert precision.halfwidth_rel([1.0] * 6) == 0.0
+    # 6 runs: the interval is [min, max]
+    assert precision.halfwidth_rel([1, 1, 1, 1, 1, 1.2]) == pytest.approx(0.1)
+
+
+def test_widths_cover_every_variant_and_its_ratio_to_the_baseline():
+    w = precision.widths({"serial": [2.0] * 6, "pool": [1, 1, 1, 1, 1, 1.1]}, "serial")
+    assert set(w) == {"serial", "pool", ("serial", "pool")}
+    assert w["serial"] == 0 and w["pool"] == pytest.approx(0.05)
+
+
+def decide_at(policy, n, times, elapsed=0.0, rep_s=0.0):
+    return policy.decide(n, times, "a", elapsed, rep_s)
+
+
+def test_decide_stop_reasons():
+    tight = {"a": [1.0] * 6, "b": [2.0] * 6}
+    loose = {"a": [1, 2, 1, 2, 1, 2], "b": [2, 1, 2, 1, 2, 1]}
+    assert decide_at(Policy(), 6, tight) == precision.PRECISE
+    assert decide_at(Policy(), 6, loose) is None
+    assert decide_at(Policy(max_repeats=6), 6, loose) == precision.MAX_REPEATS
+    # the next checkpoint (9) would end at 6 + 3 x 1 s, past a 8 s cap
+    assert decide_at(Policy(time_cap_s=8), 6, loose, elapsed=6, rep_s=1) == precision.TIME
+    assert decide_at(Policy(time_cap_s=10), 6, loose, elapsed=6, rep_s=1) is None
+    assert decide_at(Policy(repeats=4), 4, loose) == precision.FIXED
+
+
+def fake_variants(draw):
+    """Variants whose "seconds" come from ``draw(name)`` instead of a clock."""
+    def make(name):
+        def run():
+            return {"seconds": draw(name), "started_at": 0.0, "ended_at": 0.0}, name
+        return run
+    return {name: make(name) for name in ("serial", "pool")}
+
+
+def run_policy(policy, draw, **kw):
+    return timing.repeat_variants(fake_variants(draw), policy, 0, lambda v, r: None, **kw)
+
+
+def test_repeat_variants_stops_when_precise_and_records_why():
+    rows = run_policy(Policy(), lambda name: 1.0 if name == "serial" else 0.5)
+    assert {r["stop_reason"] for r in rows} == {"precise"}
+    assert {r["repeats_done"] for r in rows} == {6} and len(rows) == 12
+    assert all("dirty_before" in r for r in rows)
+
+
+def test_repeat_variants_goes_on_while_noisy_up_to_max_repeats():
+    rng = random.Random(1)
+    rows = run_policy(Policy(max_repeats=14), lambda name: rng.uniform(0.5, 1.5))
+    assert {r["stop_reason"] for r in rows} == {"max_repeats"}
+    assert len(rows) == 2 * 14 and {r["repeats_done"] for r in rows} == {14}
+
+
+def test_repeat_variants_stops_at_its_time_cap_but_not_before_six():
+    rng = random.Random(2)
+    rows = run_policy(Policy(time_cap_s=0.0), lambda name: rng.uniform(0.5, 1.5))
+    assert {r["stop_reason"] for r in rows} == {"time"}
+    assert {r["repeats_done"] for r in rows} == {6}  # a 95% interval needs 6, whatever the cap
+
+
+def test_fixed_repeats_ignore_precision():
+    rows = run_policy(3, lambda name: 1.0)
+    assert {r["stop_reason"] for r in rows} == {"fixed"} and len(rows) == 6
+
+
+def test_cheap_warmups_and_prime_run_untimed():
+    calls = []
+
+    def make(name):
+        def run():
+            calls.append(name)
+            return {"seconds": 1.0, "started_at": 0.0, "ended_at": 0.0}, name
+        run.warmup = lambda: calls.append(f"{name} warm-up")
+        return run
+
+    rows = timing.repeat_variants({"a": make("a"), "b": make("b")}, 1, 1, lambda v, r: None,
+                                  prime=lambda: calls.append("prime"))
+    assert calls == ["a warm-up", "b warm-up", "prime", "a", "b"]
+    assert [r["variant"] for r in rows] == ["a", "b"]
+
+
+def skewed(rng, sigma):
+    """A skewed timing: a lognormal body and one slow run in ten (1-2x)."""
+    x = math.exp(rng.gauss(0, sigma))
+    return x * (1 + rng.random()) if rng.random() < 0.1 else x
+
+
+def true_median(draw, n=100_000, seed=99):
+    rng = random.Random(seed)
+    return precision.median([draw(rng) for _ in range(n)])
+
+
+@pytest.mark.parametrize("sigma", [0.02, 0.05, 0.1])
+def test_the_stopping_rule_keeps_the_intervals_coverage(sigma):
+    """Skewed timings under the rule: the final 95% intervals of a variant's
+    median and of the paired ratio still cover the truth >= 93% of the time."""
+    serial = lambda rng: skewed(rng, sigma)  # noqa: E731
+    shared = sigma / 2
+
+    def pair(rng):
+        common = math.exp(rng.gauss(0, shared))  # drift both runs of a repetition share
+        return serial(rng) * common, 0.5 * skewed(rng, sigma) * common
+
+    truth_serial = true_median(lambda rng: pair(rng)[0])
+    truth_ratio = true_median(lambda rng: (lambda a, b: a / b)(*pair(rng)))
+    rng = random.Random(7)
+    policy = Policy(max_repeats=50)
+    sims, cover_serial, cover_ratio, sizes = 1000, 0, 0, []
+    for _ in range(sims):
+        times = {"serial": [], "pool": []}
+        for n in itertools.count(1):
+            a, b = pair(rng)
+            times["serial"].append(a)
+            times["pool"].append(b)
+            if n in policy.looks() and policy.decide(n, times, "serial", 0, 0):
+                break
+        for values, truth, hit in ((times["serial"], truth_serial, "s"),
+                                   ([x / y for x, y in zip(times["serial"], times["pool"])], truth_ratio, "r")):
+            x = sorted(values)
+            lo, hi, _ = precision.median_ci_ranks(len(x))
+            if x[lo] <= truth <= x[hi]:
+                if hit == "s":
+                    cover_serial += 1
+                else:
+                    cover_ratio += 1
+        sizes.append(len(times["serial"]))
+    assert cover_serial / sims >= 0.93
+    assert cover_ratio / sims >= 0.93
+    assert min(sizes) >= 6
+
+
+def test_setting_names_what_defines_the_repetitions():
+    assert precision.setting(Policy(time_cap_s=5)) == {"repeats": "auto", "precision": 0.05, "max_repeats": 50}
+    assert precision.setting(Policy(repeats=6)) == {"repeats": 6}
+    assert precision.setting(4) == {"repeats": 4}
+
+
+def test_policy_from_config_and_an_experiments_own_repeats():
+    cfg = {"repeats": "auto", "precision": 0.02, "max_repeats": 30, "ci_level": 0.95}
+    p = precision.policy_for(cfg, time_cap_s=60)
+    assert (p.repeats, p.precision, p.max_repeats, p.time_cap_s) == (None, 0.02, 30, 60)
+    fixed = precision.policy_for(cfg, {"repeats": 3}, time_cap_s=60)
+    assert (fixed.repeats, fixed.time_cap_s) == (3, None)
+
+
+# --------------------------------------------------------------------------
+# the budget split
+
+
+def test_split_gives_cheap_points_more_repetitions_within_the_budget():
+    costs = [0.1, 1.0, 10.0]
+    reps = plan.split(costs, budget_s=200, first=6, most=50)
+    assert sum(c * r for c, r in zip(costs, reps)) == pytest.approx(200, rel=1e-3)
+    assert reps[0] >= reps[1] >= reps[2] >= 6
+    assert max(reps) <= 50
+    # proportional to 1/sqrt(cost) where neither bound holds
+    assert reps[1] / reps[2] == pytest.approx(math.sqrt(10), rel=1e-3)
+
+
+def test_split_over_and_under_budget():
+    assert plan.split([10.0, 10.0], budget_s=60, first=6, most=50) == [6.0, 6.0]  # 120 s needed: first each
+    assert plan.split([0.1, 0.1], budget_s=1000, first=6, most=50) == [50.0, 50.0]
+
+
+def points(*costs):
+    return [plan.Point("x", f"p{i}", c, None) for i, c in enumerate(costs)]
+
+
+def test_plan_caps_and_the_over_budget_warning():
+    p = plan.make(points(1.0, 2.0), budget_minutes=1)
+    assert set(p.caps) == {("x", "p0"), ("x", "p1")}
+    assert sum(p.caps.values()) == pytest.approx(60, rel=0.01)
+    assert len(p.lines()) == 1 and "plan: 2 points to measure" in p.lines()[0]
+    over = plan.make(points(60.0, 60.0), budget_minutes=1)
+    lines = over.lines()
+    assert len(lines) == 2 and lines[1].startswith("warning: even 6 repetitions per point")
+    assert over.lines({("x", "p0"), ("x", "p1")}) == []  # everything measured: nothing to say
+
+
+def test_plan_of_the_default_config_covers_every_point(tmp_path):
+    from mpbench.config import validate_config
+
+    cfg = validate_config({}, workdir=tmp_path)
+    p = plan.build(cfg)
+    assert len(p.points) == 24 + sum(1 for _ in p.points if _.experiment not in plan.APPENDIX)
+    assert all(pt.rep_seconds > 0 for pt in p.points)
+    # the expensive appendix cell gets fewer repetitions than the cheap one
+    assert p.reps[("readwrite", "loops160_workers4")] < p.reps[("read", "loops1_workers4")]
+
+
+def test_units_follow_the_calibration_and_the_file_size():
+    cal = {"units": {"read_seconds": 0.2, "readwrite_seconds": 0.5, "pool_seconds": 0.1, "step_seconds": 1e-7,
+                     "cores": 8, "size_bytes": 10 * plan.MIB}}
+    u = plan.units(cal, 20 * plan.MIB)
+    assert (u.read, u.readwrite, u.cores) == (pytest.approx(0.4), pytest.approx(1.0), 8)
+
+
+# --------------------------------------------------------------------------
+# the calibration
+
+
+def test_calibration_measures_the_floor_and_the_units(tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("x" * 100_000 + "\n")
+    out = calibrate.measure(str(src), str(tmp_path), runs={0.002: 5, 0.01: 5})
+    cpu = [f for f in out["floor"] if f["operation"] == "cpu_loop"]
+    assert [f["target_seconds"] for f in cpu] == [0.002, 0.01]
+    assert all(f["n"] == 5 and f["median"] > 0 and f["cv"] >= 0 for f in cpu)
+    assert any(f["operation"] == "read" for f in out["floor"])
+    assert all(out["units"][k] > 0 for k in ("step_seconds", "read_seconds", "readwrite_seconds", "pool_seconds"))
+    assert list(tmp_path.iterdir()) == [src]  # nothing left behind
+    json.dumps(out)  # what calibration.json holds
+
+
+def test_floor_cv_interpolates_between_run_lengths():
+    cal = {"floor": [{"operation": "cpu_loop", "median": 0.01, "cv": 0.04},
+                     {"operation": "cpu_loop", "median": 1.0, "cv": 0.01},
+                     {"operation": "read", "median": 0.05, "cv": 0.5}]}
+    assert calibrate.floor_cv(cal, 0.001) == 0.04  # held flat beyond the ends
+    assert calibrate.floor_cv(cal, 10) == 0.01
+    assert calibrate.floor_cv(cal, 0.1) == pytest.approx(0.02)  # halfway on log-log axes
+    assert math.isnan(calibrate.floor_cv(None, 1.0))
+
+
+# --------------------------------------------------------------------------
+# what the run bought
+
+
+def test_floor_verdict_tells_the_machine_from_the_cell():
+    from mpbench.receipt import floor_verdict
+
+    base = {"precise": False, "stop_reason": "time", "repeats_done": 6, "rep_seconds": 10.0, "time_cap_s": 60.0}
+    assert floor_verdict({**base, "precise": True}, 0.05, 0.95) == "precise"
+    assert floor_verdict({**base, "worst_cv": 0.2, "floor_cv": 0.02}, 0.05, 0.95).startswith("noisier than")
+    machine = floor_verdict({**base, "worst_cv": 0.06, "floor_cv": 0.05}, 0.05, 0.95)
+    assert machine.startswith("the machine's floor") and "paid for 6" in machine
+    budget = floor_verdict({**base, "worst_cv": 0.03, "floor_cv": 0.025}, 0.05, 0.95)
+    assert budget.startswith("the budget")
+    fixed = floor_verdict({**base, "stop_reason": "fixed", "worst_cv": 0.03, "floor_cv": 0.025}, 0.05, 0.95)
+    assert fixed.startswith("repeats fixed at 6")
