@@ -11,4 +11,8 @@ if __name__ == "__main__":
     from mpbench.output import write_text_atomic
 
     sm = snakemake  # noqa: F821
-    write_text_atomic(sm.output[0], json.dumps(capture(dict(sm.params.paths), sm.params.project_dir, dict(sm.params.config)), indent=2) + "\n")
+    env = capture(dict(sm.params.paths), sm.params.project_dir, dict(sm.params.config))
+    # The machine's noise floor, measured at the start of the run.
+    with open(sm.input.calibration, encoding="utf-8") as fh:
+        env["calibration"] = json.load(fh)
+    write_text_atomic(sm.output[0], json.dumps(env, indent=2) + "\n")

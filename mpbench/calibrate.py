@@ -1,0 +1,140 @@
+"""The machine's own noise floor, and what its basic operations cost, measured first.
+
+How precise can a timing be on this machine at all?  Back-to-back runs of
+one fixed, pure-Python CPU loop - the same instructions every time, no
+file, no process - vary only because the machine does (other tenants of a
+virtual machine, frequency changes, interrupts).  Their coefficient of
+variation at three run lengths (10 ms, 100 ms, 1 s) is the *floor*: a cell
+whose spread is near the floor at its run length is as precise as this
+machine allows; one far above it is noisy for reasons of its own.  Serial
+reads of the test file add the floor of a file operation.
+
+The same short run measures the unit costs the run's plan is built from
+(:mod:`mpbench.plan`): a read and a read & write of the test file, a Pool
+start, a loop step.
+
+Only the standard library: this is timed.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import multiprocessing
+import os
+import shutil
+import statistics
+import tempfile
+import time
+
+from . import workloads
+from .environment import usable_cores
+
+#: Run lengths (seconds) of the CPU loop, and how many back-to-back runs each gets.
+FLOOR_RUNS = {0.01: 30, 0.1: 15, 1.0: 5}
+READ_RUNS = 15
+WRITE_RUNS = 5
+POOL_RUNS = 5
+
+
+def cpu_loop(steps: int) -> int:
+    """The fixed operation: a pure-Python loop of ``steps`` steps (its result is checked)."""
+    total = 0
+    for i in range(steps):
+        total += i * i % 7
+    return total
+
+
+def spread(values: list[float]) -> dict:
+    """Median, CV (std / mean) and the robust CV (1.4826 MAD / median) of runs."""
+    mid = statistics.median(values)
+    mad = statistics.median(abs(v - mid) for v in values)
+    mean = statistics.fmean(values)
+    return {"n": len(values), "median": mid, "cv": statistics.stdev(values) / mean if len(values) > 1 else math.nan,
+            "robust_cv": 1.4826 * mad / mid if mid > 0 else math.nan}
+
+
+def _runs(fn, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def steps_per_second(probe_s: float = 0.05) -> float:
+    """How many loop steps this machine does per second (from a short probe)."""
+    steps = 10_000
+    while True:
+        t0 = time.perf_counter()
+        cpu_loop(steps)
+        took = time.perf_counter() - t0
+        if took >= probe_s:
+            return steps / took
+        steps *= 4
+
+
+def measure(src: str, scratch_dir: str, start_method: str = "fork", runs: dict[float, int] | None = None) -> dict:
+    """The floor and the unit costs; about 12 s on a 2-core machine."""
+    started_at = time.time()
+    rate = steps_per_second()
+    floor = []
+    for seconds, n in (runs or FLOOR_RUNS).items():
+        steps = max(1000, int(rate * seconds))
+        expected = cpu_loop(1000)  # warm the loop
+        times = _runs(functools.partial(cpu_loop, steps), n)
+        if expected != cpu_loop(1000):
+            raise RuntimeError("calibration: the CPU loop gave two different results")
+        floor.append({"operation": "cpu_loop", "target_seconds": seconds, "steps": steps, **spread(times)})
+    size = os.path.getsize(src)
+    workloads.read_once(src, 0)  # into the page cache, as the warm file experiments have it
+    read = spread(_runs(functools.partial(workloads.read_once, src, 0), READ_RUNS))
+    floor.append({"operation": "read", "target_seconds": read["median"], "steps": None, **read})
+    out_dir = tempfile.mkdtemp(prefix="calibration-", dir=scratch_dir)
+    try:
+        write = spread(_runs(functools.partial(workloads.overwrite_once, src, out_dir, 0), WRITE_RUNS))
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+    ctx = multiprocessing.get_context(start_method)
+    cores = usable_cores()
+
+    def pool():
+        with ctx.Pool(cores) as p:
+            p.map(abs, range(cores))
+
+    pool_start = spread(_runs(pool, POOL_RUNS))
+    return {
+        "started_at": started_at,
+        "ended_at": time.time(),
+        "floor": floor,
+        "units": {
+            "step_seconds": 1 / rate,
+            "read_seconds": read["median"],
+            "readwrite_seconds": write["median"],
+            "pool_seconds": pool_start["median"],
+            "pool_workers": cores,
+            "start_method": start_method,
+            "size_bytes": size,
+            "cores": cores,
+        },
+    }
+
+
+def floor_cv(calibration: dict | None, seconds: float) -> float:
+    """The machine's CV for a run of ``seconds``: the CPU loop's, interpolated
+    on log-log axes between the measured run lengths and held flat beyond them.
+    NaN without a calibration."""
+    points = sorted((f["median"], f["cv"]) for f in (calibration or {}).get("floor", [])
+                    if f.get("operation") == "cpu_loop" and f.get("median", 0) > 0 and f.get("cv", 0) > 0)
+    if not points or not seconds or seconds <= 0 or not math.isfinite(seconds):
+        return math.nan
+    if seconds <= points[0][0]:
+        return points[0][1]
+    if seconds >= points[-1][0]:
+        return points[-1][1]
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        if x0 <= seconds <= x1:
+            t = (math.log(seconds) - math.log(x0)) / (math.log(x1) - math.log(x0))
+            return math.exp(math.log(y0) + t * (math.log(y1) - math.log(y0)))
+    return points[-1][1]
