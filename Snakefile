@@ -38,6 +38,7 @@ localrules:
     table_experiment,
     plot_experiment,
     plots,
+    receipt,
     report_md,
     html_table,
     seed_compare,

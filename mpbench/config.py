@@ -204,6 +204,14 @@ def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
             f"config: data.lines = {lines} is more than a {cfg['data']['size_mb']} MiB file "
             f"can hold; allowed: at most {size_bytes // 2} (one character and a newline per line)"
         )
+    from .precision import min_repeats
+
+    least = min_repeats(cfg["ci_level"])
+    if cfg["max_repeats"] < least:
+        raise ConfigError(
+            f"config: max_repeats = {cfg['max_repeats']} is fewer than the {least} repetitions a "
+            f"{cfg['ci_level']:.0%} interval needs; allowed: a whole number >= {least} and <= 1000"
+        )
     import multiprocessing
 
     available = multiprocessing.get_all_start_methods()
@@ -271,11 +279,16 @@ WARN_BYTES = 1024**4  # 1 TiB
 def estimate_appendix(cfg: dict) -> tuple[int, float]:
     """Bytes the appendix sweep moves and a rough time for them.
 
-    Per cell: (warmup + repeats) x (serial + Pool) x loops operations; read
+    Per cell: (warmup + repeats) x (serial + Pool) x loops operations (a
+    generous count: a warm-up is now one operation per variant); read
     moves the file once, read & write and overwrite twice (read, then write).
     """
     size = int(cfg["data"]["size_mb"] * MIB)
-    runs = (cfg["warmup"] + cfg["repeats"]) * 2
+    from .precision import min_repeats
+
+    # With repeats: auto, the fewest repetitions a point can get.
+    repeats = min_repeats(cfg["ci_level"]) if cfg["repeats"] == "auto" else cfg["repeats"]
+    runs = (cfg["warmup"] + repeats) * 2
     total = sum(runs * loops * size * (1 + 2 + 2) for loops in cfg["loops"] for _ in cfg["workers"])
     return total, total / (ESTIMATE_MIB_PER_S * MIB)
 

@@ -22,6 +22,7 @@ rule table:
     params:
         language=config["language"],
         cv_threshold=config["cv_threshold"],
+        precision=config["precision"],
     log:
         "results/logs/tables/{table}.log",
     conda:

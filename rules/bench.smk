@@ -6,7 +6,7 @@ rule bench_fileio:
     params:
         # Everything that changes how this point is measured; a change
         # re-measures exactly the points it affects.
-        repeats=config["repeats"],
+        repeats=repeat_setting(),
         warmup=config["warmup"],
         data=config["data"],
         scratch_dir=config["scratch_dir"],
@@ -15,7 +15,10 @@ rule bench_fileio:
     resources:
         # From the config, for a scheduler; a timed job takes its node whole.
         mem_mb=lambda wc: point_mem_mb(wc.workers, config["data"]["size_mb"]),
-        runtime=lambda wc: point_runtime_min(wc.loops, config["repeats"], config["warmup"], config["data"]["size_mb"]),
+        # This point's share of budget_minutes (see mpbench/plan.py); a
+        # resource, so a new budget re-measures nothing.
+        time_cap_s=lambda wc: point_cap_s(wc.experiment, f"loops{wc.loops}_workers{wc.workers}"),
+        runtime=lambda wc: point_runtime_min(wc.experiment, f"loops{wc.loops}_workers{wc.workers}"),
         slurm_extra="'--exclusive'",
     wildcard_constraints:
         experiment="|".join(EXPERIMENTS),

@@ -1,3 +1,4 @@
+import math
 import re
 import sys
 from pathlib import Path
@@ -45,11 +46,34 @@ def point_mem_mb(workers, size_mb):
     return int(500 + (int(workers) + 1) * (3 * size_mb + 80))
 
 
-def point_runtime_min(loops, repeats, warmup, size_mb, factor=2):
-    """Minutes for one timed job: every run moves loops x the file (twice for
-    writes) serially and through a Pool, at a pessimistic 50 MiB/s, at least 10."""
-    mib = (repeats + warmup) * 2 * int(loops) * size_mb * factor
-    return max(10, int(mib / 50 / 60) + 5)
+def repeat_setting(section=None):
+    """How a point repeats (repeats, and with auto its precision and max_repeats): a
+    change re-measures; the time cap from the budget is left out (a resource)."""
+    from mpbench.precision import policy_for, setting
+
+    return setting(policy_for(config, section))
+
+
+from mpbench import plan as _plan  # noqa: E402
+
+# Split budget_minutes over the points before anything runs, in this machine's
+# unit costs when a calibration is at hand; say what it will cost.
+RUN_PLAN = _plan.build(config, _plan.load_calibration())
+for _line in RUN_PLAN.lines({(p.experiment, p.point_id) for p in RUN_PLAN.points
+                             if Path(f"results/raw/{p.experiment}/{p.point_id}.csv").exists()}):
+    print(f"mpbench: {_line}", file=sys.stderr)
+
+
+def point_cap_s(experiment, point_id):
+    """The seconds one point may spend (its share of budget_minutes)."""
+    return int(math.ceil(RUN_PLAN.cap(experiment, point_id) or 0)) or None
+
+
+def point_runtime_min(experiment, point_id):
+    """Minutes a scheduler should allow one timed job: its cap, twice over for
+    estimates that were off, and at least 10."""
+    cap = RUN_PLAN.cap(experiment, point_id) or 600
+    return max(10, int(2 * cap / 60) + 5)
 
 
 def base_condition():

@@ -14,7 +14,7 @@ rule bench_experiment:
         # Only what changes how a point is measured: a new sweep value adds a
         # point without re-measuring the others.
         settings=lambda wc: measure_settings(wc.experiment),
-        repeats=lambda wc: config[wc.experiment].get("repeats", config["repeats"]),
+        repeats=lambda wc: repeat_setting(config[wc.experiment]),
         warmup=config["warmup"],
         scratch_dir=config["scratch_dir"],
         start_method=config["start_method"],
@@ -23,10 +23,10 @@ rule bench_experiment:
         base=lambda wc: base_condition() if getattr(EXP.get(wc.experiment), "FILE_CONDITIONS", False) else {},
     threads: WHOLE_MACHINE
     resources:
-        # A timed job takes its node whole; the experiments' points are small
-        # next to the file sweeps (the longest default one ran 3 minutes).
+        # A timed job takes its node whole.
         mem_mb=lambda wc: point_mem_mb(64, config["data"]["size_mb"]),
-        runtime=lambda wc: point_runtime_min(160, config["repeats"], config["warmup"], config["data"]["size_mb"]),
+        time_cap_s=lambda wc: point_cap_s(wc.experiment, wc.point),
+        runtime=lambda wc: point_runtime_min(wc.experiment, wc.point),
         slurm_extra="'--exclusive'",
     wildcard_constraints:
         experiment="|".join(EXP.NAMES),
@@ -64,6 +64,7 @@ rule table_experiment:
         "results/tables/{experiment}.md",
     params:
         language=config["language"],
+        precision=config["precision"],
     wildcard_constraints:
         experiment="|".join(EXP.NAMES),
     log:

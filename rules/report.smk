@@ -1,4 +1,30 @@
+rule calibrate:
+    # The machine's own noise floor and its unit costs, first thing in a run
+    # (the highest priority among the timed jobs).
+    input:
+        data=DATA_FILE,
+    output:
+        "results/calibration.json",
+    params:
+        scratch_dir=config["scratch_dir"],
+        start_method=config["start_method"],
+    threads: WHOLE_MACHINE
+    priority: 100
+    resources:
+        mem_mb=lambda wc: point_mem_mb(4, config["data"]["size_mb"]),
+        runtime=10,
+        slurm_extra="'--exclusive'",
+    log:
+        "results/logs/calibrate.log",
+    conda:
+        "../envs/mpbench.yaml"
+    script:
+        "../scripts/calibrate.py"
+
+
 rule environment:
+    input:
+        calibration="results/calibration.json",
     output:
         "results/environment.json",
     resources:
@@ -46,6 +72,24 @@ rule plots:
         "../scripts/plots.py"
 
 
+rule receipt:
+    # What the run bought: per point its repetitions, why it stopped, its spread against the floor.
+    input:
+        raw=lambda wc: raw_files(EXPERIMENTS) + [f for name in enabled_experiments() for f in experiment_raw(name)],
+        calibration="results/calibration.json",
+    output:
+        "results/summary/points.csv",
+    params:
+        precision=config["precision"],
+        ci_level=config["ci_level"],
+    log:
+        "results/logs/receipt.log",
+    conda:
+        "../envs/mpbench.yaml"
+    script:
+        "../scripts/receipt.py"
+
+
 rule report_md:
     input:
         tables=expand("results/tables/{table}.md", table=TABLES),
@@ -53,6 +97,7 @@ rule report_md:
         raw=raw_files(EXPERIMENTS),
         figures=["results/figures/time.png", "results/figures/speedup.png"],
         environment="results/environment.json",
+        points="results/summary/points.csv",
         seed_table="results/tables/seed_vs_measured.md",
         seed_summary="results/summary/seed_vs_measured.csv",
         seed_figure="results/figures/seed_vs_measured.png",

@@ -6,14 +6,15 @@ Guarded: under spawn and forkserver every child imports the main module.
 import sys
 
 if __name__ == "__main__":
+    import time
+
+    STARTED = time.monotonic()
     sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
     sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
     import logging
 
-    import pandas as pd
-
     from mpbench import experiments
-    from mpbench.output import write_csv_atomic
+    from mpbench.output import write_rows_atomic
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
     sm = snakemake  # noqa: F821
@@ -40,11 +41,16 @@ if __name__ == "__main__":
     extra = {"data_file": sm.input.data} if "data" in sm.input.keys() else {}
     if getattr(module, "FILE_CONDITIONS", False):
         extra["base"] = dict(sm.params.base)
-    rows = module.run(point, section, repeats=sm.params.repeats, warmup=sm.params.warmup,
+    from mpbench.precision import policy_for
+
+    # Repeat until precise, within this point's share of budget_minutes (a
+    # resource, not a param: a new budget re-measures nothing).
+    policy = policy_for(sm.config, section, time_cap_s=sm.resources.time_cap_s, started=STARTED)
+    rows = module.run(point, section, repeats=policy, warmup=sm.params.warmup,
                       scratch_dir=sm.params.scratch_dir, **extra)
     from mpbench.runner import config_hash
 
     for row in rows:
         row.setdefault("start_method", sm.params.start_method)
         row["config_hash"] = config_hash({"rows": row["config_hash"], "start_method": sm.params.start_method})
-    write_csv_atomic(pd.DataFrame(rows), sm.output[0])
+    write_rows_atomic(rows, sm.output[0])

@@ -8,13 +8,15 @@ itself in each of them.
 import sys
 
 if __name__ == "__main__":
+    import time
+
+    STARTED = time.monotonic()
     sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
     sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
     import logging
 
-    import pandas as pd
-
-    from mpbench.output import write_csv_atomic
+    from mpbench.output import write_rows_atomic
+    from mpbench.precision import policy_for
     from mpbench.runner import RAW_COLUMNS, run_point
 
     import multiprocessing
@@ -29,15 +31,18 @@ if __name__ == "__main__":
     # (read from the config, not a param, so changing it re-measures nothing).
     timing.set_run_timeout(sm.config["run_timeout_s"])
     timing.point_deadline(sm.config["point_timeout_s"], f"{sm.wildcards.experiment} loops={sm.wildcards.loops} workers={sm.wildcards.workers}")
+    # Repeat until precise, within this point's share of budget_minutes (a
+    # resource, not a param: a new budget re-measures nothing).
+    policy = policy_for(sm.config, time_cap_s=sm.resources.time_cap_s, started=STARTED)
     rows = run_point(
         sm.wildcards.experiment,
         int(sm.wildcards.loops),
         int(sm.wildcards.workers),
         src=sm.input.data,
         scratch_dir=sm.params.scratch_dir,
-        repeats=sm.params.repeats,
+        repeats=policy,
         warmup=sm.params.warmup,
         data=sm.params.data,
         **sm.params.condition,
     )
-    write_csv_atomic(pd.DataFrame(rows, columns=RAW_COLUMNS), sm.output[0])
+    write_rows_atomic(rows, sm.output[0], RAW_COLUMNS)

@@ -16,6 +16,13 @@ BAD = [
     ({"repeats": 3.0}, ["repeats = 3.0", "whole number"]),
     ({"repeats": "three"}, ["repeats = 'three'", "whole number"]),
     ({"repeats": True}, ["repeats = True", "whole number"]),
+    ({"repeats": "often"}, ["repeats = 'often'", "auto or a whole number"]),
+    ({"precision": 0}, ["precision = 0", "> 0"]),
+    ({"precision": 0.7}, ["precision = 0.7", "<= 0.5"]),
+    ({"max_repeats": 1}, ["max_repeats = 1", ">= 2"]),
+    ({"max_repeats": 5}, ["max_repeats = 5", "6 repetitions a 95% interval needs", ">= 6"]),
+    ({"budget_minutes": 0}, ["budget_minutes = 0", "> 0"]),
+    ({"budget_minutes": "long"}, ["budget_minutes = 'long'", "a number"]),
     ({"warmup": -1}, ["warmup = -1", ">= 0"]),
     ({"workers": [0]}, ["workers[0] = 0", ">= 1"]),
     ({"workers": [4, -4]}, ["workers[1] = -4", ">= 1"]),
@@ -76,7 +83,9 @@ def test_defaults_reproduce_the_seed(tmp_path):
     assert cfg["data"] == {"size_mb": 40, "lines": 20000, "seed": 2019}
     assert cfg["loops"] == [1, 5, 10, 15, 20, 40, 80, 160]
     assert cfg["workers"] == [4]
-    assert cfg["repeats"] >= 3
+    # repeat until every interval is within +-5%, within a budget
+    assert (cfg["repeats"], cfg["precision"], cfg["max_repeats"]) == ("auto", 0.05, 50)
+    assert cfg["budget_minutes"] > 0
     assert cfg["language"] == "zh"
     # the seed's conditions: fork (Linux, 2019), Pool.map's own chunksize, a warm cache, buffered writes
     assert (cfg["start_method"], cfg["chunksize"], cfg["cache"], cfg["fsync"]) == ("fork", "default", "warm", False)

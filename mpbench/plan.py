@@ -1,0 +1,324 @@
+"""The run's plan: what each point will cost, and how the time budget is split over the points.
+
+With ``repeats: auto`` a point repeats until it is precise, but no longer
+than its share of ``budget_minutes``.  The share follows Kalibera and Jones
+("Rigorous benchmarking in reasonable time", ISMM 2013): for a fixed budget
+the repetitions that narrow the intervals most go where they are cheap -
+with equal spread, the variance of the estimates summed over points is
+smallest when point p gets a number of repetitions proportional to
+1 / sqrt(c_p), its cost per repetition.  So every point gets at least the
+6 repetitions a 95% interval needs, and the rest of the budget goes out in
+proportion to 1 / sqrt(c_p), up to ``max_repeats``: a cheap point may
+repeat many times, an expensive one stops after few.  A point that reaches
+its precision early stops early, and the run ends before its budget.
+
+The costs per repetition are estimates from a small model of each
+experiment (below) in unit costs of this machine: a read and a read &
+write of the test file, a Pool start, a loop step.  The units come from the
+last calibration (``results/calibration.json``) when there is one, else
+from a 2-core reference machine.  The report sets the plan beside what the
+run really took.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+from .precision import min_repeats
+
+MIB = 1024 * 1024
+#: Untimed seconds a timed job costs besides its repetitions: starting the
+#: job, imports, warm-ups, result checks (measured on the reference machine).
+JOB_OVERHEAD_S = 1.5
+
+
+@dataclass(frozen=True)
+class Units:
+    """What basic operations cost on a machine, in seconds."""
+
+    read: float = 0.045  # read the 40 MiB test file as text, once
+    readwrite: float = 0.10  # read it and write it to a new file
+    pool: float = 0.04  # start a fork Pool of one worker per core, map, close, join
+    spawn: float = 0.15  # the same with spawn
+    step: float = 4e-8  # one step of a pure-Python loop
+    task: float = 5e-5  # one task through a Pool's queues (and back)
+    cores: int = 2
+    size_bytes: int = 40 * MIB  # the file the read costs are for
+
+    def scaled(self, size_bytes: int) -> "Units":
+        """The file costs for a test file of ``size_bytes``."""
+        k = size_bytes / self.size_bytes
+        return replace(self, read=self.read * k, readwrite=self.readwrite * k, size_bytes=size_bytes)
+
+
+def units(calibration: dict | None, size_bytes: int, cores: int | None = None) -> Units:
+    """Units from a calibration (``results/calibration.json``), else the reference machine's."""
+    base = Units()
+    u = (calibration or {}).get("units")
+    if u:
+        base = Units(read=u["read_seconds"], readwrite=u["readwrite_seconds"], pool=u["pool_seconds"],
+                     spawn=max(u["pool_seconds"], base.spawn), step=u["step_seconds"], cores=int(u["cores"]),
+                     size_bytes=int(u["size_bytes"]))
+    if cores:
+        base = replace(base, cores=int(cores))
+    return base.scaled(size_bytes)
+
+
+def load_calibration(path: str | Path = "results/calibration.json") -> dict | None:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------
+# the cost of one repetition (every variant once) of each experiment's point
+
+
+def _op(op: str, u: Units) -> float:
+    return u.read if op == "read" else u.readwrite
+
+
+def file_run(op: str, loops: int, u: Units, workers: int | None = None, start: float | None = None) -> float:
+    """One run of ``loops`` operations: serially (workers None) or through a Pool."""
+    if workers is None:
+        return loops * _op(op, u)
+    start = u.pool if start is None else start
+    return loops * _op(op, u) / max(1, min(workers, u.cores)) + start * max(1.0, workers / u.cores) ** 0.5
+
+
+def _appendix(point: dict, section: dict, u: Units) -> float:
+    op, loops, workers = point["experiment"], point["loops"], point["workers"]
+    return file_run(op, loops, u) + file_run(op, loops, u, workers)
+
+
+def _workers_sweep(point, section, u):
+    op, loops = point["operation"], section["loops"]
+    return file_run(op, loops, u) + sum(file_run(op, loops, u, w) for w in section["workers"])
+
+
+def _start_method_sweep(point, section, u):
+    op, loops, w = point["operation"], section["loops"], section["workers"]
+    starts = [u.spawn if m == "spawn" else u.pool * (2 if m == "forkserver" else 1) for m in section["methods"]]
+    return file_run(op, loops, u) + sum(file_run(op, loops, u, w, s) + s for s in starts)
+
+
+def _chunksize_sweep(point, section, u):
+    w = section["workers"]
+    if point["operation"] == "square":
+        items = section["items"]
+        tasks = [items / max(1, (math.ceil(items / (4 * w)) if c == "default" else int(c)))
+                 for c in section["square_chunksizes"]]
+        return items * 5 * u.step + sum(u.pool + t * u.task + items * u.step for t in tasks)
+    op, loops = point["operation"], section["loops"]
+    return file_run(op, loops, u) + len(section["chunksizes"]) * file_run(op, loops, u, w)
+
+
+def _levels(key: str, cold_factor: float = 1.0):
+    def cost(point, section, u):
+        op, loops, w = point["operation"], section["loops"], section["workers"]
+        return len(section[key]) * (file_run(op, loops, u) + file_run(op, loops, u, w)) * cold_factor
+    return cost
+
+
+def _ceiling(point, section, u):
+    loops = point["loops"]
+    w = u.cores if section["workers"] == "cores" else int(section["workers"])
+    python = file_run("read", loops, u) + file_run("read", loops, u, w) \
+        + file_run("readwrite", loops, u) + file_run("readwrite", loops, u, w)
+    return python * 1.4  # the raw variants cost about 40% of the Python ones
+
+
+def _pool_api(point, section, u):
+    # Eight variants; per item, the tasks through the queues and the function itself.
+    work = section["heavy_iterations"] * u.step * 5 if point["function"] == "heavy" else 0.0
+    return 5 * u.pool + point["length"] * (3 * u.task + work)
+
+
+def _process_queue(point, section, u):
+    return section["size"] * u.step * 1.5 + 2 * u.pool
+
+
+def _threads_vs_processes(point, section, u):
+    tasks, w = section["tasks"], point["workers"]
+    one = {"cpu": section["cpu_steps"] * u.step * 0.75, "io": u.read,
+           "sleep": section["sleep_seconds"]}[point["kind"]]
+    parallel = one * tasks / (min(w, u.cores) if point["kind"] != "sleep" else w)
+    return 2 * one * tasks + parallel + u.pool + max(parallel, one * tasks / min(w, tasks))
+
+
+def _shared_memory(point, section, u):
+    return u.pool + point["size_kib"] * 1024 * 5e-9
+
+
+def _lock(point, section, u):
+    n, w = section["increments"], point["workers"]
+    return n * w * 30 * u.step * max(1.0, w / u.cores) ** 0.5 + 3 * u.pool
+
+
+def _close_join(point, section, u):
+    tasks = section["tasks"] * section["task_seconds"] / section["workers"]
+    return 7 * (u.pool + tasks) + 2 * section["linger_seconds"] + section["get_timeout"]
+
+
+def _crossover(point, section, u):
+    n = point["size"]
+    return n * u.step * 0.75 * (1 + 1 / min(point["workers"], u.cores)) + u.pool
+
+
+COSTS: dict[str, Callable[[dict, dict, Units], float]] = {
+    "appendix": _appendix,
+    "workers_sweep": _workers_sweep,
+    "start_method_sweep": _start_method_sweep,
+    "chunksize_sweep": _chunksize_sweep,
+    "cache_state": _levels("states", 1.3),
+    "fsync_sweep": _levels("modes", 1.3),
+    "scratch_location": _levels("dirs"),
+    "ceiling": _ceiling,
+    "pool_api": _pool_api,
+    "process_queue": _process_queue,
+    "threads_vs_processes": _threads_vs_processes,
+    "shared_memory": _shared_memory,
+    "lock": _lock,
+    "close_join": _close_join,
+    "crossover": _crossover,
+}
+
+
+# --------------------------------------------------------------------------
+# splitting the budget
+
+
+@dataclass(frozen=True)
+class Point:
+    """One timed job of the run: its experiment, its id, its estimated cost per repetition."""
+
+    experiment: str
+    point_id: str
+    rep_seconds: float
+    repeats: int | None  # a fixed number of repetitions, or None for auto
+
+
+def split(costs: list[float], budget_s: float, first: int, most: int) -> list[float]:
+    """Repetitions per point: ``first`` each, the rest of ``budget_s`` in
+    proportion to 1 / sqrt(cost), at most ``most`` each (real numbers).
+
+    When even ``first`` each does not fit, every point gets ``first``.
+    """
+    floor_total = sum(c * first for c in costs)
+    if not costs or floor_total >= budget_s:
+        return [float(first)] * len(costs)
+    if sum(c * most for c in costs) <= budget_s:
+        return [float(most)] * len(costs)
+
+    def reps(lam: float) -> list[float]:
+        return [min(most, max(first, lam / math.sqrt(c))) if c > 0 else float(most) for c in costs]
+
+    lo, hi = 0.0, 1.0
+    while sum(c * r for c, r in zip(costs, reps(hi))) < budget_s:
+        hi *= 2
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        if sum(c * r for c, r in zip(costs, reps(mid))) < budget_s:
+            lo = mid
+        else:
+            hi = mid
+    return reps(lo)
+
+
+@dataclass(frozen=True)
+class Plan:
+    points: list[Point]
+    caps: dict[tuple[str, str], float]  # (experiment, point id) -> seconds the point may take
+    reps: dict[tuple[str, str], float]  # the repetitions its cap pays for
+    budget_s: float
+    first: int
+
+    def cap(self, experiment: str, point_id: str) -> float | None:
+        return self.caps.get((experiment, point_id))
+
+    def minutes(self) -> dict[str, float]:
+        """Estimated minutes per experiment when every point spends its cap."""
+        out: dict[str, float] = {}
+        for p in self.points:
+            out[p.experiment] = out.get(p.experiment, 0.0) + self.caps[(p.experiment, p.point_id)] / 60
+        return out
+
+    def minimum_minutes(self) -> float:
+        """Minutes when every point stops at its first look."""
+        return sum((p.repeats or self.first) * p.rep_seconds + JOB_OVERHEAD_S for p in self.points) / 60
+
+    def lines(self, measured: set[tuple[str, str]] = frozenset()) -> list[str]:
+        """The plan in words: estimated minutes per experiment and in total, and a
+        warning when even the fewest repetitions exceed the budget."""
+        todo = [p for p in self.points if (p.experiment, p.point_id) not in measured]
+        if not todo:
+            return []
+        per: dict[str, float] = {}
+        for p in todo:
+            per[p.experiment] = per.get(p.experiment, 0.0) + self.caps[(p.experiment, p.point_id)] / 60
+        total = sum(per.values())
+        text = ", ".join(f"{name} {minutes:.1f}" for name, minutes in per.items())
+        done = f" ({len(self.points) - len(todo)} already measured)" if len(todo) < len(self.points) else ""
+        out = [f"plan: {len(todo)} points to measure{done}, at most about {total:.0f} min of timed jobs "
+               f"(budget_minutes {self.budget_s / 60:g}); minutes per experiment: {text}"]
+        least = sum((p.repeats or self.first) * p.rep_seconds + JOB_OVERHEAD_S for p in todo) / 60
+        if least > self.budget_s / 60 * 1.001:
+            out.append(f"warning: even {self.first} repetitions per point take about {least:.0f} min, over "
+                       f"budget_minutes = {self.budget_s / 60:g}; every point gets its {self.first} and the run "
+                       f"takes longer - raise budget_minutes or measure fewer points")
+        return out
+
+
+def make(points: list[Point], budget_minutes: float, level: float = 0.95, max_repeats: int = 50) -> Plan:
+    """Split ``budget_minutes`` over ``points`` (see :func:`split`)."""
+    first = min(max_repeats, min_repeats(level))
+    budget_s = budget_minutes * 60
+    fixed = [p for p in points if p.repeats is not None]
+    auto = [p for p in points if p.repeats is None]
+    spent = sum(p.repeats * p.rep_seconds + JOB_OVERHEAD_S for p in fixed) + JOB_OVERHEAD_S * len(auto)
+    reps = split([p.rep_seconds for p in auto], max(0.0, budget_s - spent), first, max_repeats)
+    caps, counts = {}, {}
+    for p in fixed:
+        caps[(p.experiment, p.point_id)] = p.repeats * p.rep_seconds + JOB_OVERHEAD_S
+        counts[(p.experiment, p.point_id)] = float(p.repeats)
+    for p, r in zip(auto, reps):
+        caps[(p.experiment, p.point_id)] = r * p.rep_seconds + JOB_OVERHEAD_S
+        counts[(p.experiment, p.point_id)] = r
+    return Plan(points=points, caps=caps, reps=counts, budget_s=budget_s, first=first)
+
+
+APPENDIX = ("read", "readwrite", "overwrite")
+
+
+def _repeats(value) -> int | None:
+    return None if value == "auto" else int(value)
+
+
+def points_of(config: dict, u: Units) -> list[Point]:
+    """Every timed point the config asks for, with its estimated cost per repetition."""
+    from . import experiments
+
+    out = [Point(op, f"loops{loops}_workers{workers}",
+                 _appendix({"experiment": op, "loops": loops, "workers": workers}, {}, u),
+                 _repeats(config["repeats"]))
+           for op in APPENDIX for workers in config["workers"] for loops in config["loops"]]
+    for name in experiments.NAMES:
+        section = config[name]
+        if not section.get("enabled", True):
+            continue
+        cost = COSTS[name]
+        for point in experiments.get(name).points(section):
+            out.append(Point(name, experiments.point_id(point), cost(point, section, u),
+                             _repeats(section.get("repeats", config["repeats"]))))
+    return out
+
+
+def build(config: dict, calibration: dict | None = None) -> Plan:
+    """The plan of a validated config, in the units of ``calibration`` (or the reference machine's)."""
+    u = units(calibration, int(config["data"]["size_mb"] * MIB))
+    return make(points_of(config, u), config["budget_minutes"], config["ci_level"], config["max_repeats"])
