@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pandas as pd
 import yaml
 
+from .receipt import opening_line
 from .stats import interval_vs_one
 from .tables import fmt_seconds
 
@@ -113,13 +115,96 @@ def precision_notes(cells: list[tuple[str, float, float]], level: float, target:
     if len(needs):
         text += (f"; estimated from their spread (as pyperf does), half of them would reach ±{target:.0%} with "
                  f"about {int(needs.median())} repetitions and 90% with about {int(needs.quantile(0.9))} "
-                 f"(`repeats`, or an experiment's own `repeats`).")
+                 f"(`max_repeats` and `budget_minutes` with `repeats: auto`, or a fixed `repeats`).")
     out = [text + (" The widest:" if limit else "")]
     for label, half, need in wide[:limit]:
-        out.append(f"{label}: ±{half:.1%}" + (f", needs about {int(need)} repetitions" if pd.notna(need) else ""))
+        out.append(f"{label}: {width_text(half, 0, level).replace(' with 0 repetitions', '')}"
+                   + (f", needs about {int(need)} repetitions" if pd.notna(need) else ""))
     if len(wide) > limit:
         out.append(f"… and {len(wide) - limit} more (see the `*_ci_halfwidth_rel` and `*_repeats_needed` "
                    "columns of the summaries).")
+    return out
+
+
+def floor_line(calibration: dict | None) -> str:
+    """The machine's own noise, as the calibration measured it."""
+    floor = (calibration or {}).get("floor") or []
+    if not floor:
+        return "No calibration: the machine's floor is unknown."
+    cpu = [f for f in floor if f["operation"] == "cpu_loop"]
+    parts = [f"CV {f['cv']:.1%} at {fmt_seconds(f['median'])} s" for f in cpu]
+    text = ("The machine's floor (back-to-back runs of one fixed pure-Python loop, `results/calibration.json`): "
+            + ", ".join(parts))
+    read = next((f for f in floor if f["operation"] == "read"), None)
+    if read:
+        text += f"; one read of the test file ({fmt_seconds(read['median'])} s): CV {read['cv']:.1%}"
+    return text + ". A cell whose spread is near the floor at its run length is as precise as this machine allows."
+
+
+APPENDIX_QUANTITIES = {
+    "read": [("", "serial"), ("", "pool"), ("", "speedup")],
+    "readwrite": [("", "serial"), ("", "pool"), ("", "speedup"), ("overwrite_", "pool")],
+}
+
+
+def appendix_rows_on_target(summaries: dict[str, pd.DataFrame], points: pd.DataFrame | None,
+                            target: float) -> list[str]:
+    """Rows of the appendix tables with every number they show within +-target, and why the others are not."""
+    total, on, missed = 0, 0, []
+    why = {} if points is None or points.empty else {(r.experiment, r.point): r for r in points.itertuples()}
+    for table, quantities in APPENDIX_QUANTITIES.items():
+        summary = summaries.get(table)
+        if summary is None:
+            continue
+        for _, row in summary.iterrows():
+            total += 1
+            widths = {f"{prefix}{q}": row.get(f"{prefix}{q}_ci_halfwidth_rel") for prefix, q in quantities}
+            wide = {k: v for k, v in widths.items() if pd.isna(v) or v > target}
+            if not wide:
+                on += 1
+                continue
+            worst = max(wide, key=lambda k: -1 if pd.isna(wide[k]) else wide[k])
+            op = "overwrite" if worst.startswith("overwrite_") else table
+            point = why.get((op, f"loops{int(row['loops'])}_workers{int(row['workers'])}"))
+            reason = f" ({point.repeats_done} repetitions, stopped: {point.stop_reason}; {point.why})" if point else ""
+            n = int(row.get("serial_n", 0))
+            missed.append(f"{NAMES[table]}, {int(row['loops'])} loops, Pool({int(row['workers'])}): "
+                          f"{worst.replace('_', ' ')} {width_text(wide[worst], n)}{reason}")
+    if not total:
+        return []
+    out = [f"**Appendix tables**: {on} of {total} rows have every number they show (serial, Pool, speedup, and "
+           f"for read & write the overwrite) within ±{target:.0%}."]
+    return out + [f"  - {line}" for line in missed]
+
+
+def width_text(width: float, n: int, level: float = 0.95) -> str:
+    """±x%, or why there is no interval."""
+    if pd.isna(width) or width == float("inf"):
+        return f"no {level:.0%} interval with {n} repetitions"
+    return f"±{width:.1%}"
+
+
+def points_lines(points: pd.DataFrame | None, target: float, limit: int = 12) -> list[str]:
+    """Stop reasons over all points, and the points that missed the target with the reason."""
+    if points is None or points.empty:
+        return []
+    from .receipt import stop_counts
+
+    counts = ", ".join(f"{k} {reason.replace('_', ' ')}" for reason, k in stop_counts(points).items())
+    reps = points["repeats_done"]
+    out = [f"**Points** (one timed job each): {len(points)}, with {int(reps.min())}–{int(reps.max())} repetitions "
+           f"(median {int(reps.median())}); stopped: {counts}."]
+    missed = points[~points["precise"].astype(bool)].sort_values("worst_halfwidth_rel", ascending=False)
+    if missed.empty:
+        return out
+    kinds = missed["why"].astype(str).str.split(":").str[0].value_counts()
+    out.append(f"{len(missed)} points have an interval wider than ±{target:.0%}: "
+               + ", ".join(f"{k} held back by {w}" for w, k in kinds.items()) + ". The widest:")
+    for r in missed.head(limit).itertuples():
+        out.append(f"  - {r.experiment} {r.point}: {r.worst} {width_text(r.worst_halfwidth_rel, r.repeats_done)} "
+                   f"after {r.repeats_done} repetitions ({r.stop_reason}) — {r.why}")
+    if len(missed) > limit:
+        out.append(f"  - … and {len(missed) - limit} more in `results/summary/points.csv`.")
     return out
 
 
@@ -230,9 +315,13 @@ def render(
     sections: list[dict] | None = None,
     precision_cells: list[tuple[str, float, float]] | None = None,
     seed_section: dict | None = None,
+    points: pd.DataFrame | None = None,
+    now: float | None = None,
 ) -> str:
     """The whole report as markdown; figure paths are relative to the report."""
     level = config["ci_level"]
+    target = config.get("precision", 0.05)
+    cells = appendix_precision_cells(summaries) + list(precision_cells or [])
     cores = int(env["usable_cores"])
     span = raw["ended_at"].max() - raw["started_at"].min()
     timed = (raw["ended_at"] - raw["started_at"]).sum()
@@ -244,6 +333,8 @@ def render(
         f"(a {config['data']['size_mb']} MiB, {config['data']['lines']}-line text file read, and read and written, "
         "`loops` times serially and through `Pool(workers).map`).",
         "",
+        *([opening_line(points, cells, env.get("calibration"), now or time.time(), target), ""]
+          if points is not None and not points.empty else []),
         f"Measured from {_when(raw['started_at'].min())} to {_when(raw['ended_at'].max())} "
         f"({span / 60:.1f} min, of which {timed / 60:.1f} min in timed runs), {len(raw)} timed runs.",
     ]
@@ -288,7 +379,13 @@ def render(
         *experiment_sections(sections or []),
         "## Precision",
         "",
-        *[f"- {line}" for line in precision_notes(appendix_precision_cells(summaries) + list(precision_cells or []), level)],
+        f"Every point repeats until the {level:.0%} intervals of everything its table reports are within "
+        f"±{target:.0%}, or `max_repeats`, or its share of `budget_minutes` (`repeats: auto`; see the README).",
+        "",
+        f"- {floor_line(env.get('calibration'))}",
+        *[f"- {line}" if not line.startswith("  ") else line
+          for line in appendix_rows_on_target(summaries, points, target) + points_lines(points, target)],
+        *[f"- {line}" for line in precision_notes(cells, level, target)],
         "",
         "## Configuration",
         "",

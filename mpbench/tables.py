@@ -28,11 +28,14 @@ TITLES = {
     "en": {"read": "read", "readwrite": "read & write"},
 }
 MARK = "†"
+#: A row whose point stopped repeating before its intervals reached the precision target.
+SHORT = "‡"
 TEXT = {
     "zh": {
         "heading": "{title}：进程数 {workers}（Pool(processes={workers})）",
         "unstable": "{mark} 变异系数（CV）高于 {threshold:.0%}：该格在 {n} 次重复中波动较大，请增加 repeats 或在更安静的机器上重测。",
         "median": "每格为 {n} 次重复的中位数（多进程含创建进程池的时间）；区间见 results/summary/{table}.csv。",
+        "short": "{mark} 该行在达到 ±{target:.0%} 精度之前停止重复（{reasons}）；原因见报告的 Precision 一节。",
         "conditions": "测量条件：启动方式 {start_method}，chunksize {chunksize}，页缓存 {cache}，写入 {fsync}，写入文件系统 {scratch_fs}。",
         "fsync": {True: "每个文件关闭前 fsync", False: "缓冲（不 fsync）"},
         "cache": {"warm": "热（文件在页缓存中）", "cold": "冷（每次计时前逐出）"},
@@ -41,6 +44,7 @@ TEXT = {
         "heading": "{title}: {workers} workers (Pool(processes={workers}))",
         "unstable": "{mark} coefficient of variation above {threshold:.0%} across {n} repetitions: an unstable cell; raise repeats or rerun on a quieter machine.",
         "median": "Each cell is the median of {n} repetitions (Pool times include creating the Pool); intervals are in results/summary/{table}.csv.",
+        "short": "{mark} this row stopped repeating before its intervals reached ±{target:.0%} ({reasons}); the report's Precision section says why.",
         "conditions": "Conditions: start method {start_method}, chunksize {chunksize}, page cache {cache}, writes {fsync}, written files on {scratch_fs}.",
         "fsync": {True: "fsync'd before close", False: "buffered (no fsync)"},
         "cache": {"warm": "warm (file in the page cache)", "cold": "cold (evicted before every timed run)"},
@@ -68,14 +72,25 @@ def _cell(text: str, cv: float, threshold: float) -> tuple[str, bool]:
     return (f"{text} {MARK}" if unstable else text), unstable
 
 
+STOPPED_SHORT = ("max_repeats", "time")
+
+
+def short_reasons(r: dict, table: str) -> list[str]:
+    """The stop reasons of a row's points that stopped before they were precise."""
+    prefixes = ["", "overwrite_"] if table == "readwrite" else [""]
+    return sorted({reason for p in prefixes for reason in str(r.get(f"{p}stop_reason", "")).split("/")
+                   if reason in STOPPED_SHORT})
+
+
 def table_rows(summary: pd.DataFrame, table: str, threshold: float) -> tuple[list[list[str]], bool]:
     """The body rows of one table (one worker count) and whether any cell is marked."""
     rows, marked = [], False
     for r in summary.sort_values("loops").itertuples(index=False):
         r = r._asdict()
+        loops = f"{r['loops']} {SHORT}" if short_reasons(r, table) else str(r["loops"])
         serial, m1 = _cell(fmt_seconds(r["serial_median"]), r["serial_cv"], threshold)
         pool, m2 = _cell(fmt_seconds(r["pool_median"]), r["pool_cv"], threshold)
-        row = [str(r["loops"]), serial, pool, fmt_seconds(r["per_op_seconds"]), fmt_speedup(r["speedup"])]
+        row = [loops, serial, pool, fmt_seconds(r["per_op_seconds"]), fmt_speedup(r["speedup"])]
         m3 = False
         if table == "readwrite":
             over, m3 = _cell(fmt_seconds(r["overwrite_pool_median"]), r["overwrite_pool_cv"], threshold)
@@ -106,7 +121,15 @@ def conditions_note(summary: pd.DataFrame, language: str = "zh") -> str:
                                      cache=cache, fsync=fsync, scratch_fs=one("scratch_fs"))
 
 
-def render(summary: pd.DataFrame, table: str, language: str = "zh", threshold: float = 0.10) -> str:
+def repetitions(sub: pd.DataFrame) -> str:
+    """How many repetitions the cells have: "6" or "6–14"."""
+    n = sub.filter(regex=r"(serial|pool)_n$").stack()
+    lo, hi = int(n.min()), int(n.max())
+    return str(lo) if lo == hi else f"{lo}–{hi}"
+
+
+def render(summary: pd.DataFrame, table: str, language: str = "zh", threshold: float = 0.10,
+           target: float = 0.05) -> str:
     """The whole markdown file for one appendix table: one section per worker count."""
     if table not in HEADERS[language]:
         raise ValueError(f"unknown table {table!r}")
@@ -114,7 +137,7 @@ def render(summary: pd.DataFrame, table: str, language: str = "zh", threshold: f
     parts = []
     for workers, sub in summary.groupby("workers", sort=True):
         rows, marked = table_rows(sub, table, threshold)
-        n = int(sub["serial_n"].min())
+        n = repetitions(sub)
         parts.append(f"### {text['heading'].format(title=TITLES[language][table], workers=workers)}\n")
         parts.append(markdown_table(HEADERS[language][table], rows) + "\n")
         notes = [text["median"].format(n=n, table=table)]
@@ -122,5 +145,8 @@ def render(summary: pd.DataFrame, table: str, language: str = "zh", threshold: f
             notes.append(conditions_note(sub, language))
         if marked:
             notes.append(text["unstable"].format(mark=MARK, threshold=threshold, n=n))
+        reasons = sorted({x for r in sub.to_dict("records") for x in short_reasons(r, table)})
+        if reasons:
+            notes.append(text["short"].format(mark=SHORT, target=target, reasons=", ".join(reasons)))
         parts.append("\n\n".join(notes) + "\n")
     return "\n".join(parts)

@@ -44,5 +44,6 @@ if __name__ == "__main__":
         "figure": os.path.relpath(sm.input.seed_figure, out_dir),
         "claims": Path(sm.input.claims).read_text(encoding="utf-8"),
     }
+    points = pd.read_csv(sm.input.points)
     write_text_atomic(sm.output[0], render(dict(sm.params.config), env, tables, summaries, raw, figures, sections,
-                                             precision_cells=precision, seed_section=seed_section))
+                                             precision_cells=precision, seed_section=seed_section, points=points))

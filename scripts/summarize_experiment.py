@@ -12,5 +12,11 @@ if __name__ == "__main__":
 
     sm = snakemake  # noqa: F821
     raw = pd.concat([pd.read_csv(path) for path in sm.input], ignore_index=True)
-    summary = experiments.get(sm.wildcards.experiment).summarize(raw, sm.params.ci_level)
+    module = experiments.get(sm.wildcards.experiment)
+    summary = module.summarize(raw, sm.params.ci_level)
+    # Each row says why its point stopped repeating (precise, max_repeats, time or fixed).
+    from mpbench.experiments.common import add_stops
+
+    keys = list(module.points(sm.config[sm.wildcards.experiment])[0])
+    summary = add_stops(summary, raw, keys)
     write_csv_atomic(summary, sm.output[0])

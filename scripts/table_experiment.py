@@ -12,4 +12,8 @@ if __name__ == "__main__":
 
     sm = snakemake  # noqa: F821
     summary = pd.read_csv(sm.input[0])
-    write_text_atomic(sm.output[0], experiments.get(sm.wildcards.experiment).table(summary, sm.params.language))
+    from mpbench.experiments.common import repetitions_note
+
+    table = experiments.get(sm.wildcards.experiment).table(summary, sm.params.language)
+    note = repetitions_note(summary, sm.params.language, sm.params.precision)
+    write_text_atomic(sm.output[0], table.rstrip("\n") + ("\n\n" + note + "\n" if note else "\n"))

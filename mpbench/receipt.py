@@ -1,0 +1,144 @@
+"""What the run bought: per point, the repetitions it got, why it stopped, and its spread against the floor.
+
+Every timed point repeats until precise, or until ``max_repeats`` or its
+share of the budget (``mpbench.precision``, ``mpbench.plan``).  This module
+reads the raw rows back and says, per point, what came of it, and whether a
+point that missed the target was held back by the machine (its spread is
+near the floor that the calibration measured, so more repetitions than its
+budget allowed would have been needed) or is noisy for reasons of its own.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import precision
+from .calibrate import floor_cv
+
+#: A spread up to this many times the machine's floor counts as the machine's own.
+NEAR_FLOOR = 1.5
+
+
+def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: dict | None,
+              target: float, level: float, baseline: str | None = None) -> dict:
+    """One point's receipt from its raw rows."""
+    raw = raw[raw["rep"].notna()]
+    n = int(raw["repeats_done"].max()) if "repeats_done" in raw and raw["repeats_done"].notna().any() \
+        else int(raw["rep"].nunique())
+    reasons = sorted(raw["stop_reason"].dropna().astype(str).unique()) if "stop_reason" in raw else []
+    timed = float((raw["ended_at"] - raw["started_at"]).sum())
+    # What the stopping rule looked at: every variant's median and its paired
+    # ratio against the baseline of its block (a point may time more than one
+    # block of variants, each with its own baseline).
+    names = list(dict.fromkeys(raw["variant"].astype(str)))
+    times = {name: raw[raw["variant"].astype(str) == name].sort_values("started_at")["seconds"].tolist()
+             for name in names}
+    blocks = raw.groupby(raw["baseline"].astype(str), sort=False) if "baseline" in raw and raw["baseline"].notna().all() \
+        else [(baseline if baseline in names else (names[0] if names else None), raw)]
+    widths: dict = {}
+    for base, block in blocks:
+        members = list(dict.fromkeys(block["variant"].astype(str)))
+        widths.update(precision.widths({m: times[m] for m in members}, base, level))
+    worst = max(widths, key=lambda k: widths[k]) if widths else None
+    # The spread that held the point back, and the machine's floor for it:
+    # the CPU loop's CV at the run's length (sqrt(2) times it for a ratio of two runs).
+    worst_cv = floor = math.nan
+    if worst is not None:
+        paired = isinstance(worst, tuple)
+        name = worst[1] if paired else worst
+        values = pd.Series(times[name], dtype=float)
+        if paired:
+            base = pd.Series(times[worst[0]], dtype=float)
+            k = min(len(base), len(values))
+            series = base[:k].to_numpy() / values[:k].to_numpy()
+            values_cv = pd.Series(series)
+            floor = math.sqrt(2) * floor_cv(calibration, float(values.median()))
+        else:
+            values_cv = values
+            floor = floor_cv(calibration, float(values.median()))
+        if len(values_cv) > 1 and values_cv.mean() > 0:
+            worst_cv = float(values_cv.std() / values_cv.mean())
+    cap = raw["time_cap_s"].dropna().max() if "time_cap_s" in raw else math.nan
+    rep_seconds = timed / n if n else math.nan
+    return {
+        "experiment": experiment,
+        "point": point_id,
+        "repeats_done": n,
+        "stop_reason": "/".join(reasons) or precision.FIXED,
+        "timed_seconds": timed,
+        "rep_seconds": rep_seconds,
+        "started_at": float(raw["started_at"].min()),
+        "ended_at": float(raw["ended_at"].max()),
+        "time_cap_s": float(cap) if pd.notna(cap) else math.nan,
+        "worst": (f"{worst[0]} ÷ {worst[1]}" if isinstance(worst, tuple) else worst) if worst is not None else None,
+        "worst_halfwidth_rel": widths.get(worst, math.nan) if worst is not None else math.nan,
+        "precise": bool(widths) and all(w <= target for w in widths.values()),
+        "worst_cv": worst_cv,
+        "floor_cv": floor,
+    }
+
+
+def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
+    """Why a point that missed the target missed it, in words.
+
+    Far above the floor (its worst spread more than NEAR_FLOOR times the
+    machine's at that run length) the point itself is noisy.  Otherwise the
+    repetitions that +-target needs - at the floor, and at the spread
+    measured - against those its budget share paid for: when even the floor
+    needs more, the machine made the target unreachable within the budget.
+    """
+    if row["precise"]:
+        return "precise"
+    cv, floor = row["worst_cv"], row["floor_cv"]
+    if str(row["stop_reason"]) == precision.FIXED:
+        need = precision.reps_for(cv, target, level, paired=False) if math.isfinite(cv) else None
+        return (f"repeats fixed at {row['repeats_done']}"
+                + (f"; at its spread (CV {cv:.1%}) about {need} would reach ±{target:.0%}" if need else ""))
+    if not (math.isfinite(floor) and floor > 0 and math.isfinite(cv)):
+        return "no floor measured"
+    if cv > NEAR_FLOOR * floor:
+        return f"noisier than the machine: CV {cv:.1%}, {cv / floor:.1f}× the floor"
+    cap, rep = row["time_cap_s"], row["rep_seconds"]
+    allowed = cap / rep if rep and math.isfinite(cap) else float(row["repeats_done"])
+    at_floor = precision.reps_for(floor, target, level, paired=False)
+    need = precision.reps_for(cv, target, level, paired=False)
+    if at_floor > allowed:
+        return (f"the machine's floor: even at its floor (CV {floor:.1%}) ±{target:.0%} needs about {at_floor} "
+                f"repetitions; the budget paid for {allowed:.0f}")
+    return f"the budget: at its spread (CV {cv:.1%}) about {need} repetitions; the budget paid for {allowed:.0f}"
+
+
+def points_table(rows: list[dict], target: float, level: float) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    df["why"] = [floor_verdict(r, target, level) for _, r in df.iterrows()]
+    return df
+
+
+def stop_counts(points: pd.DataFrame) -> dict[str, int]:
+    counts = points["stop_reason"].value_counts().to_dict() if not points.empty else {}
+    return {reason: int(counts.get(reason, 0)) for reason in precision.STOP_REASONS if counts.get(reason)}
+
+
+def opening_line(points: pd.DataFrame, cells: list[tuple], calibration: dict | None, now: float,
+                 target: float) -> str:
+    """The report's first line: wall time, its share in timed runs, cells on target, why the rest stopped."""
+    if points.empty:
+        return "No timed points."
+    start = float((calibration or {}).get("started_at") or points["started_at"].min())
+    last = float(points["ended_at"].max())
+    rebuilt = now - last > 600
+    end = last if rebuilt else now
+    wall = max(end - start, 1e-9)
+    timed = float(points.loc[points["started_at"] >= start - 1, "timed_seconds"].sum())
+    on = sum(1 for c in cells if pd.notna(c[1]) and c[1] <= target)
+    counts = stop_counts(points)
+    words = {precision.PRECISE: "precise", precision.MAX_REPEATS: "at max_repeats",
+             precision.TIME: "at their time cap", precision.FIXED: "after a fixed number of repetitions"}
+    stops = ", ".join(f"{k} {words[r]}" for r, k in counts.items())
+    when = " (measurements; this report was rebuilt later)" if rebuilt else ""
+    return (f"**This run: {wall / 60:.1f} min wall time{when}, {timed / wall:.0%} of it in timed runs; "
+            f"{on} of {len(cells)} cells reached ±{target:.0%}; {len(points)} points stopped: {stops}.**")
