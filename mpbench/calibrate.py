@@ -7,7 +7,7 @@ virtual machine, frequency changes, interrupts).  Their coefficient of
 variation at three run lengths (10 ms, 100 ms, 1 s) is the *floor*: a cell
 whose spread is near the floor at its run length is as precise as this
 machine allows; one far above it is noisy for reasons of its own.  Serial
-reads of the test file add the floor of a file operation.
+reads of a text file of the test file's size add the floor of a file operation.
 
 The same short run measures the unit costs the run's plan is built from
 (:mod:`mpbench.plan`): a read and a read & write of the test file, a Pool
@@ -75,8 +75,21 @@ def steps_per_second(probe_s: float = 0.05) -> float:
         steps *= 4
 
 
-def measure(src: str, scratch_dir: str, start_method: str = "fork", runs: dict[float, int] | None = None) -> dict:
-    """The floor and the unit costs; about 12 s on a 2-core machine."""
+def sample_file(path: str, size_bytes: int) -> None:
+    """A text file of ``size_bytes`` (lines of 2,000 characters) for the file costs: the
+    calibration runs first in a run, before the test file exists."""
+    line = ("abcdefghijklmnopqrstuvwxyz0123456789" * 56)[:1999] + "\n"
+    block = line * max(1, (1 << 20) // len(line))
+    with open(path, "w", encoding="utf-8") as fh:
+        left = size_bytes
+        while left > 0:
+            fh.write(block[:left])
+            left -= len(block)
+
+
+def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
+            runs: dict[float, int] | None = None) -> dict:
+    """The floor and the unit costs; about 8 s on a 2-core machine."""
     started_at = time.time()
     rate = steps_per_second()
     floor = []
@@ -87,15 +100,17 @@ def measure(src: str, scratch_dir: str, start_method: str = "fork", runs: dict[f
         if expected != cpu_loop(1000):
             raise RuntimeError("calibration: the CPU loop gave two different results")
         floor.append({"operation": "cpu_loop", "target_seconds": seconds, "steps": steps, **spread(times)})
-    size = os.path.getsize(src)
-    workloads.read_once(src, 0)  # into the page cache, as the warm file experiments have it
-    read = spread(_runs(functools.partial(workloads.read_once, src, 0), READ_RUNS))
-    floor.append({"operation": "read", "target_seconds": read["median"], "steps": None, **read})
     out_dir = tempfile.mkdtemp(prefix="calibration-", dir=scratch_dir)
     try:
+        src = os.path.join(out_dir, "sample.txt")
+        sample_file(src, size_bytes)
+        size = os.path.getsize(src)
+        workloads.read_once(src, 0)  # in the page cache, as the warm file experiments have it
+        read = spread(_runs(functools.partial(workloads.read_once, src, 0), READ_RUNS))
         write = spread(_runs(functools.partial(workloads.overwrite_once, src, out_dir, 0), WRITE_RUNS))
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
+    floor.append({"operation": "read", "target_seconds": read["median"], "steps": None, **read})
     ctx = multiprocessing.get_context(start_method)
     cores = usable_cores()
 

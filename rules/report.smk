@@ -1,12 +1,11 @@
 rule calibrate:
-    # The machine's own noise floor and its unit costs, first thing in a run
-    # (the highest priority among the timed jobs).
-    input:
-        data=DATA_FILE,
+    # The machine's own noise floor and its unit costs: no inputs and the
+    # highest priority, so it is the first job of a run.
     output:
         "results/calibration.json",
     params:
         scratch_dir=config["scratch_dir"],
+        size_bytes=int(config["data"]["size_mb"] * 1024 * 1024),
         start_method=config["start_method"],
     threads: WHOLE_MACHINE
     priority: 100

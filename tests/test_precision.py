@@ -223,15 +223,14 @@ def test_units_follow_the_calibration_and_the_file_size():
 
 
 def test_calibration_measures_the_floor_and_the_units(tmp_path):
-    src = tmp_path / "in.txt"
-    src.write_text("x" * 100_000 + "\n")
-    out = calibrate.measure(str(src), str(tmp_path), runs={0.002: 5, 0.01: 5})
+    out = calibrate.measure(str(tmp_path), 100_000, runs={0.002: 5, 0.01: 5})
     cpu = [f for f in out["floor"] if f["operation"] == "cpu_loop"]
     assert [f["target_seconds"] for f in cpu] == [0.002, 0.01]
     assert all(f["n"] == 5 and f["median"] > 0 and f["cv"] >= 0 for f in cpu)
     assert any(f["operation"] == "read" for f in out["floor"])
     assert all(out["units"][k] > 0 for k in ("step_seconds", "read_seconds", "readwrite_seconds", "pool_seconds"))
-    assert list(tmp_path.iterdir()) == [src]  # nothing left behind
+    assert out["units"]["size_bytes"] == 100_000
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
     json.dumps(out)  # what calibration.json holds
 
 
