@@ -89,14 +89,6 @@ def operation(op: str, src: str, out_dir: str, fsync: bool = False):
     return functools.partial(fn, src)
 
 
-def _empty_dir(path: Path) -> None:
-    for child in path.iterdir():
-        if child.is_dir():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
-
-
 MIB = 1024 * 1024
 
 
@@ -152,15 +144,17 @@ def run_conditions(
 
     ``repeats`` is a number or a precision.Policy (see
     timing.repeat_variants).  A warm-up is one operation per variant and a
-    Pool start; a run that leaves more than :data:`PRIME_BYTES` of written
-    files is preceded by one full untimed run (see :func:`prime_run`).
+    Pool start.  A write operation's files are replaced by the next run, not
+    deleted between runs, and one full untimed run creates them before the
+    first timed one (see :func:`prime_run`); every variant with the same
+    scratch directory writes the same files.
     """
     if op not in workloads.OPERATIONS:
         raise ValueError(f"unknown operation {op!r}; allowed: {', '.join(workloads.OPERATIONS)}")
     src = str(Path(src).resolve())
     expected = workloads.read_once(src, 0)  # also brings the file into the page cache
     label = label or f"{op} loops={loops}"
-    out_dirs: list[Path] = []
+    out_dirs: dict[str, Path] = {}
     calls = {}
     extra: dict[str, dict] = {}
     for cond in variants.values():
@@ -168,9 +162,10 @@ def run_conditions(
     check_free_space(op, loops, os.path.getsize(src), [c.scratch_dir for c in variants.values()], label)
     try:
         for name, cond in variants.items():
-            out_dir = Path(tempfile.mkdtemp(prefix=f"{op}-loops{loops}-", dir=cond.scratch_dir))
-            out_dirs.append(out_dir)
-            fn = operation(op, src, str(out_dir), cond.fsync)
+            if cond.scratch_dir not in out_dirs:
+                out_dirs[cond.scratch_dir] = Path(tempfile.mkdtemp(prefix=f"{op}-loops{loops}-",
+                                                                   dir=cond.scratch_dir))
+            fn = operation(op, src, str(out_dirs[cond.scratch_dir]), cond.fsync)
             calls[name] = _variant(fn, loops, cond, src, f"{label} {name}")
             extra[name] = {
                 **asdict(cond),
@@ -187,38 +182,40 @@ def run_conditions(
                     f"{label} {variant}: an operation handled {sorted(set(results))} characters, expected {expected}"
                 )
 
-        def clean() -> None:
-            for out_dir in out_dirs:
-                _empty_dir(out_dir)
-
         prime = None
-        if bytes_written(op, loops, os.path.getsize(src)) > PRIME_BYTES:
-            # The likely fastest variant does it: a Pool of about one worker per core.
+        if op in workloads.WRITES:
+            # One full run of every scratch directory's files, by the likely
+            # fastest variant there: a Pool of about one worker per core.
             cores = os.cpu_count() or 1
-            name = min(variants, key=lambda n: (variants[n].mode != "pool", abs(variants[n].workers - cores)))
-            prime = prime_run(calls[name], name, check)
-        rows = timing.repeat_variants(calls, repeats, warmup, check, after_run=clean, label=label, prime=prime)
+            firsts = {}
+            for name in sorted(variants, key=lambda n: (variants[n].mode != "pool",
+                                                        abs(variants[n].workers - cores))):
+                firsts.setdefault(variants[name].scratch_dir, name)
+            primes = [prime_run(calls[name], name, check) for name in firsts.values()]
+
+            def prime() -> None:
+                for one in primes:
+                    one()
+
+        rows = timing.repeat_variants(calls, repeats, warmup, check, label=label, prime=prime)
     finally:
-        for out_dir in out_dirs:
+        for out_dir in out_dirs.values():
             shutil.rmtree(out_dir, ignore_errors=True)
     return [{"operation": op, "loops": loops, **extra[row["variant"]], **row} for row in rows]
 
 
-#: Runs that leave more written data than this get one untimed full run first.
-PRIME_BYTES = 64 * MIB
-
-
 def prime_run(call, name: str, check):
-    """One full untimed run of a variant, right before the timed ones.
+    """One full untimed run of a variant, right before the timed ones: it
+    writes the files that every timed run then replaces.
 
-    On a virtual machine whose guest hands freed memory back to the host
-    (virtio-balloon free page reporting), page-cache pages for gigabytes of
-    newly written files must be faulted in again by the host after any
-    pause: a 160-loop read & write run took 25.4 s after 20 s idle and 15.2 s
-    right after another one.  Back-to-back runs reuse the pages the previous
-    run freed, so one full run before the timed ones makes the first timed
-    run like the others.  (Touching anonymous memory instead did not: the
-    host takes it back before the run reaches it.)
+    Written files are replaced by the next run rather than deleted after each
+    one.  On this kind of virtual machine the guest hands freed memory back to
+    the host (virtio-balloon free page reporting), and deleting gigabytes of
+    written files between runs made the next run fault them in again: a Pool
+    read & write of 40 loops took 1.6 s after a serial run and 3.0 s after a
+    Pool run (CV 34% over 6 repetitions), 10 loops CV 21-24%; replacing the
+    files instead, CV 6% and 4%.  A 160-loop read & write took 25.4 s after
+    20 s idle and 15.2 s right after another, which this run takes care of.
     """
 
     def prime() -> None:

@@ -100,25 +100,44 @@ def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
     return lines
 
 
-def precision_notes(cells: list[tuple[str, float, float]], level: float, target: float = 0.05, limit: int = 5) -> list[str]:
-    """Cells whose interval is wider than +-target, with the repeats that would reach it.
+def precision_notes(cells: list[tuple], level: float, target: float = 0.05, limit: int = 5,
+                    calibration: dict | None = None) -> list[str]:
+    """Cells whose interval is wider than +-target, with the repeats that would reach it,
+    and each wide cell's spread against the machine's floor at its run length.
 
-    ``cells`` holds (label, relative half-width, repeats needed); the
-    estimate assumes the spread stays as measured (like pyperf's warning).
+    ``cells`` holds (label, relative half-width, repeats needed[, CV,
+    median seconds]); the estimate assumes the spread stays as measured
+    (like pyperf's warning).
     """
-    wide = [(label, half, need) for label, half, need in cells if pd.notna(half) and half > target]
+    from .calibrate import floor_cv
+    from .receipt import NEAR_FLOOR
+
+    cells = [tuple(c) + (float("nan"),) * (5 - len(c)) for c in cells]
+    wide = [c for c in cells if pd.notna(c[1]) and c[1] > target]
     if not wide:
         return [f"Every cell's {level:.0%} interval of the median is within ±{target:.0%}."]
     wide.sort(key=lambda c: -c[1])
-    needs = pd.Series([need for _l, _h, need in wide if pd.notna(need)], dtype=float)
+    needs = pd.Series([c[2] for c in wide if pd.notna(c[2])], dtype=float)
     text = (f"{len(wide)} of {len(cells)} cells have a {level:.0%} interval of the median wider than ±{target:.0%}")
     if len(needs):
         text += (f"; estimated from their spread (as pyperf does), half of them would reach ±{target:.0%} with "
                  f"about {int(needs.median())} repetitions and 90% with about {int(needs.quantile(0.9))} "
-                 f"(`max_repeats` and `budget_minutes` with `repeats: auto`, or a fixed `repeats`).")
-    out = [text + (" The widest:" if limit else "")]
-    for label, half, need in wide[:limit]:
-        out.append(f"{label}: {width_text(half, 0, level).replace(' with 0 repetitions', '')}"
+                 f"(`max_repeats` and `budget_minutes` with `repeats: auto`, or a fixed `repeats`)")
+
+    def to_floor(c) -> float:
+        floor = floor_cv(calibration, c[4])
+        return c[3] / floor if pd.notna(c[3]) and floor and floor > 0 else float("nan")
+
+    ratios = pd.Series([to_floor(c) for c in wide], dtype=float)
+    if ratios.notna().any():
+        near = int((ratios <= NEAR_FLOOR).sum())
+        text += (f". Of them, {near} spread no more than {NEAR_FLOOR:g}× the machine's floor at their run length "
+                 f"(this machine's noise) and {int((ratios > NEAR_FLOOR).sum())} more (noisy cells)")
+    out = [text + "." + (" The widest:" if limit else "")]
+    for c, ratio in list(zip(wide, ratios))[:limit]:
+        label, half, need, cv = c[:4]
+        extra = f" (CV {cv:.1%}, {ratio:.1f}× the floor)" if pd.notna(ratio) else ""
+        out.append(f"{label}: {width_text(half, 0, level).replace(' with 0 repetitions', '')}{extra}"
                    + (f", needs about {int(need)} repetitions" if pd.notna(need) else ""))
     if len(wide) > limit:
         out.append(f"… and {len(wide) - limit} more (see the `*_ci_halfwidth_rel` and `*_repeats_needed` "
@@ -208,7 +227,7 @@ def points_lines(points: pd.DataFrame | None, target: float, limit: int = 12) ->
     return out
 
 
-def appendix_precision_cells(summaries: dict[str, pd.DataFrame]) -> list[tuple[str, float, float]]:
+def appendix_precision_cells(summaries: dict[str, pd.DataFrame]) -> list[tuple]:
     cells = []
     for table, prefixes in (("read", [("", "read")]), ("readwrite", [("", "read & write"), ("overwrite_", "read & overwrite")])):
         summary = summaries.get(table)
@@ -221,11 +240,12 @@ def appendix_precision_cells(summaries: dict[str, pd.DataFrame]) -> list[tuple[s
                     if half is None:
                         continue
                     cells.append((f"{name}, {int(row['loops'])} loops, {variant} (Pool({int(row['workers'])}))",
-                                  half, row.get(f"{prefix}{variant}_repeats_needed")))
+                                  half, row.get(f"{prefix}{variant}_repeats_needed"),
+                                  row.get(f"{prefix}{variant}_cv"), row.get(f"{prefix}{variant}_median")))
     return cells
 
 
-def experiment_precision_cells(name: str, summary: pd.DataFrame) -> list[tuple[str, float, float]]:
+def experiment_precision_cells(name: str, summary: pd.DataFrame) -> list[tuple]:
     """Precision cells of an experiment's summary: one per row that has an
     interval (the columns before ``median`` name the cell)."""
     if "ci_halfwidth_rel" not in summary or "median" not in summary:
@@ -236,7 +256,7 @@ def experiment_precision_cells(name: str, summary: pd.DataFrame) -> list[tuple[s
     cells = []
     for _, row in summary.iterrows():
         label = f"{name}: " + ", ".join(f"{k} {row[k]}" for k in keys)
-        cells.append((label, row["ci_halfwidth_rel"], row.get("repeats_needed")))
+        cells.append((label, row["ci_halfwidth_rel"], row.get("repeats_needed"), row.get("cv"), row["median"]))
     return cells
 
 
@@ -385,7 +405,7 @@ def render(
         f"- {floor_line(env.get('calibration'))}",
         *[f"- {line}" if not line.startswith("  ") else line
           for line in appendix_rows_on_target(summaries, points, target) + points_lines(points, target)],
-        *[f"- {line}" for line in precision_notes(cells, level, target)],
+        *[f"- {line}" for line in precision_notes(cells, level, target, calibration=env.get("calibration"))],
         "",
         "## Configuration",
         "",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
-import os
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
@@ -152,12 +151,6 @@ def timed(fn: Callable[[], Any]) -> tuple[dict, Any]:
     return {"seconds": t1 - t0, "started_at": started_at, "ended_at": time.time()}, result
 
 
-#: Dirty page-cache bytes above which a timed run first waits for writeback
-#: (an untimed ``os.sync()``): data a previous run left for the kernel to write
-#: would otherwise be written during this one.
-DIRTY_LIMIT = 64 * 1024 * 1024
-
-
 def dirty_bytes() -> int | None:
     """Page-cache bytes waiting to be written or being written now (Linux; None elsewhere)."""
     try:
@@ -168,20 +161,18 @@ def dirty_bytes() -> int | None:
         return None
 
 
-def settle(limit: int = DIRTY_LIMIT) -> int | None:
-    """Make the machine's state before a timed run the same every time; untimed.
+def settle() -> int | None:
+    """Untimed, before every timed run: collect this process's garbage (so a
+    collection does not land in the run) and return the page-cache bytes still
+    waiting to be written, which every row records (``dirty_before``).
 
-    Collects the garbage this process left (so a collection does not land in
-    the run) and, when more than ``limit`` bytes of written data still wait
-    in the page cache, syncs them.  Returns the dirty bytes left just before
-    the run, which every row records (``dirty_before``).
+    Nothing is synced: the write operations replace their own files, and
+    data they left dirty is dropped when the next run truncates them; an
+    ``os.sync()`` would write it to the disk for nothing (and did not narrow
+    the spread of 40-loop read & write runs when tried).
     """
     gc.collect()  # cheap: repeat_variants froze what was there before the timed runs
-    dirty = dirty_bytes()
-    if dirty is not None and dirty > limit:
-        os.sync()
-        dirty = dirty_bytes()
-    return dirty
+    return dirty_bytes()
 
 
 def repeat_variants(

@@ -160,3 +160,14 @@ def test_a_run_too_large_to_finish_is_warned_about_with_bytes_and_time(tmp_path)
     huge = {**default, "loops": [100000], "repeats": 100}
     (line,) = warnings_for(huge)
     assert "TiB" in line and "hours" in line and "lower loops" in line
+
+
+def test_quick_config_is_valid_and_runs_every_experiment(tmp_path):
+    import yaml
+    from conftest import REPO
+
+    from mpbench import experiments
+
+    quick = validate_config(yaml.safe_load((REPO / "config" / "quick.yaml").read_text()), SCHEMA, workdir=tmp_path)
+    assert quick["repeats"] == "auto" and quick["budget_minutes"] <= 2
+    assert all(quick[name]["enabled"] for name in experiments.NAMES)

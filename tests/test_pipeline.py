@@ -335,3 +335,46 @@ def test_paths_with_spaces_and_shell_metacharacters(tmp_path):
     assert scratch.is_dir() and list(scratch.iterdir()) == []
     assert (workdir / "results" / "hosts" / host / "environment.json").is_file()  # the one shell rule, quoted
     assert not list(tmp_path.rglob("pwned*")) and not list(workdir.rglob("pwned*"))
+
+
+def test_what_the_run_bought(run):
+    """points.csv has every point with its stop reason; the report opens with the receipt."""
+    points = pd.read_csv(run / "results" / "summary" / "points.csv")
+    raw_files = list((run / "results" / "raw").glob("*/*.csv"))
+    assert len(points) == len(raw_files)
+    assert set(points["stop_reason"]) == {"fixed"}  # tiny.yaml fixes repeats at 2
+    assert (points["repeats_done"] == 2).all() and points["timed_seconds"].gt(0).all()
+    report = (run / "results" / "report.md").read_text()
+    first = [line for line in report.splitlines() if line.startswith("**This run:")]
+    assert len(first) == 1
+    assert re.search(r"\d+\.\d min wall time, \d+% of it in timed runs; \d+ of \d+ cells reached ±5%; "
+                     rf"{len(points)} points stopped: {len(points)} after a fixed number of repetitions", first[0])
+    assert "The machine's floor" in report and "**Appendix tables**" in report
+    env = json.loads((run / "results" / "environment.json").read_text())
+    assert [f["operation"] for f in env["calibration"]["floor"]] == ["cpu_loop"] * 3 + ["read"]
+
+
+def test_budget_change_remeasures_nothing(run):
+    proc = snakemake(run, "-n", "--config", "budget_minutes=5")
+    assert proc.returncode == 0, proc.stderr
+    counts = job_counts(proc)
+    # environment.json records the whole config, so it and the report are redone; nothing is measured
+    assert not BENCH_RULES & set(counts) and "calibrate" not in counts
+
+
+def test_repeat_until_precise_end_to_end(tmp_path):
+    """repeats: auto on a tiny sweep: every point stops for a stated reason after
+    6 to max_repeats repetitions, and the plan is printed before anything runs."""
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
+           "--cores", "2", "--configfile", str(REPO / "tests" / "auto.yaml")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r"^mpbench: plan: 7 points to measure, at most about \d+ min", proc.stderr, re.M)
+    raw = pd.concat([pd.read_csv(f) for f in (tmp_path / "results" / "raw").glob("*/*.csv")])
+    assert set(raw["stop_reason"]) <= {"precise", "max_repeats", "time"}
+    assert raw["repeats_done"].between(6, 9).all()
+    assert (raw.groupby(["experiment", "loops", "workers", "size"], dropna=False)["rep"].nunique()
+            == raw.groupby(["experiment", "loops", "workers", "size"], dropna=False)["repeats_done"].first()).all()
+    assert raw["time_cap_s"].gt(0).all() and (raw["repeats"].astype(str) == "auto").all()
+    points = pd.read_csv(tmp_path / "results" / "summary" / "points.csv")
+    assert len(points) == 7 and points["why"].notna().all()

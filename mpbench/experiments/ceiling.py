@@ -32,7 +32,7 @@ import pandas as pd
 from .. import cache as pagecache, plots, rawio, timing, workloads
 from ..config import MIB, ConfigError
 from ..environment import filesystem_of, usable_cores
-from ..fileio import Condition, effective_chunksize, map_chunksize, operation, prepare_cache
+from ..fileio import Condition, effective_chunksize, map_chunksize, operation, prepare_cache, prime_run
 from ..stats import check_consistent_by, compare_paired, describe
 from ..tables import fmt_seconds, markdown_table
 from .common import finish_rows
@@ -127,13 +127,16 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
             raise RuntimeError(f"ceiling {name}: {len(result)} operations handled {sorted(set(result))} {unit}, "
                                f"expected {loops} x {want}")
 
-    def clean() -> None:
-        for d in out.values():
-            for child in Path(d).iterdir():
-                child.unlink()
+    # Written files are replaced by the next run, not deleted between runs
+    # (see fileio.prime_run): one untimed run of each write path creates them.
+    primes = [prime_run(calls[name], name, check) for name in ("raw_write_pool", "python_write_pool")]
+
+    def prime() -> None:
+        for one in primes:
+            one()
 
     try:
-        rows = timing.repeat_variants(calls, repeats, warmup, check, after_run=clean, label=f"ceiling loops={loops}")
+        rows = timing.repeat_variants(calls, repeats, warmup, check, label=f"ceiling loops={loops}", prime=prime)
     finally:
         for d in out.values():
             shutil.rmtree(d, ignore_errors=True)
