@@ -6,8 +6,10 @@ file, no process - vary only because the machine does (other tenants of a
 virtual machine, frequency changes, interrupts).  Their coefficient of
 variation at three run lengths (10 ms, 100 ms, 1 s) is the *floor*: a cell
 whose spread is near the floor at its run length is as precise as this
-machine allows; one far above it is noisy for reasons of its own.  Serial
-reads of a text file of the test file's size add the floor of a file operation.
+machine allows; one far above it is noisy for reasons of its own.  Reads
+of a text file of the test file's size, and reads that replace a copy of
+it, one and ten per run, give the floors of the file operations: a read or
+write cell is compared with the floor of its kind.
 
 The same short run measures the unit costs the run's plan is built from
 (:mod:`mpbench.plan`): a read and a read & write of the test file, a Pool
@@ -32,9 +34,11 @@ from .environment import usable_cores
 
 #: Run lengths (seconds) of the CPU loop, and how many back-to-back runs each gets.
 FLOOR_RUNS = {0.01: 30, 0.1: 15, 1.0: 5}
-READ_RUNS = 15
-WRITE_RUNS = 5
+#: File operations per run, and back-to-back runs, for the read and the write floors.
+FILE_RUNS = {1: 12, 10: 5}
 POOL_RUNS = 5
+#: Which floor a timed operation is compared with.
+KINDS = {"read": "read", "readwrite": "write", "overwrite": "write"}
 
 
 def cpu_loop(steps: int) -> int:
@@ -106,11 +110,18 @@ def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
         sample_file(src, size_bytes)
         size = os.path.getsize(src)
         workloads.read_once(src, 0)  # in the page cache, as the warm file experiments have it
-        read = spread(_runs(functools.partial(workloads.read_once, src, 0), READ_RUNS))
-        write = spread(_runs(functools.partial(workloads.overwrite_once, src, out_dir, 0), WRITE_RUNS))
+        ops = {"read": functools.partial(workloads.read_once, src),
+               # write: read the file and replace a copy of it, as the read & write runs do
+               "write": functools.partial(workloads.readwrite_once, src, out_dir)}
+        unit = {}
+        for kind, op in ops.items():
+            op(0)  # the copy the write runs replace
+            for k, n in FILE_RUNS.items():
+                times = spread(_runs(lambda op=op, k=k: [op(i) for i in range(k)], n))
+                floor.append({"operation": kind, "target_seconds": None, "steps": k, **times})
+                unit.setdefault(kind, times["median"] / k)
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
-    floor.append({"operation": "read", "target_seconds": read["median"], "steps": None, **read})
     ctx = multiprocessing.get_context(start_method)
     cores = usable_cores()
 
@@ -125,8 +136,8 @@ def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
         "floor": floor,
         "units": {
             "step_seconds": 1 / rate,
-            "read_seconds": read["median"],
-            "readwrite_seconds": write["median"],
+            "read_seconds": unit["read"],
+            "readwrite_seconds": unit["write"],
             "pool_seconds": pool_start["median"],
             "pool_workers": cores,
             "start_method": start_method,
@@ -136,12 +147,20 @@ def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
     }
 
 
-def floor_cv(calibration: dict | None, seconds: float) -> float:
-    """The machine's CV for a run of ``seconds``: the CPU loop's, interpolated
-    on log-log axes between the measured run lengths and held flat beyond them.
+def floor_kind(operation: str | None) -> str:
+    """The floor a run of ``operation`` is compared with: read, write, or the CPU loop's."""
+    return KINDS.get(str(operation), "cpu_loop")
+
+
+def floor_cv(calibration: dict | None, seconds: float, kind: str = "cpu_loop") -> float:
+    """The machine's CV for a run of ``seconds`` of this ``kind`` (cpu_loop, read or
+    write): the calibration's back-to-back runs of that kind, interpolated on
+    log-log axes between the measured run lengths and held flat beyond them.
     NaN without a calibration."""
     points = sorted((f["median"], f["cv"]) for f in (calibration or {}).get("floor", [])
-                    if f.get("operation") == "cpu_loop" and f.get("median", 0) > 0 and f.get("cv", 0) > 0)
+                    if f.get("operation") == kind and f.get("median", 0) > 0 and f.get("cv", 0) > 0)
+    if not points and kind != "cpu_loop":
+        return floor_cv(calibration, seconds)
     if not points or not seconds or seconds <= 0 or not math.isfinite(seconds):
         return math.nan
     if seconds <= points[0][0]:

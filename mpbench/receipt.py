@@ -15,7 +15,7 @@ import math
 import pandas as pd
 
 from . import precision
-from .calibrate import floor_cv
+from .calibrate import floor_cv, floor_kind
 
 #: A spread up to this many times the machine's floor counts as the machine's own.
 NEAR_FLOOR = 1.5
@@ -45,19 +45,25 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
     # The spread that held the point back, and the machine's floor for it:
     # the CPU loop's CV at the run's length (sqrt(2) times it for a ratio of two runs).
     worst_cv = floor = math.nan
+    kind = None
     if worst is not None:
         paired = isinstance(worst, tuple)
         name = worst[1] if paired else worst
+        # A file operation is compared with the floor of its kind (read, write).
+        mine = raw[raw["variant"].astype(str) == name]
+        operation = mine["operation"].dropna().iloc[0] if "operation" in mine and mine["operation"].notna().any() \
+            else experiment
+        kind = floor_kind(operation)
         values = pd.Series(times[name], dtype=float)
         if paired:
             base = pd.Series(times[worst[0]], dtype=float)
             k = min(len(base), len(values))
             series = base[:k].to_numpy() / values[:k].to_numpy()
             values_cv = pd.Series(series)
-            floor = math.sqrt(2) * floor_cv(calibration, float(values.median()))
+            floor = math.sqrt(2) * floor_cv(calibration, float(values.median()), kind)
         else:
             values_cv = values
-            floor = floor_cv(calibration, float(values.median()))
+            floor = floor_cv(calibration, float(values.median()), kind)
         if len(values_cv) > 1 and values_cv.mean() > 0:
             worst_cv = float(values_cv.std() / values_cv.mean())
     cap = raw["time_cap_s"].dropna().max() if "time_cap_s" in raw else math.nan
@@ -76,6 +82,7 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
         "worst_halfwidth_rel": widths.get(worst, math.nan) if worst is not None else math.nan,
         "precise": bool(widths) and all(w <= target for w in widths.values()),
         "worst_cv": worst_cv,
+        "floor_kind": kind,
         "floor_cv": floor,
     }
 

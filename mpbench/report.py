@@ -106,13 +106,14 @@ def precision_notes(cells: list[tuple], level: float, target: float = 0.05, limi
     and each wide cell's spread against the machine's floor at its run length.
 
     ``cells`` holds (label, relative half-width, repeats needed[, CV,
-    median seconds]); the estimate assumes the spread stays as measured
-    (like pyperf's warning).
+    median seconds, operation]); the estimate assumes the spread stays as
+    measured (like pyperf's warning); a cell of a file operation is set
+    against the floor of its kind.
     """
-    from .calibrate import floor_cv
+    from .calibrate import floor_cv, floor_kind
     from .receipt import NEAR_FLOOR
 
-    cells = [tuple(c) + (float("nan"),) * (5 - len(c)) for c in cells]
+    cells = [tuple(c) + (float("nan"),) * (5 - len(c)) + ((None,) if len(c) < 6 else ()) for c in cells]
     wide = [c for c in cells if pd.notna(c[1]) and c[1] > target]
     if not wide:
         return [f"Every cell's {level:.0%} interval of the median is within ±{target:.0%}."]
@@ -125,7 +126,7 @@ def precision_notes(cells: list[tuple], level: float, target: float = 0.05, limi
                  f"(`max_repeats` and `budget_minutes` with `repeats: auto`, or a fixed `repeats`)")
 
     def to_floor(c) -> float:
-        floor = floor_cv(calibration, c[4])
+        floor = floor_cv(calibration, c[4], floor_kind(c[5]))
         return c[3] / floor if pd.notna(c[3]) and floor and floor > 0 else float("nan")
 
     ratios = pd.Series([to_floor(c) for c in wide], dtype=float)
@@ -150,14 +151,18 @@ def floor_line(calibration: dict | None) -> str:
     floor = (calibration or {}).get("floor") or []
     if not floor:
         return "No calibration: the machine's floor is unknown."
-    cpu = [f for f in floor if f["operation"] == "cpu_loop"]
-    parts = [f"CV {f['cv']:.1%} at {fmt_seconds(f['median'])} s" for f in cpu]
-    text = ("The machine's floor (back-to-back runs of one fixed pure-Python loop, `results/calibration.json`): "
-            + ", ".join(parts))
-    read = next((f for f in floor if f["operation"] == "read"), None)
-    if read:
-        text += f"; one read of the test file ({fmt_seconds(read['median'])} s): CV {read['cv']:.1%}"
-    return text + ". A cell whose spread is near the floor at its run length is as precise as this machine allows."
+
+    def kind(name: str) -> str:
+        return ", ".join(f"CV {f['cv']:.1%} at {fmt_seconds(f['median'])} s" for f in floor if f["operation"] == name)
+
+    text = ("The machine's floor (`results/calibration.json`): back-to-back runs of one fixed pure-Python loop, "
+            + kind("cpu_loop"))
+    for name, what in (("read", "reads of a file of the test file's size (1 and 10 per run)"),
+                       ("write", "reads that replace a copy of it (1 and 10 per run)")):
+        if any(f["operation"] == name for f in floor):
+            text += f"; {what}, {kind(name)}"
+    return text + (". A cell whose spread is near the floor of its kind at its run length is as precise as this "
+                   "machine allows.")
 
 
 APPENDIX_QUANTITIES = {
@@ -229,6 +234,7 @@ def points_lines(points: pd.DataFrame | None, target: float, limit: int = 12) ->
 
 def appendix_precision_cells(summaries: dict[str, pd.DataFrame]) -> list[tuple]:
     cells = []
+    ops = {"read": "read", "read & write": "readwrite", "read & overwrite": "overwrite"}
     for table, prefixes in (("read", [("", "read")]), ("readwrite", [("", "read & write"), ("overwrite_", "read & overwrite")])):
         summary = summaries.get(table)
         if summary is None:
@@ -241,7 +247,7 @@ def appendix_precision_cells(summaries: dict[str, pd.DataFrame]) -> list[tuple]:
                         continue
                     cells.append((f"{name}, {int(row['loops'])} loops, {variant} (Pool({int(row['workers'])}))",
                                   half, row.get(f"{prefix}{variant}_repeats_needed"),
-                                  row.get(f"{prefix}{variant}_cv"), row.get(f"{prefix}{variant}_median")))
+                                  row.get(f"{prefix}{variant}_cv"), row.get(f"{prefix}{variant}_median"), ops[name]))
     return cells
 
 
@@ -256,7 +262,8 @@ def experiment_precision_cells(name: str, summary: pd.DataFrame) -> list[tuple]:
     cells = []
     for _, row in summary.iterrows():
         label = f"{name}: " + ", ".join(f"{k} {row[k]}" for k in keys)
-        cells.append((label, row["ci_halfwidth_rel"], row.get("repeats_needed"), row.get("cv"), row["median"]))
+        cells.append((label, row["ci_halfwidth_rel"], row.get("repeats_needed"), row.get("cv"), row["median"],
+                      row.get("operation")))
     return cells
 
 

@@ -227,7 +227,8 @@ def test_calibration_measures_the_floor_and_the_units(tmp_path):
     cpu = [f for f in out["floor"] if f["operation"] == "cpu_loop"]
     assert [f["target_seconds"] for f in cpu] == [0.002, 0.01]
     assert all(f["n"] == 5 and f["median"] > 0 and f["cv"] >= 0 for f in cpu)
-    assert any(f["operation"] == "read" for f in out["floor"])
+    assert [(f["operation"], f["steps"]) for f in out["floor"] if f["operation"] != "cpu_loop"] == \
+        [("read", 1), ("read", 10), ("write", 1), ("write", 10)]
     assert all(out["units"][k] > 0 for k in ("step_seconds", "read_seconds", "readwrite_seconds", "pool_seconds"))
     assert out["units"]["size_bytes"] == 100_000
     assert list(tmp_path.iterdir()) == []  # nothing left behind
@@ -242,6 +243,10 @@ def test_floor_cv_interpolates_between_run_lengths():
     assert calibrate.floor_cv(cal, 10) == 0.01
     assert calibrate.floor_cv(cal, 0.1) == pytest.approx(0.02)  # halfway on log-log axes
     assert math.isnan(calibrate.floor_cv(None, 1.0))
+    # a file operation is set against the floor of its kind; a kind not measured falls back to the loop's
+    assert calibrate.floor_cv(cal, 0.05, calibrate.floor_kind("read")) == 0.5
+    assert calibrate.floor_kind("readwrite") == "write" and calibrate.floor_kind("crossover") == "cpu_loop"
+    assert calibrate.floor_cv(cal, 0.1, "write") == pytest.approx(0.02)
 
 
 # --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .. import cache, plots
+from .. import cache
 from ..fileio import OPERATIONS, Condition, run_conditions
 from ..stats import compare_paired, interval_vs_one
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
@@ -272,6 +272,7 @@ def plot_levels(summary: pd.DataFrame, factor: str, out_paths, title: str, xlabe
                 label: Callable[[str], str] = str) -> None:
     """Per operation: median time per level, serial and Pool side by side, interval bars,
     and each non-reference level's time ratio against the reference written beside it."""
+    from .. import plots  # here, not at the top: the timed jobs import this module
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import cache as pagecache, plots, rawio, timing, workloads
+from .. import cache as pagecache, rawio, timing, workloads
 from ..config import MIB, ConfigError
 from ..environment import filesystem_of, usable_cores
 from ..fileio import Condition, effective_chunksize, map_chunksize, operation, prepare_cache, prime_run
@@ -230,6 +230,7 @@ BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", 
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+    from .. import plots  # here, not at the top: the timed jobs import this module
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch

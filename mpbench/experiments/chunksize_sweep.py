@@ -27,7 +27,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from .. import fileio, plots, timing, workloads
+from .. import fileio, timing, workloads
 from ..tables import fmt_seconds, markdown_table
 from .common import finish_rows, summarize_variants
 from .start_method_sweep import _p, _x, verdict
@@ -188,6 +188,7 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+    from .. import plots  # here, not at the top: the timed jobs import this module
     import matplotlib.pyplot as plt
     from matplotlib import ticker
     from matplotlib.lines import Line2D

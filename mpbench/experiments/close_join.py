@@ -48,7 +48,6 @@ from multiprocessing import connection
 
 import pandas as pd
 
-from .. import plots
 from ..tables import fmt_seconds, markdown_table
 from .common import run_variants, summarize_variants
 
@@ -453,6 +452,7 @@ def _long(data: pd.DataFrame, low: str, mid: str, high: str, scale: float = 1.0)
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+    from .. import plots  # here, not at the top: the timed jobs import this module
     import matplotlib.pyplot as plt
     import seaborn as sns
     from matplotlib.lines import Line2D

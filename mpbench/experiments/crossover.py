@@ -31,7 +31,7 @@ import multiprocessing
 import numpy as np
 import pandas as pd
 
-from .. import plots, timing
+from .. import timing
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
 
@@ -312,6 +312,7 @@ def _compact(n: float) -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+    from .. import plots  # here, not at the top: the timed jobs import this module
     import matplotlib.pyplot as plt
     import seaborn as sns
     from matplotlib import ticker
@@ -424,6 +425,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
 
 
 def findings(summary: pd.DataFrame, env: dict) -> list[str]:
+    from .. import plots  # here, not at the top: the timed jobs import this module
     wide = _wide(summary)
     facts = _facts(summary)
     cores = env.get("usable_cores")

@@ -22,7 +22,7 @@ import multiprocessing
 
 import pandas as pd
 
-from .. import plots, timing
+from .. import timing
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
 
@@ -153,6 +153,7 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+    from .. import plots  # here, not at the top: the timed jobs import this module
     import matplotlib.pyplot as plt
     import seaborn as sns
 

@@ -36,7 +36,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
-from .. import plots, timing
+from .. import timing
 from ..stats import interval_vs_one
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
@@ -306,6 +306,7 @@ def _plot_label(variant: str, chunksize) -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+    from .. import plots  # here, not at the top: the timed jobs import this module
     import matplotlib.pyplot as plt
     from matplotlib import ticker
     from matplotlib.lines import Line2D

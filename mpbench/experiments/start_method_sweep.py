@@ -32,7 +32,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from .. import fileio, plots, poolstart, timing
+from .. import fileio, poolstart, timing
 from ..config import ConfigError
 from ..stats import compare_paired, describe
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
@@ -252,6 +252,7 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+    from .. import plots  # here, not at the top: the timed jobs import this module
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 

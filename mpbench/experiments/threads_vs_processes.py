@@ -41,7 +41,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .. import plots, timing
+from .. import timing
 from ..stats import interval_vs_one
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
@@ -303,6 +303,7 @@ STYLE = {  # colour, marker
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+    from .. import plots  # here, not at the top: the timed jobs import this module
     import matplotlib.pyplot as plt
     import seaborn as sns
     from matplotlib import ticker

@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import plots
 from ..environment import usable_cores
 from ..fileio import OPERATIONS, Condition, run_conditions
 from ..stats import compare_paired, interval_vs_one
@@ -258,6 +257,7 @@ STYLE = {"read": ("#2ca02c", "o"), "readwrite": ("#9467bd", "s"), "overwrite": (
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+    from .. import plots  # here, not at the top: the timed jobs import this module
     import matplotlib.pyplot as plt
     from matplotlib import ticker
     from matplotlib.lines import Line2D
