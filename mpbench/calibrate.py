@@ -58,6 +58,10 @@ def spread(values: list[float]) -> dict:
             "robust_cv": 1.4826 * mad / mid if mid > 0 else math.nan}
 
 
+def _repeat(op, k: int) -> list:
+    return [op(i) for i in range(k)]
+
+
 def _runs(fn, n: int) -> list[float]:
     out = []
     for _ in range(n):
@@ -115,9 +119,10 @@ def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
                "write": functools.partial(workloads.readwrite_once, src, out_dir)}
         unit = {}
         for kind, op in ops.items():
-            op(0)  # the copy the write runs replace
             for k, n in FILE_RUNS.items():
-                times = spread(_runs(lambda op=op, k=k: [op(i) for i in range(k)], n))
+                run = functools.partial(_repeat, op, k)
+                run()  # untimed: the copies the write runs then replace, as in the experiments
+                times = spread(_runs(run, n))
                 floor.append({"operation": kind, "target_seconds": None, "steps": k, **times})
                 unit.setdefault(kind, times["median"] / k)
     finally:
