@@ -9,7 +9,8 @@ smallest when point p gets a number of repetitions proportional to
 1 / sqrt(c_p), its cost per repetition.  So every point gets at least the
 6 repetitions a 95% interval needs, and the rest of the budget goes out in
 proportion to 1 / sqrt(c_p), up to ``max_repeats``: a cheap point may
-repeat many times, an expensive one stops after few.  A point that reaches
+repeat many times, an expensive one stops after few.  A point stops only
+at a checkpoint (6, 9, 14, ...), so its share is rounded to the nearest one.  A point that reaches
 its precision early stops early, and the run ends before its budget.
 
 The costs per repetition are estimates from a small model of each
@@ -28,7 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from .precision import min_repeats
+from .precision import checkpoints, min_repeats
 
 MIB = 1024 * 1024
 #: Untimed seconds a timed job costs besides its repetitions: starting the
@@ -286,9 +287,12 @@ def make(points: list[Point], budget_minutes: float, level: float = 0.95, max_re
     for p in fixed:
         caps[(p.experiment, p.point_id)] = p.repeats * p.rep_seconds + JOB_OVERHEAD_S
         counts[(p.experiment, p.point_id)] = float(p.repeats)
+    looks = checkpoints(first, max(first, max_repeats))
     for p, r in zip(auto, reps):
+        # A point only stops at a checkpoint: its cap pays for the nearest one.
+        r = min(looks, key=lambda k: (abs(k - r), k))
         caps[(p.experiment, p.point_id)] = r * p.rep_seconds + JOB_OVERHEAD_S
-        counts[(p.experiment, p.point_id)] = r
+        counts[(p.experiment, p.point_id)] = float(r)
     return Plan(points=points, caps=caps, reps=counts, budget_s=budget_s, first=first)
 
 

@@ -28,6 +28,10 @@ from statistics import NormalDist
 
 #: Each checkpoint is this many times the last one (rounded up).
 GROWTH = 1.5
+#: A point may end this much past its time cap: the cap is an estimate
+#: (repetitions x the plan's cost of one), and a point whose repetitions cost
+#: a little more than estimated should still reach the checkpoint it was given.
+CAP_SLACK = 1.15
 
 PRECISE = "precise"
 MAX_REPEATS = "max_repeats"
@@ -159,7 +163,7 @@ class Policy:
 
         ``elapsed_s`` is the time the point has taken so far and ``rep_s`` what
         one repetition costs; the point stops for time when the next
-        checkpoint would end past ``time_cap_s``.
+        checkpoint would end past ``time_cap_s`` (with CAP_SLACK).
         """
         if self.repeats is not None:
             return FIXED if n >= self.repeats else None
@@ -169,7 +173,7 @@ class Policy:
         if n >= looks[-1]:
             return MAX_REPEATS
         following = next(k for k in looks if k > n)
-        if self.time_cap_s is not None and elapsed_s + (following - n) * rep_s > self.time_cap_s:
+        if self.time_cap_s is not None and elapsed_s + (following - n) * rep_s > self.time_cap_s * CAP_SLACK:
             return TIME
         return None
 
