@@ -42,8 +42,9 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
         members = list(dict.fromkeys(block["variant"].astype(str)))
         widths.update(precision.widths({m: times[m] for m in members}, base, level))
     worst = max(widths, key=lambda k: widths[k]) if widths else None
-    # The spread that held the point back, and the machine's floor for it:
-    # the CPU loop's CV at the run's length (sqrt(2) times it for a ratio of two runs).
+    # The spread that held the point back, and the machine's floor for it: the
+    # floor of its kind (read, write, or the CPU loop) at the run's length,
+    # sqrt(2) times that for a ratio of two runs.
     worst_cv = floor = math.nan
     kind = None
     if worst is not None:

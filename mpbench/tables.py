@@ -33,7 +33,7 @@ SHORT = "‡"
 TEXT = {
     "zh": {
         "heading": "{title}：进程数 {workers}（Pool(processes={workers})）",
-        "unstable": "{mark} 变异系数（CV）高于 {threshold:.0%}：该格在 {n} 次重复中波动较大，请增加 repeats 或在更安静的机器上重测。",
+        "unstable": "{mark} 变异系数（CV）高于 {threshold:.0%}：该格在 {n} 次重复中波动较大，请提高 budget_minutes 或 max_repeats，或在更安静的机器上重测。",
         "median": "每格为 {n} 次重复的中位数（多进程含创建进程池的时间）；区间见 results/summary/{table}.csv。",
         "short": "{mark} 该行在达到 ±{target:.0%} 精度之前停止重复（{reasons}）；原因见报告的 Precision 一节。",
         "conditions": "测量条件：启动方式 {start_method}，chunksize {chunksize}，页缓存 {cache}，写入 {fsync}，写入文件系统 {scratch_fs}。",
@@ -42,7 +42,7 @@ TEXT = {
     },
     "en": {
         "heading": "{title}: {workers} workers (Pool(processes={workers}))",
-        "unstable": "{mark} coefficient of variation above {threshold:.0%} across {n} repetitions: an unstable cell; raise repeats or rerun on a quieter machine.",
+        "unstable": "{mark} coefficient of variation above {threshold:.0%} across {n} repetitions: an unstable cell; raise budget_minutes or max_repeats, or rerun on a quieter machine.",
         "median": "Each cell is the median of {n} repetitions (Pool times include creating the Pool); intervals are in results/summary/{table}.csv.",
         "short": "{mark} this row stopped repeating before its intervals reached ±{target:.0%} ({reasons}); the report's Precision section says why.",
         "conditions": "Conditions: start method {start_method}, chunksize {chunksize}, page cache {cache}, writes {fsync}, written files on {scratch_fs}.",
