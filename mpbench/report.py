@@ -221,9 +221,17 @@ def points_lines(points: pd.DataFrame | None, target: float, limit: int = 12) ->
     missed = points[~points["precise"].astype(bool)].sort_values("worst_halfwidth_rel", ascending=False)
     if missed.empty:
         return out
-    kinds = missed["why"].astype(str).str.split(":").str[0].value_counts()
+    def kind(why: str) -> str:
+        for start, words in (("noisier", "noisier than the machine"), ("the machine's floor", "held back by the "
+                             "machine's floor"), ("the budget", "held back by the budget"),
+                             ("repeats fixed", "with fixed repeats")):
+            if why.startswith(start):
+                return words
+        return "without a floor to compare with"
+
+    kinds = missed["why"].astype(str).map(kind).value_counts()
     out.append(f"{len(missed)} points have an interval wider than ±{target:.0%}: "
-               + ", ".join(f"{k} held back by {w}" for w, k in kinds.items()) + ". The widest:")
+               + ", ".join(f"{k} {w}" for w, k in kinds.items()) + ". The widest:")
     for r in missed.head(limit).itertuples():
         out.append(f"  - {r.experiment} {r.point}: {r.worst} {width_text(r.worst_halfwidth_rel, r.repeats_done)} "
                    f"after {r.repeats_done} repetitions ({r.stop_reason}) — {r.why}")
