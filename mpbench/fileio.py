@@ -139,8 +139,8 @@ def run_conditions(
     Returns one row per timed run: the variant's name, its condition, the
     seconds (and the Pool's phases), ``resident_before``, and the effective
     chunksize.  Every run must handle the whole file ``loops`` times or it
-    is an error.  Written files are removed after every run and the scratch
-    directories of this call after the last one, also on failure.
+    is an error.  The scratch directories of this call are removed after the
+    last run, also on failure.
 
     ``repeats`` is a number or a precision.Policy (see
     timing.repeat_variants).  A warm-up is one operation per variant and a

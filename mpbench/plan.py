@@ -10,15 +10,15 @@ smallest when point p gets a number of repetitions proportional to
 6 repetitions a 95% interval needs, and the rest of the budget goes out in
 proportion to 1 / sqrt(c_p), up to ``max_repeats``: a cheap point may
 repeat many times, an expensive one stops after few.  A point stops only
-at a checkpoint (6, 9, 14, ...), so its share is rounded to the nearest one.  A point that reaches
-its precision early stops early, and the run ends before its budget.
+at a checkpoint (6, 9, 14, ...), so its share is rounded to the nearest
+one.  A point that reaches its precision early stops early, and the run
+ends before its budget.
 
 The costs per repetition are estimates from a small model of each
 experiment (below) in unit costs of this machine: a read and a read &
 write of the test file, a Pool start, a loop step.  The units come from the
 last calibration (``results/calibration.json``) when there is one, else
-from a 2-core reference machine.  The report sets the plan beside what the
-run really took.
+from a 2-core reference machine.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class Units:
         return replace(self, read=self.read * k, readwrite=self.readwrite * k, size_bytes=size_bytes)
 
 
-def units(calibration: dict | None, size_bytes: int, cores: int | None = None) -> Units:
+def units(calibration: dict | None, size_bytes: int) -> Units:
     """Units from a calibration (``results/calibration.json``), else the reference machine's."""
     base = Units()
     u = (calibration or {}).get("units")
@@ -64,8 +64,6 @@ def units(calibration: dict | None, size_bytes: int, cores: int | None = None) -
         base = Units(read=u["read_seconds"], readwrite=u["readwrite_seconds"], pool=u["pool_seconds"],
                      spawn=max(u["pool_seconds"], base.spawn), step=u["step_seconds"], cores=int(u["cores"]),
                      size_bytes=int(u["size_bytes"]))
-    if cores:
-        base = replace(base, cores=int(cores))
     return base.scaled(size_bytes)
 
 
@@ -241,17 +239,6 @@ class Plan:
 
     def cap(self, experiment: str, point_id: str) -> float | None:
         return self.caps.get((experiment, point_id))
-
-    def minutes(self) -> dict[str, float]:
-        """Estimated minutes per experiment when every point spends its cap."""
-        out: dict[str, float] = {}
-        for p in self.points:
-            out[p.experiment] = out.get(p.experiment, 0.0) + self.caps[(p.experiment, p.point_id)] / 60
-        return out
-
-    def minimum_minutes(self) -> float:
-        """Minutes when every point stops at its first look."""
-        return sum((p.repeats or self.first) * p.rep_seconds + JOB_OVERHEAD_S for p in self.points) / 60
 
     def lines(self, measured: set[tuple[str, str]] = frozenset()) -> list[str]:
         """The plan in words: estimated minutes per experiment and in total, and a

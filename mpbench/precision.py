@@ -11,7 +11,7 @@ before that.
 Looking at the data after every repetition and stopping as soon as it looks
 precise would favour samples that happen to be tight, and the intervals
 would cover the truth less often than they claim.  The rule looks only at
-checkpoints that grow geometrically (6, 9, 13, 19, 28, ...), which keeps the
+checkpoints that grow geometrically (6, 9, 14, 21, 32, ...), which keeps the
 coverage at its nominal level (``tests/test_precision.py`` simulates skewed
 timings under the rule and checks it).
 
@@ -214,10 +214,3 @@ def reps_for(cv: float, precision: float, level: float = 0.95, paired: bool = Tr
     z = NormalDist().inv_cdf((1 + level) / 2)
     spread = cv * (math.sqrt(2) if paired else 1.0)
     return max(min_repeats(level), math.ceil((z * 1.2533 * spread / precision) ** 2))
-
-
-def reachable_width(cv: float, n: int, level: float = 0.95, paired: bool = True) -> float:
-    """The relative half-width ``n`` repetitions reach at this CV (inverse of :func:`reps_for`)."""
-    z = NormalDist().inv_cdf((1 + level) / 2)
-    spread = cv * (math.sqrt(2) if paired else 1.0)
-    return z * 1.2533 * spread / math.sqrt(max(n, 1))

@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import precision
 from .calibrate import floor_cv, floor_kind
+from .stats import stop_of
 
 #: A spread up to this many times the machine's floor counts as the machine's own.
 NEAR_FLOOR = 1.5
@@ -25,9 +26,8 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
               target: float, level: float, baseline: str | None = None) -> dict:
     """One point's receipt from its raw rows."""
     raw = raw[raw["rep"].notna()]
-    n = int(raw["repeats_done"].max()) if "repeats_done" in raw and raw["repeats_done"].notna().any() \
-        else int(raw["rep"].nunique())
-    reasons = sorted(raw["stop_reason"].dropna().astype(str).unique()) if "stop_reason" in raw else []
+    stop = stop_of(raw)
+    n = stop["repeats_done"]
     timed = float((raw["ended_at"] - raw["started_at"]).sum())
     # What the stopping rule looked at: every variant's median and its paired
     # ratio against the baseline of its block (a point may time more than one
@@ -72,8 +72,7 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
     return {
         "experiment": experiment,
         "point": point_id,
-        "repeats_done": n,
-        "stop_reason": "/".join(reasons) or precision.FIXED,
+        **stop,
         "timed_seconds": timed,
         "rep_seconds": rep_seconds,
         "started_at": float(raw["started_at"].min()),
@@ -126,9 +125,16 @@ def points_table(rows: list[dict], target: float, level: float) -> pd.DataFrame:
     return df
 
 
+#: A point whose blocks of variants stopped for different reasons ("precise/time").
+MIXED = "mixed"
+
+
 def stop_counts(points: pd.DataFrame) -> dict[str, int]:
-    counts = points["stop_reason"].value_counts().to_dict() if not points.empty else {}
-    return {reason: int(counts.get(reason, 0)) for reason in precision.STOP_REASONS if counts.get(reason)}
+    """Points per stop reason, in the order of precision.STOP_REASONS; a point whose
+    blocks stopped for different reasons counts as ``mixed``."""
+    reasons = points["stop_reason"].astype(str) if not points.empty else pd.Series(dtype=str)
+    counts = reasons.where(reasons.isin(precision.STOP_REASONS), MIXED).value_counts()
+    return {reason: int(counts[reason]) for reason in (*precision.STOP_REASONS, MIXED) if reason in counts}
 
 
 def opening_line(points: pd.DataFrame, cells: list[tuple], calibration: dict | None, now: float,
@@ -145,7 +151,8 @@ def opening_line(points: pd.DataFrame, cells: list[tuple], calibration: dict | N
     on = sum(1 for c in cells if pd.notna(c[1]) and c[1] <= target)
     counts = stop_counts(points)
     words = {precision.PRECISE: "precise", precision.MAX_REPEATS: "at max_repeats",
-             precision.TIME: "at their time cap", precision.FIXED: "after a fixed number of repetitions"}
+             precision.TIME: "at their time cap", precision.FIXED: "after a fixed number of repetitions",
+             MIXED: "with blocks that stopped for different reasons"}
     stops = ", ".join(f"{k} {words[r]}" for r, k in counts.items())
     when = " (measurements; this report was rebuilt later)" if rebuilt else ""
     return (f"**This run: {wall / 60:.1f} min wall time{when}, {timed / wall:.0%} of it in timed runs; "

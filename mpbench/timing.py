@@ -211,12 +211,15 @@ def repeat_variants(
     names = list(variants)
     baseline = baseline if baseline is not None else names[0]
 
-    def once(variant: str, what: str) -> tuple[dict, Any]:
+    def tidied(fn: Callable[[], Any]) -> Any:
         try:
-            times, result = variants[variant]()
+            return fn()
         finally:
             if after_run is not None:
                 after_run()
+
+    def once(variant: str, what: str) -> tuple[dict, Any]:
+        times, result = tidied(variants[variant])
         check(variant, result)
         log.info("%s %s %s: %.4f s", label, what, variant, times["seconds"])
         return times, result
@@ -226,18 +229,10 @@ def repeat_variants(
             cheap = getattr(variants[variant], "warmup", None)
             if cheap is None:
                 once(variant, "warm-up")
-                continue
-            try:
-                cheap()
-            finally:
-                if after_run is not None:
-                    after_run()
+            else:
+                tidied(cheap)
     if prime is not None:
-        try:
-            prime()
-        finally:
-            if after_run is not None:
-                after_run()
+        tidied(prime)
     # Everything alive now (the modules, the data of the point) is moved out of
     # the collector's sight: a full collection in a process that imported pandas
     # took 24 ms, twice a repetition, all of it untimed work; frozen, it takes
@@ -246,21 +241,25 @@ def repeat_variants(
     gc.freeze()
     rows: list[dict] = []
     seconds: dict[str, list[float]] = {name: [] for name in names}
-    looks = set(policy.looks())
+    looks = policy.looks()
     started = time.monotonic()
     rep, reason = 0, None
-    while reason is None:
-        shift = rep % len(names)
-        for position, variant in enumerate(names[shift:] + names[:shift]):
-            dirty = settle()
-            times, _result = once(variant, f"rep {rep}")
-            seconds[variant].append(times["seconds"])
-            rows.append({"variant": variant, "rep": rep, "order": position, "verified": True, **times,
-                         "dirty_before": dirty, "baseline": baseline})
-        rep += 1
-        if rep in looks or rep >= policy.looks()[-1]:
-            now = time.monotonic()
-            reason = policy.decide(rep, seconds, baseline, now - (policy.started or started), (now - started) / rep)
+    try:
+        while reason is None:
+            shift = rep % len(names)
+            for position, variant in enumerate(names[shift:] + names[:shift]):
+                dirty = settle()
+                times, _result = once(variant, f"rep {rep}")
+                seconds[variant].append(times["seconds"])
+                rows.append({"variant": variant, "rep": rep, "order": position, "verified": True, **times,
+                             "dirty_before": dirty, "baseline": baseline})
+            rep += 1
+            if rep in looks or rep >= looks[-1]:
+                now = time.monotonic()
+                reason = policy.decide(rep, seconds, baseline, now - (policy.started or started),
+                                       (now - started) / rep)
+    finally:
+        gc.unfreeze()  # the caller's objects are the collector's again
     log.info("%s: stopped after %d repetitions (%s)", label, rep, reason)
     for row in rows:
         row["stop_reason"] = reason

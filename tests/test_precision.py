@@ -267,3 +267,13 @@ def test_floor_verdict_tells_the_machine_from_the_cell():
     assert budget.startswith("the budget")
     fixed = floor_verdict({**base, "stop_reason": "fixed", "worst_cv": 0.03, "floor_cv": 0.025}, 0.05, 0.95)
     assert fixed.startswith("repeats fixed at 6")
+
+
+def test_stop_counts_count_every_point_once():
+    import pandas as pd
+
+    from mpbench.receipt import stop_counts
+
+    points = pd.DataFrame({"stop_reason": ["precise", "time", "precise/time", "max_repeats/precise", "precise"]})
+    assert stop_counts(points) == {"precise": 2, "time": 1, "mixed": 2}
+    assert sum(stop_counts(points).values()) == len(points)
