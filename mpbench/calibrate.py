@@ -9,7 +9,12 @@ whose spread is near the floor at its run length is as precise as this
 machine allows; one far above it is noisy for reasons of its own.  Reads
 of a text file of the test file's size, and reads that replace a copy of
 it, one and ten per run, give the floors of the file operations: a read or
-write cell is compared with the floor of its kind.
+write cell is compared with the floor of its kind.  Two more floors are of
+processes, not of code: starting a Pool (create, map one tiny task per
+worker, close, join), and sending tiny tasks one at a time through a Pool
+that is already running (``imap`` with chunksize 1, at two lengths).  A run
+that starts a Pool is compared with a floor that adds the Pool start's
+spread to its work's (:func:`floor_cv` with a kind ending in ``+pool``).
 
 The same short run measures the unit costs the run's plan is built from
 (:mod:`mpbench.plan`): a read and a read & write of the test file, a Pool
@@ -36,9 +41,15 @@ from .environment import usable_cores
 FLOOR_RUNS = {0.01: 30, 0.1: 15, 1.0: 5}
 #: File operations per run, and back-to-back runs, for the read and the write floors.
 FILE_RUNS = {1: 12, 10: 5}
-POOL_RUNS = 5
+#: Back-to-back Pool starts for the pool floor.
+POOL_RUNS = 15
+#: Tiny tasks per run, and back-to-back runs, for the dispatch floor.
+DISPATCH_RUNS = {500: 10, 5000: 5}
 #: Which floor a timed operation is compared with.
 KINDS = {"read": "read", "readwrite": "write", "overwrite": "write"}
+#: The floors a run's work can be compared with (``floor_kind``); a kind may end in ``+pool``.
+BASE_KINDS = ("cpu_loop", "read", "write", "dispatch")
+POOL = "+pool"
 
 
 def cpu_loop(steps: int) -> int:
@@ -96,8 +107,12 @@ def sample_file(path: str, size_bytes: int) -> None:
 
 
 def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
-            runs: dict[float, int] | None = None) -> dict:
-    """The floor and the unit costs; about 16 s on a 2-core machine with a 40 MiB file."""
+            runs: dict[float, int] | None = None, workers: int | None = None) -> dict:
+    """The floor and the unit costs; about 20 s on a 2-core machine with a 40 MiB file.
+
+    ``workers``: the Pool size of the pool and dispatch floors (default: one
+    worker per usable core).
+    """
     started_at = time.time()
     rate = steps_per_second()
     floor = []
@@ -129,12 +144,34 @@ def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
         shutil.rmtree(out_dir, ignore_errors=True)
     ctx = multiprocessing.get_context(start_method)
     cores = usable_cores()
+    workers = workers or cores
 
     def pool():
-        with ctx.Pool(cores) as p:
-            p.map(abs, range(cores))
+        p = ctx.Pool(workers)
+        try:
+            p.map(abs, range(workers))
+        except BaseException:
+            p.terminate()
+            p.join()
+            raise
+        p.close()
+        p.join()
 
+    pool()  # untimed: the first start pays for what later ones find ready
     pool_start = spread(_runs(pool, POOL_RUNS))
+    floor.append({"operation": "pool", "target_seconds": None, "steps": workers, **pool_start})
+    p = ctx.Pool(workers)
+    try:
+        list(p.imap(abs, range(workers * 10)))  # every worker up and running
+        for k, n in DISPATCH_RUNS.items():
+            items = list(range(k))
+            times = spread(_runs(lambda: list(p.imap(abs, items)), n))
+            floor.append({"operation": "dispatch", "target_seconds": None, "steps": k, **times})
+            unit.setdefault("task", times["median"] / k)
+        p.close()
+    finally:
+        p.terminate()
+        p.join()
     return {
         "started_at": started_at,
         "ended_at": time.time(),
@@ -144,7 +181,8 @@ def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
             "read_seconds": unit["read"],
             "readwrite_seconds": unit["write"],
             "pool_seconds": pool_start["median"],
-            "pool_workers": cores,
+            "pool_workers": workers,
+            "task_seconds": unit["task"],
             "start_method": start_method,
             "size_bytes": size,
             "cores": cores,
@@ -152,20 +190,21 @@ def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
     }
 
 
-def floor_kind(operation: str | None) -> str:
-    """The floor a run of ``operation`` is compared with: read, write, or the CPU loop's."""
-    return KINDS.get(str(operation), "cpu_loop")
+def floor_kind(operation: str | None, pool: bool = False) -> str:
+    """The floor a run of ``operation`` is compared with: read, write, dispatch
+    (tiny tasks one at a time), or the CPU loop's; ``pool``: the run starts a
+    Pool, whose spread adds to its work's (the kind ends in ``+pool``)."""
+    name = str(operation)
+    base = name[: -len(POOL)] if name.endswith(POOL) else name
+    base = base if base in BASE_KINDS else KINDS.get(base, "cpu_loop")
+    return base + (POOL if pool or name.endswith(POOL) else "")
 
 
-def floor_cv(calibration: dict | None, seconds: float, kind: str = "cpu_loop") -> float:
-    """The machine's CV for a run of ``seconds`` of this ``kind`` (cpu_loop, read or
-    write): the calibration's back-to-back runs of that kind, interpolated on
-    log-log axes between the measured run lengths and held flat beyond them.
-    NaN without a calibration."""
+def _interpolated(calibration: dict | None, seconds: float, kind: str) -> float:
     points = sorted((f["median"], f["cv"]) for f in (calibration or {}).get("floor", [])
                     if f.get("operation") == kind and f.get("median", 0) > 0 and f.get("cv", 0) > 0)
     if not points and kind != "cpu_loop":
-        return floor_cv(calibration, seconds)
+        return _interpolated(calibration, seconds, "cpu_loop")
     if not points or not seconds or seconds <= 0 or not math.isfinite(seconds):
         return math.nan
     if seconds <= points[0][0]:
@@ -177,3 +216,26 @@ def floor_cv(calibration: dict | None, seconds: float, kind: str = "cpu_loop") -
             t = (math.log(seconds) - math.log(x0)) / (math.log(x1) - math.log(x0))
             return math.exp(math.log(y0) + t * (math.log(y1) - math.log(y0)))
     return points[-1][1]
+
+
+def floor_cv(calibration: dict | None, seconds: float, kind: str = "cpu_loop") -> float:
+    """The machine's CV for a run of ``seconds`` of this ``kind`` (see
+    :func:`floor_kind`): the calibration's back-to-back runs of that kind,
+    interpolated on log-log axes between the measured run lengths and held
+    flat beyond them.  A kind ending in ``+pool`` starts a Pool: the Pool
+    start (its median s and spread) and the rest of the run (its own kind's
+    floor) vary independently, so their variances add:
+    sqrt((cv_pool s)^2 + (cv_work (T - s))^2) / T.  NaN without a calibration.
+    """
+    if not kind.endswith(POOL):
+        return _interpolated(calibration, seconds, kind)
+    base = kind[: -len(POOL)]
+    start = [f for f in (calibration or {}).get("floor", []) if f.get("operation") == "pool" and f.get("median", 0) > 0]
+    if not start or not seconds or not math.isfinite(seconds) or seconds <= 0:
+        return _interpolated(calibration, seconds, base)
+    s, cv_s = start[0]["median"], start[0]["cv"]
+    if seconds <= s:
+        return cv_s
+    rest = seconds - s
+    cv_w = _interpolated(calibration, rest, base)
+    return math.sqrt((cv_s * s) ** 2 + (cv_w * rest) ** 2) / seconds

@@ -62,7 +62,8 @@ def units(calibration: dict | None, size_bytes: int) -> Units:
     u = (calibration or {}).get("units")
     if u:
         base = Units(read=u["read_seconds"], readwrite=u["readwrite_seconds"], pool=u["pool_seconds"],
-                     spawn=max(u["pool_seconds"], base.spawn), step=u["step_seconds"], cores=int(u["cores"]),
+                     spawn=max(u["pool_seconds"], base.spawn), step=u["step_seconds"],
+                     task=u.get("task_seconds", base.task), cores=int(u["cores"]),
                      size_bytes=int(u["size_bytes"]))
     return base.scaled(size_bytes)
 
@@ -133,9 +134,10 @@ def _ceiling(point, section, u):
 
 
 def _pool_api(point, section, u):
-    # Eight variants; per item, the tasks through the queues and the function itself.
+    # Nine Pool variants; per item, the tasks through the queues (four variants send one
+    # task per item, ProcessPoolExecutor.map's cost about four of them) and the function.
     work = section["heavy_iterations"] * u.step * 5 if point["function"] == "heavy" else 0.0
-    return 5 * u.pool + point["length"] * (3 * u.task + work)
+    return 9 * u.pool + point["length"] * (8 * u.task + work)
 
 
 def _process_queue(point, section, u):

@@ -22,6 +22,28 @@ from .stats import stop_of
 NEAR_FLOOR = 1.5
 
 
+def row_kind(rows: pd.DataFrame, experiment: str) -> str:
+    """The floor one variant's runs are compared with (mpbench.calibrate.floor_kind):
+    the ``floor_kind`` its rows name, else that of their file operation (or the
+    CPU loop's), with a Pool start added when the runs go through a Pool."""
+    if "floor_kind" in rows and rows["floor_kind"].notna().any():
+        return floor_kind(rows["floor_kind"].dropna().iloc[0])
+    operation = rows["operation"].dropna().iloc[0] if "operation" in rows and rows["operation"].notna().any() \
+        else experiment
+    pool = ("mode" in rows and (rows["mode"].astype(str) == "pool").any()) \
+        or (rows["variant"].astype(str) == "pool").any()
+    return floor_kind(operation, pool=bool(pool))
+
+
+def sample_seconds(raw: pd.DataFrame, variant: str, median: float) -> float:
+    """How long one timed sample of ``variant`` took: its median run, times the
+    loops timed back to back in one sample (timing.inner_loops)."""
+    if "inner_loops" not in raw:
+        return median
+    inner = raw.loc[raw["variant"].astype(str) == variant, "inner_loops"].max()
+    return median * (float(inner) if pd.notna(inner) and inner > 1 else 1.0)
+
+
 def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: dict | None,
               target: float, level: float, baseline: str | None = None) -> dict:
     """One point's receipt from its raw rows."""
@@ -43,28 +65,26 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
         widths.update(precision.widths({m: times[m] for m in members}, base, level))
     worst = max(widths, key=lambda k: widths[k]) if widths else None
     # The spread that held the point back, and the machine's floor for it: the
-    # floor of its kind (read, write, or the CPU loop) at the run's length,
-    # sqrt(2) times that for a ratio of two runs.
+    # floor of its kind (read, write, tasks, or the CPU loop, plus a Pool
+    # start) at the run's length; for a ratio, both runs' floors.
     worst_cv = floor = math.nan
     kind = None
     if worst is not None:
         paired = isinstance(worst, tuple)
         name = worst[1] if paired else worst
-        # A file operation is compared with the floor of its kind (read, write).
-        mine = raw[raw["variant"].astype(str) == name]
-        operation = mine["operation"].dropna().iloc[0] if "operation" in mine and mine["operation"].notna().any() \
-            else experiment
-        kind = floor_kind(operation)
+        kind = row_kind(raw[raw["variant"].astype(str) == name], experiment)
         values = pd.Series(times[name], dtype=float)
+        floor = floor_cv(calibration, sample_seconds(raw, name, float(values.median())), kind)
         if paired:
+            # A ratio of two runs: both runs' floors add (in variance).
             base = pd.Series(times[worst[0]], dtype=float)
+            base_kind = row_kind(raw[raw["variant"].astype(str) == worst[0]], experiment)
+            floor = math.hypot(floor, floor_cv(calibration, sample_seconds(raw, worst[0], float(base.median())),
+                                               base_kind))
             k = min(len(base), len(values))
-            series = base[:k].to_numpy() / values[:k].to_numpy()
-            values_cv = pd.Series(series)
-            floor = math.sqrt(2) * floor_cv(calibration, float(values.median()), kind)
+            values_cv = pd.Series(base[:k].to_numpy() / values[:k].to_numpy())
         else:
             values_cv = values
-            floor = floor_cv(calibration, float(values.median()), kind)
         if len(values_cv) > 1 and values_cv.mean() > 0:
             worst_cv = float(values_cv.std() / values_cv.mean())
     cap = raw["time_cap_s"].dropna().max() if "time_cap_s" in raw else math.nan

@@ -100,20 +100,37 @@ def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
     return lines
 
 
+def cell_verdict(cv: float, floor: float, n, target: float, level: float) -> str:
+    """Why one cell missed ±target, against the machine's floor at its run length:
+    ``floor`` when even at the floor's spread ±target needs more repetitions
+    than the cell got (its point's budget or max_repeats ran out first),
+    ``budget`` when near the floor but more repetitions would have reached it,
+    ``noisy`` when its spread is well above the floor (NEAR_FLOOR), ``unknown``
+    without a floor or a spread."""
+    from .precision import reps_for
+    from .receipt import NEAR_FLOOR
+
+    if not (pd.notna(cv) and pd.notna(floor) and floor > 0):
+        return "unknown"
+    if cv > NEAR_FLOOR * floor:
+        return "noisy"
+    return "floor" if pd.notna(n) and reps_for(floor, target, level, paired=False) > n else "budget"
+
+
 def precision_notes(cells: list[tuple], level: float, target: float = 0.05, limit: int = 5,
                     calibration: dict | None = None) -> list[str]:
     """Cells whose interval is wider than +-target, with the repeats that would reach it,
     and each wide cell's spread against the machine's floor at its run length.
 
-    ``cells`` holds (label, relative half-width, repeats needed[, CV,
-    median seconds, operation]); the estimate assumes the spread stays as
-    measured (like pyperf's warning); a cell of a file operation is set
-    against the floor of its kind.
+    ``cells`` holds (label, relative half-width, repeats needed[, CV, run
+    seconds, floor kind or operation, repetitions]); the estimate assumes the
+    spread stays as measured (like pyperf's warning); each wide cell is set
+    against the floor of its kind (see :func:`cell_verdict`).
     """
     from .calibrate import floor_cv, floor_kind
-    from .receipt import NEAR_FLOOR
 
-    cells = [tuple(c) + (float("nan"),) * (5 - len(c)) + ((None,) if len(c) < 6 else ()) for c in cells]
+    cells = [tuple(c) + (float("nan"),) * (5 - len(c)) + (None,) * (6 - max(5, len(c)))
+             + (float("nan"),) * (7 - max(6, len(c))) for c in cells]
     wide = [c for c in cells if pd.notna(c[1]) and c[1] > target]
     if not wide:
         return [f"Every cell's {level:.0%} interval of the median is within ±{target:.0%}."]
@@ -125,19 +142,20 @@ def precision_notes(cells: list[tuple], level: float, target: float = 0.05, limi
                  f"about {int(needs.median())} repetitions and 90% with about {int(needs.quantile(0.9))} "
                  f"(`max_repeats` and `budget_minutes` with `repeats: auto`, or a fixed `repeats`)")
 
-    def to_floor(c) -> float:
-        floor = floor_cv(calibration, c[4], floor_kind(c[5]))
-        return c[3] / floor if pd.notna(c[3]) and floor and floor > 0 else float("nan")
-
-    ratios = pd.Series([to_floor(c) for c in wide], dtype=float)
-    if ratios.notna().any():
-        near = int((ratios <= NEAR_FLOOR).sum())
-        text += (f". Of them, {near} spread no more than {NEAR_FLOOR:g}× the machine's floor at their run length "
-                 f"(this machine's noise) and {int((ratios > NEAR_FLOOR).sum())} more (noisy cells)")
+    floors = [floor_cv(calibration, c[4], floor_kind(c[5])) if pd.notna(c[4]) else float("nan") for c in wide]
+    verdicts = [cell_verdict(c[3], f, c[6], target, level) for c, f in zip(wide, floors)]
+    counts = pd.Series(verdicts).value_counts()
+    if counts.drop("unknown", errors="ignore").sum():
+        words = {"floor": "are held back by the machine: even at its floor for their kind and run length, "
+                          f"±{target:.0%} needs more repetitions than they got",
+                 "budget": "spread near the floor, and more repetitions would have reached the target",
+                 "noisy": "spread more than 1.5× the floor (noisy cells)",
+                 "unknown": "have no floor or spread to compare"}
+        text += ". Of them, " + "; ".join(f"{int(counts[k])} {words[k]}" for k in words if k in counts)
     out = [text + "." + (" The widest:" if limit else "")]
-    for c, ratio in list(zip(wide, ratios))[:limit]:
+    for c, floor in list(zip(wide, floors))[:limit]:
         label, half, need, cv = c[:4]
-        extra = f" (CV {cv:.1%}, {ratio:.1f}× the floor)" if pd.notna(ratio) else ""
+        extra = f" (CV {cv:.1%}, {cv / floor:.1f}× the floor)" if pd.notna(cv) and pd.notna(floor) and floor else ""
         out.append(f"{label}: {width_text(half, 0, level).replace(' with 0 repetitions', '')}{extra}"
                    + (f", needs about {int(need)} repetitions" if pd.notna(need) else ""))
     if len(wide) > limit:
@@ -158,11 +176,13 @@ def floor_line(calibration: dict | None) -> str:
     text = ("The machine's floor (`results/calibration.json`): back-to-back runs of one fixed pure-Python loop, "
             + kind("cpu_loop"))
     for name, what in (("read", "reads of a file of the test file's size (1 and 10 per run)"),
-                       ("write", "reads that replace a copy of it (1 and 10 per run)")):
+                       ("write", "reads that replace a copy of it (1 and 10 per run)"),
+                       ("pool", "starting a Pool (create, one tiny task per worker, close, join)"),
+                       ("dispatch", "tiny tasks one at a time through a running Pool (500 and 5,000 per run)")):
         if any(f["operation"] == name for f in floor):
             text += f"; {what}, {kind(name)}"
     return text + (". A cell whose spread is near the floor of its kind at its run length is as precise as this "
-                   "machine allows.")
+                   "machine allows; a run that starts a Pool is held to the Pool start's floor plus its work's.")
 
 
 APPENDIX_QUANTITIES = {
@@ -255,7 +275,9 @@ def appendix_precision_cells(summaries: dict[str, pd.DataFrame]) -> list[tuple]:
                         continue
                     cells.append((f"{name}, {int(row['loops'])} loops, {variant} (Pool({int(row['workers'])}))",
                                   half, row.get(f"{prefix}{variant}_repeats_needed"),
-                                  row.get(f"{prefix}{variant}_cv"), row.get(f"{prefix}{variant}_median"), ops[name]))
+                                  row.get(f"{prefix}{variant}_cv"), row.get(f"{prefix}{variant}_median"),
+                                  ops[name] + ("+pool" if variant == "pool" else ""),
+                                  row.get(f"{prefix}{variant}_n")))
     return cells
 
 
@@ -270,8 +292,10 @@ def experiment_precision_cells(name: str, summary: pd.DataFrame) -> list[tuple]:
     cells = []
     for _, row in summary.iterrows():
         label = f"{name}: " + ", ".join(f"{k} {row[k]}" for k in keys)
-        cells.append((label, row["ci_halfwidth_rel"], row.get("repeats_needed"), row.get("cv"), row["median"],
-                      row.get("operation")))
+        kind, sample = row.get("floor_kind"), row.get("sample_seconds")
+        cells.append((label, row["ci_halfwidth_rel"], row.get("repeats_needed"), row.get("cv"),
+                      sample if pd.notna(sample) else row["median"],
+                      kind if isinstance(kind, str) else row.get("operation"), row.get("n")))
     return cells
 
 

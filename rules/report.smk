@@ -7,6 +7,7 @@ rule calibrate:
         scratch_dir=config["scratch_dir"],
         size_bytes=int(config["data"]["size_mb"] * 1024 * 1024),
         start_method=config["start_method"],
+        workers=max(config["workers"]),
     threads: WHOLE_MACHINE
     priority: 100
     resources:

@@ -351,7 +351,8 @@ def test_what_the_run_bought(run):
                      rf"{len(points)} points stopped: {len(points)} after a fixed number of repetitions", first[0])
     assert "The machine's floor" in report and "**Appendix tables**" in report
     env = json.loads((run / "results" / "environment.json").read_text())
-    assert [f["operation"] for f in env["calibration"]["floor"]] == ["cpu_loop"] * 3 + ["read"] * 2 + ["write"] * 2
+    assert [f["operation"] for f in env["calibration"]["floor"]] == \
+        ["cpu_loop"] * 3 + ["read"] * 2 + ["write"] * 2 + ["pool"] + ["dispatch"] * 2
 
 
 def test_budget_change_remeasures_nothing(run):

@@ -74,6 +74,22 @@ def test_precision_notes_name_wide_cells_and_the_repeats_they_need():
     assert precision_notes([("a", 0.01, 6.0)], level=0.95) == ["Every cell's 95% interval of the median is within ±5%."]
 
 
+def test_precision_notes_set_each_wide_cell_against_the_floor_of_its_kind():
+    from mpbench.report import precision_notes
+
+    cal = {"floor": [{"operation": "cpu_loop", "median": 0.1, "cv": 0.02},
+                     {"operation": "write", "median": 0.1, "cv": 0.10},
+                     {"operation": "pool", "median": 0.05, "cv": 0.3}]}
+    cells = [("write, serial", 0.08, 30, 0.11, 0.1, "readwrite", 9),  # at the write floor, 9 repetitions: floor
+             ("loop", 0.08, 30, 0.20, 0.1, "crossover", 9),  # 10x the loop's floor: noisy
+             ("pool", 0.08, 30, 0.30, 0.05, "cpu_loop+pool", 9),  # as short as a Pool start: its floor
+             ("loop, many", 0.06, 30, 0.025, 0.1, None, 30),  # near the floor, 30 would do: budget
+             ("fine", 0.01, 6, 0.01, 0.1, None, 6)]
+    text = precision_notes(cells, 0.95, calibration=cal)[0]
+    assert text.startswith("4 of 5 cells")
+    assert "2 are held back by the machine" in text and "1 spread near the floor" in text and "1 spread more" in text
+
+
 def test_speedup_sentence_says_whether_the_difference_is_significant():
     s = summary(1.8, 2.2)
     s["speedup_p"] = 0.03125

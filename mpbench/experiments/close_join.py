@@ -328,7 +328,8 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
         check_result(name, api, settings["tasks"], result)
 
     return run_variants("close_join", point, {v: variant(v) for v in VARIANTS}, check,
-                        repeats=repeats, warmup=warmup, settings=settings)
+                        repeats=repeats, warmup=warmup, settings=settings,
+                        floor_kinds={v: "cpu_loop+pool" for v in VARIANTS})
 
 
 def _tally(outcomes: pd.Series) -> str:

@@ -25,15 +25,23 @@ def run_variants(
     warmup: int,
     settings: dict,
     after_run: Callable[[], None] | None = None,
+    floor_kinds: Mapping[str, str] | None = None,
 ) -> list[dict]:
     """Time every variant of one point (see timing.repeat_variants) into tidy rows.
 
     Each row carries the point's parameters, the host, the Python version and
     a hash of ``settings`` (everything else that defines the measurement), so
     rows measured under another configuration are recognised later.
+    ``floor_kinds``: the machine's floor each variant's runs are compared with
+    (mpbench.calibrate.floor_kind; e.g. ``cpu_loop+pool`` for a variant that
+    starts a Pool), recorded as ``floor_kind``.
     """
     label = f"{experiment} " + " ".join(f"{k}={v}" for k, v in point.items())
     rows = timing.repeat_variants(variants, repeats, warmup, check, after_run=after_run, label=label)
+    for row in rows:
+        kind = (floor_kinds or {}).get(row["variant"])
+        if kind is not None:
+            row.setdefault("floor_kind", kind)
     return finish_rows(experiment, point, rows, repeats=repeats, warmup=warmup, settings=settings)
 
 
@@ -61,6 +69,7 @@ def summarize_variants(raw: pd.DataFrame, keys: list[str], level: float, baselin
     ``speedup`` = median(baseline) / median(variant); its interval comes from
     the ratios of the same repetition (the variants ran back to back).
     """
+    from ..receipt import row_kind
     from ..stats import check_consistent_by, paired_p_value
 
     check_consistent_by(raw, ["experiment", *keys])
@@ -72,6 +81,11 @@ def summarize_variants(raw: pd.DataFrame, keys: list[str], level: float, baselin
             row = dict(zip(keys, group))
             row["variant"] = variant
             row.update(describe(runs["seconds"].to_numpy(), level))
+            row["floor_kind"] = row_kind(runs, str(runs["experiment"].iloc[0]) if "experiment" in runs else "")
+            # Loops timed back to back in one sample (timing.inner_loops): the sample's length is
+            # what the machine's floor is read at.
+            inner = runs["inner_loops"].max() if "inner_loops" in runs else None
+            row["sample_seconds"] = row["median"] * (float(inner) if pd.notna(inner) and inner > 1 else 1.0)
             if base is not None and not base.empty:
                 ratio = (base / runs.set_index("rep")["seconds"]).dropna()
                 r = describe(ratio.to_numpy(), level)

@@ -106,7 +106,8 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
             raise RuntimeError(f"lock {mode} workers={workers}: final count {final}, expected {expected}")
 
     return run_variants("lock", point, {m: variant(m) for m in VARIANTS}, check,
-                        repeats=repeats, warmup=warmup, settings={"increments": n, "batch": batch})
+                        repeats=repeats, warmup=warmup, settings={"increments": n, "batch": batch},
+                        floor_kinds={m: "cpu_loop+pool" for m in VARIANTS if m != "serial"})
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:

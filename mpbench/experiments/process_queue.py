@@ -229,7 +229,8 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     from .common import run_variants
 
     return run_variants("process_queue", point, {v: variant(v) for v in VARIANTS}, check,
-                        repeats=repeats, warmup=warmup, settings={"size": size, "start_method": start_method})
+                        repeats=repeats, warmup=warmup, settings={"size": size, "start_method": start_method},
+                        floor_kinds={v: "cpu_loop+pool" for v in VARIANTS if v != "serial"})
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:

@@ -226,8 +226,10 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     settings = {k: section[k] for k in ("tasks", "cpu_steps", "sleep_seconds")}
     if kind == "io":
         settings["data_bytes"] = Path(data_file).stat().st_size
+    work = "read" if kind == "io" else "cpu_loop"
     return run_variants("threads_vs_processes", point, {v: variant(v) for v in VARIANTS}, check,
-                        repeats=repeats, warmup=warmup, settings=settings)
+                        repeats=repeats, warmup=warmup, settings=settings,
+                        floor_kinds={**{v: work for v in VARIANTS}, "process_pool": work + "+pool"})
 
 
 # --------------------------------------------------------------------------
