@@ -59,16 +59,24 @@ def test_run_rows_and_summary():
     by = raw.set_index("variant")
     assert pd.isna(by.loc["serial", "pool_start_seconds"]) and by.loc["map", "pool_start_seconds"] > 0
     assert by.loc["imap_chunked", "chunksize"] == 4 and by.loc["imap", "chunksize"] == 1
+    # 30 squares take microseconds: the serial loop is timed many times back to back
+    assert by.loc["serial", "inner_loops"] > 10 and by["inner_loops"].notna().sum() == 1
+    assert by.loc["serial", "floor_kind"] == "cpu_loop" and by.loc["map", "floor_kind"] == "cpu_loop+pool"
+    assert by.loc["imap", "floor_kind"] == "dispatch+pool"
     summary = pool_api.summarize(raw, 0.95)
     assert list(summary["variant"].astype(str)) == list(pool_api.VARIANTS)
-    assert summary.set_index("variant").loc["serial", "speedup"] == pytest.approx(1.0)
+    s = summary.set_index("variant")
+    assert s.loc["serial", "speedup"] == pytest.approx(1.0)
+    # the floor is read at the length of one timed sample: all the loops of it
+    assert s.loc["serial", "sample_seconds"] == pytest.approx(s.loc["serial", "median"] * by.loc["serial", "inner_loops"])
+    assert s.loc["map", "sample_seconds"] == s.loc["map", "median"] and s.loc["imap", "floor_kind"] == "dispatch+pool"
 
 
 def test_a_wrong_result_is_an_error(monkeypatch):
     real = pool_api.compute
 
-    def broken(variant, fn, length, workers, chunksize, ctx=None):
-        times, result = real(variant, fn, length, workers, chunksize, ctx)
+    def broken(variant, fn, length, workers, chunksize, ctx=None, inner=1):
+        times, result = real(variant, fn, length, workers, chunksize, ctx, inner)
         return times, (result[:-1] + [-1] if variant == "imap_unordered" else result)
 
     monkeypatch.setattr(pool_api, "compute", broken)

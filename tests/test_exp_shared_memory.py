@@ -91,7 +91,7 @@ def test_run_rows():
 def test_a_wrong_checksum_is_an_error(monkeypatch, variant, wrong):
     real = shm.measure
 
-    def broken(name, data, workers, ctx=None):
+    def broken(name, data, workers, ctx=None, inner=1):
         times, (count, total) = real("serial", data, workers)
         if name == variant:
             count, total = (count, total + 1.0) if wrong == "sum" else (count - 1, total)

@@ -4,6 +4,7 @@ import itertools
 import json
 import math
 import random
+import time
 
 import pytest
 
@@ -225,13 +226,16 @@ def test_units_follow_the_calibration_and_the_file_size():
 
 
 def test_calibration_measures_the_floor_and_the_units(tmp_path):
-    out = calibrate.measure(str(tmp_path), 100_000, runs={0.002: 5, 0.01: 5})
+    out = calibrate.measure(str(tmp_path), 100_000, runs={0.002: 5, 0.01: 5}, workers=3)
     cpu = [f for f in out["floor"] if f["operation"] == "cpu_loop"]
     assert [f["target_seconds"] for f in cpu] == [0.002, 0.01]
     assert all(f["n"] == 5 and f["median"] > 0 and f["cv"] >= 0 for f in cpu)
     assert [(f["operation"], f["steps"]) for f in out["floor"] if f["operation"] != "cpu_loop"] == \
-        [("read", 1), ("read", 10), ("write", 1), ("write", 10)]
-    assert all(out["units"][k] > 0 for k in ("step_seconds", "read_seconds", "readwrite_seconds", "pool_seconds"))
+        [("read", 1), ("read", 10), ("write", 1), ("write", 10), ("pool", 3), ("dispatch", 500), ("dispatch", 5000)]
+    assert all(f["n"] > 1 and f["median"] > 0 and f["cv"] >= 0 for f in out["floor"])
+    assert all(out["units"][k] > 0 for k in ("step_seconds", "read_seconds", "readwrite_seconds", "pool_seconds",
+                                              "task_seconds"))
+    assert out["units"]["pool_workers"] == 3
     assert out["units"]["size_bytes"] == 100_000
     assert list(tmp_path.iterdir()) == []  # nothing left behind
     json.dumps(out)  # what calibration.json holds
@@ -249,6 +253,41 @@ def test_floor_cv_interpolates_between_run_lengths():
     assert calibrate.floor_cv(cal, 0.05, calibrate.floor_kind("read")) == 0.5
     assert calibrate.floor_kind("readwrite") == "write" and calibrate.floor_kind("crossover") == "cpu_loop"
     assert calibrate.floor_cv(cal, 0.1, "write") == pytest.approx(0.02)
+
+
+def test_a_run_that_starts_a_pool_adds_the_pool_starts_spread():
+    cal = {"floor": [{"operation": "cpu_loop", "median": 0.01, "cv": 0.05},
+                     {"operation": "pool", "median": 0.03, "cv": 0.2},
+                     {"operation": "dispatch", "median": 0.1, "cv": 0.08}]}
+    assert calibrate.floor_kind("readwrite", pool=True) == "write+pool"
+    assert calibrate.floor_kind("dispatch+pool") == "dispatch+pool"
+    assert calibrate.floor_kind("square", pool=True) == "cpu_loop+pool"
+    # shorter than a Pool start: the Pool start's floor
+    assert calibrate.floor_cv(cal, 0.02, "cpu_loop+pool") == 0.2
+    # a start of 30 ms (sd 6 ms) in a 1.03 s run whose second of work has a 5% floor (sd 50 ms)
+    assert calibrate.floor_cv(cal, 1.03, "cpu_loop+pool") == pytest.approx(math.hypot(0.006, 0.05) / 1.03)
+    assert calibrate.floor_cv(cal, 0.13, "dispatch+pool") == pytest.approx(math.hypot(0.006, 0.008) / 0.13)
+    # without a pool floor, the work's own
+    assert calibrate.floor_cv({"floor": cal["floor"][:1]}, 1.0, "cpu_loop+pool") == 0.05
+
+
+def test_cell_verdicts_against_the_floor():
+    from mpbench.report import cell_verdict
+
+    assert cell_verdict(0.30, 0.05, 20, 0.05, 0.95) == "noisy"
+    assert cell_verdict(0.06, 0.05, 6, 0.05, 0.95) == "floor"  # +-5% at a 5% floor needs ~15
+    assert cell_verdict(0.06, 0.05, 50, 0.05, 0.95) == "budget"
+    assert cell_verdict(float("nan"), 0.05, 6, 0.05, 0.95) == "unknown"
+
+
+def test_short_serial_loops_are_timed_back_to_back():
+    from mpbench import timing
+
+    assert timing.inner_loops(lambda i: i, 10, min_seconds=0.01) > 10
+    assert timing.inner_loops(lambda i: time.sleep(0.002), 10, min_seconds=0.01) == 1
+    times, results = timing.time_serial(lambda i: i * i, 5, inner=7)
+    assert results == [0, 1, 4, 9, 16] and times["inner_loops"] == 7 and times["seconds"] > 0
+    assert "inner_loops" not in timing.time_serial(lambda i: i, 3)[0]
 
 
 # --------------------------------------------------------------------------

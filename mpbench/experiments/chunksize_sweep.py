@@ -93,13 +93,18 @@ def square_rows(items: int, workers: int, chunksizes, start_method: str, *, repe
     """The seed's id**2 worker over range(items): serial list comprehension and Pool.map per chunksize."""
     expected = [i * i for i in range(items)]
     ctx = multiprocessing.get_context(start_method)
-    calls = {"serial": partial(timing.time_serial, workloads.square, items)}
-    meta = {"serial": {"mode": "serial", "start_method": "none", "chunksize": "none", "chunksize_effective": None}}
+    calls = {"serial": partial(timing.time_serial, workloads.square, items,
+                               timing.inner_loops(workloads.square, items))}
+    meta = {"serial": {"mode": "serial", "start_method": "none", "chunksize": "none", "chunksize_effective": None,
+                       "floor_kind": "cpu_loop"}}
     for c in chunksizes:
         calls[variant_name(c)] = partial(timing.time_pool, workloads.square, items, workers, ctx,
                                          chunksize=fileio.map_chunksize(c))
+        effective = fileio.effective_chunksize(items, workers, c)
+        # One item per task: the run is the tasks' trips through the queues.
         meta[variant_name(c)] = {"mode": "pool", "start_method": start_method, "chunksize": str(c),
-                                 "chunksize_effective": fileio.effective_chunksize(items, workers, c)}
+                                 "chunksize_effective": effective,
+                                 "floor_kind": "dispatch+pool" if effective == 1 else "cpu_loop+pool"}
 
     def check(variant: str, result) -> None:
         if result != expected:

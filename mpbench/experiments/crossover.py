@@ -25,6 +25,7 @@ larger size.
 
 from __future__ import annotations
 
+import functools
 import math
 import multiprocessing
 
@@ -87,6 +88,10 @@ def serial_sum(n: int) -> int:
     return sum_squares((0, n))
 
 
+def _serial_once(n: int, _i: int) -> int:
+    return serial_sum(n)
+
+
 def pool_sum(n: int, workers: int, ctx=None) -> tuple[dict, int]:
     """Pool(workers) -> map over ``workers`` chunks -> close -> join; the
     seconds of each phase and the total."""
@@ -99,9 +104,12 @@ def pool_sum(n: int, workers: int, ctx=None) -> tuple[dict, int]:
 def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str | None = None) -> list[dict]:
     workers, n = point["workers"], point["size"]
     expected = expected_sum(n)
+    one = functools.partial(_serial_once, n)
+    # A small sum takes microseconds: time that many back to back (timing.inner_loops).
+    inner = timing.inner_loops(one, 1)
 
     def serial():
-        times, total = timing.timed(lambda: serial_sum(n))
+        times, (total,) = timing.time_serial(one, 1, inner)
         return {**times, "chunks": 1}, total
 
     def pool():
@@ -113,7 +121,8 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
             raise RuntimeError(f"crossover {variant} workers={workers} size={n}: sum {total!r}, expected {expected}")
 
     return run_variants("crossover", point, {"serial": serial, "pool": pool}, check,
-                        repeats=repeats, warmup=warmup, settings={"task": "sum_squares", "chunks": "workers"})
+                        repeats=repeats, warmup=warmup, settings={"task": "sum_squares", "chunks": "workers"},
+                        floor_kinds={"pool": "cpu_loop+pool"})
 
 
 # --------------------------------------------------------------------------

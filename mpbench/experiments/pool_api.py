@@ -113,16 +113,18 @@ def variant_chunksize(variant: str, length: int, workers: int, chunksize: int) -
     return 1
 
 
-def compute(variant: str, fn, length: int, workers: int, chunksize: int, ctx=None) -> tuple[dict, list]:
+def compute(variant: str, fn, length: int, workers: int, chunksize: int, ctx=None,
+            inner: int = 1) -> tuple[dict, list]:
     """Run one variant once; return its times (total and phases) and its results.
 
     ``pool_start_seconds``: creating the Pool (or executor); ``call_seconds``:
     from then until ``close`` (for the async variants only the submitting);
     ``close_join_seconds``: ``close`` + ``join`` (the executor's shutdown);
-    ``collect_seconds``: the ``.get()`` calls after the join.
+    ``collect_seconds``: the ``.get()`` calls after the join.  The serial
+    loop runs ``inner`` times back to back (see timing.inner_loops).
     """
     if variant == "serial":
-        return timing.time_serial(fn, length)
+        return timing.time_serial(fn, length, inner)
     ctx = ctx or multiprocessing.get_context()
     started_at = time.time()
     t0 = time.perf_counter()
@@ -184,6 +186,14 @@ def compute(variant: str, fn, length: int, workers: int, chunksize: int, ctx=Non
     }, res
 
 
+def floor_kind_of(variant: str) -> str:
+    """The machine's floor this variant's runs are compared with (mpbench.calibrate):
+    the loop's, a Pool start plus the work, or a Pool start plus one task per item."""
+    if variant == "serial":
+        return "cpu_loop"
+    return "dispatch+pool" if variant in PER_ITEM else "cpu_loop+pool"
+
+
 def mismatch(variant: str, result, expected: list) -> str | None:
     """Why ``result`` is not the serial loop's result (None when it is)."""
     if not isinstance(result, list):
@@ -204,10 +214,11 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     fn = worker_function(name, iterations)
     expected = [fn(i) for i in range(length)]
     start_method = multiprocessing.get_start_method()
+    inner = timing.inner_loops(fn, length)
 
     def variant(v):
         def go():
-            times, result = compute(v, fn, length, workers, chunksize)
+            times, result = compute(v, fn, length, workers, chunksize, inner=inner)
             extra = {"chunksize": variant_chunksize(v, length, workers, chunksize),
                      "matches_serial": mismatch(v, result, expected) is None, "start_method": start_method}
             return {**times, **extra}, result
@@ -220,7 +231,8 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
 
     settings = {"chunksize": chunksize, "heavy_iterations": iterations}
     return run_variants("pool_api", point, {v: variant(v) for v in VARIANTS}, check,
-                        repeats=repeats, warmup=warmup, settings=settings)
+                        repeats=repeats, warmup=warmup, settings=settings,
+                        floor_kinds={v: floor_kind_of(v) for v in VARIANTS})
 
 
 def _ordered(summary: pd.DataFrame) -> pd.DataFrame:

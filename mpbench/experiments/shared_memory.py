@@ -159,8 +159,11 @@ def _check_shm_space(nbytes: int) -> None:
                                "lower shared_memory.sizes_mb or enlarge /dev/shm (e.g. docker --shm-size)")
 
 
-def measure(variant: str, data: np.ndarray, workers: int, ctx=None) -> tuple[dict, tuple[int, float]]:
-    """Run one variant once: phase times (seconds, copy/pool/map/close) and the checksum."""
+def measure(variant: str, data: np.ndarray, workers: int, ctx=None, inner: int = 1) -> tuple[dict, tuple[int, float]]:
+    """Run one variant once: phase times (seconds, copy/pool/map/close) and the checksum.
+
+    The serial variant runs ``inner`` times back to back, its times the mean
+    per run (a small array takes microseconds; see timing.inner_loops)."""
     ctx = ctx or multiprocessing.get_context()
     n = int(data.shape[0])
     bounds = slices(n, workers)
@@ -168,8 +171,9 @@ def measure(variant: str, data: np.ndarray, workers: int, ctx=None) -> tuple[dic
     t0 = time.perf_counter()
     phases = dict.fromkeys(PHASES, 0.0)
     if variant == "serial":
-        result = combine(checksum(data[a:b]) for a, b in bounds)
-        phases["map_seconds"] = time.perf_counter() - t0
+        for _ in range(inner):
+            result = combine(checksum(data[a:b]) for a, b in bounds)
+        phases["map_seconds"] = (time.perf_counter() - t0) / inner
     elif variant == "pickle":
         times, parts = _pool_map(ctx, workers, _sum_pickled, [data[a:b] for a, b in bounds])
         phases.update(times)
@@ -206,8 +210,9 @@ def measure(variant: str, data: np.ndarray, workers: int, ctx=None) -> tuple[dic
         result = combine(parts)
     else:
         raise ValueError(f"unknown variant {variant!r}; allowed: {', '.join(VARIANTS)}")
-    seconds = time.perf_counter() - t0
-    return {"seconds": seconds, **phases, "started_at": started_at, "ended_at": time.time()}, result
+    seconds = (time.perf_counter() - t0) / (inner if variant == "serial" else 1)
+    extra = {"inner_loops": inner} if variant == "serial" and inner > 1 else {}
+    return {"seconds": seconds, **phases, **extra, "started_at": started_at, "ended_at": time.time()}, result
 
 
 def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str | None = None) -> list[dict]:
@@ -217,10 +222,11 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     data = make_data(kib)
     expected = checksum(data)  # the serial numpy reference, computed once
     facts = {"elements": int(data.shape[0]), "nbytes": int(data.nbytes)}
+    inner = timing.inner_loops(lambda _i: measure("serial", data, workers), 1)
 
     def variant(name):
         def go():
-            times, result = measure(name, data, workers)
+            times, result = measure(name, data, workers, inner=inner)
             return {**times, **facts, "count": result[0], "checksum": result[1]}, result
         return go
 
@@ -231,7 +237,8 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
                                f"({count}, {total!r}), expected ({expected[0]}, {expected[1]!r})")
 
     return run_variants("shared_memory", point, {v: variant(v) for v in VARIANTS}, check,
-                        repeats=repeats, warmup=warmup, settings={"seed": SEED, "dtype": "float64"})
+                        repeats=repeats, warmup=warmup, settings={"seed": SEED, "dtype": "float64"},
+                        floor_kinds={v: "cpu_loop+pool" for v in VARIANTS if v != "serial"})
 
 
 # --------------------------------------------------------------------------
