@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from itertools import product
 
-import numpy as np
-import pandas as pd
+from .lazy import numpy as np
+from .lazy import pandas as pd
 
 from .precision import median_ci_ranks, min_repeats, reps_for  # noqa: F401 (re-exported)
 

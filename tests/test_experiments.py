@@ -68,3 +68,41 @@ def test_caption_renders_as_rst(name, tmp_path):
     # an indented line would turn into a block quote or a definition list without a warning
     assert not any(line[:1].isspace() for line in text.splitlines()), f"{name}: indented line in CAPTION"
     publish_parts(text, writer_name="html", settings_overrides={"report_level": 2, "halt_level": 2})
+
+
+#: What a timed job may import besides the standard library: numpy only where the workload is numpy.
+TIMED_MAY_IMPORT = {"shared_memory": {"numpy"}}
+
+
+@pytest.mark.parametrize("name", experiments.NAMES)
+def test_a_timed_point_imports_no_pandas_or_plotting(name, tmp_path, data_file):
+    """A parent that has imported pandas forks slower (a Pool start took about twice as long),
+    so the process that times a point must not import it - nor numpy where the work is not numpy,
+    nor the plotting libraries."""
+    import json
+    import subprocess
+    import sys
+
+    import yaml
+
+    cfg = validate_config(yaml.safe_load((REPO / "tests" / "tiny.yaml").read_text()), SCHEMA, workdir=tmp_path)
+    code = f"""
+import json, sys
+sys.path.insert(0, {str(REPO)!r})
+import multiprocessing
+multiprocessing.set_start_method("fork", force=True)
+from mpbench import experiments
+section = json.loads({json.dumps(json.dumps(cfg[name]))})
+module = experiments.get({name!r})
+point = module.points(section)[0]
+extra = {{"data_file": {data_file!r}}} if getattr(module, "NEEDS_DATA", False) else {{}}
+if getattr(module, "FILE_CONDITIONS", False):
+    extra["base"] = {{"start_method": "fork", "chunksize": "default", "cache": "warm", "fsync": False}}
+rows = module.run(point, section, repeats=1, warmup=0, scratch_dir={str(tmp_path)!r}, **extra)
+assert rows
+print(json.dumps(sorted(m for m in ("pandas", "numpy", "matplotlib", "seaborn", "scipy") if m in sys.modules)))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert loaded <= TIMED_MAY_IMPORT.get(name, set()), f"{name}'s timed run imported {sorted(loaded)}"

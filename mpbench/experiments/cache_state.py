@@ -24,8 +24,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-import pandas as pd
+from ..lazy import numpy as np
+from ..lazy import pandas as pd
 
 from .. import cache
 from ..fileio import OPERATIONS, Condition, run_conditions

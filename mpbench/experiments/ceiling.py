@@ -26,8 +26,8 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+from ..lazy import numpy as np
+from ..lazy import pandas as pd
 
 from .. import cache as pagecache, rawio, timing, workloads
 from ..config import MIB, ConfigError

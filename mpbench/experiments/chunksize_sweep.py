@@ -24,8 +24,8 @@ from __future__ import annotations
 import multiprocessing
 from functools import partial
 
-import numpy as np
-import pandas as pd
+from ..lazy import numpy as np
+from ..lazy import pandas as pd
 
 from .. import fileio, timing, workloads
 from ..tables import fmt_seconds, markdown_table

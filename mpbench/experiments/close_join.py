@@ -46,7 +46,7 @@ import warnings
 import weakref
 from multiprocessing import connection
 
-import pandas as pd
+from ..lazy import pandas as pd
 
 from ..tables import fmt_seconds, markdown_table
 from .common import run_variants, summarize_variants

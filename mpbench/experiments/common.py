@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Mapping
 
-import numpy as np
-import pandas as pd
+from ..lazy import numpy as np
+from ..lazy import pandas as pd
 
 from .. import timing
 from ..environment import hostname, scheduler_facts

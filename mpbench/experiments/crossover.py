@@ -29,8 +29,8 @@ import functools
 import math
 import multiprocessing
 
-import numpy as np
-import pandas as pd
+from ..lazy import numpy as np
+from ..lazy import pandas as pd
 
 from .. import timing
 from ..tables import fmt_seconds, fmt_speedup, markdown_table

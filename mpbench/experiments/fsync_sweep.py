@@ -12,7 +12,7 @@ fsync / buffered per mode, paired p) and whether the Pool still pays off.
 
 from __future__ import annotations
 
-import pandas as pd
+from ..lazy import pandas as pd
 
 from ..stats import interval_vs_one
 from .cache_state import (context, few_repeats, mode_medians, ordered, plot_levels, run_levels, speedup_text,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-import pandas as pd
+from ..lazy import pandas as pd
 
 from .. import timing
 from ..tables import fmt_seconds, fmt_speedup, markdown_table

@@ -33,8 +33,8 @@ import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-import numpy as np
-import pandas as pd
+from ..lazy import numpy as np
+from ..lazy import pandas as pd
 
 from .. import timing
 from ..stats import interval_vs_one

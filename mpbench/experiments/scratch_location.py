@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pandas as pd
+from ..lazy import pandas as pd
 
 from ..config import MIB, ConfigError, existing_ancestor, free_bytes
 from .cache_state import (context, few_repeats, mode_medians, ordered, plot_levels, run_levels, speedup_text,

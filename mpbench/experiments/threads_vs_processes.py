@@ -39,7 +39,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
-import pandas as pd
+from ..lazy import pandas as pd
 
 from .. import timing
 from ..stats import interval_vs_one

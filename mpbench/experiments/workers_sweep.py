@@ -24,8 +24,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+from ..lazy import numpy as np
+from ..lazy import pandas as pd
 
 from ..environment import usable_cores
 from ..fileio import OPERATIONS, Condition, run_conditions
