@@ -225,7 +225,7 @@ CEILING_STYLE = ("0.35", (0, (4, 2, 1, 2)))
 
 
 def plot_speedup(summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: Iterable[str | Path]) -> None:
-    """Speedup (serial median / Pool median) against loops, one panel per
+    """Speedup (median of paired serial / Pool ratios) against loops, one panel per
     worker count, with the interval of each speedup and two reference
     lines: no gain (1×) and the ideal min(workers, cores)."""
     data = speedup_frame(summaries)
@@ -376,7 +376,7 @@ def _interval_text(summaries: Mapping[str, pd.DataFrame], kind: str) -> str:
     cover = f"≥ {min(coverage):.0%}" if coverage else "95%"
     n = f" of {min(runs)} runs" if runs and min(runs) == max(runs) else (
         f" of {min(runs)}–{max(runs)} runs" if runs else "")
-    point = "serial median / Pool median" if kind == "speedup" else "median"
+    point = "median of paired serial / Pool ratios" if kind == "speedup" else "median"
     return f"points: {point}{n}; bars: distribution-free interval of the median (coverage {cover})" \
         if kind == "time" else f"points: {point}{n}; bars: interval from paired ratios (coverage {cover})"
 

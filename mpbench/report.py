@@ -8,9 +8,9 @@ import time
 import pandas as pd
 import yaml
 
-from .receipt import opening_line
+from .receipt import opening_line, quiet_lines
 from .stats import interval_vs_one
-from .tables import fmt_seconds
+from .tables import fmt_p, fmt_seconds
 
 NAMES = {"read": "read", "readwrite": "read & write", "overwrite": "read & overwrite"}
 
@@ -25,9 +25,9 @@ def _interval(low: float, high: float, coverage: float, level: float) -> str:
 
 
 def verdict_of(speedup: float, low: float, high: float) -> str:
-    """Faster or slower only when the whole interval says so."""
+    """Faster or slower only when the whole interval says so; without an interval, nothing."""
     if pd.isna(low) or pd.isna(high):
-        return "faster than serial" if speedup > 1 else "not faster than serial"
+        return "no interval to tell faster from slower (it needs 6 or more repetitions)"
     return {
         "above": "faster than serial",
         "below": "slower than serial",
@@ -59,8 +59,8 @@ def _p_text(p, level: float) -> str:
         return ""
     alpha = 1 - level
     if p < alpha:
-        return f" The difference is significant (paired sign-flip test, p = {p:.3g} < {alpha:.2g})."
-    return f" The difference is not significant (paired sign-flip test, p = {p:.3g} ≥ {alpha:.2g})."
+        return f" The difference is significant (paired sign test, p = {fmt_p(p)} < {alpha:.2g})."
+    return f" The difference is not significant (paired sign test, p = {fmt_p(p)} ≥ {alpha:.2g})."
 
 
 def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
@@ -344,8 +344,10 @@ def _seed_lines(section: dict | None) -> list[str]:
     return [
         "## The post's conclusions, checked",
         "",
-        "Each conclusion of the post, computed from this run's summaries (`results/summary/claims.csv`); "
-        "*not measured* means the data it needs were not part of this run.",
+        "Each conclusion of the post, computed from this run's summaries (`results/summary/claims.csv`) by the "
+        "rules in `docs/claims.md`: *holds* and *does not hold* only where the intervals or a paired test say so, "
+        "*inconclusive* where they cannot tell yet (the last column says what would decide it), *not measured* "
+        "where the data it needs were not part of this run.",
         "",
         section["claims"].strip(),
         "",
@@ -442,6 +444,7 @@ def render(
         f"±{target:.0%}, or `max_repeats`, or its share of `budget_minutes` (`repeats: auto`; see the README).",
         "",
         f"- {floor_line(env.get('calibration'))}",
+        *[f"- {line}" for line in quiet_lines(points if points is not None else pd.DataFrame())],
         *[f"- {line}" if not line.startswith("  ") else line
           for line in appendix_rows_on_target(summaries, points, target) + points_lines(points, target)],
         *[f"- {line}" for line in precision_notes(cells, level, target, calibration=env.get("calibration"))],

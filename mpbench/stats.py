@@ -11,7 +11,7 @@ in ``ci_coverage``, instead of calling it 95%.
 
 from __future__ import annotations
 
-from itertools import product
+from math import comb
 
 from .lazy import numpy as np
 from .lazy import pandas as pd
@@ -57,45 +57,62 @@ def repeats_needed(cv: float, level: float = 0.95, target: float = 0.05) -> floa
     return float(reps_for(cv, target, level, paired=False))
 
 
-def paired_p_value(a, b, max_exact: int = 16, draws: int = 20000, seed: int = 0) -> float:
-    """Two-sided p-value that variants ``a`` and ``b`` take the same time.
+def paired(a, b) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of ``a`` and ``b``: matched by repetition when both are Series
+    indexed by it (``rep``), by position for plain sequences; pairs with a
+    missing side are dropped."""
+    if isinstance(a, pd.Series) and isinstance(b, pd.Series):
+        both = pd.concat({"a": a, "b": b}, axis=1).dropna()
+        return both["a"].to_numpy(float), both["b"].to_numpy(float)
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(x) != len(y):
+        raise ValueError(f"{len(x)} values against {len(y)}: pair them by repetition (Series indexed by rep)")
+    keep = ~(np.isnan(x) | np.isnan(y))
+    return x[keep], y[keep]
 
-    A sign-flip permutation test on the paired log ratios log(a_i / b_i) of
-    the same repetitions (they ran back to back): under "no difference" each
-    ratio is as likely to be above 1 as below, so flipping signs gives the
-    null distribution of their mean.  Exact for up to ``max_exact`` pairs,
-    Monte Carlo beyond.  It assumes nothing about the distribution of the
-    times; with n pairs the smallest possible p is 2 / 2^n (n = 6: 0.031).
+
+def ratio_summary(a, b, level: float = 0.95) -> dict:
+    """The speedup estimator, used everywhere: the median of the paired ratios
+    a_i / b_i of the same repetition, its distribution-free interval (see
+    :func:`describe`) and the sign test of that same median against 1
+    (:func:`paired_p_value`).  The point lies inside its interval by
+    construction."""
+    x, y = paired(a, b)
+    r = describe(x / y, level) if len(x) else describe([], level)
+    return {"ratio": r["median"], "ratio_ci_low": r["ci_low"], "ratio_ci_high": r["ci_high"],
+            "ratio_ci_coverage": r["ci_coverage"], "ratio_ci_halfwidth_rel": r.get("ci_halfwidth_rel", np.nan),
+            "p_value": paired_p_value(x, y), "pairs": int(len(x))}
+
+
+def paired_p_value(a, b) -> float:
+    """Two-sided p-value that the median of the paired ratios a_i / b_i is 1.
+
+    The exact sign test: under "no difference" each ratio is as likely to be
+    above 1 as below (the two ran back to back), so the number above is
+    Binomial(n, 1/2); ties (a ratio of exactly 1) are dropped.  It tests the
+    very quantity the speedup reports (the median of the paired ratios),
+    assumes nothing about the distribution of the times, and is never 0: with
+    n pairs the smallest possible p is 2 / 2^n (n = 6: 0.031).  ``a`` and
+    ``b`` are paired as :func:`paired` says.
     """
-    d = np.log(np.asarray(a, dtype=float)) - np.log(np.asarray(b, dtype=float))
-    d = d[np.isfinite(d)]
+    x, y = paired(a, b)
+    d = np.log(x) - np.log(y)
+    d = d[np.isfinite(d) & (d != 0)]
     n = len(d)
     if n == 0:
         return np.nan
-    observed = abs(d.mean())
-    if n <= max_exact:
-        signs = np.array(list(product((1.0, -1.0), repeat=n)))
-    else:
-        signs = np.random.default_rng(seed).choice((1.0, -1.0), size=(draws, n))
-    null = np.abs((signs * d).mean(axis=1))
-    return float(np.mean(null >= observed - 1e-12))
+    k = int(min((d > 0).sum(), (d < 0).sum()))
+    tail = sum(comb(n, i) for i in range(k + 1)) / 2 ** n
+    return float(min(1.0, 2 * tail))
 
 
 def compare_paired(a: pd.Series, b: pd.Series, level: float = 0.95) -> dict:
-    """``a`` against ``b``, both indexed by repetition: the ratio of medians
-    median(a) / median(b), the interval of the paired ratios a_i / b_i, the
-    p-value of :func:`paired_p_value` and whether it is below 1 - level."""
-    pairs = pd.concat({"a": a, "b": b}, axis=1).dropna()
-    ratio = describe((pairs["a"] / pairs["b"]).to_numpy(), level)
-    p = paired_p_value(pairs["a"], pairs["b"])
-    return {
-        "ratio": float(a.median() / b.median()),
-        "ratio_ci_low": ratio["ci_low"],
-        "ratio_ci_high": ratio["ci_high"],
-        "p_value": p,
-        "significant": bool(p < 1 - level) if np.isfinite(p) else False,
-        "pairs": len(pairs),
-    }
+    """``a`` against ``b``, both indexed by repetition: :func:`ratio_summary`
+    and whether its p-value is below 1 - level."""
+    out = ratio_summary(a, b, level)
+    p = out["p_value"]
+    out["significant"] = bool(p < 1 - level) if np.isfinite(p) else False
+    return out
 
 
 def interval_vs_one(low: float, high: float) -> str:
@@ -133,9 +150,10 @@ def check_consistent(raw: pd.DataFrame) -> None:
 def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95, prefix: str = "") -> pd.DataFrame:
     """One row per (loops, workers): serial and Pool medians, intervals, speedup.
 
-    ``speedup`` is median(serial) / median(pool), the seed's 提升 column;
-    its interval comes from the paired ratios serial/pool of the same
-    repetition (the two ran back to back).
+    ``speedup`` is the seed's 提升 column, estimated as everywhere by
+    :func:`ratio_summary`: the median of the paired ratios serial / pool of
+    the same repetition (the two ran back to back), its interval and the sign
+    test of that median.
     """
     sub = raw[raw["experiment"] == experiment]
     if sub.empty:
@@ -152,14 +170,13 @@ def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95
         row[f"{prefix}pool_map_median"] = float(pool["map_seconds"].median())
         row[f"{prefix}per_op_seconds"] = row[f"{prefix}pool_median"] / loops
         row[f"{prefix}serial_per_op_seconds"] = row[f"{prefix}serial_median"] / loops
-        row[f"{prefix}speedup"] = row[f"{prefix}serial_median"] / row[f"{prefix}pool_median"]
-        paired = (by_variant["serial"] / by_variant["pool"]).dropna()
-        ratio = describe(paired.to_numpy(), level)
-        row[f"{prefix}speedup_ci_low"] = ratio["ci_low"]
-        row[f"{prefix}speedup_ci_high"] = ratio["ci_high"]
-        row[f"{prefix}speedup_ci_coverage"] = ratio["ci_coverage"]
-        row[f"{prefix}speedup_ci_halfwidth_rel"] = ratio["ci_halfwidth_rel"]
-        row[f"{prefix}speedup_p"] = paired_p_value(by_variant["serial"], by_variant["pool"])
+        ratio = ratio_summary(by_variant["serial"], by_variant["pool"], level)
+        row[f"{prefix}speedup"] = ratio["ratio"]
+        row[f"{prefix}speedup_ci_low"] = ratio["ratio_ci_low"]
+        row[f"{prefix}speedup_ci_high"] = ratio["ratio_ci_high"]
+        row[f"{prefix}speedup_ci_coverage"] = ratio["ratio_ci_coverage"]
+        row[f"{prefix}speedup_ci_halfwidth_rel"] = ratio["ratio_ci_halfwidth_rel"]
+        row[f"{prefix}speedup_p"] = ratio["p_value"]
         row.update(stop_of(cell, prefix))
         row[f"{prefix}host"] = ",".join(sorted(cell["host"].astype(str).unique()))
         if not prefix:

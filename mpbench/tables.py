@@ -67,6 +67,13 @@ def fmt_speedup(value: float) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.2f}"
 
 
+def fmt_p(p: float) -> str:
+    """A p-value: three decimals, two significant digits below 0.001 (0.00049)."""
+    if p is None or not math.isfinite(p):
+        return "n/a"
+    return f"{p:.3f}" if p >= 0.001 else f"{p:.2g}"
+
+
 def _cell(text: str, cv: float, threshold: float) -> tuple[str, bool]:
     unstable = cv is not None and not math.isnan(cv) and cv > threshold
     return (f"{text} {MARK}" if unstable else text), unstable

@@ -123,9 +123,9 @@ def test_summarize_arithmetic_and_csv_round_trip(tmp_path):
     assert by.loc[("map", "no_close_join"), "runs_resource_warning"] == 2
     assert by["runs_cleanup_stuck"].sum() == 0
     assert by.loc[("map", "close_join"), "speedup"] == pytest.approx(1.0)
-    # apply_async close_join took 0.4 and 0.3, the others 0.2 and 0.3: median 0.35 / 0.25.
+    # apply_async close_join took 0.4 and 0.3, the others 0.2 and 0.3: paired ratios 2.0 and 1.0, median 1.5.
     assert by.loc[("apply_async", "close_join"), "median"] == pytest.approx(0.35)
-    assert by.loc[("apply_async", "context_manager"), "speedup"] == pytest.approx(0.35 / 0.25)
+    assert by.loc[("apply_async", "context_manager"), "speedup"] == pytest.approx((0.4 / 0.2 + 0.3 / 0.3) / 2)
     path = tmp_path / "summary.csv"
     summary.to_csv(path, index=False)
     back = pd.read_csv(path)

@@ -85,7 +85,12 @@ def test_summaries(run):
     for table in ["read", "readwrite"]:
         s = pd.read_csv(run / "results" / "summary" / f"{table}.csv")
         assert list(s["loops"]) == LOOPS
-        assert (s["speedup"] == s["serial_median"] / s["pool_median"]).all()
+        # the speedup is the median of the paired per-repetition ratios, inside its own interval
+        raw = pd.concat(pd.read_csv(f) for f in (run / "results" / "raw" / table).glob("*.csv"))
+        for row in s.itertuples():
+            cell = raw[raw["loops"] == row.loops].pivot(index="rep", columns="variant", values="seconds")
+            assert row.speedup == pytest.approx((cell["serial"] / cell["pool"]).median())
+            assert row.speedup_ci_low <= row.speedup <= row.speedup_ci_high
         assert (s["per_op_seconds"] == s["pool_median"] / s["loops"]).all()
         assert (s["serial_ci_low"] <= s["serial_median"]).all() and (s["serial_median"] <= s["serial_ci_high"]).all()
         assert (s["serial_n"] == 2).all()

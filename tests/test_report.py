@@ -94,7 +94,7 @@ def test_speedup_sentence_says_whether_the_difference_is_significant():
     s = summary(1.8, 2.2)
     s["speedup_p"] = 0.03125
     (sentence,) = speedup_sentence(s, "read", cores=2, level=0.95)
-    assert "significant (paired sign-flip test, p = 0.0312 < 0.05)" in sentence
+    assert "significant (paired sign test, p = 0.031 < 0.05)" in sentence
     s["speedup_p"] = 0.5
     (sentence,) = speedup_sentence(s, "read", cores=2, level=0.95)
     assert "not significant" in sentence

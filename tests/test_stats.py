@@ -98,3 +98,67 @@ def test_interval_vs_one(low, high, where):
     from mpbench.stats import interval_vs_one
 
     assert interval_vs_one(low, high) == where
+
+
+# --------------------------------------------------------------------------
+# one speedup estimator, and its test
+
+
+def test_sign_test_p_values_derived_by_hand():
+    from mpbench.stats import paired_p_value
+
+    assert paired_p_value([2.0] * 6, [1.0] * 6) == pytest.approx(2 / 64)  # all six ratios above 1
+    # 10 pairs, 2 below 1: 2 * (C(10,0) + C(10,1) + C(10,2)) / 2^10 = 2 * 56 / 1024
+    a = [2.0] * 8 + [0.5] * 2
+    assert paired_p_value(a, [1.0] * 10) == pytest.approx(0.109375)
+    assert paired_p_value([2.0, 2.0, 2.0, 0.5, 0.5, 0.5], [1.0] * 6) == 1.0
+    p30 = paired_p_value([2.0] * 30, [1.0] * 30)
+    assert p30 == pytest.approx(2 / 2 ** 30) and p30 > 0  # never 0
+    assert paired_p_value([1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0], [1.0] * 7) == pytest.approx(2 / 64)  # a tie drops out
+    assert math.isnan(paired_p_value([1.0], [1.0]))
+
+
+def test_pairs_are_matched_by_repetition_not_position():
+    from mpbench.stats import paired_p_value, ratio_summary
+
+    serial = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], index=[0, 1, 2, 3, 4, 5])
+    pool = pd.Series([3.0, 2.5, 2.0, 1.5, 1.0, 0.5], index=[5, 4, 3, 2, 1, 0])  # rep i took (i + 1) / 2
+    r = ratio_summary(serial, pool)
+    assert r["ratio"] == pytest.approx(2.0) and r["ratio_ci_low"] == r["ratio_ci_high"] == pytest.approx(2.0)
+    assert paired_p_value(serial, pool) == pytest.approx(2 / 64)
+    with pytest.raises(ValueError, match="pair them by repetition"):
+        paired_p_value([1.0, 2.0], [1.0])
+
+
+def test_the_speedup_lies_inside_its_interval():
+    import numpy as np
+
+    from mpbench.stats import ratio_summary
+
+    rng = np.random.default_rng(7)
+    for n in (6, 9, 10, 14, 21, 32, 50):
+        for _ in range(50):
+            serial = pd.Series(rng.lognormal(0.0, 0.3, n))
+            pool = pd.Series(rng.lognormal(-0.5, 0.5, n))
+            r = ratio_summary(serial, pool)
+            assert r["ratio_ci_low"] <= r["ratio"] <= r["ratio_ci_high"]
+            assert r["ratio"] == pytest.approx(float(np.median(serial / pool)))
+            assert 0 < r["p_value"] <= 1
+
+
+def test_reported_statistics_against_values_derived_by_hand():
+    # n = 10: the 95% interval of the median is [x(2), x(9)] (P(B(10, 1/2) <= 1) = 11/1024, coverage 0.979)
+    d = describe([float(v) for v in range(1, 11)])
+    assert (d["ci_low"], d["ci_high"]) == (2.0, 9.0) and d["ci_coverage"] == pytest.approx(1 - 22 / 1024)
+    assert d["ci_halfwidth_rel"] == pytest.approx((9 - 2) / 2 / 5.5)
+    # a CV of 10%: (1.959964 x 1.2533 x 0.10 / 0.05)^2 = 24.1 -> 25 repetitions for +-5%
+    from mpbench.stats import repeats_needed
+
+    assert repeats_needed(0.10) == 25
+    # below 6 runs there is no 95% interval, so no half-width to speak of
+    assert describe([1.0, 2.0, 3.0])["ci_halfwidth_rel"] == math.inf
+    raw = pd.DataFrame(raw_rows("read", 4, 2, [2.0] * 6, [1.0, 1.0, 1.0, 1.0, 1.0, 4.0]))
+    s = summarize(raw, "read").iloc[0]
+    # ratios 2, 2, 2, 2, 2, 0.5: median 2; five above 1, one below: p = 2 x 7 / 64
+    assert s["speedup"] == pytest.approx(2.0) and s["speedup_p"] == pytest.approx(14 / 64)
+    assert (s["speedup_ci_low"], s["speedup_ci_high"]) == (0.5, 2.0)

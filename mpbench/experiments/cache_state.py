@@ -30,7 +30,7 @@ from ..lazy import pandas as pd
 from .. import cache
 from ..fileio import OPERATIONS, Condition, run_conditions
 from ..stats import compare_paired, interval_vs_one
-from ..tables import fmt_seconds, fmt_speedup, markdown_table
+from ..tables import fmt_p, fmt_seconds, fmt_speedup, markdown_table
 from .common import finish_rows, summarize_variants
 
 TITLE = "Cache state (缓存状态): the file operations with the test file warm in the page cache or evicted (cold)"
@@ -40,7 +40,7 @@ in first, the seed's setting) and cold (evicted before every run), the serial fo
 ``Pool(workers)`` (create, map, close, join) as red squares beside it.
 Bars are the distribution-free interval of the median.
 The label above each cold point is its time divided by the warm time in the same mode (serial or Pool), from runs
-paired by repetition; a ``*`` marks a significant difference (paired sign-flip test, p below 1 minus
+paired by repetition; a ``*`` marks a significant difference (paired sign test, p below 1 minus
 ``ci_level``).
 Only the first reads of a cold run find the cache cold, so a cold run is one read of the file from the disk plus warm
 ones; a label near 1× means the disk hardly matters at this loop count.
@@ -197,7 +197,7 @@ def ratio_text(r) -> str:
     """'1.12× (1.05–1.20×, p = 0.031, significant)'."""
     sig = "significant" if bool(r["significant_vs_ref"]) else "not significant"
     interval = f"{r['ratio_ci_low']:.2f}–{r['ratio_ci_high']:.2f}×"
-    return f"{r['ratio_vs_ref']:.2f}× ({interval}, p = {r['p_vs_ref']:.3f}, {sig})"
+    return f"{r['ratio_vs_ref']:.2f}× ({interval}, p = {fmt_p(r['p_vs_ref'])}, {sig})"
 
 
 def few_repeats(rows: pd.DataFrame) -> str:
@@ -237,7 +237,7 @@ TABLE_TEXT = {
            "vs": "{mode}: time / {ref} (×, p)",
            "note": "Each cell is the median of {n} runs ({loops} operations, Pool({workers})); speedup = serial / "
                    "Pool; time ratios are against {ref} in the same mode, paired by repetition, p from a paired "
-                   "sign-flip test."},
+                   "sign test."},
 }
 
 
@@ -254,7 +254,7 @@ def table_levels(summary: pd.DataFrame, factor: str, language: str, factor_heade
     rows = []
     for (op, lvl), cell in data.groupby(["operation", factor], sort=False):
         c = _cells(cell)
-        vs = [("—" if not np.isfinite(c[m]["p_vs_ref"]) else f"{c[m]['ratio_vs_ref']:.2f} (p = {c[m]['p_vs_ref']:.3f})")
+        vs = [("—" if not np.isfinite(c[m]["p_vs_ref"]) else f"{c[m]['ratio_vs_ref']:.2f} (p = {fmt_p(c[m]['p_vs_ref'])})")
               if m in c else "n/a" for m in MODES]
         rows.append([op, label(lvl), *(fmt_seconds(c[m]["median"]) if m in c else "n/a" for m in MODES),
                      fmt_speedup(c["pool"]["speedup"]) if "pool" in c else "n/a", *vs]

@@ -1,7 +1,7 @@
 """ceiling (硬件上限): how far Python's read-and-decode is from what the machine can move.
 
 On the pipeline's test file and scratch directory, one job times eight
-variants, rotated by ``timing.repeat_variants`` so every repetition pairs them:
+variants, in the balanced order of ``timing.repeat_variants`` so every repetition pairs them:
 
 - ``raw_read``: ``os.open`` + ``os.readv`` in 8 MiB chunks into a buffer
   preallocated once per process (``mpbench.rawio``), no decoding;
@@ -34,7 +34,7 @@ from ..config import MIB, ConfigError
 from ..environment import filesystem_of, usable_cores
 from ..fileio import Condition, effective_chunksize, map_chunksize, operation, prepare_cache, prime_run
 from ..stats import check_consistent_by, compare_paired, describe
-from ..tables import fmt_seconds, markdown_table
+from ..tables import fmt_p, fmt_seconds, markdown_table
 from .common import finish_rows
 
 TITLE = "Hardware ceiling (硬件上限): Python's file operations against raw os.readv / os.write"
@@ -310,7 +310,7 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
                 "significantly above" if significant else "not distinguishable from")
             stats = (f"{_pct(p['ratio_to_raw'])} of the {what[direction][1]} ceiling ({r['mib_s']:,.0f} MiB/s; "
                      f"paired interval {_pct(p['ratio_ci_low'])}–{_pct(p['ratio_ci_high'])}, "
-                     f"p = {p['ratio_p']:.3f}, {sig} it)")
+                     f"p = {fmt_p(p['ratio_p'])}, {sig} it)")
             if mode == "serial":
                 parts.append(f"moves {p['mib_s']:,.0f} MiB/s in one process, {stats}")
             else:

@@ -11,7 +11,7 @@ operation, timed in one job as
   mapped, closed and joined, every other condition held at the appendix
   tables' (the top-level config's);
 
-with the order rotating each repetition, so the chunksizes of one
+with the order balanced over the repetitions, so the chunksizes of one
 repetition are paired.  The file operations (read, readwrite, overwrite)
 run ``loops`` tasks through fileio.run_conditions; ``square`` is the seed's
 cheap ``worker(id) = id**2`` over ``items`` numbers, where the trips to the
@@ -171,7 +171,7 @@ NOTE = {
           "比值 = 该 chunksize / 默认规则，区间来自同一次重复的配对比值，p 为配对符号翻转检验；★ 为最快的 chunksize。",
     "en": "Each cell is the median of {n} repetitions. Default rule: with chunksize=None Pool.map uses ceil(tasks / "
           "(4 × workers)), its value in brackets. Ratio = this chunksize / the default rule, its interval from the "
-          "paired ratios of the same repetition, p from a paired sign-flip test; ★ marks the fastest chunksize.",
+          "paired ratios of the same repetition, p from a paired sign test; ★ marks the fastest chunksize.",
 }
 
 

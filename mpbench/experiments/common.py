@@ -66,11 +66,12 @@ def finish_rows(experiment: str, point: dict, rows: list[dict], *, repeats: "int
 def summarize_variants(raw: pd.DataFrame, keys: list[str], level: float, baseline: str | None = "serial") -> pd.DataFrame:
     """One row per (keys..., variant): median, interval, CV, n, and speedup over ``baseline``.
 
-    ``speedup`` = median(baseline) / median(variant); its interval comes from
-    the ratios of the same repetition (the variants ran back to back).
+    ``speedup``: the median of the paired ratios baseline / variant of the
+    same repetition (the variants ran back to back), its interval and the sign
+    test of it (``p_vs_baseline``) - stats.ratio_summary, as everywhere.
     """
     from ..receipt import row_kind
-    from ..stats import check_consistent_by, paired_p_value
+    from ..stats import check_consistent_by, ratio_summary
 
     check_consistent_by(raw, ["experiment", *keys])
     out = []
@@ -87,15 +88,15 @@ def summarize_variants(raw: pd.DataFrame, keys: list[str], level: float, baselin
             inner = runs["inner_loops"].max() if "inner_loops" in runs else None
             row["sample_seconds"] = row["median"] * (float(inner) if pd.notna(inner) and inner > 1 else 1.0)
             if base is not None and not base.empty:
-                ratio = (base / runs.set_index("rep")["seconds"]).dropna()
-                r = describe(ratio.to_numpy(), level)
-                row["speedup"] = float(base.median()) / row["median"]
-                row["speedup_ci_low"], row["speedup_ci_high"] = r["ci_low"], r["ci_high"]
-                row["speedup_ci_coverage"] = r["ci_coverage"]
-                row["speedup_ci_halfwidth_rel"] = r["ci_halfwidth_rel"]
+                # The speedup estimator (stats.ratio_summary): the median of the
+                # paired ratios baseline / variant of the same repetition.
+                r = ratio_summary(base, runs.set_index("rep")["seconds"], level)
+                row["speedup"] = r["ratio"]
+                row["speedup_ci_low"], row["speedup_ci_high"] = r["ratio_ci_low"], r["ratio_ci_high"]
+                row["speedup_ci_coverage"] = r["ratio_ci_coverage"]
+                row["speedup_ci_halfwidth_rel"] = r["ratio_ci_halfwidth_rel"]
                 # Is this variant's time different from the baseline's at all?
-                pairs = pd.concat({"b": base, "v": runs.set_index("rep")["seconds"]}, axis=1).dropna()
-                row["p_vs_baseline"] = paired_p_value(pairs["b"], pairs["v"]) if variant != baseline else np.nan
+                row["p_vs_baseline"] = r["p_value"] if variant != baseline else np.nan
             out.append(row)
     return pd.DataFrame(out)
 

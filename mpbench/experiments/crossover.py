@@ -12,8 +12,8 @@ the sum of ``i * i`` for ``i`` in ``range(n)``:
 Both sums must equal ``(n - 1) n (2n - 1) / 6`` exactly (Python ints), or the
 run is an error.
 
-The break-even size of a worker count is where the MEDIAN speedup (serial
-median / Pool median) crosses 1× for the last time going up: the first
+The break-even size of a worker count is where the MEDIAN speedup (the
+median of the paired serial / Pool ratios) crosses 1× for the last time going up: the first
 measured size from which the median speedup is above 1 at every larger
 measured size, interpolated with its smaller neighbour on log(size) against
 log(speedup).  It is NaN, with the reason in ``break_even_note``, when the
@@ -43,7 +43,7 @@ Pool created, mapped, closed and joined inside every timed run, for each worker 
 Left: median wall time per run (s, log scale) against the size ``n`` (log scale); solid lines with circles are the
 Pool, faded dashed lines with squares the serial loop run beside it, and bars the distribution-free interval of the
 median.
-Right: the speedup (serial median / Pool median, ×, log scale) against ``n``, with bars for the interval of the
+Right: the speedup (median of paired serial / Pool ratios, ×, log scale) against ``n``, with bars for the interval of the
 paired ratios of the same repetition; the dashed grey line is no gain (1×) and the dotted black lines the ideal
 min(w, cores).
 A dashed vertical line in a worker count's colour, labelled ``n ≈`` and a size at the bottom, marks its break-even:
@@ -404,7 +404,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         right.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
         right.yaxis.set_minor_formatter(ticker.NullFormatter())
         right.set_xlabel("size n (terms of sum i*i, log scale)")
-        right.set_ylabel("speedup (serial median / Pool median, ×, log scale)")
+        right.set_ylabel("speedup (median of paired serial / Pool ratios, ×, log scale)")
         right.set_title("speedup against size")
         for ax in (left, right):
             ax.xaxis.set_major_locator(ticker.FixedLocator(sizes))

@@ -26,7 +26,7 @@ before every close (the data is on the disk when the run ends).
 Blue circles are the serial for loop, red squares ``Pool(workers)`` (create, map, close, join), and the bars the
 distribution-free interval of the median.
 The label above each fsync point is its time divided by the buffered time in the same mode, from runs paired by
-repetition; a ``*`` marks a significant difference (paired sign-flip test, p below 1 minus ``ci_level``).
+repetition; a ``*`` marks a significant difference (paired sign test, p below 1 minus ``ci_level``).
 A label well above 1× means the seed's buffered "write" timed copies into memory rather than writes to the disk.
 Compare red with blue under fsync to see whether the Pool still pays off once every write waits for the device,
 which more processes cannot make faster than the disk allows."""

@@ -42,7 +42,7 @@ from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
 
 TITLE = "Pool API (进程池): map, apply_async and the rest, for a cheap and a heavy worker"
-CAPTION = """Speedup of each Pool API over the serial for loop (serial median / variant median, ×, log scale) against
+CAPTION = """Speedup of each Pool API over the serial for loop (median of paired serial / variant ratios, ×, log scale) against
 ``length``, the number of items mapped per run (log scale): one column of panels per worker function (the seed's cheap
 ``id**2`` and the ``heavy`` pure-Python loop), one row per Pool size in ``pool_api.workers``; creating, closing and
 joining the Pool count in every time.
@@ -393,7 +393,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         n = data["n"].astype(int)
         runs = f"{n.min()}" if n.min() == n.max() else f"{n.min()}–{n.max()}"
         fig.suptitle("Pool API: speedup of each variant over the serial for loop (Pool creation included)\n"
-                     f"points: serial median / variant median of {runs} runs; bars: interval from paired ratios; "
+                     f"points: median of paired serial / variant ratios of {runs} runs; bars: interval from paired ratios; "
                      "dashed, hollow: one task per item", fontsize="medium")
         plots.save(fig, out_paths)
 

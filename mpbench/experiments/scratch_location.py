@@ -29,7 +29,7 @@ overlay, tmpfs and so on).
 The y axis is the median wall time per run (s, linear scale from zero); blue circles are the serial for loop, red
 squares ``Pool(workers)`` (create, map, close, join), and the bars the distribution-free interval of the median.
 The label above each point of the second and later directories is its time divided by the first directory's time
-in the same mode, from runs paired by repetition; a ``*`` marks a significant difference (paired sign-flip test, p
+in the same mode, from runs paired by repetition; a ``*`` marks a significant difference (paired sign test, p
 below 1 minus ``ci_level``).
 A label well below 1× means the first directory's file system slowed the writes; a label near 1× means that where
 the files live hardly matters, for instance because buffered writes land in the page cache either way.

@@ -8,7 +8,7 @@ times, timed in one job as
   under ``multiprocessing.get_context(method)``, every other condition held
   at the appendix tables' (the top-level config's);
 
-with the order rotating each repetition (fileio.run_conditions), so the
+with the order balanced over the repetitions (fileio.run_conditions), so the
 methods of one repetition are paired.  The same job then times the Pool's
 start-up under each method (``startup_<method>``, poolstart.time_startup):
 ``Pool()`` returns before its workers run, so "ready" is timed until every
@@ -35,7 +35,7 @@ from ..lazy import pandas as pd
 from .. import fileio, poolstart, timing
 from ..config import ConfigError
 from ..stats import compare_paired, describe
-from ..tables import fmt_seconds, fmt_speedup, markdown_table
+from ..tables import fmt_p, fmt_seconds, fmt_speedup, markdown_table
 from .common import finish_rows, summarize_variants
 
 NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
@@ -102,7 +102,7 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
 
 
 def startup_rows(methods, workers: int, *, repeats: int, warmup: int, label: str = "") -> list[dict]:
-    """Pool start-up per method (poolstart.time_startup), order rotating each repetition."""
+    """Pool start-up per method (poolstart.time_startup), order balanced over the repetitions."""
 
     def startup(method: str):
         times, seen = poolstart.time_startup(multiprocessing.get_context(method), workers, STARTUP_TIMEOUT)
@@ -195,10 +195,7 @@ def _x(value: float) -> str:
 
 
 def _p(p: float) -> str:
-    """A p value: three decimals, two significant digits below 0.001 (0.00049)."""
-    if p is None or not np.isfinite(p):
-        return "n/a"
-    return f"{p:.3f}" if p >= 0.001 else f"{p:.2g}"
+    return fmt_p(p)
 
 
 def _interval(low, high, fmt) -> str:
@@ -218,7 +215,7 @@ NOTE = {
     "zh": "每格为中位数（{n} 次重复）。时间比 = 该方式 / {ref}，区间来自同一次重复的配对比值，p 为配对符号翻转检验；"
           "“全部进程就绪”计时到每个工作进程都执行完 initializer（Pool() 返回时进程尚未就绪）。",
     "en": "Each cell is a median ({n} repetitions). Ratio = this method / {ref}, its interval from the paired ratios of "
-          "the same repetition, p from a paired sign-flip test; \"all workers ready\" is timed until every worker has "
+          "the same repetition, p from a paired sign test; \"all workers ready\" is timed until every worker has "
           "run its initializer (Pool() returns before that).",
 }
 

@@ -272,10 +272,10 @@ HEADER = {
            "multiprocessing.Pool (s / ×)"],
 }
 NOTE = {
-    "zh": "每格为 {n} 次重复的中位数；倍数 = 串行中位数 / 该方式中位数（大于 1 即更快）。每次运行 {tasks} 个任务；"
+    "zh": "每格为 {n} 次重复的中位数；倍数 = 同一次重复中 串行 / 该方式 之比的中位数（大于 1 即更快）。每次运行 {tasks} 个任务；"
           "threading.Thread 把任务轮流分给 workers 个线程；线程与进程（池）的创建和关闭都计入耗时；区间见 "
           "results/summary/threads_vs_processes.csv。",
-    "en": "Each cell is the median of {n} runs; × = serial median / that variant's median (above 1 is faster). "
+    "en": "Each cell is the median of {n} runs; × = median of the paired ratios serial / that variant (above 1 is faster). "
           "{tasks} tasks per run; threading.Thread splits them round-robin over `workers` threads; creating and "
           "closing the threads and pools is part of every time; intervals are in results/summary/threads_vs_processes.csv.",
 }

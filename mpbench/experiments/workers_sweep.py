@@ -8,7 +8,7 @@ processes are faster, up to the core count).  In its own table 80 is the
 One point per operation (read, readwrite, overwrite) at a fixed ``loops``:
 variant ``serial`` (the seed's Demo) and one ``pool<w>`` per worker count w
 (Pool(w).map, created and closed inside the timed run), all timed in one job
-with their order rotating, so the runs of a repetition are paired.  Every
+with their order balanced over the repetitions, so the runs of a repetition are paired.  Every
 other condition (start method, chunksize, cache, fsync) is the top level's.
 With the default chunksize rule, ``loops`` tasks reach at most ``loops``
 workers: more workers than loops start idle processes.
@@ -34,7 +34,7 @@ from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import finish_rows, summarize_variants
 
 TITLE = "Worker count (进程数：并行路数在 80 左右最好？): the file operations over Pool sizes"
-CAPTION = """Speedup of ``Pool(w).map`` over the serial loop (serial median / Pool median, ×, linear scale) against
+CAPTION = """Speedup of ``Pool(w).map`` over the serial loop (median of paired serial / Pool ratios, ×, linear scale) against
 the number of Pool workers ``w`` (log2 scale, ticks at the counts in ``workers_sweep.workers``), each run doing
 ``workers_sweep.loops`` file operations, Pool start-up included.
 One line per operation (read: green circles, read & write: purple squares, overwrite: orange diamonds), with bars
@@ -306,7 +306,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         ax.set_ylim(0, top)
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
         ax.set_xlabel("Pool workers w (processes, log2 scale)")
-        ax.set_ylabel("speedup (serial median / Pool median, ×)")
+        ax.set_ylabel("speedup (median of paired serial / Pool ratios, ×)")
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
         n = int(data["n"].min())
         cover = pool["speedup_ci_coverage"].dropna()
