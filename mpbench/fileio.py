@@ -5,7 +5,7 @@ method of the Pool, ``map``'s chunksize, whether the test file was in the
 page cache, whether writes reached the disk, and where the written files
 live.  A :class:`Condition` names all of them; :func:`run_conditions` times
 one operation under several conditions (the variants of one point), with
-their order rotating from one repetition to the next so that the paired
+their order balanced over the repetitions (timing.run_orders) so that the paired
 runs of a repetition can be compared.
 
 Every row records the condition it ran under, the page-cache residency of
@@ -166,7 +166,7 @@ def run_conditions(
                 out_dirs[cond.scratch_dir] = Path(tempfile.mkdtemp(prefix=f"{op}-loops{loops}-",
                                                                    dir=cond.scratch_dir))
             fn = operation(op, src, str(out_dirs[cond.scratch_dir]), cond.fsync)
-            calls[name] = _variant(fn, loops, cond, src, f"{label} {name}")
+            calls[name] = _variant(fn, loops, cond, src, f"{label} {name}", op, str(out_dirs[cond.scratch_dir]))
             extra[name] = {
                 **asdict(cond),
                 "chunksize": str(cond.chunksize),
@@ -225,8 +225,10 @@ def prime_run(call, name: str, check):
     return prime
 
 
-def _variant(fn, loops: int, cond: Condition, src: str, label: str = ""):
+def _variant(fn, loops: int, cond: Condition, src: str, label: str = "", op: str = "read",
+             out_dir: str | None = None):
     ctx = multiprocessing.get_context(cond.start_method)
+    size = os.path.getsize(src)
 
     def run():
         resident = prepare_cache(src, cond.cache)  # untimed
@@ -235,6 +237,11 @@ def _variant(fn, loops: int, cond: Condition, src: str, label: str = ""):
         else:
             times, results = timing.time_pool(fn, loops, cond.workers, ctx, chunksize=map_chunksize(cond.chunksize),
                                               label=label)
+        if op in workloads.WRITES:
+            # Untimed: every file the run should have written, written whole by it.
+            problem = workloads.written_problem(op, out_dir, loops, size, times["started_at"])
+            if problem:
+                raise RuntimeError(f"{label}: a write run left the wrong files: {problem}")
         return {**times, "resident_before": resident}, results
 
     def warmup() -> None:

@@ -1,6 +1,6 @@
 """When a point has been repeated enough: the stopping rule of the timed runs.
 
-A point repeats whole repetitions (every variant once, order rotating) until
+A point repeats whole repetitions (every variant once, in a balanced order) until
 the intervals of everything its table reports - each variant's median and
 each variant's paired ratio against the baseline (the speedup) - are within
 ``precision`` of the estimate, or it reaches ``max_repeats``, or its time

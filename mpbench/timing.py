@@ -12,8 +12,13 @@ import gc
 import logging
 import math
 import multiprocessing
+import os
+import random
 import time
+import zlib
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+
+from .environment import machine_state
 
 if TYPE_CHECKING:
     from .precision import Policy
@@ -204,6 +209,49 @@ def settle() -> int | None:
     return dirty_bytes()
 
 
+def steal_share(steal_before: int | None, seconds: float) -> float | None:
+    """The share of the machine's CPU time the hypervisor stole over the last
+    ``seconds``, from a steal reading (``machine_state()["steal"]``) taken then."""
+    now = machine_state(samples=1)["steal"]
+    if steal_before is None or now is None or seconds <= 0:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK") * seconds * (os.cpu_count() or 1)
+    return max(0.0, (now - steal_before) / ticks)
+
+
+def williams(n: int) -> list[list[int]]:
+    """A Williams design for ``n`` variants: orders in which every variant runs
+    in every position equally often and runs right after every other variant
+    equally often (n orders for even n, 2n for odd n).  For two: (0, 1), (1, 0)."""
+    first, lo, hi = [0], 1, n - 1
+    while len(first) < n:
+        if len(first) % 2:
+            first.append(lo)
+            lo += 1
+        else:
+            first.append(hi)
+            hi -= 1
+    rows = [[(x + i) % n for x in first] for i in range(n)]
+    return rows + [row[::-1] for row in rows] if n % 2 else rows
+
+
+def run_orders(names: list[str], seed: str):
+    """The order of the variants in each repetition: the orders of a Williams
+    design (see :func:`williams`), the variants assigned to its symbols at
+    random and each block of orders shuffled, from a generator seeded by
+    ``seed`` (the point's label, so a point's orders are the same every time).
+    Yields one list of names per repetition, for ever."""
+    rng = random.Random(zlib.crc32(seed.encode()))
+    symbols = list(names)
+    rng.shuffle(symbols)
+    design = williams(len(names))
+    while True:
+        block = list(design)
+        rng.shuffle(block)
+        for row in block:
+            yield [symbols[i] for i in row]
+
+
 def repeat_variants(
     variants: Mapping[str, Callable[[], tuple[dict, Any]]],
     repeats: "int | Policy",
@@ -227,9 +275,14 @@ def repeat_variants(
     attribute when it has one (one operation, a Pool start), else the
     variant itself.  ``prime`` runs once more, untimed, right before the
     first timed repetition (for state that only a full run builds).  The
-    order of the variants rotates from one repetition to the next (serial,
-    pool / pool, serial for two), so that slow drift of the machine hits
-    every variant alike.  ``check(variant, result)`` raises when a run
+    order of the variants changes from one repetition to the next in a
+    balanced design (:func:`run_orders`; serial, pool / pool, serial for
+    two): every variant runs in every position, and right after every other
+    variant, about equally often, so that slow drift of the machine and what
+    one variant leaves behind for the next hit every variant alike.  Rows
+    record ``order`` (the position) and ``previous`` (the variant that ran
+    just before in the same repetition, empty for the first).
+    ``check(variant, result)`` raises when a run
     computed the wrong thing, so a broken run is an error and never a
     number; ``after_run`` cleans up (e.g. removes written files) after every
     run, also a failed one.
@@ -268,20 +321,24 @@ def repeat_variants(
     # microseconds (and forked workers share those pages).
     gc.collect()
     gc.freeze()
+    quiet = machine_state()  # untimed: was the machine quiet when the point began?
+    began = time.monotonic()
     rows: list[dict] = []
     seconds: dict[str, list[float]] = {name: [] for name in names}
     looks = policy.looks()
     started = time.monotonic()
     rep, reason = 0, None
+    orders = run_orders(names, label or ",".join(names))
     try:
         while reason is None:
-            shift = rep % len(names)
-            for position, variant in enumerate(names[shift:] + names[:shift]):
+            previous = None
+            for position, variant in enumerate(next(orders)):
                 dirty = settle()
                 times, _result = once(variant, f"rep {rep}")
                 seconds[variant].append(times["seconds"])
-                rows.append({"variant": variant, "rep": rep, "order": position, "verified": True, **times,
-                             "dirty_before": dirty, "baseline": baseline})
+                rows.append({"variant": variant, "rep": rep, "order": position, "previous": previous,
+                             "verified": True, **times, "dirty_before": dirty, "baseline": baseline})
+                previous = variant
             rep += 1
             if rep in looks or rep >= looks[-1]:
                 now = time.monotonic()
@@ -290,10 +347,13 @@ def repeat_variants(
     finally:
         gc.unfreeze()  # the caller's objects are the collector's again
     log.info("%s: stopped after %d repetitions (%s)", label, rep, reason)
+    point = {"load_1m": quiet["load_1m"], "others_runnable": quiet["others_runnable"], "cpu_mhz": quiet["cpu_mhz"],
+             "governor": quiet["governor"], "steal_share": steal_share(quiet["steal"], time.monotonic() - began)}
     for row in rows:
         row["stop_reason"] = reason
         row["repeats_done"] = rep
         row["time_cap_s"] = policy.time_cap_s
+        row.update(point)
     return rows
 
 

@@ -43,6 +43,31 @@ def overwrite_once(src: str, out_dir: str, i: int, fsync: bool = False) -> int:
     return len(text)
 
 
+#: How far before a run's start a file it wrote may be stamped (coarse file timestamps).
+MTIME_SLACK_S = 0.01
+
+
+def written_problem(op: str, out_dir: str, loops: int, size_bytes: int, since: float) -> str | None:
+    """Why the files a write run left in ``out_dir`` are not what it should have
+    written (None when they are): read & write, ``copy_0`` ... ``copy_{loops-1}``;
+    overwrite, the one shared ``overwrite.txt``; each ``size_bytes`` long and
+    written since ``since`` (epoch seconds; a file the run did not write keeps
+    the older stamp of the run before).  Checked after every write run,
+    outside its timed region."""
+    names = [f"copy_{i}.txt" for i in range(loops)] if op == "readwrite" else ["overwrite.txt"]
+    for name in names:
+        path = os.path.join(out_dir, name)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return f"{name} was not written"
+        if st.st_size != size_bytes:
+            return f"{name} has {st.st_size:,} bytes, expected {size_bytes:,}"
+        if st.st_mtime < since - MTIME_SLACK_S:
+            return f"{name} was not written by this run (last written {since - st.st_mtime:.3f} s before it began)"
+    return None
+
+
 def square(i: int) -> int:
     """The seed's cheap ``worker(id)``: ``id**2``."""
     return i**2

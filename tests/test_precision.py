@@ -82,6 +82,34 @@ def test_repeat_variants_stops_at_its_time_cap_but_not_before_six():
     assert {r["repeats_done"] for r in rows} == {6}  # a 95% interval needs 6, whatever the cap
 
 
+def test_variant_order_is_balanced_seeded_and_recorded():
+    from collections import Counter
+
+    def variants(names):
+        return {n: (lambda n=n: ({"seconds": 1.0, "started_at": 0.0, "ended_at": 0.0}, n)) for n in names}
+
+    rows = timing.repeat_variants(variants("abcd"), 12, 0, lambda v, r: None, label="point x")
+    # each variant right after each other one, and in each position, equally often (a Williams design)
+    follows = Counter((r["previous"], r["variant"]) for r in rows if r["previous"] is not None)
+    assert len(follows) == 12 and set(follows.values()) == {3}
+    assert set(Counter((r["variant"], r["order"]) for r in rows).values()) == {3}
+    assert all(r["previous"] is None for r in rows if r["order"] == 0)
+    # not the fixed cycle of before, where a always followed d
+    assert len({r["previous"] for r in rows if r["variant"] == "a" and r["previous"]}) == 3
+    # seeded by the point's label: the same point runs in the same orders
+    order = [r["variant"] for r in rows]
+    again = timing.repeat_variants(variants("abcd"), 12, 0, lambda v, r: None, label="point x")
+    assert [r["variant"] for r in again] == order
+    other = timing.repeat_variants(variants("abcd"), 12, 0, lambda v, r: None, label="point y")
+    assert [r["variant"] for r in other] != order
+    # three variants: six orders per block, still balanced
+    rows3 = timing.repeat_variants(variants("abc"), 6, 0, lambda v, r: None, label="z")
+    assert set(Counter((r["previous"], r["variant"]) for r in rows3 if r["previous"]).values()) == {2}
+    # two variants: each first once in every block of two repetitions
+    pairs = [[r["variant"] for r in run_policy(4, lambda n: 1.0) if r["rep"] == k] for k in range(4)]
+    assert all(sorted(p) == ["pool", "serial"] for p in pairs) and pairs[0] != pairs[1] and pairs[2] != pairs[3]
+
+
 def test_fixed_repeats_ignore_precision():
     rows = run_policy(3, lambda name: 1.0)
     assert {r["stop_reason"] for r in rows} == {"fixed"} and len(rows) == 6

@@ -35,9 +35,10 @@ def test_rows_of_one_point(src, tmp_path, experiment):
             assert r["map_seconds"] > 0
         else:
             assert "pool_start_seconds" not in r
-    # Serial and Pool alternate: serial first in even repetitions, Pool first in odd ones.
+    # Serial and Pool take turns: each first once in the first two repetitions (a balanced order).
     first = {r["rep"]: r["variant"] for r in rows if r["order"] == 0}
-    assert first == {0: "serial", 1: "pool", 2: "serial"}
+    assert {first[0], first[1]} == {"serial", "pool"}
+    assert all((r["previous"] is None) == (r["order"] == 0) for r in rows)
     # Runs happen one after another, never at the same time.
     spans = sorted((r["started_at"], r["ended_at"]) for r in rows)
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
@@ -85,6 +86,32 @@ def test_scratch_is_cleaned_when_a_write_fails_midway(src, tmp_path, monkeypatch
     with pytest.raises(OSError, match="simulated"):
         run_point("readwrite", 2, 1, src=src, scratch_dir=scratch, repeats=1, warmup=0)
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("experiment, cut", [("readwrite", 1), ("overwrite", 1), ("readwrite", None)])
+def test_a_short_or_missing_write_fails_its_run(src, tmp_path, monkeypatch, experiment, cut):
+    real = workloads._write
+
+    def short(path, text, fsync):
+        if cut is None and path.endswith("copy_1.txt"):
+            return  # the second file is never written
+        real(path, text[:-cut] if cut else text, fsync)
+
+    monkeypatch.setattr(workloads, "_write", short)
+    name = "overwrite.txt" if experiment == "overwrite" else ("copy_1.txt" if cut is None else "copy_0.txt")
+    with pytest.raises(RuntimeError, match=rf"wrong files: {name} (has 65,535 bytes, expected 65,536|was not written)"):
+        run_point(experiment, 2, 2, src=src, scratch_dir=tmp_path / "s", repeats=1, warmup=0)
+
+
+def test_a_file_left_by_an_earlier_run_does_not_pass_for_this_ones(tmp_path):
+    for i in range(2):
+        (tmp_path / f"copy_{i}.txt").write_text("x" * 10)
+    assert workloads.written_problem("readwrite", str(tmp_path), 2, 10, since=os.stat(tmp_path / "copy_0.txt").st_mtime) is None
+    os.utime(tmp_path / "copy_1.txt", (1_000_000, 1_000_000))
+    problem = workloads.written_problem("readwrite", str(tmp_path), 2, 10, since=2_000_000.0)
+    assert problem.startswith("copy_1.txt was not written by this run")
+    assert workloads.written_problem("readwrite", str(tmp_path), 3, 10, since=0.0) == "copy_2.txt was not written"
+    assert workloads.written_problem("overwrite", str(tmp_path), 3, 10, since=0.0) == "overwrite.txt was not written"
 
 
 def test_unknown_experiment(src, tmp_path):
