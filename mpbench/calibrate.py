@@ -35,7 +35,7 @@ import tempfile
 import time
 
 from . import workloads
-from .environment import usable_cores
+from .environment import machine_state, usable_cores
 
 #: Run lengths (seconds) of the CPU loop, and how many back-to-back runs each gets.
 FLOOR_RUNS = {0.01: 30, 0.1: 15, 1.0: 5}
@@ -114,6 +114,7 @@ def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
     worker per usable core).
     """
     started_at = time.time()
+    quiet = machine_state()
     rate = steps_per_second()
     floor = []
     for seconds, n in (runs or FLOOR_RUNS).items():
@@ -175,6 +176,7 @@ def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
     return {
         "started_at": started_at,
         "ended_at": time.time(),
+        "machine_state": {k: v for k, v in quiet.items() if k != "steal"},
         "floor": floor,
         "units": {
             "step_seconds": 1 / rate,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import platform
 import socket
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -59,12 +61,87 @@ def recorded_cores(environment_json) -> int:
     return int(json.loads(Path(environment_json).read_text())["usable_cores"])
 
 
-def usable_cores() -> int:
-    """Cores this process may run on (affinity / cgroup cpusets), else cpu_count."""
+def cgroup_cpu_limit(root: str | os.PathLike = "/sys/fs/cgroup") -> float | None:
+    """The CPU quota of this process's cgroup in cores (quota / period), or None
+    without one: cgroup v2 ``cpu.max`` ("200000 100000"; "max ..." is none),
+    else cgroup v1 ``cpu/cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` (-1 is none)."""
+    root = Path(root)
     try:
-        return len(os.sched_getaffinity(0))
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        return None if quota <= 0 or period <= 0 else quota / period
+    except (OSError, ValueError):
+        return None
+
+
+def usable_cores(cgroup_root: str | os.PathLike = "/sys/fs/cgroup") -> int:
+    """Cores this process may use: those it may run on (affinity, cpusets), fewer
+    when its cgroup has a CPU quota (a container limited to 1.5 CPUs of 16 gets
+    2: the quota rounded up), else cpu_count."""
+    try:
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    limit = cgroup_cpu_limit(cgroup_root)
+    return max(1, min(cores, math.ceil(limit - 1e-9))) if limit else cores
+
+
+def machine_state(samples: int = 5, pause: float = 0.01) -> dict:
+    """Is the machine quiet right now?  (Linux; missing facts are None.)
+
+    ``load_1m``: the 1-minute load average (the pipeline's own previous job
+    counts in it); ``others_runnable``: runnable tasks besides this one, the
+    median of ``samples`` looks at ``/proc/stat``'s procs_running;
+    ``cpu_mhz``: the median current frequency of the cores; ``governor``: the
+    frequency governor of cpu0 (absent on most virtual machines); ``steal``:
+    the CPU time stolen by the hypervisor so far, in clock ticks (the
+    difference of two readings is the steal in between).
+    """
+    state: dict = {"load_1m": None, "others_runnable": None, "cpu_mhz": None, "governor": None, "steal": None}
+    try:
+        state["load_1m"] = float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    running = []
+    for k in range(samples):
+        stat = _proc_stat()
+        if "procs_running" in stat:
+            running.append(int(stat["procs_running"][0]) - 1)
+        if k + 1 < samples:
+            time.sleep(pause)
+    if running:
+        state["others_runnable"] = sorted(running)[len(running) // 2]
+    cpu = _proc_stat().get("cpu")
+    if cpu and len(cpu) > 7:
+        state["steal"] = int(cpu[7])
+    mhz = []
+    for f in Path("/sys/devices/system/cpu").glob("cpu[0-9]*/cpufreq/scaling_cur_freq"):
+        try:
+            mhz.append(int(f.read_text()) / 1000)
+        except (OSError, ValueError):
+            pass
+    if not mhz:
+        mhz = [float(c["cpu MHz"]) for c in _cpuinfo() if "cpu MHz" in c]
+    if mhz:
+        state["cpu_mhz"] = sorted(mhz)[len(mhz) // 2]
+    try:
+        state["governor"] = Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").read_text().strip()
+    except OSError:
+        pass
+    return state
+
+
+def _proc_stat() -> dict[str, list[str]]:
+    try:
+        return {parts[0]: parts[1:] for parts in (line.split() for line in Path("/proc/stat").read_text().splitlines())
+                if parts}
+    except OSError:
+        return {}
 
 
 def memory_bytes() -> int | None:

@@ -104,6 +104,9 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
         "worst_cv": worst_cv,
         "floor_kind": kind,
         "floor_cv": floor,
+        # was the machine quiet when the point began, and how much did the hypervisor steal during it
+        **{key: (float(raw[key].dropna().iloc[0]) if key in raw and raw[key].notna().any() else math.nan)
+           for key in ("others_runnable", "load_1m", "steal_share")},
     }
 
 
@@ -155,6 +158,31 @@ def stop_counts(points: pd.DataFrame) -> dict[str, int]:
     reasons = points["stop_reason"].astype(str) if not points.empty else pd.Series(dtype=str)
     counts = reasons.where(reasons.isin(precision.STOP_REASONS), MIXED).value_counts()
     return {reason: int(counts[reason]) for reason in (*precision.STOP_REASONS, MIXED) if reason in counts}
+
+
+#: A point that began with another task runnable, or lost more than this share of
+#: the CPU to the hypervisor, ran on a busy machine.
+BUSY_STEAL = 0.05
+
+
+def quiet_lines(points: pd.DataFrame) -> list[str]:
+    """Was the machine quiet?  Other runnable tasks at each point's start, and the
+    CPU time the hypervisor stole during it; a warning when it was busy (as pyperf warns)."""
+    if points.empty or "others_runnable" not in points or points["others_runnable"].isna().all():
+        return []
+    others = points["others_runnable"].dropna()
+    steal = points["steal_share"].dropna() if "steal_share" in points else pd.Series(dtype=float)
+    busy = int((others >= 1).sum())
+    stolen = int((steal > BUSY_STEAL).sum())
+    text = (f"**Quiet machine?** {busy} of {len(others)} points began with another task runnable"
+            + (f" (up to {int(others.max())})" if busy else "")
+            + (f"; the hypervisor stole a median {steal.median():.1%} of the CPU time during a point, at most "
+               f"{steal.max():.1%}" if len(steal) else "") + ".")
+    if busy > 0.1 * len(others) or stolen:
+        text += (f" **Warning: the machine was busy** during {max(busy, stolen)} points — other work competed "
+                 "with the timed runs; their spread is partly that, and a quieter machine would give tighter "
+                 "intervals (see `results/summary/points.csv`: others_runnable, steal_share).")
+    return [text]
 
 
 def opening_line(points: pd.DataFrame, cells: list[tuple], calibration: dict | None, now: float,
