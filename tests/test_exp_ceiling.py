@@ -171,6 +171,25 @@ def test_a_short_operation_is_an_error(data_file, tmp_path, monkeypatch):
     assert os.listdir(tmp_path / "scratch") == []
 
 
+@pytest.mark.parametrize("variant", ["python_read_serial", "python_read_pool", "python_write_serial",
+                                     "python_write_pool"])
+def test_a_wrong_python_result_is_an_error(data_file, tmp_path, monkeypatch, variant):
+    real = ceiling.timing.time_serial if variant.endswith("serial") else ceiling.timing.time_pool
+    path, direction, mode = variant.split("_")
+
+    target = ceiling.workloads.read_once if direction == "read" else ceiling.workloads.readwrite_once
+
+    def wrong(fn, loops, *args, **kw):
+        times, result = real(fn, loops, *args, **kw)
+        if getattr(fn, "func", None) is target:  # the Python path of this direction: one operation short
+            result = [result[0] - 1, *result[1:]]
+        return times, result
+
+    monkeypatch.setattr(ceiling.timing, "time_serial" if mode == "serial" else "time_pool", wrong)
+    with pytest.raises(RuntimeError, match=rf"ceiling {variant}: 3 operations handled \[.*\] characters"):
+        run_rows(data_file, tmp_path / "scratch", base={**BASE})
+
+
 # --------------------------------------------------------------------------
 # summary, table, figure, findings on synthetic numbers
 

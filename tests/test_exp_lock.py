@@ -41,6 +41,14 @@ def test_a_wrong_locked_count_is_an_error(monkeypatch):
         lock.run({"workers": 2}, SECTION, repeats=1, warmup=0)
 
 
+@pytest.mark.parametrize("final", [6001, 0])
+def test_an_impossible_unlocked_count_is_an_error(monkeypatch, final):
+    real = lock.count
+    monkeypatch.setattr(lock, "count", lambda mode, w, n, b, ctx=None: final if mode == "no_lock" else real(mode, w, n, b))
+    with pytest.raises(RuntimeError, match=f"lock no_lock workers=2: impossible final count {final} of 6000"):
+        lock.run({"workers": 2}, SECTION, repeats=1, warmup=0)
+
+
 def test_lost_updates_are_reported_plainly():
     rows = []
     for variant, final in [("serial", 100), ("no_lock", 80), ("lock_each", 100), ("lock_batch", 100)]:

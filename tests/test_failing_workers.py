@@ -48,7 +48,7 @@ def test_a_worker_that_raises_names_the_point_and_the_error():
 def test_a_worker_that_dies_fails_at_once_instead_of_hanging(fn, words):
     """Plain Pool.map waits for ever here (CPython gh-66587)."""
     t0 = time.monotonic()
-    with pytest.raises(timing.WorkerDied, match=f"readwrite loops=4 pool: worker pid \\d+ was {words}|{words}"):
+    with pytest.raises(timing.WorkerDied, match=rf"^readwrite loops=4 pool: worker pid \d+ (was )?{words}"):
         timing.time_pool(fn, 4, 2, CTX, chunksize=1, label="readwrite loops=4 pool")
     assert time.monotonic() - t0 < 20
     assert not multiprocessing.active_children()  # the Pool was terminated and joined
