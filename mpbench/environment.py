@@ -116,9 +116,7 @@ def machine_state(samples: int = 5, pause: float = 0.01) -> dict:
             time.sleep(pause)
     if running:
         state["others_runnable"] = sorted(running)[len(running) // 2]
-    cpu = _proc_stat().get("cpu")
-    if cpu and len(cpu) > 7:
-        state["steal"] = int(cpu[7])
+    state["steal"] = steal_ticks()
     mhz = []
     for f in Path("/sys/devices/system/cpu").glob("cpu[0-9]*/cpufreq/scaling_cur_freq"):
         try:
@@ -134,6 +132,12 @@ def machine_state(samples: int = 5, pause: float = 0.01) -> dict:
     except OSError:
         pass
     return state
+
+
+def steal_ticks() -> int | None:
+    """CPU time stolen by the hypervisor so far, all cores, in clock ticks (``/proc/stat``)."""
+    cpu = _proc_stat().get("cpu")
+    return int(cpu[7]) if cpu and len(cpu) > 7 else None
 
 
 def _proc_stat() -> dict[str, list[str]]:

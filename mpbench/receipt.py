@@ -173,13 +173,15 @@ def quiet_lines(points: pd.DataFrame) -> list[str]:
     others = points["others_runnable"].dropna()
     steal = points["steal_share"].dropna() if "steal_share" in points else pd.Series(dtype=float)
     busy = int((others >= 1).sum())
-    stolen = int((steal > BUSY_STEAL).sum())
+    # a point counts once, whether another task was runnable, the hypervisor stole, or both
+    busy_or_stolen = int(((points["others_runnable"] >= 1)
+                          | (points["steal_share"] > BUSY_STEAL if "steal_share" in points else False)).sum())
     text = (f"**Quiet machine?** {busy} of {len(others)} points began with another task runnable"
             + (f" (up to {int(others.max())})" if busy else "")
             + (f"; the hypervisor stole a median {steal.median():.1%} of the CPU time during a point, at most "
                f"{steal.max():.1%}" if len(steal) else "") + ".")
-    if busy > 0.1 * len(others) or stolen:
-        text += (f" **Warning: the machine was busy** during {max(busy, stolen)} points — other work competed "
+    if busy > 0.1 * len(others) or (steal > BUSY_STEAL).any():
+        text += (f" **Warning: the machine was busy** during {busy_or_stolen} points — other work competed "
                  "with the timed runs; their spread is partly that, and a quieter machine would give tighter "
                  "intervals (see `results/summary/points.csv`: others_runnable, steal_share).")
     return [text]

@@ -18,7 +18,7 @@ import time
 import zlib
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from .environment import machine_state
+from .environment import machine_state, steal_ticks
 
 if TYPE_CHECKING:
     from .precision import Policy
@@ -212,7 +212,7 @@ def settle() -> int | None:
 def steal_share(steal_before: int | None, seconds: float) -> float | None:
     """The share of the machine's CPU time the hypervisor stole over the last
     ``seconds``, from a steal reading (``machine_state()["steal"]``) taken then."""
-    now = machine_state(samples=1)["steal"]
+    now = steal_ticks()
     if steal_before is None or now is None or seconds <= 0:
         return None
     ticks = os.sysconf("SC_CLK_TCK") * seconds * (os.cpu_count() or 1)

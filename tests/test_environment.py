@@ -31,3 +31,19 @@ def test_recorded_cores_reads_what_the_environment_file_wrote(tmp_path):
     path = tmp_path / "environment.json"
     path.write_text(json.dumps(environment.capture()))
     assert environment.recorded_cores(path) == json.loads(path.read_text())["usable_cores"] >= 1
+
+
+def test_usable_cores_honour_a_cgroup_cpu_quota(tmp_path):
+    from mpbench.environment import cgroup_cpu_limit, steal_ticks, usable_cores
+
+    (tmp_path / "cpu.max").write_text("150000 100000\n")
+    assert cgroup_cpu_limit(tmp_path) == 1.5 and usable_cores(tmp_path) == min(2, usable_cores(tmp_path / "none"))
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert cgroup_cpu_limit(tmp_path) is None
+    v1 = tmp_path / "v1"
+    (v1 / "cpu").mkdir(parents=True)
+    (v1 / "cpu" / "cpu.cfs_quota_us").write_text("100000")
+    (v1 / "cpu" / "cpu.cfs_period_us").write_text("100000")
+    assert cgroup_cpu_limit(v1) == 1.0 and usable_cores(v1) == 1
+    ticks = steal_ticks()
+    assert ticks is None or ticks >= 0

@@ -123,3 +123,15 @@ def test_render_includes_the_checked_claims_and_the_post_side_by_side():
     assert "## The post side by side" in text and "- This machine has 2 usable cores." in text
     assert "![The post against this machine](figures/seed_vs_measured.png)" in text
     assert text.index("## The post's conclusions") < text.index("## Figures")
+
+
+def test_quiet_lines_warn_once_per_busy_point():
+    from mpbench.receipt import quiet_lines
+
+    points = pd.DataFrame({"others_runnable": [0, 1, 0, 2, 0], "steal_share": [0.0, 0.10, 0.08, 0.0, 0.01]})
+    (line,) = quiet_lines(points)
+    assert line.startswith("**Quiet machine?** 2 of 5 points began with another task runnable (up to 2)")
+    assert "at most 10.0%" in line and "busy** during 3 points" in line  # point 1 is both, counted once
+    (calm,) = quiet_lines(pd.DataFrame({"others_runnable": [0] * 20, "steal_share": [0.01] * 20}))
+    assert "Warning" not in calm
+    assert quiet_lines(pd.DataFrame()) == []
