@@ -75,6 +75,22 @@ class RunTimeout(TimeoutError):
 _RUN_TIMEOUT: float | None = None
 
 
+def children_skip_main() -> None:
+    """Children started with spawn (and a forkserver's server) re-run the parent's
+    main script before they run their task, inside the timed start-up.  A
+    Snakemake ``script:`` begins with Snakemake's preamble, which imports
+    Snakemake and unpickles the job: every spawned worker paid for that, a
+    cost of the pipeline, not of the start method.  Every function a worker
+    runs is importable from :mod:`mpbench`, so the children need nothing from
+    the main script; without its ``__file__`` multiprocessing does not hand
+    it to them (as for ``python -c``)."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__spec__", None) is None:
+        main.__dict__.pop("__file__", None)
+
+
 def set_run_timeout(seconds: float | None) -> None:
     """The longest one timed Pool run may take (config ``run_timeout_s``);
     the bench scripts set it once per job, None waits for ever."""
@@ -259,7 +275,7 @@ def repeat_variants(
     check: Callable[[str, Any], None],
     after_run: Callable[[], None] | None = None,
     label: str = "",
-    baseline: str | None = None,
+    baseline: "str | Mapping[str, str] | None" = None,
     prime: Callable[[], None] | None = None,
 ) -> list[dict]:
     """Run every variant once per repetition and return one row per timed run.
@@ -267,7 +283,8 @@ def repeat_variants(
     ``repeats`` is a :class:`~mpbench.precision.Policy` (or a whole number
     for exactly that many): repetitions go on until every variant's median
     and every variant's paired ratio against ``baseline`` (default: the
-    first variant) is as precise as the policy asks, or it reaches its
+    first variant; a mapping gives each variant its own) is as precise as
+    the policy asks, or it reaches its
     maximum or its time cap.  Every row records the reason the point stopped
     (``stop_reason``) and how many repetitions it got (``repeats_done``).
 
@@ -292,6 +309,7 @@ def repeat_variants(
     policy = repeats if isinstance(repeats, Policy) else Policy(repeats=int(repeats))
     names = list(variants)
     baseline = baseline if baseline is not None else names[0]
+    base_of = baseline if isinstance(baseline, Mapping) else {name: baseline for name in names}
 
     def tidied(fn: Callable[[], Any]) -> Any:
         try:
@@ -337,7 +355,7 @@ def repeat_variants(
                 times, _result = once(variant, f"rep {rep}")
                 seconds[variant].append(times["seconds"])
                 rows.append({"variant": variant, "rep": rep, "order": position, "previous": previous,
-                             "verified": True, **times, "dirty_before": dirty, "baseline": baseline})
+                             "verified": True, **times, "dirty_before": dirty, "baseline": base_of.get(variant)})
                 previous = variant
             rep += 1
             if rep in looks or rep >= looks[-1]:

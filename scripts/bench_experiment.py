@@ -20,6 +20,9 @@ if __name__ == "__main__":
     sm = snakemake  # noqa: F821
     from mpbench import timing
 
+    # Spawned workers must not re-run this script's Snakemake preamble (see timing.children_skip_main).
+    timing.children_skip_main()
+
     # A hanging worker fails the job after this long instead of blocking it for ever
     # (read from the config, not a param, so changing it re-measures nothing).
     timing.set_run_timeout(sm.config["run_timeout_s"])
@@ -29,11 +32,12 @@ if __name__ == "__main__":
     section = sm.config[name]
     point = experiments.find_point(module, section, sm.wildcards.point)
     # Under forkserver (Linux's default from Python 3.14) every child would
-    # otherwise import the experiment module, pandas and all, inside the
-    # timed Pool start-up; the server imports it once instead.
+    # otherwise import the module of its task inside the timed Pool start-up;
+    # the server imports the worker functions (mpbench.tasks, and the
+    # experiment's own for those that keep theirs) once instead.
     import multiprocessing
 
-    multiprocessing.set_forkserver_preload([module.__name__])
+    multiprocessing.set_forkserver_preload(["mpbench.tasks", module.__name__])
     # Every experiment's Pools and Processes start the way config's
     # start_method says (the seed's fork by default), whatever this Python's
     # default is; each row records it and it is part of the row's hash.

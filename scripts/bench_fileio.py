@@ -27,6 +27,9 @@ if __name__ == "__main__":
     sm = snakemake  # noqa: F821
     from mpbench import timing
 
+    # Spawned workers must not re-run this script's Snakemake preamble (see timing.children_skip_main).
+    timing.children_skip_main()
+
     # A hanging worker fails the job after this long instead of blocking it for ever
     # (read from the config, not a param, so changing it re-measures nothing).
     timing.set_run_timeout(sm.config["run_timeout_s"])

@@ -14,6 +14,9 @@ if __name__ == "__main__":
     from mpbench.calibrate import measure
     from mpbench.environment import hostname
     from mpbench.output import write_text_atomic
+    from mpbench.timing import children_skip_main
+
+    children_skip_main()  # spawned workers must not re-run this script's Snakemake preamble
 
     sm = snakemake  # noqa: F821
     Path(sm.params.scratch_dir).mkdir(parents=True, exist_ok=True)

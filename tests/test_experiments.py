@@ -106,3 +106,73 @@ print(json.dumps(sorted(m for m in ("pandas", "numpy", "matplotlib", "seaborn", 
     assert out.returncode == 0, out.stderr[-2000:]
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert loaded <= TIMED_MAY_IMPORT.get(name, set()), f"{name}'s timed run imported {sorted(loaded)}"
+
+
+#: Beside pandas and the plotting libraries, what a worker must not import: the config's
+#: parsers and the pipeline's own runner.
+CHILD_MUST_NOT_IMPORT = ("pandas", "numpy", "matplotlib", "seaborn", "scipy", "jsonschema", "yaml", "snakemake")
+
+#: Imports to watch, per process: a site hook that every child started with spawn or
+#: forkserver runs (they inherit PYTHONPATH), writing what it imports of the list above.
+WATCH_IMPORTS = """
+import os, sys
+_dir = os.environ.get("MPBENCH_WATCH_IMPORTS")
+if _dir:
+    _banned = set(os.environ["MPBENCH_WATCH_BANNED"].split(","))
+    _path = os.path.join(_dir, str(os.getpid()))
+    open(_path, "a").close()
+
+    def _watch(event, args, _banned=_banned, _path=_path):
+        if event == "import" and str(args[0]).split(".")[0] in _banned:
+            with open(_path, "a") as fh:
+                fh.write(str(args[0]) + "\\n")
+
+    sys.addaudithook(_watch)
+"""
+
+
+@pytest.mark.parametrize("name", experiments.NAMES)
+def test_spawned_workers_import_only_what_they_time(name, tmp_path, data_file):
+    """Under spawn every child imports the module of the function it runs before running it,
+    inside the timed start-up: no child of any experiment may import pandas, numpy (except
+    where the work is numpy), the plotting libraries, the config's parsers or Snakemake."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    cfg = validate_config(yaml.safe_load((REPO / "tests" / "tiny.yaml").read_text()), SCHEMA, workdir=tmp_path)
+    hook, seen = tmp_path / "hook", tmp_path / "seen"
+    hook.mkdir()
+    seen.mkdir()
+    (hook / "sitecustomize.py").write_text(WATCH_IMPORTS)
+    code = f"""
+import json, os, sys
+sys.path.insert(0, {str(REPO)!r})
+import multiprocessing
+multiprocessing.set_start_method("spawn", force=True)
+from mpbench import experiments
+section = json.loads({json.dumps(json.dumps(cfg[name]))})
+module = experiments.get({name!r})
+point = module.points(section)[0]
+extra = {{"data_file": {data_file!r}}} if getattr(module, "NEEDS_DATA", False) else {{}}
+if getattr(module, "FILE_CONDITIONS", False):
+    extra["base"] = {{"start_method": "spawn", "chunksize": "default", "cache": "warm", "fsync": False}}
+rows = module.run(point, section, repeats=1, warmup=0, scratch_dir={str(tmp_path / "scratch")!r}, **extra)
+assert rows
+print(os.getpid())
+"""
+    (tmp_path / "scratch").mkdir()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]),
+               MPBENCH_WATCH_IMPORTS=str(seen), MPBENCH_WATCH_BANNED=",".join(CHILD_MUST_NOT_IMPORT))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    parent = out.stdout.strip().splitlines()[-1]
+    children = {p.name: set(p.read_text().split()) for p in seen.iterdir() if p.name != parent}
+    assert children, f"{name}: no child process was seen, so the watch proves nothing"
+    allowed = TIMED_MAY_IMPORT.get(name, set())
+    bad = {pid: sorted(m for m in mods if m.split(".")[0] not in allowed) for pid, mods in children.items()}
+    bad = {pid: mods for pid, mods in bad.items() if mods}
+    assert not bad, f"{name}: {len(bad)} of {len(children)} spawned children imported {sorted(set().union(*map(set, bad.values())))[:8]}"

@@ -55,3 +55,35 @@ def test_the_default_chunksize_is_pool_maps_own(src, tmp_path, pools):
     cond = fileio.Condition(mode="pool", workers=2, scratch_dir=str(tmp_path / "scratch"))
     rows = fileio.run_conditions("read", 16, {"pool": cond}, src=src, repeats=1, warmup=0)
     assert pools["chunksize"] == [None] and rows[0]["chunksize_effective"] == 2  # ceil(16 / (4 x 2))
+
+
+@pytest.mark.parametrize("skip", [True, False])
+def test_spawned_workers_do_not_rerun_the_scripts_snakemake_preamble(tmp_path, skip):
+    """A Snakemake script starts with a preamble that imports Snakemake; a spawned child
+    re-runs the parent's main script before its task.  The bench scripts call
+    timing.children_skip_main(), and then no child runs it; without the call they do
+    (which shows that the check can fail)."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    script = tmp_path / "script.py"
+    script.write_text(f"""
+import os, sys
+sys.path.insert(0, {str(REPO)!r})
+os.environ["PREAMBLE_RAN_IN"] = str(os.getpid())  # what the preamble leaves: a mark, in the child that runs it
+open(os.path.join({str(tmp_path)!r}, "preamble-" + str(os.getpid())), "w").close()
+if __name__ == "__main__":
+    import multiprocessing
+    from mpbench import tasks, timing
+    {"timing.children_skip_main()" if skip else ""}
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        assert pool.map(tasks.square, range(4)) == [0, 1, 4, 9]
+    print(os.getpid())
+""")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    parent = out.stdout.split()[-1]
+    children = [p for p in tmp_path.glob("preamble-*") if p.name != f"preamble-{parent}"]
+    assert (children == []) is skip, f"{len(children)} spawned children re-ran the script's top"

@@ -48,6 +48,7 @@ from multiprocessing import connection
 
 from ..lazy import pandas as pd
 
+from ..tasks import worker
 from ..tables import fmt_seconds, markdown_table
 from .common import run_variants, summarize_variants
 
@@ -76,13 +77,6 @@ CLEANUP_GRACE = 2.0  # seconds the Pool's own threads get to finish before the h
 
 def points(section: dict) -> list[dict]:
     return [{"api": api} for api in section["api"]]
-
-
-def worker(id: int, seconds: float = 0.0) -> int:  # noqa: A002 (the seed's name)
-    """The seed's worker, ``id**2``, after sleeping ``seconds``."""
-    if seconds > 0:
-        time.sleep(seconds)
-    return id ** 2
 
 
 class Probe:

@@ -23,6 +23,7 @@ import multiprocessing
 from ..lazy import pandas as pd
 
 from .. import timing
+from ..tasks import add_to_counter as _add
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
 
@@ -45,28 +46,6 @@ VARIANTS = ("serial", "no_lock", "lock_each", "lock_batch")
 
 def points(section: dict) -> list[dict]:
     return [{"workers": w} for w in section["workers"]]
-
-
-def _add(counter, lock, n: int, mode: str, batch: int) -> None:
-    """The child process's work: add 1 to the shared counter n times."""
-    if mode == "no_lock":
-        for _ in range(n):
-            counter.value += 1
-    elif mode == "lock_each":
-        for _ in range(n):
-            with lock:
-                counter.value += 1
-    elif mode == "lock_batch":
-        done = 0
-        while done < n:
-            local = 0
-            for _ in range(min(batch, n - done)):
-                local += 1
-            with lock:
-                counter.value += local
-            done += local
-    else:
-        raise ValueError(mode)
 
 
 def count(mode: str, workers: int, increments: int, batch: int, ctx=None) -> int:

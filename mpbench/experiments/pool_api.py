@@ -37,6 +37,7 @@ from ..lazy import numpy as np
 from ..lazy import pandas as pd
 
 from .. import timing
+from ..tasks import heavy, square  # noqa: F401 (the workers run them from mpbench.tasks)
 from ..stats import interval_vs_one
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
@@ -65,19 +66,6 @@ UNORDERED = {"imap_unordered", "imap_unordered_chunked"}
 # Variants that send one task per item (chunksize 1): the dashed lines of the figure.
 PER_ITEM = {"apply_async", "imap", "imap_unordered", "executor_map"}
 KEYS = ["function", "length", "workers"]
-
-
-def square(i: int) -> int:
-    """The seed's ``worker(id)``: ``id**2``."""
-    return i ** 2
-
-
-def heavy(i: int, iterations: int = 500) -> int:
-    """Real work per item: a pure-Python loop of ``iterations`` steps."""
-    acc = i
-    for k in range(iterations):
-        acc = (acc * 31 + k) % 1_000_003
-    return acc
 
 
 def worker_function(name: str, heavy_iterations: int):

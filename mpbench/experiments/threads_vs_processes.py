@@ -42,6 +42,7 @@ from typing import Callable
 from ..lazy import pandas as pd
 
 from .. import timing
+from ..tasks import cpu_task, io_task, sleep_task
 from ..stats import interval_vs_one
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
@@ -73,27 +74,7 @@ def points(section: dict) -> list[dict]:
 
 
 # --------------------------------------------------------------------------
-# the tasks (module level, so that a Pool can pickle them under any start method)
-
-
-def cpu_task(steps: int, i: int) -> tuple[int, int]:
-    """Sum of k*k for k in [i, i + steps): pure Python, holds the GIL."""
-    total = 0
-    for k in range(i, i + steps):
-        total += k * k
-    return i, total
-
-
-def io_task(path: str, i: int) -> tuple[int, int]:
-    """Read the test file whole in text mode; the value is its length in characters."""
-    with open(path, encoding="utf-8") as fh:
-        return i, len(fh.read())
-
-
-def sleep_task(seconds: float, i: int) -> tuple[int, int]:
-    """Wait without using the CPU (like a network call); the value is the index."""
-    time.sleep(seconds)
-    return i, i
+# the tasks run in workers live in mpbench.tasks (standard library only)
 
 
 def _squares_below(n: int) -> int:
