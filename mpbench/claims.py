@@ -227,8 +227,12 @@ def overwrite_is_slower(readwrite: pd.DataFrame | None) -> dict:
             key = {"above": "slower", "below": "faster"}.get(where, "open")
             result[key].append(int(r["loops"]))
         counts[mode] = result
-        ratio = float(np.median(sub[f"overwrite_{mode}_median"] / sub[f"{mode}_median"]))
-        parts.append(f"{mode}: overwrite / new files {ratio:.2f}× (median over loop counts); slower at "
+        if f"overwrite_{mode}_ratio" in sub and sub[f"overwrite_{mode}_ratio"].notna().all():
+            ratio, how = float(np.median(sub[f"overwrite_{mode}_ratio"])), "paired ratios"
+        else:
+            ratio = float(np.median(sub[f"overwrite_{mode}_median"] / sub[f"{mode}_median"]))
+            how = "ratio of medians, unpaired"
+        parts.append(f"{mode}: overwrite / new files {ratio:.2f}× ({how}, median over loop counts); slower at "
                      f"{_loops(result['slower'])}, faster at {_loops(result['faster'])}, undecided at "
                      f"{_loops(result['open'])}")
     n = len(sub)

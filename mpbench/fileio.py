@@ -133,8 +133,15 @@ def run_conditions(
     repeats: "int | Policy",
     warmup: int = 1,
     label: str = "",
+    ops: Mapping[str, str] | None = None,
+    baseline: "str | Mapping[str, str] | None" = None,
 ) -> list[dict]:
     """Time ``op`` done ``loops`` times under every condition in ``variants``.
+
+    ``ops`` names another operation for some variants (the appendix's read &
+    write job also runs the overwrite, so that the two are paired by
+    repetition); each row's ``operation`` is its variant's.  ``baseline``
+    as in timing.repeat_variants (the variant the speedups divide).
 
     Returns one row per timed run: the variant's name, its condition, the
     seconds (and the Pool's phases), ``resident_before``, and the effective
@@ -149,8 +156,10 @@ def run_conditions(
     first timed one (see :func:`prime_run`); every variant with the same
     scratch directory writes the same files.
     """
-    if op not in workloads.OPERATIONS:
-        raise ValueError(f"unknown operation {op!r}; allowed: {', '.join(workloads.OPERATIONS)}")
+    op_of = {name: (ops or {}).get(name, op) for name in variants}
+    for one in {op, *op_of.values()}:
+        if one not in workloads.OPERATIONS:
+            raise ValueError(f"unknown operation {one!r}; allowed: {', '.join(workloads.OPERATIONS)}")
     src = str(Path(src).resolve())
     expected = workloads.read_once(src, 0)  # also brings the file into the page cache
     label = label or f"{op} loops={loops}"
@@ -159,15 +168,19 @@ def run_conditions(
     extra: dict[str, dict] = {}
     for cond in variants.values():
         Path(cond.scratch_dir).mkdir(parents=True, exist_ok=True)
-    check_free_space(op, loops, os.path.getsize(src), [c.scratch_dir for c in variants.values()], label)
+    for one in dict.fromkeys(op_of.values()):
+        check_free_space(one, loops, os.path.getsize(src),
+                         [c.scratch_dir for n, c in variants.items() if op_of[n] == one], label)
     try:
         for name, cond in variants.items():
             if cond.scratch_dir not in out_dirs:
                 out_dirs[cond.scratch_dir] = Path(tempfile.mkdtemp(prefix=f"{op}-loops{loops}-",
                                                                    dir=cond.scratch_dir))
-            fn = operation(op, src, str(out_dirs[cond.scratch_dir]), cond.fsync)
-            calls[name] = _variant(fn, loops, cond, src, f"{label} {name}", op, str(out_dirs[cond.scratch_dir]))
+            fn = operation(op_of[name], src, str(out_dirs[cond.scratch_dir]), cond.fsync)
+            calls[name] = _variant(fn, loops, cond, src, f"{label} {name}", op_of[name],
+                                   str(out_dirs[cond.scratch_dir]))
             extra[name] = {
+                "operation": op_of[name],
                 **asdict(cond),
                 "chunksize": str(cond.chunksize),
                 "chunksize_effective": effective_chunksize(loops, cond.workers, cond.chunksize)
@@ -183,25 +196,27 @@ def run_conditions(
                 )
 
         prime = None
-        if op in workloads.WRITES:
-            # One full run of every scratch directory's files, by the likely
-            # fastest variant there: a Pool of about one worker per core.
+        if set(op_of.values()) & workloads.WRITES:
+            # One full run of every scratch directory's files (per write
+            # operation), by the likely fastest variant there: a Pool of about
+            # one worker per core.
             cores = os.cpu_count() or 1
             firsts = {}
             for name in sorted(variants, key=lambda n: (variants[n].mode != "pool",
                                                         abs(variants[n].workers - cores))):
-                firsts.setdefault(variants[name].scratch_dir, name)
+                if op_of[name] in workloads.WRITES:
+                    firsts.setdefault((variants[name].scratch_dir, op_of[name]), name)
             primes = [prime_run(calls[name], name, check) for name in firsts.values()]
 
             def prime() -> None:
                 for one in primes:
                     one()
 
-        rows = timing.repeat_variants(calls, repeats, warmup, check, label=label, prime=prime)
+        rows = timing.repeat_variants(calls, repeats, warmup, check, label=label, prime=prime, baseline=baseline)
     finally:
         for out_dir in out_dirs.values():
             shutil.rmtree(out_dir, ignore_errors=True)
-    return [{"operation": op, "loops": loops, **extra[row["variant"]], **row} for row in rows]
+    return [{"loops": loops, **extra[row["variant"]], **row} for row in rows]
 
 
 def prime_run(call, name: str, check):

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 from .precision import checkpoints, min_repeats
+from .runner import PAIRED
 
 MIB = 1024 * 1024
 #: Untimed seconds a timed job costs besides its repetitions: starting the
@@ -92,8 +93,10 @@ def file_run(op: str, loops: int, u: Units, workers: int | None = None, start: f
 
 
 def _appendix(point: dict, section: dict, u: Units) -> float:
+    """A repetition of an appendix job: serial and Pool, for readwrite also the overwrite's."""
     op, loops, workers = point["experiment"], point["loops"], point["workers"]
-    return file_run(op, loops, u) + file_run(op, loops, u, workers)
+    return sum(file_run(one, loops, u) + file_run(one, loops, u, workers)
+               for one in (op, *([PAIRED[op]] if op in PAIRED else [])))
 
 
 def _workers_sweep(point, section, u):
@@ -285,7 +288,8 @@ def make(points: list[Point], budget_minutes: float, level: float = 0.95, max_re
     return Plan(points=points, caps=caps, reps=counts, budget_s=budget_s, first=first)
 
 
-APPENDIX = ("read", "readwrite", "overwrite")
+#: The appendix's jobs; the overwrite runs in the read & write job (runner.PAIRED).
+APPENDIX = ("read", "readwrite")
 
 
 def _repeats(value) -> int | None:

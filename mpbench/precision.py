@@ -22,6 +22,7 @@ timed runs.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from math import comb
 from statistics import NormalDist
@@ -102,20 +103,21 @@ def checkpoints(first: int, last: int) -> list[int]:
     return out
 
 
-def widths(times: dict[str, list[float]], baseline: str | None, level: float = 0.95) -> dict:
+def widths(times: dict[str, list[float]], baseline: "str | Mapping[str, str] | None", level: float = 0.95) -> dict:
     """The relative half-width of every interval a point's table reports.
 
     ``times`` maps each variant to its timings, one per repetition in
     repetition order; the keys of the result are the variant names and
     ``(baseline, variant)`` for the paired ratios of baseline over variant
-    (the speedup).
+    (the speedup).  ``baseline`` is one variant for all, or a mapping from
+    each variant to its own (a point whose table has more than one speedup).
     """
     out = {name: halfwidth_rel(values, level) for name, values in times.items()}
-    if baseline in times:
-        base = times[baseline]
-        for name, values in times.items():
-            if name != baseline:
-                out[(baseline, name)] = halfwidth_rel([b / v for b, v in zip(base, values) if v > 0], level)
+    bases = baseline if isinstance(baseline, Mapping) else {name: baseline for name in times}
+    for name, values in times.items():
+        base = bases.get(name)
+        if base in times and base != name:
+            out[(base, name)] = halfwidth_rel([b / v for b, v in zip(times[base], values) if v > 0], level)
     return out
 
 
@@ -157,7 +159,7 @@ class Policy:
             return [self.repeats]
         return checkpoints(self.first, max(self.first, self.max_repeats))
 
-    def decide(self, n: int, times: dict[str, list[float]], baseline: str | None,
+    def decide(self, n: int, times: dict[str, list[float]], baseline: "str | Mapping[str, str] | None",
                elapsed_s: float, rep_s: float) -> str | None:
         """At a checkpoint of ``n`` repetitions: the stop reason, or None to go on.
 

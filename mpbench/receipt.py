@@ -48,6 +48,13 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
               target: float, level: float, baseline: str | None = None) -> dict:
     """One point's receipt from its raw rows."""
     raw = raw[raw["rep"].notna()]
+    if "experiment" in raw and (raw["experiment"].astype(str) != experiment).any():
+        # A job that also ran another operation (the read & write job's overwrite):
+        # its runs go by the names the stopping rule knew them by.
+        other = raw["experiment"].astype(str) != experiment
+        raw = raw.assign(mode=raw["variant"].astype(str),
+                         variant=raw["variant"].astype(str).where(~other, raw["experiment"].astype(str) + "_"
+                                                                   + raw["variant"].astype(str)))
     stop = stop_of(raw)
     n = stop["repeats_done"]
     timed = float((raw["ended_at"] - raw["started_at"]).sum())
@@ -110,6 +117,21 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
     }
 
 
+def miss_kind(cv: float, floor: float, allowed, target: float, level: float) -> str:
+    """Why a spread of ``cv`` missed ±target, against the machine's ``floor`` at its
+    run length: ``noisy`` when it is more than NEAR_FLOOR times the floor,
+    ``floor`` when even at the floor ±target needs more repetitions than the
+    ``allowed`` ones, ``budget`` when near the floor but more repetitions would
+    have reached it, ``unknown`` without a floor or a spread.  The one rule
+    behind the receipt's and the report's words."""
+    if not (pd.notna(cv) and pd.notna(floor) and floor > 0 and math.isfinite(cv)):
+        return "unknown"
+    if cv > NEAR_FLOOR * floor:
+        return "noisy"
+    return "floor" if pd.notna(allowed) and precision.reps_for(floor, target, level, paired=False) > allowed \
+        else "budget"
+
+
 def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
     """Why a point that missed the target missed it, in words.
 
@@ -126,15 +148,16 @@ def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
         need = precision.reps_for(cv, target, level, paired=False) if math.isfinite(cv) else None
         return (f"repeats fixed at {row['repeats_done']}"
                 + (f"; at its spread (CV {cv:.1%}) about {need} would reach ±{target:.0%}" if need else ""))
-    if not (math.isfinite(floor) and floor > 0 and math.isfinite(cv)):
-        return "no floor measured"
-    if cv > NEAR_FLOOR * floor:
-        return f"noisier than the machine: CV {cv:.1%}, {cv / floor:.1f}× the floor"
     cap, rep = row["time_cap_s"], row["rep_seconds"]
     allowed = cap / rep if rep and math.isfinite(cap) else float(row["repeats_done"])
+    kind = miss_kind(cv, floor, allowed, target, level)
+    if kind == "unknown":
+        return "no floor measured"
+    if kind == "noisy":
+        return f"noisier than the machine: CV {cv:.1%}, {cv / floor:.1f}× the floor"
     at_floor = precision.reps_for(floor, target, level, paired=False)
     need = precision.reps_for(cv, target, level, paired=False)
-    if at_floor > allowed:
+    if kind == "floor":
         return (f"the machine's floor: even at its floor (CV {floor:.1%}) ±{target:.0%} needs about {at_floor} "
                 f"repetitions; the budget paid for {allowed:.0f}")
     return f"the budget: at its spread (CV {cv:.1%}) about {need} repetitions; the budget paid for {allowed:.0f}"

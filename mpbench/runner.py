@@ -1,9 +1,12 @@
 """Running one parameter point of a file experiment: warm-up, repetitions, rows.
 
 One call measures one (experiment, loops, workers) cell.  Within every
-repetition the serial and the Pool variant both run, and their order flips
-from one repetition to the next (serial first, then Pool first, ...) so that
-slow drift of the machine - page cache, thermal state - hits both alike.
+repetition the serial and the Pool variant both run, and their order changes
+from one repetition to the next (a balanced, seeded order; see
+timing.run_orders) so that slow drift of the machine - page cache, thermal
+state - hits both alike.  The read & write cell also runs the overwrite
+(serial and Pool) in the same repetitions, so that "overwrite is slower" is a
+paired comparison; its rows carry ``experiment = overwrite``.
 Every run's result is checked: each operation must report the full length
 of the file, or the run is an error rather than a number.
 """
@@ -30,6 +33,10 @@ RAW_COLUMNS = [
 ]
 
 
+#: Operations that run in another's job, paired with it repetition by repetition.
+PAIRED = {"readwrite": "overwrite"}
+
+
 def config_hash(params: dict) -> str:
     """A short, stable hash of everything that defines how a point was measured."""
     blob = json.dumps(params, sort_keys=True, default=str).encode()
@@ -51,7 +58,8 @@ def run_point(
     cache: str = "warm",
     fsync: bool = False,
 ) -> list[dict]:
-    """Measure one cell; return one row per timed run (two per repetition).
+    """Measure one cell; return one row per timed run (two per repetition,
+    four for readwrite: its own and the overwrite's serial and Pool runs).
 
     ``repeats`` is a whole number or a precision.Policy (repeat until precise).
 
@@ -68,6 +76,15 @@ def run_point(
         "serial": fileio.Condition(mode="serial", **common),
         "pool": fileio.Condition(mode="pool", **common),
     }
+    ops, baseline = {}, {"serial": "serial", "pool": "serial"}
+    if experiment in PAIRED:
+        # Its own speedup (serial / Pool) is what the stopping rule watches, beside
+        # every median; the overwrite's speedup is the table's other ratio.
+        for mode in ("serial", "pool"):
+            name = f"{PAIRED[experiment]}_{mode}"
+            variants[name] = fileio.Condition(mode=mode, **common)
+            ops[name] = PAIRED[experiment]
+            baseline[name] = f"{PAIRED[experiment]}_serial"
     params = {
         "experiment": experiment, "loops": loops, "workers": workers, **setting(repeats),
         "warmup": warmup, "start_method": start_method, "chunksize": str(chunksize), "cache": cache,
@@ -75,7 +92,7 @@ def run_point(
     }
     rows = fileio.run_conditions(
         experiment, loops, variants, src=src, repeats=repeats, warmup=warmup,
-        label=f"{experiment} loops={loops} workers={workers}",
+        label=f"{experiment} loops={loops} workers={workers}", ops=ops, baseline=baseline,
     )
     base = {
         "experiment": experiment, "loops": loops, "workers": workers,
@@ -84,5 +101,6 @@ def run_point(
         "precision": None, "max_repeats": None, **setting(repeats), "warmup": warmup,
         "config_hash": config_hash(params),
     }
-    # "operation" and "mode" repeat "experiment" and "variant" here.
-    return [{k: v for k, v in {**row, **base}.items() if k not in ("operation", "mode")} for row in rows]
+    # "operation" and "mode" are "experiment" and "variant" here.
+    return [{**{k: v for k, v in {**row, **base}.items() if k not in ("operation", "mode")},
+             "experiment": row["operation"], "variant": row["mode"]} for row in rows]

@@ -207,4 +207,31 @@ def summarize(raw: pd.DataFrame, table: str, level: float = 0.95) -> pd.DataFram
         over = summarize_experiment(raw, "overwrite", level, prefix="overwrite_")
         over = over.drop(columns=["overwrite_host"])
         summary = summary.merge(over, on=["loops", "workers"], how="left", validate="one_to_one")
+        paired_overwrite = overwrite_ratios(raw, level)
+        if not paired_overwrite.empty:
+            summary = summary.merge(paired_overwrite, on=["loops", "workers"], how="left", validate="one_to_one")
     return summary.sort_values(["workers", "loops"]).reset_index(drop=True)
+
+
+def overwrite_ratios(raw: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Overwrite against read & write, serial and Pool, where they ran in the same job
+    (runner.PAIRED: same configuration hash, so repetition r of one ran beside
+    repetition r of the other): the median of the paired ratios overwrite / new
+    files, its interval and sign test (columns ``overwrite_<mode>_ratio*``)."""
+    out = []
+    cells = raw[raw["experiment"].isin(["readwrite", "overwrite"])]
+    for (loops, workers), cell in cells.groupby(["loops", "workers"], sort=True):
+        hashes = {e: set(g["config_hash"].astype(str)) for e, g in cell.groupby("experiment")}
+        if len(hashes) < 2 or hashes["readwrite"] != hashes["overwrite"]:
+            continue  # measured in separate jobs: nothing to pair
+        row = {"loops": int(loops), "workers": int(workers)}
+        for mode in ("serial", "pool"):
+            of = {e: cell[(cell["experiment"] == e) & (cell["variant"] == mode)].set_index("rep")["seconds"]
+                  for e in ("overwrite", "readwrite")}
+            r = ratio_summary(of["overwrite"], of["readwrite"], level)
+            row.update({f"overwrite_{mode}_ratio": r["ratio"], f"overwrite_{mode}_ratio_ci_low": r["ratio_ci_low"],
+                        f"overwrite_{mode}_ratio_ci_high": r["ratio_ci_high"],
+                        f"overwrite_{mode}_ratio_ci_coverage": r["ratio_ci_coverage"],
+                        f"overwrite_{mode}_ratio_p": r["p_value"]})
+        out.append(row)
+    return pd.DataFrame(out)

@@ -21,7 +21,7 @@ from mpbench.tables import HEADERS
 
 TINY = REPO / "tests" / "tiny.yaml"
 LOOPS = [1, 2, 4]
-EXPERIMENTS = ["read", "readwrite", "overwrite"]
+EXPERIMENTS = ["read", "readwrite"]  # the appendix's jobs; readwrite's also runs the overwrite
 BENCH_RULES = {"bench_fileio", "bench_experiment"}
 
 
@@ -50,8 +50,14 @@ def test_raw_rows(run):
     for column in ["experiment", "variant", "loops", "workers", "rep", "seconds", "pool_start_seconds",
                    "started_at", "ended_at", "host", "config_hash", "start_method"]:
         assert column in raw.columns
-    assert len(raw) == len(files) * 2 * 2  # 2 repeats x (serial, pool)
+    # 2 repeats x (serial, pool), and in readwrite's jobs the overwrite's serial and pool too
+    assert len(raw) == len(LOOPS) * 2 * 2 + len(LOOPS) * 2 * 4
     assert set(raw["variant"]) == {"serial", "pool"}
+    assert set(raw["experiment"]) == {"read", "readwrite", "overwrite"}
+    paired = raw[raw["experiment"] != "read"]
+    # the overwrite ran in the read & write job, in the same repetitions, rotating with it
+    assert paired.groupby(["loops", "rep"])["order"].nunique().eq(4).all()
+    assert set(paired["previous"].dropna()) >= {"serial", "pool", "overwrite_serial", "overwrite_pool"}
     assert raw.loc[raw["variant"] == "pool", "pool_start_seconds"].gt(0).all()
     assert raw["verified"].all()
 
@@ -87,6 +93,7 @@ def test_summaries(run):
         assert list(s["loops"]) == LOOPS
         # the speedup is the median of the paired per-repetition ratios, inside its own interval
         raw = pd.concat(pd.read_csv(f) for f in (run / "results" / "raw" / table).glob("*.csv"))
+        raw = raw[raw["experiment"] == table]
         for row in s.itertuples():
             cell = raw[raw["loops"] == row.loops].pivot(index="rep", columns="variant", values="seconds")
             assert row.speedup == pytest.approx((cell["serial"] / cell["pool"]).median())
@@ -94,7 +101,17 @@ def test_summaries(run):
         assert (s["per_op_seconds"] == s["pool_median"] / s["loops"]).all()
         assert (s["serial_ci_low"] <= s["serial_median"]).all() and (s["serial_median"] <= s["serial_ci_high"]).all()
         assert (s["serial_n"] == 2).all()
-    assert "overwrite_pool_median" in pd.read_csv(run / "results" / "summary" / "readwrite.csv")
+    rw = pd.read_csv(run / "results" / "summary" / "readwrite.csv")
+    assert "overwrite_pool_median" in rw
+    # overwrite against new files, paired by repetition inside one job
+    raw = pd.concat(pd.read_csv(f) for f in (run / "results" / "raw" / "readwrite").glob("*.csv"))
+    for row in rw.itertuples():
+        for mode in ("serial", "pool"):
+            cell = raw[(raw["loops"] == row.loops) & (raw["variant"] == mode)].pivot(
+                index="rep", columns="experiment", values="seconds")
+            ratio = getattr(row, f"overwrite_{mode}_ratio")
+            assert ratio == pytest.approx((cell["overwrite"] / cell["readwrite"]).median())
+            assert getattr(row, f"overwrite_{mode}_ratio_ci_low") <= ratio <= getattr(row, f"overwrite_{mode}_ratio_ci_high")
 
 
 def test_tables(run):
@@ -296,15 +313,18 @@ def test_an_interrupted_run_resumes_and_loses_nothing(tmp_path, how):
         assert unlock.returncode == 0, unlock.stderr[-2000:]
     before = {f: f.stat().st_mtime_ns for f in raw.glob("*/*.csv")}
     assert 2 <= len(before) < len(targets)
+    def whole(f):  # 3 repetitions of serial and Pool (read & write: and of the overwrite's two)
+        return 3 * (4 if f.parent.name == "readwrite" else 2)
+
     for f in before:  # what is there is whole
-        assert len(pd.read_csv(f)) == 3 * 2
+        assert len(pd.read_csv(f)) == whole(f)
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     after = sorted(raw.glob("*/*.csv"))
     assert len(after) == len(targets)
     for f in after:
         frame = pd.read_csv(f)
-        assert len(frame) == 3 * 2 and not frame.duplicated(["variant", "rep"]).any()
+        assert len(frame) == whole(f) and not frame.duplicated(["experiment", "variant", "rep"]).any()
     # Kept, not measured again - except at most the one point whose job was still
     # finishing when the run stopped (its file was whole, but Snakemake had not yet
     # recorded the job as done, so it measures that point again, into a new whole file).
@@ -375,7 +395,8 @@ def test_repeat_until_precise_end_to_end(tmp_path):
            "--cores", "2", "--configfile", str(REPO / "tests" / "auto.yaml")]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert re.search(r"^mpbench: plan: 7 points to measure, at most about \d+ min", proc.stderr, re.M)
+    # 2 loop counts x (read; read & write with the overwrite) + 1 crossover point
+    assert re.search(r"^mpbench: plan: 5 points to measure, at most about \d+ min", proc.stderr, re.M)
     raw = pd.concat([pd.read_csv(f) for f in (tmp_path / "results" / "raw").glob("*/*.csv")])
     assert set(raw["stop_reason"]) <= {"precise", "max_repeats", "time"}
     assert raw["repeats_done"].between(6, 9).all()
@@ -383,4 +404,4 @@ def test_repeat_until_precise_end_to_end(tmp_path):
             == raw.groupby(["experiment", "loops", "workers", "size"], dropna=False)["repeats_done"].first()).all()
     assert raw["time_cap_s"].gt(0).all() and (raw["repeats"].astype(str) == "auto").all()
     points = pd.read_csv(tmp_path / "results" / "summary" / "points.csv")
-    assert len(points) == 7 and points["why"].notna().all()
+    assert len(points) == 5 and points["why"].notna().all()

@@ -236,8 +236,14 @@ def test_plan_of_the_default_config_covers_every_point(tmp_path):
 
     cfg = validate_config({}, workdir=tmp_path)
     p = plan.build(cfg)
-    assert len(p.points) == 24 + sum(1 for _ in p.points if _.experiment not in plan.APPENDIX)
+    # 8 loop counts x 1 worker count x 2 jobs (read; read & write with the overwrite)
+    assert len(p.points) == 16 + sum(1 for _ in p.points if _.experiment not in plan.APPENDIX)
     assert all(pt.rep_seconds > 0 for pt in p.points)
+    # the read & write job's repetition also pays for the overwrite's runs
+    rw = {pt.point_id: pt.rep_seconds for pt in p.points if pt.experiment == "readwrite"}
+    u = plan.units(None, int(cfg["data"]["size_mb"] * plan.MIB))
+    assert rw["loops40_workers4"] == pytest.approx(sum(plan.file_run(op, 40, u) + plan.file_run(op, 40, u, 4)
+                                                       for op in ("readwrite", "overwrite")))
     # the expensive appendix cell gets fewer repetitions than the cheap one
     assert p.reps[("readwrite", "loops160_workers4")] < p.reps[("read", "loops1_workers4")]
 

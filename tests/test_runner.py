@@ -21,12 +21,14 @@ def test_rows_of_one_point(src, tmp_path, experiment):
     scratch = tmp_path / "scratch"
     rows = run_point(experiment, 3, 2, src=src, scratch_dir=scratch, repeats=3, warmup=1,
                      data={"lines": 100, "seed": 1})
-    assert len(rows) == 3 * 2
+    # read & write also runs the overwrite, in the same repetitions (paired)
+    ops = [experiment, "overwrite"] if experiment == "readwrite" else [experiment]
+    assert len(rows) == 3 * 2 * len(ops)
     assert set(RAW_COLUMNS) == set().union(*rows)
-    assert sorted((r["rep"], r["variant"]) for r in rows) == sorted(
-        (rep, v) for rep in range(3) for v in ("serial", "pool"))
+    assert sorted((r["rep"], r["experiment"], r["variant"]) for r in rows) == sorted(
+        (rep, op, v) for rep in range(3) for op in ops for v in ("serial", "pool"))
     for r in rows:
-        assert r["experiment"] == experiment and r["loops"] == 3 and r["workers"] == 2
+        assert r["loops"] == 3 and r["workers"] == 2
         assert r["seconds"] > 0 and r["ended_at"] >= r["started_at"]
         assert r["verified"] is True
         assert r["size_bytes"] == 64 * 1024
@@ -37,7 +39,12 @@ def test_rows_of_one_point(src, tmp_path, experiment):
             assert "pool_start_seconds" not in r
     # Serial and Pool take turns: each first once in the first two repetitions (a balanced order).
     first = {r["rep"]: r["variant"] for r in rows if r["order"] == 0}
-    assert {first[0], first[1]} == {"serial", "pool"}
+    if experiment != "readwrite":
+        assert {first[0], first[1]} == {"serial", "pool"}
+    else:  # four variants in a Latin square: the first three repetitions start with three different ones
+        assert len({(r["experiment"], r["variant"]) for r in rows if r["order"] == 0}) == 3
+        bases = {(r["experiment"], r["baseline"]) for r in rows}
+        assert bases == {("readwrite", "serial"), ("overwrite", "overwrite_serial")}
     assert all((r["previous"] is None) == (r["order"] == 0) for r in rows)
     # Runs happen one after another, never at the same time.
     spans = sorted((r["started_at"], r["ended_at"]) for r in rows)
