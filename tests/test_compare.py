@@ -5,6 +5,7 @@ import json
 import pandas as pd
 import pytest
 
+from figdata import assert_drawn, capture
 from mpbench import compare
 
 
@@ -23,7 +24,8 @@ def host_folder(root, name, speedup, cores=2):
     return d
 
 
-def test_two_hosts_side_by_side(tmp_path):
+def test_two_hosts_side_by_side(tmp_path, monkeypatch):
+    figs = capture(monkeypatch)
     host_folder(tmp_path, "laptop", 1.8)
     host_folder(tmp_path, "server", 6.5, cores=16)
     (tmp_path / "incomplete").mkdir()
@@ -36,6 +38,9 @@ def test_two_hosts_side_by_side(tmp_path):
     assert "| 8 | 1.80 (1.70–1.90) | 6.50 (6.40–6.60) |" in text
     compare.plot(frame, [tmp_path / "c.png", tmp_path / "c.svg"])
     assert (tmp_path / "c.png").stat().st_size > 10_000
+    # one line per host and panel: the speedup against loops, with its interval
+    assert_drawn(figs, frame[["speedup", "speedup_ci_low", "speedup_ci_high", "loops"]],
+                 what="each host's speedups, interval ends and loop counts")
 
 
 def test_the_same_host_twice_is_refused(tmp_path):

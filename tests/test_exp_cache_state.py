@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import BASE
+from figdata import assert_drawn, capture
 from mpbench import cache
 from mpbench.datagen import write_test_file
 from mpbench.environment import filesystem_of
@@ -122,8 +123,12 @@ def test_table(language, first, tmp_path):
     assert lines[3].startswith("| read | cold | 1.2 | 0.55 | 2.18 | 1.20 (p = 0.031) | 1.10 (p = 0.031) | 0% / 0% |")
 
 
-def test_plot_writes_png_and_svg(tmp_path):
+def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
+    figs = capture(monkeypatch)
     raw = pd.concat([_raw(TIMES), _raw(TIMES, op="readwrite")])
-    cs.plot(cs.summarize(raw, 0.95), 2, [tmp_path / "f.png", tmp_path / "f.svg"])
+    summary = cs.summarize(raw, 0.95)
+    cs.plot(summary, 2, [tmp_path / "f.png", tmp_path / "f.svg"])
     assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in (tmp_path / "f.svg").read_text()[:2000]
+    assert len(summary) == 2 * 2 * 2  # operations x states x modes, all drawn
+    assert_drawn(figs, summary[["median", "ci_low", "ci_high"]], what="median time per state and mode, seconds")

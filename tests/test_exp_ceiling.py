@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import BASE
+from figdata import assert_drawn, capture
 from mpbench import environment, rawio
 from mpbench.config import ConfigError, validate_config
 from mpbench.datagen import write_test_file
@@ -268,8 +269,15 @@ def test_table(summary, language, first):
 
 
 @pytest.mark.parametrize("scale", [1.0, 30.0])  # linear and log axes
-def test_plot_writes_png_and_svg(summary, tmp_path, scale):
+def test_plot_writes_png_and_svg(summary, tmp_path, scale, monkeypatch):
+    figs = capture(monkeypatch)
     summary.loc[summary["path"] == "raw", ["mib_s", "mib_s_ci_low", "mib_s_ci_high"]] *= scale
     png, svg = tmp_path / "f.png", tmp_path / "f.svg"
     ceiling.plot(summary, 4, [png, svg])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "<svg" in svg.read_text()[:2000]
+    # raw: median line and interval band; Python: point and interval bar; all in MiB/s
+    assert len(summary) == len(ceiling.VARIANTS)
+    assert_drawn(figs, summary[["mib_s", "mib_s_ci_low", "mib_s_ci_high"]], what="throughput per variant, MiB/s")
+    by = summary.set_index("variant")["mib_s"]
+    combined = 1 / (1 / by["raw_write_serial"] + 1 / by["raw_read_serial"])
+    assert_drawn(figs, [combined], what="raw read + raw write in one process, MiB/s")

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import BASE
+from figdata import assert_drawn, capture, spread_runs
 from mpbench import timing
 from mpbench.config import ConfigError, validate_config
 from mpbench.experiments import chunksize_sweep as cs
@@ -125,10 +126,19 @@ def test_table(summary, language, first):
     assert "| 40.00 | 40.00 – 40.00 | 0.031 |" in md
 
 
-def test_plot_writes_png_and_svg(summary, tmp_path):
+@pytest.mark.parametrize("spread", [False, True], ids=["as-measured", "spread-runs"])
+def test_plot_writes_png_and_svg(summary, tmp_path, monkeypatch, spread):
+    figs = capture(monkeypatch)
+    if spread:  # the serial runs (and the others) with a spread: a serial band that is not a line
+        cs.summarize(spread_runs(_raw()), 0.95).to_csv(tmp_path / "spread.csv", index=False)
+        summary = pd.read_csv(tmp_path / "spread.csv")
     two = pd.concat([summary, summary.assign(operation="read", tasks=40,
                                              chunksize_effective=summary["chunksize_effective"].where(
                                                  summary["chunksize"] != "default", 3))])
     out = [tmp_path / "cs.png", tmp_path / "cs.svg"]
     cs.plot(two, 2, out)
     assert out[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "<svg" in out[1].read_text()[:2000]
+    # Pool: median and interval per chunksize (at the chunksize used); serial: its median line and interval band
+    assert_drawn(figs, two[["median", "ci_low", "ci_high"]], what="median time and interval ends, seconds")
+    pool = two[two["variant"] != "serial"]
+    assert_drawn(figs, pool["chunksize_effective"], what="chunksize Pool.map used, on x")

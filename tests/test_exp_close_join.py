@@ -5,6 +5,7 @@ import multiprocessing
 import pandas as pd
 import pytest
 
+from figdata import assert_drawn, capture
 from mpbench.experiments import close_join
 
 TINY = {"workers": 2, "tasks": 4, "task_seconds": 0.06, "get_timeout": 0.1, "linger_seconds": 0.05}
@@ -143,11 +144,26 @@ def test_table_headers_and_rows(language, first):
     assert ("still alive 0.5 s later (2/2 runs)" if language == "en" else "0.5 秒后仍有 4 个存活（2/2 次）") in md
 
 
-def test_plot_writes_png_and_svg(tmp_path):
+@pytest.mark.parametrize("overrides", [
+    None,
+    # one failed run: 1.5 workers alive (median) and 3 at most, 50% of the results (median), none at least
+    {("map", "close_only", 1): {"outcome": "error: TimeoutError", "results_complete": False, "results_delivered": 0,
+                                "children_alive_after": 3}},
+])
+def test_plot_writes_png_and_svg(tmp_path, monkeypatch, overrides):
+    figs = capture(monkeypatch)
     png, svg = tmp_path / "close_join.png", tmp_path / "close_join.svg"
-    close_join.plot(close_join.summarize(_rows(), 0.95), 2, [png, svg])
+    summary = close_join.summarize(_rows(overrides), 0.95)
+    close_join.plot(summary, 2, [png, svg])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in svg.read_text()[:500]
+    # left: time, bar = median, whiskers = interval; middle: workers alive, bar = median, whiskers = min-max;
+    # right: results delivered in % of the tasks, bar = median, whiskers = min-max
+    assert_drawn(figs, summary[["median", "ci_low", "ci_high"]], what="time of poolDemo(), seconds")
+    assert_drawn(figs, summary[[f"children_alive_after_{k}" for k in ("min", "median", "max")]],
+                 what="worker processes alive after return")
+    share = [summary[f"results_delivered_{k}"] / summary["tasks"] * 100 for k in ("min", "median", "max")]
+    assert_drawn(figs, share, what="results delivered, % of tasks")
 
 
 def test_findings_when_the_two_lines_are_optional_for_results():

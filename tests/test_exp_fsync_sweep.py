@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import BASE
+from figdata import assert_drawn, capture
 from mpbench.config import ConfigError, fill_defaults, load_schema, validate_config
 from mpbench.datagen import write_test_file
 from mpbench.experiments import fsync_sweep as fsync
@@ -91,7 +92,8 @@ def test_findings_when_fsync_costs_nothing_and_the_pool_stops_paying():
     assert "fsync added no significant time here" in line
 
 
-def test_table_and_plot(tmp_path):
+def test_table_and_plot(tmp_path, monkeypatch):
+    figs = capture(monkeypatch)
     summary = fsync.summarize(pd.concat([_raw(3.0, 2.0), _raw(2.0, 1.5, op="overwrite")]), 0.95)
     summary.to_csv(tmp_path / "s.csv", index=False)
     summary = pd.read_csv(tmp_path / "s.csv")
@@ -101,3 +103,5 @@ def test_table_and_plot(tmp_path):
     assert fsync.table(summary, "zh").startswith("| 操作 | 写入方式 |")
     fsync.plot(summary, 2, [tmp_path / "f.png", tmp_path / "f.svg"])
     assert (tmp_path / "f.png").stat().st_size > 0 and (tmp_path / "f.svg").stat().st_size > 0
+    assert len(summary) == 2 * 2 * 2  # operations x write modes x serial/Pool, all drawn
+    assert_drawn(figs, summary[["median", "ci_low", "ci_high"]], what="median time per write mode, seconds")

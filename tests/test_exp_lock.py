@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from figdata import assert_drawn, capture
 from mpbench.experiments import lock
 
 SECTION = {"enabled": True, "workers": [2], "increments": 3000, "batch": 100}
@@ -57,6 +58,33 @@ def test_lost_updates_are_reported_plainly():
     summary = lock.summarize(pd.DataFrame(rows), 0.95)
     text = " ".join(lock.findings(summary, {}))
     assert "1 of 1 runs lost updates" in text and "80 of 100" in text
+
+
+def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
+    figs = capture(monkeypatch)
+    rows = []
+    # no lock loses 30 of 2,000 (1.5%) with 2 processes and 50 of 4,000 (1.25%) with 4 (medians)
+    for workers, lost in ((2, [20, 40, 30, 35, 25, 30]), (4, [40, 60, 50, 55, 45, 50])):
+        for variant, seconds in (("serial", 1.0), ("no_lock", 0.3), ("lock_each", 4.0), ("lock_batch", 0.4)):
+            for rep, j in enumerate((0.98, 0.99, 1.0, 1.0, 1.01, 1.02)):
+                n_lost = lost[rep] if variant == "no_lock" else 0
+                rows.append({"experiment": "lock", "workers": workers, "variant": variant, "rep": rep,
+                             "seconds": seconds * workers / 2 * j, "config_hash": "h",
+                             "expected_count": 1000 * workers, "final_count": 1000 * workers - n_lost,
+                             "lost_updates": n_lost})
+    summary = lock.summarize(pd.DataFrame(rows), 0.95)
+    png, svg = tmp_path / "lock.png", tmp_path / "lock.svg"
+    lock.plot(summary, 2, [png, svg])
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in svg.read_text()[:2000]
+    # left: bars of every variant's median time with the interval as whiskers, seconds;
+    # right: the share of increments lost without a lock, %
+    assert len(summary) == 2 * len(lock.VARIANTS)
+    assert_drawn(figs, summary[["median", "ci_low", "ci_high"]], what="time per variant, seconds")
+    nolock = summary[summary["variant"].astype(str) == "no_lock"]
+    share = nolock["lost_updates_median"] / nolock["expected_count"] * 100
+    assert share.tolist() == pytest.approx([1.5, 1.25])
+    assert_drawn(figs, share, what="lost updates without a lock, % of increments")
 
 
 def test_counts_under_every_start_method_with_the_forkserver_preload():

@@ -5,6 +5,7 @@ import multiprocessing
 import pandas as pd
 import pytest
 
+from figdata import assert_drawn, capture, spread_runs
 from mpbench.experiments import pool_api
 
 SECTION = {"enabled": True, "functions": ["square", "heavy"], "lengths": [30], "workers": [2],
@@ -126,13 +127,27 @@ def test_table_headers_and_rows(language, first, tmp_path):
     assert "id**2" in lines[2] and "ProcessPoolExecutor.map" in md
 
 
-def test_plot_writes_png_and_svg(tmp_path):
-    raw = pd.concat([_raw(_all({100: 1.0, 1000: 2.0}, {"map": {100: 4.0, 1000: 1.0}})),
-                     _raw(_all({100: 1.0, 1000: 2.0}, {}), "heavy")])
+# every Pool variant its own time, and its own spread of runs (intervals that are not points)
+DISTINCT = {v: {100: 0.73 + 0.29 * i, 1000: 0.47 + 0.37 * i} for i, v in enumerate(pool_api.POOL_VARIANTS)}
+
+
+@pytest.mark.parametrize("distinct", [False, True], ids=["as-measured", "distinct-variants"])
+def test_plot_writes_png_and_svg(tmp_path, monkeypatch, distinct):
+    figs = capture(monkeypatch)
+    if distinct:
+        raw = pd.concat([spread_runs(_raw(_all({100: 1.0, 1000: 2.0}, DISTINCT))),
+                         spread_runs(_raw(_all({100: 1.5, 1000: 3.0}, DISTINCT), "heavy"), step=0.03)])
+    else:
+        raw = pd.concat([_raw(_all({100: 1.0, 1000: 2.0}, {"map": {100: 4.0, 1000: 1.0}})),
+                         _raw(_all({100: 1.0, 1000: 2.0}, {}), "heavy")])
     png, svg = tmp_path / "f.png", tmp_path / "f.svg"
-    pool_api.plot(pool_api.summarize(raw, 0.95), 2, [png, svg])
+    summary = pool_api.summarize(raw, 0.95)
+    pool_api.plot(summary, 2, [png, svg])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in svg.read_text()[:2000]
+    # every Pool variant's speedup over the loop, with its interval (the serial rows are not drawn)
+    pool = summary[summary["variant"].astype(str) != "serial"]
+    assert_drawn(figs, pool[["speedup", "speedup_ci_low", "speedup_ci_high"]], what="speedups and interval ends")
 
 
 def test_findings_when_processes_lose():

@@ -5,6 +5,7 @@ import multiprocessing
 import pandas as pd
 import pytest
 
+from figdata import assert_drawn, capture
 from mpbench.experiments import process_queue as pq
 
 SECTION = {"enabled": True, "workers": [2], "size": 20000, "start_method": "default"}
@@ -137,12 +138,29 @@ def test_table_in_both_languages_and_back_from_csv(tmp_path):
     assert en[3].startswith("| 2 | Process + Queue (by hand) | 1 | 0.01 | 0.98 | 0.01 | 2.00 |")
 
 
-def test_plot_writes_png_and_svg(tmp_path):
-    summary = pd.read_csv(_csv(tmp_path, pq.summarize(_raw(FAST), 0.95)))
+# FAST with a spread of runs, in a different order per variant: intervals that are not points, and
+# speedups and times that no reference line of the figure (1x, the ideal 2x) happens to draw too
+_SPREAD = (0.97, 0.99, 1.0, 1.02, 1.05, 1.1)
+_ORDER = {"serial": _SPREAD, "process_queue": _SPREAD[::-1], "pool": _SPREAD[2:] + _SPREAD[:2]}
+FAST_SPREAD = {w: {v: [tuple(t * f for t in runs[0]) for f in _ORDER[v]] for v, runs in cells.items()}
+               for w, cells in FAST.items()}
+
+
+@pytest.mark.parametrize("cells", [FAST, FAST_SPREAD], ids=["identical-runs", "spread-runs"])
+def test_plot_writes_png_and_svg(tmp_path, monkeypatch, cells):
+    figs = capture(monkeypatch)
+    summary = pd.read_csv(_csv(tmp_path, pq.summarize(_raw(cells), 0.95)))
     png, svg = tmp_path / "f.png", tmp_path / "f.svg"
     pq.plot(summary, 2, [png, svg])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in svg.read_text()[:2000]
+    # left and middle: each phase's median (bar) and interval (whiskers), seconds, and the serial time (line);
+    # right: the speedup of both variants with its interval
+    par = summary[summary["variant"] != "serial"]
+    phases = [par[f"{phase}_{k}"] for phase in pq.PHASES for k in ("median", "ci_low", "ci_high")]
+    assert_drawn(figs, phases, what="time per phase, seconds")
+    assert_drawn(figs, summary.loc[summary["variant"] == "serial", "median"], what="serial time, seconds")
+    assert_drawn(figs, par[["speedup", "speedup_ci_low", "speedup_ci_high"]], what="speedups and interval ends")
 
 
 def _csv(tmp_path, frame):

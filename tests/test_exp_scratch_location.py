@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import BASE
+from figdata import assert_drawn, capture
 from mpbench import experiments
 from mpbench.config import ConfigError, fill_defaults, load_schema
 from mpbench.datagen import write_test_file
@@ -87,7 +88,8 @@ def test_too_little_free_space_is_refused(monkeypatch, tmp_path):
         sl.check_config(_section([str(tmp_path)], loops=20), CFG, tmp_path)
 
 
-def test_plot_labels_paths_with_their_file_system(tmp_path):
+def test_plot_labels_paths_with_their_file_system(tmp_path, monkeypatch):
+    figs = capture(monkeypatch)
     rows = []
     for d, fs, t in (("results/scratch", "ext4", 1.0), ("/dev/shm", "tmpfs", 0.8)):
         for mode, f in (("serial", 1.0), ("pool", 0.5)):
@@ -102,3 +104,5 @@ def test_plot_labels_paths_with_their_file_system(tmp_path):
     assert sl.wrap_path("/tmp/a_rather_long/path with spaces") == "/tmp/\na_rather_long/\npath with spaces"
     sl.plot(summary, 2, [tmp_path / "f.png", tmp_path / "f.svg"])
     assert (tmp_path / "f.png").stat().st_size > 0
+    assert len(summary) == 2 * 2  # directories x serial/Pool, all drawn
+    assert_drawn(figs, summary[["median", "ci_low", "ci_high"]], what="median time per directory, seconds")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from figdata import assert_drawn, capture
 from mpbench.experiments import shared_memory as shm
 
 SECTION = {"enabled": True, "sizes_mb": [0.01], "workers": [2]}
@@ -157,13 +158,20 @@ def test_table_headers_and_rows(language, head, tmp_path):
     assert "SharedMemory" in lines[-1] and lines[-1].endswith("| 2.00 |")
 
 
-def test_plot_writes_png_and_svg(tmp_path):
+def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
+    figs = capture(monkeypatch)
     assert shm._plain(1e-5) == "0.00001" and shm._plain(0.25) == "0.25" and shm._plain(100.0) == "100"
     summary = shm.summarize(crossing(), 0.95)
     png, svg = tmp_path / "f.png", tmp_path / "f.svg"
     shm.plot(summary, 2, [png, svg])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in svg.read_text()[:2000]
+    # left: every variant's median time and interval, seconds; right: the shared variants' speedup over pickle
+    assert_drawn(figs, summary[["median", "ci_low", "ci_high"]], what="median time and interval, seconds")
+    shared = summary[summary["variant"].astype(str).isin(["value_array", "shared_memory"])]
+    assert len(shared) == 2 * 3
+    assert_drawn(figs, shared[["vs_pickle", "vs_pickle_ci_low", "vs_pickle_ci_high"]],
+                 what="speedup over pickle and interval")
 
 
 def test_findings_when_shared_memory_wins_from_a_size_on():

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import BASE
+from figdata import assert_drawn, capture
 from mpbench import poolstart
 from mpbench.config import ConfigError, validate_config
 from mpbench.experiments import start_method_sweep as sm
@@ -150,7 +151,18 @@ def test_table(summary, language, first):
     assert md.count("—") >= 6  # the reference and serial rows are not compared
 
 
-def test_plot_writes_png_and_svg(summary, tmp_path):
+def test_plot_writes_png_and_svg(summary, tmp_path, monkeypatch):
+    figs = capture(monkeypatch)
     out = [tmp_path / "sm.png", tmp_path / "sm.svg"]
     sm.plot(summary, 2, out)
     assert out[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "<svg" in out[1].read_text()[:2000]
+    # left: start-up in milliseconds, three phases per method (Pool() returned, workers ready, create to
+    # close + join), each a median with its interval; right: file operations, bars of the median time
+    # in seconds with the interval as whiskers
+    start = summary[summary["operation"] == "startup"]
+    assert len(start) == 3  # fork, spawn, forkserver in _raw()
+    ms = [start[f"{prefix}{k}"] * 1000 for prefix in ("pool_start_", "ready_", "")
+          for k in ("median", "ci_low", "ci_high")]
+    assert_drawn(figs, ms, what="Pool start-up phases, milliseconds")
+    files = summary[summary["operation"] != "startup"]
+    assert_drawn(figs, files[["median", "ci_low", "ci_high"]], what="file operations, seconds")

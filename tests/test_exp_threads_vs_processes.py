@@ -7,6 +7,7 @@ from functools import partial
 import pandas as pd
 import pytest
 
+from figdata import assert_drawn, capture, spread_runs
 from mpbench.datagen import write_test_file
 from mpbench.experiments import threads_vs_processes as tvp
 
@@ -157,12 +158,18 @@ def test_table_headers_and_rows(language, first, tmp_path):
     assert "6" in lines[-1]
 
 
-def test_plot_writes_png_and_svg(tmp_path):
-    summary = tvp.summarize(_raw(CELLS), 0.95)
+@pytest.mark.parametrize("spread", [False, True], ids=["as-measured", "spread-runs"])
+def test_plot_writes_png_and_svg(tmp_path, monkeypatch, spread):
+    figs = capture(monkeypatch)
+    raw = _raw(CELLS)
+    summary = tvp.summarize(spread_runs(raw) if spread else raw, 0.95)  # spread: intervals that are not points
     png, svg = tmp_path / "f.png", tmp_path / "f.svg"
     tvp.plot(summary, 2, [png, svg])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in svg.read_text()[:2000]
+    # every parallel variant's speedup over serial, with its interval (serial itself is the 1x line)
+    par = summary[summary["variant"].astype(str) != "serial"]
+    assert_drawn(figs, par[["speedup", "speedup_ci_low", "speedup_ci_high"]], what="speedups and interval ends")
 
 
 def test_findings_name_the_winner_per_kind():

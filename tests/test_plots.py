@@ -13,6 +13,7 @@ import matplotlib
 import pandas as pd
 import pytest
 
+from figdata import assert_drawn, capture
 from mpbench.plots import ideal_label, ideal_speedup, long_frame, plot_speedup, plot_time, speedup_frame
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -71,19 +72,34 @@ def assert_svg(path) -> None:
 
 
 @pytest.mark.parametrize("workers", [(2,), (1, 4)])
-def test_plot_time_writes_png_and_svg(tmp_path, workers):
+def test_plot_time_writes_png_and_svg(tmp_path, workers, monkeypatch):
+    figs = capture(monkeypatch)
     png, svg = tmp_path / "figs" / "time.png", tmp_path / "figs" / "svg" / "time.svg"
-    plot_time(summaries(workers=workers), [str(png), str(svg)])
+    data = summaries(workers=workers)
+    plot_time(data, [str(png), str(svg)])
     assert_png(png)
     assert_svg(svg)
+    # every variant's median (seconds) as a point, and its interval's ends as a bar
+    drawn = [s[f"{v}_{k}"] for s in data.values() for v in ("serial", "pool", "overwrite_serial", "overwrite_pool")
+             if f"{v}_median" in s.columns for k in ("median", "ci_low", "ci_high")]
+    assert len(drawn) == 3 * (2 + 4)
+    assert_drawn(figs, drawn, what="time: medians and interval ends, seconds")
 
 
 @pytest.mark.parametrize("workers", [(2,), (1, 4)])
-def test_plot_speedup_writes_png_and_svg(tmp_path, workers):
+def test_plot_speedup_writes_png_and_svg(tmp_path, workers, monkeypatch):
+    figs = capture(monkeypatch)
     png, svg = tmp_path / "speedup.png", tmp_path / "nested" / "speedup.svg"
-    plot_speedup(summaries(workers=workers), cores=2, out_paths=[png, svg])
+    data = summaries(workers=workers)
+    plot_speedup(data, cores=2, out_paths=[png, svg])
     assert_png(png)
     assert_svg(svg)
+    # read and read & write speedups, the overwrite speedup, each with its interval (the ideal lines,
+    # 1x and 2x here, are not checked: the loop counts 1 and 2 on x draw those numbers anyway)
+    drawn = [s[f"{prefix}{k}"] for s in data.values() for prefix in ("speedup", "overwrite_speedup")
+             if prefix in s.columns for k in ("", "_ci_low", "_ci_high")]
+    assert len(drawn) == 3 * 3
+    assert_drawn(figs, drawn, what="speedups and interval ends")
 
 
 def test_plots_leave_no_open_figures_and_no_style_behind(tmp_path):

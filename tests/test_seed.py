@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from figdata import assert_drawn, capture
 from mpbench import seed
 
 
@@ -55,7 +56,15 @@ def test_table_and_sentences():
     assert lines[2].startswith("read: over the 3 loop counts both measured")
 
 
-def test_plot_writes_png_and_svg(tmp_path):
+def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
+    figs = capture(monkeypatch)
     cmp = seed.compare(seed.load(), {"read": measured(), "readwrite": measured()})
     seed.plot(cmp, 2, [tmp_path / "s.png", tmp_path / "s.svg"])
     assert (tmp_path / "s.png").stat().st_size > 10_000 and (tmp_path / "s.svg").exists()
+    # top: the post's times and ours (seconds) against loops; bottom: the post's speedup, ours with its interval
+    times = ["seed_serial", "measured_serial", "seed_pool", "measured_pool"]
+    assert_drawn(figs, cmp[times + ["seed_speedup_computed", "loops"]], what="times, the post's speedups, loops")
+    rw = cmp[cmp["table"] == "readwrite"]
+    assert_drawn(figs, rw[["seed_overwrite", "measured_overwrite"]], what="overwrite times, seconds")
+    assert_drawn(figs, cmp[["measured_speedup", "measured_speedup_ci_low", "measured_speedup_ci_high"]],
+                 what="our speedup and its interval")
