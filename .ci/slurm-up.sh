@@ -8,7 +8,7 @@ command -v apt-get >/dev/null || { echo "needs apt-get (Debian)" >&2; exit 3; }
 if ! command -v slurmctld >/dev/null; then
   (apt-get install -y -q --no-install-recommends munge slurmctld slurmd slurm-client >/dev/null 2>&1 ||
    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends munge slurmctld slurmd slurm-client >/dev/null; }) ||
-   { echo "apt-get could not install slurm" >&2; exit 3; }
+   { echo "apt-get could not install slurm (root and apt-get are here, so this is a failure, not a skip)" >&2; exit 4; }
 fi
 host=$(hostname -s)
 cpus=$(nproc)

@@ -101,20 +101,10 @@ def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
 
 
 def cell_verdict(cv: float, floor: float, n, target: float, level: float) -> str:
-    """Why one cell missed ±target, against the machine's floor at its run length:
-    ``floor`` when even at the floor's spread ±target needs more repetitions
-    than the cell got (its point's budget or max_repeats ran out first),
-    ``budget`` when near the floor but more repetitions would have reached it,
-    ``noisy`` when its spread is well above the floor (NEAR_FLOOR), ``unknown``
-    without a floor or a spread."""
-    from .precision import reps_for
-    from .receipt import NEAR_FLOOR
+    """Why one cell missed ±target (receipt.miss_kind, against the repetitions it got)."""
+    from .receipt import miss_kind
 
-    if not (pd.notna(cv) and pd.notna(floor) and floor > 0):
-        return "unknown"
-    if cv > NEAR_FLOOR * floor:
-        return "noisy"
-    return "floor" if pd.notna(n) and reps_for(floor, target, level, paired=False) > n else "budget"
+    return miss_kind(cv, floor, n, target, level)
 
 
 def precision_notes(cells: list[tuple], level: float, target: float = 0.05, limit: int = 5,
@@ -396,8 +386,9 @@ def render(
         "",
         *([opening_line(points, cells, env.get("calibration"), now or time.time(), target), ""]
           if points is not None and not points.empty else []),
-        f"Measured from {_when(raw['started_at'].min())} to {_when(raw['ended_at'].max())} "
-        f"({span / 60:.1f} min, of which {timed / 60:.1f} min in timed runs), {len(raw)} timed runs.",
+        f"The appendix tables were measured from {_when(raw['started_at'].min())} to "
+        f"{_when(raw['ended_at'].max())} ({span / 60:.1f} min, the other experiments' points between them; "
+        f"{timed / 60:.1f} min in the tables' own {len(raw)} timed runs).",
     ]
     if len(hosts) > 1:
         parts += ["", f"> **Warning:** these results mix {len(hosts)} hosts ({', '.join(hosts)}); compare them per host."]

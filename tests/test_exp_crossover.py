@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from figdata import assert_drawn, capture
 from mpbench.experiments import crossover
 
 SECTION = {"enabled": True, "workers": [2], "sizes": [1000, 5000]}
@@ -92,7 +93,7 @@ def test_summarize_speedups_and_an_interpolated_break_even(tmp_path):
     summary.to_csv(tmp_path / "s.csv", index=False)
     back = pd.read_csv(tmp_path / "s.csv")
     text = " ".join(crossover.findings(back, {"usable_cores": 2}))
-    assert "crosses 1× at about n ≈ 32,000 terms (interpolated between n = 10,000 and 100,000)" in text
+    assert "crosses 1× at about n ≈ 32,000 terms (interpolated between n = 10,000 and 100,000; an estimate from the medians" in text
     assert "interval lies above 1× from n = 100,000" in text
     assert "speedup 2.00× (interval 1.96–2.04×, the Pool is faster), against an ideal of min(2 workers, 2 cores) = 2×" \
         in text
@@ -142,12 +143,22 @@ def test_table_headers_rows_and_break_even_lines(language, first):
         assert "进程数 2：盈亏平衡规模 ≈ 32,000" in bullets[0] and "进程数 4：直到最大规模 n = 10,000" in bullets[1]
 
 
-def test_plot_writes_png_and_svg(tmp_path):
+def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
+    figs = capture(monkeypatch)
     raw = _raw({2: {1000: [10.0, 11.0], 10000: [20.0, 22.0], 100000: [50.0, 55.0]},
                 4: {1000: [0.5, 0.6], 10000: [12.0, 9.0], 100000: [60.0, 70.0]}})
     summary = crossover.summarize(raw, 0.95)
     summary.to_csv(tmp_path / "s.csv", index=False)
+    summary = pd.read_csv(tmp_path / "s.csv")
     out = [tmp_path / "crossover.png", tmp_path / "crossover.svg"]
-    crossover.plot(pd.read_csv(tmp_path / "s.csv"), 2, out)
+    crossover.plot(summary, 2, out)
     assert out[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in out[1].read_text()[:2000]
+    # left: serial and Pool medians with intervals (seconds) at each size; right: the speedup with its
+    # interval, and a vertical line at each break-even size
+    assert_drawn(figs, summary[["median", "ci_low", "ci_high"]], what="serial and Pool time, seconds")
+    assert_drawn(figs, summary["size"], what="sizes n on x")
+    pool = summary[summary["variant"] == "pool"]
+    assert_drawn(figs, pool[["speedup", "speedup_ci_low", "speedup_ci_high"]], what="Pool speedup and interval")
+    assert np.isfinite(summary["break_even_size"]).any()
+    assert_drawn(figs, summary["break_even_size"], what="break-even sizes")

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from conftest import BASE
+from figdata import assert_drawn, capture, spread_runs
 from mpbench.config import ConfigError, load_schema, validate_config
 from mpbench.experiments import point_id
 from mpbench.experiments import workers_sweep as ws
@@ -158,10 +159,22 @@ def test_findings_when_80_is_not_best(tmp_path):
     assert "read: the best worker count was 4" in joined
     assert "read:" in joined and "'about 80" not in " ".join(t for t in text if t.startswith("read"))
     over = [t for t in text if t.startswith("overwrite: the seed's 'about 80")]
-    assert len(over) == 1 and "does not hold here: the best is Pool(4); Pool(80) reached 1.25×" in over[0]
+    assert len(over) == 1 and "does not hold here: Pool(80) was slower than the best, Pool(4); Pool(80) reached 1.25×" in over[0]
     assert "took 1.33× the time of the best (interval 1.33–1.33, p = 0.031, significant)" in over[0]
     assert "Beyond 2 workers (4: 2.22×, 80: 1.11×) the largest, Pool(80), took 1.80× the time of Pool(2)" in joined
     assert "significantly slower than Pool(2)" in joined
+
+
+@pytest.mark.parametrize("times, said", [
+    (BEST_80, "is inconclusive here: Pool(80) had the lowest median but is not distinguishable from the runner-up"),
+    (BEST_4, "is inconclusive here: the lowest median is Pool(4)'s, but Pool(80) is not distinguishable from it"),
+])
+def test_findings_about_80_writers_are_inconclusive_when_the_test_cannot_tell(times, said):
+    """Three pairs cannot reach p < 0.05: the lowest median alone never makes the claim hold or fail."""
+    raw = _raw(times)
+    text = " ".join(ws.findings(ws.summarize(raw[raw["rep"] < 3], 0.95), {"usable_cores": 2}))
+    assert said in text
+    assert "holds here" not in text.replace("the claim holds here", "") and "does not hold here" not in text
 
 
 def test_findings_when_80_is_not_measured_and_few_repeats(tmp_path):
@@ -175,12 +188,20 @@ def test_findings_when_80_is_not_measured_and_few_repeats(tmp_path):
     assert "cannot give p below 0.25" in joined and "no task" not in joined
 
 
-def test_plot_writes_png_and_svg(tmp_path):
-    summary = _roundtrip(ws.summarize(_raw({**BEST_4, **BEST_80}), 0.95), tmp_path)
+@pytest.mark.parametrize("spread", [False, True], ids=["as-measured", "spread-runs"])
+def test_plot_writes_png_and_svg(tmp_path, monkeypatch, spread):
+    figs = capture(monkeypatch)
+    raw = _raw({**BEST_4, **BEST_80})
+    raw = spread_runs(raw) if spread else raw  # spread: intervals that are not points
+    summary = _roundtrip(ws.summarize(raw, 0.95), tmp_path)
     out = [tmp_path / "workers_sweep.png", tmp_path / "workers_sweep.svg"]
     ws.plot(summary, 2, out)
     assert out[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in out[1].read_text()[:2000]
+    # every Pool(w)'s speedup over serial, with its interval, one line per operation
+    pool = summary[summary["variant"] != "serial"]
+    assert len(pool) == 4 + 4 + 4
+    assert_drawn(figs, pool[["speedup", "speedup_ci_low", "speedup_ci_high"]], what="speedups and interval ends")
 
 
 # --------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 .ci/slurm-up.sh installs SLURM from Debian's packages and starts munged,
 slurmctld and slurmd on loopback; .ci/slurm-down.sh stops them by PID. Where
-that cannot be done (no root, no apt-get) the test is skipped with the reason.
+that cannot be done (no root, no apt-get) the test is skipped with the reason;
+on a machine with root and apt-get a failed install fails the test (set
+MPBENCH_SKIP_SLURM=1 to skip it on purpose, e.g. offline).
 Every cluster run is bounded with ``timeout -k``: a stuck executor must never
 stall CI.
 """
@@ -21,6 +23,8 @@ CONFIG = REPO / "tests" / "slurm.yaml"
 
 @pytest.fixture(scope="module")
 def slurm():
+    if os.environ.get("MPBENCH_SKIP_SLURM") == "1":
+        pytest.skip("MPBENCH_SKIP_SLURM=1: the SLURM test was switched off on purpose")
     if sys.platform != "linux":
         pytest.skip(f"SLURM test needs Linux, this is {sys.platform}")
     if os.geteuid() != 0:
@@ -69,3 +73,20 @@ def test_the_pipeline_on_slurm_gives_what_a_local_run_gives(slurm, tmp_path):
     spans = raw.sort_values("started_at")[["started_at", "ended_at"]].to_numpy()
     for (s1, e1), (s2, e2) in zip(spans, spans[1:]):
         assert e1 <= s2, "two timed runs overlapped on the node"
+
+
+def test_a_failed_install_is_a_failure_where_root_and_apt_get_are_there(tmp_path):
+    """slurm-up.sh says "skip" (exit 3) only without root or apt-get; an apt-get that fails
+    is a failure (exit 4), which the fixture above turns into a failed test."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "apt-get").write_text("#!/bin/sh\necho 'E: Unable to locate package slurmctld' >&2\nexit 100\n")
+    (fake / "apt-get").chmod(0o755)
+    env = dict(os.environ, PATH=f"{fake}:/usr/bin:/bin")  # no /usr/sbin: no slurmctld already there
+    up = subprocess.run(["bash", str(REPO / ".ci" / "slurm-up.sh")], capture_output=True, text=True, env=env,
+                        timeout=60)
+    if os.geteuid() == 0:
+        assert up.returncode == 4, up.stderr
+        assert "could not install slurm" in up.stderr and "failure, not a skip" in up.stderr
+    else:
+        assert up.returncode == 3 and "needs root" in up.stderr

@@ -118,7 +118,9 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
                        "chunksize_effective":
                            effective_chunksize(loops, procs, cond.chunksize) if mode == "pool" else None,
                        "cache": cond.cache, "fsync": cond.fsync, "scratch_fs": filesystem_of(scratch_dir),
-                       "size_bytes": size, "chars": chars}
+                       "size_bytes": size, "chars": chars,
+                       # the machine's floor for these runs: reads or writes, plus a Pool start
+                       "floor_kind": ("read" if direction == "read" else "write") + ("+pool" if mode == "pool" else "")}
 
     def check(name: str, result) -> None:
         want = size if name.startswith("raw") else chars

@@ -119,8 +119,9 @@ def startup_rows(methods, workers: int, *, repeats: int, warmup: int, label: str
 
     calls = {f"startup_{m}": partial(startup, m) for m in methods}
     rows = timing.repeat_variants(calls, repeats, warmup, check, label=f"{label} start-up")
-    return [{"mode": "startup", "workers": workers, "start_method": row["variant"].removeprefix("startup_"), **row}
-            for row in rows]
+    # Held to the floor of a Pool start (and the CPU loop's for what a slower method adds).
+    return [{"mode": "startup", "workers": workers, "start_method": row["variant"].removeprefix("startup_"),
+             "floor_kind": "cpu_loop+pool", **row} for row in rows]
 
 
 # --------------------------------------------------------------------------

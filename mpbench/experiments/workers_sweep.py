@@ -383,8 +383,18 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
                            f"(no worker count within {lo80}–{hi80}; measured {', '.join(map(str, by))}).")
             else:
                 w80 = min(near, key=lambda w: abs(w - 80))
-                verdict = ("holds here" if lo80 <= int(best["workers"]) <= hi80 else
-                           f"does not hold here: the best is Pool({int(best['workers'])})")
+                # Earned, not read off the medians: the paired test against the best decides.
+                if w80 == int(best["workers"]):
+                    if runner is None or _flag(runner["time_vs_best_significant"]):
+                        verdict = "holds here"
+                    else:
+                        verdict = (f"is inconclusive here: Pool({w80}) had the lowest median but is not "
+                                   f"distinguishable from the runner-up (more repetitions would decide)")
+                elif _flag(by[w80]["time_vs_best_significant"]):
+                    verdict = f"does not hold here: Pool({w80}) was slower than the best, Pool({int(best['workers'])})"
+                else:
+                    verdict = (f"is inconclusive here: the lowest median is Pool({int(best['workers'])})'s, but "
+                               f"Pool({w80}) is not distinguishable from it (more repetitions would decide)")
                 tail = (f"; Pool({w80}) reached {_speed(by[w80])} and took {_vs(by[w80], 'time_vs_best', 'the best')}"
                         if w80 != int(best["workers"]) else
                         (f"; it is {'' if runner is not None and _flag(runner['time_vs_best_significant']) else 'not '}"
