@@ -142,12 +142,30 @@ def test_overwrite_slower_all_outcomes():
     assert C.overwrite_is_slower(appendix([1, 1, 1, 1, 1, 1, 1]))["verdict"] == C.UNKNOWN
 
 
-def test_overwrite_slower_uses_the_paired_ratio_when_there_is_one():
-    frame = with_overwrite(1.0, 1.0, 1.0)  # the medians' intervals overlap ...
-    for mode in ("serial", "pool"):  # ... but the paired ratios of the same repetitions lie above 1
-        frame[f"overwrite_{mode}_ratio_ci_low"] = 1.02
-        frame[f"overwrite_{mode}_ratio_ci_high"] = 1.10
-    assert C.overwrite_is_slower(frame)["verdict"] == C.HOLDS
+def paired_overwrite(ratio, p):
+    """The medians' intervals overlap; the paired ratios of the same repetitions say ``ratio`` with ``p``."""
+    frame = with_overwrite(1.0, 1.0, 1.0)
+    for mode in ("serial", "pool"):
+        frame[f"overwrite_{mode}_ratio"] = ratio
+        frame[f"overwrite_{mode}_ratio_ci_low"] = np.asarray(ratio, dtype=float) * 0.97
+        frame[f"overwrite_{mode}_ratio_ci_high"] = np.asarray(ratio, dtype=float) * 1.03
+        frame[f"overwrite_{mode}_ratio_p"] = p
+    return frame
+
+
+def test_overwrite_slower_uses_the_paired_tests_when_there_are_some():
+    slower = C.overwrite_is_slower(paired_overwrite(1.06, 2 / 2 ** 14))  # 14 pairs each, all slower
+    assert slower["verdict"] == C.HOLDS and "paired sign tests, Holm-corrected over 12" in slower["evidence"]
+    assert C.overwrite_is_slower(paired_overwrite(0.94, 2 / 2 ** 14))["verdict"] == C.FAILS
+
+
+def test_overwrite_slower_one_uncorrected_difference_among_twelve_decides_nothing():
+    """Six pairs give at best p = 0.031: below 5% alone, not after Holm over 12 comparisons
+    (Uncorrected, one such 'faster' loop count made the claim fail in a real run.)"""
+    p = [1.0, 1.0, 1.0, 1.0, 0.031, 1.0, 1.0]
+    ratio = [1.0, 1.0, 1.0, 1.0, 0.84, 1.0, 1.0]
+    verdict = C.overwrite_is_slower(paired_overwrite(ratio, p))
+    assert verdict["verdict"] == C.INCONCLUSIVE and "faster at none" in verdict["evidence"]
 
 
 def test_overwrite_defeats_parallel_all_outcomes():
