@@ -69,7 +69,10 @@ def order(a: tuple[float, float] | None, b: tuple[float, float] | None) -> str:
 
 
 def _fmt(x: float) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
+    """Two decimals, or three significant digits below 0.1 (a ratio of 0.0038 is not 0.00)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x:.2f}" if abs(x) >= 0.1 or x == 0 else f"{x:.3g}"
 
 
 def _ci(i: tuple[float, float] | None) -> str:

@@ -257,7 +257,7 @@ def test_cpu_needs_large_size_all_outcomes():
     # one worker count pays off at the largest size, another (more workers than cores) not yet: holds
     mixed = pd.concat([crossover([0.01, 0.8, 1.9]), crossover([0.005, 0.5, 1.0]).assign(workers=4)])
     verdict = C.cpu_needs_large_size(mixed)
-    assert verdict["verdict"] == C.HOLDS and "0.01× (0.01–0.01) at n = 1,000" in verdict["evidence"]
+    assert verdict["verdict"] == C.HOLDS and "0.01× (0.009–0.011) at n = 1,000" in verdict["evidence"]
 
 
 def test_check_all_and_table_keep_the_posts_order_and_text():
