@@ -395,8 +395,8 @@ def cpu_needs_large_size(crossover: pd.DataFrame | None) -> dict:
         small, large = sub.iloc[0], sub.iloc[-1]
         small_where.append(order(interval(small), one))
         large_where.append(order(interval(large), one))
-        parts.append(f"Pool({int(w)}): {small['speedup']:.3g}× ({_ci(interval(small))}) at n = {int(small['size']):,}, "
-                     f"{large['speedup']:.3g}× ({_ci(interval(large))}) at n = {int(large['size']):,}")
+        parts.append(f"Pool({int(w)}): {_fmt(small['speedup'])}× ({_ci(interval(small))}) at n = {int(small['size']):,}, "
+                     f"{_fmt(large['speedup'])}× ({_ci(interval(large))}) at n = {int(large['size']):,}")
     if not parts:
         return _claim("cpu_large_size", seed, en, UNKNOWN, "needs two or more sizes")
     evidence = "; ".join(parts)
