@@ -70,6 +70,31 @@ def test_caption_renders_as_rst(name, tmp_path):
     publish_parts(text, writer_name="html", settings_overrides={"report_level": 2, "halt_level": 2})
 
 
+def point_script(name, tmp_path, data_file, start_method, scratch) -> str:
+    """Python source that runs the first point of experiment ``name`` of tests/tiny.yaml once, under
+    ``start_method``, in a fresh interpreter (the caller appends what to print)."""
+    import json
+
+    import yaml
+
+    cfg = validate_config(yaml.safe_load((REPO / "tests" / "tiny.yaml").read_text()), SCHEMA, workdir=tmp_path)
+    return f"""
+import json, os, sys
+sys.path.insert(0, {str(REPO)!r})
+import multiprocessing
+multiprocessing.set_start_method({start_method!r}, force=True)
+from mpbench import experiments
+section = json.loads({json.dumps(json.dumps(cfg[name]))})
+module = experiments.get({name!r})
+point = module.points(section)[0]
+extra = {{"data_file": {data_file!r}}} if getattr(module, "NEEDS_DATA", False) else {{}}
+if getattr(module, "FILE_CONDITIONS", False):
+    extra["base"] = {{"start_method": {start_method!r}, "chunksize": "default", "cache": "warm", "fsync": False}}
+rows = module.run(point, section, repeats=1, warmup=0, scratch_dir={str(scratch)!r}, **extra)
+assert rows
+"""
+
+
 #: What a timed job may import besides the standard library: numpy only where the workload is numpy.
 TIMED_MAY_IMPORT = {"shared_memory": {"numpy"}}
 
@@ -83,25 +108,9 @@ def test_a_timed_point_imports_no_pandas_or_plotting(name, tmp_path, data_file):
     import subprocess
     import sys
 
-    import yaml
-
-    cfg = validate_config(yaml.safe_load((REPO / "tests" / "tiny.yaml").read_text()), SCHEMA, workdir=tmp_path)
-    code = f"""
-import json, sys
-sys.path.insert(0, {str(REPO)!r})
-import multiprocessing
-multiprocessing.set_start_method("fork", force=True)
-from mpbench import experiments
-section = json.loads({json.dumps(json.dumps(cfg[name]))})
-module = experiments.get({name!r})
-point = module.points(section)[0]
-extra = {{"data_file": {data_file!r}}} if getattr(module, "NEEDS_DATA", False) else {{}}
-if getattr(module, "FILE_CONDITIONS", False):
-    extra["base"] = {{"start_method": "fork", "chunksize": "default", "cache": "warm", "fsync": False}}
-rows = module.run(point, section, repeats=1, warmup=0, scratch_dir={str(tmp_path)!r}, **extra)
-assert rows
-print(json.dumps(sorted(m for m in ("pandas", "numpy", "matplotlib", "seaborn", "scipy") if m in sys.modules)))
-"""
+    code = point_script(name, tmp_path, data_file, "fork", tmp_path) + (
+        'print(json.dumps(sorted(m for m in ("pandas", "numpy", "matplotlib", "seaborn", "scipy") '
+        'if m in sys.modules)))\n')
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -141,30 +150,12 @@ def test_spawned_workers_import_only_what_they_time(name, tmp_path, data_file):
     import subprocess
     import sys
 
-    import yaml
-
-    cfg = validate_config(yaml.safe_load((REPO / "tests" / "tiny.yaml").read_text()), SCHEMA, workdir=tmp_path)
     hook, seen = tmp_path / "hook", tmp_path / "seen"
     hook.mkdir()
     seen.mkdir()
     (hook / "sitecustomize.py").write_text(WATCH_IMPORTS)
-    code = f"""
-import json, os, sys
-sys.path.insert(0, {str(REPO)!r})
-import multiprocessing
-multiprocessing.set_start_method("spawn", force=True)
-from mpbench import experiments
-section = json.loads({json.dumps(json.dumps(cfg[name]))})
-module = experiments.get({name!r})
-point = module.points(section)[0]
-extra = {{"data_file": {data_file!r}}} if getattr(module, "NEEDS_DATA", False) else {{}}
-if getattr(module, "FILE_CONDITIONS", False):
-    extra["base"] = {{"start_method": "spawn", "chunksize": "default", "cache": "warm", "fsync": False}}
-rows = module.run(point, section, repeats=1, warmup=0, scratch_dir={str(tmp_path / "scratch")!r}, **extra)
-assert rows
-print(os.getpid())
-"""
     (tmp_path / "scratch").mkdir()
+    code = point_script(name, tmp_path, data_file, "spawn", tmp_path / "scratch") + "print(os.getpid())\n"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]),
                MPBENCH_WATCH_IMPORTS=str(seen), MPBENCH_WATCH_BANNED=",".join(CHILD_MUST_NOT_IMPORT))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
