@@ -262,3 +262,21 @@ def test_a_run_that_cannot_fit_is_refused_before_writing(src, tmp_path, monkeypa
     assert fileio.bytes_written("readwrite", 4, 10) == 40 and fileio.bytes_written("overwrite", 4, 10) == 10
     assert fileio.bytes_written("read", 4, 10) == 0
     del sh
+
+
+@pytest.mark.parametrize("experiment, primed", [("readwrite", ["pool"]), ("overwrite", ["pool"]), ("read", [])])
+def test_one_full_untimed_run_primes_a_write_job(src, tmp_path, monkeypatch, experiment, primed):
+    """The read & write job's prime (a Pool run writing its copies) also stands for
+    the overwrite's: the overwrite's one shared file is written by its warm-up."""
+    names = []
+    real = fileio.prime_run
+
+    def spy(call, name, check):
+        names.append(name)
+        return real(call, name, check)
+
+    monkeypatch.setattr(fileio, "prime_run", spy)
+    rows = run_point(experiment, 3, 2, src=src, scratch_dir=tmp_path / "scratch", repeats=2, warmup=1,
+                     data={"lines": 100, "seed": 1})
+    assert names == primed
+    assert all(r["verified"] for r in rows)
