@@ -36,6 +36,7 @@ import time
 
 from . import workloads
 from .environment import machine_state, usable_cores
+from .tasks import cpu_loop  # the fixed operation (its result is checked)
 
 #: Run lengths (seconds) of the CPU loop, and how many back-to-back runs each gets.
 FLOOR_RUNS = {0.01: 30, 0.1: 15, 1.0: 5}
@@ -50,14 +51,6 @@ KINDS = {"read": "read", "readwrite": "write", "overwrite": "write"}
 #: The floors a run's work can be compared with (``floor_kind``); a kind may end in ``+pool``.
 BASE_KINDS = ("cpu_loop", "read", "write", "dispatch")
 POOL = "+pool"
-
-
-def cpu_loop(steps: int) -> int:
-    """The fixed operation: a pure-Python loop of ``steps`` steps (its result is checked)."""
-    total = 0
-    for i in range(steps):
-        total += i * i % 7
-    return total
 
 
 def spread(values: list[float]) -> dict:
@@ -220,7 +213,7 @@ def _interpolated(calibration: dict | None, seconds: float, kind: str) -> float:
     return points[-1][1]
 
 
-def floor_cv(calibration: dict | None, seconds: float, kind: str = "cpu_loop") -> float:
+def floor_cv(calibration: dict | None, seconds: float, kind: str = "cpu_loop", sentinel: float = math.nan) -> float:
     """The machine's CV for a run of ``seconds`` of this ``kind`` (see
     :func:`floor_kind`): the calibration's back-to-back runs of that kind,
     interpolated on log-log axes between the measured run lengths and held
@@ -228,7 +221,27 @@ def floor_cv(calibration: dict | None, seconds: float, kind: str = "cpu_loop") -
     start (its median s and spread) and the rest of the run (its own kind's
     floor) vary independently, so their variances add:
     sqrt((cv_pool s)^2 + (cv_work (T - s))^2) / T.  NaN without a calibration.
+
+    ``sentinel``: the CV of the fixed CPU loop timed after every repetition of
+    the point (timing.Sentinel), the machine's noise while the point ran.
+    The calibration saw the machine for half a minute at the start; when it
+    was noisier during the point, the floor is the sentinel's.
     """
+    at_start = _floor_at_start(calibration, seconds, kind)
+    if sentinel is not None and math.isfinite(sentinel) and sentinel > 0:
+        return sentinel if not math.isfinite(at_start) else max(at_start, sentinel)
+    return at_start
+
+
+def sentinel_spread(values) -> float:
+    """The CV (std / mean) of a point's sentinel runs (one per repetition); NaN for fewer than 3."""
+    x = [float(v) for v in values if v == v and v is not None and float(v) > 0]
+    if len(x) < 3:
+        return math.nan
+    return statistics.stdev(x) / statistics.fmean(x)
+
+
+def _floor_at_start(calibration: dict | None, seconds: float, kind: str) -> float:
     if not kind.endswith(POOL):
         return _interpolated(calibration, seconds, kind)
     base = kind[: -len(POOL)]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import precision
 from .calibrate import floor_cv, floor_kind
-from .stats import stop_of
+from .stats import point_sentinel_cv, stop_of
 
 #: A spread up to this many times the machine's floor counts as the machine's own.
 NEAR_FLOOR = 1.5
@@ -76,18 +76,20 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
     # start) at the run's length; for a ratio, both runs' floors.
     worst_cv = floor = math.nan
     kind = None
+    # The machine's noise while this point ran: the CV of its sentinel runs.
+    sentinel = point_sentinel_cv(raw)
     if worst is not None:
         paired = isinstance(worst, tuple)
         name = worst[1] if paired else worst
         kind = row_kind(raw[raw["variant"].astype(str) == name], experiment)
         values = pd.Series(times[name], dtype=float)
-        floor = floor_cv(calibration, sample_seconds(raw, name, float(values.median())), kind)
+        floor = floor_cv(calibration, sample_seconds(raw, name, float(values.median())), kind, sentinel)
         if paired:
             # A ratio of two runs: both runs' floors add (in variance).
             base = pd.Series(times[worst[0]], dtype=float)
             base_kind = row_kind(raw[raw["variant"].astype(str) == worst[0]], experiment)
             floor = math.hypot(floor, floor_cv(calibration, sample_seconds(raw, worst[0], float(base.median())),
-                                               base_kind))
+                                               base_kind, sentinel))
             k = min(len(base), len(values))
             values_cv = pd.Series(base[:k].to_numpy() / values[:k].to_numpy())
         else:
@@ -111,6 +113,9 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
         "worst_cv": worst_cv,
         "floor_kind": kind,
         "floor_cv": floor,
+        "sentinel_cv": sentinel,
+        "sentinel_seconds": float(raw["sentinel_seconds"].dropna().unique().sum()) if "sentinel_seconds" in raw
+        else 0.0,
         # was the machine quiet when the point began, and how much did the hypervisor steal during it
         **{key: (float(raw[key].dropna().iloc[0]) if key in raw and raw[key].notna().any() else math.nan)
            for key in ("others_runnable", "load_1m", "steal_share")},
@@ -220,7 +225,10 @@ def opening_line(points: pd.DataFrame, cells: list[tuple], calibration: dict | N
     rebuilt = now - last > 600
     end = last if rebuilt else now
     wall = max(end - start, 1e-9)
-    timed = float(points.loc[points["started_at"] >= start - 1, "timed_seconds"].sum())
+    this_run = points["started_at"] >= start - 1
+    timed = float(points.loc[this_run, "timed_seconds"].sum())
+    # The sentinel runs after each repetition are timed too: the floor each point is judged by.
+    sentinel = float(points.loc[this_run, "sentinel_seconds"].sum()) if "sentinel_seconds" in points else 0.0
     on = sum(1 for c in cells if pd.notna(c[1]) and c[1] <= target)
     counts = stop_counts(points)
     words = {precision.PRECISE: "precise", precision.MAX_REPEATS: "at max_repeats",
@@ -228,5 +236,7 @@ def opening_line(points: pd.DataFrame, cells: list[tuple], calibration: dict | N
              MIXED: "with blocks that stopped for different reasons"}
     stops = ", ".join(f"{k} {words[r]}" for r, k in counts.items())
     when = " (measurements; this report was rebuilt later)" if rebuilt else ""
-    return (f"**This run: {wall / 60:.1f} min wall time{when}, {timed / wall:.0%} of it in timed runs; "
+    share = (f"{(timed + sentinel) / wall:.0%} of it in timed runs ({sentinel / wall:.1%} of it the sentinel's)"
+             if sentinel > 0 else f"{timed / wall:.0%} of it in timed runs")
+    return (f"**This run: {wall / 60:.1f} min wall time{when}, {share}; "
             f"{on} of {len(cells)} cells reached ±{target:.0%}; {len(points)} points stopped: {stops}.**")

@@ -113,14 +113,15 @@ def precision_notes(cells: list[tuple], level: float, target: float = 0.05, limi
     and each wide cell's spread against the machine's floor at its run length.
 
     ``cells`` holds (label, relative half-width, repeats needed[, CV, run
-    seconds, floor kind or operation, repetitions]); the estimate assumes the
+    seconds, floor kind or operation, repetitions, the sentinel CV of its point]);
+    the estimate assumes the
     spread stays as measured (like pyperf's warning); each wide cell is set
     against the floor of its kind (see :func:`cell_verdict`).
     """
     from .calibrate import floor_cv, floor_kind
 
     cells = [tuple(c) + (float("nan"),) * (5 - len(c)) + (None,) * (6 - max(5, len(c)))
-             + (float("nan"),) * (7 - max(6, len(c))) for c in cells]
+             + (float("nan"),) * (8 - max(6, len(c))) for c in cells]
     wide = [c for c in cells if pd.notna(c[1]) and c[1] > target]
     if not wide:
         return [f"Every cell's {level:.0%} interval of the median is within ±{target:.0%}."]
@@ -132,7 +133,10 @@ def precision_notes(cells: list[tuple], level: float, target: float = 0.05, limi
                  f"about {int(needs.median())} repetitions and 90% with about {int(needs.quantile(0.9))} "
                  f"(`max_repeats` and `budget_minutes` with `repeats: auto`, or a fixed `repeats`)")
 
-    floors = [floor_cv(calibration, c[4], floor_kind(c[5])) if pd.notna(c[4]) else float("nan") for c in wide]
+    # Each cell's floor: the calibration's for its kind and run length, or the
+    # sentinel's of its point when the machine was noisier while it ran.
+    floors = [floor_cv(calibration, c[4], floor_kind(c[5]), c[7] if pd.notna(c[7]) else float("nan"))
+              if pd.notna(c[4]) else float("nan") for c in wide]
     verdicts = [cell_verdict(c[3], f, c[6], target, level) for c, f in zip(wide, floors)]
     counts = pd.Series(verdicts).value_counts()
     if counts.drop("unknown", errors="ignore").sum():
@@ -172,7 +176,19 @@ def floor_line(calibration: dict | None) -> str:
         if any(f["operation"] == name for f in floor):
             text += f"; {what}, {kind(name)}"
     return text + (". A cell whose spread is near the floor of its kind at its run length is as precise as this "
-                   "machine allows; a run that starts a Pool is held to the Pool start's floor plus its work's.")
+                   "machine allows; a run that starts a Pool is held to the Pool start's floor plus its work's. "
+                   "The machine's noise changes over a run, so every point also times the same loop once after "
+                   "each repetition (the sentinel); where the machine was noisier while a point ran than at the "
+                   "start, the sentinel's spread is that point's floor.")
+
+
+def sentinel_line(points: pd.DataFrame | None) -> list[str]:
+    """How noisy the machine was while the points ran: the spread of their sentinels."""
+    if points is None or points.empty or "sentinel_cv" not in points or points["sentinel_cv"].isna().all():
+        return []
+    cv = points["sentinel_cv"].dropna()
+    return [f"**The machine while the points ran** (the sentinel loop after every repetition): CV median "
+            f"{cv.median():.1%} over {len(cv)} points, from {cv.min():.1%} to {cv.max():.1%}."]
 
 
 APPENDIX_QUANTITIES = {
@@ -267,7 +283,7 @@ def appendix_precision_cells(summaries: dict[str, pd.DataFrame]) -> list[tuple]:
                                   half, row.get(f"{prefix}{variant}_repeats_needed"),
                                   row.get(f"{prefix}{variant}_cv"), row.get(f"{prefix}{variant}_median"),
                                   ops[name] + ("+pool" if variant == "pool" else ""),
-                                  row.get(f"{prefix}{variant}_n")))
+                                  row.get(f"{prefix}{variant}_n"), row.get("sentinel_cv")))
     return cells
 
 
@@ -285,7 +301,8 @@ def experiment_precision_cells(name: str, summary: pd.DataFrame) -> list[tuple]:
         kind, sample = row.get("floor_kind"), row.get("sample_seconds")
         cells.append((label, row["ci_halfwidth_rel"], row.get("repeats_needed"), row.get("cv"),
                       sample if pd.notna(sample) else row["median"],
-                      kind if isinstance(kind, str) else row.get("operation"), row.get("n")))
+                      kind if isinstance(kind, str) else row.get("operation"), row.get("n"),
+                      row.get("sentinel_cv")))
     return cells
 
 
@@ -435,6 +452,7 @@ def render(
         f"±{target:.0%}, or `max_repeats`, or its share of `budget_minutes` (`repeats: auto`; see the README).",
         "",
         f"- {floor_line(env.get('calibration'))}",
+        *[f"- {line}" for line in sentinel_line(points)],
         *[f"- {line}" for line in quiet_lines(points if points is not None else pd.DataFrame())],
         *[f"- {line}" if not line.startswith("  ") else line
           for line in appendix_rows_on_target(summaries, points, target) + points_lines(points, target)],

@@ -29,7 +29,7 @@ RAW_COLUMNS = [
     "cache", "resident_before", "fsync", "scratch_dir", "scratch_fs", "python",
     "size_bytes", "lines", "data_seed", "repeats", "precision", "max_repeats", "warmup", "config_hash",
     "verified", "previous", "dirty_before", "baseline", "stop_reason", "repeats_done", "time_cap_s",
-    "load_1m", "others_runnable", "cpu_mhz", "governor", "steal_share",
+    "load_1m", "others_runnable", "cpu_mhz", "governor", "steal_share", "sentinel_seconds",
 ]
 
 

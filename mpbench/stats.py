@@ -178,6 +178,7 @@ def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95
         row[f"{prefix}speedup_ci_halfwidth_rel"] = ratio["ratio_ci_halfwidth_rel"]
         row[f"{prefix}speedup_p"] = ratio["p_value"]
         row.update(stop_of(cell, prefix))
+        row[f"{prefix}sentinel_cv"] = point_sentinel_cv(cell)
         row[f"{prefix}host"] = ",".join(sorted(cell["host"].astype(str).unique()))
         if not prefix:
             # The conditions the cell was measured under (one value each, as
@@ -190,6 +191,16 @@ def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95
                 row["resident_before_max"] = float(cell["resident_before"].max())
         out.append(row)
     return pd.DataFrame(out)
+
+
+def point_sentinel_cv(rows: pd.DataFrame) -> float:
+    """The CV of the sentinel runs of a point's rows (timing.Sentinel: one per repetition;
+    the rows of one repetition share it); NaN without them."""
+    from .calibrate import sentinel_spread
+
+    if "sentinel_seconds" not in rows:
+        return float("nan")
+    return sentinel_spread(rows["sentinel_seconds"].dropna().unique())
 
 
 def stop_of(cell: pd.DataFrame, prefix: str = "") -> dict:

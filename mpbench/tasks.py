@@ -95,3 +95,13 @@ def sleep_task(seconds: float, i: int) -> tuple[int, int]:
     """Wait without using the CPU (like a network call); the value is the index."""
     time.sleep(seconds)
     return i, i
+
+
+def cpu_loop(steps: int) -> int:
+    """The machine's fixed operation (mpbench.calibrate, and the sentinel run after
+    every repetition, timing.repeat_variants): a pure-Python loop of ``steps`` steps."""
+    total = 0
+    for i in range(steps):
+        total += i * i % 7
+    return total
+

@@ -28,6 +28,49 @@ log = logging.getLogger("mpbench")
 
 #: A serial loop shorter than this is timed as several loops back to back (see inner_loops).
 MIN_SAMPLE_S = 0.05
+#: The sentinel after every repetition (see :class:`Sentinel`) lasts about half the
+#: repetition's shortest run, within these bounds (seconds).
+SENTINEL_MIN_S = 0.005
+SENTINEL_MAX_S = 0.04
+
+
+class Sentinel:
+    """The machine's own noise while a point runs.
+
+    A calibration at the start of a run measures the floor once, but the
+    noise of a shared machine is not steady: on a 2-core virtual machine the
+    same 0.1 s CPU loop varied with a CV of 1% in one minute and 17% half an
+    hour later.  So after every repetition of a point, one fixed pure-Python
+    loop (mpbench.tasks.cpu_loop, the calibration's operation) runs and is
+    timed: its spread over the point's repetitions is the floor *while the
+    point ran*, beside whatever the cells did.  Its length is set after the
+    first repetition, to about half that repetition's shortest run (within
+    SENTINEL_MIN_S and SENTINEL_MAX_S), so it costs a few percent of a cheap
+    point and next to nothing of an expensive one.
+    """
+
+    def __init__(self, min_s: float = SENTINEL_MIN_S, max_s: float = SENTINEL_MAX_S):
+        self.min_s, self.max_s = min_s, max_s
+        self.steps: int | None = None
+
+    def size(self, shortest_run_s: float) -> None:
+        """Choose the loop's length from the first repetition's shortest run."""
+        from .tasks import cpu_loop
+
+        target = min(self.max_s, max(self.min_s, shortest_run_s / 2))
+        probe = 20_000
+        t0 = time.perf_counter()
+        cpu_loop(probe)
+        rate = probe / max(time.perf_counter() - t0, 1e-6)
+        self.steps = max(1000, int(rate * target))
+
+    def run(self) -> float:
+        """One timed run of the loop (seconds)."""
+        from .tasks import cpu_loop
+
+        t0 = time.perf_counter()
+        cpu_loop(self.steps or 1000)
+        return time.perf_counter() - t0
 
 
 def inner_loops(fn: Callable[[int], int], loops: int, min_seconds: float = MIN_SAMPLE_S) -> int:
@@ -277,6 +320,7 @@ def repeat_variants(
     label: str = "",
     baseline: "str | Mapping[str, str] | None" = None,
     prime: Callable[[], None] | None = None,
+    sentinel: "Sentinel | None" = None,
 ) -> list[dict]:
     """Run every variant once per repetition and return one row per timed run.
 
@@ -298,7 +342,10 @@ def repeat_variants(
     variant, about equally often, so that slow drift of the machine and what
     one variant leaves behind for the next hit every variant alike.  Rows
     record ``order`` (the position) and ``previous`` (the variant that ran
-    just before in the same repetition, empty for the first).
+    just before in the same repetition, empty for the first).  After every
+    repetition a :class:`Sentinel` (a fixed CPU loop) runs, timed; each row
+    records its repetition's ``sentinel_seconds``: the machine's noise while
+    the point ran (mpbench.receipt compares the cells' spread with it).
     ``check(variant, result)`` raises when a run
     computed the wrong thing, so a broken run is an error and never a
     number; ``after_run`` cleans up (e.g. removes written files) after every
@@ -347,16 +394,23 @@ def repeat_variants(
     started = time.monotonic()
     rep, reason = 0, None
     orders = run_orders(names, label or ",".join(names))
+    sentinel = sentinel or Sentinel()
     try:
         while reason is None:
             previous = None
+            these = []
             for position, variant in enumerate(next(orders)):
                 dirty = settle()
                 times, _result = once(variant, f"rep {rep}")
                 seconds[variant].append(times["seconds"])
-                rows.append({"variant": variant, "rep": rep, "order": position, "previous": previous,
-                             "verified": True, **times, "dirty_before": dirty, "baseline": base_of.get(variant)})
+                these.append({"variant": variant, "rep": rep, "order": position, "previous": previous,
+                              "verified": True, **times, "dirty_before": dirty, "baseline": base_of.get(variant)})
                 previous = variant
+            if sentinel.steps is None:
+                sentinel.size(min(row["seconds"] for row in these))
+            settle()
+            tick = sentinel.run()
+            rows += [{**row, "sentinel_seconds": tick} for row in these]
             rep += 1
             if rep in looks or rep >= looks[-1]:
                 now = time.monotonic()

@@ -372,9 +372,15 @@ def test_what_the_run_bought(run):
     report = (run / "results" / "report.md").read_text()
     first = [line for line in report.splitlines() if line.startswith("**This run:")]
     assert len(first) == 1
-    assert re.search(r"\d+\.\d min wall time, \d+% of it in timed runs; \d+ of \d+ cells reached ±5%; "
+    assert re.search(r"\d+\.\d min wall time, \d+% of it in timed runs \(\d+\.\d% of it the sentinel's\); "
+                     r"\d+ of \d+ cells reached ±5%; "
                      rf"{len(points)} points stopped: {len(points)} after a fixed number of repetitions", first[0])
     assert "The machine's floor" in report and "**Appendix tables**" in report
+    # every point timed its sentinel after each repetition (two here: too few for a spread)
+    assert points["sentinel_seconds"].gt(0).all()
+    raw = pd.concat([pd.read_csv(f) for f in raw_files])
+    assert raw["sentinel_seconds"].gt(0).all()
+    assert (raw.groupby(["experiment", "rep"])["sentinel_seconds"].nunique() >= 1).all()
     env = json.loads((run / "results" / "environment.json").read_text())
     assert [f["operation"] for f in env["calibration"]["floor"]] == \
         ["cpu_loop"] * 3 + ["read"] * 2 + ["write"] * 2 + ["pool"] + ["dispatch"] * 2
@@ -405,3 +411,6 @@ def test_repeat_until_precise_end_to_end(tmp_path):
     assert raw["time_cap_s"].gt(0).all() and (raw["repeats"].astype(str) == "auto").all()
     points = pd.read_csv(tmp_path / "results" / "summary" / "points.csv")
     assert len(points) == 5 and points["why"].notna().all()
+    # six or more sentinels per point: the machine's spread while it ran, beside the calibration's floor
+    assert points["sentinel_cv"].notna().all() and (points["floor_cv"] >= points["sentinel_cv"] - 1e-12).all()
+    assert "**The machine while the points ran**" in (tmp_path / "results" / "report.md").read_text()

@@ -305,6 +305,56 @@ def test_a_run_that_starts_a_pool_adds_the_pool_starts_spread():
     assert calibrate.floor_cv({"floor": cal["floor"][:1]}, 1.0, "cpu_loop+pool") == 0.05
 
 
+def test_a_sentinel_after_every_repetition_records_the_machine_while_the_point_ran():
+    rows = run_policy(Policy(max_repeats=9), lambda name: 0.02 if name == "serial" else 0.01)
+    reps = {r["rep"] for r in rows}
+    ticks = {r["rep"]: r["sentinel_seconds"] for r in rows}
+    # one sentinel per repetition, shared by that repetition's rows, each a real timed run
+    assert all(r["sentinel_seconds"] == ticks[r["rep"]] for r in rows) and len(ticks) == len(reps) >= 6
+    assert all(t > 0 for t in ticks.values())
+    # sized from the first repetition's shortest run (0.01 s): about half of it, within the bounds
+    sentinel = timing.Sentinel()
+    sentinel.size(0.01)
+    assert timing.SENTINEL_MIN_S / 10 < sentinel.run() < 0.2
+    long, short = timing.Sentinel(), timing.Sentinel()
+    long.size(100.0), short.size(1e-6)
+    assert long.steps > short.steps >= 1000
+
+
+def test_the_floor_is_the_sentinels_when_the_machine_was_noisier_during_the_point():
+    cal = {"floor": [{"operation": "cpu_loop", "median": 0.01, "cv": 0.01},
+                     {"operation": "cpu_loop", "median": 1.0, "cv": 0.01}]}
+    assert calibrate.floor_cv(cal, 0.1, "cpu_loop", sentinel=0.2) == 0.2
+    assert calibrate.floor_cv(cal, 0.1, "cpu_loop", sentinel=0.001) == pytest.approx(0.01)  # never below the calibration's
+    assert calibrate.floor_cv(cal, 0.1, "cpu_loop", sentinel=float("nan")) == pytest.approx(0.01)
+    assert calibrate.floor_cv(None, 0.1, "cpu_loop", sentinel=0.2) == 0.2
+    assert math.isnan(calibrate.sentinel_spread([0.1, 0.1]))  # too few to tell
+    assert calibrate.sentinel_spread([1.0, 2.0, 3.0]) == pytest.approx(0.5)
+
+
+def test_a_cell_as_noisy_as_the_sentinel_is_held_back_by_the_machine_not_by_itself():
+    import pandas as pd
+
+    from mpbench.receipt import floor_verdict, point_row
+
+    cal = {"floor": [{"operation": "cpu_loop", "median": 0.1, "cv": 0.01}]}
+    rng = random.Random(3)
+    rows = []
+    for rep in range(9):
+        tick = 0.02 * rng.lognormvariate(0, 0.2)
+        for variant in ("serial", "pool"):
+            rows.append({"experiment": "crossover", "variant": variant, "rep": rep,
+                         "seconds": 0.1 * rng.lognormvariate(0, 0.2), "started_at": rep, "ended_at": rep + 0.1,
+                         "stop_reason": "time", "repeats_done": 9, "time_cap_s": 2.0, "sentinel_seconds": tick})
+    raw = pd.DataFrame(rows)
+    quiet = point_row("crossover", "p", raw.drop(columns="sentinel_seconds"), cal, 0.05, 0.95, baseline="serial")
+    noisy = point_row("crossover", "p", raw, cal, 0.05, 0.95, baseline="serial")
+    assert quiet["floor_cv"] < 0.05 < noisy["floor_cv"] and noisy["sentinel_cv"] > 0.1
+    assert floor_verdict(quiet, 0.05, 0.95).startswith("noisier than the machine")
+    assert floor_verdict(noisy, 0.05, 0.95).startswith("the machine's floor")
+    assert noisy["sentinel_seconds"] == pytest.approx(raw.drop_duplicates("rep")["sentinel_seconds"].sum())
+
+
 def test_cell_verdicts_against_the_floor():
     from mpbench.report import cell_verdict
 

@@ -71,7 +71,7 @@ def summarize_variants(raw: pd.DataFrame, keys: list[str], level: float, baselin
     test of it (``p_vs_baseline``) - stats.ratio_summary, as everywhere.
     """
     from ..receipt import row_kind
-    from ..stats import check_consistent_by, ratio_summary
+    from ..stats import check_consistent_by, point_sentinel_cv, ratio_summary
 
     check_consistent_by(raw, ["experiment", *keys])
     out = []
@@ -87,6 +87,8 @@ def summarize_variants(raw: pd.DataFrame, keys: list[str], level: float, baselin
             # what the machine's floor is read at.
             inner = runs["inner_loops"].max() if "inner_loops" in runs else None
             row["sample_seconds"] = row["median"] * (float(inner) if pd.notna(inner) and inner > 1 else 1.0)
+            # The machine's noise while the point ran (timing.Sentinel).
+            row["sentinel_cv"] = point_sentinel_cv(cell)
             if base is not None and not base.empty:
                 # The speedup estimator (stats.ratio_summary): the median of the
                 # paired ratios baseline / variant of the same repetition.
