@@ -195,12 +195,27 @@ def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95
 
 def point_sentinel_cv(rows: pd.DataFrame) -> float:
     """The CV of the sentinel runs of a point's rows (timing.Sentinel: one per repetition;
-    the rows of one repetition share it); NaN without them."""
+    the rows of one repetition share it); NaN without them.
+
+    A point may time more than one block of variants (each its own
+    repeat_variants, with its own ``baseline``), and each block sizes its
+    sentinel from its own runs: the spread is taken within each block and
+    pooled (the root mean square, weighted by degrees of freedom), never
+    across sentinels of different lengths.
+    """
     from .calibrate import sentinel_spread
 
-    if "sentinel_seconds" not in rows:
+    if "sentinel_seconds" not in rows or rows["sentinel_seconds"].isna().all():
         return float("nan")
-    return sentinel_spread(rows["sentinel_seconds"].dropna().unique())
+    blocks = rows.groupby(rows["baseline"].astype(str), sort=False) if "baseline" in rows else [(None, rows)]
+    weighted, dof = 0.0, 0
+    for _, block in blocks:
+        ticks = block["sentinel_seconds"].dropna().unique()
+        cv = sentinel_spread(ticks)
+        if cv == cv:
+            weighted += (len(ticks) - 1) * cv**2
+            dof += len(ticks) - 1
+    return (weighted / dof) ** 0.5 if dof else float("nan")
 
 
 def stop_of(cell: pd.DataFrame, prefix: str = "") -> dict:

@@ -355,6 +355,19 @@ def test_a_cell_as_noisy_as_the_sentinel_is_held_back_by_the_machine_not_by_itse
     assert noisy["sentinel_seconds"] == pytest.approx(raw.drop_duplicates("rep")["sentinel_seconds"].sum())
 
 
+def test_a_points_sentinel_spread_is_taken_within_each_block_of_variants():
+    import pandas as pd
+
+    from mpbench.stats import point_sentinel_cv
+
+    # two blocks (own baselines) whose sentinels were sized 10 ms and 40 ms, each steady within itself
+    rows = pd.DataFrame([{"baseline": base, "rep": rep, "variant": v, "sentinel_seconds": tick * (1 + 0.01 * rep)}
+                         for base, tick, names in (("serial", 0.04, ("serial", "pool")), ("startup_fork", 0.01, ("a",)))
+                         for rep in range(6) for v in names])
+    assert point_sentinel_cv(rows) < 0.03  # not the ~60% of mixing both lengths
+    assert math.isnan(point_sentinel_cv(rows.drop(columns="sentinel_seconds")))
+
+
 def test_cell_verdicts_against_the_floor():
     from mpbench.report import cell_verdict
 
