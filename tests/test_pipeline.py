@@ -299,7 +299,10 @@ def test_an_interrupted_run_resumes_and_loses_nothing(tmp_path, how):
     targets = [f"results/raw/{e}/loops{n}_workers2.csv" for e in EXPERIMENTS for n in LOOPS]
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
            "--cores", "2", *targets, "--configfile", str(TINY), "--config", "repeats=3"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # Ctrl-C as in a terminal: a test run started in the background (``cmd &`` in a
+    # script) ignores SIGINT, and the run would inherit that and never stop.
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     raw = tmp_path / "results" / "raw"
     deadline = time.monotonic() + 120
     while len(list(raw.glob("*/*.csv"))) < 2 and time.monotonic() < deadline and proc.poll() is None:
