@@ -236,9 +236,7 @@ def floor_cv(calibration: dict | None, seconds: float, kind: str = "cpu_loop", s
 def sentinel_spread(values) -> float:
     """The CV (std / mean) of a point's sentinel runs (one per repetition); NaN for fewer than 3."""
     x = [float(v) for v in values if v == v and v is not None and float(v) > 0]
-    if len(x) < 3:
-        return math.nan
-    return statistics.stdev(x) / statistics.fmean(x)
+    return spread(x)["cv"] if len(x) >= 3 else math.nan
 
 
 def _floor_at_start(calibration: dict | None, seconds: float, kind: str) -> float:

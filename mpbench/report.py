@@ -135,8 +135,8 @@ def precision_notes(cells: list[tuple], level: float, target: float = 0.05, limi
 
     # Each cell's floor: the calibration's for its kind and run length, or the
     # sentinel's of its point when the machine was noisier while it ran.
-    floors = [floor_cv(calibration, c[4], floor_kind(c[5]), c[7] if pd.notna(c[7]) else float("nan"))
-              if pd.notna(c[4]) else float("nan") for c in wide]
+    floors = [floor_cv(calibration, c[4], floor_kind(c[5]), c[7]) if pd.notna(c[4]) else float("nan")
+              for c in wide]
     verdicts = [cell_verdict(c[3], f, c[6], target, level) for c, f in zip(wide, floors)]
     counts = pd.Series(verdicts).value_counts()
     if counts.drop("unknown", errors="ignore").sum():

@@ -104,4 +104,3 @@ def cpu_loop(steps: int) -> int:
     for i in range(steps):
         total += i * i % 7
     return total
-

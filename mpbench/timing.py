@@ -55,14 +55,10 @@ class Sentinel:
 
     def size(self, shortest_run_s: float) -> None:
         """Choose the loop's length from the first repetition's shortest run."""
-        from .tasks import cpu_loop
+        from .calibrate import steps_per_second
 
         target = min(self.max_s, max(self.min_s, shortest_run_s / 2))
-        probe = 20_000
-        t0 = time.perf_counter()
-        cpu_loop(probe)
-        rate = probe / max(time.perf_counter() - t0, 1e-6)
-        self.steps = max(1000, int(rate * target))
+        self.steps = max(1000, int(steps_per_second(probe_s=0.002) * target))
 
     def run(self) -> float:
         """One timed run of the loop (seconds)."""
@@ -320,7 +316,6 @@ def repeat_variants(
     label: str = "",
     baseline: "str | Mapping[str, str] | None" = None,
     prime: Callable[[], None] | None = None,
-    sentinel: "Sentinel | None" = None,
 ) -> list[dict]:
     """Run every variant once per repetition and return one row per timed run.
 
@@ -394,7 +389,7 @@ def repeat_variants(
     started = time.monotonic()
     rep, reason = 0, None
     orders = run_orders(names, label or ",".join(names))
-    sentinel = sentinel or Sentinel()
+    sentinel = Sentinel()
     try:
         while reason is None:
             previous = None
@@ -408,7 +403,7 @@ def repeat_variants(
                 previous = variant
             if sentinel.steps is None:
                 sentinel.size(min(row["seconds"] for row in these))
-            settle()
+            gc.collect()  # as before a timed run (settle), without the writeback reading nobody keeps
             tick = sentinel.run()
             rows += [{**row, "sentinel_seconds": tick} for row in these]
             rep += 1
