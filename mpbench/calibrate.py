@@ -11,8 +11,10 @@ of a text file of the test file's size, and reads that replace a copy of
 it, one and ten per run, give the floors of the file operations: a read or
 write cell is compared with the floor of its kind.  Two more floors are of
 processes, not of code: starting a Pool (create, map one tiny task per
-worker, close, join), and sending tiny tasks one at a time through a Pool
-that is already running (``imap`` with chunksize 1, at two lengths).  A run
+worker, close, join; under the configured start method, ``pool``, and under
+each other one, ``pool_<method>``), and sending tiny tasks one at a time
+through a Pool that is already running (``imap`` with chunksize 1, at two
+lengths).  A run
 that starts a Pool is compared with a floor that adds the Pool start's
 spread to its work's (:func:`floor_cv` with a kind ending in ``+pool``).
 
@@ -73,6 +75,19 @@ def _runs(fn, n: int) -> list[float]:
         fn()
         out.append(time.perf_counter() - t0)
     return out
+
+
+def _pool_once(ctx, workers: int) -> None:
+    """Start a Pool, map one tiny task per worker, close, join."""
+    p = ctx.Pool(workers)
+    try:
+        p.map(abs, range(workers))
+    except BaseException:
+        p.terminate()
+        p.join()
+        raise
+    p.close()
+    p.join()
 
 
 def steps_per_second(probe_s: float = 0.05) -> float:
@@ -140,20 +155,19 @@ def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
     cores = usable_cores()
     workers = workers or cores
 
-    def pool():
-        p = ctx.Pool(workers)
-        try:
-            p.map(abs, range(workers))
-        except BaseException:
-            p.terminate()
-            p.join()
-            raise
-        p.close()
-        p.join()
+    pool = functools.partial(_pool_once, ctx, workers)
 
     pool()  # untimed: the first start pays for what later ones find ready
     pool_start = spread(_runs(pool, POOL_RUNS))
     floor.append({"operation": "pool", "target_seconds": None, "steps": workers, **pool_start})
+    # The same start under every other start method (start_method_sweep's start-ups):
+    # spawn and forkserver start a fresh interpreter per worker and vary in their own way.
+    for method in (m for m in multiprocessing.get_all_start_methods() if m != start_method):
+        other = multiprocessing.get_context(method)
+        start = functools.partial(_pool_once, other, workers)
+        start()
+        floor.append({"operation": f"pool_{method}", "target_seconds": None, "steps": workers,
+                      **spread(_runs(start, POOL_RUNS))})
     p = ctx.Pool(workers)
     try:
         list(p.imap(abs, range(workers * 10)))  # every worker up and running
@@ -191,46 +205,65 @@ def floor_kind(operation: str | None, pool: bool = False) -> str:
     Pool, whose spread adds to its work's (the kind ends in ``+pool``)."""
     name = str(operation)
     base = name[: -len(POOL)] if name.endswith(POOL) else name
-    base = base if base in BASE_KINDS else KINDS.get(base, "cpu_loop")
+    base = base if base in BASE_KINDS or base.startswith("pool_") else KINDS.get(base, "cpu_loop")
     return base + (POOL if pool or name.endswith(POOL) else "")
 
 
-def _interpolated(calibration: dict | None, seconds: float, kind: str) -> float:
-    points = sorted((f["median"], f["cv"]) for f in (calibration or {}).get("floor", [])
+def fewest(*counts: float) -> float:
+    """The smallest of some run counts; NaN when any is unknown."""
+    return math.nan if any(c != c for c in counts) else min(counts)
+
+
+def _interpolated(calibration: dict | None, seconds: float, kind: str) -> tuple[float, float]:
+    """The floor of ``kind`` at ``seconds`` and the fewest runs it rests on."""
+    points = sorted((f["median"], f["cv"], f.get("n", math.nan)) for f in (calibration or {}).get("floor", [])
                     if f.get("operation") == kind and f.get("median", 0) > 0 and f.get("cv", 0) > 0)
     if not points and kind != "cpu_loop":
-        return _interpolated(calibration, seconds, "cpu_loop")
+        # a start method the calibration did not time: the configured one's Pool start
+        return _interpolated(calibration, seconds, "pool" if kind.startswith("pool_") else "cpu_loop")
     if not points or not seconds or seconds <= 0 or not math.isfinite(seconds):
-        return math.nan
+        return math.nan, math.nan
     if seconds <= points[0][0]:
-        return points[0][1]
+        return points[0][1], points[0][2]
     if seconds >= points[-1][0]:
-        return points[-1][1]
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        return points[-1][1], points[-1][2]
+    for (x0, y0, n0), (x1, y1, n1) in zip(points, points[1:]):
         if x0 <= seconds <= x1:
             t = (math.log(seconds) - math.log(x0)) / (math.log(x1) - math.log(x0))
-            return math.exp(math.log(y0) + t * (math.log(y1) - math.log(y0)))
-    return points[-1][1]
+            return math.exp(math.log(y0) + t * (math.log(y1) - math.log(y0))), fewest(n0, n1)
+    return points[-1][1], points[-1][2]
 
 
-def floor_cv(calibration: dict | None, seconds: float, kind: str = "cpu_loop", sentinel: float = math.nan) -> float:
+def floor_of(calibration: dict | None, seconds: float, kind: str = "cpu_loop", sentinel: float = math.nan,
+             sentinel_n: float = math.nan) -> tuple[float, float]:
     """The machine's CV for a run of ``seconds`` of this ``kind`` (see
-    :func:`floor_kind`): the calibration's back-to-back runs of that kind,
-    interpolated on log-log axes between the measured run lengths and held
-    flat beyond them.  A kind ending in ``+pool`` starts a Pool: the Pool
-    start (its median s and spread) and the rest of the run (its own kind's
-    floor) vary independently, so their variances add:
+    :func:`floor_kind`), and the fewest back-to-back runs it rests on (NaN
+    when unknown): how sure the floor is, for telling a noisy cell from a
+    noisy machine (stats.spread_above_p).
+
+    The calibration's back-to-back runs of that kind, interpolated on
+    log-log axes between the measured run lengths and held flat beyond
+    them.  A kind ending in ``+pool`` starts a Pool: the Pool start (its
+    median s and spread) and the rest of the run (its own kind's floor) vary
+    independently, so their variances add:
     sqrt((cv_pool s)^2 + (cv_work (T - s))^2) / T.  NaN without a calibration.
 
     ``sentinel``: the CV of the fixed CPU loop timed after every repetition of
-    the point (timing.Sentinel), the machine's noise while the point ran.
-    The calibration saw the machine for half a minute at the start; when it
-    was noisier during the point, the floor is the sentinel's.
+    the point (timing.Sentinel) over ``sentinel_n`` runs, the machine's noise
+    while the point ran.  The calibration saw the machine for half a minute
+    at the start; when it was noisier during the point, the floor is the
+    sentinel's.
     """
-    at_start = _floor_at_start(calibration, seconds, kind)
+    at_start, n = _floor_at_start(calibration, seconds, kind)
     if sentinel is not None and math.isfinite(sentinel) and sentinel > 0:
-        return sentinel if not math.isfinite(at_start) else max(at_start, sentinel)
-    return at_start
+        if not math.isfinite(at_start) or sentinel > at_start:
+            return sentinel, sentinel_n
+    return at_start, n
+
+
+def floor_cv(calibration: dict | None, seconds: float, kind: str = "cpu_loop", sentinel: float = math.nan) -> float:
+    """The floor of :func:`floor_of`, without how many runs it rests on."""
+    return floor_of(calibration, seconds, kind, sentinel)[0]
 
 
 def sentinel_spread(values) -> float:
@@ -239,16 +272,16 @@ def sentinel_spread(values) -> float:
     return spread(x)["cv"] if len(x) >= 3 else math.nan
 
 
-def _floor_at_start(calibration: dict | None, seconds: float, kind: str) -> float:
+def _floor_at_start(calibration: dict | None, seconds: float, kind: str) -> tuple[float, float]:
     if not kind.endswith(POOL):
         return _interpolated(calibration, seconds, kind)
     base = kind[: -len(POOL)]
     start = [f for f in (calibration or {}).get("floor", []) if f.get("operation") == "pool" and f.get("median", 0) > 0]
     if not start or not seconds or not math.isfinite(seconds) or seconds <= 0:
         return _interpolated(calibration, seconds, base)
-    s, cv_s = start[0]["median"], start[0]["cv"]
+    s, cv_s, n_s = start[0]["median"], start[0]["cv"], start[0].get("n", math.nan)
     if seconds <= s:
-        return cv_s
+        return cv_s, n_s
     rest = seconds - s
-    cv_w = _interpolated(calibration, rest, base)
-    return math.sqrt((cv_s * s) ** 2 + (cv_w * rest) ** 2) / seconds
+    cv_w, n_w = _interpolated(calibration, rest, base)
+    return math.sqrt((cv_s * s) ** 2 + (cv_w * rest) ** 2) / seconds, fewest(n_s, n_w)

@@ -15,11 +15,14 @@ import math
 import pandas as pd
 
 from . import precision
-from .calibrate import floor_cv, floor_kind
-from .stats import point_sentinel_cv, stop_of
+from .calibrate import fewest, floor_kind, floor_of
+from .stats import point_sentinel, spread_above_p, stop_of
 
 #: A spread up to this many times the machine's floor counts as the machine's own.
 NEAR_FLOOR = 1.5
+#: Above NEAR_FLOOR, a spread counts as noisier than the machine only when the
+#: F-test of the two spreads (stats.spread_above_p) gives a p-value below this.
+NOISIER_P = 0.05
 
 
 def row_kind(rows: pd.DataFrame, experiment: str) -> str:
@@ -74,26 +77,29 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
     # The spread that held the point back, and the machine's floor for it: the
     # floor of its kind (read, write, tasks, or the CPU loop, plus a Pool
     # start) at the run's length; for a ratio, both runs' floors.
-    worst_cv = floor = math.nan
+    worst_cv = floor = floor_n = worst_n = math.nan
     kind = None
     # The machine's noise while this point ran: the CV of its sentinel runs.
-    sentinel = point_sentinel_cv(raw)
+    sentinel, sentinel_n = point_sentinel(raw)
     if worst is not None:
         paired = isinstance(worst, tuple)
         name = worst[1] if paired else worst
         kind = row_kind(raw[raw["variant"].astype(str) == name], experiment)
         values = pd.Series(times[name], dtype=float)
-        floor = floor_cv(calibration, sample_seconds(raw, name, float(values.median())), kind, sentinel)
+        floor, floor_n = floor_of(calibration, sample_seconds(raw, name, float(values.median())), kind, sentinel,
+                                  sentinel_n)
         if paired:
             # A ratio of two runs: both runs' floors add (in variance).
             base = pd.Series(times[worst[0]], dtype=float)
             base_kind = row_kind(raw[raw["variant"].astype(str) == worst[0]], experiment)
-            floor = math.hypot(floor, floor_cv(calibration, sample_seconds(raw, worst[0], float(base.median())),
-                                               base_kind, sentinel))
+            other, other_n = floor_of(calibration, sample_seconds(raw, worst[0], float(base.median())),
+                                      base_kind, sentinel, sentinel_n)
+            floor, floor_n = math.hypot(floor, other), fewest(floor_n, other_n)
             k = min(len(base), len(values))
             values_cv = pd.Series(base[:k].to_numpy() / values[:k].to_numpy())
         else:
             values_cv = values
+        worst_n = float(len(values_cv))
         if len(values_cv) > 1 and values_cv.mean() > 0:
             worst_cv = float(values_cv.std() / values_cv.mean())
     cap = raw["time_cap_s"].dropna().max() if "time_cap_s" in raw else math.nan
@@ -111,8 +117,10 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
         "worst_halfwidth_rel": widths.get(worst, math.nan) if worst is not None else math.nan,
         "precise": bool(widths) and all(w <= target for w in widths.values()),
         "worst_cv": worst_cv,
+        "worst_n": worst_n,
         "floor_kind": kind,
         "floor_cv": floor,
+        "floor_n": floor_n,
         "sentinel_cv": sentinel,
         "sentinel_seconds": float(raw["sentinel_seconds"].dropna().unique().sum()) if "sentinel_seconds" in raw
         else 0.0,
@@ -122,49 +130,73 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
     }
 
 
-def miss_kind(cv: float, floor: float, allowed, target: float, level: float) -> str:
-    """Why a spread of ``cv`` missed ±target, against the machine's ``floor`` at its
-    run length: ``noisy`` when it is more than NEAR_FLOOR times the floor,
-    ``floor`` when even at the floor ±target needs more repetitions than the
-    ``allowed`` ones, ``budget`` when near the floor but more repetitions would
-    have reached it, ``unknown`` without a floor or a spread.  The one rule
-    behind the receipt's and the report's words."""
+def noisier(cv: float, n, floor: float, floor_n) -> bool:
+    """Is a spread of ``cv`` over ``n`` runs noisier than the machine's ``floor``
+    (measured over ``floor_n`` runs)?  Only when it is more than NEAR_FLOOR
+    times the floor and the F-test of the two spreads says the difference is
+    beyond chance (p < NOISIER_P): a CV from six runs is itself uncertain
+    by about a third, so a ratio alone is no verdict.  Without the run
+    counts, the ratio decides (as before they were recorded)."""
+    if not (pd.notna(cv) and pd.notna(floor) and floor > 0 and cv > NEAR_FLOOR * floor):
+        return False
+    p = spread_above_p(cv, n, floor, floor_n)
+    return bool(p < NOISIER_P) if p == p else True
+
+
+def miss_kind(cv: float, floor: float, allowed, target: float, level: float, n=None, floor_n=None) -> str:
+    """Why a spread of ``cv`` (over ``n`` runs) missed ±target, against the
+    machine's ``floor`` at its run length (over ``floor_n`` runs), with
+    ``allowed`` repetitions:
+
+    - ``floor`` when even at the floor ±target needs more repetitions than
+      were allowed: the machine made the target unreachable within the
+      budget, whatever the cell's own noise adds (:func:`noisier` says
+      whether it adds any);
+    - ``noisy`` when the floor would have allowed it but the cell is
+      noisier than the machine (:func:`noisier`): its own noise held it back;
+    - ``budget`` when the floor would have allowed it and the cell is not
+      shown to be noisier: more repetitions would have reached it;
+    - ``unknown`` without a floor or a spread.
+
+    The one rule behind the receipt's and the report's words."""
     if not (pd.notna(cv) and pd.notna(floor) and floor > 0 and math.isfinite(cv)):
         return "unknown"
-    if cv > NEAR_FLOOR * floor:
-        return "noisy"
-    return "floor" if pd.notna(allowed) and precision.reps_for(floor, target, level, paired=False) > allowed \
-        else "budget"
+    if pd.notna(allowed) and precision.reps_for(floor, target, level, paired=False) > allowed:
+        return "floor"
+    return "noisy" if noisier(cv, n, floor, floor_n) else "budget"
 
 
 def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
     """Why a point that missed the target missed it, in words.
 
-    Far above the floor (its worst spread more than NEAR_FLOOR times the
-    machine's at that run length) the point itself is noisy.  Otherwise the
-    repetitions that +-target needs - at the floor, and at the spread
-    measured - against those its budget share paid for: when even the floor
-    needs more, the machine made the target unreachable within the budget.
+    The repetitions that +-target needs at the machine's floor against those
+    its budget share paid for: when even the floor needs more, the machine
+    made the target unreachable within the budget.  Otherwise the point's own
+    spread: noisier than the machine (:func:`noisier`), or near enough to the
+    floor that more repetitions would have got there.
     """
     if row["precise"]:
         return "precise"
     cv, floor = row["worst_cv"], row["floor_cv"]
+    n, floor_n = row.get("worst_n", math.nan), row.get("floor_n", math.nan)
     if str(row["stop_reason"]) == precision.FIXED:
         need = precision.reps_for(cv, target, level, paired=False) if math.isfinite(cv) else None
         return (f"repeats fixed at {row['repeats_done']}"
                 + (f"; at its spread (CV {cv:.1%}) about {need} would reach ±{target:.0%}" if need else ""))
     cap, rep = row["time_cap_s"], row["rep_seconds"]
     allowed = cap / rep if rep and math.isfinite(cap) else float(row["repeats_done"])
-    kind = miss_kind(cv, floor, allowed, target, level)
+    kind = miss_kind(cv, floor, allowed, target, level, n, floor_n)
     if kind == "unknown":
         return "no floor measured"
+    also = (f"; the point is also noisier than the machine (CV {cv:.1%}, {cv / floor:.1f}× the floor)"
+            if noisier(cv, n, floor, floor_n) else "")
     if kind == "noisy":
         return f"noisier than the machine: CV {cv:.1%}, {cv / floor:.1f}× the floor"
     at_floor = precision.reps_for(floor, target, level, paired=False)
     need = precision.reps_for(cv, target, level, paired=False)
     if kind == "floor":
         return (f"the machine's floor: even at its floor (CV {floor:.1%}) ±{target:.0%} needs about {at_floor} "
-                f"repetitions; the budget paid for {allowed:.0f}")
+                f"repetitions; the budget paid for {allowed:.0f}{also}")
     return f"the budget: at its spread (CV {cv:.1%}) about {need} repetitions; the budget paid for {allowed:.0f}"
 
 

@@ -100,11 +100,12 @@ def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
     return lines
 
 
-def cell_verdict(cv: float, floor: float, n, target: float, level: float) -> str:
-    """Why one cell missed ±target (receipt.miss_kind, against the repetitions it got)."""
+def cell_verdict(cv: float, floor: float, n, target: float, level: float, floor_n=None) -> str:
+    """Why one cell missed ±target (receipt.miss_kind, against the ``n`` repetitions it got;
+    ``floor_n``: the runs the floor rests on)."""
     from .receipt import miss_kind
 
-    return miss_kind(cv, floor, n, target, level)
+    return miss_kind(cv, floor, n, target, level, n, floor_n)
 
 
 def precision_notes(cells: list[tuple], level: float, target: float = 0.05, limit: int = 5,
@@ -118,7 +119,8 @@ def precision_notes(cells: list[tuple], level: float, target: float = 0.05, limi
     spread stays as measured (like pyperf's warning); each wide cell is set
     against the floor of its kind (see :func:`cell_verdict`).
     """
-    from .calibrate import floor_cv, floor_kind
+    from .calibrate import floor_kind, floor_of
+    from .receipt import NEAR_FLOOR, NOISIER_P, noisier
 
     cells = [tuple(c) + (float("nan"),) * (5 - len(c)) + (None,) * (6 - max(5, len(c)))
              + (float("nan"),) * (8 - max(6, len(c))) for c in cells]
@@ -134,20 +136,28 @@ def precision_notes(cells: list[tuple], level: float, target: float = 0.05, limi
                  f"(`max_repeats` and `budget_minutes` with `repeats: auto`, or a fixed `repeats`)")
 
     # Each cell's floor: the calibration's for its kind and run length, or the
-    # sentinel's of its point when the machine was noisier while it ran.
-    floors = [floor_cv(calibration, c[4], floor_kind(c[5]), c[7]) if pd.notna(c[4]) else float("nan")
-              for c in wide]
-    verdicts = [cell_verdict(c[3], f, c[6], target, level) for c, f in zip(wide, floors)]
+    # sentinel's of its point when the machine was noisier while it ran (one
+    # sentinel per repetition: as many runs as the cell's).
+    floors = [floor_of(calibration, c[4], floor_kind(c[5]), c[7], c[6]) if pd.notna(c[4])
+              else (float("nan"), float("nan")) for c in wide]
+    verdicts = [cell_verdict(c[3], f, c[6], target, level, f_n) for c, (f, f_n) in zip(wide, floors)]
     counts = pd.Series(verdicts).value_counts()
     if counts.drop("unknown", errors="ignore").sum():
-        words = {"floor": "are held back by the machine: even at its floor for their kind and run length, "
-                          f"±{target:.0%} needs more repetitions than they got",
-                 "budget": "spread near the floor, and more repetitions would have reached the target",
-                 "noisy": "spread more than 1.5× the floor (noisy cells)",
-                 "unknown": "have no floor or spread to compare"}
+        also = sum(1 for c, (f, f_n), v in zip(wide, floors, verdicts)
+                   if v == "floor" and noisier(c[3], c[6], f, f_n))
+        words = {"floor": "held back by the machine: even at its floor for their kind and run length, "
+                          f"±{target:.0%} needs more repetitions than they got"
+                          + (f" ({also} of them also noisier than the machine)" if also else ""),
+                 "budget": "short of repetitions: the floor allowed the target, and their spread is not shown to "
+                           "be above it",
+                 "noisy": "noisier than the machine, which alone would have allowed the target",
+                 "unknown": "without a floor or spread to compare"}
         text += ". Of them, " + "; ".join(f"{int(counts[k])} {words[k]}" for k in words if k in counts)
+        if also or "noisy" in counts:
+            text += (f". Noisier than the machine: a spread over {NEAR_FLOOR}× the floor that the F-test of the two "
+                     f"spreads puts beyond chance (p < {NOISIER_P})")
     out = [text + "." + (" The widest:" if limit else "")]
-    for c, floor in list(zip(wide, floors))[:limit]:
+    for c, (floor, _) in list(zip(wide, floors))[:limit]:
         label, half, need, cv = c[:4]
         extra = f" (CV {cv:.1%}, {cv / floor:.1f}× the floor)" if pd.notna(cv) and pd.notna(floor) and floor else ""
         out.append(f"{label}: {width_text(half, 0, level).replace(' with 0 repetitions', '')}{extra}"
@@ -172,6 +182,8 @@ def floor_line(calibration: dict | None) -> str:
     for name, what in (("read", "reads of a file of the test file's size (1 and 10 per run)"),
                        ("write", "reads that replace a copy of it (1 and 10 per run)"),
                        ("pool", "starting a Pool (create, one tiny task per worker, close, join)"),
+                       *((name, f"the same under {name[5:]}") for name in dict.fromkeys(
+                           f["operation"] for f in floor if str(f["operation"]).startswith("pool_"))),
                        ("dispatch", "tiny tasks one at a time through a running Pool (500 and 5,000 per run)")):
         if any(f["operation"] == name for f in floor):
             text += f"; {what}, {kind(name)}"

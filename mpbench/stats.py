@@ -11,6 +11,7 @@ in ``ci_coverage``, instead of calling it 95%.
 
 from __future__ import annotations
 
+import math
 from math import comb
 
 from .lazy import numpy as np
@@ -115,6 +116,61 @@ def compare_paired(a: pd.Series, b: pd.Series, level: float = 0.95) -> dict:
     return out
 
 
+def _beta_fraction(a: float, b: float, x: float) -> float:
+    """The continued fraction of the incomplete beta function (modified Lentz)."""
+    tiny, qab, qap, qam = 1e-300, a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 500):
+        for aa in (m * (b - m) * x / ((qam + 2 * m) * (a + 2 * m)),
+                   -(a + m) * (qab + m) * x / ((a + 2 * m) * (qap + 2 * m))):
+            d = 1.0 + aa * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + aa / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-14:
+            break
+    return h
+
+
+def beta_cdf(x: float, a: float, b: float) -> float:
+    """The regularized incomplete beta function I_x(a, b): P(Beta(a, b) <= x)."""
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x))
+    if x < (a + 1) / (a + b + 2):
+        return front * _beta_fraction(a, b, x) / a
+    return 1.0 - front * _beta_fraction(b, a, 1.0 - x) / b
+
+
+def f_survival(f: float, d1: float, d2: float) -> float:
+    """P(F > f) for Snedecor's F with (d1, d2) degrees of freedom."""
+    if not f > 0:
+        return 1.0
+    return beta_cdf(d2 / (d2 + d1 * f), d2 / 2, d1 / 2)
+
+
+def spread_above_p(cv: float, n, floor: float, floor_n) -> float:
+    """One-sided p-value that a spread of ``cv`` over ``n`` runs comes from runs
+    no noisier than a floor of ``floor`` measured over ``floor_n`` runs.
+
+    The F-test of two variances on (cv / floor)^2 with (n - 1, floor_n - 1)
+    degrees of freedom.  Both spreads are estimates, and from few runs wide
+    ones: 6 runs at 2.5x the floor of 5 runs is not yet evidence (p = 0.05
+    needs 2.5x at about 6 and 5 runs).  Timings are skewed, which makes the
+    test quicker, not slower, to call a cell noisy.  NaN without two runs on
+    each side.
+    """
+    if not (cv == cv and floor == floor and floor > 0 and n is not None and floor_n is not None
+            and n == n and floor_n == floor_n and n >= 2 and floor_n >= 2):
+        return float("nan")
+    return f_survival((cv / floor) ** 2, n - 1, floor_n - 1)
+
+
 def interval_vs_one(low: float, high: float) -> str:
     """Where the interval of a ratio lies against 1: "above", "below" or "includes".
 
@@ -203,10 +259,15 @@ def point_sentinel_cv(rows: pd.DataFrame) -> float:
     pooled (the root mean square, weighted by degrees of freedom), never
     across sentinels of different lengths.
     """
+    return point_sentinel(rows)[0]
+
+
+def point_sentinel(rows: pd.DataFrame) -> tuple[float, float]:
+    """:func:`point_sentinel_cv`, and the runs it rests on (its pooled degrees of freedom + 1)."""
     from .calibrate import sentinel_spread
 
     if "sentinel_seconds" not in rows or rows["sentinel_seconds"].isna().all():
-        return float("nan")
+        return float("nan"), float("nan")
     blocks = rows.groupby(rows["baseline"].astype(str), sort=False) if "baseline" in rows else [(None, rows)]
     weighted, dof = 0.0, 0
     for _, block in blocks:
@@ -215,7 +276,7 @@ def point_sentinel_cv(rows: pd.DataFrame) -> float:
         if cv == cv:
             weighted += (len(ticks) - 1) * cv**2
             dof += len(ticks) - 1
-    return (weighted / dof) ** 0.5 if dof else float("nan")
+    return ((weighted / dof) ** 0.5, float(dof + 1)) if dof else (float("nan"), float("nan"))
 
 
 def stop_of(cell: pd.DataFrame, prefix: str = "") -> dict:

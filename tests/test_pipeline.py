@@ -7,6 +7,7 @@ them, that a bad config stops before any job, and that the HTML report builds.
 """
 
 import json
+import multiprocessing
 import re
 import signal
 import subprocess
@@ -386,7 +387,8 @@ def test_what_the_run_bought(run):
     assert (raw.groupby(["experiment", "rep"])["sentinel_seconds"].nunique() >= 1).all()
     env = json.loads((run / "results" / "environment.json").read_text())
     assert [f["operation"] for f in env["calibration"]["floor"]] == \
-        ["cpu_loop"] * 3 + ["read"] * 2 + ["write"] * 2 + ["pool"] + ["dispatch"] * 2
+        ["cpu_loop"] * 3 + ["read"] * 2 + ["write"] * 2 + ["pool"] \
+        + [f"pool_{m}" for m in multiprocessing.get_all_start_methods() if m != "fork"] + ["dispatch"] * 2
 
 
 def test_budget_change_remeasures_nothing(run):

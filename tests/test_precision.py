@@ -3,6 +3,7 @@
 import itertools
 import json
 import math
+import multiprocessing
 import random
 import time
 
@@ -265,7 +266,9 @@ def test_calibration_measures_the_floor_and_the_units(tmp_path):
     assert [f["target_seconds"] for f in cpu] == [0.002, 0.01]
     assert all(f["n"] == 5 and f["median"] > 0 and f["cv"] >= 0 for f in cpu)
     assert [(f["operation"], f["steps"]) for f in out["floor"] if f["operation"] != "cpu_loop"] == \
-        [("read", 1), ("read", 10), ("write", 1), ("write", 10), ("pool", 3), ("dispatch", 500), ("dispatch", 5000)]
+        [("read", 1), ("read", 10), ("write", 1), ("write", 10), ("pool", 3),
+         *((f"pool_{m}", 3) for m in multiprocessing.get_all_start_methods() if m != "fork"),
+         ("dispatch", 500), ("dispatch", 5000)]
     assert all(f["n"] > 1 and f["median"] > 0 and f["cv"] >= 0 for f in out["floor"])
     assert all(out["units"][k] > 0 for k in ("step_seconds", "read_seconds", "readwrite_seconds", "pool_seconds",
                                               "task_seconds"))
@@ -375,6 +378,70 @@ def test_cell_verdicts_against_the_floor():
     assert cell_verdict(0.06, 0.05, 6, 0.05, 0.95) == "floor"  # +-5% at a 5% floor needs ~15
     assert cell_verdict(0.06, 0.05, 50, 0.05, 0.95) == "budget"
     assert cell_verdict(float("nan"), 0.05, 6, 0.05, 0.95) == "unknown"
+
+
+def test_the_f_distribution_matches_its_tables():
+    from mpbench.stats import beta_cdf, f_survival
+
+    assert beta_cdf(0.3, 1, 1) == pytest.approx(0.3)
+    assert beta_cdf(0.5, 2, 2) == pytest.approx(0.5)
+    assert beta_cdf(0.2, 2, 3) == pytest.approx(0.1808)  # 1 - (0.8^4 + 4 0.2 0.8^3)
+    assert f_survival(1.0, 7, 7) == pytest.approx(0.5)
+    # upper 5% points of F: F(5, 4) = 6.26, F(49, 29) ~ 1.77 (tables), and F(1, 10) = t(10)^2 = 2.228^2
+    assert f_survival(6.2561, 5, 4) == pytest.approx(0.05, abs=2e-4)
+    assert f_survival(2.2281**2, 1, 10) == pytest.approx(0.05, abs=2e-4)
+    assert 0.04 < f_survival(1.77, 49, 29) < 0.06
+    assert f_survival(0.0, 3, 3) == 1.0
+
+
+def test_noisier_than_the_machine_needs_more_than_a_ratio():
+    from mpbench.receipt import noisier
+    from mpbench.stats import spread_above_p
+
+    # 2.4x the floor over 6 runs against a floor of 5 runs: a CV from so few runs is too unsure to tell
+    assert spread_above_p(0.24, 6, 0.10, 5) > 0.05 and not noisier(0.24, 6, 0.10, 5)
+    # the same ratio over 50 runs against 30: beyond chance
+    assert spread_above_p(0.24, 50, 0.10, 30) < 0.001 and noisier(0.24, 50, 0.10, 30)
+    # significantly above the floor, but within 1.5x of it: the machine's own
+    assert spread_above_p(0.14, 500, 0.10, 500) < 0.001 and not noisier(0.14, 500, 0.10, 500)
+    # without run counts the ratio decides, as for results recorded before they were
+    assert noisier(0.24, None, 0.10, None) and not noisier(0.14, None, 0.10, None)
+    assert math.isnan(spread_above_p(0.24, 1, 0.10, 5))
+
+
+def test_a_cell_the_floor_already_rules_out_is_held_back_by_the_machine_even_when_noisier():
+    from mpbench.receipt import miss_kind
+
+    # +-5% at a 10% floor needs about 25 repetitions: 9 cannot reach it, whatever the cell adds
+    assert miss_kind(0.30, 0.10, 9, 0.05, 0.95, 9, 30) == "floor"
+    # with 48 allowed the floor would have reached it: the cell's own, proven, noise held it back
+    assert miss_kind(0.30, 0.10, 48, 0.05, 0.95, 48, 30) == "noisy"
+    # ... and an unproven one is not a verdict: more repetitions would have told
+    assert miss_kind(0.30, 0.10, 48, 0.05, 0.95, 48, 3) == "budget"
+    assert miss_kind(float("nan"), 0.10, 48, 0.05, 0.95) == "unknown"
+
+
+def test_a_pool_start_under_another_method_has_its_own_floor():
+    cal = {"floor": [{"operation": "pool", "median": 0.02, "cv": 0.2, "n": 15},
+                     {"operation": "pool_spawn", "median": 0.12, "cv": 0.05, "n": 15}]}
+    assert calibrate.floor_kind("pool_spawn") == "pool_spawn"
+    assert calibrate.floor_of(cal, 0.11, "pool_spawn") == (0.05, 15)
+    # a method the calibration did not time: the configured method's Pool start
+    assert calibrate.floor_of(cal, 0.02, "pool_forkserver") == (0.2, 15)
+
+
+def test_a_floor_says_how_many_runs_it_rests_on():
+    cal = {"floor": [{"operation": "cpu_loop", "median": 0.01, "cv": 0.2, "n": 30},
+                     {"operation": "cpu_loop", "median": 0.1, "cv": 0.1, "n": 15},
+                     {"operation": "pool", "median": 0.02, "cv": 0.2, "n": 12}]}
+    assert calibrate.floor_of(cal, 0.005, "cpu_loop") == (0.2, 30)
+    cv, n = calibrate.floor_of(cal, 0.03, "cpu_loop")
+    assert 0.1 < cv < 0.2 and n == 15  # between two run lengths: the fewer runs
+    assert calibrate.floor_of(cal, 0.2, "cpu_loop+pool")[1] == 12
+    assert calibrate.floor_of(cal, 0.03, "cpu_loop", sentinel=0.5, sentinel_n=9) == (0.5, 9)
+    assert calibrate.floor_of(cal, 0.03, "cpu_loop", sentinel=0.01, sentinel_n=9)[1] == 15
+    assert math.isnan(calibrate.floor_of({"floor": [{"operation": "cpu_loop", "median": 0.1, "cv": 0.1}]},
+                                         0.1, "cpu_loop")[1])
 
 
 def test_short_serial_loops_are_timed_back_to_back():

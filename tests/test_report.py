@@ -87,7 +87,9 @@ def test_precision_notes_set_each_wide_cell_against_the_floor_of_its_kind():
              ("fine", 0.01, 6, 0.01, 0.1, None, 6)]
     text = precision_notes(cells, 0.95, calibration=cal)[0]
     assert text.startswith("4 of 5 cells")
-    assert "2 are held back by the machine" in text and "1 spread near the floor" in text and "1 spread more" in text
+    assert "2 held back by the machine" in text and "1 short of repetitions" in text
+    assert "1 noisier than the machine, which alone would have allowed the target" in text
+    assert "the F-test of the two spreads puts beyond chance" in text
 
 
 def test_speedup_sentence_says_whether_the_difference_is_significant():
@@ -135,3 +137,4 @@ def test_quiet_lines_warn_once_per_busy_point():
     (calm,) = quiet_lines(pd.DataFrame({"others_runnable": [0] * 20, "steal_share": [0.01] * 20}))
     assert "Warning" not in calm
     assert quiet_lines(pd.DataFrame()) == []
+

@@ -121,7 +121,7 @@ def startup_rows(methods, workers: int, *, repeats: int, warmup: int, label: str
     rows = timing.repeat_variants(calls, repeats, warmup, check, label=f"{label} start-up")
     # Held to the floor of a Pool start (and the CPU loop's for what a slower method adds).
     return [{"mode": "startup", "workers": workers, "start_method": row["variant"].removeprefix("startup_"),
-             "floor_kind": "cpu_loop+pool", **row} for row in rows]
+             "floor_kind": "pool_" + row["variant"].removeprefix("startup_"), **row} for row in rows]
 
 
 # --------------------------------------------------------------------------
@@ -142,6 +142,9 @@ def _compare(cells: dict[str, pd.Series], ref: str, level: float) -> dict[str, d
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
+    from ..receipt import row_kind
+    from ..stats import point_sentinel_cv
+
     raw = raw.assign(variant=raw["variant"].astype(str))
     is_startup = raw["variant"].str.startswith("startup_")
     files, start = raw[~is_startup], raw[is_startup]
@@ -164,7 +167,9 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
         compared = _compare(series, f"startup_{ref}", level)
         for variant, c in start.groupby("variant"):
             row = {"operation": "startup", "variant": variant, "start_method": variant.removeprefix("startup_"),
-                   "workers": int(c["workers"].iloc[0]), **describe(c["seconds"].to_numpy(), level)}
+                   "workers": int(c["workers"].iloc[0]), **describe(c["seconds"].to_numpy(), level),
+                   # the floor its spread is set against (the calibration's Pool start under its method)
+                   "floor_kind": row_kind(c, "start_method_sweep"), "sentinel_cv": point_sentinel_cv(start)}
             for key in ("ready", "pool_start"):
                 d = describe(c[f"{key}_seconds"].to_numpy(), level)
                 row.update({f"{key}_{k}": d[k] for k in ("median", "ci_low", "ci_high", "ci_coverage", "cv")})
