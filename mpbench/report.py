@@ -226,8 +226,8 @@ def appendix_rows_on_target(summaries: dict[str, pd.DataFrame], points: pd.DataF
                 on += 1
                 continue
             worst = max(wide, key=lambda k: -1 if pd.isna(wide[k]) else wide[k])
-            op = "overwrite" if worst.startswith("overwrite_") else table
-            point = why.get((op, f"loops{int(row['loops'])}_workers{int(row['workers'])}"))
+            # the overwrite is timed in the read & write job (runner.PAIRED): that point's receipt
+            point = why.get((table, f"loops{int(row['loops'])}_workers{int(row['workers'])}"))
             reason = f" ({point.repeats_done} repetitions, stopped: {point.stop_reason}; {point.why})" if point else ""
             n = int(row.get("serial_n", 0))
             missed.append(f"{NAMES[table]}, {int(row['loops'])} loops, Pool({int(row['workers'])}): "

@@ -138,3 +138,15 @@ def test_quiet_lines_warn_once_per_busy_point():
     assert "Warning" not in calm
     assert quiet_lines(pd.DataFrame()) == []
 
+
+def test_an_appendix_row_whose_overwrite_missed_gives_the_read_and_write_jobs_reason():
+    from mpbench.report import appendix_rows_on_target
+
+    rw = pd.DataFrame([{"loops": 5, "workers": 4, "serial_n": 9, "serial_ci_halfwidth_rel": 0.03,
+                        "pool_ci_halfwidth_rel": 0.04, "speedup_ci_halfwidth_rel": 0.04,
+                        "overwrite_pool_ci_halfwidth_rel": 0.18}])
+    points = pd.DataFrame([{"experiment": "readwrite", "point": "loops5_workers4", "repeats_done": 9,
+                            "stop_reason": "time", "why": "the machine's floor: even at its floor …"}])
+    lines = appendix_rows_on_target({"readwrite": rw}, points, 0.05)
+    assert lines[0].startswith("**Appendix tables**: 0 of 1 rows")
+    assert "overwrite pool ±18.0% (9 repetitions, stopped: time; the machine's floor" in lines[1]
