@@ -303,9 +303,10 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         right.set_ylabel("median wall time per run (s)")
         right.set_title(f"total time: serial vs Pool({workers}) per start method (create, map, close, join)")
         right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=len(variants), frameon=False, fontsize="small")
-        n = int(summary["n"].min()) if len(summary) else 0
+        lo, hi = (int(summary["n"].min()), int(summary["n"].max())) if len(summary) else (0, 0)
         fig.suptitle(f"Start methods on {cores} core{'s' if cores != 1 else ''}: points and bars are medians of "
-                     f"{n} runs, whiskers the intervals of the median", fontsize="medium")
+                     f"{lo if lo == hi else f'{lo}–{hi}'} runs, whiskers the intervals of the median",
+                     fontsize="medium")
         plots.save(fig, out_paths)
 
 
