@@ -438,18 +438,26 @@ class PointTimeout(BaseException):
 HARD_STOP_GRACE_S = 30.0
 
 
-def _kill_children() -> None:
+def _kill_children(spare_pool_workers: bool = False) -> None:
     """SIGKILL every child of this process: those multiprocessing knows, and
     on Linux every other one the kernel lists (a Pool's workers while Pool()
-    is still being built)."""
+    is still being built).
+
+    ``spare_pool_workers``: leave the workers of Pools to their Pool's
+    terminate().  A worker killed under a running Pool may hold the task
+    queue's lock (terminate() then waits for it for ever), and the Pool's
+    worker handler starts a new worker in its place, which outlives this
+    process and keeps its output pipes open."""
     import glob
     import os
     import signal
 
-    pids = set()
+    pids, pool_workers = set(), set()
     try:
         # Another thread may be changing the set of children right now.
-        pids.update(p.pid for p in multiprocessing.active_children() if p.pid)
+        for p in multiprocessing.active_children():
+            if p.pid:
+                (pool_workers if "PoolWorker" in p.name else pids).add(p.pid)
     except Exception:  # noqa: BLE001 - ending the point matters more
         pass
     for path in glob.glob(f"/proc/{os.getpid()}/task/*/children"):
@@ -458,25 +466,58 @@ def _kill_children() -> None:
                 pids.update(int(pid) for pid in fh.read().split())
         except (OSError, ValueError):
             pass
-    for pid in pids:
+    for pid in (pids - pool_workers) if spare_pool_workers else (pids | pool_workers):
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
 
 
+def _kill_all_and_exit(status: int = 1) -> None:
+    """End the point now: kill every child (twice: a Pool's worker handler may
+    have replaced one in between) and exit without the interpreter's clean-up,
+    whose Pool finalizers can wait for ever on a lock a killed worker held."""
+    import os
+
+    _kill_children()
+    time.sleep(0.2)
+    _kill_children()
+    os._exit(status)
+
+
+#: Where an exception raised by the alarm would be dropped ("Exception ignored in
+#: ..."): logging's fork hooks (around every fork, a Pool's too), which would also
+#: leave logging's module lock held and the next fork from another thread stuck.
+SWALLOWING = {("logging", "_acquireLock"), ("logging", "_releaseLock"),
+              ("logging", "_after_at_fork_child_reinit_locks")}
+#: How soon an alarm that landed there fires again.
+RETRY_S = 0.01
+
+
+def swallowed_there(frame) -> bool:
+    """Would an exception raised in ``frame`` be dropped instead of unwinding the
+    point?  In logging's fork hooks and in any ``__del__``."""
+    if frame is None:
+        return False
+    name = frame.f_code.co_name
+    return name == "__del__" or (frame.f_globals.get("__name__"), name) in SWALLOWING
+
+
 def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_GRACE_S) -> Callable[[], None]:
     """Fail this process's point after ``seconds`` (config ``point_timeout_s``),
     whatever hangs - a Queue, a join, a Pool.
 
-    Two stages.  At the deadline SIGALRM kills this process's children and
-    raises PointTimeout in the main thread, so scratch files are removed and
-    the traceback names the point.  If the process is still alive ``grace``
-    seconds later (the clean-up itself hangs, or the alarm could not be
-    delivered), a watchdog thread writes the message to stderr, kills the
-    process's children and ends it with exit status 1.  Returns a function
-    that disarms both (for callers that go on after the point).
+    Two stages.  At the deadline SIGALRM kills this process's children that
+    no Pool owns and raises PointTimeout in the main thread, so Pools are
+    terminated, scratch files are removed and the traceback names the point;
+    when it reaches the top, every child left is killed and the process
+    exits at once.  If the process is still alive ``grace`` seconds later
+    (the clean-up itself hangs, or the alarm could not be delivered), a
+    watchdog thread writes the message and where each thread was to stderr,
+    kills the process's children and ends it with exit status 1.  Returns a
+    function that disarms both (for callers that go on after the point).
     """
+    import faulthandler
     import os
     import signal
     import sys
@@ -488,14 +529,35 @@ def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_G
                f"(something in it hangs, or the point is too large for the timeout)")
     has_alarm = hasattr(signal, "SIGALRM")
     if has_alarm:
-        def expired(_signum, _frame):
-            # The point is lost: end its processes first. The alarm may land
-            # inside Pool() itself, before any caller holds the Pool to
-            # terminate it, and its workers would outlive this process.
-            _kill_children()
+        def expired(_signum, frame):
+            if swallowed_there(frame):
+                # An exception raised here would be reported and dropped, with
+                # logging's lock left held: try again a moment later.
+                signal.setitimer(signal.ITIMER_REAL, RETRY_S)
+                return
+            # The point is lost: end the processes no Pool will end (one the
+            # point started itself, or whatever a hung child started); Pools end
+            # their workers as the exception unwinds, and the process ends them
+            # all when it reaches the top (point_excepthook).
+            _kill_children(spare_pool_workers=True)
             raise PointTimeout(message)
 
         signal.signal(signal.SIGALRM, expired)
+        previous_hook = sys.excepthook
+
+        def point_excepthook(kind, value, tb):
+            previous_hook(kind, value, tb)
+            if issubclass(kind, PointTimeout):
+                # The alarm may have landed inside Pool(), before any caller held
+                # the Pool to terminate it: its workers would outlive this process.
+                for stream in (sys.stdout, sys.stderr):
+                    try:
+                        stream.flush()
+                    except (OSError, ValueError, AttributeError):
+                        pass
+                _kill_all_and_exit(1)
+
+        sys.excepthook = point_excepthook
         signal.setitimer(signal.ITIMER_REAL, float(seconds))
     try:
         fd = sys.stderr.fileno()
@@ -508,11 +570,12 @@ def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_G
             return
         # os.write, not sys.stderr: the main thread may hold the stream's lock.
         try:
-            os.write(fd, f"{message}; it did not stop within {grace:g} s after that, so it was killed\n".encode())
-        except OSError:
+            os.write(fd, f"{message}; it did not stop within {grace:g} s after that, so it was killed. "
+                         "Where each thread was:\n".encode())
+            faulthandler.dump_traceback(fd, all_threads=True)
+        except (OSError, ValueError):
             pass
-        _kill_children()
-        os._exit(1)
+        _kill_all_and_exit(1)
 
     threading.Thread(target=hard_stop, name="mpbench-point-deadline", daemon=True).start()
 
@@ -520,5 +583,6 @@ def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_G
         disarmed.set()
         if has_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
+            sys.excepthook = previous_hook
 
     return disarm

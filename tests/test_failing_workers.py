@@ -3,6 +3,7 @@
 import multiprocessing
 import os
 import signal
+import sys
 import time
 
 import pytest
@@ -106,6 +107,54 @@ def test_the_point_deadline_is_not_swallowed_by_code_that_catches_oserror():
     assert time.monotonic() - t0 < 5
 
 
+def test_the_point_deadline_waits_out_code_that_would_drop_it():
+    """An alarm that lands in logging's fork hooks or in a __del__ would be reported
+    and dropped ("Exception ignored in ...") - in logging's hook with its lock left
+    held, and the point then hung until it was killed. It fires again just after."""
+    import logging
+    import types
+
+    def frame_of(name: str, module_globals: dict):
+        code = (lambda: sys._getframe()).__code__.replace(co_name=name)
+        return types.FunctionType(code, {**module_globals, "sys": sys})()
+
+    assert timing.swallowed_there(frame_of("_releaseLock", vars(logging)))
+    assert timing.swallowed_there(frame_of("__del__", {"__name__": "anywhere"}))
+    assert not timing.swallowed_there(frame_of("_releaseLock", {"__name__": "elsewhere"}))
+    assert not timing.swallowed_there(None)
+
+    ns: dict = {}
+    exec("def __del__(until):\n    while time.perf_counter() < until:\n        pass\n", {"time": time}, ns)
+    t0 = time.perf_counter()
+    disarm = timing.point_deadline(0.2, "read loops=4 workers=2")
+    try:
+        with pytest.raises(timing.PointTimeout):
+            ns["__del__"](t0 + 0.6)  # the alarm lands in here, and waits until it returns
+            time.sleep(5)
+    finally:
+        disarm()
+    assert 0.6 <= time.perf_counter() - t0 < 3
+
+
+def test_the_point_deadline_leaves_a_pools_workers_to_its_terminate():
+    """Killing a running Pool's workers can leave terminate() waiting for ever on
+    the task queue's lock a killed worker held, while the Pool starts new ones."""
+    pool = multiprocessing.get_context("fork").Pool(2)
+    try:
+        pool.map(abs, range(4))
+        workers = [p for p in multiprocessing.active_children() if "PoolWorker" in p.name]
+        disarm = timing.point_deadline(0.3, "read loops=4 workers=2")
+        try:
+            with pytest.raises(timing.PointTimeout):
+                time.sleep(10)
+        finally:
+            disarm()
+        assert workers and all(p.is_alive() for p in workers)
+    finally:
+        pool.terminate()
+        pool.join()
+
+
 HANGS_DEAF = """
 import multiprocessing, os, signal, sys, time
 sys.path.insert(0, {repo!r})
@@ -156,8 +205,8 @@ def test_a_disarmed_deadline_kills_nothing():
 
 
 def test_the_point_deadline_kills_children_no_caller_holds():
-    """The alarm may land inside Pool() before the caller holds the Pool: the
-    deadline kills every child itself, also ones multiprocessing does not track."""
+    """A child no Pool owns is killed by the deadline itself, also one
+    multiprocessing does not track."""
     pid = os.fork()
     if pid == 0:  # a child no Process object knows of
         time.sleep(600)
