@@ -155,19 +155,18 @@ def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
     cores = usable_cores()
     workers = workers or cores
 
-    pool = functools.partial(_pool_once, ctx, workers)
-
-    pool()  # untimed: the first start pays for what later ones find ready
-    pool_start = spread(_runs(pool, POOL_RUNS))
-    floor.append({"operation": "pool", "target_seconds": None, "steps": workers, **pool_start})
-    # The same start under every other start method (start_method_sweep's start-ups):
-    # spawn and forkserver start a fresh interpreter per worker and vary in their own way.
-    for method in (m for m in multiprocessing.get_all_start_methods() if m != start_method):
-        other = multiprocessing.get_context(method)
-        start = functools.partial(_pool_once, other, workers)
-        start()
-        floor.append({"operation": f"pool_{method}", "target_seconds": None, "steps": workers,
-                      **spread(_runs(start, POOL_RUNS))})
+    # Pool starts under the configured method ("pool"), then under every other one
+    # ("pool_<method>", start_method_sweep's start-ups): spawn and forkserver start a
+    # fresh interpreter per worker and vary in their own way.
+    others = [m for m in multiprocessing.get_all_start_methods() if m != start_method]
+    for method in (start_method, *others):
+        start = functools.partial(_pool_once, multiprocessing.get_context(method), workers)
+        start()  # untimed: the first start pays for what later ones find ready
+        times = spread(_runs(start, POOL_RUNS))
+        floor.append({"operation": "pool" if method == start_method else f"pool_{method}",
+                      "target_seconds": None, "steps": workers, **times})
+        if method == start_method:
+            pool_start = times
     p = ctx.Pool(workers)
     try:
         list(p.imap(abs, range(workers * 10)))  # every worker up and running

@@ -136,6 +136,16 @@ def test_the_point_deadline_waits_out_code_that_would_drop_it():
     assert 0.6 <= time.perf_counter() - t0 < 3
 
 
+def _sleep_past_a_deadline() -> None:
+    """Arm a 0.3 s point deadline, sleep into it, and disarm it."""
+    disarm = timing.point_deadline(0.3, "read loops=4 workers=2")
+    try:
+        with pytest.raises(timing.PointTimeout):
+            time.sleep(10)
+    finally:
+        disarm()
+
+
 def test_the_point_deadline_leaves_a_pools_workers_to_its_terminate():
     """Killing a running Pool's workers can leave terminate() waiting for ever on
     the task queue's lock a killed worker held, while the Pool starts new ones."""
@@ -143,12 +153,7 @@ def test_the_point_deadline_leaves_a_pools_workers_to_its_terminate():
     try:
         pool.map(abs, range(4))
         workers = [p for p in multiprocessing.active_children() if "PoolWorker" in p.name]
-        disarm = timing.point_deadline(0.3, "read loops=4 workers=2")
-        try:
-            with pytest.raises(timing.PointTimeout):
-                time.sleep(10)
-        finally:
-            disarm()
+        _sleep_past_a_deadline()
         assert workers and all(p.is_alive() for p in workers)
     finally:
         pool.terminate()
@@ -211,11 +216,6 @@ def test_the_point_deadline_kills_children_no_caller_holds():
     if pid == 0:  # a child no Process object knows of
         time.sleep(600)
         os._exit(0)
-    disarm = timing.point_deadline(0.3, "read loops=4 workers=2")
-    try:
-        with pytest.raises(timing.PointTimeout):
-            time.sleep(10)
-    finally:
-        disarm()
+    _sleep_past_a_deadline()
     _, status = os.waitpid(pid, 0)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
