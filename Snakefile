@@ -22,6 +22,14 @@ include: "rules/compare.smk"
 include: "rules/report.smk"
 
 
+# A fresh ledger for the time points leave to each other (mpbench.credit);
+# not run for a dry run or on a cluster's nodes.
+onstart:
+    from mpbench.credit import start_run
+
+    start_run()
+
+
 rule all:
     input:
         all_outputs(),

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import comb
 from statistics import NormalDist
 
@@ -140,6 +140,9 @@ class Policy:
     #: time.monotonic() when the point began (its warm-ups count against the
     #: cap too); None: when its first timed repetition began.
     started: float | None = None
+    #: The run's ledger (mpbench.credit.Credit): a point at its cap may go on
+    #: with time that points which finished early left; None: it may not.
+    credit: object | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if self.repeats is not None and self.repeats < 1:
@@ -165,19 +168,48 @@ class Policy:
 
         ``elapsed_s`` is the time the point has taken so far and ``rep_s`` what
         one repetition costs; the point stops for time when the next
-        checkpoint would end past ``time_cap_s`` (with CAP_SLACK).
+        checkpoint would end past ``time_cap_s`` (with CAP_SLACK) and the
+        run's ledger cannot pay for going on (:meth:`_go_on`).
         """
         if self.repeats is not None:
             return FIXED if n >= self.repeats else None
-        if all(w <= self.precision for w in widths(times, baseline, self.level).values()):
+        worst = max(widths(times, baseline, self.level).values(), default=0.0)
+        if worst <= self.precision:
             return PRECISE
         looks = self.looks()
         if n >= looks[-1]:
             return MAX_REPEATS
         following = next(k for k in looks if k > n)
-        if self.time_cap_s is not None and elapsed_s + (following - n) * rep_s > self.time_cap_s * CAP_SLACK:
+        if self.time_cap_s is None:
+            return None
+        cap = self.time_cap_s * CAP_SLACK + self.borrowed
+        if elapsed_s + (following - n) * rep_s > cap and not self._go_on(n, worst, elapsed_s, rep_s, cap):
             return TIME
         return None
+
+    def leave_rest(self, elapsed_s: float) -> None:
+        """The point is done after ``elapsed_s``: what it did not use of its cap
+        (and of what it borrowed) goes to the points still short of the target."""
+        if self.credit is not None and self.time_cap_s is not None:
+            self.credit.leave(self.time_cap_s + self.borrowed - elapsed_s)
+
+    @property
+    def borrowed(self) -> float:
+        """Seconds this point has taken from the run's ledger."""
+        return self.credit.borrowed if self.credit is not None else 0.0
+
+    def _go_on(self, n: int, worst: float, elapsed_s: float, rep_s: float, cap: float) -> bool:
+        """At its cap: borrow what reaching the checkpoint its spread projects as
+        precise costs, when that checkpoint is within ``max_repeats`` and the
+        ledger holds the time (see mpbench.credit)."""
+        if self.credit is None or not math.isfinite(worst) or worst <= 0:
+            return False
+        # A median's (and a ratio's) interval narrows about as 1/sqrt(n).
+        need = n * (worst / self.precision) ** 2
+        target = next((k for k in self.looks() if k > n and k >= need), None)
+        if target is None:
+            return False
+        return self.credit.borrow(elapsed_s + (target - n) * rep_s - cap)
 
 
 def setting(repeats: "Policy | int") -> dict:
@@ -194,13 +226,13 @@ def setting(repeats: "Policy | int") -> dict:
 
 
 def policy_for(config: dict, section: dict | None = None, time_cap_s: float | None = None,
-               started: float | None = None) -> Policy:
+               started: float | None = None, credit: object | None = None) -> Policy:
     """The Policy a config asks for (an experiment's own ``repeats`` first)."""
     repeats = (section or {}).get("repeats", config["repeats"])
     fixed = None if repeats == "auto" else int(repeats)
     return Policy(repeats=fixed, precision=float(config["precision"]), max_repeats=int(config["max_repeats"]),
                   time_cap_s=time_cap_s if fixed is None else None, level=float(config["ci_level"]),
-                  started=started)
+                  started=started, credit=credit if fixed is None else None)
 
 
 def reps_for(cv: float, precision: float, level: float = 0.95, paired: bool = True) -> int:

@@ -113,6 +113,8 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
         "started_at": float(raw["started_at"].min()),
         "ended_at": float(raw["ended_at"].max()),
         "time_cap_s": float(cap) if pd.notna(cap) else math.nan,
+        # time it went on with past its cap, left by points that finished early (mpbench.credit)
+        "borrowed_s": float(raw["borrowed_s"].fillna(0).max()) if "borrowed_s" in raw else 0.0,
         "worst": (f"{worst[0]} ÷ {worst[1]}" if isinstance(worst, tuple) else worst) if worst is not None else None,
         "worst_halfwidth_rel": widths.get(worst, math.nan) if worst is not None else math.nan,
         "precise": bool(widths) and all(w <= target for w in widths.values()),

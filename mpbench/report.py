@@ -256,6 +256,12 @@ def points_lines(points: pd.DataFrame | None, target: float, limit: int = 12) ->
     reps = points["repeats_done"]
     out = [f"**Points** (one timed job each): {len(points)}, with {int(reps.min())}–{int(reps.max())} repetitions "
            f"(median {int(reps.median())}); stopped: {counts}."]
+    if "borrowed_s" in points:
+        lent = points[points["borrowed_s"].fillna(0) > 0]
+        if not lent.empty:
+            out.append(f"{len(lent)} points went on past their share of the budget with "
+                       f"{lent['borrowed_s'].sum():.0f} s that points which finished early left; "
+                       f"{int(lent['precise'].astype(bool).sum())} of them then reached ±{target:.0%}.")
     missed = points[~points["precise"].astype(bool)].sort_values("worst_halfwidth_rel", ascending=False)
     if missed.empty:
         return out

@@ -420,6 +420,7 @@ def repeat_variants(
         row["stop_reason"] = reason
         row["repeats_done"] = rep
         row["time_cap_s"] = policy.time_cap_s
+        row["borrowed_s"] = policy.borrowed
         row.update(point)
     return rows
 

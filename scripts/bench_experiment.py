@@ -48,10 +48,15 @@ if __name__ == "__main__":
     from mpbench.precision import policy_for
 
     # Repeat until precise, within this point's share of budget_minutes (a
-    # resource, not a param: a new budget re-measures nothing).
-    policy = policy_for(sm.config, section, time_cap_s=sm.resources.time_cap_s, started=STARTED)
+    # resource, not a param: a new budget re-measures nothing), and past it with
+    # time that points which finished early left (mpbench.credit).
+    from mpbench.credit import Credit
+
+    policy = policy_for(sm.config, section, time_cap_s=sm.resources.time_cap_s, started=STARTED,
+                        credit=Credit(f"{name}/{sm.wildcards.point}"))
     rows = module.run(point, section, repeats=policy, warmup=sm.params.warmup,
                       scratch_dir=sm.params.scratch_dir, **extra)
+    policy.leave_rest(time.monotonic() - STARTED)
     from mpbench.runner import config_hash
 
     for row in rows:

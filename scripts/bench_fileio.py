@@ -35,8 +35,12 @@ if __name__ == "__main__":
     timing.set_run_timeout(sm.config["run_timeout_s"])
     timing.point_deadline(sm.config["point_timeout_s"], f"{sm.wildcards.experiment} loops={sm.wildcards.loops} workers={sm.wildcards.workers}")
     # Repeat until precise, within this point's share of budget_minutes (a
-    # resource, not a param: a new budget re-measures nothing).
-    policy = policy_for(sm.config, time_cap_s=sm.resources.time_cap_s, started=STARTED)
+    # resource, not a param: a new budget re-measures nothing), and past it with
+    # time that points which finished early left (mpbench.credit).
+    from mpbench.credit import Credit
+
+    policy = policy_for(sm.config, time_cap_s=sm.resources.time_cap_s, started=STARTED,
+                        credit=Credit(f"{sm.wildcards.experiment}/loops{sm.wildcards.loops}_workers{sm.wildcards.workers}"))
     rows = run_point(
         sm.wildcards.experiment,
         int(sm.wildcards.loops),
@@ -48,4 +52,5 @@ if __name__ == "__main__":
         data=sm.params.data,
         **sm.params.condition,
     )
+    policy.leave_rest(time.monotonic() - STARTED)
     write_rows_atomic(rows, sm.output[0], RAW_COLUMNS)

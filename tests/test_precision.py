@@ -356,6 +356,9 @@ def test_a_cell_as_noisy_as_the_sentinel_is_held_back_by_the_machine_not_by_itse
     assert floor_verdict(quiet, 0.05, 0.95).startswith("noisier than the machine")
     assert floor_verdict(noisy, 0.05, 0.95).startswith("the machine's floor")
     assert noisy["sentinel_seconds"] == pytest.approx(raw.drop_duplicates("rep")["sentinel_seconds"].sum())
+    assert noisy["borrowed_s"] == 0.0  # rows from before the ledger
+    assert point_row("crossover", "p", raw.assign(borrowed_s=[0.0] * 8 + [1.5] * 10), cal, 0.05, 0.95,
+                     baseline="serial")["borrowed_s"] == 1.5
 
 
 def test_a_points_sentinel_spread_is_taken_within_each_block_of_variants():

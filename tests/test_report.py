@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from mpbench import report
 from mpbench.report import render, speedup_sentence, verdict_of
 
 ENV = {"host": "box", "cpu_model": "Test CPU", "usable_cores": 2, "logical_cores": 2, "physical_cores": 2,
@@ -150,3 +151,16 @@ def test_an_appendix_row_whose_overwrite_missed_gives_the_read_and_write_jobs_re
     lines = appendix_rows_on_target({"readwrite": rw}, points, 0.05)
     assert lines[0].startswith("**Appendix tables**: 0 of 1 rows")
     assert "overwrite pool ±18.0% (9 repetitions, stopped: time; the machine's floor" in lines[1]
+
+
+def test_points_lines_say_what_points_went_on_with_time_others_left():
+    row = {"experiment": "crossover", "repeats_done": 72, "stop_reason": "precise", "precise": True,
+           "worst": "pool", "worst_halfwidth_rel": 0.04, "why": "precise"}
+    points = pd.DataFrame([{**row, "point": "a", "borrowed_s": 3.5},
+                           {**row, "point": "b", "borrowed_s": 8.0, "precise": False, "stop_reason": "time",
+                            "worst_halfwidth_rel": 0.06, "why": "the budget: ..."},
+                           {**row, "point": "c", "borrowed_s": 0.0}])
+    lines = report.points_lines(points, 0.05)
+    assert "2 points went on past their share of the budget with 12 s that points which finished early left; " \
+           "1 of them then reached ±5%." in lines
+    assert not any("went on" in line for line in report.points_lines(points.assign(borrowed_s=0.0), 0.05))

@@ -1,0 +1,106 @@
+"""Time that points which finished early leave to points that are not yet precise.
+
+The plan gives each point a share of ``budget_minutes`` before anything
+runs, from estimated costs and the same spread for all.  Once they run,
+some points are precise after a fraction of their share while others, as
+cheap but noisier than assumed, reach their cap a few repetitions short.
+So a point that ends under its cap leaves what it did not use
+(:meth:`Credit.leave`), and a point that reaches its cap may go on with
+it (:meth:`Credit.borrow`) - but only to the checkpoint at which its own
+spread says it will be precise, and only where that is within
+``max_repeats``: time goes where it buys a number within the target, never
+to a point that could not get there.  Lending only what others left keeps
+the run within its budget; the points still stop only at the checkpoints,
+so the intervals keep their coverage (``tests/test_precision.py``).
+
+One ledger per run: Snakemake's ``onstart`` empties it (:func:`start_run`).
+Its lines are ``point<TAB>left|borrowed<TAB>seconds``; every change holds
+an exclusive lock on the file, so points running at once on a cluster
+neither lend the same seconds twice nor lose a line.
+
+Only the standard library: this runs in the process that times, between
+timed runs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+#: Where the ledger lives, relative to the working directory.
+LEDGER = "results/logs/time_credit.tsv"
+LEFT, BORROWED = "left", "borrowed"
+
+
+def start_run(path: str | Path = LEDGER) -> None:
+    """An empty ledger: what earlier runs left is not this run's to spend."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("")
+
+
+class Credit:
+    """The run's ledger, seen from one point."""
+
+    def __init__(self, point: str, path: str | Path = LEDGER):
+        self.point = point
+        self.path = Path(path)
+        self.borrowed = 0.0  # what this point has taken so far
+
+    def _entries(self, handle) -> list[tuple[str, str, float]]:
+        handle.seek(0)
+        out = []
+        for line in handle.read().splitlines():
+            parts = line.split("\t")
+            if len(parts) == 3 and parts[1] in (LEFT, BORROWED):
+                try:
+                    out.append((parts[0], parts[1], float(parts[2])))
+                except ValueError:
+                    continue
+        return out
+
+    def _locked(self, change):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a+", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                return change(handle)
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @staticmethod
+    def _sum(entries) -> float:
+        return sum(s if kind == LEFT else -s for _point, kind, s in entries)
+
+    def balance(self) -> float:
+        """Seconds left by points that ended under their cap, less what others took."""
+        if not self.path.exists():
+            return 0.0
+        return max(0.0, self._locked(lambda handle: self._sum(self._entries(handle))))
+
+    def _append(self, handle, kind: str, seconds: float) -> None:
+        handle.seek(0, os.SEEK_END)
+        handle.write(f"{self.point}\t{kind}\t{seconds:.3f}\n")
+        handle.flush()
+
+    def leave(self, seconds: float) -> None:
+        """This point ended ``seconds`` under its cap (nothing when it did not)."""
+        if seconds > 0:
+            self._locked(lambda handle: self._append(handle, LEFT, seconds))
+
+    def borrow(self, seconds: float) -> bool:
+        """Take ``seconds`` when the ledger holds them; False (and nothing taken) when it does not."""
+        if seconds <= 0:
+            return True
+
+        def take(handle) -> bool:
+            if self._sum(self._entries(handle)) < seconds:
+                return False
+            self._append(handle, BORROWED, seconds)
+            return True
+
+        if self._locked(take):
+            self.borrowed += seconds
+            return True
+        return False
