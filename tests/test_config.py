@@ -84,7 +84,7 @@ def test_defaults_reproduce_the_seed(tmp_path):
     assert cfg["loops"] == [1, 5, 10, 15, 20, 40, 80, 160]
     assert cfg["workers"] == [4]
     # repeat until every interval is within +-5%, within a budget
-    assert (cfg["repeats"], cfg["precision"], cfg["max_repeats"]) == ("auto", 0.05, 50)
+    assert (cfg["repeats"], cfg["precision"], cfg["max_repeats"]) == ("auto", 0.05, 100)
     assert cfg["budget_minutes"] > 0
     assert cfg["language"] == "zh"
     # the seed's conditions: fork (Linux, 2019), Pool.map's own chunksize, a warm cache, buffered writes
