@@ -17,7 +17,7 @@ include: "rules/data.smk"
 include: "rules/bench.smk"
 include: "rules/aggregate.smk"
 include: "rules/experiments.smk"
-include: "rules/seed.smk"
+include: "rules/post.smk"
 include: "rules/compare.smk"
 include: "rules/report.smk"
 
@@ -49,7 +49,7 @@ localrules:
     receipt,
     report_md,
     html_table,
-    seed_compare,
+    post_compare,
     claims,
     publish_host,
     compare,

@@ -309,7 +309,7 @@ def points_of(config: dict, u: Units) -> list[Point]:
         if not section.get("enabled", True):
             continue
         cost = COSTS[name]
-        for point in experiments.get(name).points(section):
+        for point in experiments.points(name, section):
             out.append(Point(name, experiments.point_id(point), cost(point, section, u),
                              _repeats(section.get("repeats", config["repeats"]))))
     return out

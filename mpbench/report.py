@@ -467,7 +467,7 @@ def render(
         "## Precision",
         "",
         f"Every point repeats until the {level:.0%} intervals of everything its table reports are within "
-        f"±{target:.0%}, or `max_repeats`, or its share of `budget_minutes` (`repeats: auto`; see the README).",
+        f"±{target:.0%}, or `max_repeats`, or its share of `budget_minutes` (`repeats: auto`; see docs/method.md).",
         "",
         f"- {floor_line(env.get('calibration'))}",
         *[f"- {line}" for line in sentinel_line(points)],

@@ -2,7 +2,7 @@ rule bench_fileio:
     input:
         data=DATA_FILE,
     output:
-        "results/raw/{experiment}/loops{loops}_workers{workers}.csv",
+        "results/raw/{operation}/loops{loops}_workers{workers}.csv",
     params:
         # Everything that changes how this point is measured; a change
         # re-measures exactly the points it affects.
@@ -17,15 +17,15 @@ rule bench_fileio:
         mem_mb=lambda wc: point_mem_mb(wc.workers, config["data"]["size_mb"]),
         # This point's share of budget_minutes (see mpbench/plan.py); a
         # resource, so a new budget re-measures nothing.
-        time_cap_s=lambda wc: point_cap_s(wc.experiment, f"loops{wc.loops}_workers{wc.workers}"),
-        runtime=lambda wc: point_runtime_min(wc.experiment, f"loops{wc.loops}_workers{wc.workers}"),
+        time_cap_s=lambda wc: point_cap_s(wc.operation, f"loops{wc.loops}_workers{wc.workers}"),
+        runtime=lambda wc: point_runtime(wc.operation, f"loops{wc.loops}_workers{wc.workers}"),
         slurm_extra="'--exclusive'",
     wildcard_constraints:
-        experiment="|".join(EXPERIMENTS),
+        operation="|".join(FILE_OPERATIONS),
     log:
-        "results/logs/bench/{experiment}/loops{loops}_workers{workers}.log",
+        "results/logs/bench/{operation}/loops{loops}_workers{workers}.log",
     benchmark:
-        "results/benchmarks/{experiment}/loops{loops}_workers{workers}.tsv"
+        "results/benchmarks/{operation}/loops{loops}_workers{workers}.tsv"
     conda:
         "../envs/mpbench.yaml"
     script:

@@ -22,9 +22,10 @@ from mpbench.config import warnings_for  # noqa: E402
 for _line in warnings_for(config):
     print(f"mpbench: warning: {_line}", file=sys.stderr)
 
-# The appendix's timed jobs: read, and read & write with the overwrite in the
-# same job (paired repetition by repetition; its rows say experiment=overwrite).
-EXPERIMENTS = ["read", "readwrite"]
+# The appendix's file operations, one timed job each per point: read, and read &
+# write with the overwrite in the same job (paired repetition by repetition; its
+# rows say experiment=overwrite). "Experiments" (EXP.NAMES) are the others.
+FILE_OPERATIONS = ["read", "readwrite"]
 TABLES = {"read": ["read"], "readwrite": ["readwrite"]}
 DATA_FILE = "results/data/input.txt"
 # The name this run files its results under (results/hosts/<HOST>/); $MPBENCH_HOST overrides it.
@@ -71,11 +72,12 @@ def point_cap_s(experiment, point_id):
     return int(math.ceil(RUN_PLAN.cap(experiment, point_id) or 0)) or None
 
 
-def point_runtime_min(experiment, point_id):
-    """Minutes a scheduler should allow one timed job: its cap, twice over for
-    estimates that were off, and at least 10."""
+def point_runtime(experiment, point_id):
+    """The time a scheduler should allow one timed job: its cap, twice over for
+    estimates that were off, and at least 10 minutes (with the unit: some
+    Snakemake 9 releases read a bare number as seconds)."""
     cap = RUN_PLAN.cap(experiment, point_id) or 600
-    return max(10, int(2 * cap / 60) + 5)
+    return f"{max(10, int(2 * cap / 60) + 5)}m"
 
 
 def base_condition():
@@ -83,11 +85,11 @@ def base_condition():
     return {key: config[key] for key in ("start_method", "chunksize", "cache", "fsync")}
 
 
-def raw_files(experiments):
-    """Every per-point raw CSV of the given experiments, for the configured sweep."""
+def raw_files(operations):
+    """Every per-point raw CSV of the appendix's file operations, for the configured sweep."""
     return [
-        f"results/raw/{experiment}/loops{loops}_workers{workers}.csv"
-        for experiment in experiments
+        f"results/raw/{operation}/loops{loops}_workers{workers}.csv"
+        for operation in operations
         for workers in config["workers"]
         for loops in config["loops"]
     ]
@@ -100,30 +102,30 @@ def enabled_experiments():
 
 def experiment_raw(name):
     """Every per-point raw CSV of one experiment, for the configured sweep."""
-    points = EXP.get(name).points(config[name])
+    points = EXP.points(name, config[name])
     return [f"results/raw/{name}/{EXP.point_id(p)}.csv" for p in points]
 
 
 def measure_settings(name):
     """The keys of an experiment's section that change how each point is measured."""
-    sweep = EXP.get(name).SWEEP
+    sweep = EXP.spec(name).sweep
     return {k: v for k, v in config[name].items() if k not in sweep and k != "enabled"}
 
 
 # The tables beside the post's: its numbers against ours, and its claims checked.
-SEED_TABLES = ["seed_vs_measured", "claims"]
+POST_TABLES = ["seed_vs_measured", "claims"]
 
 
 def html_tables():
     """Every markdown table, by name, that the HTML report shows as a page."""
-    return list(TABLES) + enabled_experiments() + SEED_TABLES
+    return list(TABLES) + enabled_experiments() + POST_TABLES
 
 
 def table_category(wildcards):
     """The HTML report's category of a table: its experiment's, or the appendix's."""
     if wildcards.name in TABLES:
         return "File IO (appendix B)"
-    if wildcards.name in SEED_TABLES:
+    if wildcards.name in POST_TABLES:
         return "The post side by side"
     return wildcards.name
 
@@ -141,7 +143,7 @@ def all_outputs():
         + [f"results/figures/{name}.{ext}" for name in ("time", "speedup") for ext in ("png", "svg")]
         + [f"results/tables/{name}.md" for name in enabled_experiments()]
         + [f"results/figures/{name}.{ext}" for name in enabled_experiments() for ext in ("png", "svg")]
-        + [f"results/tables/{name}.md" for name in SEED_TABLES]
+        + [f"results/tables/{name}.md" for name in POST_TABLES]
         + [f"results/figures/seed_vs_measured.{ext}" for ext in ("png", "svg")]
         + [f"results/html/{name}.html" for name in html_tables()]
         + [f"results/hosts/{HOST}/{name}" for name in ("summary/read.csv", "summary/readwrite.csv", "environment.json")]

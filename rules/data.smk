@@ -6,7 +6,7 @@ rule generate_data:
     resources:
         # numpy builds the file in memory: random bytes, a lookup, line ends (about 12 x its size).
         mem_mb=int(300 + 12 * config["data"]["size_mb"]),
-        runtime=10,
+        runtime="10m",
     log:
         "results/logs/generate_data.log",
     conda:

@@ -6,8 +6,8 @@
 
 rule bench_experiment:
     input:
-        # Experiments that read the pipeline's test file declare NEEDS_DATA.
-        unpack(lambda wc: {"data": DATA_FILE} if getattr(EXP.get(wc.experiment), "NEEDS_DATA", False) else {}),
+        # Experiments that read the pipeline's test file declare needs: [test_file].
+        unpack(lambda wc: {"data": DATA_FILE} if EXP.spec(wc.experiment).needs_data else {}),
     output:
         "results/raw/{experiment}/{point}.csv",
     params:
@@ -20,13 +20,13 @@ rule bench_experiment:
         start_method=config["start_method"],
         # The condition experiments hold the appendix tables' conditions
         # fixed and vary one of them.
-        base=lambda wc: base_condition() if getattr(EXP.get(wc.experiment), "FILE_CONDITIONS", False) else {},
+        base=lambda wc: base_condition() if EXP.spec(wc.experiment).file_conditions else {},
     threads: WHOLE_MACHINE
     resources:
         # A timed job takes its node whole.
         mem_mb=lambda wc: point_mem_mb(64, config["data"]["size_mb"]),
         time_cap_s=lambda wc: point_cap_s(wc.experiment, wc.point),
-        runtime=lambda wc: point_runtime_min(wc.experiment, wc.point),
+        runtime=lambda wc: point_runtime(wc.experiment, wc.point),
         slurm_extra="'--exclusive'",
     wildcard_constraints:
         experiment="|".join(EXP.NAMES),
@@ -88,8 +88,8 @@ rule plot_experiment:
         svg="results/figures/{experiment}.svg",
     params:
         # What the figure shows and how to read it, for the HTML report.
-        title=lambda wc: EXP.get(wc.experiment).TITLE,
-        caption=lambda wc: getattr(EXP.get(wc.experiment), "CAPTION", ""),
+        title=lambda wc: EXP.spec(wc.experiment).title,
+        caption=lambda wc: EXP.caption(wc.experiment),
     wildcard_constraints:
         experiment="|".join(EXP.NAMES),
     log:

@@ -12,7 +12,7 @@ rule calibrate:
     priority: 100
     resources:
         mem_mb=lambda wc: point_mem_mb(4, config["data"]["size_mb"]),
-        runtime=10,
+        runtime="10m",
         slurm_extra="'--exclusive'",
     log:
         "results/logs/calibrate.log",
@@ -29,7 +29,7 @@ rule environment:
         "results/environment.json",
     resources:
         mem_mb=300,
-        runtime=5,
+        runtime="5m",
     params:
         paths={"data": DATA_FILE, "scratch": config["scratch_dir"]},
         project_dir=workflow.basedir,
@@ -75,7 +75,7 @@ rule plots:
 rule receipt:
     # What the run bought: per point its repetitions, why it stopped, its spread against the floor.
     input:
-        raw=lambda wc: raw_files(EXPERIMENTS) + [f for name in enabled_experiments() for f in experiment_raw(name)],
+        raw=lambda wc: raw_files(FILE_OPERATIONS) + [f for name in enabled_experiments() for f in experiment_raw(name)],
         calibration="results/calibration.json",
     output:
         "results/summary/points.csv",
@@ -94,7 +94,7 @@ rule report_md:
     input:
         tables=expand("results/tables/{table}.md", table=TABLES),
         summaries=expand("results/summary/{table}.csv", table=TABLES),
-        raw=raw_files(EXPERIMENTS),
+        raw=raw_files(FILE_OPERATIONS),
         figures=["results/figures/time.png", "results/figures/speedup.png"],
         environment="results/environment.json",
         points="results/summary/points.csv",
@@ -127,7 +127,7 @@ rule html_table:
             category=table_category,
         ),
     wildcard_constraints:
-        name="|".join([*TABLES, *SEED_TABLES, *EXP.NAMES]),
+        name="|".join([*TABLES, *POST_TABLES, *EXP.NAMES]),
     log:
         "results/logs/html/{name}.log",
     conda:

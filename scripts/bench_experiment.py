@@ -30,7 +30,7 @@ if __name__ == "__main__":
     name = sm.wildcards.experiment
     module = experiments.get(name)
     section = sm.config[name]
-    point = experiments.find_point(module, section, sm.wildcards.point)
+    point = experiments.find_point(name, section, sm.wildcards.point)
     # Under forkserver (Linux's default from Python 3.14) every child would
     # otherwise import the module of its task inside the timed Pool start-up;
     # the server imports the worker functions (mpbench.tasks, and the
@@ -43,7 +43,7 @@ if __name__ == "__main__":
     # default is; each row records it and it is part of the row's hash.
     multiprocessing.set_start_method(sm.params.start_method, force=True)
     extra = {"data_file": sm.input.data} if "data" in sm.input.keys() else {}
-    if getattr(module, "FILE_CONDITIONS", False):
+    if experiments.spec(name).file_conditions:
         extra["base"] = dict(sm.params.base)
     from mpbench.precision import policy_for
 

@@ -33,16 +33,16 @@ if __name__ == "__main__":
     # A hanging worker fails the job after this long instead of blocking it for ever
     # (read from the config, not a param, so changing it re-measures nothing).
     timing.set_run_timeout(sm.config["run_timeout_s"])
-    timing.point_deadline(sm.config["point_timeout_s"], f"{sm.wildcards.experiment} loops={sm.wildcards.loops} workers={sm.wildcards.workers}")
+    timing.point_deadline(sm.config["point_timeout_s"], f"{sm.wildcards.operation} loops={sm.wildcards.loops} workers={sm.wildcards.workers}")
     # Repeat until precise, within this point's share of budget_minutes (a
     # resource, not a param: a new budget re-measures nothing), and past it with
     # time that points which finished early left (mpbench.credit).
     from mpbench.credit import Credit
 
     policy = policy_for(sm.config, time_cap_s=sm.resources.time_cap_s, started=STARTED,
-                        credit=Credit(f"{sm.wildcards.experiment}/loops{sm.wildcards.loops}_workers{sm.wildcards.workers}"))
+                        credit=Credit(f"{sm.wildcards.operation}/loops{sm.wildcards.loops}_workers{sm.wildcards.workers}"))
     rows = run_point(
-        sm.wildcards.experiment,
+        sm.wildcards.operation,
         int(sm.wildcards.loops),
         int(sm.wildcards.workers),
         src=sm.input.data,

@@ -31,15 +31,15 @@ if __name__ == "__main__":
         module = experiments.get(Path(table).stem)
         precision += experiment_precision_cells(Path(table).stem, pd.read_csv(summary))
         sections.append({
-            "title": module.TITLE,
+            "title": experiments.spec(Path(table).stem).title,
             "findings": module.findings(pd.read_csv(summary), env),
             "table": Path(table).read_text(encoding="utf-8"),
             "figure": os.path.relpath(figure, out_dir),
         })
-    from mpbench import seed
+    from mpbench import post
 
     seed_section = {
-        "sentences": seed.differences(pd.read_csv(sm.input.seed_summary), env),
+        "sentences": post.differences(pd.read_csv(sm.input.seed_summary), env),
         "table": Path(sm.input.seed_table).read_text(encoding="utf-8"),
         "figure": os.path.relpath(sm.input.seed_figure, out_dir),
         "claims": Path(sm.input.claims).read_text(encoding="utf-8"),

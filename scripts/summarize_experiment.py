@@ -17,6 +17,6 @@ if __name__ == "__main__":
     # Each row says why its point stopped repeating (precise, max_repeats, time or fixed).
     from mpbench.experiments.common import add_stops
 
-    keys = list(module.points(sm.config[sm.wildcards.experiment])[0])
+    keys = list(experiments.points(sm.wildcards.experiment, sm.config[sm.wildcards.experiment])[0])
     summary = add_stops(summary, raw, keys)
     write_csv_atomic(summary, sm.output[0])

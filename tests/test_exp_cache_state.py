@@ -12,6 +12,7 @@ from figdata import assert_drawn, capture
 from mpbench import cache
 from mpbench.datagen import write_test_file
 from mpbench.environment import filesystem_of
+from mpbench import experiments
 from mpbench.experiments import cache_state as cs
 
 SECTION = {"enabled": True, "operations": ["read", "readwrite"], "loops": 2, "workers": 2, "states": ["warm", "cold"]}
@@ -27,7 +28,7 @@ def data_file(tmp_path):
 
 
 def test_points_and_states(monkeypatch):
-    assert cs.points(SECTION) == [{"operation": "read"}, {"operation": "readwrite"}]
+    assert experiments.points("cache_state", SECTION) == [{"operation": "read"}, {"operation": "readwrite"}]
     assert cs.states({"states": ["cold", "warm"]}) == (["warm", "cold"] if cache.EVICTION_SUPPORTED else ["warm"])
     monkeypatch.setattr(cache, "EVICTION_SUPPORTED", False)
     assert cs.states({"states": ["warm", "cold"]}) == ["warm"] and cs.states({"states": ["cold"]}) == ["warm"]

@@ -14,6 +14,7 @@ from figdata import assert_drawn, capture
 from mpbench import environment, rawio
 from mpbench.config import ConfigError, validate_config
 from mpbench.datagen import write_test_file
+from mpbench import experiments
 from mpbench.experiments import ceiling
 
 SIZE = 60_000
@@ -109,7 +110,7 @@ def test_config_defaults_and_cold_check(tmp_path, monkeypatch, only_ceiling_chec
     monkeypatch.setattr(ceiling.pagecache, "EVICTION_SUPPORTED", False)
     with pytest.raises(ConfigError, match="ceiling.cache = 'cold' needs os.posix_fadvise"):
         ceiling.check_config({**SECTION, "cache": "cold"}, {}, tmp_path)
-    assert ceiling.points(SECTION) == [{"loops": 3}]
+    assert experiments.points("ceiling", SECTION) == [{"loops": 3}]
 
 
 def run_rows(data_file, scratch, section=SECTION, base=BASE):

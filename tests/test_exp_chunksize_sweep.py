@@ -10,6 +10,7 @@ from conftest import BASE
 from figdata import assert_drawn, capture, spread_runs
 from mpbench import timing
 from mpbench.config import ConfigError, validate_config
+from mpbench import experiments
 from mpbench.experiments import chunksize_sweep as cs
 
 SECTION = {"enabled": True, "operations": ["read", "square"], "loops": 5, "items": 50, "workers": 2,
@@ -18,7 +19,7 @@ SECTION = {"enabled": True, "operations": ["read", "square"], "loops": 5, "items
 
 
 def test_points():
-    assert cs.points(SECTION) == [{"operation": "read"}, {"operation": "square"}]
+    assert experiments.points("chunksize_sweep", SECTION) == [{"operation": "read"}, {"operation": "square"}]
 
 
 def test_square_rows_resolve_the_default_rule():

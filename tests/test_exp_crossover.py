@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from figdata import assert_drawn, capture
+from mpbench import experiments
 from mpbench.experiments import crossover
 
 SECTION = {"enabled": True, "workers": [2], "sizes": [1000, 5000]}
@@ -45,7 +46,7 @@ def test_run_rows():
 
 
 def test_points_cover_every_worker_count_and_size():
-    pts = crossover.points({"workers": [2, 4], "sizes": [10, 100, 1000]})
+    pts = experiments.points("crossover", {"workers": [2, 4], "sizes": [10, 100, 1000]})
     assert len(pts) == 6 and pts[0] == {"workers": 2, "size": 10} and pts[-1] == {"workers": 4, "size": 1000}
 
 

@@ -10,6 +10,7 @@ from conftest import BASE
 from figdata import assert_drawn, capture
 from mpbench.config import ConfigError, fill_defaults, load_schema, validate_config
 from mpbench.datagen import write_test_file
+from mpbench import experiments
 from mpbench.experiments import fsync_sweep as fsync
 
 SECTION = {"enabled": True, "operations": ["readwrite", "overwrite"], "loops": 3, "workers": 2,
@@ -24,7 +25,7 @@ def data_file(tmp_path):
 
 
 def test_points_and_schema(tmp_path):
-    assert fsync.points(SECTION) == [{"operation": "readwrite"}, {"operation": "overwrite"}]
+    assert experiments.points("fsync_sweep", SECTION) == [{"operation": "readwrite"}, {"operation": "overwrite"}]
     cfg = fill_defaults({}, load_schema())[fsync.NAME]
     assert cfg["modes"] == ["buffered", "fsync"] and cfg["loops"] == 20 and cfg["workers"] == 4
     refused = r"\.operations\[0\] = 'read' is not allowed; allowed: one of readwrite, overwrite"

@@ -31,8 +31,8 @@ def data_file(tmp_path):
 
 def test_points_are_operations_only():
     section = _section(["/some/where", "/dev/shm"])
-    assert sl.points(section) == [{"operation": "readwrite"}, {"operation": "overwrite"}]
-    assert [experiments.point_id(p) for p in sl.points(section)] == ["operationreadwrite", "operationoverwrite"]
+    assert experiments.points("scratch_location", section) == [{"operation": "readwrite"}, {"operation": "overwrite"}]
+    assert [experiments.point_id(p) for p in experiments.points("scratch_location", section)] == ["operationreadwrite", "operationoverwrite"]
 
 
 @pytest.mark.parametrize("op", ["readwrite", "overwrite"])

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from figdata import assert_drawn, capture
+from mpbench import experiments
 from mpbench.experiments import shared_memory as shm
 
 SECTION = {"enabled": True, "sizes_mb": [0.01], "workers": [2]}
@@ -20,11 +21,11 @@ def _blocks() -> set[str]:
 
 
 def test_points_round_to_kib_and_refuse_duplicates():
-    assert shm.points({"sizes_mb": [100, 0.01, 1], "workers": [2, 3]}) == [
-        {"size_kib": 10, "workers": 2}, {"size_kib": 1024, "workers": 2}, {"size_kib": 102400, "workers": 2},
-        {"size_kib": 10, "workers": 3}, {"size_kib": 1024, "workers": 3}, {"size_kib": 102400, "workers": 3}]
-    with pytest.raises(ValueError, match="round to the same KiB"):
-        shm.points({"sizes_mb": [0.01, 0.0101], "workers": [2]})
+    assert experiments.points("shared_memory", {"sizes_mb": [100, 0.01, 1], "workers": [2, 3]}) == [
+        {"size_kib": 10, "workers": 2}, {"size_kib": 10, "workers": 3}, {"size_kib": 1024, "workers": 2},
+        {"size_kib": 1024, "workers": 3}, {"size_kib": 102400, "workers": 2}, {"size_kib": 102400, "workers": 3}]
+    with pytest.raises(ValueError, match=r"shared_memory.sizes_mb \[0.01, 0.0101\] give the same point twice"):
+        experiments.points("shared_memory", {"sizes_mb": [0.01, 0.0101], "workers": [2]})
 
 
 def test_data_slices_and_checksum():

@@ -10,6 +10,7 @@ from conftest import BASE
 from figdata import assert_drawn, capture
 from mpbench import poolstart
 from mpbench.config import ConfigError, validate_config
+from mpbench import experiments
 from mpbench.experiments import start_method_sweep as sm
 
 AVAILABLE = [m for m in sm.METHODS if m in multiprocessing.get_all_start_methods()]
@@ -18,7 +19,7 @@ SECTION = {"enabled": True, "operations": ["read", "readwrite"], "loops": 3, "wo
 
 
 def test_points_and_reference():
-    assert sm.points(SECTION) == [{"operation": "read"}, {"operation": "readwrite"}]
+    assert experiments.points("start_method_sweep", SECTION) == [{"operation": "read"}, {"operation": "readwrite"}]
     assert sm.reference(["spawn", "fork"]) == "fork" and sm.reference(["spawn", "forkserver"]) == "spawn"
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from figdata import assert_drawn, capture, spread_runs
 from mpbench.datagen import write_test_file
+from mpbench import experiments
 from mpbench.experiments import threads_vs_processes as tvp
 
 SECTION = {"enabled": True, "kinds": ["cpu", "io", "sleep"], "workers": [2], "tasks": 5,
@@ -23,7 +24,7 @@ def data_file(tmp_path_factory):
 
 
 def test_points_and_closed_form_sum():
-    assert tvp.points(SECTION) == [{"kind": k, "workers": 2} for k in ("cpu", "io", "sleep")]
+    assert experiments.points("threads_vs_processes", SECTION) == [{"kind": k, "workers": 2} for k in ("cpu", "io", "sleep")]
     steps, tasks = 300, 4
     brute = sum(tvp.cpu_task(steps, i)[1] for i in range(tasks))
     assert tvp.expected_cpu_total(steps, tasks) == brute == sum(k * k for i in range(tasks) for k in range(i, i + steps))

@@ -7,6 +7,7 @@ from conftest import BASE
 from figdata import assert_drawn, capture, spread_runs
 from mpbench.config import ConfigError, load_schema, validate_config
 from mpbench.experiments import point_id
+from mpbench import experiments
 from mpbench.experiments import workers_sweep as ws
 
 SCHEMA = load_schema()
@@ -15,10 +16,11 @@ SECTION = {"enabled": True, "operations": ["read", "readwrite", "overwrite"], "l
 
 
 def test_points_one_per_operation():
-    pts = ws.points(SECTION)
+    pts = experiments.points("workers_sweep", SECTION)
     assert pts == [{"operation": "read"}, {"operation": "readwrite"}, {"operation": "overwrite"}]
     assert [point_id(p) for p in pts] == ["operationread", "operationreadwrite", "operationoverwrite"]
-    assert ws.SWEEP == ("operations",) and ws.NEEDS_DATA and ws.FILE_CONDITIONS
+    spec = experiments.spec("workers_sweep")
+    assert spec.sweep == ("operations",) and spec.needs_data and spec.file_conditions
 
 
 def test_run_rows_conditions_and_cleanup(data_file, tmp_path):

@@ -1,5 +1,7 @@
 """Every experiment module has the shape the pipeline relies on, and a config section."""
 
+import re
+
 import pytest
 from conftest import REPO
 
@@ -10,23 +12,26 @@ SCHEMA = load_schema()
 
 
 def test_every_experiment_module_has_a_schema_and_back():
-    fragments = {p.name.split(".")[0] for p in (REPO / "schemas" / "experiments").glob("*.schema.yaml")}
+    fragments = {p.name.split(".")[0] for p in (REPO / "mpbench" / "schemas" / "experiments").glob("*.schema.yaml")}
     assert fragments == set(experiments.NAMES)
-    assert experiments.NAMES == [n for n in experiments.ORDER if n in experiments.NAMES]
+    # the post's sections first, in the post's order, then the measurement conditions
+    specs = experiments.registry()
+    assert [specs[n].group for n in experiments.NAMES] == sorted((s.group for s in specs.values()),
+                                                                 key=experiments.GROUPS.index)
 
 
 @pytest.mark.parametrize("name", experiments.NAMES)
 def test_module_interface_and_default_points(name, tmp_path):
     module = experiments.get(name)
-    for attr in ("TITLE", "SWEEP", "points", "run", "summarize", "table", "plot", "findings"):
+    for attr in ("run", "summarize", "table", "plot", "findings"):
         assert hasattr(module, attr), f"{name} lacks {attr}"
     cfg = validate_config({}, SCHEMA, workdir=tmp_path)
     assert cfg[name]["enabled"] is True
-    points = module.points(cfg[name])
+    points = experiments.points(name, cfg[name])
     assert points, "the default config measures something"
     ids = [experiments.point_id(p) for p in points]
     assert len(set(ids)) == len(ids)
-    assert all(experiments.find_point(module, cfg[name], i) == p for i, p in zip(ids, points))
+    assert all(experiments.find_point(name, cfg[name], i) == p for i, p in zip(ids, points))
 
 
 @pytest.mark.parametrize("name", experiments.NAMES)
@@ -52,21 +57,22 @@ def test_point_id():
 @pytest.mark.filterwarnings("ignore:Argument \"writer_name\":PendingDeprecationWarning")
 @pytest.mark.parametrize("name", experiments.NAMES)
 def test_caption_renders_as_rst(name, tmp_path):
-    """Each experiment's CAPTION (shown under its figure in the HTML report) is valid
-    reStructuredText once its Jinja is rendered: docutils stops at any warning."""
+    """Each experiment's caption (the "Reading the figure" section of its docs page,
+    shown under its figure in the HTML report) is valid reStructuredText once its
+    Jinja is rendered: docutils stops at any warning."""
     import types
 
     import jinja2
     from docutils.core import publish_parts
 
-    caption = getattr(experiments.get(name), "CAPTION", "")
-    assert isinstance(caption, str) and caption.strip(), f"{name} lacks a CAPTION"
+    caption = experiments.caption(name)
+    assert caption.strip(), f"{name} has no caption"
     cfg = validate_config({}, SCHEMA, workdir=tmp_path)
     text = jinja2.Template(caption, undefined=jinja2.StrictUndefined).render(
         snakemake=types.SimpleNamespace(config=cfg))
     assert text.strip()
     # an indented line would turn into a block quote or a definition list without a warning
-    assert not any(line[:1].isspace() for line in text.splitlines()), f"{name}: indented line in CAPTION"
+    assert not any(line[:1].isspace() for line in text.splitlines()), f"{name}: indented line in its caption"
     publish_parts(text, writer_name="html", settings_overrides={"report_level": 2, "halt_level": 2})
 
 
@@ -86,9 +92,9 @@ multiprocessing.set_start_method({start_method!r}, force=True)
 from mpbench import experiments
 section = json.loads({json.dumps(json.dumps(cfg[name]))})
 module = experiments.get({name!r})
-point = module.points(section)[0]
-extra = {{"data_file": {data_file!r}}} if getattr(module, "NEEDS_DATA", False) else {{}}
-if getattr(module, "FILE_CONDITIONS", False):
+point = experiments.points({name!r}, section)[0]
+extra = {{"data_file": {data_file!r}}} if experiments.spec({name!r}).needs_data else {{}}
+if experiments.spec({name!r}).file_conditions:
     extra["base"] = {{"start_method": {start_method!r}, "chunksize": "default", "cache": "warm", "fsync": False}}
 rows = module.run(point, section, repeats=1, warmup=0, scratch_dir={str(scratch)!r}, **extra)
 assert rows
@@ -167,3 +173,52 @@ def test_spawned_workers_import_only_what_they_time(name, tmp_path, data_file):
     bad = {pid: sorted(m for m in mods if m.split(".")[0] not in allowed) for pid, mods in children.items()}
     bad = {pid: mods for pid, mods in bad.items() if mods}
     assert not bad, f"{name}: {len(bad)} of {len(children)} spawned children imported {sorted(set().union(*map(set, bad.values())))[:8]}"
+
+
+def _fragment(tmp_path, name, spec_text):
+    specs, modules = tmp_path / "specs", tmp_path / "modules"
+    specs.mkdir(exist_ok=True)
+    modules.mkdir(exist_ok=True)
+    (specs / f"{name}.schema.yaml").write_text(spec_text + "type: object\n", encoding="utf-8")
+    (modules / f"{name}.py").write_text("", encoding="utf-8")
+    return specs, modules
+
+
+GOOD = """x-experiment:
+  title: A test
+  group: post
+  order: 1
+  axes:
+    - {key: sizes, field: size}
+    - {key: workers}
+"""
+
+
+def test_a_spec_declares_the_axes_and_the_points_follow_from_them(tmp_path):
+    found = experiments.collect(*_fragment(tmp_path, "demo", GOOD))
+    spec = found["demo"]
+    assert spec.sweep == ("sizes", "workers") and not spec.needs_data
+    assert spec.points({"sizes": [1, 2], "workers": 4}) == [{"size": 1, "workers": 4}, {"size": 2, "workers": 4}]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("type: object\n", "demo.schema.yaml: x-experiment is missing"),
+    (GOOD + "  colour: red\n", "x-experiment.colour is not a field"),
+    (GOOD.replace("group: post", "group: misc"), "x-experiment.group = 'misc'; allowed: post, condition"),
+    (GOOD + "  needs: [gpu]\n", "x-experiment.needs = ['gpu']; allowed: any of test_file, file_conditions"),
+    (GOOD.replace("  order: 1\n", ""), "x-experiment.order is missing"),
+])
+def test_a_faulty_spec_is_refused_with_the_file_and_field(tmp_path, text, message):
+    with pytest.raises(experiments.SpecError, match=re.escape(message)):
+        experiments.collect(*_fragment(tmp_path, "demo", text))
+
+
+def test_a_module_without_a_spec_or_a_spec_without_a_module_is_refused(tmp_path):
+    specs, modules = _fragment(tmp_path, "demo", GOOD)
+    (modules / "orphan.py").write_text("", encoding="utf-8")
+    with pytest.raises(experiments.SpecError, match="orphan"):
+        experiments.collect(specs, modules)
+    (modules / "orphan.py").unlink()
+    (modules / "demo.py").unlink()
+    with pytest.raises(experiments.SpecError, match="demo"):
+        experiments.collect(specs, modules)

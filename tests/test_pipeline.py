@@ -150,7 +150,6 @@ def test_report(run):
 
 @pytest.mark.parametrize("name", experiments.NAMES)
 def test_every_experiment_reaches_the_report(run, name):
-    module = experiments.get(name)
     summary = pd.read_csv(run / "results" / "summary" / f"{name}.csv")
     assert len(summary) > 0
     raw = pd.concat([pd.read_csv(f) for f in (run / "results" / "raw" / name).glob("*.csv")])
@@ -159,7 +158,7 @@ def test_every_experiment_reaches_the_report(run, name):
     for ext in ("png", "svg"):
         assert (run / "results" / "figures" / f"{name}.{ext}").stat().st_size > 1000
     report = (run / "results" / "report.md").read_text()
-    assert f"## {module.TITLE}" in report and f"figures/{name}.png" in report
+    assert f"## {experiments.spec(name).title}" in report and f"figures/{name}.png" in report
 
 
 def test_scratch_left_empty(run):
@@ -241,8 +240,7 @@ def test_condition_experiments_reach_the_report(run):
     assert set(CONDITION_EXPERIMENTS) <= set(experiments.NAMES)
     report = (run / "results" / "report.md").read_text()
     for name in CONDITION_EXPERIMENTS:
-        module = experiments.get(name)
-        assert f"## {module.TITLE}" in report
+        assert f"## {experiments.spec(name).title}" in report
         assert (run / "results" / "figures" / f"{name}.png").stat().st_size > 10_000
         assert (run / "results" / "figures" / f"{name}.svg").exists()
     assert "## Conditions of the appendix tables" in report and "## Precision" in report

@@ -1,56 +1,199 @@
-"""The seed's other sections, each as a measured experiment of the same shape.
+"""The experiments: each declared once, in its own files, and found by the registry.
 
-An experiment is a module in this package with:
+An experiment ``<name>`` is
 
-``TITLE``
-    the report's section heading (with the seed's section name).
-``SWEEP``
-    the keys of its config section that list parameter points; changing
-    them adds or drops points, every other key of the section changes how
-    each point is measured (and so re-measures all of them).
-``points(section) -> list[dict]``
-    the parameter points of the config section, one Snakemake job each.
-``run(point, section, *, repeats, warmup, scratch_dir) -> list[dict]``
-    measure one point: one row per timed run (``variant``, ``rep``,
-    ``seconds``, ``started_at``, ``ended_at``, ``verified`` and anything
-    else worth keeping); every run's result is checked.
-``check_config(section, cfg, workdir)`` (optional)
-    checks a schema cannot express (a start method this platform lacks, a
-    directory that does not exist); raises ``mpbench.config.ConfigError``
-    with one line naming the key, the value and what is allowed.  Only
-    called when the section is enabled.
-``FILE_CONDITIONS`` (optional)
-    True for the condition experiments of the file operations: ``run``
-    then also gets ``base=`` the appendix tables' conditions (start_method,
-    chunksize, cache, fsync) and varies one of them.
-``NEEDS_DATA`` (optional)
-    True when ``run`` reads the pipeline's test file; it then gets
-    ``data_file=<path>`` as a further keyword argument.
-``summarize(raw, level) -> DataFrame``, ``table(summary, language) -> str``,
-``plot(summary, cores, out_paths)``, ``findings(summary, env) -> list[str]``
-    the path from raw rows to the report, as for the appendix tables.
+``mpbench/schemas/experiments/<name>.schema.yaml``
+    its config section (with ``enabled``) and, under ``x-experiment``, its
+    spec (:class:`Spec`): the report's title, whether it is one of the
+    post's sections or a measurement condition, its place in the report,
+    the axes it sweeps (one timed job per combination of their values) and
+    what it needs (the test file, the appendix tables' file conditions);
+``mpbench/experiments/<name>.py``
+    its measurement and presentation:
 
-Each has a config section ``<name>:`` whose schema is
-``schemas/experiments/<name>.schema.yaml`` (with ``enabled``).
+    ``run(point, section, *, repeats, warmup, scratch_dir) -> list[dict]``
+        measure one point: one row per timed run (``variant``, ``rep``,
+        ``seconds``, ``started_at``, ``ended_at``, ``verified`` and anything
+        else worth keeping); every run's result is checked.  With
+        ``needs: [test_file]`` it also gets ``data_file=<path>``, with
+        ``needs: [file_conditions]`` ``base=`` the appendix tables'
+        conditions (start_method, chunksize, cache, fsync), one of which it varies.
+    ``check_config(section, cfg, workdir)`` (optional)
+        checks a schema cannot express (a start method this platform lacks, a
+        directory that does not exist); raises ``mpbench.config.ConfigError``
+        with one line naming the key, the value and what is allowed.  Only
+        called when the section is enabled.
+    ``summarize(raw, level) -> DataFrame``, ``table(summary, language) -> str``,
+    ``plot(summary, cores, out_paths)``, ``findings(summary, env) -> list[str]``
+        the path from raw rows to the report, as for the appendix tables;
+``docs/experiments/<name>.md``
+    its page: what it measures, how to read its figure.
+
+The registry reads the specs lazily (``NAMES``, :func:`spec`), so a process
+that imports one experiment's worker functions does not parse YAML.
 """
+
 
 from __future__ import annotations
 
+import functools
+import itertools
+from dataclasses import dataclass, fields
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 
-# The report's order, the seed's order of sections; an experiment takes part
-# once its module exists.
-ORDER = ["pool_api", "process_queue", "threads_vs_processes", "shared_memory", "lock", "close_join", "crossover",
-         # The measurement conditions of the appendix's file operations.
-         "workers_sweep", "start_method_sweep", "chunksize_sweep", "cache_state", "fsync_sweep", "scratch_location", "ceiling"]
-NAMES: list[str] = [name for name in ORDER if (Path(__file__).parent / f"{name}.py").exists()]
+HERE = Path(__file__).resolve().parent
+SPECS = HERE.parent / "schemas" / "experiments"
+#: Modules of this package that are shared helpers, not experiments.
+HELPERS = {"common"}
+GROUPS = ("post", "condition")  # the post's sections first, then the measurement conditions
+NEEDS = ("test_file", "file_conditions")
+#: How an axis may turn a config value into a point's value.
+CONVERSIONS = {"kib": lambda mib: max(1, int(round(float(mib) * 1024)))}  # MiB -> whole KiB, at least 1
+
+
+class SpecError(ValueError):
+    """An experiment's spec that the registry refuses; str() names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Axis:
+    """A key of the section whose values are points: one timed job per value
+    (per combination of values, over all axes)."""
+
+    key: str  # the config key that lists the values (a single value is one point)
+    field: str = ""  # the point's field (default: the key)
+    convert: str = ""  # a name of CONVERSIONS applied to each value; the values are then sorted
+
+    @property
+    def name(self) -> str:
+        return self.field or self.key
+
+    def values(self, section: dict, experiment: str) -> list:
+        raw = section[self.key]
+        values = list(raw) if isinstance(raw, (list, tuple)) else [raw]
+        if self.convert:
+            values = sorted(CONVERSIONS[self.convert](v) for v in values)
+            if len(set(values)) != len(values):
+                raise ValueError(f"{experiment}.{self.key} {raw} give the same point twice: {values}")
+        return values
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What an experiment is (read from its schema fragment's ``x-experiment``)."""
+
+    name: str
+    title: str
+    group: str
+    order: int
+    axes: tuple[Axis, ...]
+    needs: tuple[str, ...] = ()
+
+    @property
+    def sweep(self) -> tuple[str, ...]:
+        """The section's keys that add or drop points; every other key changes how each point is measured."""
+        return tuple(axis.key for axis in self.axes)
+
+    @property
+    def needs_data(self) -> bool:
+        return "test_file" in self.needs
+
+    @property
+    def file_conditions(self) -> bool:
+        return "file_conditions" in self.needs
+
+    def points(self, section: dict) -> list[dict]:
+        """Every combination of the axes' values, the first axis outermost."""
+        lists = [[(axis.name, v) for v in axis.values(section, self.name)] for axis in self.axes]
+        return [dict(combo) for combo in itertools.product(*lists)]
+
+
+def _spec(path: Path) -> Spec:
+    import yaml
+
+    where = f"{path.name}: x-experiment"
+    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("x-experiment")
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where} is missing; every experiment declares its spec there")
+    known = {f.name for f in fields(Spec)} - {"name"}
+    for key in raw:
+        if key not in known:
+            raise SpecError(f"{where}.{key} is not a field; allowed: {', '.join(sorted(known))}")
+    for key in ("title", "group", "order", "axes"):
+        if key not in raw:
+            raise SpecError(f"{where}.{key} is missing")
+    if raw["group"] not in GROUPS:
+        raise SpecError(f"{where}.group = {raw['group']!r}; allowed: {', '.join(GROUPS)}")
+    needs = tuple(raw.get("needs", ()))
+    if not set(needs) <= set(NEEDS):
+        raise SpecError(f"{where}.needs = {list(needs)}; allowed: any of {', '.join(NEEDS)}")
+    axes = []
+    for i, axis in enumerate(raw["axes"]):
+        if not isinstance(axis, dict) or "key" not in axis or not set(axis) <= {"key", "field", "convert"}:
+            raise SpecError(f"{where}.axes[{i}] = {axis!r}; allowed: a mapping with key (and field, convert)")
+        if axis.get("convert", "") and axis["convert"] not in CONVERSIONS:
+            raise SpecError(f"{where}.axes[{i}].convert = {axis['convert']!r}; allowed: {', '.join(CONVERSIONS)}")
+        axes.append(Axis(**axis))
+    if not axes:
+        raise SpecError(f"{where}.axes is empty; an experiment sweeps at least one key")
+    return Spec(name=path.name.split(".")[0], title=str(raw["title"]), group=raw["group"], order=int(raw["order"]),
+                axes=tuple(axes), needs=needs)
+
+
+def collect(spec_dir: Path = SPECS, module_dir: Path = HERE) -> dict[str, Spec]:
+    """Every experiment, in the report's order: one per schema fragment, each with its module.
+
+    A fragment without a module, or a module without a fragment, is an
+    error - nothing is silently left out.
+    """
+    specs = [_spec(path) for path in sorted(spec_dir.glob("*.schema.yaml"))]
+    modules = {p.stem for p in module_dir.glob("*.py")} - HELPERS - {"__init__"}
+    declared = {s.name for s in specs}
+    if modules != declared:
+        missing = sorted(modules - declared) or sorted(declared - modules)
+        raise SpecError(f"experiments without both a module and a schema fragment: {', '.join(missing)} "
+                        f"(mpbench/experiments/<name>.py and mpbench/schemas/experiments/<name>.schema.yaml)")
+    specs.sort(key=lambda s: (GROUPS.index(s.group), s.order, s.name))
+    return {s.name: s for s in specs}
+
+
+@functools.cache
+def registry() -> dict[str, Spec]:
+    """The experiments of this package (see :func:`collect`), read once."""
+    return collect()
+
+
+def __getattr__(attr: str):
+    if attr == "NAMES":
+        return list(registry())
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
+
+
+#: The experiments' pages (in a checkout; not part of an installed package).
+DOCS = HERE.parent.parent / "docs" / "experiments"
+CAPTION_HEADING = "## Reading the figure"
+
+
+def caption(name: str, docs: Path = DOCS) -> str:
+    """What an experiment's figure shows and how to read it: the "Reading the
+    figure" section of its page, the one description of it (the HTML report's caption)."""
+    text = (docs / f"{name}.md").read_text(encoding="utf-8")
+    if f"\n{CAPTION_HEADING}\n" not in text:
+        raise SpecError(f"docs/experiments/{name}.md has no section {CAPTION_HEADING!r}")
+    return text.split(f"\n{CAPTION_HEADING}\n", 1)[1].split("\n## ", 1)[0].strip()
+
+
+def spec(name: str) -> Spec:
+    specs = registry()
+    if name not in specs:
+        raise ValueError(f"unknown experiment {name!r}; allowed: {', '.join(specs)}")
+    return specs[name]
 
 
 def get(name: str) -> ModuleType:
-    if name not in NAMES:
-        raise ValueError(f"unknown experiment {name!r}; allowed: {', '.join(NAMES)}")
+    spec(name)
     return import_module(f"{__name__}.{name}")
 
 
@@ -59,8 +202,13 @@ def point_id(point: dict) -> str:
     return "_".join(f"{key}{value}" for key, value in point.items())
 
 
-def find_point(module: ModuleType, section: dict, pid: str) -> dict:
-    for point in module.points(section):
+def points(name: str, section: dict) -> list[dict]:
+    """The parameter points of an experiment's config section, one Snakemake job each."""
+    return spec(name).points(section)
+
+
+def find_point(name: str, section: dict, pid: str) -> dict:
+    for point in points(name, section):
         if point_id(point) == pid:
             return point
-    raise ValueError(f"no point {pid!r} in the config of {module.__name__}")
+    raise ValueError(f"no point {pid!r} in the config of {name}")

@@ -33,30 +33,11 @@ from ..stats import compare_paired, interval_vs_one
 from ..tables import fmt_p, fmt_seconds, fmt_speedup, markdown_table
 from .common import finish_rows, summarize_variants
 
-TITLE = "Cache state (缓存状态): the file operations with the test file warm in the page cache or evicted (cold)"
-CAPTION = """One panel per operation in ``cache_state.operations``, each run doing ``cache_state.loops`` file
-operations: the median wall time per run (s, linear scale from zero) with the test file warm in the page cache (read
-in first, the seed's setting) and cold (evicted before every run), the serial for loop as blue circles and
-``Pool(workers)`` (create, map, close, join) as red squares beside it.
-Bars are the distribution-free interval of the median.
-The label above each cold point is its time divided by the warm time in the same mode (serial or Pool), from runs
-paired by repetition; a ``*`` marks a significant difference (paired sign test, p below 1 minus
-``ci_level``).
-Only the first reads of a cold run find the cache cold, so a cold run is one read of the file from the disk plus warm
-ones; a label near 1× means the disk hardly matters at this loop count.
-Compare red with blue at each state to see whether the Pool still pays off when the data must come from the disk.
-The table of this experiment gives the share of the file's pages resident before the runs, which shows whether the
-eviction really happened."""
-SWEEP = ("operations",)
-NEEDS_DATA = True
-FILE_CONDITIONS = True
 STATES = ("warm", "cold")
 NO_EVICTION = "cold not measured: this platform lacks os.posix_fadvise"
 RESIDENT_LIMIT = 0.05  # a cold run that found more of the file resident was not cold
 
 
-def points(section: dict) -> list[dict]:
-    return [{"operation": op} for op in section["operations"]]
 
 
 def states(section: dict) -> list[str]:

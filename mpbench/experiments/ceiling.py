@@ -37,28 +37,9 @@ from ..stats import check_consistent_by, compare_paired, describe
 from ..tables import fmt_p, fmt_seconds, markdown_table
 from .common import finish_rows
 
-TITLE = "Hardware ceiling (硬件上限): Python's file operations against raw os.readv / os.write"
-CAPTION = """Throughput in MiB/s (loops × file size / median time; log scale when the values span more than ten times)
-of ``ceiling.loops`` operations per run, in a read panel and a write panel, each for one process and for a Pool of
-``ceiling.workers`` processes (by default one per usable core) created and joined inside the timed run.
-The coloured dots with bars are Python's own operations (red: ``open().read()`` in text mode; purple: read, decode
-and write) with the interval of the median; the dashed black line and its grey band are the raw ceiling of the same
-group, ``os.readv`` into a preallocated buffer or ``os.write`` of that buffer without decoding, median and interval.
-The label beside a dot is Python's throughput as a percentage of the raw one, from runs paired by repetition.
-In the write panel's one-process group, the dotted grey line is a raw read plus a raw write in one process, the
-fair ceiling for Python's read and write.
-A dot close to its dashed line means Python moves the bytes about as fast as the machine can; the gap below it is
-the cost of decoding and of Python's objects, which a Pool can only share out among the cores.
-With a warm input (``ceiling.cache`` inherits the top-level ``cache``, warm by default) the raw read measures
-memory-copy bandwidth rather than the disk, and buffered writes measure copies into the page cache."""
-SWEEP = ("loops",)
-NEEDS_DATA = True
-FILE_CONDITIONS = True
 VARIANTS = tuple(f"{p}_{d}_{m}" for d in ("read", "write") for p in ("raw", "python") for m in ("serial", "pool"))
 
 
-def points(section: dict) -> list[dict]:
-    return [{"loops": section["loops"]}]
 
 
 def resolve_workers(value) -> int:

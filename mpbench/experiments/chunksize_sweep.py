@@ -29,33 +29,14 @@ from ..lazy import pandas as pd
 
 from .. import fileio, timing, workloads
 from ..tables import fmt_seconds, markdown_table
+from . import spec
 from .common import finish_rows, summarize_variants
 from .start_method_sweep import _p, _x, verdict
 
 NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
-TITLE = "chunksize of Pool.map (map 的分块大小): the default rule, 1 and larger chunks, on the file operations and id**2"
-CAPTION = """One panel per operation in ``chunksize_sweep.operations``: the median wall time of one run (s, log
-scale), the Pool created, mapped, closed and joined, against the chunksize ``Pool.map`` really used, in tasks per trip
-to a worker (log scale).
-The file operations map ``chunksize_sweep.loops`` operations at each size in ``chunksize_sweep.chunksizes``;
-``square`` maps the seed's cheap ``id**2`` over ``chunksize_sweep.items`` numbers at each size in
-``chunksize_sweep.square_chunksizes``.
-Blue circles joined by a line are the chunksizes set explicitly; the red star, labelled with its value, is
-``chunksize=None``, the default rule ceil(tasks / (4 × workers)), placed at the chunksize it resolved to.
-The dashed grey line and the grey band are the serial loop's median and interval, and the bars the
-distribution-free interval of the median.
-Lower is better, and points below the dashed line are where the Pool beats the serial loop.
-Small chunks mean many trips between the parent and the workers, which dominates for ``id**2``, where a trip costs
-far more than the work; chunks so large that there are fewer of them than workers leave workers idle.
-A red star near the bottom of its curve means the default rule is a good choice."""
-SWEEP = ("operations",)
-FILE_CONDITIONS = True
-NEEDS_DATA = True
 OPERATIONS = (*fileio.OPERATIONS, "square")
 
 
-def points(section: dict) -> list[dict]:
-    return [{"operation": op} for op in section["operations"]]
 
 
 def variant_name(chunksize) -> str:
@@ -85,7 +66,7 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     for row in rows:
         if row["mode"] == "serial":
             row["chunksize"] = "none"  # a plain loop has no chunks
-    settings = {k: v for k, v in section.items() if k not in SWEEP and k != "enabled"}
+    settings = {k: v for k, v in section.items() if k not in spec(NAME).sweep and k != "enabled"}
     return finish_rows(NAME, point, rows, repeats=repeats, warmup=warmup, settings={**settings, **base})
 
 

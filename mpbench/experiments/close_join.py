@@ -52,22 +52,6 @@ from ..tasks import worker
 from ..tables import fmt_seconds, markdown_table
 from .common import run_variants, summarize_variants
 
-TITLE = "close() and join(): are they optional? (进程池 Pool：close join 这两句到底是什么意思，可有可无？)"
-CAPTION = """Three bar charts sharing one row per ending of the seed's ``poolDemo()``: ``close()`` and ``join()`` as
-in the seed, neither call (the Pool dropped at the return, or kept referenced), ``close()`` only, ``join()`` only,
-and ``with Pool() as p`` with the results gathered inside the block or fetched with ``.get()`` after it; one bar per
-API (``map`` and ``apply_async``, colours in the legend).
-Left: the median time of one ``poolDemo()`` call in seconds, Pool start-up included, with the interval of the
-median as whiskers; the late ``.get()`` pattern is labelled with the ``close_join.get_timeout`` its time includes.
-Middle: the worker processes still alive right after the function returned (median, whiskers from the minimum to
-the maximum over the runs), with the Pool size ``close_join.workers`` as the dashed line.
-Right: the results the function returned, as a share of the ``close_join.tasks`` tasks (median, whiskers minimum to
-maximum), the dashed line at 100% meaning every result; a note beside a bar names an error or incomplete results.
-A pattern is safe when its right bar reaches 100% in every run; a middle bar at the Pool size means the workers
-outlived the call because nothing ended them, and zero means they had already exited.
-Compare the times on the left only among patterns that returned every result: a faster time bought with missing
-results is no shortcut."""
-SWEEP = ("api",)
 APIS = ("map", "apply_async")
 VARIANTS = ("close_join", "no_close_join", "no_close_join_kept", "close_only", "join_only",
             "context_manager", "context_manager_late_get")
@@ -75,8 +59,6 @@ BASELINE = "close_join"
 CLEANUP_GRACE = 2.0  # seconds the Pool's own threads get to finish before the harness steps in
 
 
-def points(section: dict) -> list[dict]:
-    return [{"api": api} for api in section["api"]]
 
 
 class Probe:

@@ -37,28 +37,9 @@ from ..tasks import sum_squares
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
 
-TITLE = "Crossover (数学运算要达到较高数量级后才能体现多进程的优势): the size from which a Pool beats a serial loop"
-CAPTION = """The sum of ``i*i`` over ``range(n)`` as one serial loop and as ``Pool(w).map`` over ``w`` chunks, the
-Pool created, mapped, closed and joined inside every timed run, for each worker count ``w`` in
-``crossover.workers`` (one colour each) and each size in ``crossover.sizes``.
-Left: median wall time per run (s, log scale) against the size ``n`` (log scale); solid lines with circles are the
-Pool, faded dashed lines with squares the serial loop run beside it, and bars the distribution-free interval of the
-median.
-Right: the speedup (median of paired serial / Pool ratios, ×, log scale) against ``n``, with bars for the interval of the
-paired ratios of the same repetition; the dashed grey line is no gain (1×) and the dotted black lines the ideal
-min(w, cores).
-A dashed vertical line in a worker count's colour, labelled ``n ≈`` and a size at the bottom, marks its break-even:
-where the median speedup last crosses 1× going up, interpolated on log n.
-Left of the break-even, starting the Pool costs more than the arithmetic it shares out; right of it processes pay
-off, and the curve should flatten toward the dotted ideal.
-When the Pool was faster already at the smallest size, or still not faster at the largest, no vertical line is drawn
-and the legend says so."""
-SWEEP = ("workers", "sizes")
 VARIANTS = ("serial", "pool")
 
 
-def points(section: dict) -> list[dict]:
-    return [{"workers": w, "size": s} for w in section["workers"] for s in section["sizes"]]
 
 
 # --------------------------------------------------------------------------

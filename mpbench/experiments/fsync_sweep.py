@@ -18,21 +18,6 @@ from ..stats import interval_vs_one
 from .cache_state import (context, few_repeats, mode_medians, ordered, plot_levels, run_levels, speedup_text,
                           summarize_levels, table_levels, versus)
 
-TITLE = "fsync (写入是否落盘): buffered writes, as the seed, against fsync before every close"
-CAPTION = """One panel per write operation in ``fsync_sweep.operations``, each run doing ``fsync_sweep.loops``
-operations: the median wall time per run (s, linear scale from zero) with buffered writes (the seed's setting: the
-text is left in the page cache and written to the disk later, outside the run) and with ``flush`` and ``os.fsync``
-before every close (the data is on the disk when the run ends).
-Blue circles are the serial for loop, red squares ``Pool(workers)`` (create, map, close, join), and the bars the
-distribution-free interval of the median.
-The label above each fsync point is its time divided by the buffered time in the same mode, from runs paired by
-repetition; a ``*`` marks a significant difference (paired sign test, p below 1 minus ``ci_level``).
-A label well above 1× means the seed's buffered "write" timed copies into memory rather than writes to the disk.
-Compare red with blue under fsync to see whether the Pool still pays off once every write waits for the device,
-which more processes cannot make faster than the disk allows."""
-SWEEP = ("operations",)
-NEEDS_DATA = True
-FILE_CONDITIONS = True
 WRITE_MODES = ("buffered", "fsync")
 FACTOR = "write_mode"
 POOL_VERDICT = {"above": "still pays off", "below": "is slower than serial",
@@ -40,8 +25,6 @@ POOL_VERDICT = {"above": "still pays off", "below": "is slower than serial",
 NAME = __name__.rsplit(".", 1)[-1]  # the section name; it may have to differ from the top-level key `fsync`
 
 
-def points(section: dict) -> list[dict]:
-    return [{"operation": op} for op in section["operations"]]
 
 
 def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str | None = None,

@@ -27,25 +27,9 @@ from ..tasks import add_to_counter as _add
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
 
-TITLE = "Lock (进程锁): lost updates without a lock, and what a lock costs"
-CAPTION = """Left: the median time for all increments (s, log scale) at each number of processes in ``lock.workers``,
-one bar per variant as named in the legend: one process doing every increment alone (serial), ``counter.value += 1``
-with no lock, ``with lock:`` around every increment, and one locked addition per batch of ``lock.batch`` local
-increments; the whiskers are the distribution-free interval of the median.
-Each process adds ``lock.increments``, and the serial process adds as many as all of them together, so the bars of
-one process count do the same work.
-Right: for the no-lock variant only, the median share of increments lost (% of the expected count), with the
-lost and expected counts and the number of runs that lost any written on each bar.
-Any red bar above zero on the right is updates silently lost to the read-then-write race, so the no-lock time on
-the left is not a valid result, however fast.
-Among the correct variants, locking every increment usually costs far more than the work it protects, while one lock
-per batch should come close to the serial time."""
-SWEEP = ("workers",)
 VARIANTS = ("serial", "no_lock", "lock_each", "lock_batch")
 
 
-def points(section: dict) -> list[dict]:
-    return [{"workers": w} for w in section["workers"]]
 
 
 def count(mode: str, workers: int, increments: int, batch: int, ctx=None) -> int:

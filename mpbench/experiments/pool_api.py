@@ -42,22 +42,6 @@ from ..stats import interval_vs_one
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
 
-TITLE = "Pool API (进程池): map, apply_async and the rest, for a cheap and a heavy worker"
-CAPTION = """Speedup of each Pool API over the serial for loop (median of paired serial / variant ratios, ×, log scale) against
-``length``, the number of items mapped per run (log scale): one column of panels per worker function (the seed's cheap
-``id**2`` and the ``heavy`` pure-Python loop), one row per Pool size in ``pool_api.workers``; creating, closing and
-joining the Pool count in every time.
-Each colour and marker is one API, shifted sideways a little so that the points do not hide each other; dashed lines
-with hollow markers send one task per item, solid ones send chunks (the rule of ``Pool.map``, or
-``pool_api.chunksize`` items for the chunked ``imap`` variants).
-Bars are the distribution-free interval of the median of the paired ratios (serial / variant of the same
-repetition).
-Above the dashed grey 1× line a variant beat the loop, below it the Pool cost more than it saved; the dotted black
-line is the ideal min(workers, cores), the most a Pool can give on this machine.
-Expect ``id**2`` to stay far below 1× at every length, because sending an item to a worker costs more than
-squaring it, and ``heavy`` to climb toward the ideal as the length grows, the one-task-per-item variants behind the
-chunked ones."""
-SWEEP = ("functions", "lengths", "workers")
 FUNCTIONS = ("square", "heavy")
 VARIANTS = ("serial", "map", "apply_async", "map_async", "imap", "imap_chunked", "imap_unordered",
             "imap_unordered_chunked", "starmap", "executor_map")
@@ -77,9 +61,6 @@ def worker_function(name: str, heavy_iterations: int):
     raise ValueError(f"unknown function {name!r}; allowed: {', '.join(FUNCTIONS)}")
 
 
-def points(section: dict) -> list[dict]:
-    return [{"function": f, "length": n, "workers": w}
-            for f in section["functions"] for n in section["lengths"] for w in section["workers"]]
 
 
 def map_chunksize(length: int, workers: int) -> int:

@@ -41,23 +41,6 @@ if TYPE_CHECKING:
 # this module to find its target, and that import is part of the measured
 # start-up, so it is kept to the standard library.
 
-TITLE = "Process and Queue (添加进程 Process / 存储进程输出 Queue): hand-made processes against Pool"
-CAPTION = """One CPU-bound job, the sum of ``i*i`` for ``i`` below ``process_queue.size``, split into one equal share
-per worker process.
-The left two panels show, for hand-made ``Process`` objects that put their partial sums on a ``Queue`` and for
-``Pool(workers).map``, the median seconds per run of each phase (log scale) against the number of worker
-processes: red is start-up (creating and starting the processes, or creating the Pool), blue the work until every
-partial sum is back in the parent, orange the join (``join()``, or ``close()`` and ``join()``); the dash-dot line
-across each group of bars is the median of the serial loop measured beside it.
-The right panel shows the speedup (serial time / total time, ×, linear scale) against the worker count (log2
-scale), green circles for Process + Queue and purple squares for the Pool.
-Whiskers are the distribution-free interval of the median (for the speedup, of the paired ratios serial / variant
-of the same repetition).
-Above the dashed grey 1× line the processes beat the loop; the dotted black line is the ideal min(workers, cores),
-so beyond the usable cores more processes cannot help.
-A good result has a work bar well below the serial line with small start-up and join bars, and a speedup that
-follows the dotted line up to the core count."""
-SWEEP = ("workers",)
 VARIANTS = ("serial", "process_queue", "pool")
 PHASES = ("start", "work", "join")
 # How long the parent waits on the Queue before it looks whether the children
@@ -65,8 +48,6 @@ PHASES = ("start", "work", "join")
 POLL_SECONDS = 0.5
 
 
-def points(section: dict) -> list[dict]:
-    return [{"workers": w} for w in section["workers"]]
 
 
 def expected_sum(size: int) -> int:

@@ -21,27 +21,9 @@ from ..config import MIB, ConfigError, existing_ancestor, free_bytes
 from .cache_state import (context, few_repeats, mode_medians, ordered, plot_levels, run_levels, speedup_text,
                           summarize_levels, table_levels, versus)
 
-TITLE = "Scratch location (文件写在哪里): the written files on different file systems"
-CAPTION = """One panel per write operation in ``scratch_location.operations``, each run doing
-``scratch_location.loops`` operations with the written files in each directory of ``scratch_location.dirs`` in
-turn (the test file stays where it is); each tick names the directory and, in brackets, its file system (ext4,
-overlay, tmpfs and so on).
-The y axis is the median wall time per run (s, linear scale from zero); blue circles are the serial for loop, red
-squares ``Pool(workers)`` (create, map, close, join), and the bars the distribution-free interval of the median.
-The label above each point of the second and later directories is its time divided by the first directory's time
-in the same mode, from runs paired by repetition; a ``*`` marks a significant difference (paired sign test, p
-below 1 minus ``ci_level``).
-A label well below 1× means the first directory's file system slowed the writes; a label near 1× means that where
-the files live hardly matters, for instance because buffered writes land in the page cache either way.
-Compare red with blue within each directory to see whether the Pool pays off there."""
-SWEEP = ("operations",)
-NEEDS_DATA = True
-FILE_CONDITIONS = True
 FACTOR = "scratch_dir"
 
 
-def points(section: dict) -> list[dict]:
-    return [{"operation": op} for op in section["operations"]]
 
 
 def _resolve(d: str, workdir) -> Path:

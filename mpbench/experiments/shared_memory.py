@@ -42,22 +42,6 @@ from .. import timing
 if TYPE_CHECKING:
     import pandas as pd
 
-TITLE = "Shared memory (共享内存): the cost of giving worker processes data"
-CAPTION = """One row of two panels per Pool size in ``shared_memory.workers``, for a float64 array whose slices the
-workers sum.
-Left: median time per run (s, log scale) against the data size (MiB, log scale) for the parent summing the array
-itself (grey circles), slices pickled as ``Pool.map`` arguments (red squares), a lock-free ``RawArray`` handed over
-through the Pool initializer (blue triangles) and a ``SharedMemory`` block attached by name (green diamonds); a run
-includes copying the data in, starting the Pool, the map and freeing everything.
-Right: the speedup of ``RawArray`` and ``SharedMemory`` over pickling (pickle time / time, ×, log scale) at each
-size; the dashed line at 1× is as fast as pickling.
-Bars are the distribution-free interval of the median (on the right, of the paired ratios of the same
-repetition), and the points of one size are shifted sideways a little so that the bars do not hide each other.
-Above 1× on the right, sharing the data beats pickling it: expect a tie or a loss for small arrays, where setting
-up the shared block dominates, and a growing gain as the array grows.
-On the left, a process variant below the grey serial line means that handing the data to the workers paid off
-against summing it in the parent."""
-SWEEP = ("sizes_mb", "workers")
 VARIANTS = ("serial", "pickle", "value_array", "shared_memory")
 PROCESS_VARIANTS = VARIANTS[1:]
 PHASES = ("copy_seconds", "pool_start_seconds", "map_seconds", "close_seconds")
@@ -66,19 +50,9 @@ ITEM = np.dtype(np.float64).itemsize
 
 
 # --------------------------------------------------------------------------
-# points and data
+# data
 
 
-def size_kib(size_mb: float) -> int:
-    """A size in MiB as whole KiB (at least 1): 0.01 -> 10, 100 -> 102400."""
-    return max(1, int(round(float(size_mb) * 1024)))
-
-
-def points(section: dict) -> list[dict]:
-    sizes = [size_kib(mb) for mb in section["sizes_mb"]]
-    if len(set(sizes)) != len(sizes):
-        raise ValueError(f"shared_memory.sizes_mb {section['sizes_mb']} round to the same KiB: {sizes}")
-    return [{"size_kib": kib, "workers": w} for w in section["workers"] for kib in sorted(sizes)]
 
 
 def make_data(kib: int) -> np.ndarray:

@@ -36,34 +36,15 @@ from .. import fileio, poolstart, timing
 from ..config import ConfigError
 from ..stats import compare_paired, describe
 from ..tables import fmt_p, fmt_seconds, fmt_speedup, markdown_table
+from . import spec
 from .common import finish_rows, summarize_variants
 
 NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
-TITLE = "Start method (启动方式 fork / spawn / forkserver): Pool start-up and the file operations' total time"
-CAPTION = """Left: the start-up of ``Pool(workers)`` with nothing mapped, in milliseconds (log scale), for each start
-method in ``start_method_sweep.methods`` (fork blue, spawn red, forkserver green): the hollow triangle is when
-``Pool()`` returned, the filled circle when every worker had run its initializer (all workers ready), and the hollow
-square the whole create, close and join.
-``Pool()`` returns before its workers run, so the filled circle is the start-up that counts.
-Right: the median wall time of one run (s, linear scale) per file operation, each run doing
-``start_method_sweep.loops`` operations (the tick names the operation and its loops), serially (grey bar) or through
-a Pool created, mapped, closed and joined under each start method (coloured bars).
-Whiskers are the distribution-free interval of the median; the start-up runs of all operations' jobs are pooled.
-Lower is better on both sides: ``fork`` usually starts fastest because the children copy the parent, ``spawn``
-starts a fresh interpreter per worker, and ``forkserver`` forks each worker from a server started once per job,
-outside the timed runs.
-On the right, a method pays off where its bar is below the grey serial bar, and the spread among the coloured bars
-shows how much of the total time the start method decides."""
-SWEEP = ("operations",)
-FILE_CONDITIONS = True
-NEEDS_DATA = True
 METHODS = fileio.START_METHODS
 STARTUP_TIMEOUT = 120.0  # seconds for all workers to be ready before the run is an error
 COLOURS = {"none": "0.55", "fork": "#1f77b4", "spawn": "#d62728", "forkserver": "#2ca02c"}
 
 
-def points(section: dict) -> list[dict]:
-    return [{"operation": op} for op in section["operations"]]
 
 
 def check_config(section: dict, cfg: dict, workdir=None) -> None:
@@ -97,7 +78,7 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     for row in rows:
         if row["mode"] == "serial":
             row["start_method"] = "none"  # no Pool, no start method
-    settings = {k: v for k, v in section.items() if k not in SWEEP and k != "enabled"}
+    settings = {k: v for k, v in section.items() if k not in spec(NAME).sweep and k != "enabled"}
     return finish_rows(NAME, point, rows, repeats=repeats, warmup=warmup, settings={**settings, **base})
 
 

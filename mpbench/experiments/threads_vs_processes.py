@@ -47,30 +47,11 @@ from ..stats import interval_vs_one
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
 from .common import run_variants, summarize_variants
 
-TITLE = "Threads vs processes (效率对比 threading & multiprocessing): CPU work, file reads and waiting"
-CAPTION = """One panel per kind of work (a CPU-bound pure-Python loop, reading the test file whole, and
-``time.sleep``), each run doing ``threads_vs_processes.tasks`` tasks: the speedup over the serial loop (serial median
-/ variant median, ×, log2 scale) against the number of workers, threads or processes (log2 scale).
-Blue circles are ``threading.Thread`` objects sharing the tasks round-robin, cyan squares
-``ThreadPoolExecutor.map`` and red triangles ``multiprocessing.Pool.map``, shifted sideways a little so that their
-bars stay visible; starting and closing the threads or processes is part of every time.
-Bars are the distribution-free interval of the median of the paired ratios (serial / variant of the same
-repetition).
-The dashed line at 1× is the serial loop, the thin light grey diagonal a linear speedup (× equal to the number of
-workers), and the dotted vertical line marks the usable cores.
-Points above 1× are faster than serial.
-Because of the GIL, expect threads to stay at or below 1× on ``cpu`` work while the Pool climbs toward the core
-count, and everything, threads included, to speed up on ``sleep``, where the waits overlap; ``io`` shows how much
-of a file read runs outside the GIL."""
-SWEEP = ("kinds", "workers")
-NEEDS_DATA = True
 KINDS = ("cpu", "io", "sleep")
 VARIANTS = ("serial", "thread", "thread_pool", "process_pool")
 PARALLEL = VARIANTS[1:]
 
 
-def points(section: dict) -> list[dict]:
-    return [{"kind": kind, "workers": w} for kind in section["kinds"] for w in section["workers"]]
 
 
 # --------------------------------------------------------------------------

@@ -31,30 +31,13 @@ from ..environment import usable_cores
 from ..fileio import OPERATIONS, Condition, run_conditions
 from ..stats import compare_paired, interval_vs_one
 from ..tables import fmt_seconds, fmt_speedup, markdown_table
+from . import spec
 from .common import finish_rows, summarize_variants
 
-TITLE = "Worker count (进程数：并行路数在 80 左右最好？): the file operations over Pool sizes"
-CAPTION = """Speedup of ``Pool(w).map`` over the serial loop (median of paired serial / Pool ratios, ×, linear scale) against
-the number of Pool workers ``w`` (log2 scale, ticks at the counts in ``workers_sweep.workers``), each run doing
-``workers_sweep.loops`` file operations, Pool start-up included.
-One line per operation (read: green circles, read & write: purple squares, overwrite: orange diamonds), with bars
-for the distribution-free interval of the median of the paired ratios (serial / Pool of the same repetition); a
-large star marks each operation's best worker count (highest median speedup, also named in the legend).
-The dotted black line is the ideal min(w, cores), the brown dash-dot vertical line the number of usable cores and
-the dashed grey line at 1× no gain.
-Above 1× the Pool pays off; up to the core count a good result follows the dotted line, and beyond it more workers
-can only add start-up cost, so the curve should flatten or fall.
-Only as many workers as there are loops get a task, so counts above ``workers_sweep.loops`` start idle processes.
-A star is a clear winner only when its bar does not overlap the runner-up's; the report gives the paired test."""
-SWEEP = ("operations",)
-NEEDS_DATA = True
-FILE_CONDITIONS = True
 ABOUT_80 = (64, 100)  # worker counts that count as "about 80"
 WRITES = ("readwrite", "overwrite")
 
 
-def points(section: dict) -> list[dict]:
-    return [{"operation": op} for op in section["operations"]]
 
 
 def check_config(section: dict, cfg: dict, workdir) -> None:
@@ -87,7 +70,7 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
                           label=f"workers_sweep {op} loops={loops}")
     cores = usable_cores()
     rows = [{**row, "usable_cores": cores} for row in rows]
-    settings = {**{k: v for k, v in section.items() if k not in SWEEP and k not in ("enabled", "repeats")},
+    settings = {**{k: v for k, v in section.items() if k not in spec("workers_sweep").sweep and k not in ("enabled", "repeats")},
                 **base, "data_bytes": Path(data_file).stat().st_size}
     return finish_rows("workers_sweep", point, rows, repeats=repeats, warmup=warmup, settings=settings)
 

@@ -2,7 +2,7 @@
 # conclusions checked against the measurements.
 
 
-rule seed_compare:
+rule post_compare:
     input:
         read="results/summary/read.csv",
         readwrite="results/summary/readwrite.csv",
@@ -19,11 +19,11 @@ rule seed_compare:
     params:
         language=config["language"],
     log:
-        "results/logs/seed_compare.log",
+        "results/logs/post_compare.log",
     conda:
         "../envs/mpbench.yaml"
     script:
-        "../scripts/seed_compare.py"
+        "../scripts/post_compare.py"
 
 
 rule claims:

@@ -7,14 +7,14 @@ if __name__ == "__main__":
     sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
     import pandas as pd
 
-    from mpbench import seed
+    from mpbench import post
     from mpbench.environment import recorded_cores
     from mpbench.output import write_csv_atomic, write_text_atomic
 
     sm = snakemake  # noqa: F821
     summaries = {"read": pd.read_csv(sm.input.read), "readwrite": pd.read_csv(sm.input.readwrite)}
     cores = recorded_cores(sm.input.environment)
-    comparison = seed.compare(seed.load(), summaries)
+    comparison = post.compare(post.load(), summaries)
     write_csv_atomic(comparison, sm.output.summary)
-    write_text_atomic(sm.output.table, seed.table(comparison, sm.params.language))
-    seed.plot(comparison, cores, [sm.output.png, sm.output.svg])
+    write_text_atomic(sm.output.table, post.table(comparison, sm.params.language))
+    post.plot(comparison, cores, [sm.output.png, sm.output.svg])

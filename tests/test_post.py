@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 
 from figdata import assert_drawn, capture
-from mpbench import seed
+from mpbench import post
 
 
 def test_the_posts_numbers_are_all_there():
-    data = seed.load()
+    data = post.load()
     assert list(data.groupby("table").size().items()) == [("read", 8), ("readwrite", 8)]
     read = data[data["table"] == "read"].set_index("loops")
     assert read.loc[160, "serial_s"] == 25.38 and read.loc[40, "pool_s"] == 2.22 and read.loc[80, "speedup"] == 3.5
@@ -27,7 +27,7 @@ def measured(workers=(2, 4)):
 
 
 def test_compare_puts_ours_beside_the_posts():
-    cmp = seed.compare(seed.load(), {"read": measured(), "readwrite": measured()})
+    cmp = post.compare(post.load(), {"read": measured(), "readwrite": measured()})
     assert len(cmp) == 16 and set(cmp["workers_measured"]) == {4}  # Pool(4) as the post
     row = cmp[(cmp["table"] == "read") & (cmp["loops"] == 160)].iloc[0]
     assert row["measured_serial"] == 8.0 and abs(row["serial_ratio"] - 8.0 / 25.38) < 1e-12
@@ -39,17 +39,17 @@ def test_compare_puts_ours_beside_the_posts():
 
 
 def test_compare_picks_the_closest_worker_count():
-    cmp = seed.compare(seed.load(), {"read": measured(workers=(2, 8))})
+    cmp = post.compare(post.load(), {"read": measured(workers=(2, 8))})
     assert set(cmp.loc[cmp["table"] == "read", "workers_measured"]) == {2}
     assert cmp.loc[cmp["table"] == "readwrite", "measured_serial"].isna().all()
 
 
 def test_table_and_sentences():
-    cmp = seed.compare(seed.load(), {"read": measured(), "readwrite": measured()})
-    text = seed.table(cmp, "zh")
+    cmp = post.compare(post.load(), {"read": measured(), "readwrite": measured()})
+    text = post.table(cmp, "zh")
     assert "原文串行（秒）" in text and "| 读 | 160 | 25.4 | 8 | 0.32 |" in text
-    assert "| Seed serial (s) |" in seed.table(cmp, "en")
-    lines = seed.differences(cmp, {"usable_cores": 2, "cpu_model": "Test CPU", "python": "3.11.7",
+    assert "| Seed serial (s) |" in post.table(cmp, "en")
+    lines = post.differences(cmp, {"usable_cores": 2, "cpu_model": "Test CPU", "python": "3.11.7",
                                   "filesystems": {"data": "ext4"}})
     assert "no more than 2× is possible here" in lines[0] and "expect lower speedups" in lines[0]
     assert "3.11.7" in lines[1] and "ext4" in lines[1]
@@ -58,8 +58,8 @@ def test_table_and_sentences():
 
 def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
     figs = capture(monkeypatch)
-    cmp = seed.compare(seed.load(), {"read": measured(), "readwrite": measured()})
-    seed.plot(cmp, 2, [tmp_path / "s.png", tmp_path / "s.svg"])
+    cmp = post.compare(post.load(), {"read": measured(), "readwrite": measured()})
+    post.plot(cmp, 2, [tmp_path / "s.png", tmp_path / "s.svg"])
     assert (tmp_path / "s.png").stat().st_size > 10_000 and (tmp_path / "s.svg").exists()
     # top: the post's times and ours (seconds) against loops; bottom: the post's speedup, ours with its interval
     times = ["seed_serial", "measured_serial", "seed_pool", "measured_pool"]

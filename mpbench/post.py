@@ -1,6 +1,6 @@
 """The blog post's published appendix B numbers, side by side with this machine's.
 
-``data/seed_appendix_b.csv`` holds both of the post's tables as published
+``data/post_appendix_b.csv`` holds both of the post's tables as published
 (2019-01-16): every row, in seconds, with the two cells that carried a unit
 ("2.22s", "7.33s") written as numbers and the empty cells of the 1-loop rows
 left empty.  The post's machine is not described beyond ``Pool(processes=4)``
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-DATA = Path(__file__).resolve().parent / "data" / "seed_appendix_b.csv"
+DATA = Path(__file__).resolve().parent / "data" / "post_appendix_b.csv"
 SEED_WORKERS = 4
 SEED_SIZE_MB = 40
 SEED_LINES = 20000
