@@ -348,6 +348,15 @@ def _seconds_ticks(ax: Axes) -> None:
 seconds_ticks = _seconds_ticks  # for the experiments' figures
 
 
+def interval_bars(ax: Axes, x, centre, low, high, **style) -> None:
+    """``centre`` at ``x`` with its interval [low, high] as error bars (``style``
+    goes to ``Axes.errorbar``; by default bars only, with caps)."""
+    centre, low, high = (np.asarray(v, dtype=float) for v in (centre, low, high))
+    style = {"fmt": "none", "capsize": 3, **style}
+    ax.errorbar(np.asarray(x, dtype=float), centre,
+                yerr=[np.clip(centre - low, 0, None), np.clip(high - centre, 0, None)], **style)
+
+
 def _handle(label: str, style: tuple[str, str]) -> Line2D:
     colour, marker = style
     return Line2D([], [], color=colour, marker=marker, markersize=6, linewidth=1.6, label=label)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import sys
 
@@ -41,6 +42,24 @@ def config_hash(params: dict) -> str:
     """A short, stable hash of everything that defines how a point was measured."""
     blob = json.dumps(params, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def finish_rows(experiment: str, point: dict, rows: list[dict], *, repeats: "int | Policy", warmup: int,
+                settings: dict, facts: dict | None = None) -> list[dict]:
+    """The one place raw rows get what every row carries: the experiment, the
+    point's parameters, host, scheduler facts, Python, the repetition setting,
+    ``facts`` (recorded, not hashed) and ``config_hash`` - a hash of the
+    experiment, the point, ``settings`` (everything else that defines the
+    measurement), the repetition setting and the warm-up - so rows measured
+    under another configuration are recognised later."""
+    # How the point's Pools and Processes started (set by the job, or a condition of the point).
+    settings = {"start_method": multiprocessing.get_start_method(allow_none=True) or "default", **settings}
+    hashed = {"experiment": experiment, **point, **settings, **setting(repeats), "warmup": warmup}
+    base = {"experiment": experiment, **point, "host": hostname(), **scheduler_facts(),
+            "python": sys.version.split()[0], **(facts or {}), "precision": None, "max_repeats": None,
+            **setting(repeats), "warmup": warmup, "start_method": settings["start_method"],
+            "config_hash": config_hash(hashed)}
+    return [{**base, **row} for row in rows]
 
 
 def run_point(
@@ -85,22 +104,15 @@ def run_point(
             variants[name] = fileio.Condition(mode=mode, **common)
             ops[name] = PAIRED[experiment]
             baseline[name] = f"{PAIRED[experiment]}_serial"
-    params = {
-        "experiment": experiment, "loops": loops, "workers": workers, **setting(repeats),
-        "warmup": warmup, "start_method": start_method, "chunksize": str(chunksize), "cache": cache,
-        "fsync": fsync, **{f"data_{k}": v for k, v in data.items()},
-    }
     rows = fileio.run_conditions(
         experiment, loops, variants, src=src, repeats=repeats, warmup=warmup,
         label=f"{experiment} loops={loops} workers={workers}", ops=ops, baseline=baseline,
     )
-    base = {
-        "experiment": experiment, "loops": loops, "workers": workers,
-        "host": hostname(), **scheduler_facts(), "python": sys.version.split()[0],
-        "size_bytes": os.path.getsize(src), "lines": data.get("lines"), "data_seed": data.get("seed"),
-        "precision": None, "max_repeats": None, **setting(repeats), "warmup": warmup,
-        "config_hash": config_hash(params),
-    }
+    settings = {"start_method": start_method, "chunksize": str(chunksize), "cache": cache, "fsync": fsync,
+                **{f"data_{k}": v for k, v in data.items()}}
+    facts = {"size_bytes": os.path.getsize(src), "lines": data.get("lines"), "data_seed": data.get("seed")}
+    rows = finish_rows(experiment, {"loops": loops, "workers": workers}, rows, repeats=repeats, warmup=warmup,
+                       settings=settings, facts=facts)
     # "operation" and "mode" are "experiment" and "variant" here.
-    return [{**{k: v for k, v in {**row, **base}.items() if k not in ("operation", "mode")},
+    return [{**{k: v for k, v in row.items() if k not in ("operation", "mode")},
              "experiment": row["operation"], "variant": row["mode"]} for row in rows]

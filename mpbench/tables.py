@@ -63,8 +63,12 @@ def fmt_seconds(value: float) -> str:
     return f"{value:.2e}"
 
 
-def fmt_speedup(value: float) -> str:
-    return "n/a" if value is None or math.isnan(value) else f"{value:.2f}"
+def fmt_ratio(value: float) -> str:
+    """A ratio (a speedup, a ratio of two times): two decimals, or two significant
+    digits below 0.1 (id**2 through a Pool runs at 0.0013x, which is not 0.00)."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:.2f}" if abs(value) >= 0.1 or value == 0 else f"{value:.2g}"
 
 
 def fmt_p(p: float) -> str:
@@ -97,7 +101,7 @@ def table_rows(summary: pd.DataFrame, table: str, threshold: float) -> tuple[lis
         loops = f"{r['loops']} {SHORT}" if short_reasons(r, table) else str(r["loops"])
         serial, m1 = _cell(fmt_seconds(r["serial_median"]), r["serial_cv"], threshold)
         pool, m2 = _cell(fmt_seconds(r["pool_median"]), r["pool_cv"], threshold)
-        row = [loops, serial, pool, fmt_seconds(r["per_op_seconds"]), fmt_speedup(r["speedup"])]
+        row = [loops, serial, pool, fmt_seconds(r["per_op_seconds"]), fmt_ratio(r["speedup"])]
         m3 = False
         if table == "readwrite":
             over, m3 = _cell(fmt_seconds(r["overwrite_pool_median"]), r["overwrite_pool_cv"], threshold)

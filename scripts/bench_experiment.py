@@ -40,7 +40,7 @@ if __name__ == "__main__":
     multiprocessing.set_forkserver_preload(["mpbench.tasks", module.__name__])
     # Every experiment's Pools and Processes start the way config's
     # start_method says (the seed's fork by default), whatever this Python's
-    # default is; each row records it and it is part of the row's hash.
+    # default is; each row records it and it is part of the row's hash (runner.finish_rows).
     multiprocessing.set_start_method(sm.params.start_method, force=True)
     extra = {"data_file": sm.input.data} if "data" in sm.input.keys() else {}
     if experiments.spec(name).file_conditions:
@@ -57,9 +57,4 @@ if __name__ == "__main__":
     rows = module.run(point, section, repeats=policy, warmup=sm.params.warmup,
                       scratch_dir=sm.params.scratch_dir, **extra)
     policy.leave_rest(time.monotonic() - STARTED)
-    from mpbench.runner import config_hash
-
-    for row in rows:
-        row.setdefault("start_method", sm.params.start_method)
-        row["config_hash"] = config_hash({"rows": row["config_hash"], "start_method": sm.params.start_method})
     write_rows_atomic(rows, sm.output[0])

@@ -28,7 +28,7 @@ if __name__ == "__main__":
     sections, precision = [], []
     for table, summary, figure in zip(sm.input.experiment_tables, sm.input.experiment_summaries,
                                       sm.input.experiment_figures):
-        module = experiments.get(Path(table).stem)
+        module = experiments.present(Path(table).stem)
         precision += experiment_precision_cells(Path(table).stem, pd.read_csv(summary))
         sections.append({
             "title": experiments.spec(Path(table).stem).title,

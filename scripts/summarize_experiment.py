@@ -12,10 +12,9 @@ if __name__ == "__main__":
 
     sm = snakemake  # noqa: F821
     raw = pd.concat([pd.read_csv(path) for path in sm.input], ignore_index=True)
-    module = experiments.get(sm.wildcards.experiment)
-    summary = module.summarize(raw, sm.params.ci_level)
+    summary = experiments.present(sm.wildcards.experiment).summarize(raw, sm.params.ci_level)
     # Each row says why its point stopped repeating (precise, max_repeats, time or fixed).
-    from mpbench.experiments.common import add_stops
+    from mpbench.present.common import add_stops
 
     keys = list(experiments.points(sm.wildcards.experiment, sm.config[sm.wildcards.experiment])[0])
     summary = add_stops(summary, raw, keys)

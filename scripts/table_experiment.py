@@ -12,8 +12,8 @@ if __name__ == "__main__":
 
     sm = snakemake  # noqa: F821
     summary = pd.read_csv(sm.input[0])
-    from mpbench.experiments.common import repetitions_note
+    from mpbench.present.common import repetitions_note
 
-    table = experiments.get(sm.wildcards.experiment).table(summary, sm.params.language)
+    table = experiments.present(sm.wildcards.experiment).table(summary, sm.params.language)
     note = repetitions_note(summary, sm.params.language, sm.params.precision)
     write_text_atomic(sm.output[0], table.rstrip("\n") + ("\n\n" + note + "\n" if note else "\n"))

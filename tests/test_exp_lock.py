@@ -5,6 +5,7 @@ import pytest
 
 from figdata import assert_drawn, capture
 from mpbench.experiments import lock
+from mpbench.present import lock as present
 
 SECTION = {"enabled": True, "workers": [2], "increments": 3000, "batch": 100}
 
@@ -28,12 +29,12 @@ def test_run_rows_and_summary():
     assert (raw["lost_updates"] == raw["expected_count"] - raw["final_count"]).all()
     locked = raw[raw["variant"] != "no_lock"]
     assert (locked["final_count"] == 6000).all() and raw["verified"].all()
-    summary = lock.summarize(raw, 0.95)
+    summary = present.summarize(raw, 0.95)
     assert list(summary["variant"].astype(str)) == list(lock.VARIANTS)
     assert summary.set_index("variant").loc["serial", "speedup"] == pytest.approx(1.0)
-    md = lock.table(summary, "en")
+    md = present.table(summary, "en")
     assert md.splitlines()[0].startswith("| Processes | Variant |") and md.count("\n| 2 |") == 4
-    assert len(lock.findings(summary, {})) == 2
+    assert len(present.findings(summary, {})) == 2
 
 
 def test_a_wrong_locked_count_is_an_error(monkeypatch):
@@ -55,8 +56,8 @@ def test_lost_updates_are_reported_plainly():
     for variant, final in [("serial", 100), ("no_lock", 80), ("lock_each", 100), ("lock_batch", 100)]:
         rows.append({"experiment": "lock", "workers": 2, "variant": variant, "rep": 0, "seconds": 1.0,
                      "config_hash": "h", "final_count": final, "expected_count": 100, "lost_updates": 100 - final})
-    summary = lock.summarize(pd.DataFrame(rows), 0.95)
-    text = " ".join(lock.findings(summary, {}))
+    summary = present.summarize(pd.DataFrame(rows), 0.95)
+    text = " ".join(present.findings(summary, {}))
     assert "1 of 1 runs lost updates" in text and "80 of 100" in text
 
 
@@ -72,9 +73,9 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
                              "seconds": seconds * workers / 2 * j, "config_hash": "h",
                              "expected_count": 1000 * workers, "final_count": 1000 * workers - n_lost,
                              "lost_updates": n_lost})
-    summary = lock.summarize(pd.DataFrame(rows), 0.95)
+    summary = present.summarize(pd.DataFrame(rows), 0.95)
     png, svg = tmp_path / "lock.png", tmp_path / "lock.svg"
-    lock.plot(summary, 2, [png, svg])
+    present.plot(summary, 2, [png, svg])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in svg.read_text()[:2000]
     # left: bars of every variant's median time with the interval as whiskers, seconds;

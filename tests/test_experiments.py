@@ -1,6 +1,7 @@
 """Every experiment module has the shape the pipeline relies on, and a config section."""
 
 import re
+import sys
 
 import pytest
 from conftest import REPO
@@ -22,9 +23,9 @@ def test_every_experiment_module_has_a_schema_and_back():
 
 @pytest.mark.parametrize("name", experiments.NAMES)
 def test_module_interface_and_default_points(name, tmp_path):
-    module = experiments.get(name)
-    for attr in ("run", "summarize", "table", "plot", "findings"):
-        assert hasattr(module, attr), f"{name} lacks {attr}"
+    assert callable(experiments.get(name).run), f"{name} lacks run"
+    for attr in ("summarize", "table", "plot", "findings"):
+        assert callable(getattr(experiments.present(name), attr, None)), f"mpbench/present/{name}.py lacks {attr}"
     cfg = validate_config({}, SCHEMA, workdir=tmp_path)
     assert cfg[name]["enabled"] is True
     points = experiments.points(name, cfg[name])
@@ -103,6 +104,34 @@ assert rows
 
 #: What a timed job may import besides the standard library: numpy only where the workload is numpy.
 TIMED_MAY_IMPORT = {"shared_memory": {"numpy"}}
+#: The package's modules a measurement module may import: what runs inside a timed region.
+MEASUREMENT = {"cache", "environment", "fileio", "poolstart", "precision", "rawio", "runner", "tasks", "timing",
+               "workloads", "experiments.common"}
+
+
+@pytest.mark.parametrize("name", experiments.NAMES)
+def test_a_measurement_module_imports_only_what_it_times(name):
+    """Read, not run: every import of mpbench/experiments/<name>.py (at the top or inside a function) is
+    the standard library, the package's measurement modules, or numpy where the workload is numpy."""
+    import ast
+
+    path = REPO / "mpbench" / "experiments" / f"{name}.py"
+    stdlib = sys.stdlib_module_names
+    bad = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module]
+        elif isinstance(node, ast.ImportFrom):
+            base = "experiments." if node.level == 1 else ""
+            names = [base + (node.module or a.name) for a in node.names] if node.module is None else [base + node.module]
+            bad += [n for n in names if n.removeprefix("experiments.") != name and n not in MEASUREMENT]
+            continue
+        else:
+            continue
+        bad += [n for n in names if n.split(".")[0] not in stdlib and n.split(".")[0] not in TIMED_MAY_IMPORT.get(name, ())]
+    assert not bad, f"mpbench/experiments/{name}.py imports {bad}: presentation belongs in mpbench/present/{name}.py"
 
 
 @pytest.mark.parametrize("name", experiments.NAMES)

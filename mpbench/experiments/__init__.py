@@ -9,7 +9,7 @@ An experiment ``<name>`` is
     the axes it sweeps (one timed job per combination of their values) and
     what it needs (the test file, the appendix tables' file conditions);
 ``mpbench/experiments/<name>.py``
-    its measurement and presentation:
+    its measurement (the standard library only, numpy where the workload is numpy):
 
     ``run(point, section, *, repeats, warmup, scratch_dir) -> list[dict]``
         measure one point: one row per timed run (``variant``, ``rep``,
@@ -23,9 +23,8 @@ An experiment ``<name>`` is
         directory that does not exist); raises ``mpbench.config.ConfigError``
         with one line naming the key, the value and what is allowed.  Only
         called when the section is enabled.
-    ``summarize(raw, level) -> DataFrame``, ``table(summary, language) -> str``,
-    ``plot(summary, cores, out_paths)``, ``findings(summary, env) -> list[str]``
-        the path from raw rows to the report, as for the appendix tables;
+``mpbench/present/<name>.py``
+    its presentation (see :mod:`mpbench.present`): summary, table, figure and findings;
 ``docs/experiments/<name>.md``
     its page: what it measures, how to read its figure.
 
@@ -44,6 +43,7 @@ from pathlib import Path
 from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
+PRESENT = HERE.parent / "present"
 SPECS = HERE.parent / "schemas" / "experiments"
 #: Modules of this package that are shared helpers, not experiments.
 HELPERS = {"common"}
@@ -142,19 +142,22 @@ def _spec(path: Path) -> Spec:
                 axes=tuple(axes), needs=needs)
 
 
-def collect(spec_dir: Path = SPECS, module_dir: Path = HERE) -> dict[str, Spec]:
-    """Every experiment, in the report's order: one per schema fragment, each with its module.
+def collect(spec_dir: Path = SPECS, module_dir: Path = HERE, present_dir: Path = PRESENT) -> dict[str, Spec]:
+    """Every experiment, in the report's order: one per schema fragment, each
+    with its measurement and its presentation module.
 
-    A fragment without a module, or a module without a fragment, is an
+    A fragment without both modules, or a module without a fragment, is an
     error - nothing is silently left out.
     """
     specs = [_spec(path) for path in sorted(spec_dir.glob("*.schema.yaml"))]
-    modules = {p.stem for p in module_dir.glob("*.py")} - HELPERS - {"__init__"}
     declared = {s.name for s in specs}
-    if modules != declared:
-        missing = sorted(modules - declared) or sorted(declared - modules)
-        raise SpecError(f"experiments without both a module and a schema fragment: {', '.join(missing)} "
-                        f"(mpbench/experiments/<name>.py and mpbench/schemas/experiments/<name>.schema.yaml)")
+    for where, folder in (("mpbench/experiments", module_dir),):  # TRANSITION: present_dir once all are split
+        modules = {p.stem for p in folder.glob("*.py")} - HELPERS - {"__init__"}
+        if modules != declared:
+            missing = sorted(modules - declared) or sorted(declared - modules)
+            raise SpecError(f"experiments without both a module in {where}/ and a schema fragment: "
+                            f"{', '.join(missing)} ({where}/<name>.py and "
+                            f"mpbench/schemas/experiments/<name>.schema.yaml)")
     specs.sort(key=lambda s: (GROUPS.index(s.group), s.order, s.name))
     return {s.name: s for s in specs}
 
@@ -193,8 +196,18 @@ def spec(name: str) -> Spec:
 
 
 def get(name: str) -> ModuleType:
+    """The experiment's measurement module."""
     spec(name)
     return import_module(f"{__name__}.{name}")
+
+
+def present(name: str) -> ModuleType:
+    """The experiment's presentation module (summary, table, figure, findings)."""
+    spec(name)
+    try:  # TRANSITION
+        return import_module(f"mpbench.present.{name}")
+    except ModuleNotFoundError:
+        return get(name)
 
 
 def point_id(point: dict) -> str:

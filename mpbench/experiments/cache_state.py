@@ -30,7 +30,7 @@ from ..lazy import pandas as pd
 from .. import cache
 from ..fileio import OPERATIONS, Condition, run_conditions
 from ..stats import compare_paired, interval_vs_one
-from ..tables import fmt_p, fmt_seconds, fmt_speedup, markdown_table
+from ..tables import fmt_p, fmt_seconds, fmt_ratio, markdown_table
 from .common import finish_rows, summarize_variants
 
 STATES = ("warm", "cold")
@@ -238,7 +238,7 @@ def table_levels(summary: pd.DataFrame, factor: str, language: str, factor_heade
         vs = [("—" if not np.isfinite(c[m]["p_vs_ref"]) else f"{c[m]['ratio_vs_ref']:.2f} (p = {fmt_p(c[m]['p_vs_ref'])})")
               if m in c else "n/a" for m in MODES]
         rows.append([op, label(lvl), *(fmt_seconds(c[m]["median"]) if m in c else "n/a" for m in MODES),
-                     fmt_speedup(c["pool"]["speedup"]) if "pool" in c else "n/a", *vs]
+                     fmt_ratio(c["pool"]["speedup"]) if "pool" in c else "n/a", *vs]
                     + ([extra[1](c)] if extra else []))
     note = text["note"].format(n=int(data["n"].min()), loops=int(data["loops"].iloc[0]),
                                workers=int(data["workers"].iloc[0]), ref=ref)

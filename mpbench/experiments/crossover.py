@@ -34,7 +34,7 @@ from ..lazy import pandas as pd
 
 from .. import timing
 from ..tasks import sum_squares
-from ..tables import fmt_seconds, fmt_speedup, markdown_table
+from ..tables import fmt_seconds, fmt_ratio, markdown_table
 from .common import run_variants, summarize_variants
 
 VARIANTS = ("serial", "pool")
@@ -205,7 +205,7 @@ def _ratio(value: float) -> str:
     """A speedup: two decimals, or two significant digits below 0.1 (0.0013)."""
     if value is None or not np.isfinite(value):
         return "n/a"
-    return fmt_speedup(value) if value >= 0.1 else f"{value:.2g}"
+    return fmt_ratio(value) if value >= 0.1 else f"{value:.2g}"
 
 
 def _size(n: float) -> str:

@@ -39,7 +39,7 @@ from ..lazy import pandas as pd
 from .. import timing
 from ..tasks import heavy, square  # noqa: F401 (the workers run them from mpbench.tasks)
 from ..stats import interval_vs_one
-from ..tables import fmt_seconds, fmt_speedup, markdown_table
+from ..tables import fmt_seconds, fmt_ratio, markdown_table
 from .common import run_variants, summarize_variants
 
 FUNCTIONS = ("square", "heavy")
@@ -249,7 +249,7 @@ HEADER = {
 def _fmt_speedup(value: float) -> str:
     """Two decimals, or two significant digits below 0.1 (id**2 runs at 0.001x)."""
     if value is None or math.isnan(value) or value >= 0.095:
-        return fmt_speedup(value)
+        return fmt_ratio(value)
     return f"{value:.2g}"
 
 

@@ -270,14 +270,14 @@ def _ordered(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    from ..tables import fmt_seconds, fmt_speedup, markdown_table
+    from ..tables import fmt_seconds, fmt_ratio, markdown_table
 
     rows = []
     for r in _ordered(summary).itertuples():
         serial = r.variant == "serial"
         rows.append([str(r.workers), LABELS[language][r.variant], fmt_seconds(r.median),
                      "–" if serial else fmt_seconds(r.start_median), fmt_seconds(r.work_median),
-                     "–" if serial else fmt_seconds(r.join_median), fmt_speedup(r.speedup)])
+                     "–" if serial else fmt_seconds(r.join_median), fmt_ratio(r.speedup)])
     return markdown_table(HEADER[language], rows) + "\n"
 
 
@@ -380,7 +380,7 @@ def _ms(seconds: float) -> str:
 
 
 def findings(summary: pd.DataFrame, env: dict) -> list[str]:
-    from ..tables import fmt_seconds, fmt_speedup
+    from ..tables import fmt_seconds, fmt_ratio
 
     out = []
     cores = env.get("usable_cores")
@@ -411,10 +411,10 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
         parts = []
         for name, r in (("Process + Queue", pq), ("Pool.map", pool)):
             if r["speedup_ci_low"] <= 1.0 <= r["speedup_ci_high"]:
-                parts.append(f"{name} {fmt_speedup(r['speedup'])}× (not distinguishable from serial)")
+                parts.append(f"{name} {fmt_ratio(r['speedup'])}× (not distinguishable from serial)")
             else:
-                parts.append(f"{name} {fmt_speedup(r['speedup'])}× ({fmt_speedup(r['speedup_ci_low'])}–"
-                             f"{fmt_speedup(r['speedup_ci_high'])})")
+                parts.append(f"{name} {fmt_ratio(r['speedup'])}× ({fmt_ratio(r['speedup_ci_low'])}–"
+                             f"{fmt_ratio(r['speedup_ci_high'])})")
         out.append(f"Against the serial loop of {fmt_seconds(serial['median'])} s, {workers} processes gave "
                    f"{' and '.join(parts)}{ideal}.")
     return out

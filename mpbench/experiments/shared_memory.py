@@ -271,14 +271,14 @@ HEADER = {
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    from ..tables import fmt_seconds, fmt_speedup, markdown_table
+    from ..tables import fmt_seconds, fmt_ratio, markdown_table
 
     summary = _ordered(summary)
     rows = [
         [fmt_size(r.size_kib), str(r.workers), LABELS[language][r.variant], fmt_seconds(r.median),
          f"{fmt_seconds(r.ci_low)}–{fmt_seconds(r.ci_high)}",
          fmt_seconds(r.copy_median) if r.variant in ("value_array", "shared_memory") else "—", fmt_seconds(r.map_median),
-         fmt_speedup(r.vs_pickle)]
+         fmt_ratio(r.vs_pickle)]
         for r in summary.itertuples()
     ]
     return markdown_table(HEADER[language], rows) + "\n"

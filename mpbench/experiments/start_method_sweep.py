@@ -35,7 +35,7 @@ from ..lazy import pandas as pd
 from .. import fileio, poolstart, timing
 from ..config import ConfigError
 from ..stats import compare_paired, describe
-from ..tables import fmt_p, fmt_seconds, fmt_speedup, markdown_table
+from ..tables import fmt_p, fmt_seconds, fmt_ratio, markdown_table
 from . import spec
 from .common import finish_rows, summarize_variants
 
@@ -178,7 +178,7 @@ def _x(value: float) -> str:
     """A ratio: two decimals, or two significant digits below 0.1."""
     if value is None or not np.isfinite(value):
         return "n/a"
-    return fmt_speedup(value) if value >= 0.1 else f"{value:.2g}"
+    return fmt_ratio(value) if value >= 0.1 else f"{value:.2g}"
 
 
 def _p(p: float) -> str:

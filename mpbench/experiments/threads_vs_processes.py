@@ -44,7 +44,7 @@ from ..lazy import pandas as pd
 from .. import timing
 from ..tasks import cpu_task, io_task, sleep_task
 from ..stats import interval_vs_one
-from ..tables import fmt_seconds, fmt_speedup, markdown_table
+from ..tables import fmt_seconds, fmt_ratio, markdown_table
 from .common import run_variants, summarize_variants
 
 KINDS = ("cpu", "io", "sleep")
@@ -251,7 +251,7 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
         row = [KIND_LABELS[language][kind], str(workers),
                fmt_seconds(by.loc["serial", "median"]) if "serial" in by.index else "n/a"]
         for v in PARALLEL:
-            row.append(f"{fmt_seconds(by.loc[v, 'median'])} / {fmt_speedup(by.loc[v, 'speedup'])}"
+            row.append(f"{fmt_seconds(by.loc[v, 'median'])} / {fmt_ratio(by.loc[v, 'speedup'])}"
                        if v in by.index else "n/a")
         rows.append(row)
     n = int(summary["n"].min())

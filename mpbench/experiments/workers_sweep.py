@@ -30,7 +30,7 @@ from ..lazy import pandas as pd
 from ..environment import usable_cores
 from ..fileio import OPERATIONS, Condition, run_conditions
 from ..stats import compare_paired, interval_vs_one
-from ..tables import fmt_seconds, fmt_speedup, markdown_table
+from ..tables import fmt_seconds, fmt_ratio, markdown_table
 from . import spec
 from .common import finish_rows, summarize_variants
 
@@ -206,18 +206,18 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
         for w, r in f["pool"].items():
             mark = f" ({text['best']})" if f["best"] is not None and w == int(f["best"]["workers"]) else ""
             rows.append([LABELS[language].get(op, op), f"{w}{mark}", serial, fmt_seconds(r["median"]),
-                         fmt_speedup(r["speedup"]), f"{_ratio(r['speedup_ci_low'])} – {_ratio(r['speedup_ci_high'])}",
+                         fmt_ratio(r["speedup"]), f"{_ratio(r['speedup_ci_low'])} – {_ratio(r['speedup_ci_high'])}",
                          _p(r["p_vs_baseline"])])
         best, runner = f["best"], f["runner_up"]
         if best is None:
             continue
         if runner is None:
             lines.append("- " + text["alone"].format(op=LABELS[language].get(op, op), w=int(best["workers"]),
-                                                     s=fmt_speedup(best["speedup"])))
+                                                     s=fmt_ratio(best["speedup"])))
             continue
         lines.append("- " + text["line"].format(
-            op=LABELS[language].get(op, op), w=int(best["workers"]), s=fmt_speedup(best["speedup"]),
-            r=int(runner["workers"]), rs=fmt_speedup(runner["speedup"]), ratio=_ratio(runner["time_vs_best"]),
+            op=LABELS[language].get(op, op), w=int(best["workers"]), s=fmt_ratio(best["speedup"]),
+            r=int(runner["workers"]), rs=fmt_ratio(runner["speedup"]), ratio=_ratio(runner["time_vs_best"]),
             lo=_ratio(runner["time_vs_best_low"]), hi=_ratio(runner["time_vs_best_high"]),
             p=_p(runner["time_vs_best_p"]),
             verdict=text["yes"] if _flag(runner["time_vs_best_significant"]) else text["no"]))
@@ -312,7 +312,7 @@ def _vs(row, prefix: str, other: str) -> str:
 
 def _speed(row) -> str:
     where = {"above": "faster than serial", "below": "slower than serial", "includes": "not distinguishable from serial"}
-    return (f"{fmt_speedup(row['speedup'])}× (interval {_ratio(row['speedup_ci_low'])}–{_ratio(row['speedup_ci_high'])}, "
+    return (f"{fmt_ratio(row['speedup'])}× (interval {_ratio(row['speedup_ci_low'])}–{_ratio(row['speedup_ci_high'])}, "
             f"{where[interval_vs_one(row['speedup_ci_low'], row['speedup_ci_high'])]}, p = {_p(row['p_vs_baseline'])})")
 
 
@@ -327,8 +327,8 @@ def _core_claim(op: str, f: dict, cores: int) -> str:
         medians = [by[w]["speedup"] for w in [*lower, r]]
         shape = ("rose step by step" if all(b >= a for a, b in zip(medians, medians[1:])) else
                  "rose, not step by step" if medians[-1] > medians[0] else "fell")
-        up = (f"from {lower[0]} to {r} workers the median speedup {shape}, {fmt_speedup(low['speedup'])}× to "
-              f"{fmt_speedup(ref['speedup'])}×; Pool({lower[0]}) took {_vs(low, 'time_vs_cores', f'Pool({r})')}, so "
+        up = (f"from {lower[0]} to {r} workers the median speedup {shape}, {fmt_ratio(low['speedup'])}× to "
+              f"{fmt_ratio(ref['speedup'])}×; Pool({lower[0]}) took {_vs(low, 'time_vs_cores', f'Pool({r})')}, so "
               + ("the claim holds here" if rising else "no significant rise up to the core count"))
     else:
         up = f"no worker count below {r} was measured, so the rise up to the core count is not checked"
@@ -336,7 +336,7 @@ def _core_claim(op: str, f: dict, cores: int) -> str:
     if not beyond:
         return f"{op} on {cores} cores, the seed's 'more processes are faster, up to the core count': {up}."
     top = by[beyond[-1]]
-    listed = ", ".join(f"{w}: {fmt_speedup(by[w]['speedup'])}×" for w in beyond)
+    listed = ", ".join(f"{w}: {fmt_ratio(by[w]['speedup'])}×" for w in beyond)
     change = (("significantly slower than" if top["time_vs_cores"] > 1 else "significantly faster than")
               if _flag(top["time_vs_cores_significant"]) else "not significantly different from")
     return (f"{op} on {cores} cores, the seed's 'more processes are faster, up to the core count': {up}. Beyond "

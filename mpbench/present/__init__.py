@@ -1,0 +1,16 @@
+"""The experiments' presentation: raw rows -> summary -> table, figure and findings.
+
+``mpbench/present/<name>.py`` is the other half of the experiment
+``mpbench/experiments/<name>.py`` (its measurement), with
+
+``summarize(raw, level) -> DataFrame``
+    one row per point and variant: median, interval, CV, n, speedup (see
+    :func:`mpbench.present.common.summarize_variants`);
+``table(summary, language) -> str``, ``plot(summary, cores, out_paths)``,
+``findings(summary, env) -> list[str]``
+    the markdown table, the figure and the report's computed sentences.
+
+Nothing here runs inside a timed region, so these modules import pandas,
+numpy and the plotting libraries freely; the measurement modules import
+only the standard library (and numpy where the workload is numpy).
+"""

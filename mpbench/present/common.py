@@ -1,0 +1,101 @@
+"""What every experiment's presentation shares: the summary of its variants,
+why its points stopped, one fixed ordering of rows, and the note under a table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..stats import describe
+
+
+def summarize_variants(raw: pd.DataFrame, keys: list[str], level: float, baseline: str | None = "serial") -> pd.DataFrame:
+    """One row per (keys..., variant): median, interval, CV, n, and speedup over ``baseline``.
+
+    ``speedup``: the median of the paired ratios baseline / variant of the
+    same repetition (the variants ran back to back), its interval and the sign
+    test of it (``p_vs_baseline``) - stats.ratio_summary, as everywhere.
+    """
+    from ..receipt import row_kind
+    from ..stats import check_consistent_by, point_sentinel_cv, ratio_summary
+
+    check_consistent_by(raw, ["experiment", *keys])
+    out = []
+    for group, cell in raw.groupby(keys, sort=True):
+        group = group if isinstance(group, tuple) else (group,)
+        base = cell[cell["variant"] == baseline].set_index("rep")["seconds"] if baseline else None
+        for variant, runs in cell.groupby("variant", sort=False):
+            row = dict(zip(keys, group))
+            row["variant"] = variant
+            row.update(describe(runs["seconds"].to_numpy(), level))
+            row["floor_kind"] = row_kind(runs, str(runs["experiment"].iloc[0]) if "experiment" in runs else "")
+            # Loops timed back to back in one sample (timing.inner_loops): the sample's length is
+            # what the machine's floor is read at.
+            inner = runs["inner_loops"].max() if "inner_loops" in runs else None
+            row["sample_seconds"] = row["median"] * (float(inner) if pd.notna(inner) and inner > 1 else 1.0)
+            # The machine's noise while the point ran (timing.Sentinel).
+            row["sentinel_cv"] = point_sentinel_cv(cell)
+            if base is not None and not base.empty:
+                # The speedup estimator (stats.ratio_summary): the median of the
+                # paired ratios baseline / variant of the same repetition.
+                r = ratio_summary(base, runs.set_index("rep")["seconds"], level)
+                row["speedup"] = r["ratio"]
+                row["speedup_ci_low"], row["speedup_ci_high"] = r["ratio_ci_low"], r["ratio_ci_high"]
+                row["speedup_ci_coverage"] = r["ratio_ci_coverage"]
+                row["speedup_ci_halfwidth_rel"] = r["ratio_ci_halfwidth_rel"]
+                # Is this variant's time different from the baseline's at all?
+                row["p_vs_baseline"] = r["p_value"] if variant != baseline else np.nan
+            out.append(row)
+    return pd.DataFrame(out)
+
+
+def ordered(summary: pd.DataFrame, by: Sequence[str], orders: Mapping[str, Sequence]) -> pd.DataFrame:
+    """The rows sorted by ``by``, each column of ``orders`` in its fixed order
+    (a summary read back from CSV has plain strings; values not in the order
+    sort last, in the order they come)."""
+    out = summary.copy()
+    for column, order in orders.items():
+        values = out[column].astype(str)
+        known = [str(v) for v in order]
+        out[column] = pd.Categorical(values, known + [v for v in dict.fromkeys(values) if v not in known],
+                                     ordered=True)
+    return out.sort_values(list(by), kind="stable").reset_index(drop=True)
+
+
+def add_stops(summary: pd.DataFrame, raw: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The summary with each point's ``stop_reason`` and ``repeats_done`` (see
+    mpbench.precision), joined on the point's parameters the summary has."""
+    from ..stats import stop_of
+
+    on = [k for k in keys if k in summary.columns and k in raw.columns]
+    if not on:
+        stops = pd.DataFrame([stop_of(raw)])
+        return summary.drop(columns=list(stops.columns), errors="ignore").merge(stops, how="cross")
+    stops = pd.DataFrame([{**dict(zip(on, group if isinstance(group, tuple) else (group,))), **stop_of(cell)}
+                          for group, cell in raw.groupby(on, sort=False)])
+    for k in on:
+        stops[k] = stops[k].astype(summary[k].dtype, errors="ignore")
+    return summary.drop(columns=["stop_reason", "repeats_done"], errors="ignore").merge(stops, on=on, how="left")
+
+
+def repetitions_note(summary: pd.DataFrame, language: str = "en", target: float = 0.05) -> str:
+    """One line under an experiment's table: repetitions per point, and the points
+    that stopped before their intervals reached the precision target."""
+    if "repeats_done" not in summary or summary["repeats_done"].isna().all():
+        return ""
+    done = summary["repeats_done"].dropna().astype(int)
+    reps = str(done.min()) if done.min() == done.max() else f"{done.min()}–{done.max()}"
+    reasons = summary["stop_reason"].astype(str).str.split("/").explode()
+    short = sorted(set(reasons) & {"max_repeats", "time"})
+    if language == "zh":
+        text = f"每个测量点重复 {reps} 次。"
+        if short:
+            text += f"部分测量点在达到 ±{target:.0%} 精度之前停止（{', '.join(short)}）；原因见报告的 Precision 一节。"
+        return text
+    text = f"Repetitions per point: {reps}."
+    if short:
+        text += (f" Some points stopped before their intervals reached ±{target:.0%} ({', '.join(short)}); "
+                 "the report's Precision section says why.")
+    return text
