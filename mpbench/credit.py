@@ -9,12 +9,15 @@ So a point that ends under its cap leaves what it did not use
 it (:meth:`Credit.borrow`) - but only to the checkpoint at which its own
 spread says it will be precise, and only where that is within
 ``max_repeats``: time goes where it buys a number within the target, never
-to a point that could not get there.  Lending only what others left keeps
-the run within its budget; the points still stop only at the checkpoints,
+to a point that could not get there.  A point that overran its cap (its first
+6 repetitions, which every point gets, cost more than the plan estimated)
+owes the overrun (:meth:`Credit.leave` with a negative balance), so others
+borrow only what is left net of it.  Lending only that keeps the run within
+its budget wherever early finishers cover the overruns; the points still stop only at the checkpoints,
 so the intervals keep their coverage (``tests/test_precision.py``).
 
 One ledger per run: Snakemake's ``onstart`` empties it (:func:`start_run`).
-Its lines are ``point<TAB>left|borrowed<TAB>seconds``; every change holds
+Its lines are ``point<TAB>left|borrowed|overran<TAB>seconds``; every change holds
 an exclusive lock on the file, so points running at once on a cluster
 neither lend the same seconds twice nor lose a line.
 
@@ -30,7 +33,7 @@ from pathlib import Path
 
 #: Where the ledger lives, relative to the working directory.
 LEDGER = "results/logs/time_credit.tsv"
-LEFT, BORROWED = "left", "borrowed"
+LEFT, BORROWED, OVERRAN = "left", "borrowed", "overran"
 
 
 def start_run(path: str | Path = LEDGER) -> None:
@@ -53,7 +56,7 @@ class Credit:
         out = []
         for line in handle.read().splitlines():
             parts = line.split("\t")
-            if len(parts) == 3 and parts[1] in (LEFT, BORROWED):
+            if len(parts) == 3 and parts[1] in (LEFT, BORROWED, OVERRAN):
                 try:
                     out.append((parts[0], parts[1], float(parts[2])))
                 except ValueError:
@@ -74,7 +77,7 @@ class Credit:
         return sum(s if kind == LEFT else -s for _point, kind, s in entries)
 
     def balance(self) -> float:
-        """Seconds left by points that ended under their cap, less what others took."""
+        """Seconds left by points that ended under their cap, less what others took or overran."""
         if not self.path.exists():
             return 0.0
         return max(0.0, self._locked(lambda handle: self._sum(self._entries(handle))))
@@ -85,9 +88,9 @@ class Credit:
         handle.flush()
 
     def leave(self, seconds: float) -> None:
-        """This point ended ``seconds`` under its cap (nothing when it did not)."""
-        if seconds > 0:
-            self._locked(lambda handle: self._append(handle, LEFT, seconds))
+        """This point ended ``seconds`` under its cap, or ``-seconds`` over it (an overrun it owes)."""
+        if seconds:
+            self._locked(lambda handle: self._append(handle, LEFT if seconds > 0 else OVERRAN, abs(seconds)))
 
     def borrow(self, seconds: float) -> bool:
         """Take ``seconds`` when the ledger holds them; False (and nothing taken) when it does not."""

@@ -8,6 +8,7 @@ import time
 import pandas as pd
 import yaml
 
+from .precision import min_repeats
 from .receipt import opening_line, quiet_lines
 from .stats import interval_vs_one
 from .tables import fmt_p, fmt_seconds
@@ -262,6 +263,14 @@ def points_lines(points: pd.DataFrame | None, target: float, limit: int = 12) ->
             out.append(f"{len(lent)} points went on past their share of the budget with "
                        f"{lent['borrowed_s'].sum():.0f} s that points which finished early left; "
                        f"{int(lent['precise'].astype(bool).sum())} of them then reached ±{target:.0%}.")
+    if {"timed_seconds", "time_cap_s"} <= set(points.columns):
+        over = points["timed_seconds"] - points["time_cap_s"] - points.get("borrowed_s", 0).fillna(0)
+        first = min_repeats(0.95)
+        over = over[(over > 0) & (pd.to_numeric(points["repeats_done"], errors="coerce") <= first)]
+        if not over.empty:
+            out.append(f"{len(over)} points ran {over.sum():.0f} s past their share in timed runs alone: the "
+                       f"{first} repetitions a 95% interval needs cost more than the plan estimated (their "
+                       "overruns are owed to the ledger, so points that finished early pay for them first).")
     missed = points[~points["precise"].astype(bool)].sort_values("worst_halfwidth_rel", ascending=False)
     if missed.empty:
         return out

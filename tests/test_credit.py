@@ -16,13 +16,18 @@ def test_left_time_can_be_borrowed_once_and_no_more(tmp_path):
     start_run(ledger)
     early, short = Credit("a/early", ledger), Credit("b/short", ledger)
     assert short.balance() == 0.0 and not short.borrow(1.0)
-    early.leave(10.0)
-    early.leave(-3.0)  # a point that overran its cap leaves nothing and takes nothing
+    early.leave(13.0)
+    Credit("c/over", ledger).leave(-3.0)  # a point that overran its cap owes the overrun
+    assert short.balance() == 10.0
     assert short.borrow(4.0) and short.borrowed == 4.0
     assert not short.borrow(6.5) and short.borrowed == 4.0  # only 6 left: nothing taken
     assert short.borrow(6.0) and short.balance() == 0.0
-    assert ledger.read_text().splitlines() == ["a/early\tleft\t10.000", "b/short\tborrowed\t4.000",
-                                               "b/short\tborrowed\t6.000"]
+    assert ledger.read_text().splitlines() == ["a/early\tleft\t13.000", "c/over\toverran\t3.000",
+                                               "b/short\tborrowed\t4.000", "b/short\tborrowed\t6.000"]
+    Credit("d/over", ledger).leave(-5.0)  # more owed than is left: nothing to lend, never a negative balance
+    assert short.balance() == 0.0 and not short.borrow(0.5)
+    early.leave(4.0)
+    assert not short.borrow(0.5)  # the 4 s left pay the 5 s overrun first
 
 
 def test_a_new_run_starts_with_an_empty_ledger(tmp_path):
@@ -97,13 +102,13 @@ def test_a_point_that_ends_under_its_cap_leaves_the_rest(tmp_path):
     assert {r["stop_reason"] for r in rows} == {"precise"} and {r["borrowed_s"] for r in rows} == {0.0}
     policy.leave_rest(timing.time.monotonic() - started)
     assert 15.0 < Credit("y", ledger).balance() <= 20.0
-    # what it borrowed and did not use goes back too; a point past its cap leaves nothing
+    # what it borrowed and did not use goes back too; a point past its cap owes the overrun
     lender = Policy(time_cap_s=5.0, credit=Credit("z", ledger))
     assert lender.credit.borrow(4.0)
     lender.leave_rest(7.0)
     Policy(time_cap_s=5.0, credit=Credit("w", ledger)).leave_rest(9.0)
-    assert [line.split("\t")[:2] for line in ledger.read_text().splitlines()][-2:] == [["z", "borrowed"], ["z", "left"]]
-    assert ledger.read_text().splitlines()[-1].endswith("\t2.000")
+    assert [line.split("\t") for line in ledger.read_text().splitlines()][-3:] == [
+        ["z", "borrowed", "4.000"], ["z", "left", "2.000"], ["w", "overran", "4.000"]]
 
 
 def skewed(rng, sigma):

@@ -164,3 +164,16 @@ def test_points_lines_say_what_points_went_on_with_time_others_left():
     assert "2 points went on past their share of the budget with 12 s that points which finished early left; " \
            "1 of them then reached ±5%." in lines
     assert not any("went on" in line for line in report.points_lines(points.assign(borrowed_s=0.0), 0.05))
+
+
+def test_points_lines_say_which_points_overran_their_share_at_the_first_repetitions():
+    row = {"experiment": "readwrite", "stop_reason": "time", "precise": False, "worst": "serial",
+           "worst_halfwidth_rel": 0.08, "why": "the machine's floor: ...", "borrowed_s": 0.0}
+    points = pd.DataFrame([{**row, "point": "a", "repeats_done": 6, "timed_seconds": 364.6, "time_cap_s": 291.0},
+                           {**row, "point": "b", "repeats_done": 6, "timed_seconds": 100.0, "time_cap_s": 120.0},
+                           {**row, "point": "c", "repeats_done": 14, "timed_seconds": 50.0, "time_cap_s": 40.0}])
+    lines = report.points_lines(points, 0.05)
+    assert any(line.startswith("1 points ran 74 s past their share in timed runs alone: the 6 repetitions")
+               for line in lines)  # c went past at 14 repetitions: a repetition in flight, not the minimum
+    assert not any("past their share in timed" in line
+                   for line in report.points_lines(points.drop(columns="timed_seconds"), 0.05))
