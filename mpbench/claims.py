@@ -22,7 +22,8 @@ import math
 
 from .lazy import numpy as np
 from .lazy import pandas as pd
-from .seed import pick_workers
+from .post import pick_workers
+from .tables import fmt_ratio
 
 HOLDS, FAILS, INCONCLUSIVE, UNKNOWN = "holds", "does not hold", "inconclusive", "not measured"
 VERDICTS = (HOLDS, FAILS, INCONCLUSIVE, UNKNOWN)
@@ -68,15 +69,8 @@ def order(a: tuple[float, float] | None, b: tuple[float, float] | None) -> str:
     return "overlap"
 
 
-def _fmt(x: float) -> str:
-    """Two decimals, or three significant digits below 0.1 (a ratio of 0.0038 is not 0.00)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{x:.2f}" if abs(x) >= 0.1 or x == 0 else f"{x:.3g}"
-
-
 def _ci(i: tuple[float, float] | None) -> str:
-    return f"{_fmt(i[0])}–{_fmt(i[1])}" if i is not None else "no 95% interval"
+    return f"{fmt_ratio(i[0])}–{fmt_ratio(i[1])}" if i is not None else "no 95% interval"
 
 
 def holm(p_values: list[float], alpha: float = ALPHA) -> list[bool]:
@@ -339,7 +333,7 @@ def cores_are_the_limit(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
     ref = int(above["cores_reference_workers"].iloc[0])
     evidence = (f"time against Pool({ref}) (the core count's): "
                 + ", ".join(f"{r.operation} Pool({int(r.workers)}) {r.time_vs_cores:.2f}× "
-                            f"({_fmt(r.time_vs_cores_low)}–{_fmt(r.time_vs_cores_high)})"
+                            f"({fmt_ratio(r.time_vs_cores_low)}–{fmt_ratio(r.time_vs_cores_high)})"
                             for r in above.itertuples()))
     if faster:
         return _claim("cores_limit", seed, en, FAILS,
@@ -395,8 +389,8 @@ def cpu_needs_large_size(crossover: pd.DataFrame | None) -> dict:
         small, large = sub.iloc[0], sub.iloc[-1]
         small_where.append(order(interval(small), one))
         large_where.append(order(interval(large), one))
-        parts.append(f"Pool({int(w)}): {_fmt(small['speedup'])}× ({_ci(interval(small))}) at n = {int(small['size']):,}, "
-                     f"{_fmt(large['speedup'])}× ({_ci(interval(large))}) at n = {int(large['size']):,}")
+        parts.append(f"Pool({int(w)}): {fmt_ratio(small['speedup'])}× ({_ci(interval(small))}) at n = {int(small['size']):,}, "
+                     f"{fmt_ratio(large['speedup'])}× ({_ci(interval(large))}) at n = {int(large['size']):,}")
     if not parts:
         return _claim("cpu_large_size", seed, en, UNKNOWN, "needs two or more sizes")
     evidence = "; ".join(parts)
