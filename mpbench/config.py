@@ -45,7 +45,33 @@ def load_schema(path: Path = SCHEMA_PATH) -> dict:
         if name in schema["properties"]:
             raise ValueError(f"experiment section {name!r} would replace the top-level config key of that name")
         schema["properties"][name] = section
+    # The experiments' names are what a list in `experiments` allows.
+    names = sorted(n for n in schema["properties"] if "x-experiment" in schema["properties"][n])
+    schema["properties"]["experiments"]["anyOf"][1]["items"]["enum"] = names
     return schema
+
+
+def apply_preset(config: dict, schema: dict) -> dict:
+    """``config`` with each experiment's section filled from its preset
+    (``preset``, declared in the fragment's ``x-experiment.presets``) where it
+    sets no value of its own, and the experiments left out of ``experiments``
+    switched off."""
+    out = copy.deepcopy(config)
+    preset = out.get("preset", schema["properties"]["preset"]["default"])
+    chosen = out.get("experiments", "all")
+    for name, sub in schema["properties"].items():
+        if "x-experiment" not in sub or not isinstance(out.get(name, {}), dict):
+            continue
+        values = sub["x-experiment"].get("presets", {}).get(preset, {})
+        section = {**copy.deepcopy(values), **out.get(name, {})}
+        if isinstance(chosen, list) and name not in chosen:
+            if section.get("enabled") is True and out.get(name, {}).get("enabled") is True:
+                raise ConfigError(f"config: {name}.enabled = true but experiments = {chosen} leaves it out; "
+                                  f"allowed: list {name} in experiments, or drop its enabled")
+            section["enabled"] = False
+        if section:
+            out[name] = section
+    return out
 
 
 def _strict_validator(schema: dict) -> jsonschema.protocols.Validator:
@@ -324,7 +350,7 @@ def validate_config(config: dict | None, schema: dict | None = None, workdir: Pa
     config = config or {}
     if not isinstance(config, dict):
         raise ConfigError(f"config: the top level must be a mapping of keys, got {config!r}")
-    config = coerce(config, schema)
+    config = apply_preset(coerce(config, schema), schema)
     errors = sorted(
         _strict_validator(schema).iter_errors(config),
         key=lambda e: (len(list(e.absolute_path)), list(map(str, e.absolute_path))),

@@ -171,3 +171,40 @@ def test_quick_config_is_valid_and_runs_every_experiment(tmp_path):
     quick = validate_config(yaml.safe_load((REPO / "config" / "quick.yaml").read_text()), SCHEMA, workdir=tmp_path)
     assert quick["repeats"] == "auto" and quick["budget_minutes"] <= 2
     assert all(quick[name]["enabled"] for name in experiments.NAMES)
+
+
+@pytest.mark.parametrize("preset", ["quick", "tiny"])
+def test_every_experiment_declares_each_preset_and_it_is_valid(preset, tmp_path):
+    from mpbench import experiments
+
+    for name in experiments.NAMES:
+        assert experiments.spec(name).presets.get(preset), f"{name} declares no {preset} preset in its fragment"
+    cfg = validate_config({"preset": preset}, SCHEMA, workdir=tmp_path)
+    for name in experiments.NAMES:
+        for key, value in experiments.spec(name).presets[preset].items():
+            assert cfg[name][key] == value
+
+
+def test_a_section_key_wins_over_its_preset(tmp_path):
+    cfg = validate_config({"preset": "tiny", "lock": {"increments": 7}}, SCHEMA, workdir=tmp_path)
+    assert cfg["lock"]["increments"] == 7 and cfg["lock"]["workers"] == [2]  # the rest from the preset
+    assert validate_config({}, SCHEMA, workdir=tmp_path)["lock"]["workers"] == [2, 4]  # none: the defaults
+
+
+def test_experiments_lists_what_runs(tmp_path):
+    from mpbench import experiments
+
+    cfg = validate_config({"experiments": ["lock", "crossover"]}, SCHEMA, workdir=tmp_path)
+    assert {n for n in experiments.NAMES if cfg[n]["enabled"]} == {"lock", "crossover"}
+    cfg = validate_config({"experiments": [], "lock": {"workers": [3]}}, SCHEMA, workdir=tmp_path)
+    assert not any(cfg[n]["enabled"] for n in experiments.NAMES)
+    assert all(validate_config({}, SCHEMA, workdir=tmp_path)[n]["enabled"] for n in experiments.NAMES)
+
+
+def test_experiments_and_preset_are_checked(tmp_path):
+    with pytest.raises(ConfigError, match=r"experiments\[0\] = 'lok' is not allowed; allowed: .*lock"):
+        validate_config({"experiments": ["lok"]}, SCHEMA, workdir=tmp_path)
+    with pytest.raises(ConfigError, match="preset = 'fast' is not allowed; allowed: .*quick"):
+        validate_config({"preset": "fast"}, SCHEMA, workdir=tmp_path)
+    with pytest.raises(ConfigError, match=r"lock.enabled = true but experiments = \['crossover'\] leaves it out"):
+        validate_config({"experiments": ["crossover"], "lock": {"enabled": True}}, SCHEMA, workdir=tmp_path)

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
@@ -49,6 +49,7 @@ SPECS = HERE.parent / "schemas" / "experiments"
 HELPERS = {"common"}
 GROUPS = ("post", "condition")  # the post's sections first, then the measurement conditions
 NEEDS = ("test_file", "file_conditions")
+PRESETS = ("quick", "tiny")
 #: How an axis may turn a config value into a point's value.
 CONVERSIONS = {"kib": lambda mib: max(1, int(round(float(mib) * 1024)))}  # MiB -> whole KiB, at least 1
 
@@ -90,6 +91,8 @@ class Spec:
     order: int
     axes: tuple[Axis, ...]
     needs: tuple[str, ...] = ()
+    #: Section values per preset (``quick``, ``tiny``), applied by mpbench.config.apply_preset.
+    presets: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def sweep(self) -> tuple[str, ...]:
@@ -138,8 +141,11 @@ def _spec(path: Path) -> Spec:
         axes.append(Axis(**axis))
     if not axes:
         raise SpecError(f"{where}.axes is empty; an experiment sweeps at least one key")
+    presets = raw.get("presets", {})
+    if not isinstance(presets, dict) or not set(presets) <= set(PRESETS):
+        raise SpecError(f"{where}.presets = {presets!r}; allowed: a mapping from {', '.join(PRESETS)} to section values")
     return Spec(name=path.name.split(".")[0], title=str(raw["title"]), group=raw["group"], order=int(raw["order"]),
-                axes=tuple(axes), needs=needs)
+                axes=tuple(axes), needs=needs, presets=presets)
 
 
 def collect(spec_dir: Path = SPECS, module_dir: Path = HERE, present_dir: Path = PRESENT) -> dict[str, Spec]:
