@@ -15,7 +15,7 @@ if __name__ == "__main__":
     cores = recorded_cores(sm.input.environment)
     ceiling = None
     if "ceiling" in sm.input.keys():
-        from mpbench.experiments.ceiling import ceiling_seconds_per_op
+        from mpbench.present.ceiling import ceiling_seconds_per_op
 
         ceiling = ceiling_seconds_per_op(pd.read_csv(sm.input.ceiling), sm.params.size_bytes)
     plot_time(summaries, [sm.output.time_png, sm.output.time_svg], ceiling)

@@ -14,6 +14,7 @@ from mpbench.datagen import write_test_file
 from mpbench.environment import filesystem_of
 from mpbench import experiments
 from mpbench.experiments import cache_state as cs
+from mpbench.present import cache_state as present
 
 SECTION = {"enabled": True, "operations": ["read", "readwrite"], "loops": 2, "workers": 2, "states": ["warm", "cold"]}
 
@@ -58,7 +59,7 @@ def test_without_posix_fadvise_cold_is_skipped_and_said(monkeypatch, data_file, 
                   base=BASE)
     raw = pd.DataFrame(rows)
     assert set(raw["cache"]) == {"warm"} and set(raw["variant"]) == {"serial warm", "pool warm"}
-    text = " ".join(cs.findings(cs.summarize(raw, 0.95), {}))
+    text = " ".join(present.findings(present.summarize(raw, 0.95), {}))
     assert "cold not measured: this platform lacks os.posix_fadvise" in text
 
 
@@ -86,7 +87,7 @@ TIMES = {("serial", "warm"): [1.0 * s for s in SPREAD], ("pool", "warm"): [0.5 *
 
 
 def test_summarize_ratios_and_p():
-    s = cs.summarize(_raw(TIMES).sample(frac=1, random_state=2), 0.95)
+    s = present.summarize(_raw(TIMES).sample(frac=1, random_state=2), 0.95)
     assert list(zip(s["cache"], s["variant"])) == [("warm", "serial"), ("warm", "pool"), ("cold", "serial"),
                                                    ("cold", "pool")]
     cold = s[s["cache"] == "cold"].set_index("variant")
@@ -99,7 +100,7 @@ def test_summarize_ratios_and_p():
 
 
 def test_findings_say_eviction_verified():
-    (line,) = cs.findings(cs.summarize(_raw(TIMES), 0.95), {})
+    (line,) = present.findings(present.summarize(_raw(TIMES), 0.95), {})
     assert line.startswith("read (20 loops, Pool(4)): eviction verified: before every cold run 0% of the file's "
                            "pages were resident (mincore), before every warm run 100%.")
     assert "serial 1.20× (1.20–1.20×, p = 0.031, significant)" in line and "Pool 1.10×" in line
@@ -107,17 +108,17 @@ def test_findings_say_eviction_verified():
 
 
 def test_findings_say_when_eviction_did_not_happen():
-    (line,) = cs.findings(cs.summarize(_raw(TIMES, {"warm": 1.0, "cold": 1.0}), 0.95), {})
+    (line,) = present.findings(present.summarize(_raw(TIMES, {"warm": 1.0, "cold": 1.0}), 0.95), {})
     assert "eviction did NOT happen: before a cold run up to 100% of the file's pages were still resident" in line
-    assert cs.eviction_verdict(0.04, 1.0).startswith("eviction verified: before every cold run 4%")
-    assert cs.eviction_verdict(float("nan"), float("nan")).startswith("Eviction could not be checked")
+    assert present.eviction_verdict(0.04, 1.0).startswith("eviction verified: before every cold run 4%")
+    assert present.eviction_verdict(float("nan"), float("nan")).startswith("Eviction could not be checked")
 
 
 @pytest.mark.parametrize("language, first", [("zh", "| 操作 | 缓存状态 | 串行（秒） |"),
                                              ("en", "| Operation | Cache | Serial (s) |")])
 def test_table(language, first, tmp_path):
-    cs.summarize(_raw(TIMES), 0.95).to_csv(tmp_path / "s.csv", index=False)
-    md = cs.table(pd.read_csv(tmp_path / "s.csv"), language)
+    present.summarize(_raw(TIMES), 0.95).to_csv(tmp_path / "s.csv", index=False)
+    md = present.table(pd.read_csv(tmp_path / "s.csv"), language)
     lines = md.splitlines()
     assert lines[0].startswith(first) and "warm" in lines[0]
     assert lines[2].startswith("| read | warm | 1 | 0.5 | 2.00 | — | — | 100% / 100% |")
@@ -127,8 +128,8 @@ def test_table(language, first, tmp_path):
 def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
     figs = capture(monkeypatch)
     raw = pd.concat([_raw(TIMES), _raw(TIMES, op="readwrite")])
-    summary = cs.summarize(raw, 0.95)
-    cs.plot(summary, 2, [tmp_path / "f.png", tmp_path / "f.svg"])
+    summary = present.summarize(raw, 0.95)
+    present.plot(summary, 2, [tmp_path / "f.png", tmp_path / "f.svg"])
     assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in (tmp_path / "f.svg").read_text()[:2000]
     assert len(summary) == 2 * 2 * 2  # operations x states x modes, all drawn

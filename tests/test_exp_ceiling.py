@@ -16,6 +16,7 @@ from mpbench.config import ConfigError, validate_config
 from mpbench.datagen import write_test_file
 from mpbench import experiments
 from mpbench.experiments import ceiling
+from mpbench.present import ceiling as present
 
 SIZE = 60_000
 SECTION = {"enabled": True, "loops": 3, "workers": 2, "cache": "inherit"}
@@ -90,7 +91,7 @@ def test_workers_resolve():
     assert ceiling.resolve_workers("cores") == environment.usable_cores() >= 1
     assert ceiling.resolve_workers(3) == 3
     for bad in (0, "many", True):
-        with pytest.raises(ConfigError, match=r"ceiling.workers = .* allowed: cores or a whole number >= 1"):
+        with pytest.raises(ValueError, match=r"ceiling.workers = .* allowed: cores or a whole number >= 1"):
             ceiling.resolve_workers(bad)
 
 
@@ -218,7 +219,7 @@ def synthetic(jitter=(0.98, 0.99, 1.0, 1.0, 1.01, 1.02)):
 
 @pytest.fixture
 def summary(tmp_path):
-    ceiling.summarize(synthetic(), 0.95).to_csv(tmp_path / "s.csv", index=False)
+    present.summarize(synthetic(), 0.95).to_csv(tmp_path / "s.csv", index=False)
     return pd.read_csv(tmp_path / "s.csv")  # as the pipeline reads it back
 
 
@@ -237,13 +238,13 @@ def test_summarize_arithmetic(summary):
 
 
 def test_ceiling_seconds_per_op(summary):
-    per_op = ceiling.ceiling_seconds_per_op(summary, 40 * MIB)
+    per_op = present.ceiling_seconds_per_op(summary, 40 * MIB)
     assert per_op["read"] == pytest.approx(0.008) and per_op["write"] == pytest.approx(0.02)
     assert per_op["readwrite"] == pytest.approx(0.028)
 
 
 def test_findings_name_ratios_and_processes(summary):
-    text = ceiling.findings(summary, {"usable_cores": 4})
+    text = present.findings(summary, {"usable_cores": 4})
     assert text[0].startswith("Python's read-and-decode moves 1,000 MiB/s in one process, 20% of the raw read ceiling "
                               "(5,000 MiB/s; paired interval 20%–20%, p = 0.031, significantly below it)")
     assert ("through a Pool of 4 processes (one per usable core, Pool start-up included) it moves 2,000 MiB/s, "
@@ -257,14 +258,14 @@ def test_findings_when_python_is_not_distinguishable():
     raw = synthetic()
     same = raw.loc[raw["variant"] == "raw_read_serial", "seconds"].to_numpy()[::-1]
     raw.loc[raw["variant"] == "python_read_serial", "seconds"] = same
-    text = ceiling.findings(ceiling.summarize(raw, 0.95), {})
+    text = present.findings(present.summarize(raw, 0.95), {})
     assert "100% of the raw read ceiling" in text[0] and "not distinguishable from it" in text[0]
     assert "through a Pool of 4 processes (Pool start-up included) it moves" in text[0]
 
 
 @pytest.mark.parametrize("language, first", [("zh", "| 操作 | 方式 | 进程数 |"), ("en", "| Operation | Path | Processes |")])
 def test_table(summary, language, first):
-    lines = ceiling.table(summary, language).splitlines()
+    lines = present.table(summary, language).splitlines()
     assert lines[0].startswith(first) and len([line for line in lines if line.startswith("| ")]) == 2 + 8
     assert "20% [20%, 20%]" in lines[4] and "6" in lines[-1]
 
@@ -274,7 +275,7 @@ def test_plot_writes_png_and_svg(summary, tmp_path, scale, monkeypatch):
     figs = capture(monkeypatch)
     summary.loc[summary["path"] == "raw", ["mib_s", "mib_s_ci_low", "mib_s_ci_high"]] *= scale
     png, svg = tmp_path / "f.png", tmp_path / "f.svg"
-    ceiling.plot(summary, 4, [png, svg])
+    present.plot(summary, 4, [png, svg])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "<svg" in svg.read_text()[:2000]
     # raw: median line and interval band; Python: point and interval bar; all in MiB/s
     assert len(summary) == len(ceiling.VARIANTS)

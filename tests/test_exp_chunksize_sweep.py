@@ -12,6 +12,7 @@ from mpbench import timing
 from mpbench.config import ConfigError, validate_config
 from mpbench import experiments
 from mpbench.experiments import chunksize_sweep as cs
+from mpbench.present import chunksize_sweep as present
 
 SECTION = {"enabled": True, "operations": ["read", "square"], "loops": 5, "items": 50, "workers": 2,
            "chunksizes": ["default", 1, 3], "square_chunksizes": ["default", 1, 20]}
@@ -91,7 +92,7 @@ def _raw() -> pd.DataFrame:
 
 @pytest.fixture()
 def summary(tmp_path):
-    s = cs.summarize(_raw(), 0.95)
+    s = present.summarize(_raw(), 0.95)
     s.to_csv(tmp_path / "s.csv", index=False)
     return pd.read_csv(tmp_path / "s.csv")
 
@@ -107,7 +108,7 @@ def test_summary_best_and_ratios_to_the_default_rule(summary):
 
 
 def test_findings(summary):
-    text = cs.findings(summary, {})
+    text = present.findings(summary, {})
     assert len(text) == 3
     assert text[0].startswith("id**2 over 100,000 numbers with Pool(4): the fastest chunksize was 1000 at 0.0465 s "
                            "(interval 0.04335–0.05408)")
@@ -121,7 +122,7 @@ def test_findings(summary):
 
 @pytest.mark.parametrize("language, first", [("zh", "| 操作 | chunksize |"), ("en", "| Operation | chunksize |")])
 def test_table(summary, language, first):
-    md = cs.table(summary, language)
+    md = present.table(summary, language)
     assert md.startswith(first)
     assert "| square ×100,000 | default (=6250) | 0.05125 |" in md and "| square ×100,000 | 1000 ★ |" in md
     assert "| 40.00 | 40.00 – 40.00 | 0.031 |" in md
@@ -131,13 +132,13 @@ def test_table(summary, language, first):
 def test_plot_writes_png_and_svg(summary, tmp_path, monkeypatch, spread):
     figs = capture(monkeypatch)
     if spread:  # the serial runs (and the others) with a spread: a serial band that is not a line
-        cs.summarize(spread_runs(_raw()), 0.95).to_csv(tmp_path / "spread.csv", index=False)
+        present.summarize(spread_runs(_raw()), 0.95).to_csv(tmp_path / "spread.csv", index=False)
         summary = pd.read_csv(tmp_path / "spread.csv")
     two = pd.concat([summary, summary.assign(operation="read", tasks=40,
                                              chunksize_effective=summary["chunksize_effective"].where(
                                                  summary["chunksize"] != "default", 3))])
     out = [tmp_path / "cs.png", tmp_path / "cs.svg"]
-    cs.plot(two, 2, out)
+    present.plot(two, 2, out)
     assert out[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "<svg" in out[1].read_text()[:2000]
     # Pool: median and interval per chunksize (at the chunksize used); serial: its median line and interval band
     assert_drawn(figs, two[["median", "ci_low", "ci_high"]], what="median time and interval ends, seconds")

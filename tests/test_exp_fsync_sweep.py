@@ -12,6 +12,7 @@ from mpbench.config import ConfigError, fill_defaults, load_schema, validate_con
 from mpbench.datagen import write_test_file
 from mpbench import experiments
 from mpbench.experiments import fsync_sweep as fsync
+from mpbench.present import fsync_sweep as present
 
 SECTION = {"enabled": True, "operations": ["readwrite", "overwrite"], "loops": 3, "workers": 2,
            "modes": ["buffered", "fsync"]}
@@ -73,7 +74,7 @@ def _raw(cost, pool_cost, op="readwrite"):
 
 
 def test_findings_cost_of_fsync_and_whether_the_pool_pays_off():
-    (line,) = fsync.findings(fsync.summarize(_raw(3.0, 2.0), 0.95), {})
+    (line,) = present.findings(present.summarize(_raw(3.0, 2.0), 0.95), {})
     assert line.startswith("readwrite (20 loops, Pool(4)): time with fsync / buffered: serial 3.00×")
     assert "Pool 4.00×" in line and "p = 0.031, significant" in line
     assert "fsync made the serial and Pool writes significantly slower" in line
@@ -85,24 +86,24 @@ def test_findings_when_fsync_costs_nothing_and_the_pool_stops_paying():
     raw = _raw(1.0, 1.0)
     raw.loc[raw["variant"] == "serial fsync", "seconds"] = [0.9, 1.1, 0.95, 1.05, 1.02, 0.98]
     raw.loc[raw["variant"] == "pool fsync", "seconds"] = [1.1, 0.9, 1.0, 1.05, 0.95, 1.0]  # 2x buffered Pool: slower
-    (line,) = fsync.findings(fsync.summarize(raw, 0.95), {})
+    (line,) = present.findings(present.summarize(raw, 0.95), {})
     assert "fsync made the Pool writes significantly slower" in line  # serial: no significant change
     assert "Under fsync the Pool is not distinguishable from serial" in line
     raw.loc[raw["variant"] == "pool fsync", "seconds"] = [0.55, 0.45, 0.5, 0.52, 0.48, 0.5]
-    (line,) = fsync.findings(fsync.summarize(raw, 0.95), {})
+    (line,) = present.findings(present.summarize(raw, 0.95), {})
     assert "fsync added no significant time here" in line
 
 
 def test_table_and_plot(tmp_path, monkeypatch):
     figs = capture(monkeypatch)
-    summary = fsync.summarize(pd.concat([_raw(3.0, 2.0), _raw(2.0, 1.5, op="overwrite")]), 0.95)
+    summary = present.summarize(pd.concat([_raw(3.0, 2.0), _raw(2.0, 1.5, op="overwrite")]), 0.95)
     summary.to_csv(tmp_path / "s.csv", index=False)
     summary = pd.read_csv(tmp_path / "s.csv")
-    en = fsync.table(summary, "en").splitlines()
+    en = present.table(summary, "en").splitlines()
     assert en[0].startswith("| Operation | Writes | Serial (s) | Pool (s) | Pool speedup (×) | serial: time / buffered")
     assert en[3].startswith("| readwrite | fsync | 3 | 2 | 1.50 | 3.00 (p = 0.031) | 4.00 (p = 0.031) |")
-    assert fsync.table(summary, "zh").startswith("| 操作 | 写入方式 |")
-    fsync.plot(summary, 2, [tmp_path / "f.png", tmp_path / "f.svg"])
+    assert present.table(summary, "zh").startswith("| 操作 | 写入方式 |")
+    present.plot(summary, 2, [tmp_path / "f.png", tmp_path / "f.svg"])
     assert (tmp_path / "f.png").stat().st_size > 0 and (tmp_path / "f.svg").stat().st_size > 0
     assert len(summary) == 2 * 2 * 2  # operations x write modes x serial/Pool, all drawn
     assert_drawn(figs, summary[["median", "ci_low", "ci_high"]], what="median time per write mode, seconds")

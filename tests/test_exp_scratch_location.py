@@ -14,6 +14,7 @@ from mpbench.config import ConfigError, fill_defaults, load_schema
 from mpbench.datagen import write_test_file
 from mpbench.environment import filesystem_of
 from mpbench.experiments import scratch_location as sl
+from mpbench.present import scratch_location as present
 
 CFG = {"data": {"size_mb": 1}}
 
@@ -48,11 +49,11 @@ def test_two_directories_one_with_spaces(op, data_file, tmp_path):
     assert (raw.loc[raw["scratch_dir"] == str(second), "level_index"] == 1).all()
     assert set(raw["scratch_fs"]) == {filesystem_of(first)} and filesystem_of(first) != "unknown"
     assert not list(first.iterdir()) and not list(second.iterdir())  # written files removed
-    summary = sl.summarize(raw, 0.95)
-    text = " ".join(sl.findings(summary, {}))
+    summary = present.summarize(raw, 0.95)
+    text = " ".join(present.findings(summary, {}))
     assert f"files in {first} ({filesystem_of(first)})" in text and f"In {second} ({filesystem_of(second)})" in text
     assert f"time relative to {first}" in text
-    assert f"| {op} | {second} ({filesystem_of(second)}) |" in sl.table(summary, "en")
+    assert f"| {op} | {second} ({filesystem_of(second)}) |" in present.table(summary, "en")
 
 
 def test_a_relative_directory_that_does_not_exist_yet_is_accepted(tmp_path):
@@ -98,11 +99,11 @@ def test_plot_labels_paths_with_their_file_system(tmp_path, monkeypatch):
                              "variant": f"{mode} {d}", "scratch_dir": d, "level_index": int(d == "/dev/shm"),
                              "rep": rep, "seconds": t * f * s, "config_hash": "h", "loops": 20, "workers": 4,
                              "scratch_fs": fs, "resident_before": 1.0})
-    summary = sl.summarize(pd.DataFrame(rows), 0.95)
-    (line,) = sl.findings(summary, {})
+    summary = present.summarize(pd.DataFrame(rows), 0.95)
+    (line,) = present.findings(summary, {})
     assert "In /dev/shm (tmpfs): serial 0.8 s, Pool 0.4 s; time relative to results/scratch: serial 0.80×" in line
-    assert sl.wrap_path("/tmp/a_rather_long/path with spaces") == "/tmp/\na_rather_long/\npath with spaces"
-    sl.plot(summary, 2, [tmp_path / "f.png", tmp_path / "f.svg"])
+    assert present.wrap_path("/tmp/a_rather_long/path with spaces") == "/tmp/\na_rather_long/\npath with spaces"
+    present.plot(summary, 2, [tmp_path / "f.png", tmp_path / "f.svg"])
     assert (tmp_path / "f.png").stat().st_size > 0
     assert len(summary) == 2 * 2  # directories x serial/Pool, all drawn
     assert_drawn(figs, summary[["median", "ci_low", "ci_high"]], what="median time per directory, seconds")

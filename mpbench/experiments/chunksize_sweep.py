@@ -1,22 +1,6 @@
-"""chunksize_sweep (Pool.map 的 chunksize): how many tasks a worker takes per trip.
+"""chunksize_sweep (Pool.map 的 chunksize): the file operations and the seed's id**2 through Pool.map per chunksize.
 
-``Pool.map`` cuts its tasks into chunks and hands each worker one chunk at a
-time.  With ``chunksize=None`` it applies its own rule, ceil(tasks / (4 x
-workers)) ("default"; fileio.effective_chunksize gives what that resolves
-to, and every row records it as ``chunksize_effective``).  Each point is one
-operation, timed in one job as
-
-- ``serial``: the seed's plain loop (chunksize "none");
-- ``chunksize_<c>``: ``Pool(workers).map(fn, range(tasks), c)`` created,
-  mapped, closed and joined, every other condition held at the appendix
-  tables' (the top-level config's);
-
-with the order balanced over the repetitions, so the chunksizes of one
-repetition are paired.  The file operations (read, readwrite, overwrite)
-run ``loops`` tasks through fileio.run_conditions; ``square`` is the seed's
-cheap ``worker(id) = id**2`` over ``items`` numbers, where the trips to the
-workers, not the work, are the cost; its results must equal
-``[i * i for i in range(items)]``.
+What it measures and how to read it: docs/experiments/chunksize_sweep.md.
 """
 
 from __future__ import annotations
@@ -24,27 +8,14 @@ from __future__ import annotations
 import multiprocessing
 from functools import partial
 
-from ..lazy import numpy as np
-from ..lazy import pandas as pd
-
 from .. import fileio, timing, workloads
-from ..tables import fmt_seconds, markdown_table
-from . import spec
-from .common import finish_rows, summarize_variants
-from .start_method_sweep import _p, _x, verdict
+from .common import finish_rows
 
 NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
-OPERATIONS = (*fileio.OPERATIONS, "square")
-
-
 
 
 def variant_name(chunksize) -> str:
     return f"chunksize_{chunksize}"
-
-
-# --------------------------------------------------------------------------
-# measuring
 
 
 def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str, data_file: str,
@@ -66,7 +37,7 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     for row in rows:
         if row["mode"] == "serial":
             row["chunksize"] = "none"  # a plain loop has no chunks
-    settings = {k: v for k, v in section.items() if k not in spec(NAME).sweep and k != "enabled"}
+    settings = {k: v for k, v in section.items() if k not in ("enabled", "operations")}  # operations: the axis
     return finish_rows(NAME, point, rows, repeats=repeats, warmup=warmup, settings={**settings, **base})
 
 
@@ -95,185 +66,3 @@ def square_rows(items: int, workers: int, chunksizes, start_method: str, *, repe
 
     rows = timing.repeat_variants(calls, repeats, warmup, check, label=f"{NAME} square items={items}")
     return [{"operation": "square", "tasks": items, "workers": workers, **meta[row["variant"]], **row} for row in rows]
-
-
-# --------------------------------------------------------------------------
-# summary
-
-
-def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
-    from ..stats import compare_paired
-
-    raw = raw.assign(variant=raw["variant"].astype(str), chunksize=raw["chunksize"].astype(str))
-    summary = summarize_variants(raw, ["operation"], level, baseline="serial")
-    extra = []
-    for op, cell in raw.groupby("operation", sort=True):
-        series = {v: c.set_index("rep")["seconds"] for v, c in cell.groupby("variant")}
-        medians = {v: s.median() for v, s in series.items() if v != "serial"}
-        best = min(medians, key=medians.get) if medians else None
-        ref = variant_name("default") if variant_name("default") in series else best
-        for variant, c in cell.groupby("variant"):
-            row = {"operation": op, "variant": variant, "chunksize": c["chunksize"].iloc[0],
-                   "chunksize_effective": c["chunksize_effective"].iloc[0], "tasks": int(c["tasks"].iloc[0]),
-                   "workers": int(c["workers"].iloc[0]), "start_method": str(c["start_method"].iloc[0]),
-                   "is_best": variant == best, "is_reference": variant == ref}
-            if variant not in ("serial", ref) and ref is not None:
-                cmp = compare_paired(series[variant], series[ref], level)
-                row.update({"vs_chunksize": ref.removeprefix("chunksize_"), "ratio": cmp["ratio"],
-                            "ratio_ci_low": cmp["ratio_ci_low"], "ratio_ci_high": cmp["ratio_ci_high"],
-                            "p_value": cmp["p_value"], "significant": cmp["significant"], "pairs": cmp["pairs"]})
-            extra.append(row)
-    summary = summary.merge(pd.DataFrame(extra), on=["operation", "variant"], how="left", validate="one_to_one")
-    order = summary["chunksize_effective"].fillna(-1).astype(float) + (summary["chunksize"] == "default") * 0.5
-    return summary.assign(_o=order).sort_values(["operation", "_o"]).drop(columns="_o").reset_index(drop=True)
-
-
-def _compact(n: float) -> str:
-    """Tick label of a chunksize: 2500 -> 2.5k."""
-    return f"{n / 1000:g}k" if n >= 1000 else f"{n:g}"
-
-
-def _label(r) -> str:
-    """"default (=3)" or "10"."""
-    return f"default (={int(r.chunksize_effective)})" if r.chunksize == "default" else str(r.chunksize)
-
-
-# --------------------------------------------------------------------------
-# table
-
-
-HEADER = {
-    "zh": ["操作", "chunksize", "耗时（秒）", "区间（秒）", "提升（串行/多进程）", "相对默认规则（倍）", "配对区间（倍）", "p 值"],
-    "en": ["Operation", "chunksize", "Time (s)", "Interval (s)", "Speedup (serial/Pool)", "Ratio to default rule (x)",
-           "Paired interval (x)", "p"],
-}
-NOTE = {
-    "zh": "每格为 {n} 次重复的中位数。默认规则：chunksize=None 时 Pool.map 取 ceil(任务数 / (4 × 进程数))，括号内为实际值。"
-          "比值 = 该 chunksize / 默认规则，区间来自同一次重复的配对比值，p 为配对符号翻转检验；★ 为最快的 chunksize。",
-    "en": "Each cell is the median of {n} repetitions. Default rule: with chunksize=None Pool.map uses ceil(tasks / "
-          "(4 × workers)), its value in brackets. Ratio = this chunksize / the default rule, its interval from the "
-          "paired ratios of the same repetition, p from a paired sign test; ★ marks the fastest chunksize.",
-}
-
-
-def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    rows = []
-    for r in summary.itertuples():
-        compared = isinstance(getattr(r, "vs_chunksize", None), str)
-        name = "serial" if r.variant == "serial" else _label(r) + (" ★" if r.is_best in (True, "True") else "")
-        rows.append([f"{r.operation} ×{int(r.tasks):,}", name, fmt_seconds(r.median),
-                     f"{fmt_seconds(r.ci_low)} – {fmt_seconds(r.ci_high)}", _x(r.speedup),
-                     _x(r.ratio) if compared else "—",
-                     f"{_x(r.ratio_ci_low)} – {_x(r.ratio_ci_high)}" if compared else "—",
-                     _p(r.p_value) if compared else "—"])
-    return markdown_table(HEADER[language], rows) + "\n\n" + NOTE[language].format(n=int(summary["n"].min())) + "\n"
-
-
-# --------------------------------------------------------------------------
-# figure
-
-
-def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
-    from .. import plots  # here, not at the top: the timed jobs import this module
-    import matplotlib.pyplot as plt
-    from matplotlib import ticker
-    from matplotlib.lines import Line2D
-
-    ops = list(dict.fromkeys(summary["operation"]))
-    with plots.style():
-        fig, axes = plt.subplots(1, len(ops), figsize=(5.6 * len(ops) + 0.6, 5.0), layout="constrained", squeeze=False)
-        for ax, op in zip(axes[0], ops):
-            rows = summary[summary["operation"] == op]
-            pool = rows[rows["variant"] != "serial"].sort_values("chunksize_effective")
-            serial = rows[rows["variant"] == "serial"]
-            if len(serial):
-                s = serial.iloc[0]
-                ax.axhspan(s["ci_low"], s["ci_high"], color="0.6", alpha=0.2, zorder=1)
-                ax.axhline(s["median"], color="0.4", linestyle="--", linewidth=1.3, zorder=2)
-            x = pool["chunksize_effective"].astype(float)
-            for default, style in ((False, {"fmt": "-o", "color": "#1f77b4", "markersize": 5}),
-                                   (True, {"fmt": "*", "color": "#d62728", "markersize": 15})):
-                part = pool[(pool["chunksize"] == "default") == default]
-                ax.errorbar(part["chunksize_effective"].astype(float), part["median"],
-                            yerr=[np.clip(part["median"] - part["ci_low"], 0, None),
-                                  np.clip(part["ci_high"] - part["median"], 0, None)],
-                            capsize=3, linewidth=1.5, zorder=4 if default else 3, **style)
-            for r in pool[pool["chunksize"] == "default"].itertuples():
-                ax.annotate(f"default rule (= {int(r.chunksize_effective):,})", (r.chunksize_effective, r.median),
-                            xytext=(0, -14), textcoords="offset points", ha="center", va="top", color="#d62728",
-                            fontsize="small", bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                                                    "edgecolor": "none", "alpha": 0.85}, zorder=5)
-            ax.set_xscale("log")
-            ax.set_yscale("log")
-            ticks = sorted(set(x))
-            ax.xaxis.set_major_locator(ticker.FixedLocator(ticks))
-            ax.xaxis.set_major_formatter(ticker.FixedFormatter([_compact(t) for t in ticks]))
-            ax.xaxis.set_minor_locator(ticker.NullLocator())
-            if len(ticks) > 1:
-                ax.set_xlim(min(ticks) / 1.6, max(ticks) * 1.6)
-            values = np.concatenate([pool["ci_low"], pool["ci_high"], serial["ci_low"], serial["ci_high"]]).astype(float)
-            values = values[np.isfinite(values) & (values > 0)]
-            if len(values):
-                ax.set_ylim(values.min() / 1.3, values.max() * 1.3)
-            plots.seconds_ticks(ax)
-            if len(values) and values.max() / values.min() < 10:  # under a decade: more labelled ticks
-                ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
-            if len(ticks) > 1 and min(np.diff(np.log10(ticks))) < 0.07 * np.log10(max(ticks) / min(ticks)):
-                ax.tick_params(axis="x", labelrotation=45)  # close ticks: slanted labels do not collide
-            tasks = int(rows["tasks"].iloc[0])
-            what = f"id**2 over {tasks:,} numbers" if op == "square" else f"{op} × {tasks} loops"
-            ax.set_title(f"{what}, Pool({int(pool['workers'].iloc[0]) if len(pool) else '?'})")
-            ax.set_xlabel("chunksize Pool.map used (tasks per trip, log scale)")
-            ax.set_ylabel("median wall time per run (s, log scale)")
-        handles = [Line2D([], [], color="#1f77b4", marker="o", label="Pool: create, map, close, join"),
-                   Line2D([], [], color="#d62728", marker="*", linestyle="", markersize=12,
-                          label="chunksize=None (Pool.map's default rule)"),
-                   Line2D([], [], color="0.4", linestyle="--", label="serial loop (band: its interval)")]
-        fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False, fontsize="small")
-        n = int(summary["n"].min()) if len(summary) else 0
-        fig.suptitle(f"Time against Pool.map's chunksize on {cores} core{'s' if cores != 1 else ''}: medians of {n} "
-                     "runs, bars the intervals of the median", fontsize="medium")
-        plots.save(fig, out_paths)
-
-
-# --------------------------------------------------------------------------
-# findings
-
-
-OF_DEFAULT = "the default rule's time"
-
-
-def findings(summary: pd.DataFrame, env: dict) -> list[str]:
-    out = []
-    for op, rows in summary.groupby("operation", sort=False):
-        pool = rows[rows["variant"] != "serial"]
-        if pool.empty:
-            continue
-        best = pool.loc[pool["median"].idxmin()]
-        tasks, workers = int(rows["tasks"].iloc[0]), int(pool["workers"].iloc[0])
-        what = f"id**2 over {tasks:,} numbers" if op == "square" else f"{op} ×{tasks}"
-        text = (f"{what} with Pool({workers}): the fastest chunksize was {_label(best)} at {fmt_seconds(best['median'])} s "
-                f"(interval {fmt_seconds(best['ci_low'])}–{fmt_seconds(best['ci_high'])})")
-        serial = rows[rows["variant"] == "serial"]
-        if len(serial):
-            s = serial.iloc[0]
-            text += (f"; the serial loop took {fmt_seconds(s['median'])} s, so the best Pool's speedup is "
-                     f"{_x(best['speedup'])}×" + (" (every chunksize was slower than serial)" if best["speedup"] < 1 else ""))
-        out.append(text + ".")
-        default = pool[pool["chunksize"] == "default"]
-        if len(default):
-            d = default.iloc[0]
-            if best["variant"] == d["variant"]:
-                out.append(f"{what}: Pool.map's default rule (chunksize {int(d['chunksize_effective'])} = "
-                           f"ceil({tasks} / (4 × {workers}))) was itself the fastest.")
-            else:
-                inside = best["ci_low"] <= d["median"] <= best["ci_high"]
-                out.append(f"{what}: the default rule (chunksize {int(d['chunksize_effective'])}) took "
-                           f"{fmt_seconds(d['median'])} s, {'inside' if inside else 'outside'} the fastest chunksize's "
-                           f"interval; the fastest took {verdict(best, OF_DEFAULT)}.")
-            one = pool[pool["chunksize"] == "1"]
-            if len(one) and isinstance(one.iloc[0].get("vs_chunksize"), str):
-                o = one.iloc[0]
-                same = "; the default rule also resolves to 1 here" if int(d["chunksize_effective"]) == 1 else ""
-                out.append(f"{what}: chunksize 1 (one trip per task{same}) took {verdict(o, OF_DEFAULT)}.")
-    return out

@@ -1,0 +1,51 @@
+"""scratch_location: summary, table, figure and findings (docs/experiments/scratch_location.md)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..experiments.scratch_location import FACTOR
+from . import levels
+from .levels import context, few_repeats, mode_medians, pool_speedup, versus
+
+
+def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
+    return levels.summarize(raw, level, FACTOR)
+
+
+def wrap_path(path: str, width: int = 16) -> str:
+    """A long path over several lines, broken after a "/" (tick labels of the figure)."""
+    lines = [""]
+    for part in path.replace("/", "/\0").split("\0"):
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(lines)
+
+
+def _labeller(summary: pd.DataFrame, wrap: bool = False):
+    fs = dict(zip(summary[FACTOR].astype(str), summary["scratch_fs"].astype(str)))
+    return lambda d: f"{wrap_path(d)}\n({fs.get(d, 'unknown')})" if wrap else f"{d} ({fs.get(d, 'unknown')})"
+
+
+def table(summary: pd.DataFrame, language: str = "zh") -> str:
+    return levels.table(summary, FACTOR, language, {"zh": "写入目录（文件系统）", "en": "Written to (file system)"},
+                        _labeller(summary))
+
+
+def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+    levels.plot(summary, FACTOR, out_paths, "Scratch location: the written files in each directory (file system)",
+                "directory of the written files (file system)", _labeller(summary, wrap=True))
+
+
+def findings(summary: pd.DataFrame, env: dict) -> list[str]:
+    data = levels.ordered(summary, FACTOR)
+    label = _labeller(data)
+    out = []
+    for op, rows in data.groupby("operation", sort=False):
+        (ref, first), *others = [(d, rows[rows[FACTOR] == d]) for d in dict.fromkeys(rows[FACTOR])]
+        text = f"{op} ({context(rows)}): files in {label(ref)}: {mode_medians(first)}" + pool_speedup(first, ", ")
+        for d, cell in others:
+            text += f" In {label(d)}: {mode_medians(cell)}; time relative to {ref}: {versus(cell)}" + pool_speedup(cell)
+        out.append(text + few_repeats(rows))
+    return out
