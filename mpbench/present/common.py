@@ -99,3 +99,16 @@ def repetitions_note(summary: pd.DataFrame, language: str = "en", target: float 
         text += (f" Some points stopped before their intervals reached ±{target:.0%} ({', '.join(short)}); "
                  "the report's Precision section says why.")
     return text
+
+
+def verdict(r, of: str) -> str:
+    """A compared row's paired ratio in words: "1.72× the time of fork (paired interval 1.46–2.35×,
+    p = 0.250, not significant)" (``r``: ratio, ratio_ci_low, ratio_ci_high, p_value, significant, pairs)."""
+    from ..tables import fmt_p, fmt_ratio
+
+    significant = r.significant in (True, "True")  # a bool, or its text read back from CSV
+    text = (f"{fmt_ratio(r.ratio)}× {of} (paired interval {fmt_ratio(r.ratio_ci_low)}–{fmt_ratio(r.ratio_ci_high)}×, "
+            f"p = {fmt_p(r.p_value)}, " + ("significant" if significant else "not significant"))
+    if not significant and np.isfinite(r.pairs) and r.p_value <= 2 / 2 ** r.pairs + 1e-9:
+        text += f"; {int(r.pairs)} pairs cannot give a smaller p, raise repeats"
+    return text + ")"
