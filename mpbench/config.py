@@ -330,14 +330,18 @@ def warnings_for(cfg: dict) -> list[str]:
 
 
 def check_experiments(cfg: dict, workdir: Path | None = None) -> None:
-    """Each enabled experiment's own checks (its optional ``check_config``)."""
+    """Each enabled experiment's own checks (its optional ``check_config``): a measurement module
+    imports nothing of the package's configuration, so it raises ValueError, reported here as ConfigError."""
     from . import experiments
 
     for name in experiments.NAMES:
         section = cfg.get(name, {})
         module = experiments.get(name)
         if section.get("enabled", True) and hasattr(module, "check_config"):
-            module.check_config(section, cfg, workdir)
+            try:
+                module.check_config(section, cfg, workdir)
+            except ValueError as err:
+                raise ConfigError(str(err)) from err
 
 
 def validate_config(config: dict | None, schema: dict | None = None, workdir: Path | None = None) -> dict:

@@ -9,6 +9,7 @@ import pytest
 from figdata import assert_drawn, capture
 from mpbench import experiments
 from mpbench.experiments import crossover
+from mpbench.present import crossover as present
 
 SECTION = {"enabled": True, "workers": [2], "sizes": [1000, 5000]}
 
@@ -78,7 +79,7 @@ def _raw(pool_seconds: dict[int, dict[int, list[float]]], serial: float = 1.0) -
 def test_summarize_speedups_and_an_interpolated_break_even(tmp_path):
     # serial 1, 10, 100 s; pool medians 10, 20, 50 s -> speedups 0.1, 0.5, 2
     raw = _raw({2: {1000: [9.0, 10.0, 11.0], 10000: [19.0, 20.0, 21.0], 100000: [49.0, 50.0, 51.0]}})
-    summary = crossover.summarize(raw, 0.95)
+    summary = present.summarize(raw, 0.95)
     assert list(summary["variant"].astype(str)) == ["serial", "pool"] * 3
     pool = summary[summary["variant"] == "pool"].set_index("size")
     assert pool["speedup"].tolist() == pytest.approx([0.1, 0.5, 2.0])
@@ -93,7 +94,7 @@ def test_summarize_speedups_and_an_interpolated_break_even(tmp_path):
     # the table and findings read the summary back from CSV
     summary.to_csv(tmp_path / "s.csv", index=False)
     back = pd.read_csv(tmp_path / "s.csv")
-    text = " ".join(crossover.findings(back, {"usable_cores": 2}))
+    text = " ".join(present.findings(back, {"usable_cores": 2}))
     assert "crosses 1× at about n ≈ 32,000 terms (interpolated between n = 10,000 and 100,000; an estimate from the medians" in text
     assert "interval lies above 1× from n = 100,000" in text
     assert "speedup 2.00× (interval 1.96–2.04×, the Pool is faster), against an ideal of min(2 workers, 2 cores) = 2×" \
@@ -101,25 +102,25 @@ def test_summarize_speedups_and_an_interpolated_break_even(tmp_path):
 
 
 def test_break_even_edge_cases():
-    never = crossover.break_even([10, 100, 1000], [0.1, 0.5, 0.9], [0.05, 0.4, 0.8])
+    never = present.break_even([10, 100, 1000], [0.1, 0.5, 0.9], [0.05, 0.4, 0.8])
     assert np.isnan(never["break_even_size"]) and never["break_even_note"] == "Pool not faster at the largest size"
     assert np.isnan(never["faster_from_size"])
-    always = crossover.break_even([10, 100], [1.2, 1.5], [0.9, 1.3])
+    always = present.break_even([10, 100], [1.2, 1.5], [0.9, 1.3])
     assert np.isnan(always["break_even_size"]) and always["break_even_note"].startswith("Pool faster already")
     assert always["faster_from_size"] == 100
     # up, down, up again: the last upward crossing counts, and the note says so
-    twice = crossover.break_even([10, 100, 1000, 10000], [1.1, 0.9, 1.0, 1.2], [1.0, 0.8, 0.9, 1.1])
+    twice = present.break_even([10, 100, 1000, 10000], [1.1, 0.9, 1.0, 1.2], [1.0, 0.8, 0.9, 1.1])
     assert twice["break_even_low"] == 1000 and twice["break_even_size"] == pytest.approx(1000)
     assert "more than once" in twice["break_even_note"]
     # unsorted input is sorted by size first
-    assert crossover.break_even([100, 10], [2.0, 0.5], [1.5, 0.4])["break_even_size"] == pytest.approx(math.sqrt(1000))
+    assert present.break_even([100, 10], [2.0, 0.5], [1.5, 0.4])["break_even_size"] == pytest.approx(math.sqrt(1000))
 
 
 def test_findings_when_the_pool_never_pays_off():
     raw = _raw({4: {1000: [5.0, 5.0, 5.0], 10000: [12.0, 9.5, 11.0]}})  # speedups 0.2 and 10/11
-    summary = crossover.summarize(raw, 0.95)
+    summary = present.summarize(raw, 0.95)
     assert np.isnan(summary["break_even_size"]).all()
-    text = crossover.findings(summary, {"usable_cores": 2})
+    text = present.findings(summary, {"usable_cores": 2})
     assert len(text) == 2
     assert "not faster than the serial loop (median) at the largest size n = 10,000" in text[0]
     assert "no break-even within this sweep" in text[0] and "does not lie above 1×" in text[0]
@@ -129,7 +130,7 @@ def test_findings_when_the_pool_never_pays_off():
 @pytest.mark.parametrize("language, first", [("zh", "| 进程数 | 规模 n"), ("en", "| Processes | Size n")])
 def test_table_headers_rows_and_break_even_lines(language, first):
     raw = _raw({2: {1000: [10.0], 10000: [20.0], 100000: [50.0]}, 4: {1000: [5.0], 10000: [12.0]}})
-    md = crossover.table(crossover.summarize(raw, 0.95), language)
+    md = present.table(present.summarize(raw, 0.95), language)
     lines = md.splitlines()
     assert lines[0].startswith(first) and len(lines[0].split("|")) == 8
     body = [line for line in lines[2:] if line.startswith("| ")]
@@ -148,11 +149,11 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
     figs = capture(monkeypatch)
     raw = _raw({2: {1000: [10.0, 11.0], 10000: [20.0, 22.0], 100000: [50.0, 55.0]},
                 4: {1000: [0.5, 0.6], 10000: [12.0, 9.0], 100000: [60.0, 70.0]}})
-    summary = crossover.summarize(raw, 0.95)
+    summary = present.summarize(raw, 0.95)
     summary.to_csv(tmp_path / "s.csv", index=False)
     summary = pd.read_csv(tmp_path / "s.csv")
     out = [tmp_path / "crossover.png", tmp_path / "crossover.svg"]
-    crossover.plot(summary, 2, out)
+    present.plot(summary, 2, out)
     assert out[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in out[1].read_text()[:2000]
     # left: serial and Pool medians with intervals (seconds) at each size; right: the speedup with its

@@ -12,6 +12,7 @@ import pytest
 from figdata import assert_drawn, capture
 from mpbench import experiments
 from mpbench.experiments import shared_memory as shm
+from mpbench.present import shared_memory as present
 
 SECTION = {"enabled": True, "sizes_mb": [0.01], "workers": [2]}
 
@@ -134,7 +135,7 @@ def crossing() -> pd.DataFrame:
 
 
 def test_summarize_arithmetic():
-    summary = shm.summarize(crossing(), 0.95)
+    summary = present.summarize(crossing(), 0.95)
     assert list(summary["variant"].astype(str)) == list(shm.VARIANTS) * 3
     top = summary[summary["size_kib"] == 102400].set_index("variant")
     assert top.loc["pickle", "median"] == pytest.approx(1.0)
@@ -151,8 +152,8 @@ def test_summarize_arithmetic():
 @pytest.mark.parametrize("language, head", [("en", "| Data size | Processes | Variant |"), ("zh", "| 数据量 | 进程数 | 方式 |")])
 def test_table_headers_and_rows(language, head, tmp_path):
     path = tmp_path / "s.csv"
-    shm.summarize(crossing(), 0.95).to_csv(path, index=False)
-    md = shm.table(pd.read_csv(path), language)  # a summary read back from CSV
+    present.summarize(crossing(), 0.95).to_csv(path, index=False)
+    md = present.table(pd.read_csv(path), language)  # a summary read back from CSV
     lines = md.strip().splitlines()
     assert lines[0].startswith(head) and len(lines) == 2 + 12
     assert lines[2].startswith("| 10 KiB | 2 |") and lines[-1].startswith("| 100 MiB | 2 |")
@@ -161,10 +162,10 @@ def test_table_headers_and_rows(language, head, tmp_path):
 
 def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
     figs = capture(monkeypatch)
-    assert shm._plain(1e-5) == "0.00001" and shm._plain(0.25) == "0.25" and shm._plain(100.0) == "100"
-    summary = shm.summarize(crossing(), 0.95)
+    assert present._plain(1e-5) == "0.00001" and present._plain(0.25) == "0.25" and present._plain(100.0) == "100"
+    summary = present.summarize(crossing(), 0.95)
     png, svg = tmp_path / "f.png", tmp_path / "f.svg"
-    shm.plot(summary, 2, [png, svg])
+    present.plot(summary, 2, [png, svg])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in svg.read_text()[:2000]
     # left: every variant's median time and interval, seconds; right: the shared variants' speedup over pickle
@@ -176,7 +177,7 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
 
 
 def test_findings_when_shared_memory_wins_from_a_size_on():
-    text = shm.findings(shm.summarize(crossing(), 0.95), {"usable_cores": 2})
+    text = present.findings(present.summarize(crossing(), 0.95), {"usable_cores": 2})
     assert len(text) == 2
     assert "beat pickling from 1 MiB on" in text[0] and "not distinguishable at 10 KiB" in text[0]
     assert "At 100 MiB" in text[1] and "2.00× faster than pickling" in text[1]
@@ -185,7 +186,7 @@ def test_findings_when_shared_memory_wins_from_a_size_on():
 def test_findings_when_shared_memory_wins_everywhere():
     raw = crossing()
     raw.loc[(raw["size_kib"] == 10) & (raw["variant"] == "shared_memory"), "seconds"] = 0.01
-    text = shm.findings(shm.summarize(raw, 0.95), {})
+    text = present.findings(present.summarize(raw, 0.95), {})
     assert "at every size measured, from 10 KiB to 100 MiB" in text[0]
 
 
@@ -194,7 +195,7 @@ def test_findings_when_shared_memory_does_not_win():
     top = raw["size_kib"] == 102400
     raw.loc[top & (raw["variant"] == "shared_memory"), "seconds"] = [1.5, 1.5, 1.5]
     raw.loc[top & (raw["variant"] == "value_array"), "seconds"] = [1.1, 1.1, 0.9]
-    text = shm.findings(shm.summarize(raw, 0.95), {})
+    text = present.findings(present.summarize(raw, 0.95), {})
     assert "did not beat pickling at the largest size (100 MiB)" in text[0]
     assert "1.50× slower than pickling" in text[1]
     assert "RawArray took 1.1 s, not distinguishable from pickling" in text[1]

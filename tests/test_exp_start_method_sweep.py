@@ -12,6 +12,7 @@ from mpbench import poolstart
 from mpbench.config import ConfigError, validate_config
 from mpbench import experiments
 from mpbench.experiments import start_method_sweep as sm
+from mpbench.present import start_method_sweep as present
 
 AVAILABLE = [m for m in sm.METHODS if m in multiprocessing.get_all_start_methods()]
 SECTION = {"enabled": True, "operations": ["read", "readwrite"], "loops": 3, "workers": 2, "methods": AVAILABLE}
@@ -20,7 +21,7 @@ SECTION = {"enabled": True, "operations": ["read", "readwrite"], "loops": 3, "wo
 
 def test_points_and_reference():
     assert experiments.points("start_method_sweep", SECTION) == [{"operation": "read"}, {"operation": "readwrite"}]
-    assert sm.reference(["spawn", "fork"]) == "fork" and sm.reference(["spawn", "forkserver"]) == "spawn"
+    assert present.reference(["spawn", "fork"]) == "fork" and present.reference(["spawn", "forkserver"]) == "spawn"
 
 
 @pytest.mark.parametrize("method", AVAILABLE)
@@ -78,7 +79,7 @@ def test_config_errors(monkeypatch):
     cfg = validate_config({"start_method_sweep": {"loops": 5}})
     assert cfg["start_method_sweep"]["methods"] == ["fork", "spawn", "forkserver"] and cfg["start_method"] == "fork"
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(ValueError) as err:
         sm.check_config({"methods": ["fork", "spawn"]}, {}, None)
     assert str(err.value) == ("config: start_method_sweep.methods = ['fork', 'spawn'] is not allowed; allowed here: "
                               "a list of spawn (this platform lacks fork)")
@@ -107,7 +108,7 @@ def _raw() -> pd.DataFrame:
 
 @pytest.fixture()
 def summary(tmp_path):
-    s = sm.summarize(_raw(), 0.95)
+    s = present.summarize(_raw(), 0.95)
     s.to_csv(tmp_path / "s.csv", index=False)
     return pd.read_csv(tmp_path / "s.csv")  # tables, figures and findings read the CSV
 
@@ -129,7 +130,7 @@ def test_summary_compares_with_fork(summary):
 
 
 def test_findings_name_numbers_and_significance(summary):
-    text = sm.findings(summary, {"python": "3.11.7", "start_method": "fork"})
+    text = present.findings(summary, {"python": "3.11.7", "start_method": "fork"})
     joined = "\n".join(text)
     assert text[0].startswith("Pool(4) start-up, from Pool() until every worker had run its initializer (median of 12")
     assert "spawn 210 ms" in text[0] and "Pool() itself returned after 5 ms" in text[0]
@@ -145,7 +146,7 @@ def test_findings_name_numbers_and_significance(summary):
 
 @pytest.mark.parametrize("language, first", [("zh", "| 启动方式 |"), ("en", "| Start method |")])
 def test_table(summary, language, first):
-    md = sm.table(summary, language)
+    md = present.table(summary, language)
     assert md.startswith(first)
     assert "| spawn | 5 | 210 | 204 – 216 | 220 | 20.00 | 0.00049 |" in md
     assert "| read ×20 | pool_fork | 1.025 |" in md and "| read ×20 | serial | 2 |" in md
@@ -155,7 +156,7 @@ def test_table(summary, language, first):
 def test_plot_writes_png_and_svg(summary, tmp_path, monkeypatch):
     figs = capture(monkeypatch)
     out = [tmp_path / "sm.png", tmp_path / "sm.svg"]
-    sm.plot(summary, 2, out)
+    present.plot(summary, 2, out)
     assert out[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "<svg" in out[1].read_text()[:2000]
     # left: start-up in milliseconds, three phases per method (Pool() returned, workers ready, create to
     # close + join), each a median with its interval; right: file operations, bars of the median time

@@ -9,6 +9,7 @@ from mpbench.config import ConfigError, load_schema, validate_config
 from mpbench.experiments import point_id
 from mpbench import experiments
 from mpbench.experiments import workers_sweep as ws
+from mpbench.present import workers_sweep as present
 
 SCHEMA = load_schema()
 SECTION = {"enabled": True, "operations": ["read", "readwrite", "overwrite"], "loops": 3, "workers": [1, 3]}
@@ -93,7 +94,7 @@ def _roundtrip(summary, tmp_path):
 
 
 def test_summarize_structure_best_and_comparisons(tmp_path):
-    s = _roundtrip(ws.summarize(_raw(BEST_4).sample(frac=1, random_state=2), 0.95), tmp_path)
+    s = _roundtrip(present.summarize(_raw(BEST_4).sample(frac=1, random_state=2), 0.95), tmp_path)
     assert list(s.columns[:4]) == ["operation", "variant", "workers", "median"]  # the cell's name, then numbers
     assert list(s["operation"]) == ["read"] * 5 + ["overwrite"] * 5
     assert list(s["variant"][:5]) == ["serial", "pool1", "pool2", "pool4", "pool80"]
@@ -114,21 +115,21 @@ def test_summarize_structure_best_and_comparisons(tmp_path):
 
 
 def test_core_reference_is_the_largest_count_not_above_the_cores():
-    assert ws._core_reference([1, 2, 4, 80], 2) == 2
-    assert ws._core_reference([1, 3, 8], 4) == 3
-    assert ws._core_reference([8, 16], 2) == 8  # none at or below: the smallest
-    assert ws._core_reference([], 2) is None
+    assert present._core_reference([1, 2, 4, 80], 2) == 2
+    assert present._core_reference([1, 3, 8], 4) == 3
+    assert present._core_reference([8, 16], 2) == 8  # none at or below: the smallest
+    assert present._core_reference([], 2) is None
 
 
 @pytest.mark.parametrize("language, first, best", [("zh", "| 操作 | 进程数 | 串行（秒） | 多进程（秒） |", "4 (最佳)"),
                                                    ("en", "| Operation | Processes | Serial (s) | Pool (s) |", "4 (best)")])
 def test_table(language, first, best, tmp_path):
-    md = ws.table(_roundtrip(ws.summarize(_raw(BEST_4), 0.95), tmp_path), language)
+    md = present.table(_roundtrip(present.summarize(_raw(BEST_4), 0.95), tmp_path), language)
     lines = md.splitlines()
     assert lines[0].startswith(first) and len(lines[0].split("|")) == 9
     body = [line for line in lines[2:] if line.startswith("| ")]
     assert len(body) == 8
-    read = ws.LABELS[language]["read"]
+    read = present.LABELS[language]["read"]
     assert body[2].startswith(f"| {read} | {best} | 1 | 0.45 | 2.22 | 2.22 – 2.22 | 0.031 |")
     bullets = [line for line in lines if line.startswith("- ")]
     assert len(bullets) == 2
@@ -141,7 +142,7 @@ def test_table(language, first, best, tmp_path):
 
 
 def test_findings_when_80_is_best_for_writes(tmp_path):
-    text = ws.findings(_roundtrip(ws.summarize(_raw(BEST_80), 0.95), tmp_path), {"usable_cores": 2})
+    text = present.findings(_roundtrip(present.summarize(_raw(BEST_80), 0.95), tmp_path), {"usable_cores": 2})
     joined = " ".join(text)
     assert text[0].startswith("readwrite: the best worker count was 80, speedup 2.50× (interval 2.50–2.50, "
                               "faster than serial, p = 0.031)")
@@ -156,7 +157,7 @@ def test_findings_when_80_is_best_for_writes(tmp_path):
 
 
 def test_findings_when_80_is_not_best(tmp_path):
-    text = ws.findings(_roundtrip(ws.summarize(_raw(BEST_4), 0.95), tmp_path), {"usable_cores": 2})
+    text = present.findings(_roundtrip(present.summarize(_raw(BEST_4), 0.95), tmp_path), {"usable_cores": 2})
     joined = " ".join(text)
     assert "read: the best worker count was 4" in joined
     assert "read:" in joined and "'about 80" not in " ".join(t for t in text if t.startswith("read"))
@@ -174,7 +175,7 @@ def test_findings_when_80_is_not_best(tmp_path):
 def test_findings_about_80_writers_are_inconclusive_when_the_test_cannot_tell(times, said):
     """Three pairs cannot reach p < 0.05: the lowest median alone never makes the claim hold or fail."""
     raw = _raw(times)
-    text = " ".join(ws.findings(ws.summarize(raw[raw["rep"] < 3], 0.95), {"usable_cores": 2}))
+    text = " ".join(present.findings(present.summarize(raw[raw["rep"] < 3], 0.95), {"usable_cores": 2}))
     assert said in text
     assert "holds here" not in text.replace("the claim holds here", "") and "does not hold here" not in text
 
@@ -182,7 +183,7 @@ def test_findings_about_80_writers_are_inconclusive_when_the_test_cannot_tell(ti
 def test_findings_when_80_is_not_measured_and_few_repeats(tmp_path):
     raw = _raw({"overwrite": {2: 0.6, 8: 0.7}}, loops=80)
     raw = raw[raw["rep"] < 3]
-    text = ws.findings(ws.summarize(raw, 0.95), {"usable_cores": 2})
+    text = present.findings(present.summarize(raw, 0.95), {"usable_cores": 2})
     joined = " ".join(text)
     assert ("'about 80-way parallel is best for writes' was not measured here (no worker count within 64–100; "
             "measured 2, 8)") in joined
@@ -195,9 +196,9 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch, spread):
     figs = capture(monkeypatch)
     raw = _raw({**BEST_4, **BEST_80})
     raw = spread_runs(raw) if spread else raw  # spread: intervals that are not points
-    summary = _roundtrip(ws.summarize(raw, 0.95), tmp_path)
+    summary = _roundtrip(present.summarize(raw, 0.95), tmp_path)
     out = [tmp_path / "workers_sweep.png", tmp_path / "workers_sweep.svg"]
-    ws.plot(summary, 2, out)
+    present.plot(summary, 2, out)
     assert out[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in out[1].read_text()[:2000]
     # every Pool(w)'s speedup over serial, with its interval, one line per operation

@@ -20,9 +20,9 @@ An experiment ``<name>`` is
         conditions (start_method, chunksize, cache, fsync), one of which it varies.
     ``check_config(section, cfg, workdir)`` (optional)
         checks a schema cannot express (a start method this platform lacks, a
-        directory that does not exist); raises ``mpbench.config.ConfigError``
-        with one line naming the key, the value and what is allowed.  Only
-        called when the section is enabled.
+        directory that does not exist); raises ValueError (reported as
+        ``mpbench.config.ConfigError``) with one line naming the key, the value
+        and what is allowed.  Only called when the section is enabled.
 ``mpbench/present/<name>.py``
     its presentation (see :mod:`mpbench.present`): summary, table, figure and findings;
 ``docs/experiments/<name>.md``

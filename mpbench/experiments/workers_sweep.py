@@ -1,60 +1,33 @@
 """workers_sweep (进程数): the appendix's file operations over Pool sizes beyond the default 4.
 
-The seed fixes ``Pool(4)`` and concludes "写操作，并行路数在 80 左右最好" (writes:
-about 80-way parallel is best) and "在上线范围内，核数越多，速度越快" (more
-processes are faster, up to the core count).  In its own table 80 is the
-*loop count*, not a worker count; here the claim is checked as a worker count.
-
-One point per operation (read, readwrite, overwrite) at a fixed ``loops``:
-variant ``serial`` (the seed's Demo) and one ``pool<w>`` per worker count w
-(Pool(w).map, created and closed inside the timed run), all timed in one job
-with their order balanced over the repetitions, so the runs of a repetition are paired.  Every
-other condition (start method, chunksize, cache, fsync) is the top level's.
-With the default chunksize rule, ``loops`` tasks reach at most ``loops``
-workers: more workers than loops start idle processes.
-
-Per operation the summary names the best worker count (highest median
-speedup), compares every worker count with it (``time_vs_best``: paired time
-ratio, its interval and p) and with the worker count at the core count
-(``time_vs_cores``), so the findings can say which differences are real.
+What it measures and how to read it: docs/experiments/workers_sweep.md.
 """
 
 from __future__ import annotations
 
-import math
+import shutil
 from pathlib import Path
 
-from ..lazy import numpy as np
-from ..lazy import pandas as pd
-
 from ..environment import usable_cores
-from ..fileio import OPERATIONS, Condition, run_conditions
-from ..stats import compare_paired, interval_vs_one
-from ..tables import fmt_seconds, fmt_ratio, markdown_table
-from . import spec
-from .common import finish_rows, summarize_variants
-
-ABOUT_80 = (64, 100)  # worker counts that count as "about 80"
-WRITES = ("readwrite", "overwrite")
-
-
+from ..fileio import MIB, Condition, run_conditions
+from .common import finish_rows
 
 
 def check_config(section: dict, cfg: dict, workdir) -> None:
-    """readwrite keeps ``loops`` copies of the test file at once in the scratch directory."""
+    """readwrite keeps ``loops`` copies of the test file at once in the scratch directory.
+    Raises ValueError (config.check_experiments reports it as a ConfigError)."""
     if "readwrite" not in section["operations"]:
         return
-    from ..config import MIB, ConfigError, free_bytes
-
     scratch = Path(cfg["scratch_dir"])
     if workdir is not None and not scratch.is_absolute():
         scratch = Path(workdir) / scratch
-    needed = section["loops"] * int(cfg["data"]["size_mb"] * MIB)
-    free = free_bytes(scratch)
-    if needed > free:
-        raise ConfigError(f"config: workers_sweep.loops = {section['loops']} is not allowed; allowed: at most "
-                          f"{free // max(1, int(cfg['data']['size_mb'] * MIB))} (readwrite writes loops copies of the "
-                          f"{cfg['data']['size_mb']} MiB file; {free / MIB:.0f} MiB free in scratch_dir)")
+    scratch = scratch.absolute()
+    free = shutil.disk_usage(next(p for p in (scratch, *scratch.parents) if p.exists())).free
+    size = int(cfg["data"]["size_mb"] * MIB)
+    if section["loops"] * size > free:
+        raise ValueError(f"config: workers_sweep.loops = {section['loops']} is not allowed; allowed: at most "
+                         f"{free // max(1, size)} (readwrite writes loops copies of the "
+                         f"{cfg['data']['size_mb']} MiB file; {free / MIB:.0f} MiB free in scratch_dir)")
 
 
 def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str | None = None,
@@ -70,328 +43,7 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
                           label=f"workers_sweep {op} loops={loops}")
     cores = usable_cores()
     rows = [{**row, "usable_cores": cores} for row in rows]
-    settings = {**{k: v for k, v in section.items() if k not in spec("workers_sweep").sweep and k not in ("enabled", "repeats")},
+    # everything but the swept key (operations) defines the measurement
+    settings = {**{k: v for k, v in section.items() if k not in ("operations", "enabled", "repeats")},
                 **base, "data_bytes": Path(data_file).stat().st_size}
     return finish_rows("workers_sweep", point, rows, repeats=repeats, warmup=warmup, settings=settings)
-
-
-# --------------------------------------------------------------------------
-# summary
-
-
-def _flag(value) -> bool:
-    """A boolean that may have come back from CSV as text or NaN."""
-    return value is True or (isinstance(value, (bool, np.bool_)) and bool(value)) or value == "True"
-
-
-def _compare(secs: dict, this: str, ref: str | None, prefix: str) -> dict:
-    """Paired time ratio this / ref (above 1: ``this`` is slower), interval, p, significance."""
-    if ref is None or ref == this or ref not in secs:
-        return {prefix: np.nan, f"{prefix}_low": np.nan, f"{prefix}_high": np.nan,
-                f"{prefix}_p": np.nan, f"{prefix}_significant": False}
-    c = compare_paired(secs[this], secs[ref])
-    return {prefix: c["ratio"], f"{prefix}_low": c["ratio_ci_low"], f"{prefix}_high": c["ratio_ci_high"],
-            f"{prefix}_p": c["p_value"], f"{prefix}_significant": c["significant"]}
-
-
-def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
-    summary = summarize_variants(raw, ["operation"], level, baseline="serial")
-    raw = raw.assign(**{c: np.nan for c in ("pool_start_seconds", "map_seconds", "chunksize_effective",
-                                             "usable_cores") if c not in raw})
-    extra = raw.groupby(["operation", "variant"]).agg(
-        workers=("workers", "first"), loops=("loops", "first"), chunksize_effective=("chunksize_effective", "first"),
-        pool_start_median=("pool_start_seconds", "median"), map_median=("map_seconds", "median"),
-        cores=("usable_cores", "max")).reset_index()
-    for column in ("start_method", "chunksize", "cache", "fsync", "scratch_fs"):
-        if column in raw:
-            extra = extra.merge(raw.groupby(["operation", "variant"])[column].agg(
-                lambda s: ",".join(sorted(s.dropna().astype(str).unique()))).reset_index(), on=["operation", "variant"])
-    summary = summary.merge(extra, on=["operation", "variant"], validate="one_to_one")
-    # the cell's name (the columns before "median"): operation, variant, workers
-    summary = summary[["operation", "variant", "workers", *[c for c in summary if c not in
-                                                           ("operation", "variant", "workers")]]]
-    out = []
-    for op, rows in summary.groupby("operation", sort=False):
-        secs = {v: cell.set_index("rep")["seconds"] for v, cell in raw[raw["operation"] == op].groupby("variant")}
-        pool = rows[rows["variant"] != "serial"]
-        ranked = pool.sort_values(["speedup", "workers"], ascending=[False, True])
-        best = ranked["variant"].iloc[0] if len(ranked) else None
-        cores = rows["cores"].max()
-        ref = _core_reference(pool["workers"], cores)
-        ref_variant = pool.loc[pool["workers"] == ref, "variant"].iloc[0] if ref is not None else None
-        for _, row in rows.iterrows():
-            row = row.to_dict()
-            pooled = row["variant"] != "serial"
-            row.update(_compare(secs, row["variant"], best if pooled else None, "time_vs_best"))
-            row.update(_compare(secs, row["variant"], ref_variant if pooled else None, "time_vs_cores"))
-            row.update({"best_workers": ranked["workers"].iloc[0] if best else np.nan,
-                        "runner_up_workers": ranked["workers"].iloc[1] if len(ranked) > 1 else np.nan,
-                        "cores_reference_workers": ref if ref is not None else np.nan})
-            out.append(row)
-    return _ordered(pd.DataFrame(out))
-
-
-def _core_reference(workers, cores) -> int | None:
-    """The measured worker count standing for "as many as cores": the largest
-    one not above the core count (else the smallest measured)."""
-    workers = sorted(int(w) for w in workers)
-    if not workers or cores is None or not np.isfinite(cores):
-        return None
-    below = [w for w in workers if w <= cores]
-    return below[-1] if below else workers[0]
-
-
-def _ordered(summary: pd.DataFrame) -> pd.DataFrame:
-    rank = {op: i for i, op in enumerate(OPERATIONS)}
-    key = summary.apply(lambda r: (rank.get(r["operation"], 99), r["variant"] != "serial", int(r["workers"])), axis=1)
-    return summary.iloc[sorted(range(len(summary)), key=lambda i: key.iloc[i])].reset_index(drop=True)
-
-
-def _facts(summary: pd.DataFrame) -> dict[str, dict]:
-    """Per operation: serial row, pool rows by worker count, best and runner-up rows."""
-    out = {}
-    for op, rows in _ordered(summary).groupby("operation", sort=False):
-        pool = rows[rows["variant"] != "serial"].assign(workers=lambda d: d["workers"].astype(int))
-        by = {int(r["workers"]): r for _, r in pool.iterrows()}
-        first = rows.iloc[0]
-        get = lambda col: by.get(int(first[col])) if np.isfinite(first[col]) else None  # noqa: E731
-        serial = rows[rows["variant"] == "serial"]
-        out[op] = {"serial": serial.iloc[0] if len(serial) else None, "pool": by, "best": get("best_workers"),
-                   "runner_up": get("runner_up_workers"), "reference": get("cores_reference_workers"),
-                   "cores": first["cores"]}
-    return out
-
-
-# --------------------------------------------------------------------------
-# table
-
-
-LABELS = {"zh": {"read": "读", "readwrite": "读&写", "overwrite": "写覆盖"},
-          "en": {"read": "read", "readwrite": "read & write", "overwrite": "overwrite"}}
-HEADER = {
-    "zh": ["操作", "进程数", "串行（秒）", "多进程（秒）", "提升（倍）", "提升区间（倍）", "p（对串行）"],
-    "en": ["Operation", "Processes", "Serial (s)", "Pool (s)", "Speedup (x)", "Speedup interval (x)", "p (vs serial)"],
-}
-TEXT = {
-    "zh": {"best": "最佳", "line": "{op}：最佳进程数 {w}（提升 {s} 倍）；次佳 {r}（{rs} 倍），次佳耗时为最佳的 {ratio} 倍"
-                                   "（区间 {lo}–{hi}，p = {p}）：{verdict}。",
-           "yes": "差异显著", "no": "两者无法区分", "alone": "{op}：只测了一个进程数 {w}（提升 {s} 倍）。",
-           "note": "每格为 {n} 次重复的中位数；每次运行 {loops} 次文件操作（loops），多进程含创建、map、close、join。"
-                   "提升 = 串行 / 多进程，区间与 p 来自同一次重复的配对比值。测量条件：启动方式 {start_method}，"
-                   "chunksize {chunksize}，页缓存 {cache}，fsync {fsync}，写入文件系统 {scratch_fs}；本机 {cores} 核。"},
-    "en": {"best": "best", "line": "{op}: best worker count {w} ({s}×); runner-up {r} ({rs}×), whose time is {ratio}× "
-                                   "the best's (interval {lo}–{hi}, p = {p}): {verdict}.",
-           "yes": "significantly different", "no": "not distinguishable",
-           "alone": "{op}: only one worker count, {w} ({s}×), was measured.",
-           "note": "Each cell is the median of {n} repetitions of {loops} file operations (loops); Pool times include "
-                   "creating the Pool, map, close and join. Speedup = serial / Pool; its interval and p come from the "
-                   "paired ratios of the same repetition. Conditions: start method {start_method}, chunksize "
-                   "{chunksize}, page cache {cache}, fsync {fsync}, written files on {scratch_fs}; {cores} cores."},
-}
-
-
-def _p(p: float) -> str:
-    return "n/a" if p is None or not np.isfinite(p) else (f"{p:.3f}" if p >= 0.001 else f"{p:.1e}")
-
-
-def _ratio(v: float) -> str:
-    return "n/a" if v is None or not np.isfinite(v) else f"{v:.2f}"
-
-
-def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    data, facts = _ordered(summary), _facts(summary)
-    text, rows, lines = TEXT[language], [], []
-    for op, f in facts.items():
-        serial = fmt_seconds(f["serial"]["median"]) if f["serial"] is not None else "n/a"
-        for w, r in f["pool"].items():
-            mark = f" ({text['best']})" if f["best"] is not None and w == int(f["best"]["workers"]) else ""
-            rows.append([LABELS[language].get(op, op), f"{w}{mark}", serial, fmt_seconds(r["median"]),
-                         fmt_ratio(r["speedup"]), f"{_ratio(r['speedup_ci_low'])} – {_ratio(r['speedup_ci_high'])}",
-                         _p(r["p_vs_baseline"])])
-        best, runner = f["best"], f["runner_up"]
-        if best is None:
-            continue
-        if runner is None:
-            lines.append("- " + text["alone"].format(op=LABELS[language].get(op, op), w=int(best["workers"]),
-                                                     s=fmt_ratio(best["speedup"])))
-            continue
-        lines.append("- " + text["line"].format(
-            op=LABELS[language].get(op, op), w=int(best["workers"]), s=fmt_ratio(best["speedup"]),
-            r=int(runner["workers"]), rs=fmt_ratio(runner["speedup"]), ratio=_ratio(runner["time_vs_best"]),
-            lo=_ratio(runner["time_vs_best_low"]), hi=_ratio(runner["time_vs_best_high"]),
-            p=_p(runner["time_vs_best_p"]),
-            verdict=text["yes"] if _flag(runner["time_vs_best_significant"]) else text["no"]))
-    cond = {c: ", ".join(sorted(set(data[c].dropna().astype(str)))) if c in data else "n/a"
-            for c in ("start_method", "chunksize", "cache", "fsync", "scratch_fs")}
-    note = text["note"].format(n=int(data["n"].min()), loops=_ints(data["loops"]), cores=_ints(data["cores"]), **cond)
-    return markdown_table(HEADER[language], rows) + "\n\n" + "\n".join(lines) + "\n\n" + note + "\n"
-
-
-def _ints(values) -> str:
-    v = sorted({int(x) for x in pd.Series(values).dropna()})
-    return ", ".join(map(str, v)) or "n/a"
-
-
-# --------------------------------------------------------------------------
-# figure
-
-
-STYLE = {"read": ("#2ca02c", "o"), "readwrite": ("#9467bd", "s"), "overwrite": ("#ff7f0e", "D")}
-
-
-def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
-    from .. import plots  # here, not at the top: the timed jobs import this module
-    import matplotlib.pyplot as plt
-    from matplotlib import ticker
-    from matplotlib.lines import Line2D
-
-    data, facts = _ordered(summary), _facts(summary)
-    pool = data[data["variant"] != "serial"]
-    workers = sorted(int(w) for w in pool["workers"].unique())
-    ops = list(facts)
-    span = math.log2(max(workers) / min(workers)) if len(workers) > 1 else 1.0
-    with plots.style():
-        fig, ax = plt.subplots(figsize=(9.0, 5.6), layout="constrained")
-        lo_x, hi_x = min(workers + [cores]) / 1.35, max(workers + [cores]) * 1.35
-        grid = np.geomspace(max(1.0, lo_x), hi_x, 200)
-        ax.plot(grid, np.minimum(grid, cores), color="black", linestyle=":", linewidth=1.5, zorder=1)
-        ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.2, zorder=1)
-        ax.axvline(cores, color="#8c564b", linestyle="-.", linewidth=1.2, zorder=1)
-        handles = []
-        for i, op in enumerate(ops):
-            colour, marker = STYLE.get(op, ("0.3", "o"))
-            rows = pd.DataFrame(list(facts[op]["pool"].values()))
-            x = rows["workers"].astype(float) * 2 ** ((i - (len(ops) - 1) / 2) * 0.012 * max(span, 2))
-            below = np.clip(rows["speedup"] - rows["speedup_ci_low"], 0, None)
-            above = np.clip(rows["speedup_ci_high"] - rows["speedup"], 0, None)
-            ax.errorbar(x, rows["speedup"], yerr=[below, above], fmt="-", marker=marker, color=colour, markersize=6,
-                        linewidth=1.6, elinewidth=1.2, capsize=3, zorder=3)
-            best = facts[op]["best"]
-            if best is not None:
-                bx = float(x[rows["workers"].astype(int) == int(best["workers"])].iloc[0])
-                ax.plot([bx], [best["speedup"]], marker="*", markersize=17, color=colour, markeredgecolor="black",
-                        linestyle="none", zorder=4)
-            best_text = f" (best: {int(best['workers'])} worker{'s' if int(best['workers']) != 1 else ''})" if best is not None else ""
-            handles.append(Line2D([], [], color=colour, marker=marker, linewidth=1.6, label=f"{op}{best_text}"))
-        handles += [Line2D([], [], marker="*", color="0.5", markeredgecolor="black", markersize=13, linestyle="none",
-                           label="best worker count (highest median speedup)"),
-                    Line2D([], [], color="black", linestyle=":", linewidth=1.5,
-                           label=f"ideal: min(w, {cores} core{'s' if cores != 1 else ''})"),
-                    Line2D([], [], color="#8c564b", linestyle="-.", linewidth=1.2, label=f"core count ({cores})"),
-                    Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label="no gain (1×)")]
-        ax.set_xscale("log", base=2)
-        ax.xaxis.set_major_locator(ticker.FixedLocator(workers))
-        ax.xaxis.set_major_formatter(ticker.FixedFormatter([str(w) for w in workers]))
-        ax.xaxis.set_minor_locator(ticker.NullLocator())
-        ax.set_xlim(lo_x, hi_x)
-        highs = pool[["speedup", "speedup_ci_high"]].to_numpy(float)
-        top = max([float(cores), *highs[np.isfinite(highs)]]) * 1.25
-        ax.set_ylim(0, top)
-        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
-        ax.set_xlabel("Pool workers w (processes, log2 scale)")
-        ax.set_ylabel("speedup (median of paired serial / Pool ratios, ×)")
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
-        n = int(data["n"].min())
-        cover = pool["speedup_ci_coverage"].dropna()
-        cover = f"{cover.min():.0%}" if len(cover) else "n/a"
-        fig.suptitle(f"Speedup against worker count, loops = {_ints(data['loops'])}, on {cores} "
-                     f"core{'s' if cores != 1 else ''}\npoints: medians of {n} runs; bars: intervals of the paired "
-                     f"ratios (coverage ≥ {cover})", fontsize="medium")
-        plots.save(fig, out_paths)
-
-
-# --------------------------------------------------------------------------
-# findings
-
-
-def _vs(row, prefix: str, other: str) -> str:
-    return (f"{_ratio(row[prefix])}× the time of {other} (interval {_ratio(row[f'{prefix}_low'])}–"
-            f"{_ratio(row[f'{prefix}_high'])}, p = {_p(row[f'{prefix}_p'])}, "
-            f"{'significant' if _flag(row[f'{prefix}_significant']) else 'not significant'})")
-
-
-def _speed(row) -> str:
-    where = {"above": "faster than serial", "below": "slower than serial", "includes": "not distinguishable from serial"}
-    return (f"{fmt_ratio(row['speedup'])}× (interval {_ratio(row['speedup_ci_low'])}–{_ratio(row['speedup_ci_high'])}, "
-            f"{where[interval_vs_one(row['speedup_ci_low'], row['speedup_ci_high'])]}, p = {_p(row['p_vs_baseline'])})")
-
-
-def _core_claim(op: str, f: dict, cores: int) -> str:
-    """The seed's "more processes are faster, up to the core count", for one operation."""
-    by, ref = f["pool"], f["reference"]
-    r = int(ref["workers"])
-    lower = [w for w in by if w < r]
-    if lower:
-        low = by[lower[0]]
-        rising = _flag(low["time_vs_cores_significant"]) and low["time_vs_cores"] > 1
-        medians = [by[w]["speedup"] for w in [*lower, r]]
-        shape = ("rose step by step" if all(b >= a for a, b in zip(medians, medians[1:])) else
-                 "rose, not step by step" if medians[-1] > medians[0] else "fell")
-        up = (f"from {lower[0]} to {r} workers the median speedup {shape}, {fmt_ratio(low['speedup'])}× to "
-              f"{fmt_ratio(ref['speedup'])}×; Pool({lower[0]}) took {_vs(low, 'time_vs_cores', f'Pool({r})')}, so "
-              + ("the claim holds here" if rising else "no significant rise up to the core count"))
-    else:
-        up = f"no worker count below {r} was measured, so the rise up to the core count is not checked"
-    beyond = [w for w in by if w > r]
-    if not beyond:
-        return f"{op} on {cores} cores, the seed's 'more processes are faster, up to the core count': {up}."
-    top = by[beyond[-1]]
-    listed = ", ".join(f"{w}: {fmt_ratio(by[w]['speedup'])}×" for w in beyond)
-    change = (("significantly slower than" if top["time_vs_cores"] > 1 else "significantly faster than")
-              if _flag(top["time_vs_cores_significant"]) else "not significantly different from")
-    return (f"{op} on {cores} cores, the seed's 'more processes are faster, up to the core count': {up}. Beyond "
-            f"{r} workers ({listed}) the largest, Pool({beyond[-1]}), took {_vs(top, 'time_vs_cores', f'Pool({r})')}: "
-            f"{change} Pool({r}).")
-
-
-def findings(summary: pd.DataFrame, env: dict) -> list[str]:
-    facts, out = _facts(summary), []
-    loops = int(_ordered(summary)["loops"].max())
-    lo80, hi80 = ABOUT_80
-    for op, f in facts.items():
-        best, runner, by = f["best"], f["runner_up"], f["pool"]
-        if best is None:
-            continue
-        cores = int(f["cores"]) if np.isfinite(f["cores"]) else env.get("usable_cores", "?")
-        text = f"{op}: the best worker count was {int(best['workers'])}, speedup {_speed(best)}"
-        if best["speedup_ci_high"] < 1:
-            text += " - no worker count was faster than the serial loop"
-        if runner is not None:
-            text += f"; the runner-up, Pool({int(runner['workers'])}), took {_vs(runner, 'time_vs_best', 'the best')}"
-        out.append(text + ".")
-        if op in WRITES:
-            near = [w for w in by if lo80 <= w <= hi80]
-            if not near:
-                out.append(f"{op}: the seed's 'about 80-way parallel is best for writes' was not measured here "
-                           f"(no worker count within {lo80}–{hi80}; measured {', '.join(map(str, by))}).")
-            else:
-                w80 = min(near, key=lambda w: abs(w - 80))
-                # Earned, not read off the medians: the paired test against the best decides.
-                if w80 == int(best["workers"]):
-                    if runner is None or _flag(runner["time_vs_best_significant"]):
-                        verdict = "holds here"
-                    else:
-                        verdict = (f"is inconclusive here: Pool({w80}) had the lowest median but is not "
-                                   f"distinguishable from the runner-up (more repetitions would decide)")
-                elif _flag(by[w80]["time_vs_best_significant"]):
-                    verdict = f"does not hold here: Pool({w80}) was slower than the best, Pool({int(best['workers'])})"
-                else:
-                    verdict = (f"is inconclusive here: the lowest median is Pool({int(best['workers'])})'s, but "
-                               f"Pool({w80}) is not distinguishable from it (more repetitions would decide)")
-                tail = (f"; Pool({w80}) reached {_speed(by[w80])} and took {_vs(by[w80], 'time_vs_best', 'the best')}"
-                        if w80 != int(best["workers"]) else
-                        (f"; it is {'' if runner is not None and _flag(runner['time_vs_best_significant']) else 'not '}"
-                         f"distinguishable from the runner-up" if runner is not None else ""))
-                out.append(f"{op}: the seed's 'about 80-way parallel is best for writes' (we count {lo80}–{hi80} "
-                           f"workers as about 80) {verdict}{tail}. In the seed's own table Pool was fixed at 4 and "
-                           f"80 was the loop count, so this checks the claim as a worker count, at loops = {loops}.")
-        if f["reference"] is not None:
-            out.append(_core_claim(op, f, cores))
-    pairs = int(_ordered(summary)["n"].min())
-    if facts and 2 / 2 ** pairs >= 0.05:
-        out.append(f"With {pairs} paired repetitions the paired test cannot give p below {2 / 2 ** pairs:.3g}, so no "
-                   f"difference here can be significant at 5%; 6 or more repetitions are needed.")
-    if facts and max(max(f["pool"], default=0) for f in facts.values()) > loops:
-        out.append(f"With loops = {loops} and the default chunksize rule there are at most {loops} tasks, so worker "
-                   f"counts above {loops} start processes that get no task; their cost is start-up only.")
-    return out

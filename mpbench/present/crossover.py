@@ -1,0 +1,294 @@
+"""crossover: summary, break-even, table, figure and findings (docs/experiments/crossover.md)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..experiments.crossover import VARIANTS
+from ..tables import fmt_ratio, fmt_seconds, markdown_table
+from .common import ordered, summarize_variants
+
+BREAK_EVEN_COLUMNS = ["break_even_size", "break_even_low", "break_even_high", "break_even_note", "faster_from_size"]
+
+
+def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
+    summary = summarize_variants(raw, ["workers", "size"], level, baseline="serial")
+    pool = raw[raw["variant"] == "pool"]
+    if "pool_start_seconds" in raw.columns and not pool.empty:
+        phases = pool.groupby(["workers", "size"]).agg(
+            pool_start_median=("pool_start_seconds", "median"),
+            map_median=("map_seconds", "median"),
+        ).reset_index().assign(variant="pool")
+        summary = summary.merge(phases, on=["workers", "size", "variant"], how="left", validate="one_to_one")
+    else:
+        summary = summary.assign(pool_start_median=np.nan, map_median=np.nan)
+    facts = [{"workers": workers, **break_even(rows["size"], rows["speedup"], rows["speedup_ci_low"])}
+             for workers, rows in summary[summary["variant"] == "pool"].groupby("workers", sort=True)]
+    facts = pd.DataFrame(facts, columns=["workers", *BREAK_EVEN_COLUMNS])
+    return _ordered(summary.merge(facts, on="workers", how="left", validate="many_to_one"))
+
+
+def break_even(sizes, speedups, ci_lows) -> dict:
+    """The break-even of one worker count from its (size, median speedup, interval low) triples:
+    where the median speedup last crosses 1× going up, interpolated on log(size) against log(speedup)."""
+    order = np.argsort(np.asarray(sizes, dtype=float))
+    s = np.asarray(sizes, dtype=float)[order]
+    r = np.asarray(speedups, dtype=float)[order]
+    low = np.asarray(ci_lows, dtype=float)[order]
+    strict = _tail_start(low > 1)
+    out = {"break_even_size": np.nan, "break_even_low": np.nan, "break_even_high": np.nan,
+           "break_even_note": "", "faster_from_size": np.nan if strict is None else float(s[strict])}
+    if len(s) == 0 or not np.isfinite(r).all():
+        out["break_even_note"] = "no speedups to compare"
+        return out
+    k = _tail_start(r > 1)
+    if k is None:
+        out["break_even_note"] = "Pool not faster at the largest size"
+    elif k == 0:
+        out["break_even_note"] = "Pool faster already at the smallest size"
+    else:
+        a, b = math.log(r[k - 1]), math.log(r[k])
+        t = -a / (b - a)
+        out["break_even_size"] = float(math.exp(math.log(s[k - 1]) + t * (math.log(s[k]) - math.log(s[k - 1]))))
+        out["break_even_low"], out["break_even_high"] = float(s[k - 1]), float(s[k])
+        out["break_even_note"] = "interpolated" if not (r[: k - 1] > 1).any() else \
+            "interpolated at the last upward crossing (crossed 1x more than once)"
+    return out
+
+
+def _tail_start(above: np.ndarray) -> int | None:
+    """Index of the first element from which ``above`` holds to the end."""
+    if len(above) == 0 or not above[-1]:
+        return None
+    k = len(above) - 1
+    while k > 0 and above[k - 1]:
+        k -= 1
+    return k
+
+
+def _ordered(summary: pd.DataFrame) -> pd.DataFrame:
+    return ordered(summary, ["workers", "size", "variant"], {"variant": VARIANTS})
+
+
+def _wide(summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per (workers, size): serial and Pool medians, the speedup and its interval."""
+    data = _ordered(summary)
+    serial = data[data["variant"] == "serial"].set_index(["workers", "size"])
+    pool = data[data["variant"] == "pool"].set_index(["workers", "size"])
+    out = pd.DataFrame({
+        "serial": serial["median"], "serial_low": serial["ci_low"], "serial_high": serial["ci_high"],
+        "pool": pool["median"], "pool_low": pool["ci_low"], "pool_high": pool["ci_high"],
+        "speedup": pool["speedup"], "speedup_low": pool["speedup_ci_low"], "speedup_high": pool["speedup_ci_high"],
+        "coverage": pool["speedup_ci_coverage"], "n": pool["n"],
+    })
+    return out.reset_index().sort_values(["workers", "size"]).reset_index(drop=True)
+
+
+def _facts(summary: pd.DataFrame) -> dict[int, dict]:
+    """The break-even columns of each worker count (they repeat on its rows)."""
+    facts = _ordered(summary).groupby("workers")[BREAK_EVEN_COLUMNS].first()
+    return facts.assign(break_even_note=facts["break_even_note"].fillna("")).to_dict("index")
+
+
+def _case(facts: dict) -> str:
+    """Which reading of the break-even applies: interpolated, faster (already at the smallest size) or slower."""
+    if np.isfinite(facts["break_even_size"]):
+        return "interpolated"
+    return "faster" if facts["break_even_note"].startswith("Pool faster") else "slower"
+
+
+def _size(n: float) -> str:
+    return f"{int(round(n)):,}"
+
+
+def _approx(n: float) -> str:
+    """A break-even size to two significant digits: 251188.6 -> 250,000."""
+    return f"{float(f'{n:.2g}'):,.0f}"
+
+
+def _reading(workers: int, facts: dict, sizes, text: dict) -> str:
+    """The break-even of one worker count and the size from which its interval is above 1×, in ``text``'s words."""
+    case = _case(facts)
+    low, high = (facts["break_even_low"], facts["break_even_high"]) if case == "interpolated" else \
+        (min(sizes), max(sizes))
+    line = text[case].format(w=workers, size=_approx(facts["break_even_size"]), low=_size(low), high=_size(high))
+    strict = facts["faster_from_size"]
+    return line + (text["strict"].format(size=_size(strict)) if np.isfinite(strict) else text["strict_none"])
+
+
+HEADER = {
+    "zh": ["进程数", "规模 n（i*i 的项数）", "串行（秒）", "多进程（秒）", "提升（倍）", "提升区间（倍）"],
+    "en": ["Processes", "Size n (terms i*i)", "Serial (s)", "Pool (s)", "Speedup (x)", "Speedup interval (x)"],
+}
+TEXT = {
+    "zh": {
+        "interpolated": "进程数 {w}：盈亏平衡规模 ≈ {size}（中位数提升在 n = {low} 与 {high} 之间越过 1 倍，按对数插值）",
+        "faster": "进程数 {w}：在最小规模 n = {low} 时多进程已更快，盈亏平衡点低于本次扫描范围",
+        "slower": "进程数 {w}：直到最大规模 n = {high} 多进程都不比串行快，本次扫描范围内没有盈亏平衡点",
+        "strict": "；提升区间下限高于 1 倍始于 n = {size}",
+        "strict_none": "；提升区间在最大规模处未高于 1 倍",
+        "end": "。",
+        "note": "每格为 {n} 次重复的中位数；多进程含创建进程池、map、close、join 的时间。提升 = 串行 / 多进程，"
+                "区间来自同一次重复的配对比值。盈亏平衡规模：中位数提升自该规模起在所有更大规模上都高于 1 倍，"
+                "在相邻两个规模之间按 log(规模)–log(提升) 线性插值。",
+    },
+    "en": {
+        "interpolated": "{w} processes: break-even size ≈ {size} (the median speedup crosses 1× between n = {low} "
+                        "and {high}, interpolated on the log scale)",
+        "faster": "{w} processes: the Pool is faster already at the smallest size n = {low}; the break-even lies "
+                  "below this sweep",
+        "slower": "{w} processes: the Pool is not faster than serial up to the largest size n = {high}; no "
+                  "break-even within this sweep",
+        "strict": "; interval of the speedup above 1× from n = {size}",
+        "strict_none": "; the speedup's interval is not above 1× at the largest size",
+        "end": ".",
+        "note": "Each cell is the median of {n} repetitions; Pool times include creating the Pool, map, close and "
+                "join. Speedup = serial / Pool, its interval from the paired ratios of the same repetition. "
+                "Break-even size: from it on the median speedup is above 1× at every larger size, interpolated "
+                "between the two neighbouring sizes on log(size) against log(speedup).",
+    },
+}
+FINDING = {
+    "interpolated": "With Pool({w}), the median speedup over the serial loop crosses 1× at about n ≈ {size} terms "
+                    "(interpolated between n = {low} and {high}; an estimate from the medians, the interval "
+                    "statement follows)",
+    "faster": "With Pool({w}), the Pool was faster than the serial loop (median) already at the smallest size "
+              "n = {low}, so the break-even lies below this sweep",
+    "slower": "With Pool({w}), the Pool was not faster than the serial loop (median) at the largest size n = {high}, "
+              "so there is no break-even within this sweep",
+    "strict": "; its speedup interval lies above 1× from n = {size} on.",
+    "strict_none": "; at the largest size its speedup interval does not lie above 1×.",
+}
+
+
+def table(summary: pd.DataFrame, language: str = "zh") -> str:
+    wide, facts, text = _wide(summary), _facts(summary), TEXT[language]
+    rows = [[str(int(r.workers)), _size(r.size), fmt_seconds(r.serial), fmt_seconds(r.pool), fmt_ratio(r.speedup),
+             f"{fmt_ratio(r.speedup_low)} – {fmt_ratio(r.speedup_high)}"] for r in wide.itertuples()]
+    lines = [f"- {_reading(w, facts[w], wide.loc[wide['workers'] == w, 'size'], text)}{text['end']}"
+             for w in sorted(facts)]
+    n = int(wide["n"].min()) if len(wide) else 0
+    return markdown_table(HEADER[language], rows) + "\n\n" + "\n".join(lines) + "\n\n" + text["note"].format(n=n) + "\n"
+
+
+def _compact(n: float) -> str:
+    """Tick label of a size: 1000 -> 1k, 3000000 -> 3M."""
+    for div, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if n >= div:
+            return f"{n / div:g}{unit}"
+    return f"{n:g}"
+
+
+def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+    from .. import plots  # here: tables and findings need no plotting libraries
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    from matplotlib import ticker
+    from matplotlib.lines import Line2D
+
+    wide, facts = _wide(summary), _facts(summary)
+    workers = sorted(int(w) for w in wide["workers"].unique())
+    sizes = sorted(float(s) for s in wide["size"].unique())
+    colours = dict(zip(workers, sns.color_palette("deep", len(workers))))
+
+    with plots.style():
+        fig, (left, right) = plt.subplots(1, 2, figsize=(12.5, 5.4), layout="constrained")
+        for w in workers:
+            rows, c = wide[wide["workers"] == w], colours[w]
+            plots.interval_bars(left, rows["size"], rows["serial"], rows["serial_low"], rows["serial_high"], fmt="--",
+                                marker="s", markersize=4, color=c, alpha=0.55, capsize=2, linewidth=1.2,
+                                label=f"serial loop (run beside Pool({w}))")
+            plots.interval_bars(left, rows["size"], rows["pool"], rows["pool_low"], rows["pool_high"], fmt="-",
+                                marker="o", markersize=5, color=c, linewidth=1.6,
+                                label=f"Pool({w}) (create, map, close, join)")
+        left.set_yscale("log")
+        left.set_ylabel("median wall time per run (s, log scale)")
+        left.set_title("time against size")
+        left.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
+
+        right.axhline(1.0, color="0.45", linestyle="--", linewidth=1.2, zorder=1)
+        handles = []
+        for i, w in enumerate(workers):
+            rows, c, size = wide[wide["workers"] == w], colours[w], facts[w]["break_even_size"]
+            plots.interval_bars(right, rows["size"], rows["speedup"], rows["speedup_low"], rows["speedup_high"],
+                                fmt="-", marker="o", markersize=5, color=c, linewidth=1.6, zorder=3)
+            mark = {"interpolated": f"break-even ≈ {_compact(float(f'{size:.2g}'))}",
+                    "faster": "faster already at the smallest n", "slower": "not faster at the largest n"}
+            handles.append(Line2D([], [], color=c, marker="o", markersize=5, linewidth=1.6,
+                                  label=f"Pool({w}): {mark[_case(facts[w])]}"))
+            if np.isfinite(size):  # labelled at the bottom (the curves rise to the right), staggered
+                right.axvline(size, color=c, linestyle="--", linewidth=1.2, zorder=2)
+                right.annotate(f"n ≈ {_approx(size)}", xy=(size, 0.0), xycoords=("data", "axes fraction"),
+                               xytext=(4, 6 + 15 * i), textcoords="offset points", color=c,
+                               fontsize="small", ha="left", va="bottom",
+                               bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+                                     "alpha": 0.85})
+        ideals = {}
+        for w in workers:
+            ideals.setdefault(plots.ideal_speedup(w, cores), []).append(w)
+        for ideal, ws in sorted(ideals.items()):
+            if ideal == 1:
+                continue
+            right.axhline(ideal, color="black", linestyle=":", linewidth=1.5, zorder=1)
+            handles.append(Line2D([], [], color="black", linestyle=":", linewidth=1.5,
+                                  label=f"ideal min(w, {cores} cores) = {ideal}× (w = {', '.join(map(str, ws))})"))
+        handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label="no gain (1×)"))
+        if any(np.isfinite(facts[w]["break_even_size"]) for w in workers):
+            handles.append(Line2D([], [], color="0.3", marker="|", markersize=14, markeredgewidth=1.4,
+                                  linestyle="none", label="break-even (median crosses 1×)"))
+        values = np.concatenate([wide["speedup_low"].to_numpy(float), wide["speedup"].to_numpy(float)])
+        values = values[np.isfinite(values) & (values > 0)]
+        lowest = min([1.0, *values]) / 1.6
+        highest = max([1.0, *[float(i) for i in ideals], *wide["speedup_high"].to_numpy(float)]) * 1.6
+        right.set_yscale("log")
+        right.set_ylim(lowest, highest)
+        right.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
+        right.yaxis.set_minor_formatter(ticker.NullFormatter())
+        right.set_ylabel("speedup (median of paired serial / Pool ratios, ×, log scale)")
+        right.set_title("speedup against size")
+        for ax in (left, right):
+            ax.set_xscale("log")
+            ax.set_xlabel("size n (terms of sum i*i, log scale)")
+            ax.xaxis.set_major_locator(ticker.FixedLocator(sizes))
+            ax.xaxis.set_major_formatter(ticker.FixedFormatter([_compact(s) for s in sizes]))
+            ax.xaxis.set_minor_locator(ticker.NullLocator())
+            if len(sizes) > 1:
+                ax.set_xlim(min(sizes) / 1.4, max(sizes) * 1.4)
+        lh, ll = left.get_legend_handles_labels()
+        order = sorted(range(len(ll)), key=lambda i: not ll[i].startswith("Pool"))  # Pool lines first
+        legend = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.14), "ncol": 2, "frameon": False,
+                  "fontsize": "small"}
+        left.legend([lh[i] for i in order], [ll[i] for i in order], **legend)
+        right.legend(handles=handles, **legend)
+        n = int(wide["n"].min()) if len(wide) else 0
+        cover = wide["coverage"].dropna()
+        cover = f"{cover.min():.0%}" if len(cover) else "n/a"
+        # English only: the default fonts have no CJK glyphs (the report's heading carries the Chinese name).
+        fig.suptitle("Crossover: from which size does a Pool pay off? sum of i*i, serial loop vs "
+                     f"Pool(w).map over w chunks, on {cores} core{'s' if cores != 1 else ''}\n"
+                     f"points: medians of {n} runs; bars: intervals of the median / of the paired ratios "
+                     f"(coverage ≥ {cover})", fontsize="medium")
+        plots.save(fig, out_paths)
+
+
+def findings(summary: pd.DataFrame, env: dict) -> list[str]:
+    wide, facts = _wide(summary), _facts(summary)
+    cores = env.get("usable_cores")
+    out = []
+    for w in sorted(facts):
+        rows = wide[wide["workers"] == w].sort_values("size")
+        out.append(_reading(w, facts[w], rows["size"], FINDING))
+        last = rows.iloc[-1]
+        ideal = (f", against an ideal of min({w} workers, {cores} cores) = {max(1, min(w, int(cores)))}×"
+                 if cores else "")
+        verdict = ("the Pool is faster" if last["speedup_low"] > 1 else "the Pool is slower"
+                   if last["speedup_high"] < 1 else "not distinguishable from serial")
+        out.append(
+            f"At the largest size n = {_size(last['size'])}, Pool({w}) took {fmt_seconds(last['pool'])} s against "
+            f"{fmt_seconds(last['serial'])} s serial: speedup {fmt_ratio(last['speedup'])}× (interval "
+            f"{fmt_ratio(last['speedup_low'])}–{fmt_ratio(last['speedup_high'])}×, {verdict}){ideal}."
+        )
+    return out

@@ -1,0 +1,198 @@
+"""shared_memory: summary, table, figure and findings (docs/experiments/shared_memory.md)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..experiments.shared_memory import PHASES, VARIANTS
+from ..stats import interval_vs_one
+from ..tables import fmt_ratio, fmt_seconds, markdown_table
+from .common import ordered, summarize_variants
+
+KEYS = ["size_kib", "workers"]
+SHARED = ("value_array", "shared_memory")
+
+
+def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
+    summary = summarize_variants(raw, KEYS, level, baseline="serial")
+    vs = summarize_variants(raw, KEYS, level, baseline="pickle")
+    vs = vs[[*KEYS, "variant", "speedup", "speedup_ci_low", "speedup_ci_high", "speedup_ci_coverage"]].rename(
+        columns=lambda c: c.replace("speedup", "vs_pickle"))
+    phases = raw.groupby([*KEYS, "variant"]).agg(
+        **{f"{p.removesuffix('_seconds')}_median": (p, "median") for p in PHASES},
+        elements=("elements", "first"),
+        nbytes=("nbytes", "first"),
+    ).reset_index()
+    out = summary.merge(vs, on=[*KEYS, "variant"], validate="one_to_one")
+    out = out.merge(phases, on=[*KEYS, "variant"], validate="one_to_one")
+    out.insert(1, "size_mib", out["size_kib"] / 1024)
+    return _ordered(out)
+
+
+def _ordered(summary: pd.DataFrame) -> pd.DataFrame:
+    return ordered(summary, ["workers", "size_kib", "variant"], {"variant": VARIANTS})
+
+
+def fmt_size(kib: int) -> str:
+    """10 -> "10 KiB", 1024 -> "1 MiB", 1536 -> "1.5 MiB", 1048576 -> "1 GiB"."""
+    kib = int(kib)
+    for unit, scale in (("GiB", 1024 ** 2), ("MiB", 1024)):
+        if kib >= scale:
+            return f"{kib / scale:.4g} {unit}"
+    return f"{kib} KiB"
+
+
+LABELS = {
+    "zh": {"serial": "串行（父进程自己算）", "pickle": "pickle（切片作为任务参数）",
+           "value_array": "RawArray（Array，无锁）", "shared_memory": "SharedMemory（按名字挂载）"},
+    "en": {"serial": "serial (parent computes)", "pickle": "pickle (slices as task arguments)",
+           "value_array": "RawArray (Array, no lock)", "shared_memory": "SharedMemory (attached by name)"},
+}
+HEADER = {
+    "zh": ["数据量", "进程数", "方式", "耗时中位数（秒）", "区间（秒）", "拷入共享内存（秒）", "map（秒）",
+           "相对 pickle（倍）"],
+    "en": ["Data size", "Processes", "Variant", "Median time (s)", "Interval (s)", "Copy into shared block (s)",
+           "Map (s)", "Speedup over pickle (x)"],
+}
+
+
+def table(summary: pd.DataFrame, language: str = "zh") -> str:
+    rows = [
+        [fmt_size(r.size_kib), str(r.workers), LABELS[language][r.variant], fmt_seconds(r.median),
+         f"{fmt_seconds(r.ci_low)}–{fmt_seconds(r.ci_high)}",
+         fmt_seconds(r.copy_median) if r.variant in SHARED else "—", fmt_seconds(r.map_median), fmt_ratio(r.vs_pickle)]
+        for r in _ordered(summary).itertuples()
+    ]
+    return markdown_table(HEADER[language], rows) + "\n"
+
+
+STYLE = {"serial": ("#7f7f7f", "o"), "pickle": ("#d62728", "s"),
+         "value_array": ("#1f77b4", "^"), "shared_memory": ("#2ca02c", "D")}
+
+
+def _plain(value: float, _pos=None) -> str:
+    """A log-axis label without an exponent: 1e-05 -> "0.00001", 100 -> "100"."""
+    return f"{value:.8f}".rstrip("0").rstrip(".") if value < 1 else f"{value:g}"
+
+
+def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+    from .. import plots  # here: tables and findings need no plotting libraries
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    from matplotlib import ticker
+    from matplotlib.lines import Line2D
+
+    data = _ordered(summary)
+    # x: MiB, nudged by a few percent per variant so that interval bars at one size do not hide one another
+    nudge = data["variant"].astype(str).map({v: 1.07 ** (i - 1.5) for i, v in enumerate(VARIANTS)})
+    data = data.assign(mib=data["size_kib"].astype(float) / 1024 * nudge,
+                       label=data["variant"].astype(str).map(LABELS["en"]))
+    workers = sorted(int(w) for w in data["workers"].unique())
+    order = [LABELS["en"][v] for v in VARIANTS]
+    lines = {"x": "mib", "hue": "label", "style": "label", "palette": {LABELS["en"][v]: STYLE[v][0] for v in VARIANTS},
+             "markers": {LABELS["en"][v]: STYLE[v][1] for v in VARIANTS}, "dashes": False, "estimator": None,
+             "errorbar": None, "sort": True, "legend": False, "markersize": 6, "linewidth": 1.6}
+    sizes = sorted(data["size_kib"].astype(float).unique() / 1024)
+
+    def draw(ax, rows, centre, low, high, **style):
+        sns.lineplot(data=rows, y=centre, ax=ax, **lines, **style)
+        for variant, sub in rows.groupby("variant", observed=True, sort=False):
+            sub = sub.dropna(subset=[centre, low, high])
+            plots.interval_bars(ax, sub["mib"], sub[centre], sub[low], sub[high], ecolor=STYLE[str(variant)][0],
+                                elinewidth=1.1)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(ticker.LogLocator(base=10))
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(_plain))
+        if len(sizes) > 1:
+            ax.set_xlim(sizes[0] / 1.6, sizes[-1] * 1.6)
+        ax.set_xlabel("data size (MiB, log scale)")
+        ax.set_yscale("log")
+        ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+
+    with plots.style():
+        fig, axes = plt.subplots(len(workers), 2, squeeze=False, figsize=(11, 3.9 * len(workers) + 1.0),
+                                 layout="constrained")
+        for i, w in enumerate(workers):
+            rows = data[data["workers"] == w]
+            left, right = axes[i]
+            draw(left, rows, "median", "ci_low", "ci_high", hue_order=order, style_order=order)
+            left.yaxis.set_major_formatter(ticker.FuncFormatter(_plain))
+            left.set_ylabel("time per run (s, log scale)")
+            left.set_title(f"{w} worker processes: median time per run" if w != 1 else "1 worker process: median time")
+
+            right.axhline(1.0, color="0.35", linestyle="--", linewidth=1.2, zorder=1)
+            draw(right, rows[rows["variant"].isin(SHARED)], "vs_pickle", "vs_pickle_ci_low", "vs_pickle_ci_high")
+            right.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            right.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
+            right.yaxis.set_minor_locator(ticker.LogLocator(base=10, subs="auto"))
+            right.set_ylabel("speedup over pickle (pickle time / time, ×)")
+            right.set_title("above 1×: faster than pickling the data")
+        handles = [Line2D([], [], color=STYLE[v][0], marker=STYLE[v][1], markersize=6, linewidth=1.6,
+                          label=LABELS["en"][v]) for v in VARIANTS]
+        handles.append(Line2D([], [], color="0.35", linestyle="--", linewidth=1.2, label="as fast as pickle (1×)"))
+        fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
+        n = data["n"].dropna().astype(int)
+        runs = f"{n.min()}" if n.min() == n.max() else f"{n.min()}–{n.max()}"
+        fig.suptitle("Giving worker processes a float64 array: pickled task arguments vs shared memory, "
+                     f"on {cores} core{'s' if cores != 1 else ''}\n"
+                     f"points: median of {runs} runs (Pool start, copy-in, map, close); "
+                     "bars: distribution-free interval of the median", fontsize="medium")
+        plots.save(fig, out_paths)
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _status(row) -> str:
+    """faster / slower / tie for a variant against pickle, from the paired-ratio interval."""
+    where = interval_vs_one(row["vs_pickle_ci_low"], row["vs_pickle_ci_high"])
+    return {"above": "faster", "below": "slower", "includes": "tie"}[where]
+
+
+def _ratio_text(row) -> str:
+    status = _status(row)
+    interval = f"interval {fmt_ratio(row['vs_pickle_ci_low'])}–{fmt_ratio(row['vs_pickle_ci_high'])}×"
+    if status == "faster":
+        return f"{fmt_ratio(row['vs_pickle'])}× faster than pickling ({interval})"
+    if status == "slower":
+        return f"{fmt_ratio(1 / row['vs_pickle'])}× slower than pickling ({interval})"
+    return f"not distinguishable from pickling ({fmt_ratio(row['vs_pickle'])}×, {interval})"
+
+
+def findings(summary: pd.DataFrame, env: dict) -> list[str]:
+    out = []
+    for workers, rows in _ordered(summary).groupby("workers", sort=True):
+        shm = rows[rows["variant"] == "shared_memory"].sort_values("size_kib")
+        status = [_status(r) for _, r in shm.iterrows()]
+        sizes = [fmt_size(k) for k in shm["size_kib"]]
+        start = len(status)
+        while start > 0 and status[start - 1] == "faster":
+            start -= 1
+        procs = f"{workers} worker process{'es' if workers != 1 else ''}"
+        if start == 0:
+            out.append(f"With {procs}, SharedMemory was faster than pickling the data at every size measured, "
+                       f"from {sizes[0]} to {sizes[-1]} (paired-ratio interval above 1×).")
+        elif start < len(status):
+            below = []
+            for word, key in (("not distinguishable", "tie"), ("pickling faster", "slower"),
+                              ("SharedMemory faster", "faster")):
+                hit = [s for s, st in zip(sizes[:start], status[:start]) if st == key]
+                if hit:
+                    below.append(f"{word} at {_join(hit)}")
+            small = rows[(rows["size_kib"] == rows["size_kib"].min()) & (rows["variant"] != "serial")]
+            out.append(f"With {procs}, SharedMemory beat pickling from {sizes[start]} on (at that size and every "
+                       f"larger one, paired-ratio interval above 1×); below that: {'; '.join(below)} "
+                       f"(starting the Pool alone took about {fmt_seconds(small['pool_start_median'].median())} s "
+                       f"per run there).")
+        else:
+            out.append(f"With {procs}, SharedMemory did not beat pickling at the largest size ({sizes[-1]}): "
+                       f"here it showed no advantage up to {sizes[-1]}.")
+        by = rows[rows["size_kib"] == rows["size_kib"].max()].set_index("variant")
+        top, pick, raw = by.loc["shared_memory"], by.loc["pickle"], by.loc["value_array"]
+        out.append(
+            f"At {fmt_size(top['size_kib'])} with {procs}, pickling took {fmt_seconds(pick['median'])} s and "
+            f"SharedMemory {fmt_seconds(top['median'])} s ({fmt_seconds(top['copy_median'])} s of it copying the "
+            f"data in), {_ratio_text(top)}; RawArray took {fmt_seconds(raw['median'])} s, {_ratio_text(raw)}."
+        )
+    return out
