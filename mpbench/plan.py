@@ -99,41 +99,12 @@ def _appendix(point: dict, section: dict, u: Units) -> float:
                for one in (op, *([PAIRED[op]] if op in PAIRED else [])))
 
 
-def _workers_sweep(point, section, u):
-    op, loops = point["operation"], section["loops"]
-    return file_run(op, loops, u) + sum(file_run(op, loops, u, w) for w in section["workers"])
-
-
-def _start_method_sweep(point, section, u):
-    op, loops, w = point["operation"], section["loops"], section["workers"]
-    starts = [u.spawn if m == "spawn" else u.pool * (2 if m == "forkserver" else 1) for m in section["methods"]]
-    return file_run(op, loops, u) + sum(file_run(op, loops, u, w, s) + s for s in starts)
-
-
-def _chunksize_sweep(point, section, u):
-    w = section["workers"]
-    if point["operation"] == "square":
-        items = section["items"]
-        tasks = [items / max(1, (math.ceil(items / (4 * w)) if c == "default" else int(c)))
-                 for c in section["square_chunksizes"]]
-        return items * 5 * u.step + sum(u.pool + t * u.task + items * u.step for t in tasks)
-    op, loops = point["operation"], section["loops"]
-    return file_run(op, loops, u) + len(section["chunksizes"]) * file_run(op, loops, u, w)
-
-
-def _levels(key: str, cold_factor: float = 1.0):
+def levels_cost(key: str, cold_factor: float = 1.0):
+    """The cost model of an experiment that runs serial and Pool under each level of ``section[key]``."""
     def cost(point, section, u):
         op, loops, w = point["operation"], section["loops"], section["workers"]
         return len(section[key]) * (file_run(op, loops, u) + file_run(op, loops, u, w)) * cold_factor
     return cost
-
-
-def _ceiling(point, section, u):
-    loops = point["loops"]
-    w = u.cores if section["workers"] == "cores" else int(section["workers"])
-    python = file_run("read", loops, u) + file_run("read", loops, u, w) \
-        + file_run("readwrite", loops, u) + file_run("readwrite", loops, u, w)
-    return python * 1.4  # the raw variants cost about 40% of the Python ones
 
 
 def _pool_api(point, section, u):
@@ -155,41 +126,16 @@ def _threads_vs_processes(point, section, u):
     return 2 * one * tasks + parallel + u.pool + max(parallel, one * tasks / min(w, tasks))
 
 
-def _shared_memory(point, section, u):
-    return u.pool + point["size_kib"] * 1024 * 5e-9
-
-
-def _lock(point, section, u):
-    n, w = section["increments"], point["workers"]
-    return n * w * 30 * u.step * max(1.0, w / u.cores) ** 0.5 + 3 * u.pool
-
-
 def _close_join(point, section, u):
     tasks = section["tasks"] * section["task_seconds"] / section["workers"]
     return 7 * (u.pool + tasks) + 2 * section["linger_seconds"] + section["get_timeout"]
 
 
-def _crossover(point, section, u):
-    n = point["size"]
-    return n * u.step * 0.75 * (1 + 1 / min(point["workers"], u.cores)) + u.pool
-
-
-COSTS: dict[str, Callable[[dict, dict, Units], float]] = {
-    "appendix": _appendix,
-    "workers_sweep": _workers_sweep,
-    "start_method_sweep": _start_method_sweep,
-    "chunksize_sweep": _chunksize_sweep,
-    "cache_state": _levels("states", 1.3),
-    "fsync_sweep": _levels("modes", 1.3),
-    "scratch_location": _levels("dirs"),
-    "ceiling": _ceiling,
+COSTS: dict[str, Callable[[dict, dict, Units], float]] = {  # TRANSITION: into their modules
     "pool_api": _pool_api,
     "process_queue": _process_queue,
     "threads_vs_processes": _threads_vs_processes,
-    "shared_memory": _shared_memory,
-    "lock": _lock,
     "close_join": _close_join,
-    "crossover": _crossover,
 }
 
 
@@ -308,7 +254,7 @@ def points_of(config: dict, u: Units) -> list[Point]:
         section = config[name]
         if not section.get("enabled", True):
             continue
-        cost = COSTS[name]
+        cost = COSTS.get(name) or experiments.get(name).cost
         for point in experiments.points(name, section):
             out.append(Point(name, experiments.point_id(point), cost(point, section, u),
                              _repeats(section.get("repeats", config["repeats"]))))

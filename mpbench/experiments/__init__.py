@@ -46,7 +46,7 @@ HERE = Path(__file__).resolve().parent
 PRESENT = HERE.parent / "present"
 SPECS = HERE.parent / "schemas" / "experiments"
 #: Modules of this package that are shared helpers, not experiments.
-HELPERS = {"common"}
+HELPERS = {"common", "levels"}
 GROUPS = ("post", "condition")  # the post's sections first, then the measurement conditions
 NEEDS = ("test_file", "file_conditions")
 PRESETS = ("quick", "tiny")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import cache
 from .common import run_levels
+from ..plan import levels_cost
 
 STATES = ("warm", "cold")
 
@@ -29,3 +30,6 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     finally:
         if data_file and Path(data_file).exists():
             cache.warm(data_file)  # leave the test file as the other experiments expect it
+
+#: Estimated seconds of one repetition (mpbench.plan).
+cost = levels_cost("states", 1.3)

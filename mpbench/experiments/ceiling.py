@@ -15,6 +15,7 @@ from .. import cache as pagecache, rawio, timing, workloads
 from ..environment import filesystem_of, usable_cores
 from ..fileio import Condition, effective_chunksize, map_chunksize, operation, prepare_cache, prime_run
 from .common import finish_rows
+from ..plan import Units, file_run
 
 VARIANTS = tuple(f"{p}_{d}_{m}" for d in ("read", "write") for p in ("raw", "python") for m in ("serial", "pool"))
 
@@ -101,3 +102,12 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     settings = {k: v for k, v in section.items() if k not in ("enabled", "loops")}
     return finish_rows("ceiling", point, rows, repeats=repeats, warmup=warmup,
                        settings={**settings, **base, "data_bytes": size, "workers_resolved": workers})
+
+
+def cost(point: dict, section: dict, u: Units) -> float:
+    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
+    loops = point["loops"]
+    w = u.cores if section["workers"] == "cores" else int(section["workers"])
+    python = file_run("read", loops, u) + file_run("read", loops, u, w) \
+        + file_run("readwrite", loops, u) + file_run("readwrite", loops, u, w)
+    return python * 1.4  # the raw variants cost about 40% of the Python ones

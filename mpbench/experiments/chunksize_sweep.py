@@ -5,11 +5,13 @@ What it measures and how to read it: docs/experiments/chunksize_sweep.md.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 from functools import partial
 
 from .. import fileio, timing, workloads
 from .common import finish_rows
+from ..plan import Units, file_run
 
 NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
 
@@ -66,3 +68,15 @@ def square_rows(items: int, workers: int, chunksizes, start_method: str, *, repe
 
     rows = timing.repeat_variants(calls, repeats, warmup, check, label=f"{NAME} square items={items}")
     return [{"operation": "square", "tasks": items, "workers": workers, **meta[row["variant"]], **row} for row in rows]
+
+
+def cost(point: dict, section: dict, u: Units) -> float:
+    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
+    w = section["workers"]
+    if point["operation"] == "square":
+        items = section["items"]
+        tasks = [items / max(1, (math.ceil(items / (4 * w)) if c == "default" else int(c)))
+                 for c in section["square_chunksizes"]]
+        return items * 5 * u.step + sum(u.pool + t * u.task + items * u.step for t in tasks)
+    op, loops = point["operation"], section["loops"]
+    return file_run(op, loops, u) + len(section["chunksizes"]) * file_run(op, loops, u, w)

@@ -11,6 +11,7 @@ import multiprocessing
 from .. import timing
 from ..tasks import sum_squares
 from .common import run_variants
+from ..plan import Units
 
 VARIANTS = ("serial", "pool")
 
@@ -64,3 +65,9 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     return run_variants("crossover", point, {"serial": serial, "pool": pool}, check,
                         repeats=repeats, warmup=warmup, settings={"task": "sum_squares", "chunks": "workers"},
                         floor_kinds={"pool": "cpu_loop+pool"})
+
+
+def cost(point: dict, section: dict, u: Units) -> float:
+    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
+    n = point["size"]
+    return n * u.step * 0.75 * (1 + 1 / min(point["workers"], u.cores)) + u.pool

@@ -6,6 +6,7 @@ What it measures and how to read it: docs/experiments/fsync_sweep.md.
 from __future__ import annotations
 
 from .common import run_levels
+from ..plan import levels_cost
 
 WRITE_MODES = ("buffered", "fsync")
 FACTOR = "write_mode"
@@ -18,3 +19,6 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     modes = [m for m in WRITE_MODES if m in section["modes"]]
     return run_levels(NAME, point, section, FACTOR, {m: {"fsync": m == "fsync", "scratch_dir": scratch} for m in modes},
                       repeats=repeats, warmup=warmup, data_file=data_file, base=base)
+
+#: Estimated seconds of one repetition (mpbench.plan).
+cost = levels_cost("modes", 1.3)

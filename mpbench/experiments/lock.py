@@ -11,6 +11,7 @@ import multiprocessing
 from .. import timing
 from ..tasks import add_to_counter as _add
 from .common import run_variants
+from ..plan import Units
 
 VARIANTS = ("serial", "no_lock", "lock_each", "lock_batch")
 
@@ -54,3 +55,9 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     return run_variants("lock", point, {m: variant(m) for m in VARIANTS}, check,
                         repeats=repeats, warmup=warmup, settings={"increments": n, "batch": batch},
                         floor_kinds={m: "cpu_loop+pool" for m in VARIANTS if m != "serial"})
+
+
+def cost(point: dict, section: dict, u: Units) -> float:
+    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
+    n, w = section["increments"], point["workers"]
+    return n * w * 30 * u.step * max(1.0, w / u.cores) ** 0.5 + 3 * u.pool

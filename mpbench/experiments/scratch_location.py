@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from .common import run_levels
+from ..plan import levels_cost
 
 FACTOR = "scratch_dir"
 
@@ -50,3 +51,6 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
         data_file: str | None = None, base: dict | None = None) -> list[dict]:
     return run_levels("scratch_location", point, section, FACTOR, {d: {"scratch_dir": d} for d in section["dirs"]},
                       repeats=repeats, warmup=warmup, data_file=data_file, base=base)
+
+#: Estimated seconds of one repetition (mpbench.plan).
+cost = levels_cost("dirs")

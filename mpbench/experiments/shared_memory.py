@@ -13,6 +13,7 @@ from multiprocessing import shared_memory as shm_module
 import numpy as np
 
 from .. import timing
+from ..plan import Units
 
 VARIANTS = ("serial", "pickle", "value_array", "shared_memory")
 PHASES = ("copy_seconds", "pool_start_seconds", "map_seconds", "close_seconds")
@@ -178,3 +179,8 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     return run_variants("shared_memory", point, {v: variant(v) for v in VARIANTS}, check,
                         repeats=repeats, warmup=warmup, settings={"seed": SEED, "dtype": "float64"},
                         floor_kinds={v: "cpu_loop+pool" for v in VARIANTS if v != "serial"})
+
+
+def cost(point: dict, section: dict, u: Units) -> float:
+    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
+    return u.pool + point["size_kib"] * 1024 * 5e-9

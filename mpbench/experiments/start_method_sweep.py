@@ -10,6 +10,7 @@ from functools import partial
 
 from .. import fileio, poolstart, timing
 from .common import finish_rows
+from ..plan import Units, file_run
 
 NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
 METHODS = fileio.START_METHODS
@@ -63,3 +64,10 @@ def startup_rows(methods, workers: int, *, repeats: int, warmup: int, label: str
     # Held to the floor of a Pool start (and the CPU loop's for what a slower method adds).
     return [{"mode": "startup", "workers": workers, "start_method": row["variant"].removeprefix("startup_"),
              "floor_kind": "pool_" + row["variant"].removeprefix("startup_"), **row} for row in rows]
+
+
+def cost(point: dict, section: dict, u: Units) -> float:
+    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
+    op, loops, w = point["operation"], section["loops"], section["workers"]
+    starts = [u.spawn if m == "spawn" else u.pool * (2 if m == "forkserver" else 1) for m in section["methods"]]
+    return file_run(op, loops, u) + sum(file_run(op, loops, u, w, s) + s for s in starts)

@@ -5,12 +5,12 @@ What it measures and how to read it: docs/experiments/workers_sweep.md.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from ..environment import usable_cores
 from ..fileio import MIB, Condition, run_conditions
 from .common import finish_rows
+from ..plan import Units, file_run
 
 
 def check_config(section: dict, cfg: dict, workdir) -> None:
@@ -18,11 +18,10 @@ def check_config(section: dict, cfg: dict, workdir) -> None:
     Raises ValueError (config.check_experiments reports it as a ConfigError)."""
     if "readwrite" not in section["operations"]:
         return
+    from ..config import free_bytes  # the config check only, never timed
+
     scratch = Path(cfg["scratch_dir"])
-    if workdir is not None and not scratch.is_absolute():
-        scratch = Path(workdir) / scratch
-    scratch = scratch.absolute()
-    free = shutil.disk_usage(next(p for p in (scratch, *scratch.parents) if p.exists())).free
+    free = free_bytes(Path(workdir) / scratch if workdir is not None and not scratch.is_absolute() else scratch)
     size = int(cfg["data"]["size_mb"] * MIB)
     if section["loops"] * size > free:
         raise ValueError(f"config: workers_sweep.loops = {section['loops']} is not allowed; allowed: at most "
@@ -47,3 +46,9 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     settings = {**{k: v for k, v in section.items() if k not in ("operations", "enabled", "repeats")},
                 **base, "data_bytes": Path(data_file).stat().st_size}
     return finish_rows("workers_sweep", point, rows, repeats=repeats, warmup=warmup, settings=settings)
+
+
+def cost(point: dict, section: dict, u: Units) -> float:
+    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
+    op, loops = point["operation"], section["loops"]
+    return file_run(op, loops, u) + sum(file_run(op, loops, u, w) for w in section["workers"])
