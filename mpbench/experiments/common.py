@@ -39,3 +39,8 @@ def run_variants(
         if kind is not None:
             row.setdefault("floor_kind", kind)
     return finish_rows(experiment, point, rows, repeats=repeats, warmup=warmup, settings=settings)
+
+
+def expected_sum(n: int) -> int:
+    """sum(i * i for i in range(n)), in closed form: what the experiments' pure-Python loops must add up to."""
+    return (n - 1) * n * (2 * n - 1) // 6
