@@ -43,9 +43,7 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
         runs_pool_collected=("_pool_collected", _count),
         runs_resource_warning=("resource_warnings", lambda s: _count(s > 0)),
         runs_cleanup_stuck=("_pool_cleanup_stuck", _count),
-        task_seconds=("task_seconds", "first"),
-        get_timeout=("get_timeout", "first"),
-        linger_seconds=("linger_seconds", "first"),
+        **{c: (c, "first") for c in ("task_seconds", "get_timeout", "linger_seconds")},
     ).reset_index()
     out = summary.merge(facts, on=["api", "variant"], validate="one_to_one")
     return _ordered(out)
