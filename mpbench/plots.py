@@ -399,3 +399,11 @@ def save(fig: Figure, out_paths: Iterable[str | Path]) -> None:
             fig.savefig(path, dpi=150, metadata=metadata)
     finally:
         plt.close(fig)
+
+
+def fixed_ticks(axis, values, labels=None) -> None:
+    """Major ticks of ``axis`` (``ax.xaxis`` or ``ax.yaxis``) at exactly ``values``, labelled
+    ``labels`` (by default the values as text), and no minor ticks."""
+    axis.set_major_locator(ticker.FixedLocator(values))
+    axis.set_major_formatter(ticker.FixedFormatter([str(v) for v in values] if labels is None else labels))
+    axis.set_minor_locator(ticker.NullLocator())

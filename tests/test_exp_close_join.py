@@ -7,6 +7,7 @@ import pytest
 
 from figdata import assert_drawn, capture
 from mpbench.experiments import close_join
+from mpbench.present import close_join as present
 
 TINY = {"workers": 2, "tasks": 4, "task_seconds": 0.06, "get_timeout": 0.1, "linger_seconds": 0.05}
 SECTION = {"enabled": True, "api": ["map", "apply_async"], "workers": 2, "tasks": 3, "task_seconds": 0.01,
@@ -111,7 +112,7 @@ def test_summarize_arithmetic_and_csv_round_trip(tmp_path):
     raw = _rows({("map", "close_only", 1): {"outcome": "error: TimeoutError", "results_complete": False,
                                              "results_delivered": 0, "children_alive_after": 3},
                  ("apply_async", "close_join", 0): {"seconds": 0.4}})
-    summary = close_join.summarize(raw, 0.95)
+    summary = present.summarize(raw, 0.95)
     assert len(summary) == 2 * len(close_join.VARIANTS)
     assert list(summary["variant"].astype(str))[:7] == list(close_join.VARIANTS)
     by = summary.assign(api=summary["api"].astype(str), variant=summary["variant"].astype(str)).set_index(["api", "variant"])
@@ -130,12 +131,12 @@ def test_summarize_arithmetic_and_csv_round_trip(tmp_path):
     path = tmp_path / "summary.csv"
     summary.to_csv(path, index=False)
     back = pd.read_csv(path)
-    assert close_join.table(back, "en") == close_join.table(summary, "en")
+    assert present.table(back, "en") == present.table(summary, "en")
 
 
 @pytest.mark.parametrize("language, first", [("en", "| API | Pattern | Outcome |"), ("zh", "| 接口 | 写法 | 结果 |")])
 def test_table_headers_and_rows(language, first):
-    md = close_join.table(close_join.summarize(_rows(), 0.95), language)
+    md = present.table(present.summarize(_rows(), 0.95), language)
     lines = md.strip().splitlines()
     assert lines[0].startswith(first)
     assert len(lines) == 2 + 2 * len(close_join.VARIANTS)
@@ -153,8 +154,8 @@ def test_table_headers_and_rows(language, first):
 def test_plot_writes_png_and_svg(tmp_path, monkeypatch, overrides):
     figs = capture(monkeypatch)
     png, svg = tmp_path / "close_join.png", tmp_path / "close_join.svg"
-    summary = close_join.summarize(_rows(overrides), 0.95)
-    close_join.plot(summary, 2, [png, svg])
+    summary = present.summarize(_rows(overrides), 0.95)
+    present.plot(summary, 2, [png, svg])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in svg.read_text()[:500]
     # left: time, bar = median, whiskers = interval; middle: workers alive, bar = median, whiskers = min-max;
@@ -167,7 +168,7 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch, overrides):
 
 
 def test_findings_when_the_two_lines_are_optional_for_results():
-    text = " ".join(close_join.findings(close_join.summarize(_rows(), 0.95), {"usable_cores": 2}))
+    text = " ".join(present.findings(present.summarize(_rows(), 0.95), {"usable_cores": 2}))
     assert "close() and join() were not needed for the results" in text
     assert "map returned complete, correct results in all 2 runs - map() itself waits" in text
     assert "4 of 4 map workers were still alive 0.5 s after the return in all 2 runs" in text
@@ -187,7 +188,7 @@ def test_findings_when_results_were_lost_and_times_differ():
         overrides[("apply_async", "no_close_join_kept", rep)] = {"children_lingering": 0, "children_exit_seconds": 0.3}
         overrides[("apply_async", "context_manager", rep)] = {"seconds": 1.0 + rep}
         overrides[("map", "context_manager", rep)] = {"seconds": 0.05 + 0.01 * rep}
-    text = " ".join(close_join.findings(close_join.summarize(_rows(overrides), 0.95), {"usable_cores": 2}))
+    text = " ".join(present.findings(present.summarize(_rows(overrides), 0.95), {"usable_cores": 2}))
     assert "needed for complete results in at least one case" in text
     assert "map returned complete, correct results in 1 of 2 runs." in text
     assert "the apply_async workers had all exited 0.3 s after the start" in text

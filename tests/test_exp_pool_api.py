@@ -7,6 +7,7 @@ import pytest
 
 from figdata import assert_drawn, capture, spread_runs
 from mpbench.experiments import pool_api
+from mpbench.present import pool_api as present
 
 SECTION = {"enabled": True, "functions": ["square", "heavy"], "lengths": [30], "workers": [2],
            "chunksize": 4, "heavy_iterations": 20}
@@ -64,7 +65,7 @@ def test_run_rows_and_summary():
     assert by.loc["serial", "inner_loops"] > 10 and by["inner_loops"].notna().sum() == 1
     assert by.loc["serial", "floor_kind"] == "cpu_loop" and by.loc["map", "floor_kind"] == "cpu_loop+pool"
     assert by.loc["imap", "floor_kind"] == "dispatch+pool"
-    summary = pool_api.summarize(raw, 0.95)
+    summary = present.summarize(raw, 0.95)
     assert list(summary["variant"].astype(str)) == list(pool_api.VARIANTS)
     s = summary.set_index("variant")
     assert s.loc["serial", "speedup"] == pytest.approx(1.0)
@@ -106,7 +107,7 @@ def _all(serial, others):
 
 def test_summarize_arithmetic():
     raw = _raw(_all({100: 1.0, 1000: 2.0}, {"map": {100: 4.0, 1000: 1.0}}), repeats=1)
-    s = pool_api.summarize(raw, 0.95).set_index(["length", "variant"])
+    s = present.summarize(raw, 0.95).set_index(["length", "variant"])
     assert s.loc[(100, "map"), "speedup"] == pytest.approx(0.25)
     assert s.loc[(1000, "map"), "speedup"] == pytest.approx(2.0)
     assert s.loc[(1000, "executor_map"), "speedup"] == pytest.approx(0.2)
@@ -118,10 +119,10 @@ def test_summarize_arithmetic():
 @pytest.mark.parametrize("language, first", [("zh", "| 函数 | 长度（个） |"), ("en", "| Function | Length (items) |")])
 def test_table_headers_and_rows(language, first, tmp_path):
     raw = pd.concat([_raw(_all({100: 1.0, 1000: 2.0}, {})), _raw(_all({100: 1.0, 1000: 2.0}, {}), "heavy")])
-    summary = pool_api.summarize(raw, 0.95)
+    summary = present.summarize(raw, 0.95)
     path = tmp_path / "s.csv"
     summary.to_csv(path, index=False)
-    md = pool_api.table(pd.read_csv(path), language)  # as the pipeline reads it back
+    md = present.table(pd.read_csv(path), language)  # as the pipeline reads it back
     lines = md.strip().splitlines()
     assert lines[0].startswith(first) and len(lines) == 2 + 2 * 2 * len(pool_api.VARIANTS)
     assert "id**2" in lines[2] and "ProcessPoolExecutor.map" in md
@@ -141,8 +142,8 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch, distinct):
         raw = pd.concat([_raw(_all({100: 1.0, 1000: 2.0}, {"map": {100: 4.0, 1000: 1.0}})),
                          _raw(_all({100: 1.0, 1000: 2.0}, {}), "heavy")])
     png, svg = tmp_path / "f.png", tmp_path / "f.svg"
-    summary = pool_api.summarize(raw, 0.95)
-    pool_api.plot(summary, 2, [png, svg])
+    summary = present.summarize(raw, 0.95)
+    present.plot(summary, 2, [png, svg])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in svg.read_text()[:2000]
     # every Pool variant's speedup over the loop, with its interval (the serial rows are not drawn)
@@ -152,7 +153,7 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch, distinct):
 
 def test_findings_when_processes_lose():
     raw = _raw(_all({100: 0.001, 1000: 0.01}, {"map": {100: 0.05, 1000: 0.06}}))
-    text = " ".join(pool_api.findings(pool_api.summarize(raw, 0.95), {"usable_cores": 2}))
+    text = " ".join(present.findings(present.summarize(raw, 0.95), {"usable_cores": 2}))
     assert "the fastest process API was `map`" in text
     assert "Every process variant was slower than the plain for loop for `id**2` at every length" in text
     assert "数学运算要达到较高数量级后才能体现多进程的优势" in text
@@ -162,7 +163,7 @@ def test_findings_when_processes_lose():
 def test_findings_when_processes_win():
     raw = _raw(_all({100: 0.01, 1000: 1.0}, {"map": {100: 0.05, 1000: 0.5}, "starmap": {100: 0.06, 1000: 0.502},
                                              "imap_chunked": {100: 0.06, 1000: 0.8}}), function="heavy")
-    text = " ".join(pool_api.findings(pool_api.summarize(raw, 0.95), {"usable_cores": 2}))
+    text = " ".join(present.findings(present.summarize(raw, 0.95), {"usable_cores": 2}))
     assert "Processes beat the for loop for the heavy worker at length 1,000 (of 100, 1,000)" in text
     assert "`starmap` not distinguishable from it" in text
     assert "slowest was `apply_async`" in text
@@ -173,5 +174,5 @@ def test_findings_when_not_distinguishable():
     raw = _raw(_all({1000: 1.0}, {"map": {1000: 1.0}}))
     raw.loc[raw["variant"] == "serial", "seconds"] = 1.0
     raw.loc[raw["variant"] == "map", "seconds"] = [0.98, 1.0, 1.02]
-    text = " ".join(pool_api.findings(pool_api.summarize(raw, 0.95), {}))
+    text = " ".join(present.findings(present.summarize(raw, 0.95), {}))
     assert "not distinguishable from the loop" in text

@@ -7,20 +7,21 @@ import pytest
 
 from figdata import assert_drawn, capture
 from mpbench.experiments import process_queue as pq
+from mpbench.present import process_queue as present
 
 SECTION = {"enabled": True, "workers": [2], "size": 20000, "start_method": "default"}
 
 
 def test_expected_sum_and_shares():
     for size in (1000, 1001, 12345):
-        assert pq.expected_sum(size) == sum(i * i for i in range(size)) == pq.sum_squares(0, size)
+        assert pq.expected_sum(size) == sum(i * i for i in range(size)) == pq.sum_squares((0, size))
         for workers in (1, 2, 3, 7):
             parts = pq.shares(size, workers)
             assert len(parts) == workers and parts[0][0] == 0 and parts[-1][1] == size
             assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
             lengths = [hi - lo for lo, hi in parts]
             assert max(lengths) - min(lengths) <= 1
-            assert sum(pq.sum_squares(lo, hi) for lo, hi in parts) == pq.expected_sum(size)
+            assert sum(pq.sum_squares(part) for part in parts) == pq.expected_sum(size)
 
 
 @pytest.mark.parametrize("variant", pq.VARIANTS)
@@ -62,10 +63,10 @@ def test_run_rows():
         assert column in raw.columns
     assert raw["verified"].all() and (raw["workers"] == 2).all() and (raw["size"] == 20000).all()
     assert (raw["start_method"] == multiprocessing.get_start_method()).all()
-    summary = pq.summarize(raw, 0.95)
+    summary = present.summarize(raw, 0.95)
     assert list(summary["variant"].astype(str)) == list(pq.VARIANTS)
     assert summary.set_index("variant").loc["serial", "speedup"] == pytest.approx(1.0)
-    assert len(pq.findings(summary, {"usable_cores": 2})) == 3
+    assert len(present.findings(summary, {"usable_cores": 2})) == 3
 
 
 @pytest.mark.parametrize("variant", pq.VARIANTS)
@@ -109,7 +110,7 @@ SLOW = {2: {"serial": [(0, 1.0, 0), (0, 1.0, 0), (0, 1.0, 0)],
 
 
 def test_summarize_arithmetic():
-    summary = pq.summarize(_raw(FAST), 0.95).set_index(["workers", "variant"])
+    summary = present.summarize(_raw(FAST), 0.95).set_index(["workers", "variant"])
     assert len(summary) == 6
     row = summary.loc[(2, "process_queue")]
     assert row["median"] == pytest.approx(1.0) and row["speedup"] == pytest.approx(2.0)
@@ -124,16 +125,16 @@ def test_summarize_arithmetic():
 
 
 def test_table_in_both_languages_and_back_from_csv(tmp_path):
-    summary = pq.summarize(_raw(FAST), 0.95)
+    summary = present.summarize(_raw(FAST), 0.95)
     summary.to_csv(tmp_path / "s.csv", index=False)
     back = pd.read_csv(tmp_path / "s.csv")
     for language, first in (("en", "| Processes | Variant | Median total (s) | Start-up (s) |"),
                             ("zh", "| 进程数 | 方式 | 总耗时中位数（秒） | 启动（秒） |")):
-        md = pq.table(back, language)
+        md = present.table(back, language)
         lines = md.strip().splitlines()
         assert lines[0].startswith(first) and len(lines) == 2 + 6
         assert md.count("\n| 2 |") == 3 and md.count("\n| 4 |") == 3
-    en = pq.table(back, "en").splitlines()
+    en = present.table(back, "en").splitlines()
     assert en[2].startswith("| 2 | serial (one loop) | 2 | – | 2 | – | 1.00 |")
     assert en[3].startswith("| 2 | Process + Queue (by hand) | 1 | 0.01 | 0.98 | 0.01 | 2.00 |")
 
@@ -149,15 +150,15 @@ FAST_SPREAD = {w: {v: [tuple(t * f for t in runs[0]) for f in _ORDER[v]] for v, 
 @pytest.mark.parametrize("cells", [FAST, FAST_SPREAD], ids=["identical-runs", "spread-runs"])
 def test_plot_writes_png_and_svg(tmp_path, monkeypatch, cells):
     figs = capture(monkeypatch)
-    summary = pd.read_csv(_csv(tmp_path, pq.summarize(_raw(cells), 0.95)))
+    summary = pd.read_csv(_csv(tmp_path, present.summarize(_raw(cells), 0.95)))
     png, svg = tmp_path / "f.png", tmp_path / "f.svg"
-    pq.plot(summary, 2, [png, svg])
+    present.plot(summary, 2, [png, svg])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in svg.read_text()[:2000]
     # left and middle: each phase's median (bar) and interval (whiskers), seconds, and the serial time (line);
     # right: the speedup of both variants with its interval
     par = summary[summary["variant"] != "serial"]
-    phases = [par[f"{phase}_{k}"] for phase in pq.PHASES for k in ("median", "ci_low", "ci_high")]
+    phases = [par[f"{phase}_{k}"] for phase in present.PHASES for k in ("median", "ci_low", "ci_high")]
     assert_drawn(figs, phases, what="time per phase, seconds")
     assert_drawn(figs, summary.loc[summary["variant"] == "serial", "median"], what="serial time, seconds")
     assert_drawn(figs, par[["speedup", "speedup_ci_low", "speedup_ci_high"]], what="speedups and interval ends")
@@ -170,7 +171,7 @@ def _csv(tmp_path, frame):
 
 
 def test_findings_when_processes_pay_off():
-    text = " ".join(pq.findings(pq.summarize(_raw(FAST), 0.95), {"usable_cores": 2}))
+    text = " ".join(present.findings(present.summarize(_raw(FAST), 0.95), {"usable_cores": 2}))
     assert "With 2 processes (start method fork), creating and starting them by hand with a Queue took 10 ms" in text
     assert "creating Pool(2) took 20 ms" in text
     assert "Process + Queue was faster in total time: Process + Queue / Pool = 0.800" in text
@@ -180,7 +181,7 @@ def test_findings_when_processes_pay_off():
 
 
 def test_findings_when_processes_do_not_pay_off():
-    text = " ".join(pq.findings(pq.summarize(_raw(SLOW), 0.95), {"usable_cores": 1}))
+    text = " ".join(present.findings(present.summarize(_raw(SLOW), 0.95), {"usable_cores": 1}))
     assert "not distinguishable in total time" in text
     assert "Process + Queue 0.91× (not distinguishable from serial)" in text
     assert "Pool.map 0.83× (0.83–0.83)" in text  # slower than serial every time

@@ -11,6 +11,7 @@ from figdata import assert_drawn, capture, spread_runs
 from mpbench.datagen import write_test_file
 from mpbench import experiments
 from mpbench.experiments import threads_vs_processes as tvp
+from mpbench.present import threads_vs_processes as present
 
 SECTION = {"enabled": True, "kinds": ["cpu", "io", "sleep"], "workers": [2], "tasks": 5,
            "cpu_steps": 2000, "sleep_seconds": 0.002}
@@ -133,7 +134,7 @@ CELLS = {
 def test_summarize_arithmetic():
     raw = _raw({("sleep", 4): {"serial": [1.0, 3.0, 2.0], "thread": [0.5, 1.0, 1.0],
                                "thread_pool": [0.25, 0.5, 2.0], "process_pool": [2.0, 2.0, 2.0]}})
-    s = tvp.summarize(raw.sample(frac=1, random_state=1), 0.95).set_index("variant")
+    s = present.summarize(raw.sample(frac=1, random_state=1), 0.95).set_index("variant")
     assert list(s.index.astype(str)) == list(tvp.VARIANTS)
     assert s.loc["serial", "median"] == 2.0 and s.loc["serial", "speedup"] == pytest.approx(1.0)
     assert s.loc["thread", "speedup"] == pytest.approx(2.0)
@@ -147,15 +148,15 @@ def test_summarize_arithmetic():
 @pytest.mark.parametrize("language, first", [("zh", "| 任务类型 | 线程/进程数 | 串行（秒） |"),
                                              ("en", "| Work | Workers | Serial (s) |")])
 def test_table_headers_and_rows(language, first, tmp_path):
-    tvp.summarize(_raw(CELLS), 0.95).to_csv(tmp_path / "s.csv", index=False)
+    present.summarize(_raw(CELLS), 0.95).to_csv(tmp_path / "s.csv", index=False)
     summary = pd.read_csv(tmp_path / "s.csv")  # plain strings, as the pipeline reads it back
-    md = tvp.table(summary.iloc[::-1], language)
+    md = present.table(summary.iloc[::-1], language)
     lines = md.splitlines()
     assert lines[0].startswith(first) and len(lines[0].split("|")) == 8
     body = [line for line in lines[2:] if line.startswith("| ")]
     assert len(body) == len(CELLS)
-    label = tvp.KIND_LABELS[language]["cpu"]
-    assert body[0].startswith(f"| {label} | 2 | 1 | 1 / 1.00 |") and body[-1].startswith(f"| {tvp.KIND_LABELS[language]['sleep']} | 8 |")
+    labels = present.KIND_LABELS[language]
+    assert body[0].startswith(f"| {labels['cpu']} | 2 | 1 | 1 / 1.00 |") and body[-1].startswith(f"| {labels['sleep']} | 8 |")
     assert "6" in lines[-1]
 
 
@@ -163,9 +164,9 @@ def test_table_headers_and_rows(language, first, tmp_path):
 def test_plot_writes_png_and_svg(tmp_path, monkeypatch, spread):
     figs = capture(monkeypatch)
     raw = _raw(CELLS)
-    summary = tvp.summarize(spread_runs(raw) if spread else raw, 0.95)  # spread: intervals that are not points
+    summary = present.summarize(spread_runs(raw) if spread else raw, 0.95)  # spread: intervals that are not points
     png, svg = tmp_path / "f.png", tmp_path / "f.svg"
-    tvp.plot(summary, 2, [png, svg])
+    present.plot(summary, 2, [png, svg])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in svg.read_text()[:2000]
     # every parallel variant's speedup over serial, with its interval (serial itself is the 1x line)
@@ -174,8 +175,8 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch, spread):
 
 
 def test_findings_name_the_winner_per_kind():
-    summary = tvp.summarize(_raw(CELLS), 0.95)
-    cpu, io, sleep = tvp.findings(summary, {"usable_cores": 2})
+    summary = present.summarize(_raw(CELLS), 0.95)
+    cpu, io, sleep = present.findings(summary, {"usable_cores": 2})
     assert cpu.startswith("CPU-bound (pure Python) with 8 workers on 2 cores:")
     assert "processes 2.00× (multiprocessing.Pool, faster than serial)" in cpu
     assert "Here processes pay off: 2.0× as fast as threads." in cpu and "As the GIL predicts" in cpu
@@ -189,7 +190,7 @@ def test_findings_when_threads_win_cpu_and_nothing_pays_off_for_sleep():
     cells = {("cpu", 4): _cell(1.0, 0.7, 0.72, 1.0),
              ("sleep", 4): {"serial": noisy, "thread": noisy[::-1], "thread_pool": noisy[1:] + noisy[:1],
                             "process_pool": noisy[2:] + noisy[:2]}}
-    cpu, sleep = tvp.findings(tvp.summarize(_raw(cells), 0.95), {})
+    cpu, sleep = present.findings(present.summarize(_raw(cells), 0.95), {})
     assert "threads reached 1.43× serial (threading.Thread, faster than serial; ThreadPoolExecutor 1.39×)" in cpu
     assert "processes 1.00× (multiprocessing.Pool, not distinguishable from serial)" in cpu
     assert "Here threads pay off: 1.4× as fast as processes." in cpu and "which the GIL should prevent" in cpu
@@ -204,5 +205,5 @@ def test_findings_name_the_best_worker_count_when_it_is_not_the_largest():
             rows.append({"kind": "cpu", "workers": workers, "variant": variant, "median": 1.0 / speedup,
                          "speedup": speedup, "speedup_ci_low": speedup * 0.95, "speedup_ci_high": speedup * 1.05,
                          "n": 6})
-    text = " ".join(tvp.findings(pd.DataFrame(rows), {"usable_cores": 2}))
+    text = " ".join(present.findings(pd.DataFrame(rows), {"usable_cores": 2}))
     assert "best of all worker counts was multiprocessing.Pool with 2 workers: 1.40×" in text

@@ -70,3 +70,8 @@ def run_levels(experiment: str, point: dict, section: dict, factor: str, levels:
     settings = {**{k: v for k, v in section.items() if k not in ("enabled", "operations")},
                 **{k: v for k, v in base.items() if k not in varied}, "data_bytes": Path(data_file).stat().st_size}
     return finish_rows(experiment, point, rows, repeats=repeats, warmup=warmup, settings=settings)
+
+
+def expected_sum(n: int) -> int:
+    """sum(i * i for i in range(n)), in closed form: what the experiments' pure-Python loops must add up to."""
+    return (n - 1) * n * (2 * n - 1) // 6
