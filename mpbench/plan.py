@@ -15,7 +15,7 @@ one.  A point that reaches its precision early stops early, and the run
 ends before its budget.
 
 The costs per repetition are estimates from a small model of each
-experiment (below) in unit costs of this machine: a read and a read &
+experiment (``cost`` in its measurement module) in unit costs of this machine: a read and a read &
 write of the test file, a Pool start, a loop step.  The units come from the
 last calibration (``results/calibration.json``) when there is one, else
 from a 2-core reference machine.
@@ -27,7 +27,6 @@ import json
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 from .precision import checkpoints, min_repeats
 from .runner import PAIRED
@@ -62,10 +61,16 @@ def units(calibration: dict | None, size_bytes: int) -> Units:
     base = Units()
     u = (calibration or {}).get("units")
     if u:
-        base = Units(read=u["read_seconds"], readwrite=u["readwrite_seconds"], pool=u["pool_seconds"],
-                     spawn=max(u["pool_seconds"], base.spawn), step=u["step_seconds"],
-                     task=u.get("task_seconds", base.task), cores=int(u["cores"]),
-                     size_bytes=int(u["size_bytes"]))
+        base = Units(
+            read=u["read_seconds"],
+            readwrite=u["readwrite_seconds"],
+            pool=u["pool_seconds"],
+            spawn=max(u["pool_seconds"], base.spawn),
+            step=u["step_seconds"],
+            task=u.get("task_seconds", base.task),
+            cores=int(u["cores"]),
+            size_bytes=int(u["size_bytes"]),
+        )
     return base.scaled(size_bytes)
 
 
@@ -77,7 +82,7 @@ def load_calibration(path: str | Path = "results/calibration.json") -> dict | No
 
 
 # --------------------------------------------------------------------------
-# the cost of one repetition (every variant once) of each experiment's point
+# the cost of one repetition (every variant once): helpers of the experiments' cost models
 
 
 def _op(op: str, u: Units) -> float:
@@ -95,48 +100,20 @@ def file_run(op: str, loops: int, u: Units, workers: int | None = None, start: f
 def _appendix(point: dict, section: dict, u: Units) -> float:
     """A repetition of an appendix job: serial and Pool, for readwrite also the overwrite's."""
     op, loops, workers = point["experiment"], point["loops"], point["workers"]
-    return sum(file_run(one, loops, u) + file_run(one, loops, u, workers)
-               for one in (op, *([PAIRED[op]] if op in PAIRED else [])))
+    return sum(
+        file_run(one, loops, u) + file_run(one, loops, u, workers)
+        for one in (op, *([PAIRED[op]] if op in PAIRED else []))
+    )
 
 
 def levels_cost(key: str, cold_factor: float = 1.0):
     """The cost model of an experiment that runs serial and Pool under each level of ``section[key]``."""
+
     def cost(point, section, u):
         op, loops, w = point["operation"], section["loops"], section["workers"]
         return len(section[key]) * (file_run(op, loops, u) + file_run(op, loops, u, w)) * cold_factor
+
     return cost
-
-
-def _pool_api(point, section, u):
-    # Nine Pool variants; per item, the tasks through the queues (four variants send one
-    # task per item, ProcessPoolExecutor.map's cost about four of them) and the function.
-    work = section["heavy_iterations"] * u.step * 5 if point["function"] == "heavy" else 0.0
-    return 9 * u.pool + point["length"] * (8 * u.task + work)
-
-
-def _process_queue(point, section, u):
-    return section["size"] * u.step * 1.5 + 2 * u.pool
-
-
-def _threads_vs_processes(point, section, u):
-    tasks, w = section["tasks"], point["workers"]
-    one = {"cpu": section["cpu_steps"] * u.step * 0.75, "io": u.read,
-           "sleep": section["sleep_seconds"]}[point["kind"]]
-    parallel = one * tasks / (min(w, u.cores) if point["kind"] != "sleep" else w)
-    return 2 * one * tasks + parallel + u.pool + max(parallel, one * tasks / min(w, tasks))
-
-
-def _close_join(point, section, u):
-    tasks = section["tasks"] * section["task_seconds"] / section["workers"]
-    return 7 * (u.pool + tasks) + 2 * section["linger_seconds"] + section["get_timeout"]
-
-
-COSTS: dict[str, Callable[[dict, dict, Units], float]] = {  # TRANSITION: into their modules
-    "pool_api": _pool_api,
-    "process_queue": _process_queue,
-    "threads_vs_processes": _threads_vs_processes,
-    "close_join": _close_join,
-}
 
 
 # --------------------------------------------------------------------------
@@ -203,13 +180,17 @@ class Plan:
         total = sum(per.values())
         text = ", ".join(f"{name} {minutes:.1f}" for name, minutes in per.items())
         done = f" ({len(self.points) - len(todo)} already measured)" if len(todo) < len(self.points) else ""
-        out = [f"plan: {len(todo)} points to measure{done}, at most about {total:.0f} min of timed jobs "
-               f"(budget_minutes {self.budget_s / 60:g}); minutes per experiment: {text}"]
+        out = [
+            f"plan: {len(todo)} points to measure{done}, at most about {total:.0f} min of timed jobs "
+            f"(budget_minutes {self.budget_s / 60:g}); minutes per experiment: {text}"
+        ]
         least = sum((p.repeats or self.first) * p.rep_seconds + JOB_OVERHEAD_S for p in todo) / 60
         if least > self.budget_s / 60 * 1.001:
-            out.append(f"warning: even {self.first} repetitions per point take about {least:.0f} min, over "
-                       f"budget_minutes = {self.budget_s / 60:g}; every point gets its {self.first} and the run "
-                       f"takes longer - raise budget_minutes or measure fewer points")
+            out.append(
+                f"warning: even {self.first} repetitions per point take about {least:.0f} min, over "
+                f"budget_minutes = {self.budget_s / 60:g}; every point gets its {self.first} and the run "
+                f"takes longer - raise budget_minutes or measure fewer points"
+            )
         return out
 
 
@@ -246,18 +227,31 @@ def points_of(config: dict, u: Units) -> list[Point]:
     """Every timed point the config asks for, with its estimated cost per repetition."""
     from . import experiments
 
-    out = [Point(op, f"loops{loops}_workers{workers}",
-                 _appendix({"experiment": op, "loops": loops, "workers": workers}, {}, u),
-                 _repeats(config["repeats"]))
-           for op in APPENDIX for workers in config["workers"] for loops in config["loops"]]
+    out = [
+        Point(
+            op,
+            f"loops{loops}_workers{workers}",
+            _appendix({"experiment": op, "loops": loops, "workers": workers}, {}, u),
+            _repeats(config["repeats"]),
+        )
+        for op in APPENDIX
+        for workers in config["workers"]
+        for loops in config["loops"]
+    ]
     for name in experiments.NAMES:
         section = config[name]
         if not section.get("enabled", True):
             continue
-        cost = COSTS.get(name) or experiments.get(name).cost
+        cost = experiments.get(name).cost
         for point in experiments.points(name, section):
-            out.append(Point(name, experiments.point_id(point), cost(point, section, u),
-                             _repeats(section.get("repeats", config["repeats"]))))
+            out.append(
+                Point(
+                    name,
+                    experiments.point_id(point),
+                    cost(point, section, u),
+                    _repeats(section.get("repeats", config["repeats"])),
+                )
+            )
     return out
 
 

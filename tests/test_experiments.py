@@ -17,8 +17,9 @@ def test_every_experiment_module_has_a_schema_and_back():
     assert fragments == set(experiments.NAMES)
     # the post's sections first, in the post's order, then the measurement conditions
     specs = experiments.registry()
-    assert [specs[n].group for n in experiments.NAMES] == sorted((s.group for s in specs.values()),
-                                                                 key=experiments.GROUPS.index)
+    assert [specs[n].group for n in experiments.NAMES] == sorted(
+        (s.group for s in specs.values()), key=experiments.GROUPS.index
+    )
 
 
 @pytest.mark.parametrize("name", experiments.NAMES)
@@ -55,7 +56,7 @@ def test_point_id():
         experiments.get("nope")
 
 
-@pytest.mark.filterwarnings("ignore:Argument \"writer_name\":PendingDeprecationWarning")
+@pytest.mark.filterwarnings('ignore:Argument "writer_name":PendingDeprecationWarning')
 @pytest.mark.parametrize("name", experiments.NAMES)
 def test_caption_renders_as_rst(name, tmp_path):
     """Each experiment's caption (the "Reading the figure" section of its docs page,
@@ -70,7 +71,8 @@ def test_caption_renders_as_rst(name, tmp_path):
     assert caption.strip(), f"{name} has no caption"
     cfg = validate_config({}, SCHEMA, workdir=tmp_path)
     text = jinja2.Template(caption, undefined=jinja2.StrictUndefined).render(
-        snakemake=types.SimpleNamespace(config=cfg))
+        snakemake=types.SimpleNamespace(config=cfg)
+    )
     assert text.strip()
     # an indented line would turn into a block quote or a definition list without a warning
     assert not any(line[:1].isspace() for line in text.splitlines()), f"{name}: indented line in its caption"
@@ -105,8 +107,20 @@ assert rows
 #: What a timed job may import besides the standard library: numpy only where the workload is numpy.
 TIMED_MAY_IMPORT = {"shared_memory": {"numpy"}}
 #: The package's modules a measurement module may import: what runs inside a timed region.
-MEASUREMENT = {"cache", "environment", "fileio", "plan", "poolstart", "precision", "rawio", "runner", "tasks", "timing",
-               "workloads", "experiments.common"}
+MEASUREMENT = {
+    "cache",
+    "environment",
+    "fileio",
+    "plan",
+    "poolstart",
+    "precision",
+    "rawio",
+    "runner",
+    "tasks",
+    "timing",
+    "workloads",
+    "experiments.common",
+}
 
 
 @pytest.mark.parametrize("name", experiments.NAMES)
@@ -129,12 +143,16 @@ def test_a_measurement_module_imports_only_what_it_times(name):
             names = [node.module]
         elif isinstance(node, ast.ImportFrom):
             base = "experiments." if node.level == 1 else ""
-            names = [base + (node.module or a.name) for a in node.names] if node.module is None else [base + node.module]
+            names = (
+                [base + (node.module or a.name) for a in node.names] if node.module is None else [base + node.module]
+            )
             bad += [n for n in names if n.removeprefix("experiments.") != name and n not in MEASUREMENT]
             continue
         else:
             continue
-        bad += [n for n in names if n.split(".")[0] not in stdlib and n.split(".")[0] not in TIMED_MAY_IMPORT.get(name, ())]
+        bad += [
+            n for n in names if n.split(".")[0] not in stdlib and n.split(".")[0] not in TIMED_MAY_IMPORT.get(name, ())
+        ]
     assert not bad, f"mpbench/experiments/{name}.py imports {bad}: presentation belongs in mpbench/present/{name}.py"
 
 
@@ -149,7 +167,8 @@ def test_a_timed_point_imports_no_pandas_or_plotting(name, tmp_path, data_file):
 
     code = point_script(name, tmp_path, data_file, "fork", tmp_path) + (
         'print(json.dumps(sorted(m for m in ("pandas", "numpy", "matplotlib", "seaborn", "scipy") '
-        'if m in sys.modules)))\n')
+        "if m in sys.modules)))\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -184,7 +203,6 @@ def test_spawned_workers_import_only_what_they_time(name, tmp_path, data_file):
     """Under spawn every child imports the module of the function it runs before running it,
     inside the timed start-up: no child of any experiment may import pandas, numpy (except
     where the work is numpy), the plotting libraries, the config's parsers or Snakemake."""
-    import json
     import os
     import subprocess
     import sys
@@ -195,8 +213,12 @@ def test_spawned_workers_import_only_what_they_time(name, tmp_path, data_file):
     (hook / "sitecustomize.py").write_text(WATCH_IMPORTS)
     (tmp_path / "scratch").mkdir()
     code = point_script(name, tmp_path, data_file, "spawn", tmp_path / "scratch") + "print(os.getpid())\n"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]),
-               MPBENCH_WATCH_IMPORTS=str(seen), MPBENCH_WATCH_BANNED=",".join(CHILD_MUST_NOT_IMPORT))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]),
+        MPBENCH_WATCH_IMPORTS=str(seen),
+        MPBENCH_WATCH_BANNED=",".join(CHILD_MUST_NOT_IMPORT),
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     parent = out.stdout.strip().splitlines()[-1]
@@ -205,16 +227,20 @@ def test_spawned_workers_import_only_what_they_time(name, tmp_path, data_file):
     allowed = TIMED_MAY_IMPORT.get(name, set())
     bad = {pid: sorted(m for m in mods if m.split(".")[0] not in allowed) for pid, mods in children.items()}
     bad = {pid: mods for pid, mods in bad.items() if mods}
-    assert not bad, f"{name}: {len(bad)} of {len(children)} spawned children imported {sorted(set().union(*map(set, bad.values())))[:8]}"
+    assert not bad, (
+        f"{name}: {len(bad)} of {len(children)} spawned children imported {sorted(set().union(*map(set, bad.values())))[:8]}"
+    )
 
 
 def _fragment(tmp_path, name, spec_text):
-    specs, modules = tmp_path / "specs", tmp_path / "modules"
-    specs.mkdir(exist_ok=True)
-    modules.mkdir(exist_ok=True)
+    """A schema fragment, a measurement module and a presentation module in folders of their own."""
+    specs, modules, present = tmp_path / "specs", tmp_path / "modules", tmp_path / "present"
+    for folder in (specs, modules, present):
+        folder.mkdir(exist_ok=True)
     (specs / f"{name}.schema.yaml").write_text(spec_text + "type: object\n", encoding="utf-8")
     (modules / f"{name}.py").write_text("", encoding="utf-8")
-    return specs, modules
+    (present / f"{name}.py").write_text("", encoding="utf-8")
+    return specs, modules, present
 
 
 GOOD = """x-experiment:
@@ -234,24 +260,31 @@ def test_a_spec_declares_the_axes_and_the_points_follow_from_them(tmp_path):
     assert spec.points({"sizes": [1, 2], "workers": 4}) == [{"size": 1, "workers": 4}, {"size": 2, "workers": 4}]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("type: object\n", "demo.schema.yaml: x-experiment is missing"),
-    (GOOD + "  colour: red\n", "x-experiment.colour is not a field"),
-    (GOOD.replace("group: post", "group: misc"), "x-experiment.group = 'misc'; allowed: post, condition"),
-    (GOOD + "  needs: [gpu]\n", "x-experiment.needs = ['gpu']; allowed: any of test_file, file_conditions"),
-    (GOOD.replace("  order: 1\n", ""), "x-experiment.order is missing"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("type: object\n", "demo.schema.yaml: x-experiment is missing"),
+        (GOOD + "  colour: red\n", "x-experiment.colour is not a field"),
+        (GOOD.replace("group: post", "group: misc"), "x-experiment.group = 'misc'; allowed: post, condition"),
+        (GOOD + "  needs: [gpu]\n", "x-experiment.needs = ['gpu']; allowed: any of test_file, file_conditions"),
+        (GOOD.replace("  order: 1\n", ""), "x-experiment.order is missing"),
+    ],
+)
 def test_a_faulty_spec_is_refused_with_the_file_and_field(tmp_path, text, message):
     with pytest.raises(experiments.SpecError, match=re.escape(message)):
         experiments.collect(*_fragment(tmp_path, "demo", text))
 
 
 def test_a_module_without_a_spec_or_a_spec_without_a_module_is_refused(tmp_path):
-    specs, modules = _fragment(tmp_path, "demo", GOOD)
+    specs, modules, present = _fragment(tmp_path, "demo", GOOD)
     (modules / "orphan.py").write_text("", encoding="utf-8")
     with pytest.raises(experiments.SpecError, match="orphan"):
-        experiments.collect(specs, modules)
+        experiments.collect(specs, modules, present)
     (modules / "orphan.py").unlink()
+    (present / "demo.py").unlink()
+    with pytest.raises(experiments.SpecError, match="mpbench/present/ and a schema fragment: demo"):
+        experiments.collect(specs, modules, present)
+    (present / "demo.py").write_text("", encoding="utf-8")
     (modules / "demo.py").unlink()
     with pytest.raises(experiments.SpecError, match="demo"):
-        experiments.collect(specs, modules)
+        experiments.collect(specs, modules, present)

@@ -32,7 +32,6 @@ The registry reads the specs lazily (``NAMES``, :func:`spec`), so a process
 that imports one experiment's worker functions does not parse YAML.
 """
 
-
 from __future__ import annotations
 
 import functools
@@ -143,9 +142,18 @@ def _spec(path: Path) -> Spec:
         raise SpecError(f"{where}.axes is empty; an experiment sweeps at least one key")
     presets = raw.get("presets", {})
     if not isinstance(presets, dict) or not set(presets) <= set(PRESETS):
-        raise SpecError(f"{where}.presets = {presets!r}; allowed: a mapping from {', '.join(PRESETS)} to section values")
-    return Spec(name=path.name.split(".")[0], title=str(raw["title"]), group=raw["group"], order=int(raw["order"]),
-                axes=tuple(axes), needs=needs, presets=presets)
+        raise SpecError(
+            f"{where}.presets = {presets!r}; allowed: a mapping from {', '.join(PRESETS)} to section values"
+        )
+    return Spec(
+        name=path.name.split(".")[0],
+        title=str(raw["title"]),
+        group=raw["group"],
+        order=int(raw["order"]),
+        axes=tuple(axes),
+        needs=needs,
+        presets=presets,
+    )
 
 
 def collect(spec_dir: Path = SPECS, module_dir: Path = HERE, present_dir: Path = PRESENT) -> dict[str, Spec]:
@@ -157,13 +165,15 @@ def collect(spec_dir: Path = SPECS, module_dir: Path = HERE, present_dir: Path =
     """
     specs = [_spec(path) for path in sorted(spec_dir.glob("*.schema.yaml"))]
     declared = {s.name for s in specs}
-    for where, folder in (("mpbench/experiments", module_dir),):  # TRANSITION: present_dir once all are split
+    for where, folder in (("mpbench/experiments", module_dir), ("mpbench/present", present_dir)):
         modules = {p.stem for p in folder.glob("*.py")} - HELPERS - {"__init__"}
         if modules != declared:
             missing = sorted(modules - declared) or sorted(declared - modules)
-            raise SpecError(f"experiments without both a module in {where}/ and a schema fragment: "
-                            f"{', '.join(missing)} ({where}/<name>.py and "
-                            f"mpbench/schemas/experiments/<name>.schema.yaml)")
+            raise SpecError(
+                f"experiments without both a module in {where}/ and a schema fragment: "
+                f"{', '.join(missing)} ({where}/<name>.py and "
+                f"mpbench/schemas/experiments/<name>.schema.yaml)"
+            )
     specs.sort(key=lambda s: (GROUPS.index(s.group), s.order, s.name))
     return {s.name: s for s in specs}
 
@@ -210,10 +220,7 @@ def get(name: str) -> ModuleType:
 def present(name: str) -> ModuleType:
     """The experiment's presentation module (summary, table, figure, findings)."""
     spec(name)
-    try:  # TRANSITION
-        return import_module(f"mpbench.present.{name}")
-    except ModuleNotFoundError:
-        return get(name)
+    return import_module(f"mpbench.present.{name}")
 
 
 def point_id(point: dict) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import cache
-from .common import run_levels
 from ..plan import levels_cost
+from .common import run_levels
 
 STATES = ("warm", "cold")
 
@@ -20,16 +20,33 @@ def states(section: dict) -> list[str]:
     return usable or ["warm"]
 
 
-def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str | None = None,
-        data_file: str | None = None, base: dict | None = None) -> list[dict]:
+def run(
+    point: dict,
+    section: dict,
+    *,
+    repeats: int,
+    warmup: int,
+    scratch_dir: str | None = None,
+    data_file: str | None = None,
+    base: dict | None = None,
+) -> list[dict]:
     scratch = scratch_dir or "results/scratch"
     try:
-        return run_levels("cache_state", point, section, "cache",
-                          {s: {"cache": s, "scratch_dir": scratch} for s in states(section)},
-                          repeats=repeats, warmup=warmup, data_file=data_file, base=base)
+        return run_levels(
+            "cache_state",
+            point,
+            section,
+            "cache",
+            {s: {"cache": s, "scratch_dir": scratch} for s in states(section)},
+            repeats=repeats,
+            warmup=warmup,
+            data_file=data_file,
+            base=base,
+        )
     finally:
         if data_file and Path(data_file).exists():
             cache.warm(data_file)  # leave the test file as the other experiments expect it
+
 
 #: Estimated seconds of one repetition (mpbench.plan).
 cost = levels_cost("states", 1.3)

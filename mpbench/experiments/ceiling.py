@@ -11,11 +11,12 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-from .. import cache as pagecache, rawio, timing, workloads
+from .. import cache as pagecache
+from .. import rawio, timing, workloads
 from ..environment import filesystem_of, usable_cores
 from ..fileio import Condition, effective_chunksize, map_chunksize, operation, prepare_cache, prime_run
-from .common import finish_rows
 from ..plan import Units, file_run
+from .common import finish_rows
 
 VARIANTS = tuple(f"{p}_{d}_{m}" for d in ("read", "write") for p in ("raw", "python") for m in ("serial", "pool"))
 
@@ -33,12 +34,15 @@ def check_config(section: dict, cfg: dict, workdir=None) -> None:
     from ..config import ConfigError  # the config check only, never timed
 
     if section["cache"] == "cold" and not pagecache.EVICTION_SUPPORTED:
-        raise ConfigError("config: ceiling.cache = 'cold' needs os.posix_fadvise to evict the test file, "
-                          "which this platform lacks; allowed here: inherit, warm")
+        raise ConfigError(
+            "config: ceiling.cache = 'cold' needs os.posix_fadvise to evict the test file, "
+            "which this platform lacks; allowed here: inherit, warm"
+        )
 
 
-def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str, data_file: str,
-        base: dict) -> list[dict]:
+def run(
+    point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str, data_file: str, base: dict
+) -> list[dict]:
     loops, workers = point["loops"], resolve_workers(section["workers"])
     state = base["cache"] if section["cache"] == "inherit" else section["cache"]
     src = str(Path(data_file).resolve())
@@ -49,10 +53,12 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     out = {kind: tempfile.mkdtemp(prefix=f"ceiling-{kind}-", dir=scratch_dir) for kind in ("raw", "python")}
     ctx = multiprocessing.get_context(base["start_method"])
     chunk = map_chunksize(base["chunksize"])
-    fns = {"raw_read": partial(rawio.read_raw, src, size),
-           "raw_write": partial(rawio.write_raw, src, size, out["raw"], bool(base["fsync"])),
-           "python_read": operation("read", src, out["python"]),
-           "python_write": operation("readwrite", src, out["python"], bool(base["fsync"]))}
+    fns = {
+        "raw_read": partial(rawio.read_raw, src, size),
+        "raw_write": partial(rawio.write_raw, src, size, out["raw"], bool(base["fsync"])),
+        "python_read": operation("read", src, out["python"]),
+        "python_write": operation("readwrite", src, out["python"], bool(base["fsync"])),
+    }
     calls, extra = {}, {}
     for name in VARIANTS:
         path, direction, mode = name.split("_")
@@ -69,21 +75,32 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
             return {**times, "resident_before": resident}, result
 
         calls[name] = call
-        extra[name] = {"path": path, "direction": direction, "mode": mode, "workers": procs,
-                       "pool_workers": workers, "start_method": cond.start_method, "chunksize": str(cond.chunksize),
-                       "chunksize_effective":
-                           effective_chunksize(loops, procs, cond.chunksize) if mode == "pool" else None,
-                       "cache": cond.cache, "fsync": cond.fsync, "scratch_fs": filesystem_of(scratch_dir),
-                       "size_bytes": size, "chars": chars,
-                       # the machine's floor for these runs: reads or writes, plus a Pool start
-                       "floor_kind": ("read" if direction == "read" else "write") + ("+pool" if mode == "pool" else "")}
+        extra[name] = {
+            "path": path,
+            "direction": direction,
+            "mode": mode,
+            "workers": procs,
+            "pool_workers": workers,
+            "start_method": cond.start_method,
+            "chunksize": str(cond.chunksize),
+            "chunksize_effective": effective_chunksize(loops, procs, cond.chunksize) if mode == "pool" else None,
+            "cache": cond.cache,
+            "fsync": cond.fsync,
+            "scratch_fs": filesystem_of(scratch_dir),
+            "size_bytes": size,
+            "chars": chars,
+            # the machine's floor for these runs: reads or writes, plus a Pool start
+            "floor_kind": ("read" if direction == "read" else "write") + ("+pool" if mode == "pool" else ""),
+        }
 
     def check(name: str, result) -> None:
         want = size if name.startswith("raw") else chars
         if len(result) != loops or any(r != want for r in result):
             unit = "bytes" if name.startswith("raw") else "characters"
-            raise RuntimeError(f"ceiling {name}: {len(result)} operations handled {sorted(set(result))} {unit}, "
-                               f"expected {loops} x {want}")
+            raise RuntimeError(
+                f"ceiling {name}: {len(result)} operations handled {sorted(set(result))} {unit}, "
+                f"expected {loops} x {want}"
+            )
 
     # Written files are replaced by the next run, not deleted between runs
     # (see fileio.prime_run): one untimed run of each write path creates them.
@@ -100,14 +117,24 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
             shutil.rmtree(d, ignore_errors=True)
     rows = [{**extra[r["variant"]], **r} for r in rows]
     settings = {k: v for k, v in section.items() if k not in ("enabled", "loops")}
-    return finish_rows("ceiling", point, rows, repeats=repeats, warmup=warmup,
-                       settings={**settings, **base, "data_bytes": size, "workers_resolved": workers})
+    return finish_rows(
+        "ceiling",
+        point,
+        rows,
+        repeats=repeats,
+        warmup=warmup,
+        settings={**settings, **base, "data_bytes": size, "workers_resolved": workers},
+    )
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
     """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
     loops = point["loops"]
     w = u.cores if section["workers"] == "cores" else int(section["workers"])
-    python = file_run("read", loops, u) + file_run("read", loops, u, w) \
-        + file_run("readwrite", loops, u) + file_run("readwrite", loops, u, w)
+    python = (
+        file_run("read", loops, u)
+        + file_run("read", loops, u, w)
+        + file_run("readwrite", loops, u)
+        + file_run("readwrite", loops, u, w)
+    )
     return python * 1.4  # the raw variants cost about 40% of the Python ones

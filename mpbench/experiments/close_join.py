@@ -14,12 +14,20 @@ import warnings
 import weakref
 from multiprocessing import connection
 
+from ..plan import Units
 from ..tasks import worker
 from .common import run_variants
 
 APIS = ("map", "apply_async")
-VARIANTS = ("close_join", "no_close_join", "no_close_join_kept", "close_only", "join_only",
-            "context_manager", "context_manager_late_get")
+VARIANTS = (
+    "close_join",
+    "no_close_join",
+    "no_close_join_kept",
+    "close_only",
+    "join_only",
+    "context_manager",
+    "context_manager_late_get",
+)
 BASELINE = "close_join"
 CLEANUP_GRACE = 2.0  # seconds the Pool's own threads get to finish before the harness steps in
 
@@ -133,8 +141,9 @@ def _get_by(result, deadline: float):
         return None
 
 
-def pattern(variant: str, api: str, *, workers: int, tasks: int, task_seconds: float, get_timeout: float,
-            probe: Probe, ctx=None) -> list:
+def pattern(
+    variant: str, api: str, *, workers: int, tasks: int, task_seconds: float, get_timeout: float, probe: Probe, ctx=None
+) -> list:
     """One ``poolDemo(length)`` ending in ``variant``; returns its results.
 
     A result that never arrived is None (only the late .get() can lose one);
@@ -180,8 +189,17 @@ def pattern(variant: str, api: str, *, workers: int, tasks: int, task_seconds: f
     return [res.get(timeout=safety) for res in multi_res]
 
 
-def measure(variant: str, api: str, *, workers: int, tasks: int, task_seconds: float, get_timeout: float,
-            linger_seconds: float, ctx=None) -> tuple[dict, dict]:
+def measure(
+    variant: str,
+    api: str,
+    *,
+    workers: int,
+    tasks: int,
+    task_seconds: float,
+    get_timeout: float,
+    linger_seconds: float,
+    ctx=None,
+) -> tuple[dict, dict]:
     """Run one pattern and observe its worker processes; returns (facts, result)."""
     if api not in APIS:
         raise ValueError(f"unknown api {api!r}; allowed: {', '.join(APIS)}")
@@ -198,8 +216,16 @@ def measure(variant: str, api: str, *, workers: int, tasks: int, task_seconds: f
             warnings.showwarning = lambda message, category, *args, **kwargs: seen.append(str(message))
             t0 = time.perf_counter()
             try:
-                values = pattern(variant, api, workers=workers, tasks=tasks, task_seconds=task_seconds,
-                                 get_timeout=get_timeout, probe=probe, ctx=ctx)
+                values = pattern(
+                    variant,
+                    api,
+                    workers=workers,
+                    tasks=tasks,
+                    task_seconds=task_seconds,
+                    get_timeout=get_timeout,
+                    probe=probe,
+                    ctx=ctx,
+                )
             except Exception as exc:
                 if probe.ref is None:  # no Pool came to be: a real failure, not an outcome
                     raise
@@ -249,23 +275,35 @@ def check_result(variant: str, api: str, tasks: int, result: dict) -> None:
         return
     if len(values) != tasks:
         raise RuntimeError(f"close_join {api} {variant}: {len(values)} results for {tasks} tasks")
-    wrong = [(i, v) for i, v in enumerate(values) if v is not None and v != i ** 2]
+    wrong = [(i, v) for i, v in enumerate(values) if v is not None and v != i**2]
     if wrong:
         i, v = wrong[0]
-        raise RuntimeError(f"close_join {api} {variant}: result {i} is {v!r}, expected {i ** 2} "
-                           f"({len(wrong)} wrong of {tasks})")
+        raise RuntimeError(
+            f"close_join {api} {variant}: result {i} is {v!r}, expected {i**2} ({len(wrong)} wrong of {tasks})"
+        )
 
 
 def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str | None = None) -> list[dict]:
     api = point["api"]
     settings = {k: section[k] for k in ("workers", "tasks", "task_seconds", "get_timeout", "linger_seconds")}
 
-    def variant(name):
-        return lambda: measure(name, api, **settings)
-
     def check(name: str, result: dict) -> None:
         check_result(name, api, settings["tasks"], result)
 
-    return run_variants("close_join", point, {v: variant(v) for v in VARIANTS}, check,
-                        repeats=repeats, warmup=warmup, settings=settings,
-                        floor_kinds={v: "cpu_loop+pool" for v in VARIANTS})
+    return run_variants(
+        "close_join",
+        point,
+        lambda name: measure(name, api, **settings),
+        check,
+        names=VARIANTS,
+        repeats=repeats,
+        warmup=warmup,
+        settings=settings,
+        floor_kinds={v: "cpu_loop+pool" for v in VARIANTS},
+    )
+
+
+def cost(point: dict, section: dict, u: Units) -> float:
+    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
+    tasks = section["tasks"] * section["task_seconds"] / section["workers"]
+    return 7 * (u.pool + tasks) + 2 * section["linger_seconds"] + section["get_timeout"]

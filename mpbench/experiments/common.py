@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+import functools
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from .. import timing
 from ..runner import finish_rows
@@ -16,7 +17,7 @@ __all__ = ["finish_rows", "run_variants"]
 def run_variants(
     experiment: str,
     point: dict,
-    variants: Mapping[str, Callable[[], tuple[dict, Any]]],
+    variants: Mapping[str, Callable[[], tuple[dict, Any]]] | Callable[[str], tuple[dict, Any]],
     check: Callable[[str, Any], None],
     *,
     repeats: "int | Policy",
@@ -24,6 +25,7 @@ def run_variants(
     settings: dict,
     after_run: Callable[[], None] | None = None,
     floor_kinds: Mapping[str, str] | None = None,
+    names: Sequence[str] = (),
 ) -> list[dict]:
     """Time every variant of one point (see timing.repeat_variants) into tidy
     rows that carry what every raw row carries (runner.finish_rows).
@@ -32,6 +34,8 @@ def run_variants(
     (mpbench.calibrate.floor_kind; e.g. ``cpu_loop+pool`` for a variant that
     starts a Pool), recorded as ``floor_kind``.
     """
+    if callable(variants):  # one function measures every variant: variants(name) -> (row fields, result)
+        variants = {name: functools.partial(variants, name) for name in names}
     label = f"{experiment} " + " ".join(f"{k}={v}" for k, v in point.items())
     rows = timing.repeat_variants(variants, repeats, warmup, check, after_run=after_run, label=label)
     for row in rows:
@@ -44,8 +48,18 @@ def run_variants(
 MODES = ("serial", "pool")
 
 
-def run_levels(experiment: str, point: dict, section: dict, factor: str, levels: Mapping[str, dict], *,
-               repeats: "int | Policy", warmup: int, data_file: str | None, base: dict | None) -> list[dict]:
+def run_levels(
+    experiment: str,
+    point: dict,
+    section: dict,
+    factor: str,
+    levels: Mapping[str, dict],
+    *,
+    repeats: "int | Policy",
+    warmup: int,
+    data_file: str | None,
+    base: dict | None,
+) -> list[dict]:
     """Time ``point["operation"]`` serially and through ``Pool(section["workers"])`` under every level of
     one condition: ``levels`` maps each level to the fileio.Condition fields it sets (everything else is
     ``base``, then Condition's defaults).  Rows get ``factor`` (the level) and ``level_index`` (its
@@ -62,13 +76,17 @@ def run_levels(experiment: str, point: dict, section: dict, factor: str, levels:
         for mode in MODES:
             variants[f"{mode} {level}"] = Condition(**{**base, "mode": mode, "workers": section["workers"], **fields})
             names[f"{mode} {level}"] = (str(level), index)
-    rows = run_conditions(op, section["loops"], variants, src=data_file, repeats=repeats, warmup=warmup,
-                          label=f"{experiment} {op}")
+    rows = run_conditions(
+        op, section["loops"], variants, src=data_file, repeats=repeats, warmup=warmup, label=f"{experiment} {op}"
+    )
     for row in rows:
         row[factor], row["level_index"] = names[row["variant"]]
     varied = set().union(*levels.values()) - {"scratch_dir"}
-    settings = {**{k: v for k, v in section.items() if k not in ("enabled", "operations")},
-                **{k: v for k, v in base.items() if k not in varied}, "data_bytes": Path(data_file).stat().st_size}
+    settings = {
+        **{k: v for k, v in section.items() if k not in ("enabled", "operations")},
+        **{k: v for k, v in base.items() if k not in varied},
+        "data_bytes": Path(data_file).stat().st_size,
+    }
     return finish_rows(experiment, point, rows, repeats=repeats, warmup=warmup, settings=settings)
 
 

@@ -9,9 +9,9 @@ import functools
 import multiprocessing
 
 from .. import timing
+from ..plan import Units
 from ..tasks import sum_squares
 from .common import run_variants
-from ..plan import Units
 
 VARIANTS = ("serial", "pool")
 
@@ -62,9 +62,16 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
         if not isinstance(total, int) or total != expected:
             raise RuntimeError(f"crossover {variant} workers={workers} size={n}: sum {total!r}, expected {expected}")
 
-    return run_variants("crossover", point, {"serial": serial, "pool": pool}, check,
-                        repeats=repeats, warmup=warmup, settings={"task": "sum_squares", "chunks": "workers"},
-                        floor_kinds={"pool": "cpu_loop+pool"})
+    return run_variants(
+        "crossover",
+        point,
+        {"serial": serial, "pool": pool},
+        check,
+        repeats=repeats,
+        warmup=warmup,
+        settings={"task": "sum_squares", "chunks": "workers"},
+        floor_kinds={"pool": "cpu_loop+pool"},
+    )
 
 
 def cost(point: dict, section: dict, u: Units) -> float:

@@ -5,20 +5,38 @@ What it measures and how to read it: docs/experiments/fsync_sweep.md.
 
 from __future__ import annotations
 
-from .common import run_levels
 from ..plan import levels_cost
+from .common import run_levels
 
 WRITE_MODES = ("buffered", "fsync")
 FACTOR = "write_mode"
 NAME = __name__.rsplit(".", 1)[-1]  # the section name; it may have to differ from the top-level key `fsync`
 
 
-def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str | None = None,
-        data_file: str | None = None, base: dict | None = None) -> list[dict]:
+def run(
+    point: dict,
+    section: dict,
+    *,
+    repeats: int,
+    warmup: int,
+    scratch_dir: str | None = None,
+    data_file: str | None = None,
+    base: dict | None = None,
+) -> list[dict]:
     scratch = scratch_dir or "results/scratch"
     modes = [m for m in WRITE_MODES if m in section["modes"]]
-    return run_levels(NAME, point, section, FACTOR, {m: {"fsync": m == "fsync", "scratch_dir": scratch} for m in modes},
-                      repeats=repeats, warmup=warmup, data_file=data_file, base=base)
+    return run_levels(
+        NAME,
+        point,
+        section,
+        FACTOR,
+        {m: {"fsync": m == "fsync", "scratch_dir": scratch} for m in modes},
+        repeats=repeats,
+        warmup=warmup,
+        data_file=data_file,
+        base=base,
+    )
+
 
 #: Estimated seconds of one repetition (mpbench.plan).
 cost = levels_cost("modes", 1.3)

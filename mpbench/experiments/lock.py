@@ -9,9 +9,9 @@ from __future__ import annotations
 import multiprocessing
 
 from .. import timing
+from ..plan import Units
 from ..tasks import add_to_counter as _add
 from .common import run_variants
-from ..plan import Units
 
 VARIANTS = ("serial", "no_lock", "lock_each", "lock_batch")
 
@@ -39,11 +39,9 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     workers, n, batch = point["workers"], section["increments"], section["batch"]
     expected = workers * n
 
-    def variant(mode):
-        def go():
-            times, final = timing.timed(lambda: count(mode, workers, n, batch))
-            return {**times, "final_count": final, "expected_count": expected, "lost_updates": expected - final}, final
-        return go
+    def measure(mode):
+        times, final = timing.timed(lambda: count(mode, workers, n, batch))
+        return {**times, "final_count": final, "expected_count": expected, "lost_updates": expected - final}, final
 
     def check(mode: str, final: int) -> None:
         if mode == "no_lock":
@@ -52,9 +50,17 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
         elif final != expected:
             raise RuntimeError(f"lock {mode} workers={workers}: final count {final}, expected {expected}")
 
-    return run_variants("lock", point, {m: variant(m) for m in VARIANTS}, check,
-                        repeats=repeats, warmup=warmup, settings={"increments": n, "batch": batch},
-                        floor_kinds={m: "cpu_loop+pool" for m in VARIANTS if m != "serial"})
+    return run_variants(
+        "lock",
+        point,
+        measure,
+        check,
+        names=VARIANTS,
+        repeats=repeats,
+        warmup=warmup,
+        settings={"increments": n, "batch": batch},
+        floor_kinds={m: "cpu_loop+pool" for m in VARIANTS if m != "serial"},
+    )
 
 
 def cost(point: dict, section: dict, u: Units) -> float:

@@ -12,12 +12,23 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 from .. import timing
+from ..plan import Units
 from ..tasks import heavy, square
 from .common import run_variants
 
 FUNCTIONS = ("square", "heavy")
-VARIANTS = ("serial", "map", "apply_async", "map_async", "imap", "imap_chunked", "imap_unordered",
-            "imap_unordered_chunked", "starmap", "executor_map")
+VARIANTS = (
+    "serial",
+    "map",
+    "apply_async",
+    "map_async",
+    "imap",
+    "imap_chunked",
+    "imap_unordered",
+    "imap_unordered_chunked",
+    "starmap",
+    "executor_map",
+)
 POOL_VARIANTS = VARIANTS[1:]
 UNORDERED = {"imap_unordered", "imap_unordered_chunked"}
 # Variants that send one task per item (chunksize 1): the dashed lines of the figure.
@@ -52,8 +63,7 @@ def variant_chunksize(variant: str, length: int, workers: int, chunksize: int) -
     return 1
 
 
-def compute(variant: str, fn, length: int, workers: int, chunksize: int, ctx=None,
-            inner: int = 1) -> tuple[dict, list]:
+def compute(variant: str, fn, length: int, workers: int, chunksize: int, ctx=None, inner: int = 1) -> tuple[dict, list]:
     """Run one variant once; return its times (total and phases) and its results.
 
     ``pool_start_seconds``: creating the Pool (or executor); ``call_seconds``:
@@ -155,13 +165,14 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     start_method = multiprocessing.get_start_method()
     inner = timing.inner_loops(fn, length)
 
-    def variant(v):
-        def go():
-            times, result = compute(v, fn, length, workers, chunksize, inner=inner)
-            extra = {"chunksize": variant_chunksize(v, length, workers, chunksize),
-                     "matches_serial": mismatch(v, result, expected) is None, "start_method": start_method}
-            return {**times, **extra}, result
-        return go
+    def measure(v):
+        times, result = compute(v, fn, length, workers, chunksize, inner=inner)
+        extra = {
+            "chunksize": variant_chunksize(v, length, workers, chunksize),
+            "matches_serial": mismatch(v, result, expected) is None,
+            "start_method": start_method,
+        }
+        return {**times, **extra}, result
 
     def check(v: str, result) -> None:
         why = mismatch(v, result, expected)
@@ -169,6 +180,22 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
             raise RuntimeError(f"pool_api {v} function={name} length={length} workers={workers}: {why}")
 
     settings = {"chunksize": chunksize, "heavy_iterations": iterations}
-    return run_variants("pool_api", point, {v: variant(v) for v in VARIANTS}, check,
-                        repeats=repeats, warmup=warmup, settings=settings,
-                        floor_kinds={v: floor_kind_of(v) for v in VARIANTS})
+    return run_variants(
+        "pool_api",
+        point,
+        measure,
+        check,
+        names=VARIANTS,
+        repeats=repeats,
+        warmup=warmup,
+        settings=settings,
+        floor_kinds={v: floor_kind_of(v) for v in VARIANTS},
+    )
+
+
+def cost(point: dict, section: dict, u: Units) -> float:
+    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
+    # Nine Pool variants; per item, the tasks through the queues (four variants send one
+    # task per item, ProcessPoolExecutor.map's cost about four of them) and the function.
+    work = section["heavy_iterations"] * u.step * 5 if point["function"] == "heavy" else 0.0
+    return 9 * u.pool + point["length"] * (8 * u.task + work)

@@ -11,6 +11,7 @@ import queue as queue_module
 import time
 
 from .. import timing
+from ..plan import Units
 from ..tasks import sum_squares
 from .common import expected_sum, run_variants
 
@@ -64,8 +65,9 @@ def _collect(q, procs, count: int) -> dict[int, int]:
                 try:
                     index, partial = q.get(timeout=POLL_SECONDS)
                 except queue_module.Empty:
-                    raise RuntimeError(f"process_queue: all processes exited but only {len(results)} "
-                                       f"of {count} results arrived") from None
+                    raise RuntimeError(
+                        f"process_queue: all processes exited but only {len(results)} of {count} results arrived"
+                    ) from None
             else:
                 continue
         if index in results:
@@ -108,8 +110,14 @@ def run_process_queue(parts: list[tuple[int, int]], ctx) -> tuple[dict, int]:
         raise RuntimeError(f"process_queue: worker processes exited with {failed}")
     if sorted(results) != list(range(len(parts))):
         raise RuntimeError(f"process_queue: results for shares {sorted(results)}, expected {len(parts)}")
-    times = {"seconds": t3 - t0, "start_seconds": t1 - t0, "work_seconds": t2 - t1, "join_seconds": t3 - t2,
-             "started_at": started_at, "ended_at": time.time()}
+    times = {
+        "seconds": t3 - t0,
+        "start_seconds": t1 - t0,
+        "work_seconds": t2 - t1,
+        "join_seconds": t3 - t2,
+        "started_at": started_at,
+        "ended_at": time.time(),
+    }
     return times, sum(results.values())
 
 
@@ -118,9 +126,14 @@ def run_pool(parts: list[tuple[int, int]], ctx) -> tuple[dict, int]:
     times, partials = timing.time_pool(_share_sum, parts, len(parts), ctx, chunksize=1)
     if len(partials) != len(parts):
         raise RuntimeError(f"pool: {len(partials)} results for {len(parts)} shares")
-    times = {"seconds": times["seconds"], "start_seconds": times["pool_start_seconds"],
-             "work_seconds": times["map_seconds"], "join_seconds": times["pool_close_seconds"],
-             "started_at": times["started_at"], "ended_at": times["ended_at"]}
+    times = {
+        "seconds": times["seconds"],
+        "start_seconds": times["pool_start_seconds"],
+        "work_seconds": times["map_seconds"],
+        "join_seconds": times["pool_close_seconds"],
+        "started_at": times["started_at"],
+        "ended_at": times["ended_at"],
+    }
     return times, sum(partials)
 
 
@@ -130,8 +143,14 @@ def run_serial(size: int) -> tuple[dict, int]:
     t0 = time.perf_counter()
     total = sum_squares((0, size))
     t1 = time.perf_counter()
-    times = {"seconds": t1 - t0, "start_seconds": 0.0, "work_seconds": t1 - t0, "join_seconds": 0.0,
-             "started_at": started_at, "ended_at": time.time()}
+    times = {
+        "seconds": t1 - t0,
+        "start_seconds": 0.0,
+        "work_seconds": t1 - t0,
+        "join_seconds": 0.0,
+        "started_at": started_at,
+        "ended_at": time.time(),
+    }
     return times, total
 
 
@@ -154,16 +173,27 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     method = _context(start_method).get_start_method()
     expected = expected_sum(size)
 
-    def variant(name):
-        def go():
-            times, total = compute(name, size, workers, start_method)
-            return {**times, "size": size, "shares": workers, "start_method": method}, total
-        return go
+    def measure(name):
+        times, total = compute(name, size, workers, start_method)
+        return {**times, "size": size, "shares": workers, "start_method": method}, total
 
     def check(name: str, total: int) -> None:
         if total != expected:
             raise RuntimeError(f"process_queue variant {name}, workers={workers}: sum {total}, expected {expected}")
 
-    return run_variants("process_queue", point, {v: variant(v) for v in VARIANTS}, check,
-                        repeats=repeats, warmup=warmup, settings={"size": size, "start_method": start_method},
-                        floor_kinds={v: "cpu_loop+pool" for v in VARIANTS if v != "serial"})
+    return run_variants(
+        "process_queue",
+        point,
+        measure,
+        check,
+        names=VARIANTS,
+        repeats=repeats,
+        warmup=warmup,
+        settings={"size": size, "start_method": start_method},
+        floor_kinds={v: "cpu_loop+pool" for v in VARIANTS if v != "serial"},
+    )
+
+
+def cost(point: dict, section: dict, u: Units) -> float:
+    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
+    return section["size"] * u.step * 1.5 + 2 * u.pool

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .common import run_levels
 from ..plan import levels_cost
+from .common import run_levels
 
 FACTOR = "scratch_dir"
 
@@ -19,8 +19,10 @@ def check_config(section: dict, cfg: dict, workdir=None) -> None:
     room for ``loops`` copies of the test file."""
     from ..config import MIB, ConfigError, existing_ancestor, free_bytes  # the config check only, never timed
 
-    allowed = ("allowed: existing writable directories, or relative ones the pipeline creates "
-               "(on macOS, which has no /dev/shm, set scratch_location.dirs)")
+    allowed = (
+        "allowed: existing writable directories, or relative ones the pipeline creates "
+        "(on macOS, which has no /dev/shm, set scratch_location.dirs)"
+    )
     needed = section["loops"] * cfg["data"]["size_mb"] * MIB
     seen = {}
     for i, d in enumerate(section["dirs"]):
@@ -42,15 +44,35 @@ def check_config(section: dict, cfg: dict, workdir=None) -> None:
         seen[key] = d
         free = free_bytes(target)
         if needed > free:
-            raise ConfigError(f"{where} has {free / MIB:.0f} MiB free but loops = {section['loops']} copies of a "
-                              f"{cfg['data']['size_mb']} MiB file need {needed / MIB:.0f} MiB; allowed: a directory "
-                              f"with that much free space (or lower scratch_location.loops)")
+            raise ConfigError(
+                f"{where} has {free / MIB:.0f} MiB free but loops = {section['loops']} copies of a "
+                f"{cfg['data']['size_mb']} MiB file need {needed / MIB:.0f} MiB; allowed: a directory "
+                f"with that much free space (or lower scratch_location.loops)"
+            )
 
 
-def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str | None = None,
-        data_file: str | None = None, base: dict | None = None) -> list[dict]:
-    return run_levels("scratch_location", point, section, FACTOR, {d: {"scratch_dir": d} for d in section["dirs"]},
-                      repeats=repeats, warmup=warmup, data_file=data_file, base=base)
+def run(
+    point: dict,
+    section: dict,
+    *,
+    repeats: int,
+    warmup: int,
+    scratch_dir: str | None = None,
+    data_file: str | None = None,
+    base: dict | None = None,
+) -> list[dict]:
+    return run_levels(
+        "scratch_location",
+        point,
+        section,
+        FACTOR,
+        {d: {"scratch_dir": d} for d in section["dirs"]},
+        repeats=repeats,
+        warmup=warmup,
+        data_file=data_file,
+        base=base,
+    )
+
 
 #: Estimated seconds of one repetition (mpbench.plan).
 cost = levels_cost("dirs")

@@ -83,10 +83,12 @@ def _sum_shm(task: tuple[str, int, int, int]) -> tuple[int, float]:
 
 def _pool_map(ctx, workers: int, fn, tasks: list, initializer=None, initargs=()) -> tuple[dict, list]:
     """Start a Pool, map, close and join it (terminate on error); phase times."""
-    times, results = timing.time_pool(fn, tasks, workers, ctx, chunksize=1, initializer=initializer,
-                                      initargs=initargs)
-    return {"pool_start_seconds": times["pool_start_seconds"], "map_seconds": times["map_seconds"],
-            "close_seconds": times["pool_close_seconds"]}, results
+    times, results = timing.time_pool(fn, tasks, workers, ctx, chunksize=1, initializer=initializer, initargs=initargs)
+    return {
+        "pool_start_seconds": times["pool_start_seconds"],
+        "map_seconds": times["map_seconds"],
+        "close_seconds": times["pool_close_seconds"],
+    }, results
 
 
 def _check_shm_space(nbytes: int) -> None:
@@ -95,8 +97,10 @@ def _check_shm_space(nbytes: int) -> None:
         st = os.statvfs("/dev/shm")
         free = st.f_bavail * st.f_frsize
         if nbytes > free:
-            raise RuntimeError(f"shared_memory: {nbytes:,} bytes do not fit in /dev/shm ({free:,} bytes free); "
-                               "lower shared_memory.sizes_mb or enlarge /dev/shm (e.g. docker --shm-size)")
+            raise RuntimeError(
+                f"shared_memory: {nbytes:,} bytes do not fit in /dev/shm ({free:,} bytes free); "
+                "lower shared_memory.sizes_mb or enlarge /dev/shm (e.g. docker --shm-size)"
+            )
 
 
 def measure(variant: str, data: np.ndarray, workers: int, ctx=None, inner: int = 1) -> tuple[dict, tuple[int, float]]:
@@ -164,21 +168,29 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     facts = {"elements": int(data.shape[0]), "nbytes": int(data.nbytes)}
     inner = timing.inner_loops(lambda _i: measure("serial", data, workers), 1)
 
-    def variant(name):
-        def go():
-            times, result = measure(name, data, workers, inner=inner)
-            return {**times, **facts, "count": result[0], "checksum": result[1]}, result
-        return go
+    def one(name):
+        times, result = measure(name, data, workers, inner=inner)
+        return {**times, **facts, "count": result[0], "checksum": result[1]}, result
 
     def check(name: str, result: tuple[int, float]) -> None:
         count, total = result
         if count != expected[0] or not np.isclose(total, expected[1], rtol=1e-12, atol=0.0):
-            raise RuntimeError(f"shared_memory {name} size_kib={kib} workers={workers}: checksum "
-                               f"({count}, {total!r}), expected ({expected[0]}, {expected[1]!r})")
+            raise RuntimeError(
+                f"shared_memory {name} size_kib={kib} workers={workers}: checksum "
+                f"({count}, {total!r}), expected ({expected[0]}, {expected[1]!r})"
+            )
 
-    return run_variants("shared_memory", point, {v: variant(v) for v in VARIANTS}, check,
-                        repeats=repeats, warmup=warmup, settings={"seed": SEED, "dtype": "float64"},
-                        floor_kinds={v: "cpu_loop+pool" for v in VARIANTS if v != "serial"})
+    return run_variants(
+        "shared_memory",
+        point,
+        one,
+        check,
+        names=VARIANTS,
+        repeats=repeats,
+        warmup=warmup,
+        settings={"seed": SEED, "dtype": "float64"},
+        floor_kinds={v: "cpu_loop+pool" for v in VARIANTS if v != "serial"},
+    )
 
 
 def cost(point: dict, section: dict, u: Units) -> float:

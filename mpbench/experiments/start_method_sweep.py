@@ -9,8 +9,8 @@ import multiprocessing
 from functools import partial
 
 from .. import fileio, poolstart, timing
-from .common import finish_rows
 from ..plan import Units, file_run
+from .common import finish_rows
 
 NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
 METHODS = fileio.START_METHODS
@@ -22,12 +22,15 @@ def check_config(section: dict, cfg: dict, workdir=None) -> None:
     available = multiprocessing.get_all_start_methods()
     missing = [m for m in section["methods"] if m not in available]
     if missing:
-        raise ValueError(f"config: {NAME}.methods = {section['methods']!r} is not allowed; allowed here: "
-                         f"a list of {', '.join(available)} (this platform lacks {', '.join(missing)})")
+        raise ValueError(
+            f"config: {NAME}.methods = {section['methods']!r} is not allowed; allowed here: "
+            f"a list of {', '.join(available)} (this platform lacks {', '.join(missing)})"
+        )
 
 
-def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str, data_file: str,
-        base: dict) -> list[dict]:
+def run(
+    point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str, data_file: str, base: dict
+) -> list[dict]:
     op, loops, workers, methods = point["operation"], section["loops"], section["workers"], section["methods"]
     held = {**base, "workers": workers, "scratch_dir": scratch_dir}
     variants = {"serial": fileio.Condition(**{**held, "mode": "serial"})}
@@ -48,22 +51,35 @@ def startup_rows(methods, workers: int, *, repeats: int, warmup: int, label: str
 
     def startup(method: str):
         times, seen = poolstart.time_startup(multiprocessing.get_context(method), workers, STARTUP_TIMEOUT)
-        return {**times, "start_method_seen": ",".join(sorted({str(s) for _, s in seen})),
-                "worker_pids": len({pid for pid, _ in seen})}, seen
+        return {
+            **times,
+            "start_method_seen": ",".join(sorted({str(s) for _, s in seen})),
+            "worker_pids": len({pid for pid, _ in seen}),
+        }, seen
 
     def check(variant: str, seen) -> None:
         method = variant.removeprefix("startup_")
         methods_seen = sorted({str(s) for _, s in seen})
         pids = {pid for pid, _ in seen}
         if methods_seen != [method] or len(pids) != workers:
-            raise RuntimeError(f"{label} {variant}: {len(pids)} workers reported start methods {methods_seen}, "
-                               f"expected {workers} workers started by {method}")
+            raise RuntimeError(
+                f"{label} {variant}: {len(pids)} workers reported start methods {methods_seen}, "
+                f"expected {workers} workers started by {method}"
+            )
 
     calls = {f"startup_{m}": partial(startup, m) for m in methods}
     rows = timing.repeat_variants(calls, repeats, warmup, check, label=f"{label} start-up")
     # Held to the floor of a Pool start (and the CPU loop's for what a slower method adds).
-    return [{"mode": "startup", "workers": workers, "start_method": row["variant"].removeprefix("startup_"),
-             "floor_kind": "pool_" + row["variant"].removeprefix("startup_"), **row} for row in rows]
+    return [
+        {
+            "mode": "startup",
+            "workers": workers,
+            "start_method": row["variant"].removeprefix("startup_"),
+            "floor_kind": "pool_" + row["variant"].removeprefix("startup_"),
+            **row,
+        }
+        for row in rows
+    ]
 
 
 def cost(point: dict, section: dict, u: Units) -> float:

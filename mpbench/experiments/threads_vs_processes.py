@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import timing
+from ..plan import Units
 from ..tasks import cpu_task, io_task, sleep_task
 from .common import expected_sum, run_variants
 
@@ -51,8 +52,10 @@ def verify(kind: str, variant: str, result: list, tasks: int, expected: int | No
     if indices != list(range(tasks)):
         missing = sorted(set(range(tasks)) - set(indices))
         extra = len(indices) - len(set(indices))
-        raise RuntimeError(f"{where}: task indices incomplete ({len(indices)} results for {tasks} tasks, "
-                           f"missing {missing[:5]}, {extra} duplicated)")
+        raise RuntimeError(
+            f"{where}: task indices incomplete ({len(indices)} results for {tasks} tasks, "
+            f"missing {missing[:5]}, {extra} duplicated)"
+        )
     if kind == "cpu":
         total = sum(v for _, v in result)
         if total != expected:
@@ -60,8 +63,10 @@ def verify(kind: str, variant: str, result: list, tasks: int, expected: int | No
     elif kind == "io":
         short = [(i, v) for i, v in result if v != expected]
         if short:
-            raise RuntimeError(f"{where}: {len(short)} reads did not return the full file "
-                               f"({short[0][1]} of {expected} characters in task {short[0][0]})")
+            raise RuntimeError(
+                f"{where}: {len(short)} reads did not return the full file "
+                f"({short[0][1]} of {expected} characters in task {short[0][0]})"
+            )
     elif kind == "sleep":
         wrong = [(i, v) for i, v in result if v != i]
         if wrong:
@@ -98,8 +103,15 @@ def execute(variant: str, fn, tasks: int, workers: int, ctx=None) -> tuple[dict,
         outs: list[list] = [[] for _ in range(workers)]
         errors: list[BaseException] = []
         go = threading.Event()
-        threads = [threading.Thread(target=_thread_worker, args=(fn, range(t, tasks, workers), outs[t], errors, go),
-                                    name=f"tvp-{t}", daemon=True) for t in range(workers)]
+        threads = [
+            threading.Thread(
+                target=_thread_worker,
+                args=(fn, range(t, tasks, workers), outs[t], errors, go),
+                name=f"tvp-{t}",
+                daemon=True,
+            )
+            for t in range(workers)
+        ]
         try:
             for t in threads:
                 t.start()
@@ -117,8 +129,12 @@ def execute(variant: str, fn, tasks: int, workers: int, ctx=None) -> tuple[dict,
             results = list(pool.map(fn, range(tasks)))
     elif variant == "process_pool":
         times, results = timing.time_pool(fn, tasks, workers, ctx, chunksize=1)
-        return {"seconds": times["seconds"], "start_seconds": times["pool_start_seconds"],
-                "started_at": times["started_at"], "ended_at": times["ended_at"]}, results
+        return {
+            "seconds": times["seconds"],
+            "start_seconds": times["pool_start_seconds"],
+            "started_at": times["started_at"],
+            "ended_at": times["ended_at"],
+        }, results
     else:
         raise ValueError(f"unknown variant {variant!r}; allowed: {', '.join(VARIANTS)}")
     t1 = time.perf_counter()
@@ -126,18 +142,27 @@ def execute(variant: str, fn, tasks: int, workers: int, ctx=None) -> tuple[dict,
     return times, results
 
 
-def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str | None = None,
-        data_file: str | None = None) -> list[dict]:
+def run(
+    point: dict,
+    section: dict,
+    *,
+    repeats: int,
+    warmup: int,
+    scratch_dir: str | None = None,
+    data_file: str | None = None,
+) -> list[dict]:
     kind, workers, tasks = point["kind"], point["workers"], section["tasks"]
     fn, expected = make_task(kind, section, data_file)
     start_method = multiprocessing.get_start_method()
 
-    def variant(name):
-        def go():
-            times, result = execute(name, fn, tasks, workers)
-            return {**times, "tasks": tasks, "start_method": start_method,
-                    "result_total": sum(v for _, v in result)}, result
-        return go
+    def measure(name):
+        times, result = execute(name, fn, tasks, workers)
+        return {
+            **times,
+            "tasks": tasks,
+            "start_method": start_method,
+            "result_total": sum(v for _, v in result),
+        }, result
 
     def check(name: str, result: list) -> None:
         verify(kind, name, result, tasks, expected)
@@ -146,6 +171,22 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     if kind == "io":
         settings["data_bytes"] = Path(data_file).stat().st_size
     work = "read" if kind == "io" else "cpu_loop"
-    return run_variants("threads_vs_processes", point, {v: variant(v) for v in VARIANTS}, check,
-                        repeats=repeats, warmup=warmup, settings=settings,
-                        floor_kinds={**{v: work for v in VARIANTS}, "process_pool": work + "+pool"})
+    return run_variants(
+        "threads_vs_processes",
+        point,
+        measure,
+        check,
+        names=VARIANTS,
+        repeats=repeats,
+        warmup=warmup,
+        settings=settings,
+        floor_kinds={**{v: work for v in VARIANTS}, "process_pool": work + "+pool"},
+    )
+
+
+def cost(point: dict, section: dict, u: Units) -> float:
+    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
+    tasks, w = section["tasks"], point["workers"]
+    one = {"cpu": section["cpu_steps"] * u.step * 0.75, "io": u.read, "sleep": section["sleep_seconds"]}[point["kind"]]
+    parallel = one * tasks / (min(w, u.cores) if point["kind"] != "sleep" else w)
+    return 2 * one * tasks + parallel + u.pool + max(parallel, one * tasks / min(w, tasks))

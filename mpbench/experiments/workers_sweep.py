@@ -9,8 +9,8 @@ from pathlib import Path
 
 from ..environment import usable_cores
 from ..fileio import MIB, Condition, run_conditions
-from .common import finish_rows
 from ..plan import Units, file_run
+from .common import finish_rows
 
 
 def check_config(section: dict, cfg: dict, workdir) -> None:
@@ -24,13 +24,23 @@ def check_config(section: dict, cfg: dict, workdir) -> None:
     free = free_bytes(Path(workdir) / scratch if workdir is not None and not scratch.is_absolute() else scratch)
     size = int(cfg["data"]["size_mb"] * MIB)
     if section["loops"] * size > free:
-        raise ValueError(f"config: workers_sweep.loops = {section['loops']} is not allowed; allowed: at most "
-                         f"{free // max(1, size)} (readwrite writes loops copies of the "
-                         f"{cfg['data']['size_mb']} MiB file; {free / MIB:.0f} MiB free in scratch_dir)")
+        raise ValueError(
+            f"config: workers_sweep.loops = {section['loops']} is not allowed; allowed: at most "
+            f"{free // max(1, size)} (readwrite writes loops copies of the "
+            f"{cfg['data']['size_mb']} MiB file; {free / MIB:.0f} MiB free in scratch_dir)"
+        )
 
 
-def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str | None = None,
-        data_file: str | None = None, base: dict | None = None) -> list[dict]:
+def run(
+    point: dict,
+    section: dict,
+    *,
+    repeats: int,
+    warmup: int,
+    scratch_dir: str | None = None,
+    data_file: str | None = None,
+    base: dict | None = None,
+) -> list[dict]:
     if not data_file:
         raise ValueError("workers_sweep: run needs data_file (the pipeline's test file)")
     op, loops, base = point["operation"], section["loops"], dict(base or {})
@@ -38,13 +48,17 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     variants = {"serial": Condition(**base, mode="serial", workers=1, scratch_dir=scratch)}
     for w in section["workers"]:
         variants[f"pool{w}"] = Condition(**base, mode="pool", workers=w, scratch_dir=scratch)
-    rows = run_conditions(op, loops, variants, src=data_file, repeats=repeats, warmup=warmup,
-                          label=f"workers_sweep {op} loops={loops}")
+    rows = run_conditions(
+        op, loops, variants, src=data_file, repeats=repeats, warmup=warmup, label=f"workers_sweep {op} loops={loops}"
+    )
     cores = usable_cores()
     rows = [{**row, "usable_cores": cores} for row in rows]
     # everything but the swept key (operations) defines the measurement
-    settings = {**{k: v for k, v in section.items() if k not in ("operations", "enabled", "repeats")},
-                **base, "data_bytes": Path(data_file).stat().st_size}
+    settings = {
+        **{k: v for k, v in section.items() if k not in ("operations", "enabled", "repeats")},
+        **base,
+        "data_bytes": Path(data_file).stat().st_size,
+    }
     return finish_rows("workers_sweep", point, rows, repeats=repeats, warmup=warmup, settings=settings)
 
 
