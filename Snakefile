@@ -31,9 +31,9 @@ onstart:
 
 
 rule all:
+    default_target: True
     input:
         all_outputs(),
-    default_target: True
 
 
 # Everything but the timed jobs (and the test file) runs where Snakemake runs;

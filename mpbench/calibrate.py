@@ -60,8 +60,12 @@ def spread(values: list[float]) -> dict:
     mid = statistics.median(values)
     mad = statistics.median(abs(v - mid) for v in values)
     mean = statistics.fmean(values)
-    return {"n": len(values), "median": mid, "cv": statistics.stdev(values) / mean if len(values) > 1 else math.nan,
-            "robust_cv": 1.4826 * mad / mid if mid > 0 else math.nan}
+    return {
+        "n": len(values),
+        "median": mid,
+        "cv": statistics.stdev(values) / mean if len(values) > 1 else math.nan,
+        "robust_cv": 1.4826 * mad / mid if mid > 0 else math.nan,
+    }
 
 
 def _repeat(op, k: int) -> list:
@@ -114,8 +118,13 @@ def sample_file(path: str, size_bytes: int) -> None:
             left -= len(block)
 
 
-def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
-            runs: dict[float, int] | None = None, workers: int | None = None) -> dict:
+def measure(
+    scratch_dir: str,
+    size_bytes: int,
+    start_method: str = "fork",
+    runs: dict[float, int] | None = None,
+    workers: int | None = None,
+) -> dict:
     """The floor and the unit costs; about 20 s on a 2-core machine with a 40 MiB file.
 
     ``workers``: the Pool size of the pool and dispatch floors (default: one
@@ -138,9 +147,11 @@ def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
         sample_file(src, size_bytes)
         size = os.path.getsize(src)
         workloads.read_once(src, 0)  # in the page cache, as the warm file experiments have it
-        ops = {"read": functools.partial(workloads.read_once, src),
-               # write: read the file and replace a copy of it, as the read & write runs do
-               "write": functools.partial(workloads.readwrite_once, src, out_dir)}
+        ops = {
+            "read": functools.partial(workloads.read_once, src),
+            # write: read the file and replace a copy of it, as the read & write runs do
+            "write": functools.partial(workloads.readwrite_once, src, out_dir),
+        }
         unit = {}
         for kind, op in ops.items():
             for k, n in FILE_RUNS.items():
@@ -163,8 +174,14 @@ def measure(scratch_dir: str, size_bytes: int, start_method: str = "fork",
         start = functools.partial(_pool_once, multiprocessing.get_context(method), workers)
         start()  # untimed: the first start pays for what later ones find ready
         times = spread(_runs(start, POOL_RUNS))
-        floor.append({"operation": "pool" if method == start_method else f"pool_{method}",
-                      "target_seconds": None, "steps": workers, **times})
+        floor.append(
+            {
+                "operation": "pool" if method == start_method else f"pool_{method}",
+                "target_seconds": None,
+                "steps": workers,
+                **times,
+            }
+        )
         if method == start_method:
             pool_start = times
     p = ctx.Pool(workers)
@@ -215,8 +232,11 @@ def fewest(*counts: float) -> float:
 
 def _interpolated(calibration: dict | None, seconds: float, kind: str) -> tuple[float, float]:
     """The floor of ``kind`` at ``seconds`` and the fewest runs it rests on."""
-    points = sorted((f["median"], f["cv"], f.get("n", math.nan)) for f in (calibration or {}).get("floor", [])
-                    if f.get("operation") == kind and f.get("median", 0) > 0 and f.get("cv", 0) > 0)
+    points = sorted(
+        (f["median"], f["cv"], f.get("n", math.nan))
+        for f in (calibration or {}).get("floor", [])
+        if f.get("operation") == kind and f.get("median", 0) > 0 and f.get("cv", 0) > 0
+    )
     if not points and kind != "cpu_loop":
         # a start method the calibration did not time: the configured one's Pool start
         return _interpolated(calibration, seconds, "pool" if kind.startswith("pool_") else "cpu_loop")
@@ -233,8 +253,13 @@ def _interpolated(calibration: dict | None, seconds: float, kind: str) -> tuple[
     return points[-1][1], points[-1][2]
 
 
-def floor_of(calibration: dict | None, seconds: float, kind: str = "cpu_loop", sentinel: float = math.nan,
-             sentinel_n: float = math.nan) -> tuple[float, float]:
+def floor_of(
+    calibration: dict | None,
+    seconds: float,
+    kind: str = "cpu_loop",
+    sentinel: float = math.nan,
+    sentinel_n: float = math.nan,
+) -> tuple[float, float]:
     """The machine's CV for a run of ``seconds`` of this ``kind`` (see
     :func:`floor_kind`), and the fewest back-to-back runs it rests on (NaN
     when unknown): how sure the floor is, for telling a noisy cell from a

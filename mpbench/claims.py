@@ -38,8 +38,14 @@ MORE = "more repetitions at these points (max_repeats, budget_minutes) would nar
 
 def _claim(cid: str, seed_text: str, english: str, verdict: str, evidence: str, decide: str = "") -> dict:
     assert verdict in VERDICTS, verdict
-    return {"id": cid, "seed": seed_text, "claim": english, "verdict": verdict, "evidence": evidence,
-            "decide": decide if verdict == INCONCLUSIVE else ""}
+    return {
+        "id": cid,
+        "seed": seed_text,
+        "claim": english,
+        "verdict": verdict,
+        "evidence": evidence,
+        "decide": decide if verdict == INCONCLUSIVE else "",
+    }
 
 
 # --------------------------------------------------------------------------
@@ -75,7 +81,7 @@ def _ci(i: tuple[float, float] | None) -> str:
 
 def holm(p_values: list[float], alpha: float = ALPHA) -> list[bool]:
     """Holm's step-down rejections for ``p_values`` at family-wise level ``alpha``."""
-    ranked = sorted(range(len(p_values)), key=lambda i: (math.inf if pd.isna(p_values[i]) else p_values[i]))
+    ranked = sorted(range(len(p_values)), key=lambda i: math.inf if pd.isna(p_values[i]) else p_values[i])
     reject = [False] * len(p_values)
     m = len(p_values)
     for k, i in enumerate(ranked):
@@ -97,11 +103,13 @@ def _best_by_intervals(sub: pd.DataFrame, key: str, inside: pd.Series) -> tuple[
     band, rest = sub[inside], sub[~inside]
     top = band.loc[band["speedup"].idxmax()]
     top_i = interval(top)
-    above = [r for _, r in rest.iterrows()
-             if all(order(interval(r), interval(b)) == "above" for _, b in band.iterrows())]
+    above = [
+        r for _, r in rest.iterrows() if all(order(interval(r), interval(b)) == "above" for _, b in band.iterrows())
+    ]
     below = [r for _, r in rest.iterrows() if order(interval(r), top_i) == "below"]
-    evidence = (f"in the band, {int(top[key])}: {top['speedup']:.2f}× ({_ci(top_i)}); outside: "
-                + ", ".join(f"{int(r[key])}: {r['speedup']:.2f}× ({_ci(interval(r))})" for _, r in rest.iterrows()))
+    evidence = f"in the band, {int(top[key])}: {top['speedup']:.2f}× ({_ci(top_i)}); outside: " + ", ".join(
+        f"{int(r[key])}: {r['speedup']:.2f}× ({_ci(interval(r))})" for _, r in rest.iterrows()
+    )
     if above:
         return FAILS, evidence + f"; above every count in the band: {', '.join(str(int(r[key])) for r in above)}", ""
     if len(below) == len(rest):
@@ -116,7 +124,10 @@ def _best_by_intervals(sub: pd.DataFrame, key: str, inside: pd.Series) -> tuple[
 
 def reads_more_parallel_is_better(read: pd.DataFrame | None) -> dict:
     """读操作，并行越多越好: the read speedup grows with the number of reads handed to the Pool."""
-    seed, en = "读操作，并行越多越好", "Reads: the more parallel, the better (speedup grows with the number of parallel reads)"
+    seed, en = (
+        "读操作，并行越多越好",
+        "Reads: the more parallel, the better (speedup grows with the number of parallel reads)",
+    )
     if read is None or read.empty or read["loops"].nunique() < 3:
         return _claim("reads_more_parallel", seed, en, UNKNOWN, "needs the read table at 3 or more loop counts")
     w = pick_workers(read)
@@ -124,17 +135,34 @@ def reads_more_parallel_is_better(read: pd.DataFrame | None) -> dict:
     first, last = sub.iloc[0], sub.iloc[-1]
     i_first, i_last = interval(first), interval(last)
     beyond = [r for _, r in sub.iloc[:-1].iterrows() if order(interval(r), i_last) == "above"]
-    evidence = (f"Pool({w}): " + ", ".join(f"{int(r.loops)} loops {r.speedup:.2f}× ({_ci(interval(r))})"
-                                           for _, r in sub.iterrows()))
+    evidence = f"Pool({w}): " + ", ".join(
+        f"{int(r.loops)} loops {r.speedup:.2f}× ({_ci(interval(r))})" for _, r in sub.iterrows()
+    )
     if beyond or order(i_last, i_first) == "below":
         falls = ", ".join(str(int(r["loops"])) for r in beyond) or str(int(first["loops"]))
-        return _claim("reads_more_parallel", seed, en, FAILS,
-                      evidence + f"; the largest count lies below the one at {falls} loops")
+        return _claim(
+            "reads_more_parallel",
+            seed,
+            en,
+            FAILS,
+            evidence + f"; the largest count lies below the one at {falls} loops",
+        )
     if order(i_last, i_first) == "above":
-        return _claim("reads_more_parallel", seed, en, HOLDS,
-                      evidence + "; the largest count lies above the smallest and no count lies above the largest")
-    return _claim("reads_more_parallel", seed, en, INCONCLUSIVE, evidence,
-                  f"the intervals at {int(first['loops'])} and {int(last['loops'])} loops overlap; {MORE}")
+        return _claim(
+            "reads_more_parallel",
+            seed,
+            en,
+            HOLDS,
+            evidence + "; the largest count lies above the smallest and no count lies above the largest",
+        )
+    return _claim(
+        "reads_more_parallel",
+        seed,
+        en,
+        INCONCLUSIVE,
+        evidence,
+        f"the intervals at {int(first['loops'])} and {int(last['loops'])} loops overlap; {MORE}",
+    )
 
 
 def writes_best_at_about_80(readwrite: pd.DataFrame | None, workers_sweep: pd.DataFrame | None = None) -> list[dict]:
@@ -151,24 +179,43 @@ def writes_best_at_about_80(readwrite: pd.DataFrame | None, workers_sweep: pd.Da
         sub = readwrite[readwrite["workers"] == w].sort_values("loops")
         inside = sub["loops"].between(lo, hi)
         if not inside.any() or inside.all():
-            out.append(_claim("writes_80_loops", seed, en, UNKNOWN,
-                              f"needs loop counts inside and outside {lo}–{hi} (measured: "
-                              f"{', '.join(str(int(x)) for x in sub['loops'])})"))
+            out.append(
+                _claim(
+                    "writes_80_loops",
+                    seed,
+                    en,
+                    UNKNOWN,
+                    f"needs loop counts inside and outside {lo}–{hi} (measured: "
+                    f"{', '.join(str(int(x)) for x in sub['loops'])})",
+                )
+            )
         else:
             verdict, evidence, decide = _best_by_intervals(sub, "loops", inside)
             out.append(_claim("writes_80_loops", seed, en, verdict, f"Pool({w}), loops: {evidence}", decide))
     en = f"Writes: best at about 80-way parallel, read as the number of worker processes ({lo}–{hi})"
-    rows = None if workers_sweep is None or workers_sweep.empty else workers_sweep[
-        workers_sweep["operation"].isin(["readwrite", "overwrite"]) & (workers_sweep["variant"] != "serial")]
+    rows = (
+        None
+        if workers_sweep is None or workers_sweep.empty
+        else workers_sweep[
+            workers_sweep["operation"].isin(["readwrite", "overwrite"]) & (workers_sweep["variant"] != "serial")
+        ]
+    )
     if rows is None or rows.empty:
         out.append(_claim("writes_80_workers", seed, en, UNKNOWN, "the workers_sweep experiment did not run writes"))
         return out
     tasks = int(rows["loops"].max()) if "loops" in rows and rows["loops"].notna().any() else None
     if tasks is not None and tasks < lo:
-        out.append(_claim("writes_80_workers", seed, en, UNKNOWN,
-                          f"workers_sweep gives every Pool {tasks} tasks (workers_sweep.loops), so a Pool of {lo}–{hi} "
-                          f"workers has idle workers and cannot show what that many writers do; set "
-                          f"workers_sweep.loops to {hi} or more to ask"))
+        out.append(
+            _claim(
+                "writes_80_workers",
+                seed,
+                en,
+                UNKNOWN,
+                f"workers_sweep gives every Pool {tasks} tasks (workers_sweep.loops), so a Pool of {lo}–{hi} "
+                f"workers has idle workers and cannot show what that many writers do; set "
+                f"workers_sweep.loops to {hi} or more to ask",
+            )
+        )
         return out
     verdicts, parts, decides = [], [], []
     for op, sub in rows.groupby("operation", sort=True):
@@ -216,8 +263,9 @@ def overwrite_is_slower(readwrite: pd.DataFrame | None) -> dict:
     # With the paired sign tests (the pipeline's read & write job runs the overwrite beside it) the
     # 2 x loop-count comparisons are one family: Holm's correction decides which differ.
     tests = [(mode, i) for mode in ("serial", "pool") for i in sub.index]
-    p_values = [sub.at[i, f"overwrite_{mode}_ratio_p"] if f"overwrite_{mode}_ratio_p" in sub else math.nan
-                for mode, i in tests]
+    p_values = [
+        sub.at[i, f"overwrite_{mode}_ratio_p"] if f"overwrite_{mode}_ratio_p" in sub else math.nan for mode, i in tests
+    ]
     paired_tests = all(pd.notna(p) for p in p_values)
     differs = dict(zip(tests, holm(p_values))) if paired_tests else {}
     for mode in ("serial", "pool"):
@@ -236,19 +284,30 @@ def overwrite_is_slower(readwrite: pd.DataFrame | None) -> dict:
         else:
             ratio = float(np.median(sub[f"overwrite_{mode}_median"] / sub[f"{mode}_median"]))
             how = "ratio of medians, unpaired"
-        parts.append(f"{mode}: overwrite / new files {ratio:.2f}× ({how}, median over loop counts); slower at "
-                     f"{_loops(result['slower'])}, faster at {_loops(result['faster'])}, undecided at "
-                     f"{_loops(result['open'])}")
+        parts.append(
+            f"{mode}: overwrite / new files {ratio:.2f}× ({how}, median over loop counts); slower at "
+            f"{_loops(result['slower'])}, faster at {_loops(result['faster'])}, undecided at "
+            f"{_loops(result['open'])}"
+        )
     n = len(sub)
-    how = (f"paired sign tests, Holm-corrected over {len(tests)}" if paired_tests
-           else "intervals of the medians (runs not paired)")
+    how = (
+        f"paired sign tests, Holm-corrected over {len(tests)}"
+        if paired_tests
+        else "intervals of the medians (runs not paired)"
+    )
     evidence = f"Pool({w}), {n} loop counts above 1 ({how}); " + "; ".join(parts)
     if any(c["faster"] for c in counts.values()):
         return _claim("overwrite_slower", seed, en, FAILS, evidence + " (faster is against the claim)")
     if all(len(c["slower"]) > n / 2 for c in counts.values()):
         return _claim("overwrite_slower", seed, en, HOLDS, evidence)
-    return _claim("overwrite_slower", seed, en, INCONCLUSIVE, evidence,
-                  f"slower at no more than half of the loop counts in one mode; {MORE}")
+    return _claim(
+        "overwrite_slower",
+        seed,
+        en,
+        INCONCLUSIVE,
+        evidence,
+        f"slower at no more than half of the loop counts in one mode; {MORE}",
+    )
 
 
 def _loops(values: list[int]) -> str:
@@ -266,17 +325,30 @@ def overwrite_defeats_parallel(readwrite: pd.DataFrame | None) -> dict:
     sub = readwrite[readwrite["workers"] == w].sort_values("loops")
     last = sub.iloc[-1]
     i = interval(last, "overwrite_speedup")
-    evidence = (f"Pool({w}) at {int(last['loops'])} loops: overwrite speedup {last['overwrite_speedup']:.2f}× "
-                f"({_ci(i)}), new files {last['speedup']:.2f}× ({_ci(interval(last))})")
+    evidence = (
+        f"Pool({w}) at {int(last['loops'])} loops: overwrite speedup {last['overwrite_speedup']:.2f}× "
+        f"({_ci(i)}), new files {last['speedup']:.2f}× ({_ci(interval(last))})"
+    )
     if i is None:
-        return _claim("overwrite_no_parallel", seed, en, INCONCLUSIVE, evidence,
-                      "no 95% interval: at least 6 repetitions of the point")
+        return _claim(
+            "overwrite_no_parallel",
+            seed,
+            en,
+            INCONCLUSIVE,
+            evidence,
+            "no 95% interval: at least 6 repetitions of the point",
+        )
     if i[1] <= 1 + MARGIN:
-        return _claim("overwrite_no_parallel", seed, en, HOLDS, evidence + f"; the interval lies below {1 + MARGIN:.2f}×")
+        return _claim(
+            "overwrite_no_parallel", seed, en, HOLDS, evidence + f"; the interval lies below {1 + MARGIN:.2f}×"
+        )
     if i[0] > 1 + MARGIN:
-        return _claim("overwrite_no_parallel", seed, en, FAILS, evidence + f"; the interval lies above {1 + MARGIN:.2f}×")
-    return _claim("overwrite_no_parallel", seed, en, INCONCLUSIVE, evidence,
-                  f"the interval straddles {1 + MARGIN:.2f}×; {MORE}")
+        return _claim(
+            "overwrite_no_parallel", seed, en, FAILS, evidence + f"; the interval lies above {1 + MARGIN:.2f}×"
+        )
+    return _claim(
+        "overwrite_no_parallel", seed, en, INCONCLUSIVE, evidence, f"the interval straddles {1 + MARGIN:.2f}×; {MORE}"
+    )
 
 
 def more_cores_faster(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
@@ -292,19 +364,32 @@ def more_cores_faster(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
         sub = sub.sort_values("workers").reset_index(drop=True)
         if len(sub) < 2:
             continue
-        steps = [order(interval(b), interval(a)) for (_, a), (_, b) in zip(sub.iloc[:-1].iterrows(),
-                                                                            sub.iloc[1:].iterrows())]
+        steps = [
+            order(interval(b), interval(a)) for (_, a), (_, b) in zip(sub.iloc[:-1].iterrows(), sub.iloc[1:].iterrows())
+        ]
         verdicts.append(FAILS if "below" in steps else HOLDS if all(s == "above" for s in steps) else INCONCLUSIVE)
-        parts.append(f"{op}: " + ", ".join(f"Pool({int(r.workers)}) {r.speedup:.2f}× ({_ci(interval(r))})"
-                                           for _, r in sub.iterrows()))
-        open_ += [f"{op} Pool({int(sub.iloc[k]['workers'])})→Pool({int(sub.iloc[k + 1]['workers'])})"
-                  for k, s in enumerate(steps) if s != "above"]
+        parts.append(
+            f"{op}: "
+            + ", ".join(f"Pool({int(r.workers)}) {r.speedup:.2f}× ({_ci(interval(r))})" for _, r in sub.iterrows())
+        )
+        open_ += [
+            f"{op} Pool({int(sub.iloc[k]['workers'])})→Pool({int(sub.iloc[k + 1]['workers'])})"
+            for k, s in enumerate(steps)
+            if s != "above"
+        ]
     if not verdicts:
-        return _claim("more_cores_faster", seed, en, UNKNOWN,
-                      f"needs two or more worker counts up to the {cores} usable cores")
+        return _claim(
+            "more_cores_faster", seed, en, UNKNOWN, f"needs two or more worker counts up to the {cores} usable cores"
+        )
     verdict = _combine(verdicts)
-    return _claim("more_cores_faster", seed, en, verdict, f"{cores} usable cores; " + "; ".join(parts),
-                  f"the steps {', '.join(open_)} have overlapping intervals; {MORE}")
+    return _claim(
+        "more_cores_faster",
+        seed,
+        en,
+        verdict,
+        f"{cores} usable cores; " + "; ".join(parts),
+        f"the steps {', '.join(open_)} have overlapping intervals; {MORE}",
+    )
 
 
 def cores_are_the_limit(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
@@ -331,20 +416,32 @@ def cores_are_the_limit(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
     faster = [r for r, rej in zip(above.itertuples(), rejected) if rej and r.time_vs_cores_high < 1]
     not_faster = [r.time_vs_cores_low >= 1 - MARGIN for r in above.itertuples()]
     ref = int(above["cores_reference_workers"].iloc[0])
-    evidence = (f"time against Pool({ref}) (the core count's): "
-                + ", ".join(f"{r.operation} Pool({int(r.workers)}) {r.time_vs_cores:.2f}× "
-                            f"({fmt_ratio(r.time_vs_cores_low)}–{fmt_ratio(r.time_vs_cores_high)})"
-                            for r in above.itertuples()))
+    evidence = f"time against Pool({ref}) (the core count's): " + ", ".join(
+        f"{r.operation} Pool({int(r.workers)}) {r.time_vs_cores:.2f}× "
+        f"({fmt_ratio(r.time_vs_cores_low)}–{fmt_ratio(r.time_vs_cores_high)})"
+        for r in above.itertuples()
+    )
     if faster:
-        return _claim("cores_limit", seed, en, FAILS,
-                      evidence + "; faster (Holm-corrected over the counts above the cores): "
-                      + ", ".join(f"{r.operation} Pool({int(r.workers)})" for r in faster))
+        return _claim(
+            "cores_limit",
+            seed,
+            en,
+            FAILS,
+            evidence
+            + "; faster (Holm-corrected over the counts above the cores): "
+            + ", ".join(f"{r.operation} Pool({int(r.workers)})" for r in faster),
+        )
     if all(not_faster):
         return _claim("cores_limit", seed, en, HOLDS, evidence + f"; every interval lies above {1 - MARGIN:.2f}×")
     open_ = [f"{r.operation} Pool({int(r.workers)})" for r, ok in zip(above.itertuples(), not_faster) if not ok]
-    return _claim("cores_limit", seed, en, INCONCLUSIVE, evidence,
-                  f"the intervals of {', '.join(open_)} reach below {1 - MARGIN:.2f}× without a significant "
-                  f"difference; {MORE}")
+    return _claim(
+        "cores_limit",
+        seed,
+        en,
+        INCONCLUSIVE,
+        evidence,
+        f"the intervals of {', '.join(open_)} reach below {1 - MARGIN:.2f}× without a significant difference; {MORE}",
+    )
 
 
 def close_join_optional(close_join: pd.DataFrame | None) -> dict:
@@ -360,11 +457,15 @@ def close_join_optional(close_join: pd.DataFrame | None) -> dict:
     if rows.empty:
         return _claim("close_join_optional", seed, en, UNKNOWN, "the pattern without close() and join() was not run")
     complete = bool((rows["runs_complete"] == rows["n"]).all())
-    parts = [f"{r.api}: results complete without close()/join() in {int(r.runs_complete)} of {int(r.n)} runs"
-             for r in rows.itertuples()]
+    parts = [
+        f"{r.api}: results complete without close()/join() in {int(r.runs_complete)} of {int(r.n)} runs"
+        for r in rows.itertuples()
+    ]
     with_both = close_join[close_join["variant"] == "close_join"]
     if not with_both.empty and "children_alive_after_max" in with_both:
-        parts.append(f"with both, at most {int(with_both['children_alive_after_max'].max())} workers alive at the return")
+        parts.append(
+            f"with both, at most {int(with_both['children_alive_after_max'].max())} workers alive at the return"
+        )
     join_only = close_join[close_join["variant"] == "join_only"]
     if not join_only.empty and "runs_error" in join_only:
         parts.append(f"join() alone failed in {int(join_only['runs_error'].sum())} of {int(join_only['n'].sum())} runs")
@@ -389,32 +490,51 @@ def cpu_needs_large_size(crossover: pd.DataFrame | None) -> dict:
         small, large = sub.iloc[0], sub.iloc[-1]
         small_where.append(order(interval(small), one))
         large_where.append(order(interval(large), one))
-        parts.append(f"Pool({int(w)}): {fmt_ratio(small['speedup'])}× ({_ci(interval(small))}) at n = {int(small['size']):,}, "
-                     f"{fmt_ratio(large['speedup'])}× ({_ci(interval(large))}) at n = {int(large['size']):,}")
+        parts.append(
+            f"Pool({int(w)}): {fmt_ratio(small['speedup'])}× ({_ci(interval(small))}) at n = {int(small['size']):,}, "
+            f"{fmt_ratio(large['speedup'])}× ({_ci(interval(large))}) at n = {int(large['size']):,}"
+        )
     if not parts:
         return _claim("cpu_large_size", seed, en, UNKNOWN, "needs two or more sizes")
     evidence = "; ".join(parts)
     if "above" in small_where or all(x == "below" for x in large_where):
-        return _claim("cpu_large_size", seed, en, FAILS,
-                      evidence + ("; the Pool already pays off at the smallest size" if "above" in small_where
-                                  else "; the Pool does not pay off at the largest size"))
+        return _claim(
+            "cpu_large_size",
+            seed,
+            en,
+            FAILS,
+            evidence
+            + (
+                "; the Pool already pays off at the smallest size"
+                if "above" in small_where
+                else "; the Pool does not pay off at the largest size"
+            ),
+        )
     if all(x == "below" for x in small_where) and "above" in large_where:
         return _claim("cpu_large_size", seed, en, HOLDS, evidence)
-    return _claim("cpu_large_size", seed, en, INCONCLUSIVE, evidence,
-                  f"an interval at the smallest or the largest size includes 1×; {MORE}, or a larger largest size")
+    return _claim(
+        "cpu_large_size",
+        seed,
+        en,
+        INCONCLUSIVE,
+        evidence,
+        f"an interval at the smallest or the largest size includes 1×; {MORE}, or a larger largest size",
+    )
 
 
 def check_all(summaries: dict[str, pd.DataFrame], cores: int) -> pd.DataFrame:
     """Every claim, in the order of the post."""
     get = summaries.get
-    rows = [reads_more_parallel_is_better(get("read")),
-            *writes_best_at_about_80(get("readwrite"), get("workers_sweep")),
-            overwrite_is_slower(get("readwrite")),
-            overwrite_defeats_parallel(get("readwrite")),
-            more_cores_faster(get("workers_sweep"), cores),
-            cores_are_the_limit(get("workers_sweep"), cores),
-            close_join_optional(get("close_join")),
-            cpu_needs_large_size(get("crossover"))]
+    rows = [
+        reads_more_parallel_is_better(get("read")),
+        *writes_best_at_about_80(get("readwrite"), get("workers_sweep")),
+        overwrite_is_slower(get("readwrite")),
+        overwrite_defeats_parallel(get("readwrite")),
+        more_cores_faster(get("workers_sweep"), cores),
+        cores_are_the_limit(get("workers_sweep"), cores),
+        close_join_optional(get("close_join")),
+        cpu_needs_large_size(get("crossover")),
+    ]
     return pd.DataFrame(rows)
 
 
@@ -422,6 +542,7 @@ def table(claims: pd.DataFrame) -> str:
     from .tables import markdown_table
 
     decide = claims["decide"].fillna("").astype(str) if "decide" in claims else pd.Series([""] * len(claims))
-    return markdown_table(["原文结论", "claim", "verdict", "the numbers behind it", "what would decide it"],
-                          [[r.seed, r.claim, f"**{r.verdict}**", r.evidence, d or "–"]
-                           for r, d in zip(claims.itertuples(), decide)])
+    return markdown_table(
+        ["原文结论", "claim", "verdict", "the numbers behind it", "what would decide it"],
+        [[r.seed, r.claim, f"**{r.verdict}**", r.evidence, d or "–"] for r, d in zip(claims.itertuples(), decide)],
+    )

@@ -23,9 +23,11 @@ def host_dirs(root: str | Path) -> list[Path]:
     root = Path(root)
     if not root.is_dir():
         return []
-    return sorted(d for d in root.iterdir()
-                  if all((d / rel).is_file() for rel in ("summary/read.csv", "summary/readwrite.csv",
-                                                         "environment.json")))
+    return sorted(
+        d
+        for d in root.iterdir()
+        if all((d / rel).is_file() for rel in ("summary/read.csv", "summary/readwrite.csv", "environment.json"))
+    )
 
 
 def load(dirs: list[str | Path]) -> pd.DataFrame:
@@ -35,24 +37,41 @@ def load(dirs: list[str | Path]) -> pd.DataFrame:
         env = json.loads((d / "environment.json").read_text())
         host = env.get("host") or d.name
         if host in seen:
-            raise ValueError(f"{seen[host]} and {d} both hold results of host {host!r}; rerun one of them with "
-                             "MPBENCH_HOST=<another name> to tell them apart")
+            raise ValueError(
+                f"{seen[host]} and {d} both hold results of host {host!r}; rerun one of them with "
+                "MPBENCH_HOST=<another name> to tell them apart"
+            )
         seen[host] = d
-        facts = {"host": host, "cpu_model": env.get("cpu_model"), "usable_cores": env.get("usable_cores"),
-                 "python": env.get("python")}
+        facts = {
+            "host": host,
+            "cpu_model": env.get("cpu_model"),
+            "usable_cores": env.get("usable_cores"),
+            "python": env.get("python"),
+        }
         for op, (table, prefix) in OPERATIONS.items():
             summary = pd.read_csv(d / "summary" / f"{table}.csv")
             if f"{prefix}speedup" not in summary:
                 continue
             for r in summary.to_dict("records"):
-                rows.append({**facts, "operation": op, "workers": int(r["workers"]), "loops": int(r["loops"]),
-                             "serial_median": r[f"{prefix}serial_median"], "pool_median": r[f"{prefix}pool_median"],
-                             "speedup": r[f"{prefix}speedup"], "speedup_ci_low": r[f"{prefix}speedup_ci_low"],
-                             "speedup_ci_high": r[f"{prefix}speedup_ci_high"]})
+                rows.append(
+                    {
+                        **facts,
+                        "operation": op,
+                        "workers": int(r["workers"]),
+                        "loops": int(r["loops"]),
+                        "serial_median": r[f"{prefix}serial_median"],
+                        "pool_median": r[f"{prefix}pool_median"],
+                        "speedup": r[f"{prefix}speedup"],
+                        "speedup_ci_low": r[f"{prefix}speedup_ci_low"],
+                        "speedup_ci_high": r[f"{prefix}speedup_ci_high"],
+                    }
+                )
     frame = pd.DataFrame(rows)
     if frame.empty:
-        raise ValueError("no host results to compare: results/hosts/<host>/ needs summary/read.csv, "
-                         "summary/readwrite.csv and environment.json")
+        raise ValueError(
+            "no host results to compare: results/hosts/<host>/ needs summary/read.csv, "
+            "summary/readwrite.csv and environment.json"
+        )
     return frame.sort_values(["operation", "workers", "loops", "host"]).reset_index(drop=True)
 
 
@@ -73,8 +92,11 @@ def table(frame: pd.DataFrame) -> str:
             row = [str(loops)]
             for host in hosts:
                 c = cell[cell["host"] == host]
-                row.append("—" if c.empty else
-                           f"{c['speedup'].iloc[0]:.2f} ({c['speedup_ci_low'].iloc[0]:.2f}–{c['speedup_ci_high'].iloc[0]:.2f})")
+                row.append(
+                    "—"
+                    if c.empty
+                    else f"{c['speedup'].iloc[0]:.2f} ({c['speedup_ci_low'].iloc[0]:.2f}–{c['speedup_ci_high'].iloc[0]:.2f})"
+                )
             rows.append(row)
         parts += [f"### {names[op]}, Pool({workers})", "", markdown_table(["loops", *hosts], rows), ""]
     return "\n".join(parts)
@@ -92,18 +114,28 @@ def plot(frame: pd.DataFrame, out_paths) -> None:
     palette = dict(zip(hosts, sns.color_palette("colorblind", len(hosts))))
     names = {"read": "read", "readwrite": "read & write", "overwrite": "read & overwrite"}
     with style():
-        fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 0.6, 4.4), sharey=True, squeeze=False,
-                                 layout="constrained")
+        fig, axes = plt.subplots(
+            1, len(panels), figsize=(4.2 * len(panels) + 0.6, 4.4), sharey=True, squeeze=False, layout="constrained"
+        )
         for ax, (op, workers) in zip(axes[0], panels):
             sub = frame[(frame["operation"] == op) & (frame["workers"] == workers)]
             for host in hosts:
                 h = sub[sub["host"] == host].sort_values("loops")
                 if h.empty:
                     continue
-                ax.errorbar(h["loops"], h["speedup"],
-                            yerr=[np.clip(h["speedup"] - h["speedup_ci_low"], 0, None),
-                                  np.clip(h["speedup_ci_high"] - h["speedup"], 0, None)],
-                            marker="o", capsize=3, color=palette[host], label=host, linewidth=1.5)
+                ax.errorbar(
+                    h["loops"],
+                    h["speedup"],
+                    yerr=[
+                        np.clip(h["speedup"] - h["speedup_ci_low"], 0, None),
+                        np.clip(h["speedup_ci_high"] - h["speedup"], 0, None),
+                    ],
+                    marker="o",
+                    capsize=3,
+                    color=palette[host],
+                    label=host,
+                    linewidth=1.5,
+                )
             ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.0)
             ax.set_xscale("log", base=2)
             loops = sorted(sub["loops"].unique())
@@ -114,8 +146,8 @@ def plot(frame: pd.DataFrame, out_paths) -> None:
         axes[0][0].set_ylabel("speedup (serial / Pool, ×)")
         axes[0][0].set_ylim(bottom=0)
         handles, labels = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncol=min(len(hosts), 4), frameon=False,
-                   title="host")
-        fig.suptitle("Appendix B speedups per host (dashed: no gain, 1×; bars: interval of the paired ratios)",
-                     fontsize="medium")
+        fig.legend(handles, labels, loc="outside lower center", ncol=min(len(hosts), 4), frameon=False, title="host")
+        fig.suptitle(
+            "Appendix B speedups per host (dashed: no gain, 1×; bars: interval of the paired ratios)", fontsize="medium"
+        )
         save(fig, out_paths)

@@ -66,8 +66,10 @@ def apply_preset(config: dict, schema: dict) -> dict:
         section = {**copy.deepcopy(values), **out.get(name, {})}
         if isinstance(chosen, list) and name not in chosen:
             if section.get("enabled") is True and out.get(name, {}).get("enabled") is True:
-                raise ConfigError(f"config: {name}.enabled = true but experiments = {chosen} leaves it out; "
-                                  f"allowed: list {name} in experiments, or drop its enabled")
+                raise ConfigError(
+                    f"config: {name}.enabled = true but experiments = {chosen} leaves it out; "
+                    f"allowed: list {name} in experiments, or drop its enabled"
+                )
             section["enabled"] = False
         if section:
             out[name] = section
@@ -79,10 +81,7 @@ def _strict_validator(schema: dict) -> jsonschema.protocols.Validator:
     base = jsonschema.Draft202012Validator
     checker = base.TYPE_CHECKER.redefine(
         "integer", lambda _c, x: isinstance(x, int) and not isinstance(x, bool)
-    ).redefine(
-        "number",
-        lambda _c, x: isinstance(x, (int, float)) and not isinstance(x, bool),
-    )
+    ).redefine("number", lambda _c, x: isinstance(x, (int, float)) and not isinstance(x, bool))
     cls = jsonschema.validators.extend(base, type_checker=checker)
     return cls(schema)
 
@@ -125,9 +124,7 @@ def _allowed(sub: dict) -> str:
         return words
     if kind == "object":
         return "a mapping with keys " + ", ".join(sub.get("properties", {}))
-    words = {"integer": "a whole number", "number": "a number", "string": "a text"}.get(
-        kind, str(kind)
-    )
+    words = {"integer": "a whole number", "number": "a number", "string": "a text"}.get(kind, str(kind))
     bounds = []
     if "minimum" in sub:
         bounds.append(f">= {sub['minimum']}")
@@ -273,8 +270,7 @@ def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
             )
     if not os.access(target, os.W_OK | os.X_OK):
         raise ConfigError(
-            f"config: scratch_dir = {cfg['scratch_dir']!r} is not writable; "
-            f"allowed: a directory this user can write"
+            f"config: scratch_dir = {cfg['scratch_dir']!r} is not writable; allowed: a directory this user can write"
         )
     # The test file itself goes to results/data in the working directory.
     if workdir is not None:
@@ -324,9 +320,11 @@ def warnings_for(cfg: dict) -> list[str]:
     total, seconds = estimate_appendix(cfg)
     if total <= WARN_BYTES and seconds <= WARN_SECONDS:
         return []
-    return [f"the appendix sweep alone moves about {total / 1024**4:.1f} TiB and may take about {seconds / 3600:.0f} "
-            f"hours (estimated at {ESTIMATE_MIB_PER_S} MiB/s); lower loops, workers, repeats or data.size_mb "
-            f"if that is not what you meant"]
+    return [
+        f"the appendix sweep alone moves about {total / 1024**4:.1f} TiB and may take about {seconds / 3600:.0f} "
+        f"hours (estimated at {ESTIMATE_MIB_PER_S} MiB/s); lower loops, workers, repeats or data.size_mb "
+        f"if that is not what you meant"
+    ]
 
 
 def check_experiments(cfg: dict, workdir: Path | None = None) -> None:

@@ -142,8 +142,11 @@ def steal_ticks() -> int | None:
 
 def _proc_stat() -> dict[str, list[str]]:
     try:
-        return {parts[0]: parts[1:] for parts in (line.split() for line in Path("/proc/stat").read_text().splitlines())
-                if parts}
+        return {
+            parts[0]: parts[1:]
+            for parts in (line.split() for line in Path("/proc/stat").read_text().splitlines())
+            if parts
+        }
     except OSError:
         return {}
 
@@ -191,12 +194,15 @@ def git_commit(path: str | os.PathLike) -> str | None:
     import subprocess
 
     try:
-        head = subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=10)
+        head = subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
         if head.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "-C", str(path), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(
+            ["git", "-C", str(path), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
@@ -237,9 +243,6 @@ def capture(paths: dict[str, str] | None = None, project_dir: str | None = None,
         "start_methods_available": multiprocessing.get_all_start_methods(),
         "cache_eviction": _eviction(),
         "filesystems": {name: filesystem_of(p) for name, p in (paths or {}).items()},
-        "packages": {
-            name: package_version(name)
-            for name in ("snakemake", "pandas", "seaborn", "numpy", "matplotlib")
-        },
+        "packages": {name: package_version(name) for name in ("snakemake", "pandas", "seaborn", "numpy", "matplotlib")},
         **extra,
     }

@@ -170,22 +170,24 @@ def run_conditions(
     for cond in variants.values():
         Path(cond.scratch_dir).mkdir(parents=True, exist_ok=True)
     for one in dict.fromkeys(op_of.values()):
-        check_free_space(one, loops, os.path.getsize(src),
-                         [c.scratch_dir for n, c in variants.items() if op_of[n] == one], label)
+        check_free_space(
+            one, loops, os.path.getsize(src), [c.scratch_dir for n, c in variants.items() if op_of[n] == one], label
+        )
     try:
         for name, cond in variants.items():
             if cond.scratch_dir not in out_dirs:
-                out_dirs[cond.scratch_dir] = Path(tempfile.mkdtemp(prefix=f"{op}-loops{loops}-",
-                                                                   dir=cond.scratch_dir))
+                out_dirs[cond.scratch_dir] = Path(tempfile.mkdtemp(prefix=f"{op}-loops{loops}-", dir=cond.scratch_dir))
             fn = operation(op_of[name], src, str(out_dirs[cond.scratch_dir]), cond.fsync)
-            calls[name] = _variant(fn, loops, cond, src, f"{label} {name}", op_of[name],
-                                   str(out_dirs[cond.scratch_dir]))
+            calls[name] = _variant(
+                fn, loops, cond, src, f"{label} {name}", op_of[name], str(out_dirs[cond.scratch_dir])
+            )
             extra[name] = {
                 "operation": op_of[name],
                 **asdict(cond),
                 "chunksize": str(cond.chunksize),
                 "chunksize_effective": effective_chunksize(loops, cond.workers, cond.chunksize)
-                if cond.mode == "pool" else None,
+                if cond.mode == "pool"
+                else None,
                 "scratch_fs": filesystem_of(cond.scratch_dir),
             }
 
@@ -207,8 +209,10 @@ def run_conditions(
             # saves a 160-operation run).
             cores = os.cpu_count() or 1
             firsts = {}
-            for name in sorted(variants, key=lambda n: (op_of[n] != "readwrite", variants[n].mode != "pool",
-                                                        abs(variants[n].workers - cores))):
+            for name in sorted(
+                variants,
+                key=lambda n: (op_of[n] != "readwrite", variants[n].mode != "pool", abs(variants[n].workers - cores)),
+            ):
                 if op_of[name] in workloads.WRITES:
                     firsts.setdefault(variants[name].scratch_dir, name)
             primes = [prime_run(calls[name], name, check) for name in firsts.values()]
@@ -245,8 +249,7 @@ def prime_run(call, name: str, check):
     return prime
 
 
-def _variant(fn, loops: int, cond: Condition, src: str, label: str = "", op: str = "read",
-             out_dir: str | None = None):
+def _variant(fn, loops: int, cond: Condition, src: str, label: str = "", op: str = "read", out_dir: str | None = None):
     ctx = multiprocessing.get_context(cond.start_method)
     size = os.path.getsize(src)
 
@@ -255,8 +258,9 @@ def _variant(fn, loops: int, cond: Condition, src: str, label: str = "", op: str
         if cond.mode == "serial":
             times, results = timing.time_serial(fn, loops)
         else:
-            times, results = timing.time_pool(fn, loops, cond.workers, ctx, chunksize=map_chunksize(cond.chunksize),
-                                              label=label)
+            times, results = timing.time_pool(
+                fn, loops, cond.workers, ctx, chunksize=map_chunksize(cond.chunksize), label=label
+            )
         if op in workloads.WRITES:
             # Untimed: every file the run should have written, written whole by it.
             problem = workloads.written_problem(op, out_dir, loops, size, times["started_at"])

@@ -79,11 +79,16 @@ def markdown_to_html(text: str, title: str = "") -> str:
             while i < len(lines) and lines[i].lstrip().startswith("|"):
                 rows.append(_cells(lines[i]))
                 i += 1
-            parts = ["<table>", "<thead><tr>" + "".join(f"<th>{_inline(h)}</th>" for h in header) + "</tr></thead>",
-                     "<tbody>"]
+            parts = [
+                "<table>",
+                "<thead><tr>" + "".join(f"<th>{_inline(h)}</th>" for h in header) + "</tr></thead>",
+                "<tbody>",
+            ]
             for row in rows:
-                tds = "".join(f"<td>{_inline(c)}</td>" if _numeric(c) or j == 0 else f'<td class="text">{_inline(c)}</td>'
-                              for j, c in enumerate(row))
+                tds = "".join(
+                    f"<td>{_inline(c)}</td>" if _numeric(c) or j == 0 else f'<td class="text">{_inline(c)}</td>'
+                    for j, c in enumerate(row)
+                )
                 parts.append(f"<tr>{tds}</tr>")
             parts.append("</tbody></table>")
             body.append("\n".join(parts))
@@ -91,5 +96,7 @@ def markdown_to_html(text: str, title: str = "") -> str:
             paragraph.append(line)
             i += 1
     flush()
-    return (f'<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+    )

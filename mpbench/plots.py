@@ -87,8 +87,16 @@ def long_frame(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         for variant in TIME_VARIANTS:
             if f"{variant}_median" not in summary.columns:
                 continue
-            parts.append(_tidy(summary, f"{variant}_median", f"{variant}_ci_low", f"{variant}_ci_high",
-                               operation=operation, variant=variant))
+            parts.append(
+                _tidy(
+                    summary,
+                    f"{variant}_median",
+                    f"{variant}_ci_low",
+                    f"{variant}_ci_high",
+                    operation=operation,
+                    variant=variant,
+                )
+            )
     return _concat(parts)
 
 
@@ -100,8 +108,7 @@ def speedup_frame(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         summary = summaries.get(key)
         if summary is None or prefix not in summary.columns:
             continue
-        parts.append(_tidy(summary, prefix, f"{prefix}_ci_low", f"{prefix}_ci_high",
-                           operation=key, variant=series))
+        parts.append(_tidy(summary, prefix, f"{prefix}_ci_low", f"{prefix}_ci_high", operation=key, variant=series))
     return _concat(parts)
 
 
@@ -114,20 +121,21 @@ def ideal_speedup(workers: int, cores: int) -> int:
 def ideal_label(workers: int, cores: int) -> str:
     """Legend text of the ideal-speedup line, e.g.
     "ideal: min(4 workers, 2 cores) = 2×"."""
-    return (f"ideal: min({_plural(workers, 'worker')}, {_plural(cores, 'core')})"
-            f" = {ideal_speedup(workers, cores)}×")
+    return f"ideal: min({_plural(workers, 'worker')}, {_plural(cores, 'core')}) = {ideal_speedup(workers, cores)}×"
 
 
 def _tidy(summary: pd.DataFrame, median: str, low: str, high: str, *, operation: str, variant: str) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "operation": operation,
-        "variant": variant,
-        "loops": summary["loops"].astype(int).to_numpy(),
-        "workers": summary["workers"].astype(int).to_numpy(),
-        "median": summary[median].astype(float).to_numpy(),
-        "ci_low": _column(summary, low),
-        "ci_high": _column(summary, high),
-    })
+    frame = pd.DataFrame(
+        {
+            "operation": operation,
+            "variant": variant,
+            "loops": summary["loops"].astype(int).to_numpy(),
+            "workers": summary["workers"].astype(int).to_numpy(),
+            "median": summary[median].astype(float).to_numpy(),
+            "ci_low": _column(summary, low),
+            "ci_high": _column(summary, high),
+        }
+    )
     return frame
 
 
@@ -139,11 +147,13 @@ def _column(summary: pd.DataFrame, name: str) -> np.ndarray:
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object if c in ("operation", "variant") else float)
-                             for c in LONG_COLUMNS})
+        return pd.DataFrame(
+            {c: pd.Series(dtype=object if c in ("operation", "variant") else float) for c in LONG_COLUMNS}
+        )
     frame = pd.concat(parts, ignore_index=True)
-    return frame.sort_values(["operation", "variant", "workers", "loops"], kind="stable",
-                             key=_order_key).reset_index(drop=True)[LONG_COLUMNS]
+    return frame.sort_values(["operation", "variant", "workers", "loops"], kind="stable", key=_order_key).reset_index(
+        drop=True
+    )[LONG_COLUMNS]
 
 
 def _order_key(column: pd.Series) -> pd.Series:
@@ -163,8 +173,9 @@ def _ordered_keys(summaries: Mapping[str, pd.DataFrame]) -> list[str]:
 # figures
 
 
-def plot_time(summaries: Mapping[str, pd.DataFrame], out_paths: Iterable[str | Path],
-              ceiling: Mapping[str, float] | None = None) -> None:
+def plot_time(
+    summaries: Mapping[str, pd.DataFrame], out_paths: Iterable[str | Path], ceiling: Mapping[str, float] | None = None
+) -> None:
     """Median wall time against loops, serial vs Pool, with median intervals.
 
     One column of panels per operation (read | read & write), one row per
@@ -186,14 +197,21 @@ def plot_time(summaries: Mapping[str, pd.DataFrame], out_paths: Iterable[str | P
     palette = {TIME_VARIANTS[v]: TIME_STYLE[v][0] for v in variants}
     markers = {TIME_VARIANTS[v]: TIME_STYLE[v][1] for v in variants}
     loops = sorted(int(x) for x in data["loops"].unique())
-    data = data.assign(x=data["loops"] * _dodge(data["variant"], variants, loops),
-                       label=data["variant"].map(TIME_VARIANTS))
+    data = data.assign(
+        x=data["loops"] * _dodge(data["variant"], variants, loops), label=data["variant"].map(TIME_VARIANTS)
+    )
 
     with style():
         nrows, ncols = len(workers), len(operations)
-        fig, axes = plt.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True,
-                                 figsize=(max(5.0, PANEL_WIDTH * ncols + 0.6), PANEL_HEIGHT * nrows + 1.3),
-                                 layout="constrained")
+        fig, axes = plt.subplots(
+            nrows,
+            ncols,
+            squeeze=False,
+            sharex=True,
+            sharey=True,
+            figsize=(max(5.0, PANEL_WIDTH * ncols + 0.6), PANEL_HEIGHT * nrows + 1.3),
+            layout="constrained",
+        )
         for i, w in enumerate(workers):
             for j, op in enumerate(operations):
                 ax = axes[i][j]
@@ -212,12 +230,23 @@ def plot_time(summaries: Mapping[str, pd.DataFrame], out_paths: Iterable[str | P
                 ax.set_ylabel("time (s)" if j == 0 else "")
         handles = [_handle(TIME_VARIANTS[v], TIME_STYLE[v]) for v in variants]
         if ceiling and any(np.isfinite(ceiling.get(op, np.nan)) for op in operations):
-            handles.append(Line2D([], [], color=CEILING_STYLE[0], linestyle=CEILING_STYLE[1], linewidth=1.3,
-                                  label="raw ceiling, 1 process (os.readv / os.write, no decoding)"))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=CEILING_STYLE[0],
+                    linestyle=CEILING_STYLE[1],
+                    linewidth=1.3,
+                    label="raw ceiling, 1 process (os.readv / os.write, no decoding)",
+                )
+            )
         fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 3), frameon=False)
         _seconds_ticks(axes[0][0])  # y is shared: one call sets every panel
-        fig.suptitle(f"Time against loops (file operations per run): serial vs {_workers_text(workers)}\n"
-                     f"{_interval_text(summaries, 'time')}", fontsize="medium")
+        fig.suptitle(
+            f"Time against loops (file operations per run): serial vs {_workers_text(workers)}\n"
+            f"{_interval_text(summaries, 'time')}",
+            fontsize="medium",
+        )
         save(fig, out_paths)
 
 
@@ -237,8 +266,7 @@ def plot_speedup(summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: I
     palette = {labels[s]: SPEEDUP_STYLE[s][0] for s in series}
     markers = {labels[s]: SPEEDUP_STYLE[s][1] for s in series}
     loops = sorted(int(x) for x in data["loops"].unique())
-    data = data.assign(x=data["loops"] * _dodge(data["variant"], series, loops),
-                       label=data["variant"].map(labels))
+    data = data.assign(x=data["loops"] * _dodge(data["variant"], series, loops), label=data["variant"].map(labels))
     values = np.concatenate([data["median"].to_numpy(float), data["ci_high"].to_numpy(float)])
     values = values[np.isfinite(values)]
     top = max([float(ideal_speedup(w, cores)) for w in workers] + list(values)) * 1.12
@@ -246,10 +274,15 @@ def plot_speedup(summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: I
     with style():
         ncols = min(len(workers), 3)
         nrows = math.ceil(len(workers) / ncols)
-        fig, axes = plt.subplots(nrows, ncols, squeeze=False, sharey=True,
-                                 figsize=(max(8.0, 4.4 * ncols + 0.6), PANEL_HEIGHT * nrows + 1.7),
-                                 layout="constrained")
-        for ax in axes.flat[len(workers):]:
+        fig, axes = plt.subplots(
+            nrows,
+            ncols,
+            squeeze=False,
+            sharey=True,
+            figsize=(max(8.0, 4.4 * ncols + 0.6), PANEL_HEIGHT * nrows + 1.7),
+            layout="constrained",
+        )
+        for ax in axes.flat[len(workers) :]:
             ax.set_visible(False)
         for j, w in enumerate(workers):
             ax = axes.flat[j]
@@ -268,11 +301,15 @@ def plot_speedup(summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: I
         handles = [_handle(labels[s], SPEEDUP_STYLE[s]) for s in series]
         handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label="no gain (1×)"))
         if any(ideal_speedup(w, cores) != 1 for w in workers):
-            handles.append(Line2D([], [], color="black", linestyle=":", linewidth=1.5,
-                                  label="ideal: min(workers, cores)"))
+            handles.append(
+                Line2D([], [], color="black", linestyle=":", linewidth=1.5, label="ideal: min(workers, cores)")
+            )
         fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 3), frameon=False)
-        fig.suptitle(f"Speedup of {_workers_text(workers)} over serial, on {_plural(cores, 'core')}\n"
-                     f"{_interval_text(summaries, 'speedup')}", fontsize="medium")
+        fig.suptitle(
+            f"Speedup of {_workers_text(workers)} over serial, on {_plural(cores, 'core')}\n"
+            f"{_interval_text(summaries, 'speedup')}",
+            fontsize="medium",
+        )
         save(fig, out_paths)
 
 
@@ -282,8 +319,12 @@ def plot_speedup(summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: I
 
 def style() -> AbstractContextManager[None]:
     """Every style setting of the figures, as one context manager."""
-    rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook", font_scale=0.85),
-          "svg.hashsalt": "mpbench", "axes.titlesize": "medium"}
+    rc = {
+        **sns.axes_style("whitegrid"),
+        **sns.plotting_context("notebook", font_scale=0.85),
+        "svg.hashsalt": "mpbench",
+        "axes.titlesize": "medium",
+    }
     return plt.rc_context(rc)
 
 
@@ -293,18 +334,42 @@ def _lines(ax: Axes, sub: pd.DataFrame, palette: dict[str, str], markers: dict[s
         ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="0.5")
         return
     order = [label for label in palette if label in set(sub["label"])]
-    sns.lineplot(data=sub, x="x", y="median", hue="label", style="label", hue_order=order,
-                 style_order=order, palette=palette, markers=markers, dashes=False,
-                 estimator=None, errorbar=None, sort=True, markersize=6, linewidth=1.6,
-                 legend=False, ax=ax, zorder=3)
+    sns.lineplot(
+        data=sub,
+        x="x",
+        y="median",
+        hue="label",
+        style="label",
+        hue_order=order,
+        style_order=order,
+        palette=palette,
+        markers=markers,
+        dashes=False,
+        estimator=None,
+        errorbar=None,
+        sort=True,
+        markersize=6,
+        linewidth=1.6,
+        legend=False,
+        ax=ax,
+        zorder=3,
+    )
     for label, rows in sub.groupby("label", sort=False):
         rows = rows.dropna(subset=["median", "ci_low", "ci_high"])
         if rows.empty:
             continue
         below = np.clip(rows["median"] - rows["ci_low"], 0, None)
         above = np.clip(rows["ci_high"] - rows["median"], 0, None)
-        ax.errorbar(rows["x"], rows["median"], yerr=[below, above], fmt="none",
-                    ecolor=palette[label], elinewidth=1.2, capsize=3, zorder=2)
+        ax.errorbar(
+            rows["x"],
+            rows["median"],
+            yerr=[below, above],
+            fmt="none",
+            ecolor=palette[label],
+            elinewidth=1.2,
+            capsize=3,
+            zorder=2,
+        )
 
 
 def _dodge(variant: pd.Series, order: list[str], loops: list[int]) -> np.ndarray:
@@ -328,7 +393,7 @@ def _loop_ticks(ax: Axes, loops: list[int]) -> None:
     ax.xaxis.set_major_formatter(ticker.FixedFormatter([f"{x:,}" for x in shown]))
     ax.xaxis.set_minor_locator(ticker.NullLocator())
     if len(loops) > 1:
-        ax.set_xlim(min(loops) / 2 ** 0.35, max(loops) * 2 ** 0.35)
+        ax.set_xlim(min(loops) / 2**0.35, max(loops) * 2**0.35)
     if max(len(f"{x:,}") for x in shown) * len(shown) > 40:
         ax.tick_params(axis="x", labelrotation=45)
 
@@ -353,8 +418,12 @@ def interval_bars(ax: Axes, x, centre, low, high, **style) -> None:
     goes to ``Axes.errorbar``; by default bars only, with caps)."""
     centre, low, high = (np.asarray(v, dtype=float) for v in (centre, low, high))
     style = {"fmt": "none", "capsize": 3, **style}
-    ax.errorbar(np.asarray(x, dtype=float), centre,
-                yerr=[np.clip(centre - low, 0, None), np.clip(high - centre, 0, None)], **style)
+    ax.errorbar(
+        np.asarray(x, dtype=float),
+        centre,
+        yerr=[np.clip(centre - low, 0, None), np.clip(high - centre, 0, None)],
+        **style,
+    )
 
 
 def _handle(label: str, style: tuple[str, str]) -> Line2D:
@@ -383,11 +452,17 @@ def _interval_text(summaries: Mapping[str, pd.DataFrame], kind: str) -> str:
             if column.endswith("_n"):
                 runs.extend(summary[column].dropna().astype(int))
     cover = f"≥ {min(coverage):.0%}" if coverage else "95%"
-    n = f" of {min(runs)} runs" if runs and min(runs) == max(runs) else (
-        f" of {min(runs)}–{max(runs)} runs" if runs else "")
+    n = (
+        f" of {min(runs)} runs"
+        if runs and min(runs) == max(runs)
+        else (f" of {min(runs)}–{max(runs)} runs" if runs else "")
+    )
     point = "median of paired serial / Pool ratios" if kind == "speedup" else "median"
-    return f"points: {point}{n}; bars: distribution-free interval of the median (coverage {cover})" \
-        if kind == "time" else f"points: {point}{n}; bars: interval from paired ratios (coverage {cover})"
+    return (
+        f"points: {point}{n}; bars: distribution-free interval of the median (coverage {cover})"
+        if kind == "time"
+        else f"points: {point}{n}; bars: interval from paired ratios (coverage {cover})"
+    )
 
 
 def save(fig: Figure, out_paths: Iterable[str | Path]) -> None:

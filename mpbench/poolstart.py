@@ -51,8 +51,10 @@ def time_startup(context, workers: int, timeout: float = 60.0) -> tuple[dict, li
         try:
             barrier.wait(timeout)
         except threading.BrokenBarrierError:
-            raise RuntimeError(f"Pool({workers}) under {context.get_start_method()}: the workers were not all "
-                               f"ready within {timeout:g} s") from None
+            raise RuntimeError(
+                f"Pool({workers}) under {context.get_start_method()}: the workers were not all "
+                f"ready within {timeout:g} s"
+            ) from None
         t2 = time.perf_counter()
         pool.close()
         pool.join()
@@ -73,4 +75,3 @@ def time_startup(context, workers: int, timeout: float = 60.0) -> tuple[dict, li
         "started_at": started_at,
         "ended_at": ended_at,
     }, seen
-

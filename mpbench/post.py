@@ -55,9 +55,16 @@ def compare(seed: pd.DataFrame, summaries: dict[str, pd.DataFrame]) -> pd.DataFr
             workers = pick_workers(summary)
             ours = summary[summary["workers"] == workers].set_index("loops")
         for r in seed[seed["table"] == table].itertuples(index=False):
-            row = {"table": table, "loops": int(r.loops), "workers_seed": SEED_WORKERS, "workers_measured": workers,
-                   "seed_serial": r.serial_s, "seed_pool": r.pool_s, "seed_speedup": r.speedup,
-                   "seed_overwrite": r.overwrite_s}
+            row = {
+                "table": table,
+                "loops": int(r.loops),
+                "workers_seed": SEED_WORKERS,
+                "workers_measured": workers,
+                "seed_serial": r.serial_s,
+                "seed_pool": r.pool_s,
+                "seed_speedup": r.speedup,
+                "seed_overwrite": r.overwrite_s,
+            }
             # The post's 提升 is rounded and missing at 1 loop: recompute it from its times.
             row["seed_speedup_computed"] = r.serial_s / r.pool_s
             m = ours.loc[int(r.loops)] if int(r.loops) in ours.index else None
@@ -81,10 +88,34 @@ def _f(value: float, digits: str = ".3g") -> str:
 
 
 HEADERS = {
-    "zh": ["表", "循环次数", "原文串行（秒）", "本机串行（秒）", "本机/原文", "原文多进程（秒）", "本机多进程（秒）",
-           "本机/原文", "原文提升（倍）", "本机提升（倍）", "原文写覆盖（秒）", "本机写覆盖（秒）"],
-    "en": ["Table", "Loops", "Seed serial (s)", "Ours serial (s)", "Ours / seed", "Seed Pool (s)", "Ours Pool (s)",
-           "Ours / seed", "Seed speedup (×)", "Our speedup (×)", "Seed overwrite (s)", "Our overwrite (s)"],
+    "zh": [
+        "表",
+        "循环次数",
+        "原文串行（秒）",
+        "本机串行（秒）",
+        "本机/原文",
+        "原文多进程（秒）",
+        "本机多进程（秒）",
+        "本机/原文",
+        "原文提升（倍）",
+        "本机提升（倍）",
+        "原文写覆盖（秒）",
+        "本机写覆盖（秒）",
+    ],
+    "en": [
+        "Table",
+        "Loops",
+        "Seed serial (s)",
+        "Ours serial (s)",
+        "Ours / seed",
+        "Seed Pool (s)",
+        "Ours Pool (s)",
+        "Ours / seed",
+        "Seed speedup (×)",
+        "Our speedup (×)",
+        "Seed overwrite (s)",
+        "Our overwrite (s)",
+    ],
 }
 NAMES = {"zh": {"read": "读", "readwrite": "读&写"}, "en": {"read": "read", "readwrite": "read & write"}}
 
@@ -95,18 +126,30 @@ def table(comparison: pd.DataFrame, language: str = "zh") -> str:
 
     rows = []
     for r in comparison.itertuples(index=False):
-        rows.append([NAMES[language][r.table], str(r.loops), _f(r.seed_serial), _f(r.measured_serial),
-                     _f(r.serial_ratio, ".2f"), _f(r.seed_pool), _f(r.measured_pool), _f(r.pool_ratio, ".2f"),
-                     _f(r.seed_speedup_computed, ".2f"), _f(r.measured_speedup, ".2f"),
-                     _f(r.seed_overwrite), _f(r.measured_overwrite)])
+        rows.append(
+            [
+                NAMES[language][r.table],
+                str(r.loops),
+                _f(r.seed_serial),
+                _f(r.measured_serial),
+                _f(r.serial_ratio, ".2f"),
+                _f(r.seed_pool),
+                _f(r.measured_pool),
+                _f(r.pool_ratio, ".2f"),
+                _f(r.seed_speedup_computed, ".2f"),
+                _f(r.measured_speedup, ".2f"),
+                _f(r.seed_overwrite),
+                _f(r.measured_overwrite),
+            ]
+        )
     workers = sorted({int(w) for w in comparison["workers_measured"].dropna()})
     note = {
         "zh": f"原文：{SEED_DATE}，Pool(processes={SEED_WORKERS})，{SEED_SIZE_MB}M、{SEED_LINES} 行；本机：Pool(processes="
-              f"{'/'.join(map(str, workers)) or '?'})，各格为中位数。本机/原文 < 1 表示本机更快。原文提升按其串行/多进程重新计算"
-              "（原文只给到一位小数，且 1 次循环一行为空）。",
+        f"{'/'.join(map(str, workers)) or '?'})，各格为中位数。本机/原文 < 1 表示本机更快。原文提升按其串行/多进程重新计算"
+        "（原文只给到一位小数，且 1 次循环一行为空）。",
         "en": f"Seed: {SEED_DATE}, Pool(processes={SEED_WORKERS}), 40 MB, {SEED_LINES} lines; ours: Pool(processes="
-              f"{'/'.join(map(str, workers)) or '?'}), medians. Ours / seed below 1 means this machine was faster. The "
-              "seed's speedup is recomputed from its serial / Pool times (the post rounds it and leaves the 1-loop row empty).",
+        f"{'/'.join(map(str, workers)) or '?'}), medians. Ours / seed below 1 means this machine was faster. The "
+        "seed's speedup is recomputed from its serial / Pool times (the post rounds it and leaves the 1-loop row empty).",
     }[language]
     return markdown_table(HEADERS[language], rows) + "\n\n" + note + "\n"
 
@@ -136,8 +179,12 @@ def differences(comparison: pd.DataFrame, env: dict) -> list[str]:
         out.append(
             f"{NAMES['en'][table]}: over the {len(sub)} loop counts both measured, this machine's serial runs took "
             f"{serial:.2f}× the post's time (median of the ratios) and its Pool runs {pool:.2f}×"
-            + (" — one operation is cheaper here, so the fixed Pool start-up weighs more and speedups at small loop "
-               "counts should be lower." if serial < 1 else ".")
+            + (
+                " — one operation is cheaper here, so the fixed Pool start-up weighs more and speedups at small loop "
+                "counts should be lower."
+                if serial < 1
+                else "."
+            )
         )
     return out
 
@@ -161,8 +208,15 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
             if table_name == "readwrite":
                 series.append(("overwrite", "seed_overwrite", "measured_overwrite"))
             for name, seed_col, ours_col in series:
-                ax.plot(sub["loops"], sub[seed_col], linestyle="--", marker="o", markerfacecolor="white",
-                        color=colors[name], linewidth=1.3)
+                ax.plot(
+                    sub["loops"],
+                    sub[seed_col],
+                    linestyle="--",
+                    marker="o",
+                    markerfacecolor="white",
+                    color=colors[name],
+                    linewidth=1.3,
+                )
                 ours = sub.dropna(subset=[ours_col])
                 ax.plot(ours["loops"], ours[ours_col], linestyle="-", marker="o", color=colors[name], linewidth=1.6)
             ax.set_xscale("log", base=2)
@@ -171,13 +225,28 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
             ax.set_ylabel("time per run (s)" if j == 0 else "")
             seconds_ticks(ax)
             ax = axes[1][j]
-            ax.plot(sub["loops"], sub["seed_speedup_computed"], linestyle="--", marker="o", markerfacecolor="white",
-                    color="0.3", linewidth=1.3)
+            ax.plot(
+                sub["loops"],
+                sub["seed_speedup_computed"],
+                linestyle="--",
+                marker="o",
+                markerfacecolor="white",
+                color="0.3",
+                linewidth=1.3,
+            )
             ours = sub.dropna(subset=["measured_speedup"])
-            ax.errorbar(ours["loops"], ours["measured_speedup"],
-                        yerr=[np.clip(ours["measured_speedup"] - ours["measured_speedup_ci_low"], 0, None),
-                              np.clip(ours["measured_speedup_ci_high"] - ours["measured_speedup"], 0, None)],
-                        color="#c44e52", marker="o", linewidth=1.6, capsize=3)
+            ax.errorbar(
+                ours["loops"],
+                ours["measured_speedup"],
+                yerr=[
+                    np.clip(ours["measured_speedup"] - ours["measured_speedup_ci_low"], 0, None),
+                    np.clip(ours["measured_speedup_ci_high"] - ours["measured_speedup"], 0, None),
+                ],
+                color="#c44e52",
+                marker="o",
+                linewidth=1.6,
+                capsize=3,
+            )
             ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.0)
             workers = sub["workers_measured"].dropna()
             if len(workers):
@@ -187,14 +256,23 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
             ax.set_ylabel("speedup (serial / Pool, ×)" if j == 0 else "")
             ax.set_xticks(sorted(sub["loops"].unique()))
             ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
-        handles = [Line2D([], [], color=colors["serial"], marker="o", label="serial"),
-                   Line2D([], [], color=colors["pool"], marker="o", label="Pool"),
-                   Line2D([], [], color=colors["overwrite"], marker="o", label="overwrite (Pool)"),
-                   Line2D([], [], color="0.3", linestyle="--", marker="o", markerfacecolor="white",
-                          label="the post (2019, Pool(4))"),
-                   Line2D([], [], color="#c44e52", marker="o", label="this machine: speedup, with interval"),
-                   Line2D([], [], color="0.3", linestyle="-", label="this machine (solid, filled)"),
-                   Line2D([], [], color="black", linestyle=":", label=f"ideal here: min(workers, {cores} cores)")]
+        handles = [
+            Line2D([], [], color=colors["serial"], marker="o", label="serial"),
+            Line2D([], [], color=colors["pool"], marker="o", label="Pool"),
+            Line2D([], [], color=colors["overwrite"], marker="o", label="overwrite (Pool)"),
+            Line2D(
+                [],
+                [],
+                color="0.3",
+                linestyle="--",
+                marker="o",
+                markerfacecolor="white",
+                label="the post (2019, Pool(4))",
+            ),
+            Line2D([], [], color="#c44e52", marker="o", label="this machine: speedup, with interval"),
+            Line2D([], [], color="0.3", linestyle="-", label="this machine (solid, filled)"),
+            Line2D([], [], color="black", linestyle=":", label=f"ideal here: min(workers, {cores} cores)"),
+        ]
         fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False)
         fig.suptitle("The post's appendix B against this machine: time (top) and speedup (bottom)", fontsize="medium")
         save(fig, out_paths)

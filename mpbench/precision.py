@@ -162,8 +162,14 @@ class Policy:
             return [self.repeats]
         return checkpoints(self.first, max(self.first, self.max_repeats))
 
-    def decide(self, n: int, times: dict[str, list[float]], baseline: "str | Mapping[str, str] | None",
-               elapsed_s: float, rep_s: float) -> str | None:
+    def decide(
+        self,
+        n: int,
+        times: dict[str, list[float]],
+        baseline: "str | Mapping[str, str] | None",
+        elapsed_s: float,
+        rep_s: float,
+    ) -> str | None:
         """At a checkpoint of ``n`` repetitions: the stop reason, or None to go on.
 
         ``elapsed_s`` is the time the point has taken so far and ``rep_s`` what
@@ -225,14 +231,25 @@ def setting(repeats: "Policy | int") -> dict:
     return {"repeats": int(repeats)}
 
 
-def policy_for(config: dict, section: dict | None = None, time_cap_s: float | None = None,
-               started: float | None = None, credit: object | None = None) -> Policy:
+def policy_for(
+    config: dict,
+    section: dict | None = None,
+    time_cap_s: float | None = None,
+    started: float | None = None,
+    credit: object | None = None,
+) -> Policy:
     """The Policy a config asks for (an experiment's own ``repeats`` first)."""
     repeats = (section or {}).get("repeats", config["repeats"])
     fixed = None if repeats == "auto" else int(repeats)
-    return Policy(repeats=fixed, precision=float(config["precision"]), max_repeats=int(config["max_repeats"]),
-                  time_cap_s=time_cap_s if fixed is None else None, level=float(config["ci_level"]),
-                  started=started, credit=credit if fixed is None else None)
+    return Policy(
+        repeats=fixed,
+        precision=float(config["precision"]),
+        max_repeats=int(config["max_repeats"]),
+        time_cap_s=time_cap_s if fixed is None else None,
+        level=float(config["ci_level"]),
+        started=started,
+        credit=credit if fixed is None else None,
+    )
 
 
 def reps_for(cv: float, precision: float, level: float = 0.95, paired: bool = True) -> int:

@@ -53,7 +53,7 @@ def read_raw(src: str, size: int, i: int = 0) -> int:
     try:
         pos = 0
         while pos < size:
-            n = _readinto(fd, view[pos:pos + CHUNK])
+            n = _readinto(fd, view[pos : pos + CHUNK])
             if n == 0:
                 break
             pos += n
@@ -85,7 +85,7 @@ def write_raw(src: str, size: int, out_dir: str, fsync: bool, i: int) -> int:
     try:
         pos = 0
         while pos < size:
-            pos += os.write(fd, view[pos:pos + CHUNK])
+            pos += os.write(fd, view[pos : pos + CHUNK])
         if fsync:
             os.fsync(fd)
     finally:

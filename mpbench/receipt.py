@@ -31,10 +31,12 @@ def row_kind(rows: pd.DataFrame, experiment: str) -> str:
     CPU loop's), with a Pool start added when the runs go through a Pool."""
     if "floor_kind" in rows and rows["floor_kind"].notna().any():
         return floor_kind(rows["floor_kind"].dropna().iloc[0])
-    operation = rows["operation"].dropna().iloc[0] if "operation" in rows and rows["operation"].notna().any() \
-        else experiment
-    pool = ("mode" in rows and (rows["mode"].astype(str) == "pool").any()) \
-        or (rows["variant"].astype(str) == "pool").any()
+    operation = (
+        rows["operation"].dropna().iloc[0] if "operation" in rows and rows["operation"].notna().any() else experiment
+    )
+    pool = ("mode" in rows and (rows["mode"].astype(str) == "pool").any()) or (
+        rows["variant"].astype(str) == "pool"
+    ).any()
     return floor_kind(operation, pool=bool(pool))
 
 
@@ -47,17 +49,27 @@ def sample_seconds(raw: pd.DataFrame, variant: str, median: float) -> float:
     return median * (float(inner) if pd.notna(inner) and inner > 1 else 1.0)
 
 
-def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: dict | None,
-              target: float, level: float, baseline: str | None = None) -> dict:
+def point_row(
+    experiment: str,
+    point_id: str,
+    raw: pd.DataFrame,
+    calibration: dict | None,
+    target: float,
+    level: float,
+    baseline: str | None = None,
+) -> dict:
     """One point's receipt from its raw rows."""
     raw = raw[raw["rep"].notna()]
     if "experiment" in raw and (raw["experiment"].astype(str) != experiment).any():
         # A job that also ran another operation (the read & write job's overwrite):
         # its runs go by the names the stopping rule knew them by.
         other = raw["experiment"].astype(str) != experiment
-        raw = raw.assign(mode=raw["variant"].astype(str),
-                         variant=raw["variant"].astype(str).where(~other, raw["experiment"].astype(str) + "_"
-                                                                   + raw["variant"].astype(str)))
+        raw = raw.assign(
+            mode=raw["variant"].astype(str),
+            variant=raw["variant"]
+            .astype(str)
+            .where(~other, raw["experiment"].astype(str) + "_" + raw["variant"].astype(str)),
+        )
     stop = stop_of(raw)
     n = stop["repeats_done"]
     timed = float((raw["ended_at"] - raw["started_at"]).sum())
@@ -65,10 +77,14 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
     # ratio against the baseline of its block (a point may time more than one
     # block of variants, each with its own baseline).
     names = list(dict.fromkeys(raw["variant"].astype(str)))
-    times = {name: raw[raw["variant"].astype(str) == name].sort_values("started_at")["seconds"].tolist()
-             for name in names}
-    blocks = raw.groupby(raw["baseline"].astype(str), sort=False) if "baseline" in raw and raw["baseline"].notna().all() \
+    times = {
+        name: raw[raw["variant"].astype(str) == name].sort_values("started_at")["seconds"].tolist() for name in names
+    }
+    blocks = (
+        raw.groupby(raw["baseline"].astype(str), sort=False)
+        if "baseline" in raw and raw["baseline"].notna().all()
         else [(baseline if baseline in names else (names[0] if names else None), raw)]
+    )
     widths: dict = {}
     for base, block in blocks:
         members = list(dict.fromkeys(block["variant"].astype(str)))
@@ -86,14 +102,16 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
         name = worst[1] if paired else worst
         kind = row_kind(raw[raw["variant"].astype(str) == name], experiment)
         values = pd.Series(times[name], dtype=float)
-        floor, floor_n = floor_of(calibration, sample_seconds(raw, name, float(values.median())), kind, sentinel,
-                                  sentinel_n)
+        floor, floor_n = floor_of(
+            calibration, sample_seconds(raw, name, float(values.median())), kind, sentinel, sentinel_n
+        )
         if paired:
             # A ratio of two runs: both runs' floors add (in variance).
             base = pd.Series(times[worst[0]], dtype=float)
             base_kind = row_kind(raw[raw["variant"].astype(str) == worst[0]], experiment)
-            other, other_n = floor_of(calibration, sample_seconds(raw, worst[0], float(base.median())),
-                                      base_kind, sentinel, sentinel_n)
+            other, other_n = floor_of(
+                calibration, sample_seconds(raw, worst[0], float(base.median())), base_kind, sentinel, sentinel_n
+            )
             floor, floor_n = math.hypot(floor, other), fewest(floor_n, other_n)
             k = min(len(base), len(values))
             values_cv = pd.Series(base[:k].to_numpy() / values[:k].to_numpy())
@@ -124,11 +142,14 @@ def point_row(experiment: str, point_id: str, raw: pd.DataFrame, calibration: di
         "floor_cv": floor,
         "floor_n": floor_n,
         "sentinel_cv": sentinel,
-        "sentinel_seconds": float(raw["sentinel_seconds"].dropna().unique().sum()) if "sentinel_seconds" in raw
+        "sentinel_seconds": float(raw["sentinel_seconds"].dropna().unique().sum())
+        if "sentinel_seconds" in raw
         else 0.0,
         # was the machine quiet when the point began, and how much did the hypervisor steal during it
-        **{key: (float(raw[key].dropna().iloc[0]) if key in raw and raw[key].notna().any() else math.nan)
-           for key in ("others_runnable", "load_1m", "steal_share")},
+        **{
+            key: (float(raw[key].dropna().iloc[0]) if key in raw and raw[key].notna().any() else math.nan)
+            for key in ("others_runnable", "load_1m", "steal_share")
+        },
     }
 
 
@@ -183,22 +204,28 @@ def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
     n, floor_n = row.get("worst_n", math.nan), row.get("floor_n", math.nan)
     if str(row["stop_reason"]) == precision.FIXED:
         need = precision.reps_for(cv, target, level, paired=False) if math.isfinite(cv) else None
-        return (f"repeats fixed at {row['repeats_done']}"
-                + (f"; at its spread (CV {cv:.1%}) about {need} would reach ±{target:.0%}" if need else ""))
+        return f"repeats fixed at {row['repeats_done']}" + (
+            f"; at its spread (CV {cv:.1%}) about {need} would reach ±{target:.0%}" if need else ""
+        )
     cap, rep = row["time_cap_s"], row["rep_seconds"]
     allowed = cap / rep if rep and math.isfinite(cap) else float(row["repeats_done"])
     kind = miss_kind(cv, floor, allowed, target, level, n, floor_n)
     if kind == "unknown":
         return "no floor measured"
-    also = (f"; the point is also noisier than the machine (CV {cv:.1%}, {cv / floor:.1f}× the floor)"
-            if noisier(cv, n, floor, floor_n) else "")
+    also = (
+        f"; the point is also noisier than the machine (CV {cv:.1%}, {cv / floor:.1f}× the floor)"
+        if noisier(cv, n, floor, floor_n)
+        else ""
+    )
     if kind == "noisy":
         return f"noisier than the machine: CV {cv:.1%}, {cv / floor:.1f}× the floor"
     at_floor = precision.reps_for(floor, target, level, paired=False)
     need = precision.reps_for(cv, target, level, paired=False)
     if kind == "floor":
-        return (f"the machine's floor: even at its floor (CV {floor:.1%}) ±{target:.0%} needs about {at_floor} "
-                f"repetitions; the budget paid for {allowed:.0f}{also}")
+        return (
+            f"the machine's floor: even at its floor (CV {floor:.1%}) ±{target:.0%} needs about {at_floor} "
+            f"repetitions; the budget paid for {allowed:.0f}{also}"
+        )
     return f"the budget: at its spread (CV {cv:.1%}) about {need} repetitions; the budget paid for {allowed:.0f}"
 
 
@@ -236,21 +263,33 @@ def quiet_lines(points: pd.DataFrame) -> list[str]:
     steal = points["steal_share"].dropna() if "steal_share" in points else pd.Series(dtype=float)
     busy = int((others >= 1).sum())
     # a point counts once, whether another task was runnable, the hypervisor stole, or both
-    busy_or_stolen = int(((points["others_runnable"] >= 1)
-                          | (points["steal_share"] > BUSY_STEAL if "steal_share" in points else False)).sum())
-    text = (f"**Quiet machine?** {busy} of {len(others)} points began with another task runnable"
-            + (f" (up to {int(others.max())})" if busy else "")
-            + (f"; the hypervisor stole a median {steal.median():.1%} of the CPU time during a point, at most "
-               f"{steal.max():.1%}" if len(steal) else "") + ".")
+    busy_or_stolen = int(
+        (
+            (points["others_runnable"] >= 1)
+            | (points["steal_share"] > BUSY_STEAL if "steal_share" in points else False)
+        ).sum()
+    )
+    text = (
+        f"**Quiet machine?** {busy} of {len(others)} points began with another task runnable"
+        + (f" (up to {int(others.max())})" if busy else "")
+        + (
+            f"; the hypervisor stole a median {steal.median():.1%} of the CPU time during a point, at most "
+            f"{steal.max():.1%}"
+            if len(steal)
+            else ""
+        )
+        + "."
+    )
     if busy > 0.1 * len(others) or (steal > BUSY_STEAL).any():
-        text += (f" **Warning: the machine was busy** during {busy_or_stolen} points — other work competed "
-                 "with the timed runs; their spread is partly that, and a quieter machine would give tighter "
-                 "intervals (see `results/summary/points.csv`: others_runnable, steal_share).")
+        text += (
+            f" **Warning: the machine was busy** during {busy_or_stolen} points — other work competed "
+            "with the timed runs; their spread is partly that, and a quieter machine would give tighter "
+            "intervals (see `results/summary/points.csv`: others_runnable, steal_share)."
+        )
     return [text]
 
 
-def opening_line(points: pd.DataFrame, cells: list[tuple], calibration: dict | None, now: float,
-                 target: float) -> str:
+def opening_line(points: pd.DataFrame, cells: list[tuple], calibration: dict | None, now: float, target: float) -> str:
     """The report's first line: wall time, its share in timed runs, cells on target, why the rest stopped."""
     if points.empty:
         return "No timed points."
@@ -265,12 +304,21 @@ def opening_line(points: pd.DataFrame, cells: list[tuple], calibration: dict | N
     sentinel = float(points.loc[this_run, "sentinel_seconds"].sum()) if "sentinel_seconds" in points else 0.0
     on = sum(1 for c in cells if pd.notna(c[1]) and c[1] <= target)
     counts = stop_counts(points)
-    words = {precision.PRECISE: "precise", precision.MAX_REPEATS: "at max_repeats",
-             precision.TIME: "at their time cap", precision.FIXED: "after a fixed number of repetitions",
-             MIXED: "with blocks that stopped for different reasons"}
+    words = {
+        precision.PRECISE: "precise",
+        precision.MAX_REPEATS: "at max_repeats",
+        precision.TIME: "at their time cap",
+        precision.FIXED: "after a fixed number of repetitions",
+        MIXED: "with blocks that stopped for different reasons",
+    }
     stops = ", ".join(f"{k} {words[r]}" for r, k in counts.items())
     when = " (measurements; this report was rebuilt later)" if rebuilt else ""
-    share = (f"{(timed + sentinel) / wall:.0%} of it in timed runs ({sentinel / wall:.1%} of it the sentinel's)"
-             if sentinel > 0 else f"{timed / wall:.0%} of it in timed runs")
-    return (f"**This run: {wall / 60:.1f} min wall time{when}, {share}; "
-            f"{on} of {len(cells)} cells reached ±{target:.0%}; {len(points)} points stopped: {stops}.**")
+    share = (
+        f"{(timed + sentinel) / wall:.0%} of it in timed runs ({sentinel / wall:.1%} of it the sentinel's)"
+        if sentinel > 0
+        else f"{timed / wall:.0%} of it in timed runs"
+    )
+    return (
+        f"**This run: {wall / 60:.1f} min wall time{when}, {share}; "
+        f"{on} of {len(cells)} cells reached ±{target:.0%}; {len(points)} points stopped: {stops}.**"
+    )

@@ -56,11 +56,22 @@ def generate(schema: dict | None = None) -> str:
     out = ["## Top-level keys", "", *HEADER, *_rows(top)]
     for name in experiments.NAMES:
         section = props[name]
-        out += ["", f"## {name}", "", _cell(section.get("description", "")), "",
-                f"Its page: [experiments/{name}.md](experiments/{name}.md).", "",
-                *[f"- with `preset: {preset}`: `{_value(values)}` (a key set in the section wins)" for preset, values
-                  in section.get("x-experiment", {}).get("presets", {}).items()], "", *HEADER,
-                *_rows(section["properties"], f"{name}.")]
+        out += [
+            "",
+            f"## {name}",
+            "",
+            _cell(section.get("description", "")),
+            "",
+            f"Its page: [experiments/{name}.md](experiments/{name}.md).",
+            "",
+            *[
+                f"- with `preset: {preset}`: `{_value(values)}` (a key set in the section wins)"
+                for preset, values in section.get("x-experiment", {}).get("presets", {}).items()
+            ],
+            "",
+            *HEADER,
+            *_rows(section["properties"], f"{name}."),
+        ]
     return "\n".join(out) + "\n"
 
 

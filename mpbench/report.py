@@ -74,13 +74,15 @@ def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
 
     lines = [
         f"- **start method** of the Pools: {values('start_method')} "
-        "(fork is the seed's setting; Python 3.14 makes forkserver Linux's default).",
+        "(fork is the seed's setting; Python 3.14 makes forkserver Linux's default)."
     ]
     if "chunksize_effective" in raw:
         pool = raw[raw["variant"] == "pool"]
         eff = sorted(int(v) for v in pool["chunksize_effective"].dropna().unique())
-        lines.append(f"- **chunksize** handed to `Pool.map`: {values('chunksize')}"
-                     + (f" (effective {', '.join(map(str, eff))} tasks per chunk across the loop counts)." if eff else "."))
+        lines.append(
+            f"- **chunksize** handed to `Pool.map`: {values('chunksize')}"
+            + (f" (effective {', '.join(map(str, eff))} tasks per chunk across the loop counts)." if eff else ".")
+        )
     if "resident_before" in raw:
         res = raw["resident_before"].dropna()
         state = values("cache")
@@ -92,12 +94,23 @@ def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
         lines.append(f"- **page cache**: {state}; {check}.")
     if "fsync" in raw:
         writes = raw[raw["experiment"].isin(["readwrite", "overwrite"])]
-        fs = ", ".join(sorted({"fsync before close" if str(v).lower() == "true" else "buffered (no fsync)"
-                               for v in writes["fsync"].dropna()})) or "no write runs"
+        fs = (
+            ", ".join(
+                sorted(
+                    {
+                        "fsync before close" if str(v).lower() == "true" else "buffered (no fsync)"
+                        for v in writes["fsync"].dropna()
+                    }
+                )
+            )
+            or "no write runs"
+        )
         lines.append(f"- **writes**: {fs}.")
     if "scratch_fs" in raw:
-        lines.append(f"- **written files** in `{config.get('scratch_dir')}` on {values('scratch_fs')}; "
-                     f"the test file on {env.get('filesystems', {}).get('data', 'unknown')}.")
+        lines.append(
+            f"- **written files** in `{config.get('scratch_dir')}` on {values('scratch_fs')}; "
+            f"the test file on {env.get('filesystems', {}).get('data', 'unknown')}."
+        )
     return lines
 
 
@@ -109,8 +122,9 @@ def cell_verdict(cv: float, floor: float, n, target: float, level: float, floor_
     return miss_kind(cv, floor, n, target, level, n, floor_n)
 
 
-def precision_notes(cells: list[tuple], level: float, target: float = 0.05, limit: int = 5,
-                    calibration: dict | None = None) -> list[str]:
+def precision_notes(
+    cells: list[tuple], level: float, target: float = 0.05, limit: int = 5, calibration: dict | None = None
+) -> list[str]:
     """Cells whose interval is wider than +-target, with the repeats that would reach it,
     and each wide cell's spread against the machine's floor at its run length.
 
@@ -123,49 +137,65 @@ def precision_notes(cells: list[tuple], level: float, target: float = 0.05, limi
     from .calibrate import floor_kind, floor_of
     from .receipt import NEAR_FLOOR, NOISIER_P, noisier
 
-    cells = [tuple(c) + (float("nan"),) * (5 - len(c)) + (None,) * (6 - max(5, len(c)))
-             + (float("nan"),) * (8 - max(6, len(c))) for c in cells]
+    cells = [
+        tuple(c)
+        + (float("nan"),) * (5 - len(c))
+        + (None,) * (6 - max(5, len(c)))
+        + (float("nan"),) * (8 - max(6, len(c)))
+        for c in cells
+    ]
     wide = [c for c in cells if pd.notna(c[1]) and c[1] > target]
     if not wide:
         return [f"Every cell's {level:.0%} interval of the median is within ±{target:.0%}."]
     wide.sort(key=lambda c: -c[1])
     needs = pd.Series([c[2] for c in wide if pd.notna(c[2])], dtype=float)
-    text = (f"{len(wide)} of {len(cells)} cells have a {level:.0%} interval of the median wider than ±{target:.0%}")
+    text = f"{len(wide)} of {len(cells)} cells have a {level:.0%} interval of the median wider than ±{target:.0%}"
     if len(needs):
-        text += (f"; estimated from their spread (as pyperf does), half of them would reach ±{target:.0%} with "
-                 f"about {int(needs.median())} repetitions and 90% with about {int(needs.quantile(0.9))} "
-                 f"(`max_repeats` and `budget_minutes` with `repeats: auto`, or a fixed `repeats`)")
+        text += (
+            f"; estimated from their spread (as pyperf does), half of them would reach ±{target:.0%} with "
+            f"about {int(needs.median())} repetitions and 90% with about {int(needs.quantile(0.9))} "
+            f"(`max_repeats` and `budget_minutes` with `repeats: auto`, or a fixed `repeats`)"
+        )
 
     # Each cell's floor: the calibration's for its kind and run length, or the
     # sentinel's of its point when the machine was noisier while it ran (one
     # sentinel per repetition: as many runs as the cell's).
-    floors = [floor_of(calibration, c[4], floor_kind(c[5]), c[7], c[6]) if pd.notna(c[4])
-              else (float("nan"), float("nan")) for c in wide]
+    floors = [
+        floor_of(calibration, c[4], floor_kind(c[5]), c[7], c[6]) if pd.notna(c[4]) else (float("nan"), float("nan"))
+        for c in wide
+    ]
     verdicts = [cell_verdict(c[3], f, c[6], target, level, f_n) for c, (f, f_n) in zip(wide, floors)]
     counts = pd.Series(verdicts).value_counts()
     if counts.drop("unknown", errors="ignore").sum():
-        also = sum(1 for c, (f, f_n), v in zip(wide, floors, verdicts)
-                   if v == "floor" and noisier(c[3], c[6], f, f_n))
-        words = {"floor": "held back by the machine: even at its floor for their kind and run length, "
-                          f"±{target:.0%} needs more repetitions than they got"
-                          + (f" ({also} of them also noisier than the machine)" if also else ""),
-                 "budget": "short of repetitions: the floor allowed the target, and their spread is not shown to "
-                           "be above it",
-                 "noisy": "noisier than the machine, which alone would have allowed the target",
-                 "unknown": "without a floor or spread to compare"}
+        also = sum(1 for c, (f, f_n), v in zip(wide, floors, verdicts) if v == "floor" and noisier(c[3], c[6], f, f_n))
+        words = {
+            "floor": "held back by the machine: even at its floor for their kind and run length, "
+            f"±{target:.0%} needs more repetitions than they got"
+            + (f" ({also} of them also noisier than the machine)" if also else ""),
+            "budget": "short of repetitions: the floor allowed the target, and their spread is not shown to "
+            "be above it",
+            "noisy": "noisier than the machine, which alone would have allowed the target",
+            "unknown": "without a floor or spread to compare",
+        }
         text += ". Of them, " + "; ".join(f"{int(counts[k])} {words[k]}" for k in words if k in counts)
         if also or "noisy" in counts:
-            text += (f". Noisier than the machine: a spread over {NEAR_FLOOR}× the floor that the F-test of the two "
-                     f"spreads puts beyond chance (p < {NOISIER_P})")
+            text += (
+                f". Noisier than the machine: a spread over {NEAR_FLOOR}× the floor that the F-test of the two "
+                f"spreads puts beyond chance (p < {NOISIER_P})"
+            )
     out = [text + "." + (" The widest:" if limit else "")]
     for c, (floor, _) in list(zip(wide, floors))[:limit]:
         label, half, need, cv = c[:4]
         extra = f" (CV {cv:.1%}, {cv / floor:.1f}× the floor)" if pd.notna(cv) and pd.notna(floor) and floor else ""
-        out.append(f"{label}: {width_text(half, 0, level).replace(' with 0 repetitions', '')}{extra}"
-                   + (f", needs about {int(need)} repetitions" if pd.notna(need) else ""))
+        out.append(
+            f"{label}: {width_text(half, 0, level).replace(' with 0 repetitions', '')}{extra}"
+            + (f", needs about {int(need)} repetitions" if pd.notna(need) else "")
+        )
     if len(wide) > limit:
-        out.append(f"… and {len(wide) - limit} more (see the `*_ci_halfwidth_rel` and `*_repeats_needed` "
-                   "columns of the summaries).")
+        out.append(
+            f"… and {len(wide) - limit} more (see the `*_ci_halfwidth_rel` and `*_repeats_needed` "
+            "columns of the summaries)."
+        )
     return out
 
 
@@ -178,21 +208,28 @@ def floor_line(calibration: dict | None) -> str:
     def kind(name: str) -> str:
         return ", ".join(f"CV {f['cv']:.1%} at {fmt_seconds(f['median'])} s" for f in floor if f["operation"] == name)
 
-    text = ("The machine's floor (`results/calibration.json`): back-to-back runs of one fixed pure-Python loop, "
-            + kind("cpu_loop"))
-    for name, what in (("read", "reads of a file of the test file's size (1 and 10 per run)"),
-                       ("write", "reads that replace a copy of it (1 and 10 per run)"),
-                       ("pool", "starting a Pool (create, one tiny task per worker, close, join)"),
-                       *((name, f"the same under {name[5:]}") for name in dict.fromkeys(
-                           f["operation"] for f in floor if str(f["operation"]).startswith("pool_"))),
-                       ("dispatch", "tiny tasks one at a time through a running Pool (500 and 5,000 per run)")):
+    text = "The machine's floor (`results/calibration.json`): back-to-back runs of one fixed pure-Python loop, " + kind(
+        "cpu_loop"
+    )
+    for name, what in (
+        ("read", "reads of a file of the test file's size (1 and 10 per run)"),
+        ("write", "reads that replace a copy of it (1 and 10 per run)"),
+        ("pool", "starting a Pool (create, one tiny task per worker, close, join)"),
+        *(
+            (name, f"the same under {name[5:]}")
+            for name in dict.fromkeys(f["operation"] for f in floor if str(f["operation"]).startswith("pool_"))
+        ),
+        ("dispatch", "tiny tasks one at a time through a running Pool (500 and 5,000 per run)"),
+    ):
         if any(f["operation"] == name for f in floor):
             text += f"; {what}, {kind(name)}"
-    return text + (". A cell whose spread is near the floor of its kind at its run length is as precise as this "
-                   "machine allows; a run that starts a Pool is held to the Pool start's floor plus its work's. "
-                   "The machine's noise changes over a run, so every point also times the same loop once after "
-                   "each repetition (the sentinel); where the machine was noisier while a point ran than at the "
-                   "start, the sentinel's spread is that point's floor.")
+    return text + (
+        ". A cell whose spread is near the floor of its kind at its run length is as precise as this "
+        "machine allows; a run that starts a Pool is held to the Pool start's floor plus its work's. "
+        "The machine's noise changes over a run, so every point also times the same loop once after "
+        "each repetition (the sentinel); where the machine was noisier while a point ran than at the "
+        "start, the sentinel's spread is that point's floor."
+    )
 
 
 def sentinel_line(points: pd.DataFrame | None) -> list[str]:
@@ -200,8 +237,10 @@ def sentinel_line(points: pd.DataFrame | None) -> list[str]:
     if points is None or points.empty or "sentinel_cv" not in points or points["sentinel_cv"].isna().all():
         return []
     cv = points["sentinel_cv"].dropna()
-    return [f"**The machine while the points ran** (the sentinel loop after every repetition): CV median "
-            f"{cv.median():.1%} over {len(cv)} points, from {cv.min():.1%} to {cv.max():.1%}."]
+    return [
+        f"**The machine while the points ran** (the sentinel loop after every repetition): CV median "
+        f"{cv.median():.1%} over {len(cv)} points, from {cv.min():.1%} to {cv.max():.1%}."
+    ]
 
 
 APPENDIX_QUANTITIES = {
@@ -210,8 +249,9 @@ APPENDIX_QUANTITIES = {
 }
 
 
-def appendix_rows_on_target(summaries: dict[str, pd.DataFrame], points: pd.DataFrame | None,
-                            target: float) -> list[str]:
+def appendix_rows_on_target(
+    summaries: dict[str, pd.DataFrame], points: pd.DataFrame | None, target: float
+) -> list[str]:
     """Rows of the appendix tables with every number they show within +-target, and why the others are not."""
     total, on, missed = 0, 0, []
     why = {} if points is None or points.empty else {(r.experiment, r.point): r for r in points.itertuples()}
@@ -231,12 +271,16 @@ def appendix_rows_on_target(summaries: dict[str, pd.DataFrame], points: pd.DataF
             point = why.get((table, f"loops{int(row['loops'])}_workers{int(row['workers'])}"))
             reason = f" ({point.repeats_done} repetitions, stopped: {point.stop_reason}; {point.why})" if point else ""
             n = int(row.get("serial_n", 0))
-            missed.append(f"{NAMES[table]}, {int(row['loops'])} loops, Pool({int(row['workers'])}): "
-                          f"{worst.replace('_', ' ')} {width_text(wide[worst], n)}{reason}")
+            missed.append(
+                f"{NAMES[table]}, {int(row['loops'])} loops, Pool({int(row['workers'])}): "
+                f"{worst.replace('_', ' ')} {width_text(wide[worst], n)}{reason}"
+            )
     if not total:
         return []
-    out = [f"**Appendix tables**: {on} of {total} rows have every number they show (serial, Pool, speedup, and "
-           f"for read & write the overwrite) within ±{target:.0%}."]
+    out = [
+        f"**Appendix tables**: {on} of {total} rows have every number they show (serial, Pool, speedup, and "
+        f"for read & write the overwrite) within ±{target:.0%}."
+    ]
     return out + [f"  - {line}" for line in missed]
 
 
@@ -255,39 +299,54 @@ def points_lines(points: pd.DataFrame | None, target: float, limit: int = 12) ->
 
     counts = ", ".join(f"{k} {reason.replace('_', ' ')}" for reason, k in stop_counts(points).items())
     reps = points["repeats_done"]
-    out = [f"**Points** (one timed job each): {len(points)}, with {int(reps.min())}–{int(reps.max())} repetitions "
-           f"(median {int(reps.median())}); stopped: {counts}."]
+    out = [
+        f"**Points** (one timed job each): {len(points)}, with {int(reps.min())}–{int(reps.max())} repetitions "
+        f"(median {int(reps.median())}); stopped: {counts}."
+    ]
     if "borrowed_s" in points:
         lent = points[points["borrowed_s"].fillna(0) > 0]
         if not lent.empty:
-            out.append(f"{len(lent)} points went on past their share of the budget with "
-                       f"{lent['borrowed_s'].sum():.0f} s that points which finished early left; "
-                       f"{int(lent['precise'].astype(bool).sum())} of them then reached ±{target:.0%}.")
+            out.append(
+                f"{len(lent)} points went on past their share of the budget with "
+                f"{lent['borrowed_s'].sum():.0f} s that points which finished early left; "
+                f"{int(lent['precise'].astype(bool).sum())} of them then reached ±{target:.0%}."
+            )
     if {"timed_seconds", "time_cap_s"} <= set(points.columns):
         over = points["timed_seconds"] - points["time_cap_s"] - points.get("borrowed_s", 0).fillna(0)
         first = min_repeats(0.95)
         over = over[(over > 0) & (pd.to_numeric(points["repeats_done"], errors="coerce") <= first)]
         if not over.empty:
-            out.append(f"{len(over)} points ran {over.sum():.0f} s past their share in timed runs alone: the "
-                       f"{first} repetitions a 95% interval needs cost more than the plan estimated (their "
-                       "overruns are owed to the ledger, so points that finished early pay for them first).")
+            out.append(
+                f"{len(over)} points ran {over.sum():.0f} s past their share in timed runs alone: the "
+                f"{first} repetitions a 95% interval needs cost more than the plan estimated (their "
+                "overruns are owed to the ledger, so points that finished early pay for them first)."
+            )
     missed = points[~points["precise"].astype(bool)].sort_values("worst_halfwidth_rel", ascending=False)
     if missed.empty:
         return out
+
     def kind(why: str) -> str:
-        for start, words in (("noisier", "noisier than the machine"), ("the machine's floor", "held back by the "
-                             "machine's floor"), ("the budget", "held back by the budget"),
-                             ("repeats fixed", "with fixed repeats")):
+        for start, words in (
+            ("noisier", "noisier than the machine"),
+            ("the machine's floor", "held back by the machine's floor"),
+            ("the budget", "held back by the budget"),
+            ("repeats fixed", "with fixed repeats"),
+        ):
             if why.startswith(start):
                 return words
         return "without a floor to compare with"
 
     kinds = missed["why"].astype(str).map(kind).value_counts()
-    out.append(f"{len(missed)} points have an interval wider than ±{target:.0%}: "
-               + ", ".join(f"{k} {w}" for w, k in kinds.items()) + ". The widest:")
+    out.append(
+        f"{len(missed)} points have an interval wider than ±{target:.0%}: "
+        + ", ".join(f"{k} {w}" for w, k in kinds.items())
+        + ". The widest:"
+    )
     for r in missed.head(limit).itertuples():
-        out.append(f"  - {r.experiment} {r.point}: {r.worst} {width_text(r.worst_halfwidth_rel, r.repeats_done)} "
-                   f"after {r.repeats_done} repetitions ({r.stop_reason}) — {r.why}")
+        out.append(
+            f"  - {r.experiment} {r.point}: {r.worst} {width_text(r.worst_halfwidth_rel, r.repeats_done)} "
+            f"after {r.repeats_done} repetitions ({r.stop_reason}) — {r.why}"
+        )
     if len(missed) > limit:
         out.append(f"  - … and {len(missed) - limit} more in `results/summary/points.csv`.")
     return out
@@ -296,7 +355,10 @@ def points_lines(points: pd.DataFrame | None, target: float, limit: int = 12) ->
 def appendix_precision_cells(summaries: dict[str, pd.DataFrame]) -> list[tuple]:
     cells = []
     ops = {"read": "read", "read & write": "readwrite", "read & overwrite": "overwrite"}
-    for table, prefixes in (("read", [("", "read")]), ("readwrite", [("", "read & write"), ("overwrite_", "read & overwrite")])):
+    for table, prefixes in (
+        ("read", [("", "read")]),
+        ("readwrite", [("", "read & write"), ("overwrite_", "read & overwrite")]),
+    ):
         summary = summaries.get(table)
         if summary is None:
             continue
@@ -306,11 +368,18 @@ def appendix_precision_cells(summaries: dict[str, pd.DataFrame]) -> list[tuple]:
                     half = row.get(f"{prefix}{variant}_ci_halfwidth_rel")
                     if half is None:
                         continue
-                    cells.append((f"{name}, {int(row['loops'])} loops, {variant} (Pool({int(row['workers'])}))",
-                                  half, row.get(f"{prefix}{variant}_repeats_needed"),
-                                  row.get(f"{prefix}{variant}_cv"), row.get(f"{prefix}{variant}_median"),
-                                  ops[name] + ("+pool" if variant == "pool" else ""),
-                                  row.get(f"{prefix}{variant}_n"), row.get("sentinel_cv")))
+                    cells.append(
+                        (
+                            f"{name}, {int(row['loops'])} loops, {variant} (Pool({int(row['workers'])}))",
+                            half,
+                            row.get(f"{prefix}{variant}_repeats_needed"),
+                            row.get(f"{prefix}{variant}_cv"),
+                            row.get(f"{prefix}{variant}_median"),
+                            ops[name] + ("+pool" if variant == "pool" else ""),
+                            row.get(f"{prefix}{variant}_n"),
+                            row.get("sentinel_cv"),
+                        )
+                    )
     return cells
 
 
@@ -326,10 +395,18 @@ def experiment_precision_cells(name: str, summary: pd.DataFrame) -> list[tuple]:
     for _, row in summary.iterrows():
         label = f"{name}: " + ", ".join(f"{k} {row[k]}" for k in keys)
         kind, sample = row.get("floor_kind"), row.get("sample_seconds")
-        cells.append((label, row["ci_halfwidth_rel"], row.get("repeats_needed"), row.get("cv"),
-                      sample if pd.notna(sample) else row["median"],
-                      kind if isinstance(kind, str) else row.get("operation"), row.get("n"),
-                      row.get("sentinel_cv")))
+        cells.append(
+            (
+                label,
+                row["ci_halfwidth_rel"],
+                row.get("repeats_needed"),
+                row.get("cv"),
+                sample if pd.notna(sample) else row["median"],
+                kind if isinstance(kind, str) else row.get("operation"),
+                row.get("n"),
+                row.get("sentinel_cv"),
+            )
+        )
     return cells
 
 
@@ -428,14 +505,20 @@ def render(
         f"(a {config['data']['size_mb']} MiB, {config['data']['lines']}-line text file read, and read and written, "
         "`loops` times serially and through `Pool(workers).map`).",
         "",
-        *([opening_line(points, cells, env.get("calibration"), now or time.time(), target), ""]
-          if points is not None and not points.empty else []),
+        *(
+            [opening_line(points, cells, env.get("calibration"), now or time.time(), target), ""]
+            if points is not None and not points.empty
+            else []
+        ),
         f"The appendix tables were measured from {_when(raw['started_at'].min())} to "
         f"{_when(raw['ended_at'].max())} ({span / 60:.1f} min, the other experiments' points between them; "
         f"{timed / 60:.1f} min in the tables' own {len(raw)} timed runs).",
     ]
     if len(hosts) > 1:
-        parts += ["", f"> **Warning:** these results mix {len(hosts)} hosts ({', '.join(hosts)}); compare them per host."]
+        parts += [
+            "",
+            f"> **Warning:** these results mix {len(hosts)} hosts ({', '.join(hosts)}); compare them per host.",
+        ]
     parts += ["", "## Machine", "", machine_section(env), ""]
     parts += ["## Conditions of the appendix tables", "", *conditions_section(raw, config, env), ""]
     parts += ["## Speedup at the largest loop count", ""]
@@ -481,8 +564,10 @@ def render(
         f"- {floor_line(env.get('calibration'))}",
         *[f"- {line}" for line in sentinel_line(points)],
         *[f"- {line}" for line in quiet_lines(points if points is not None else pd.DataFrame())],
-        *[f"- {line}" if not line.startswith("  ") else line
-          for line in appendix_rows_on_target(summaries, points, target) + points_lines(points, target)],
+        *[
+            f"- {line}" if not line.startswith("  ") else line
+            for line in appendix_rows_on_target(summaries, points, target) + points_lines(points, target)
+        ],
         *[f"- {line}" for line in precision_notes(cells, level, target, calibration=env.get("calibration"))],
         "",
         "## Configuration",

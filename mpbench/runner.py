@@ -24,13 +24,52 @@ from .environment import hostname, scheduler_facts
 from .precision import Policy, setting
 
 RAW_COLUMNS = [
-    "experiment", "variant", "loops", "workers", "rep", "order", "seconds",
-    "pool_start_seconds", "map_seconds", "pool_close_seconds",
-    "started_at", "ended_at", "host", "slurm_job_id", "node", "start_method", "chunksize", "chunksize_effective",
-    "cache", "resident_before", "fsync", "scratch_dir", "scratch_fs", "python",
-    "size_bytes", "lines", "data_seed", "repeats", "precision", "max_repeats", "warmup", "config_hash",
-    "verified", "previous", "dirty_before", "baseline", "stop_reason", "repeats_done", "time_cap_s", "borrowed_s",
-    "load_1m", "others_runnable", "cpu_mhz", "governor", "steal_share", "sentinel_seconds",
+    "experiment",
+    "variant",
+    "loops",
+    "workers",
+    "rep",
+    "order",
+    "seconds",
+    "pool_start_seconds",
+    "map_seconds",
+    "pool_close_seconds",
+    "started_at",
+    "ended_at",
+    "host",
+    "slurm_job_id",
+    "node",
+    "start_method",
+    "chunksize",
+    "chunksize_effective",
+    "cache",
+    "resident_before",
+    "fsync",
+    "scratch_dir",
+    "scratch_fs",
+    "python",
+    "size_bytes",
+    "lines",
+    "data_seed",
+    "repeats",
+    "precision",
+    "max_repeats",
+    "warmup",
+    "config_hash",
+    "verified",
+    "previous",
+    "dirty_before",
+    "baseline",
+    "stop_reason",
+    "repeats_done",
+    "time_cap_s",
+    "borrowed_s",
+    "load_1m",
+    "others_runnable",
+    "cpu_mhz",
+    "governor",
+    "steal_share",
+    "sentinel_seconds",
 ]
 
 
@@ -44,8 +83,16 @@ def config_hash(params: dict) -> str:
     return hashlib.sha256(blob).hexdigest()[:12]
 
 
-def finish_rows(experiment: str, point: dict, rows: list[dict], *, repeats: "int | Policy", warmup: int,
-                settings: dict, facts: dict | None = None) -> list[dict]:
+def finish_rows(
+    experiment: str,
+    point: dict,
+    rows: list[dict],
+    *,
+    repeats: "int | Policy",
+    warmup: int,
+    settings: dict,
+    facts: dict | None = None,
+) -> list[dict]:
     """The one place raw rows get what every row carries: the experiment, the
     point's parameters, host, scheduler facts, Python, the repetition setting,
     ``facts`` (recorded, not hashed) and ``config_hash`` - a hash of the
@@ -55,10 +102,20 @@ def finish_rows(experiment: str, point: dict, rows: list[dict], *, repeats: "int
     # How the point's Pools and Processes started (set by the job, or a condition of the point).
     settings = {"start_method": multiprocessing.get_start_method(allow_none=True) or "default", **settings}
     hashed = {"experiment": experiment, **point, **settings, **setting(repeats), "warmup": warmup}
-    base = {"experiment": experiment, **point, "host": hostname(), **scheduler_facts(),
-            "python": sys.version.split()[0], **(facts or {}), "precision": None, "max_repeats": None,
-            **setting(repeats), "warmup": warmup, "start_method": settings["start_method"],
-            "config_hash": config_hash(hashed)}
+    base = {
+        "experiment": experiment,
+        **point,
+        "host": hostname(),
+        **scheduler_facts(),
+        "python": sys.version.split()[0],
+        **(facts or {}),
+        "precision": None,
+        "max_repeats": None,
+        **setting(repeats),
+        "warmup": warmup,
+        "start_method": settings["start_method"],
+        "config_hash": config_hash(hashed),
+    }
     return [{**base, **row} for row in rows]
 
 
@@ -89,12 +146,15 @@ def run_point(
     if experiment not in workloads.OPERATIONS:
         raise ValueError(f"unknown experiment {experiment!r}; allowed: {', '.join(workloads.OPERATIONS)}")
     data = data or {}
-    common = dict(start_method=start_method, chunksize=chunksize, cache=cache, fsync=fsync,
-                  workers=workers, scratch_dir=str(scratch_dir))
-    variants = {
-        "serial": fileio.Condition(mode="serial", **common),
-        "pool": fileio.Condition(mode="pool", **common),
-    }
+    common = dict(
+        start_method=start_method,
+        chunksize=chunksize,
+        cache=cache,
+        fsync=fsync,
+        workers=workers,
+        scratch_dir=str(scratch_dir),
+    )
+    variants = {"serial": fileio.Condition(mode="serial", **common), "pool": fileio.Condition(mode="pool", **common)}
     ops, baseline = {}, {"serial": "serial", "pool": "serial"}
     if experiment in PAIRED:
         # Its own speedup (serial / Pool) is what the stopping rule watches, beside
@@ -105,14 +165,39 @@ def run_point(
             ops[name] = PAIRED[experiment]
             baseline[name] = f"{PAIRED[experiment]}_serial"
     rows = fileio.run_conditions(
-        experiment, loops, variants, src=src, repeats=repeats, warmup=warmup,
-        label=f"{experiment} loops={loops} workers={workers}", ops=ops, baseline=baseline,
+        experiment,
+        loops,
+        variants,
+        src=src,
+        repeats=repeats,
+        warmup=warmup,
+        label=f"{experiment} loops={loops} workers={workers}",
+        ops=ops,
+        baseline=baseline,
     )
-    settings = {"start_method": start_method, "chunksize": str(chunksize), "cache": cache, "fsync": fsync,
-                **{f"data_{k}": v for k, v in data.items()}}
+    settings = {
+        "start_method": start_method,
+        "chunksize": str(chunksize),
+        "cache": cache,
+        "fsync": fsync,
+        **{f"data_{k}": v for k, v in data.items()},
+    }
     facts = {"size_bytes": os.path.getsize(src), "lines": data.get("lines"), "data_seed": data.get("seed")}
-    rows = finish_rows(experiment, {"loops": loops, "workers": workers}, rows, repeats=repeats, warmup=warmup,
-                       settings=settings, facts=facts)
+    rows = finish_rows(
+        experiment,
+        {"loops": loops, "workers": workers},
+        rows,
+        repeats=repeats,
+        warmup=warmup,
+        settings=settings,
+        facts=facts,
+    )
     # "operation" and "mode" are "experiment" and "variant" here.
-    return [{**{k: v for k, v in row.items() if k not in ("operation", "mode")},
-             "experiment": row["operation"], "variant": row["mode"]} for row in rows]
+    return [
+        {
+            **{k: v for k, v in row.items() if k not in ("operation", "mode")},
+            "experiment": row["operation"],
+            "variant": row["mode"],
+        }
+        for row in rows
+    ]

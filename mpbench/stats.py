@@ -16,7 +16,6 @@ from math import comb
 
 from .lazy import numpy as np
 from .lazy import pandas as pd
-
 from .precision import median_ci_ranks, min_repeats, reps_for  # noqa: F401 (re-exported)
 
 
@@ -26,8 +25,16 @@ def describe(values, level: float = 0.95) -> dict:
     x = x[~np.isnan(x)]
     n = len(x)
     if n == 0:
-        return {"median": np.nan, "ci_low": np.nan, "ci_high": np.nan, "ci_coverage": np.nan,
-                "mean": np.nan, "std": np.nan, "cv": np.nan, "n": 0}
+        return {
+            "median": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "ci_coverage": np.nan,
+            "mean": np.nan,
+            "std": np.nan,
+            "cv": np.nan,
+            "n": 0,
+        }
     lo, hi, cov = median_ci_ranks(n, level)
     mean = float(x.mean())
     std = float(x.std(ddof=1)) if n > 1 else 0.0
@@ -80,9 +87,15 @@ def ratio_summary(a, b, level: float = 0.95) -> dict:
     construction."""
     x, y = paired(a, b)
     r = describe(x / y, level) if len(x) else describe([], level)
-    return {"ratio": r["median"], "ratio_ci_low": r["ci_low"], "ratio_ci_high": r["ci_high"],
-            "ratio_ci_coverage": r["ci_coverage"], "ratio_ci_halfwidth_rel": r.get("ci_halfwidth_rel", np.nan),
-            "p_value": paired_p_value(x, y), "pairs": int(len(x))}
+    return {
+        "ratio": r["median"],
+        "ratio_ci_low": r["ci_low"],
+        "ratio_ci_high": r["ci_high"],
+        "ratio_ci_coverage": r["ci_coverage"],
+        "ratio_ci_halfwidth_rel": r.get("ci_halfwidth_rel", np.nan),
+        "p_value": paired_p_value(x, y),
+        "pairs": int(len(x)),
+    }
 
 
 def paired_p_value(a, b) -> float:
@@ -103,7 +116,7 @@ def paired_p_value(a, b) -> float:
     if n == 0:
         return np.nan
     k = int(min((d > 0).sum(), (d < 0).sum()))
-    tail = sum(comb(n, i) for i in range(k + 1)) / 2 ** n
+    tail = sum(comb(n, i) for i in range(k + 1)) / 2**n
     return float(min(1.0, 2 * tail))
 
 
@@ -123,8 +136,10 @@ def _beta_fraction(a: float, b: float, x: float) -> float:
     d = 1.0 / (d if abs(d) > tiny else tiny)
     h = d
     for m in range(1, 500):
-        for aa in (m * (b - m) * x / ((qam + 2 * m) * (a + 2 * m)),
-                   -(a + m) * (qab + m) * x / ((a + 2 * m) * (qap + 2 * m))):
+        for aa in (
+            m * (b - m) * x / ((qam + 2 * m) * (a + 2 * m)),
+            -(a + m) * (qab + m) * x / ((a + 2 * m) * (qap + 2 * m)),
+        ):
             d = 1.0 + aa * d
             d = 1.0 / (d if abs(d) > tiny else tiny)
             c = 1.0 + aa / c
@@ -165,8 +180,17 @@ def spread_above_p(cv: float, n, floor: float, floor_n) -> float:
     test quicker, not slower, to call a cell noisy.  NaN without two runs on
     each side.
     """
-    if not (cv == cv and floor == floor and floor > 0 and n is not None and floor_n is not None
-            and n == n and floor_n == floor_n and n >= 2 and floor_n >= 2):
+    if not (
+        cv == cv
+        and floor == floor
+        and floor > 0
+        and n is not None
+        and floor_n is not None
+        and n == n
+        and floor_n == floor_n
+        and n >= 2
+        and floor_n >= 2
+    ):
         return float("nan")
     return f_survival((cv / floor) ** 2, n - 1, floor_n - 1)
 
@@ -313,12 +337,19 @@ def overwrite_ratios(raw: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
             continue  # measured in separate jobs: nothing to pair
         row = {"loops": int(loops), "workers": int(workers)}
         for mode in ("serial", "pool"):
-            of = {e: cell[(cell["experiment"] == e) & (cell["variant"] == mode)].set_index("rep")["seconds"]
-                  for e in ("overwrite", "readwrite")}
+            of = {
+                e: cell[(cell["experiment"] == e) & (cell["variant"] == mode)].set_index("rep")["seconds"]
+                for e in ("overwrite", "readwrite")
+            }
             r = ratio_summary(of["overwrite"], of["readwrite"], level)
-            row.update({f"overwrite_{mode}_ratio": r["ratio"], f"overwrite_{mode}_ratio_ci_low": r["ratio_ci_low"],
-                        f"overwrite_{mode}_ratio_ci_high": r["ratio_ci_high"],
-                        f"overwrite_{mode}_ratio_ci_coverage": r["ratio_ci_coverage"],
-                        f"overwrite_{mode}_ratio_p": r["p_value"]})
+            row.update(
+                {
+                    f"overwrite_{mode}_ratio": r["ratio"],
+                    f"overwrite_{mode}_ratio_ci_low": r["ratio_ci_low"],
+                    f"overwrite_{mode}_ratio_ci_high": r["ratio_ci_high"],
+                    f"overwrite_{mode}_ratio_ci_coverage": r["ratio_ci_coverage"],
+                    f"overwrite_{mode}_ratio_p": r["p_value"],
+                }
+            )
         out.append(row)
     return pd.DataFrame(out)

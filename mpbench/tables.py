@@ -16,17 +16,28 @@ from .lazy import pandas as pd
 HEADERS = {
     "zh": {
         "read": ["循环读取次数（次）", "串行执行耗时（秒）", "多进程（秒）", "平均单次耗时（秒）", "提升（倍）"],
-        "readwrite": ["循环读&写次数（次）", "串行执行耗时（秒）", "多进程（秒）", "平均单次耗时（秒）", "提升（倍）", "写覆盖耗时（秒）"],
+        "readwrite": [
+            "循环读&写次数（次）",
+            "串行执行耗时（秒）",
+            "多进程（秒）",
+            "平均单次耗时（秒）",
+            "提升（倍）",
+            "写覆盖耗时（秒）",
+        ],
     },
     "en": {
         "read": ["Reads (loops)", "Serial (s)", "Pool (s)", "Time per read (s)", "Speedup (x)"],
-        "readwrite": ["Reads & writes (loops)", "Serial (s)", "Pool (s)", "Time per read & write (s)", "Speedup (x)", "Overwrite, Pool (s)"],
+        "readwrite": [
+            "Reads & writes (loops)",
+            "Serial (s)",
+            "Pool (s)",
+            "Time per read & write (s)",
+            "Speedup (x)",
+            "Overwrite, Pool (s)",
+        ],
     },
 }
-TITLES = {
-    "zh": {"read": "读", "readwrite": "读&写"},
-    "en": {"read": "read", "readwrite": "read & write"},
-}
+TITLES = {"zh": {"read": "读", "readwrite": "读&写"}, "en": {"read": "read", "readwrite": "read & write"}}
 MARK = "†"
 #: A row whose point stopped repeating before its intervals reached the precision target.
 SHORT = "‡"
@@ -89,8 +100,9 @@ STOPPED_SHORT = ("max_repeats", "time")
 def short_reasons(r: dict, table: str) -> list[str]:
     """The stop reasons of a row's points that stopped before they were precise."""
     prefixes = ["", "overwrite_"] if table == "readwrite" else [""]
-    return sorted({reason for p in prefixes for reason in str(r.get(f"{p}stop_reason", "")).split("/")
-                   if reason in STOPPED_SHORT})
+    return sorted(
+        {reason for p in prefixes for reason in str(r.get(f"{p}stop_reason", "")).split("/") if reason in STOPPED_SHORT}
+    )
 
 
 def table_rows(summary: pd.DataFrame, table: str, threshold: float) -> tuple[list[list[str]], bool]:
@@ -124,12 +136,25 @@ def conditions_note(summary: pd.DataFrame, language: str = "zh") -> str:
     def one(column: str) -> str:
         return "/".join(sorted(summary[column].dropna().astype(str).unique())) if column in summary else "?"
 
-    fsync = "/".join(text["fsync"][str(v).lower() == "true"] for v in sorted(summary["fsync"].dropna().astype(str).unique())) \
-        if "fsync" in summary else "?"
-    cache = "/".join(text["cache"].get(v, v) for v in sorted(summary["cache"].dropna().astype(str).unique())) \
-        if "cache" in summary else "?"
-    return text["conditions"].format(start_method=one("start_method"), chunksize=one("chunksize"),
-                                     cache=cache, fsync=fsync, scratch_fs=one("scratch_fs"))
+    fsync = (
+        "/".join(
+            text["fsync"][str(v).lower() == "true"] for v in sorted(summary["fsync"].dropna().astype(str).unique())
+        )
+        if "fsync" in summary
+        else "?"
+    )
+    cache = (
+        "/".join(text["cache"].get(v, v) for v in sorted(summary["cache"].dropna().astype(str).unique()))
+        if "cache" in summary
+        else "?"
+    )
+    return text["conditions"].format(
+        start_method=one("start_method"),
+        chunksize=one("chunksize"),
+        cache=cache,
+        fsync=fsync,
+        scratch_fs=one("scratch_fs"),
+    )
 
 
 def repetitions(sub: pd.DataFrame) -> str:
@@ -139,8 +164,9 @@ def repetitions(sub: pd.DataFrame) -> str:
     return str(lo) if lo == hi else f"{lo}–{hi}"
 
 
-def render(summary: pd.DataFrame, table: str, language: str = "zh", threshold: float = 0.10,
-           target: float = 0.05) -> str:
+def render(
+    summary: pd.DataFrame, table: str, language: str = "zh", threshold: float = 0.10, target: float = 0.05
+) -> str:
     """The whole markdown file for one appendix table: one section per worker count."""
     if table not in HEADERS[language]:
         raise ValueError(f"unknown table {table!r}")

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import time
 
-
 # pool_api -----------------------------------------------------------------
+
 
 def square(i: int) -> int:
     """The seed's ``worker(id)``: ``id**2``."""
-    return i ** 2
+    return i**2
 
 
 def heavy(i: int, iterations: int = 500) -> int:
@@ -33,14 +33,16 @@ def heavy(i: int, iterations: int = 500) -> int:
 
 # close_join ---------------------------------------------------------------
 
+
 def worker(id: int, seconds: float = 0.0) -> int:  # noqa: A002 (the seed's name)
     """The seed's worker, ``id**2``, after sleeping ``seconds``."""
     if seconds > 0:
         time.sleep(seconds)
-    return id ** 2
+    return id**2
 
 
 # crossover ----------------------------------------------------------------
+
 
 def sum_squares(bounds: tuple[int, int]) -> int:
     """The work of one chunk: a plain Python loop adding i * i for i in range(lo, hi)."""
@@ -52,6 +54,7 @@ def sum_squares(bounds: tuple[int, int]) -> int:
 
 
 # lock ---------------------------------------------------------------------
+
 
 def add_to_counter(counter, lock, n: int, mode: str, batch: int) -> None:
     """A lock child's work: add 1 to the shared counter n times."""
@@ -76,6 +79,7 @@ def add_to_counter(counter, lock, n: int, mode: str, batch: int) -> None:
 
 
 # threads_vs_processes -----------------------------------------------------
+
 
 def cpu_task(steps: int, i: int) -> tuple[int, int]:
     """Sum of k*k for k in [i, i + steps): pure Python, holds the GIL."""

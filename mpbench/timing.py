@@ -144,8 +144,11 @@ def _died(workers: list) -> list[str]:
         code = proc.exitcode
         if code is None:
             continue
-        out.append(f"worker pid {proc.pid} was killed by signal {-code}" if code < 0
-                   else f"worker pid {proc.pid} exited with code {code}")
+        out.append(
+            f"worker pid {proc.pid} was killed by signal {-code}"
+            if code < 0
+            else f"worker pid {proc.pid} exited with code {code}"
+        )
     return out
 
 
@@ -171,8 +174,10 @@ def wait_map(pool, async_result, timeout: float | None, label: str = ""):
         if dead:
             raise WorkerDied(f"{where}{'; '.join(dead)} while the Pool ran its tasks")
         if deadline is not None and time.monotonic() > deadline:
-            raise RunTimeout(f"{where}a timed run took longer than run_timeout_s = {timeout:g} s "
-                             f"(a worker hangs, or the run is too large for the timeout)")
+            raise RunTimeout(
+                f"{where}a timed run took longer than run_timeout_s = {timeout:g} s "
+                f"(a worker hangs, or the run is too large for the timeout)"
+            )
     try:
         return async_result.get()
     except Exception as err:
@@ -398,8 +403,18 @@ def repeat_variants(
                 dirty = settle()
                 times, _result = once(variant, f"rep {rep}")
                 seconds[variant].append(times["seconds"])
-                these.append({"variant": variant, "rep": rep, "order": position, "previous": previous,
-                              "verified": True, **times, "dirty_before": dirty, "baseline": base_of.get(variant)})
+                these.append(
+                    {
+                        "variant": variant,
+                        "rep": rep,
+                        "order": position,
+                        "previous": previous,
+                        "verified": True,
+                        **times,
+                        "dirty_before": dirty,
+                        "baseline": base_of.get(variant),
+                    }
+                )
                 previous = variant
             if sentinel.steps is None:
                 sentinel.size(min(row["seconds"] for row in these))
@@ -409,13 +424,17 @@ def repeat_variants(
             rep += 1
             if rep in looks or rep >= looks[-1]:
                 now = time.monotonic()
-                reason = policy.decide(rep, seconds, baseline, now - (policy.started or started),
-                                       (now - started) / rep)
+                reason = policy.decide(rep, seconds, baseline, now - (policy.started or started), (now - started) / rep)
     finally:
         gc.unfreeze()  # the caller's objects are the collector's again
     log.info("%s: stopped after %d repetitions (%s)", label, rep, reason)
-    point = {"load_1m": quiet["load_1m"], "others_runnable": quiet["others_runnable"], "cpu_mhz": quiet["cpu_mhz"],
-             "governor": quiet["governor"], "steal_share": steal_share(quiet["steal"], time.monotonic() - began)}
+    point = {
+        "load_1m": quiet["load_1m"],
+        "others_runnable": quiet["others_runnable"],
+        "cpu_mhz": quiet["cpu_mhz"],
+        "governor": quiet["governor"],
+        "steal_share": steal_share(quiet["steal"], time.monotonic() - began),
+    }
     for row in rows:
         row["stop_reason"] = reason
         row["repeats_done"] = rep
@@ -489,8 +508,11 @@ def _kill_all_and_exit(status: int = 1) -> None:
 #: Where an exception raised by the alarm would be dropped ("Exception ignored in
 #: ..."): logging's fork hooks (around every fork, a Pool's too), which would also
 #: leave logging's module lock held and the next fork from another thread stuck.
-SWALLOWING = {("logging", "_acquireLock"), ("logging", "_releaseLock"),
-              ("logging", "_after_at_fork_child_reinit_locks")}
+SWALLOWING = {
+    ("logging", "_acquireLock"),
+    ("logging", "_releaseLock"),
+    ("logging", "_after_at_fork_child_reinit_locks"),
+}
 #: How soon an alarm that landed there fires again.
 RETRY_S = 0.01
 
@@ -526,10 +548,13 @@ def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_G
 
     if not seconds:
         return lambda: None
-    message = (f"{label}: the point took longer than point_timeout_s = {seconds:g} s "
-               f"(something in it hangs, or the point is too large for the timeout)")
+    message = (
+        f"{label}: the point took longer than point_timeout_s = {seconds:g} s "
+        f"(something in it hangs, or the point is too large for the timeout)"
+    )
     has_alarm = hasattr(signal, "SIGALRM")
     if has_alarm:
+
         def expired(_signum, frame):
             if swallowed_there(frame):
                 # An exception raised here would be reported and dropped, with
@@ -571,8 +596,11 @@ def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_G
             return
         # os.write, not sys.stderr: the main thread may hold the stream's lock.
         try:
-            os.write(fd, f"{message}; it did not stop within {grace:g} s after that, so it was killed. "
-                         "Where each thread was:\n".encode())
+            os.write(
+                fd,
+                f"{message}; it did not stop within {grace:g} s after that, so it was killed. "
+                "Where each thread was:\n".encode(),
+            )
             faulthandler.dump_traceback(fd, all_threads=True)
         except (OSError, ValueError):
             pass

@@ -73,11 +73,7 @@ def square(i: int) -> int:
     return i**2
 
 
-OPERATIONS = {
-    "read": read_once,
-    "readwrite": readwrite_once,
-    "overwrite": overwrite_once,
-}
+OPERATIONS = {"read": read_once, "readwrite": readwrite_once, "overwrite": overwrite_once}
 WRITES = {"readwrite", "overwrite"}
 
 

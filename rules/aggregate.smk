@@ -3,13 +3,13 @@ rule aggregate:
         lambda wc: raw_files(TABLES[wc.table]),
     output:
         "results/summary/{table}.csv",
-    params:
-        ci_level=config["ci_level"],
-        cv_threshold=config["cv_threshold"],
     log:
         "results/logs/aggregate/{table}.log",
     conda:
         "../envs/mpbench.yaml"
+    params:
+        ci_level=config["ci_level"],
+        cv_threshold=config["cv_threshold"],
     script:
         "../scripts/aggregate.py"
 
@@ -19,13 +19,13 @@ rule table:
         "results/summary/{table}.csv",
     output:
         "results/tables/{table}.md",
-    params:
-        language=config["language"],
-        cv_threshold=config["cv_threshold"],
-        precision=config["precision"],
     log:
         "results/logs/tables/{table}.log",
     conda:
         "../envs/mpbench.yaml"
+    params:
+        language=config["language"],
+        cv_threshold=config["cv_threshold"],
+        precision=config["precision"],
     script:
         "../scripts/table.py"

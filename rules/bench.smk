@@ -3,14 +3,14 @@ rule bench_fileio:
         data=DATA_FILE,
     output:
         "results/raw/{operation}/loops{loops}_workers{workers}.csv",
-    params:
-        # Everything that changes how this point is measured; a change
-        # re-measures exactly the points it affects.
-        repeats=repeat_setting(),
-        warmup=config["warmup"],
-        data=config["data"],
-        scratch_dir=config["scratch_dir"],
-        condition=base_condition(),
+    log:
+        "results/logs/bench/{operation}/loops{loops}_workers{workers}.log",
+    benchmark:
+        "results/benchmarks/{operation}/loops{loops}_workers{workers}.tsv"
+    wildcard_constraints:
+        operation="|".join(FILE_OPERATIONS),
+    conda:
+        "../envs/mpbench.yaml"
     threads: WHOLE_MACHINE
     resources:
         # From the config, for a scheduler; a timed job takes its node whole.
@@ -20,13 +20,13 @@ rule bench_fileio:
         time_cap_s=lambda wc: point_cap_s(wc.operation, f"loops{wc.loops}_workers{wc.workers}"),
         runtime=lambda wc: point_runtime(wc.operation, f"loops{wc.loops}_workers{wc.workers}"),
         slurm_extra="'--exclusive'",
-    wildcard_constraints:
-        operation="|".join(FILE_OPERATIONS),
-    log:
-        "results/logs/bench/{operation}/loops{loops}_workers{workers}.log",
-    benchmark:
-        "results/benchmarks/{operation}/loops{loops}_workers{workers}.tsv"
-    conda:
-        "../envs/mpbench.yaml"
+    params:
+        # Everything that changes how this point is measured; a change
+        # re-measures exactly the points it affects.
+        repeats=repeat_setting(),
+        warmup=config["warmup"],
+        data=config["data"],
+        scratch_dir=config["scratch_dir"],
+        condition=base_condition(),
     script:
         "../scripts/bench_fileio.py"

@@ -62,8 +62,13 @@ from mpbench import plan as _plan  # noqa: E402
 # Split budget_minutes over the points before anything runs, in this machine's
 # unit costs when a calibration is at hand; say what it will cost.
 RUN_PLAN = _plan.build(config, _plan.load_calibration())
-for _line in RUN_PLAN.lines({(p.experiment, p.point_id) for p in RUN_PLAN.points
-                             if Path(f"results/raw/{p.experiment}/{p.point_id}.csv").exists()}):
+for _line in RUN_PLAN.lines(
+    {
+        (p.experiment, p.point_id)
+        for p in RUN_PLAN.points
+        if Path(f"results/raw/{p.experiment}/{p.point_id}.csv").exists()
+    }
+):
     print(f"mpbench: {_line}", file=sys.stderr)
 
 

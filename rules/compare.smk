@@ -12,10 +12,10 @@ rule publish_host:
         read="results/hosts/{host}/summary/read.csv",
         readwrite="results/hosts/{host}/summary/readwrite.csv",
         environment="results/hosts/{host}/environment.json",
-    wildcard_constraints:
-        host=re.escape(HOST),
     log:
         "results/logs/publish_host/{host}.log",
+    wildcard_constraints:
+        host=re.escape(HOST),
     conda:
         "../envs/mpbench.yaml"
     shell:
@@ -27,8 +27,7 @@ rule compare:
     input:
         # This host's folder (made by this run) and every folder copied in.
         lambda wc: sorted(
-            {f"results/hosts/{HOST}/environment.json"}
-            | {str(d / "environment.json") for d in compare_hosts()}
+            {f"results/hosts/{HOST}/environment.json"} | {str(d / "environment.json") for d in compare_hosts()}
         ),
     output:
         table="results/tables/compare_hosts.md",

@@ -10,6 +10,21 @@ rule bench_experiment:
         unpack(lambda wc: {"data": DATA_FILE} if EXP.spec(wc.experiment).needs_data else {}),
     output:
         "results/raw/{experiment}/{point}.csv",
+    log:
+        "results/logs/bench/{experiment}/{point}.log",
+    benchmark:
+        "results/benchmarks/{experiment}/{point}.tsv"
+    wildcard_constraints:
+        experiment="|".join(EXP.NAMES),
+    conda:
+        "../envs/mpbench.yaml"
+    threads: WHOLE_MACHINE
+    resources:
+        # A timed job takes its node whole.
+        mem_mb=lambda wc: point_mem_mb(64, config["data"]["size_mb"]),
+        time_cap_s=lambda wc: point_cap_s(wc.experiment, wc.point),
+        runtime=lambda wc: point_runtime(wc.experiment, wc.point),
+        slurm_extra="'--exclusive'",
     params:
         # Only what changes how a point is measured: a new sweep value adds a
         # point without re-measuring the others.
@@ -21,21 +36,6 @@ rule bench_experiment:
         # The condition experiments hold the appendix tables' conditions
         # fixed and vary one of them.
         base=lambda wc: base_condition() if EXP.spec(wc.experiment).file_conditions else {},
-    threads: WHOLE_MACHINE
-    resources:
-        # A timed job takes its node whole.
-        mem_mb=lambda wc: point_mem_mb(64, config["data"]["size_mb"]),
-        time_cap_s=lambda wc: point_cap_s(wc.experiment, wc.point),
-        runtime=lambda wc: point_runtime(wc.experiment, wc.point),
-        slurm_extra="'--exclusive'",
-    wildcard_constraints:
-        experiment="|".join(EXP.NAMES),
-    log:
-        "results/logs/bench/{experiment}/{point}.log",
-    benchmark:
-        "results/benchmarks/{experiment}/{point}.tsv"
-    conda:
-        "../envs/mpbench.yaml"
     script:
         "../scripts/bench_experiment.py"
 
@@ -45,14 +45,14 @@ rule summarize_experiment:
         lambda wc: experiment_raw(wc.experiment),
     output:
         "results/summary/{experiment}.csv",
-    params:
-        ci_level=config["ci_level"],
-    wildcard_constraints:
-        experiment="|".join(EXP.NAMES),
     log:
         "results/logs/aggregate/{experiment}.log",
+    wildcard_constraints:
+        experiment="|".join(EXP.NAMES),
     conda:
         "../envs/mpbench.yaml"
+    params:
+        ci_level=config["ci_level"],
     script:
         "../scripts/summarize_experiment.py"
 
@@ -62,15 +62,15 @@ rule table_experiment:
         "results/summary/{experiment}.csv",
     output:
         "results/tables/{experiment}.md",
+    log:
+        "results/logs/tables/{experiment}.log",
+    wildcard_constraints:
+        experiment="|".join(EXP.NAMES),
+    conda:
+        "../envs/mpbench.yaml"
     params:
         language=config["language"],
         precision=config["precision"],
-    wildcard_constraints:
-        experiment="|".join(EXP.NAMES),
-    log:
-        "results/logs/tables/{experiment}.log",
-    conda:
-        "../envs/mpbench.yaml"
     script:
         "../scripts/table_experiment.py"
 
@@ -86,15 +86,15 @@ rule plot_experiment:
             category="{experiment}",
         ),
         svg="results/figures/{experiment}.svg",
+    log:
+        "results/logs/plots/{experiment}.log",
+    wildcard_constraints:
+        experiment="|".join(EXP.NAMES),
+    conda:
+        "../envs/mpbench.yaml"
     params:
         # What the figure shows and how to read it, for the HTML report.
         title=lambda wc: EXP.spec(wc.experiment).title,
         caption=lambda wc: EXP.caption(wc.experiment),
-    wildcard_constraints:
-        experiment="|".join(EXP.NAMES),
-    log:
-        "results/logs/plots/{experiment}.log",
-    conda:
-        "../envs/mpbench.yaml"
     script:
         "../scripts/plot_experiment.py"

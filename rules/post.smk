@@ -16,12 +16,12 @@ rule post_compare:
             category="The post side by side",
         ),
         svg="results/figures/seed_vs_measured.svg",
-    params:
-        language=config["language"],
     log:
         "results/logs/post_compare.log",
     conda:
         "../envs/mpbench.yaml"
+    params:
+        language=config["language"],
     script:
         "../scripts/post_compare.py"
 

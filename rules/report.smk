@@ -3,21 +3,21 @@ rule calibrate:
     # highest priority, so it is the first job of a run.
     output:
         "results/calibration.json",
+    log:
+        "results/logs/calibrate.log",
+    priority: 100
+    conda:
+        "../envs/mpbench.yaml"
+    threads: WHOLE_MACHINE
+    resources:
+        mem_mb=lambda wc: point_mem_mb(4, config["data"]["size_mb"]),
+        runtime="10m",
+        slurm_extra="'--exclusive'",
     params:
         scratch_dir=config["scratch_dir"],
         size_bytes=int(config["data"]["size_mb"] * 1024 * 1024),
         start_method=config["start_method"],
         workers=max(config["workers"]),
-    threads: WHOLE_MACHINE
-    priority: 100
-    resources:
-        mem_mb=lambda wc: point_mem_mb(4, config["data"]["size_mb"]),
-        runtime="10m",
-        slurm_extra="'--exclusive'",
-    log:
-        "results/logs/calibrate.log",
-    conda:
-        "../envs/mpbench.yaml"
     script:
         "../scripts/calibrate.py"
 
@@ -27,6 +27,10 @@ rule environment:
         calibration="results/calibration.json",
     output:
         "results/environment.json",
+    log:
+        "results/logs/environment.log",
+    conda:
+        "../envs/mpbench.yaml"
     resources:
         mem_mb=300,
         runtime="5m",
@@ -34,10 +38,6 @@ rule environment:
         paths={"data": DATA_FILE, "scratch": config["scratch_dir"]},
         project_dir=workflow.basedir,
         config=config,
-    log:
-        "results/logs/environment.log",
-    conda:
-        "../envs/mpbench.yaml"
     script:
         "../scripts/environment.py"
 
@@ -49,8 +49,6 @@ rule plots:
         read="results/summary/read.csv",
         readwrite="results/summary/readwrite.csv",
         environment="results/environment.json",
-    params:
-        size_bytes=int(config["data"]["size_mb"] * 1024 * 1024),
     output:
         time_png=report(
             "results/figures/time.png",
@@ -68,6 +66,8 @@ rule plots:
         "results/logs/plots.log",
     conda:
         "../envs/mpbench.yaml"
+    params:
+        size_bytes=int(config["data"]["size_mb"] * 1024 * 1024),
     script:
         "../scripts/plots.py"
 
@@ -79,13 +79,13 @@ rule receipt:
         calibration="results/calibration.json",
     output:
         "results/summary/points.csv",
-    params:
-        precision=config["precision"],
-        ci_level=config["ci_level"],
     log:
         "results/logs/receipt.log",
     conda:
         "../envs/mpbench.yaml"
+    params:
+        precision=config["precision"],
+        ci_level=config["ci_level"],
     script:
         "../scripts/receipt.py"
 
@@ -107,12 +107,12 @@ rule report_md:
         experiment_figures=lambda wc: expand("results/figures/{name}.png", name=enabled_experiments()),
     output:
         "results/report.md",
-    params:
-        config=config,
     log:
         "results/logs/report.log",
     conda:
         "../envs/mpbench.yaml"
+    params:
+        config=config,
     script:
         "../scripts/report.py"
 
@@ -126,10 +126,10 @@ rule html_table:
             caption="../report/table.rst",
             category=table_category,
         ),
-    wildcard_constraints:
-        name="|".join([*TABLES, *POST_TABLES, *EXP.NAMES]),
     log:
         "results/logs/html/{name}.log",
+    wildcard_constraints:
+        name="|".join([*TABLES, *POST_TABLES, *EXP.NAMES]),
     conda:
         "../envs/mpbench.yaml"
     script:

@@ -17,4 +17,7 @@ if __name__ == "__main__":
     unstable = summary.filter(regex=r"_cv$").max(axis=1)
     for row, cv in zip(summary.itertuples(), unstable):
         if cv > sm.params.cv_threshold:
-            print(f"warning: {sm.wildcards.table} loops={row.loops} workers={row.workers}: CV {cv:.0%} above {sm.params.cv_threshold:.0%}", file=sys.stderr)
+            print(
+                f"warning: {sm.wildcards.table} loops={row.loops} workers={row.workers}: CV {cv:.0%} above {sm.params.cv_threshold:.0%}",
+                file=sys.stderr,
+            )

@@ -45,16 +45,21 @@ if __name__ == "__main__":
     extra = {"data_file": sm.input.data} if "data" in sm.input.keys() else {}
     if experiments.spec(name).file_conditions:
         extra["base"] = dict(sm.params.base)
-    from mpbench.precision import policy_for
-
     # Repeat until precise, within this point's share of budget_minutes (a
     # resource, not a param: a new budget re-measures nothing), and past it with
     # time that points which finished early left (mpbench.credit).
     from mpbench.credit import Credit
+    from mpbench.precision import policy_for
 
-    policy = policy_for(sm.config, section, time_cap_s=sm.resources.time_cap_s, started=STARTED,
-                        credit=Credit(f"{name}/{sm.wildcards.point}"))
-    rows = module.run(point, section, repeats=policy, warmup=sm.params.warmup,
-                      scratch_dir=sm.params.scratch_dir, **extra)
+    policy = policy_for(
+        sm.config,
+        section,
+        time_cap_s=sm.resources.time_cap_s,
+        started=STARTED,
+        credit=Credit(f"{name}/{sm.wildcards.point}"),
+    )
+    rows = module.run(
+        point, section, repeats=policy, warmup=sm.params.warmup, scratch_dir=sm.params.scratch_dir, **extra
+    )
     policy.leave_rest(time.monotonic() - STARTED)
     write_rows_atomic(rows, sm.output[0])

@@ -14,12 +14,11 @@ if __name__ == "__main__":
     sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
     sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
     import logging
+    import multiprocessing
 
     from mpbench.output import write_rows_atomic
     from mpbench.precision import policy_for
     from mpbench.runner import RAW_COLUMNS, run_point
-
-    import multiprocessing
 
     # Under forkserver the server imports the workloads once, not every child.
     multiprocessing.set_forkserver_preload(["mpbench.workloads"])
@@ -33,14 +32,21 @@ if __name__ == "__main__":
     # A hanging worker fails the job after this long instead of blocking it for ever
     # (read from the config, not a param, so changing it re-measures nothing).
     timing.set_run_timeout(sm.config["run_timeout_s"])
-    timing.point_deadline(sm.config["point_timeout_s"], f"{sm.wildcards.operation} loops={sm.wildcards.loops} workers={sm.wildcards.workers}")
+    timing.point_deadline(
+        sm.config["point_timeout_s"],
+        f"{sm.wildcards.operation} loops={sm.wildcards.loops} workers={sm.wildcards.workers}",
+    )
     # Repeat until precise, within this point's share of budget_minutes (a
     # resource, not a param: a new budget re-measures nothing), and past it with
     # time that points which finished early left (mpbench.credit).
     from mpbench.credit import Credit
 
-    policy = policy_for(sm.config, time_cap_s=sm.resources.time_cap_s, started=STARTED,
-                        credit=Credit(f"{sm.wildcards.operation}/loops{sm.wildcards.loops}_workers{sm.wildcards.workers}"))
+    policy = policy_for(
+        sm.config,
+        time_cap_s=sm.resources.time_cap_s,
+        started=STARTED,
+        credit=Credit(f"{sm.wildcards.operation}/loops{sm.wildcards.loops}_workers{sm.wildcards.workers}"),
+    )
     rows = run_point(
         sm.wildcards.operation,
         int(sm.wildcards.loops),

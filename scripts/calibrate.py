@@ -20,8 +20,10 @@ if __name__ == "__main__":
 
     sm = snakemake  # noqa: F821
     Path(sm.params.scratch_dir).mkdir(parents=True, exist_ok=True)
-    result = {"host": hostname(), **measure(sm.params.scratch_dir, sm.params.size_bytes, sm.params.start_method,
-                                                     workers=sm.params.workers)}
+    result = {
+        "host": hostname(),
+        **measure(sm.params.scratch_dir, sm.params.size_bytes, sm.params.start_method, workers=sm.params.workers),
+    }
     for f in result["floor"]:
         print(f"floor {f['operation']} {f['median']:.4f} s: CV {f['cv']:.2%} over {f['n']} runs", file=sys.stderr)
     write_text_atomic(sm.output[0], json.dumps(result, indent=2) + "\n")

@@ -15,6 +15,15 @@ if __name__ == "__main__":
 
     sm = snakemake  # noqa: F821
     calibration = json.loads(Path(sm.input.calibration).read_text())
-    rows = [point_row(Path(path).parent.name, Path(path).stem, pd.read_csv(path), calibration,
-                      sm.params.precision, sm.params.ci_level) for path in sm.input.raw]
+    rows = [
+        point_row(
+            Path(path).parent.name,
+            Path(path).stem,
+            pd.read_csv(path),
+            calibration,
+            sm.params.precision,
+            sm.params.ci_level,
+        )
+        for path in sm.input.raw
+    ]
     write_csv_atomic(points_table(rows, sm.params.precision, sm.params.ci_level), sm.output[0])

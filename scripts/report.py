@@ -22,20 +22,22 @@ if __name__ == "__main__":
     figures = {Path(p).stem: os.path.relpath(p, out_dir) for p in sm.input.figures}
     env = json.loads(Path(sm.input.environment).read_text())
     from mpbench import experiments
-
     from mpbench.report import experiment_precision_cells
 
     sections, precision = [], []
-    for table, summary, figure in zip(sm.input.experiment_tables, sm.input.experiment_summaries,
-                                      sm.input.experiment_figures):
+    for table, summary, figure in zip(
+        sm.input.experiment_tables, sm.input.experiment_summaries, sm.input.experiment_figures
+    ):
         module = experiments.present(Path(table).stem)
         precision += experiment_precision_cells(Path(table).stem, pd.read_csv(summary))
-        sections.append({
-            "title": experiments.spec(Path(table).stem).title,
-            "findings": module.findings(pd.read_csv(summary), env),
-            "table": Path(table).read_text(encoding="utf-8"),
-            "figure": os.path.relpath(figure, out_dir),
-        })
+        sections.append(
+            {
+                "title": experiments.spec(Path(table).stem).title,
+                "findings": module.findings(pd.read_csv(summary), env),
+                "table": Path(table).read_text(encoding="utf-8"),
+                "figure": os.path.relpath(figure, out_dir),
+            }
+        )
     from mpbench import post
 
     seed_section = {
@@ -45,5 +47,18 @@ if __name__ == "__main__":
         "claims": Path(sm.input.claims).read_text(encoding="utf-8"),
     }
     points = pd.read_csv(sm.input.points)
-    write_text_atomic(sm.output[0], render(dict(sm.params.config), env, tables, summaries, raw, figures, sections,
-                                             precision_cells=precision, seed_section=seed_section, points=points))
+    write_text_atomic(
+        sm.output[0],
+        render(
+            dict(sm.params.config),
+            env,
+            tables,
+            summaries,
+            raw,
+            figures,
+            sections,
+            precision_cells=precision,
+            seed_section=seed_section,
+            points=points,
+        ),
+    )

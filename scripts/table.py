@@ -12,5 +12,7 @@ if __name__ == "__main__":
 
     sm = snakemake  # noqa: F821
     summary = pd.read_csv(sm.input[0])
-    write_text_atomic(sm.output[0], render(summary, sm.wildcards.table, sm.params.language, sm.params.cv_threshold,
-                                              sm.params.precision))
+    write_text_atomic(
+        sm.output[0],
+        render(summary, sm.wildcards.table, sm.params.language, sm.params.cv_threshold, sm.params.precision),
+    )

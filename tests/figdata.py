@@ -87,8 +87,9 @@ def drawn_values(fig) -> np.ndarray:
             fx, fy = _data_axes(patch.get_data_transform(), ax)
             if isinstance(patch, Rectangle):
                 x, y, w, h = (float(v) for v in (patch.get_x(), patch.get_y(), patch.get_width(), patch.get_height()))
-                parts += [np.array(v) for v, keep in ((x, fx), (w, fx), (x + w, fx), (y, fy), (h, fy), (y + h, fy))
-                          if keep]
+                parts += [
+                    np.array(v) for v, keep in ((x, fx), (w, fx), (x + w, fx), (y, fy), (h, fy), (y + h, fy)) if keep
+                ]
             elif isinstance(patch, Polygon):
                 parts += _points(patch.get_xy(), (fx, fy))
     values = np.concatenate([np.ravel(p) for p in parts]) if parts else np.array([])
@@ -129,6 +130,8 @@ def assert_drawn(figs, expected, rtol: float = 1e-6, what: str = "") -> None:
     assert want.size, f"nothing to look for: the expected values are empty or not finite{about}"
     drawn = np.concatenate([drawn_values(f) for f in figs])
     missing = sorted({float(v) for v in want if not np.isclose(drawn, v, rtol=rtol, atol=0).any()})
-    assert not missing, (f"{len(missing)} of {len(set(want.tolist()))} expected values are not drawn{about}: "
-                         f"{missing[:20]}{' ...' if len(missing) > 20 else ''}; the figures draw {drawn.size} "
-                         f"numbers")
+    assert not missing, (
+        f"{len(missing)} of {len(set(want.tolist()))} expected values are not drawn{about}: "
+        f"{missing[:20]}{' ...' if len(missing) > 20 else ''}; the figures draw {drawn.size} "
+        f"numbers"
+    )

@@ -9,6 +9,7 @@ import os
 
 from mpbench import workloads
 
+
 def notes_dir(src) -> str:
     return os.path.join(os.path.dirname(os.path.abspath(src)), "spy-notes")
 

@@ -12,10 +12,20 @@ from mpbench import claims as C
 def appendix(speedups, loops=(1, 5, 10, 20, 40, 80, 160), workers=4, width=0.1, **over):
     rows = []
     for n, s in zip(loops, speedups):
-        row = {"loops": n, "workers": workers, "serial_median": 0.05 * n, "pool_median": 0.05 * n / s,
-               "speedup": s, "speedup_ci_low": s - width, "speedup_ci_high": s + width, "speedup_ci_coverage": 0.96,
-               "serial_ci_low": 0.049 * n, "serial_ci_high": 0.051 * n,
-               "pool_ci_low": 0.049 * n / s, "pool_ci_high": 0.051 * n / s}
+        row = {
+            "loops": n,
+            "workers": workers,
+            "serial_median": 0.05 * n,
+            "pool_median": 0.05 * n / s,
+            "speedup": s,
+            "speedup_ci_low": s - width,
+            "speedup_ci_high": s + width,
+            "speedup_ci_coverage": 0.96,
+            "serial_ci_low": 0.049 * n,
+            "serial_ci_high": 0.051 * n,
+            "pool_ci_low": 0.049 * n / s,
+            "pool_ci_high": 0.051 * n / s,
+        }
         rows.append(row)
     frame = pd.DataFrame(rows)
     for key, value in over.items():
@@ -89,11 +99,29 @@ def test_writes_80_as_loop_count_all_outcomes():
 def sweep(op_speedups, workers=(1, 2, 4, 8, 16, 32, 80), loops=160, width=0.1):
     rows = []
     for op, speedups in op_speedups.items():
-        rows.append({"operation": op, "variant": "serial", "workers": 1, "loops": loops, "speedup": 1.0,
-                     "speedup_ci_low": 1.0, "speedup_ci_high": 1.0})
+        rows.append(
+            {
+                "operation": op,
+                "variant": "serial",
+                "workers": 1,
+                "loops": loops,
+                "speedup": 1.0,
+                "speedup_ci_low": 1.0,
+                "speedup_ci_high": 1.0,
+            }
+        )
         for w, s in zip(workers, speedups):
-            rows.append({"operation": op, "variant": f"w{w}", "workers": w, "loops": loops, "speedup": s,
-                         "speedup_ci_low": s - width, "speedup_ci_high": s + width})
+            rows.append(
+                {
+                    "operation": op,
+                    "variant": f"w{w}",
+                    "workers": w,
+                    "loops": loops,
+                    "speedup": s,
+                    "speedup_ci_low": s - width,
+                    "speedup_ci_high": s + width,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -154,9 +182,9 @@ def paired_overwrite(ratio, p):
 
 
 def test_overwrite_slower_uses_the_paired_tests_when_there_are_some():
-    slower = C.overwrite_is_slower(paired_overwrite(1.06, 2 / 2 ** 14))  # 14 pairs each, all slower
+    slower = C.overwrite_is_slower(paired_overwrite(1.06, 2 / 2**14))  # 14 pairs each, all slower
     assert slower["verdict"] == C.HOLDS and "paired sign tests, Holm-corrected over 12" in slower["evidence"]
-    assert C.overwrite_is_slower(paired_overwrite(0.94, 2 / 2 ** 14))["verdict"] == C.FAILS
+    assert C.overwrite_is_slower(paired_overwrite(0.94, 2 / 2**14))["verdict"] == C.FAILS
 
 
 def test_overwrite_slower_one_uncorrected_difference_among_twelve_decides_nothing():
@@ -188,7 +216,9 @@ def test_overwrite_defeats_parallel_all_outcomes():
 def test_more_cores_faster_all_outcomes():
     assert C.more_cores_faster(sweep({"read": [0.9, 1.8, 1.9, 1.9, 1.8, 1.7, 1.5]}), cores=2)["verdict"] == C.HOLDS
     assert C.more_cores_faster(sweep({"read": [0.9, 0.6, 1.9, 1.9, 1.8, 1.7, 1.5]}), cores=2)["verdict"] == C.FAILS
-    assert C.more_cores_faster(sweep({"read": [0.9, 1.8, 2.5, 3.0]}, workers=(1, 2, 4, 8)), cores=8)["verdict"] == C.HOLDS
+    assert (
+        C.more_cores_faster(sweep({"read": [0.9, 1.8, 2.5, 3.0]}, workers=(1, 2, 4, 8)), cores=8)["verdict"] == C.HOLDS
+    )
     flat = C.more_cores_faster(sweep({"read": [0.9, 1.8, 1.85, 3.0]}, workers=(1, 2, 4, 8)), cores=8)
     assert flat["verdict"] == C.INCONCLUSIVE and "Pool(2)→Pool(4)" in flat["decide"]
     assert C.more_cores_faster(sweep({"read": [0.9]}, workers=(1,)), cores=2)["verdict"] == C.UNKNOWN
@@ -196,16 +226,46 @@ def test_more_cores_faster_all_outcomes():
 
 
 def limit_sweep(ratios, p_values, width=0.03):
-    rows = [{"operation": "read", "variant": "serial", "workers": 1, "speedup": 1.0, "time_vs_cores": np.nan,
-             "time_vs_cores_low": np.nan, "time_vs_cores_high": np.nan, "time_vs_cores_p": np.nan,
-             "cores_reference_workers": 2}]
-    rows.append({"operation": "read", "variant": "pool2", "workers": 2, "speedup": 1.8, "time_vs_cores": 1.0,
-                 "time_vs_cores_low": 1.0, "time_vs_cores_high": 1.0, "time_vs_cores_p": np.nan,
-                 "cores_reference_workers": 2})
+    rows = [
+        {
+            "operation": "read",
+            "variant": "serial",
+            "workers": 1,
+            "speedup": 1.0,
+            "time_vs_cores": np.nan,
+            "time_vs_cores_low": np.nan,
+            "time_vs_cores_high": np.nan,
+            "time_vs_cores_p": np.nan,
+            "cores_reference_workers": 2,
+        }
+    ]
+    rows.append(
+        {
+            "operation": "read",
+            "variant": "pool2",
+            "workers": 2,
+            "speedup": 1.8,
+            "time_vs_cores": 1.0,
+            "time_vs_cores_low": 1.0,
+            "time_vs_cores_high": 1.0,
+            "time_vs_cores_p": np.nan,
+            "cores_reference_workers": 2,
+        }
+    )
     for w, ratio, p in zip((4, 8, 16), ratios, p_values):
-        rows.append({"operation": "read", "variant": f"pool{w}", "workers": w, "speedup": 1.8, "time_vs_cores": ratio,
-                     "time_vs_cores_low": ratio - width, "time_vs_cores_high": ratio + width, "time_vs_cores_p": p,
-                     "cores_reference_workers": 2})
+        rows.append(
+            {
+                "operation": "read",
+                "variant": f"pool{w}",
+                "workers": w,
+                "speedup": 1.8,
+                "time_vs_cores": ratio,
+                "time_vs_cores_low": ratio - width,
+                "time_vs_cores_high": ratio + width,
+                "time_vs_cores_p": p,
+                "cores_reference_workers": 2,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -226,10 +286,20 @@ def test_cores_are_the_limit_all_outcomes():
 
 def test_close_join_optional_both_ways():
     def frame(complete):
-        return pd.DataFrame([
-            {"api": api, "variant": v, "runs_complete": 6 if (v != "join_only" and (complete or v == "close_join")) else 0,
-             "n": 6, "children_alive_after_max": 0, "runs_error": 6 if v == "join_only" else 0}
-            for api in ("map", "apply_async") for v in ("close_join", "no_close_join", "join_only")])
+        return pd.DataFrame(
+            [
+                {
+                    "api": api,
+                    "variant": v,
+                    "runs_complete": 6 if (v != "join_only" and (complete or v == "close_join")) else 0,
+                    "n": 6,
+                    "children_alive_after_max": 0,
+                    "runs_error": 6 if v == "join_only" else 0,
+                }
+                for api in ("map", "apply_async")
+                for v in ("close_join", "no_close_join", "join_only")
+            ]
+        )
 
     verdict = C.close_join_optional(frame(True))
     assert verdict["verdict"] == C.HOLDS and "join() alone failed in 12 of 12 runs" in verdict["evidence"]
@@ -240,10 +310,26 @@ def test_close_join_optional_both_ways():
 def crossover(speedups, sizes=(1000, 100000, 10000000), width=0.1):
     rows = []
     for n, s in zip(sizes, speedups):
-        rows.append({"workers": 2, "size": n, "variant": "serial", "speedup": 1.0, "speedup_ci_low": 1.0,
-                     "speedup_ci_high": 1.0})
-        rows.append({"workers": 2, "size": n, "variant": "pool", "speedup": s, "speedup_ci_low": s * (1 - width),
-                     "speedup_ci_high": s * (1 + width)})
+        rows.append(
+            {
+                "workers": 2,
+                "size": n,
+                "variant": "serial",
+                "speedup": 1.0,
+                "speedup_ci_low": 1.0,
+                "speedup_ci_high": 1.0,
+            }
+        )
+        rows.append(
+            {
+                "workers": 2,
+                "size": n,
+                "variant": "pool",
+                "speedup": s,
+                "speedup_ci_low": s * (1 - width),
+                "speedup_ci_high": s * (1 + width),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -262,17 +348,35 @@ def test_cpu_needs_large_size_all_outcomes():
 
 def test_check_all_and_table_keep_the_posts_order_and_text():
     frame = C.check_all({"read": appendix([0.7, 1.3, 1.5, 1.7, 1.8, 1.85, 1.9])}, cores=2)
-    assert list(frame["id"]) == ["reads_more_parallel", "writes_80_loops", "writes_80_workers", "overwrite_slower",
-                                 "overwrite_no_parallel", "more_cores_faster", "cores_limit", "close_join_optional",
-                                 "cpu_large_size"]
+    assert list(frame["id"]) == [
+        "reads_more_parallel",
+        "writes_80_loops",
+        "writes_80_workers",
+        "overwrite_slower",
+        "overwrite_no_parallel",
+        "more_cores_faster",
+        "cores_limit",
+        "close_join_optional",
+        "cpu_large_size",
+    ]
     assert list(frame["verdict"]) == [C.HOLDS] + [C.UNKNOWN] * 8
     text = C.table(frame)
     assert "读操作，并行越多越好" in text and "**holds**" in text and "**not measured**" in text
     assert "what would decide it" in text.splitlines()[0]
 
 
-@pytest.mark.parametrize("cid", ["reads_more_parallel", "writes_80_loops", "overwrite_slower", "overwrite_no_parallel",
-                                 "more_cores_faster", "cores_limit", "cpu_large_size"])
+@pytest.mark.parametrize(
+    "cid",
+    [
+        "reads_more_parallel",
+        "writes_80_loops",
+        "overwrite_slower",
+        "overwrite_no_parallel",
+        "more_cores_faster",
+        "cores_limit",
+        "cpu_large_size",
+    ],
+)
 def test_every_rule_is_written_down_in_the_docs(cid):
     from conftest import REPO
 

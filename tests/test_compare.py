@@ -4,18 +4,29 @@ import json
 
 import pandas as pd
 import pytest
-
 from figdata import assert_drawn, capture
+
 from mpbench import compare
 
 
 def host_folder(root, name, speedup, cores=2):
     d = root / name
     (d / "summary").mkdir(parents=True)
-    (d / "environment.json").write_text(json.dumps({"host": name, "cpu_model": f"{name} CPU", "usable_cores": cores,
-                                                    "python": "3.11.7"}))
-    rows = [{"loops": n, "workers": 4, "serial_median": 0.05 * n, "pool_median": 0.05 * n / speedup,
-             "speedup": speedup, "speedup_ci_low": speedup - 0.1, "speedup_ci_high": speedup + 0.1} for n in (1, 8)]
+    (d / "environment.json").write_text(
+        json.dumps({"host": name, "cpu_model": f"{name} CPU", "usable_cores": cores, "python": "3.11.7"})
+    )
+    rows = [
+        {
+            "loops": n,
+            "workers": 4,
+            "serial_median": 0.05 * n,
+            "pool_median": 0.05 * n / speedup,
+            "speedup": speedup,
+            "speedup_ci_low": speedup - 0.1,
+            "speedup_ci_high": speedup + 0.1,
+        }
+        for n in (1, 8)
+    ]
     pd.DataFrame(rows).to_csv(d / "summary" / "read.csv", index=False)
     rw = pd.DataFrame(rows)
     for k in ("serial_median", "pool_median", "speedup", "speedup_ci_low", "speedup_ci_high"):
@@ -39,8 +50,11 @@ def test_two_hosts_side_by_side(tmp_path, monkeypatch):
     compare.plot(frame, [tmp_path / "c.png", tmp_path / "c.svg"])
     assert (tmp_path / "c.png").stat().st_size > 10_000
     # one line per host and panel: the speedup against loops, with its interval
-    assert_drawn(figs, frame[["speedup", "speedup_ci_low", "speedup_ci_high", "loops"]],
-                 what="each host's speedups, interval ends and loop counts")
+    assert_drawn(
+        figs,
+        frame[["speedup", "speedup_ci_low", "speedup_ci_high", "loops"]],
+        what="each host's speedups, interval ends and loop counts",
+    )
 
 
 def test_the_same_host_twice_is_refused(tmp_path):

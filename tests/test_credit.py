@@ -22,8 +22,12 @@ def test_left_time_can_be_borrowed_once_and_no_more(tmp_path):
     assert short.borrow(4.0) and short.borrowed == 4.0
     assert not short.borrow(6.5) and short.borrowed == 4.0  # only 6 left: nothing taken
     assert short.borrow(6.0) and short.balance() == 0.0
-    assert ledger.read_text().splitlines() == ["a/early\tleft\t13.000", "c/over\toverran\t3.000",
-                                               "b/short\tborrowed\t4.000", "b/short\tborrowed\t6.000"]
+    assert ledger.read_text().splitlines() == [
+        "a/early\tleft\t13.000",
+        "c/over\toverran\t3.000",
+        "b/short\tborrowed\t4.000",
+        "b/short\tborrowed\t6.000",
+    ]
     Credit("d/over", ledger).leave(-5.0)  # more owed than is left: nothing to lend, never a negative balance
     assert short.balance() == 0.0 and not short.borrow(0.5)
     early.leave(4.0)
@@ -97,8 +101,9 @@ def test_a_point_that_ends_under_its_cap_leaves_the_rest(tmp_path):
     start_run(ledger)
     started = timing.time.monotonic()
     policy = Policy(time_cap_s=20.0, credit=Credit("x/precise", ledger), started=started)
-    rows = timing.repeat_variants({"serial": lambda: ({"seconds": 1.0}, 1), "pool": lambda: ({"seconds": 0.5}, 1)},
-                                  policy, 0, lambda v, r: None)
+    rows = timing.repeat_variants(
+        {"serial": lambda: ({"seconds": 1.0}, 1), "pool": lambda: ({"seconds": 0.5}, 1)}, policy, 0, lambda v, r: None
+    )
     assert {r["stop_reason"] for r in rows} == {"precise"} and {r["borrowed_s"] for r in rows} == {0.0}
     policy.leave_rest(timing.time.monotonic() - started)
     assert 15.0 < Credit("y", ledger).balance() <= 20.0
@@ -108,7 +113,10 @@ def test_a_point_that_ends_under_its_cap_leaves_the_rest(tmp_path):
     lender.leave_rest(7.0)
     Policy(time_cap_s=5.0, credit=Credit("w", ledger)).leave_rest(9.0)
     assert [line.split("\t") for line in ledger.read_text().splitlines()][-3:] == [
-        ["z", "borrowed", "4.000"], ["z", "left", "2.000"], ["w", "overran", "4.000"]]
+        ["z", "borrowed", "4.000"],
+        ["z", "left", "2.000"],
+        ["w", "overran", "4.000"],
+    ]
 
 
 def skewed(rng, sigma):
@@ -144,8 +152,10 @@ def test_going_on_with_borrowed_time_keeps_the_intervals_coverage(sigma):
             if n in policy.looks() and policy.decide(n, times, "serial", n, 1.0):
                 break
         went_on += purse.borrowed > 0
-        for key, values, true in (("s", times["serial"], truth_serial),
-                                  ("r", [x / y for x, y in zip(times["serial"], times["pool"])], truth_ratio)):
+        for key, values, true in (
+            ("s", times["serial"], truth_serial),
+            ("r", [x / y for x, y in zip(times["serial"], times["pool"])], truth_ratio),
+        ):
             x = sorted(values)
             lo, hi, _ = precision.median_ci_ranks(len(x))
             covered[key] += x[lo] <= true <= x[hi]

@@ -12,7 +12,8 @@ DOCS = REPO / "docs"
 def test_the_configuration_reference_is_generated_from_the_schema():
     text = (DOCS / "configuration.md").read_text(encoding="utf-8")
     assert reference.generated_part(text) == reference.generate(), (
-        "docs/configuration.md differs from the schema: run python -m mpbench.reference docs/configuration.md")
+        "docs/configuration.md differs from the schema: run python -m mpbench.reference docs/configuration.md"
+    )
 
 
 def test_the_reference_lists_every_key_with_its_default():

@@ -19,8 +19,19 @@ def test_capture_records_commit_config_and_conditions(tmp_path):
     (repo / "f.txt").write_text("changed")
     assert environment.capture(None, str(repo))["git_commit"] == head + "+changes"
     assert environment.git_commit(tmp_path / "not-a-repo") is None
-    for key in ("host", "cpu_model", "logical_cores", "usable_cores", "memory_bytes", "python", "start_method",
-                "start_methods_available", "cache_eviction", "filesystems", "packages"):
+    for key in (
+        "host",
+        "cpu_model",
+        "logical_cores",
+        "usable_cores",
+        "memory_bytes",
+        "python",
+        "start_method",
+        "start_methods_available",
+        "cache_eviction",
+        "filesystems",
+        "packages",
+    ):
         assert key in env
     assert env["filesystems"]["data"] != "unknown"
 

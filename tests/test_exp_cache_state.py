@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import BASE
 from figdata import assert_drawn, capture
-from mpbench import cache
+
+from mpbench import cache, experiments
 from mpbench.datagen import write_test_file
 from mpbench.environment import filesystem_of
-from mpbench import experiments
 from mpbench.experiments import cache_state as cs
 from mpbench.present import cache_state as present
 
@@ -38,8 +37,15 @@ def test_points_and_states(monkeypatch):
 def test_cold_rows_start_evicted_and_warm_rows_resident(data_file, tmp_path):
     if cache.resident_fraction(data_file) is None:
         pytest.skip("mincore is not available here, so residency cannot be checked")
-    rows = cs.run({"operation": "readwrite"}, SECTION, repeats=2, warmup=1, scratch_dir=str(tmp_path / "scratch"),
-                  data_file=data_file, base=BASE)
+    rows = cs.run(
+        {"operation": "readwrite"},
+        SECTION,
+        repeats=2,
+        warmup=1,
+        scratch_dir=str(tmp_path / "scratch"),
+        data_file=data_file,
+        base=BASE,
+    )
     raw = pd.DataFrame(rows)
     states = ["warm", "cold"] if cache.EVICTION_SUPPORTED else ["warm"]
     assert sorted(set(raw["variant"])) == sorted(f"{m} {s}" for m in ("serial", "pool") for s in states)
@@ -55,8 +61,9 @@ def test_cold_rows_start_evicted_and_warm_rows_resident(data_file, tmp_path):
 
 def test_without_posix_fadvise_cold_is_skipped_and_said(monkeypatch, data_file, tmp_path):
     monkeypatch.setattr(cache, "EVICTION_SUPPORTED", False)
-    rows = cs.run({"operation": "read"}, SECTION, repeats=1, warmup=0, scratch_dir=str(tmp_path), data_file=data_file,
-                  base=BASE)
+    rows = cs.run(
+        {"operation": "read"}, SECTION, repeats=1, warmup=0, scratch_dir=str(tmp_path), data_file=data_file, base=BASE
+    )
     raw = pd.DataFrame(rows)
     assert set(raw["cache"]) == {"warm"} and set(raw["variant"]) == {"serial warm", "pool warm"}
     text = " ".join(present.findings(present.summarize(raw, 0.95), {}))
@@ -74,22 +81,43 @@ def _raw(times, resident=None, op="read"):
     rows = []
     for (mode, state), values in times.items():
         for rep, seconds in enumerate(values):
-            rows.append({"experiment": "cache_state", "operation": op, "mode": mode, "variant": f"{mode} {state}",
-                         "cache": state, "level_index": cs.STATES.index(state), "rep": rep, "seconds": seconds,
-                         "config_hash": "h", "loops": 20, "workers": 4, "scratch_fs": "ext4",
-                         "resident_before": resident[state]})
+            rows.append(
+                {
+                    "experiment": "cache_state",
+                    "operation": op,
+                    "mode": mode,
+                    "variant": f"{mode} {state}",
+                    "cache": state,
+                    "level_index": cs.STATES.index(state),
+                    "rep": rep,
+                    "seconds": seconds,
+                    "config_hash": "h",
+                    "loops": 20,
+                    "workers": 4,
+                    "scratch_fs": "ext4",
+                    "resident_before": resident[state],
+                }
+            )
     return pd.DataFrame(rows)
 
 
 SPREAD = [1.0, 1.02, 0.98, 1.0, 0.99, 1.01]
-TIMES = {("serial", "warm"): [1.0 * s for s in SPREAD], ("pool", "warm"): [0.5 * s for s in SPREAD],
-         ("serial", "cold"): [1.2 * s for s in SPREAD], ("pool", "cold"): [0.55 * s for s in SPREAD]}
+TIMES = {
+    ("serial", "warm"): [1.0 * s for s in SPREAD],
+    ("pool", "warm"): [0.5 * s for s in SPREAD],
+    ("serial", "cold"): [1.2 * s for s in SPREAD],
+    ("pool", "cold"): [0.55 * s for s in SPREAD],
+}
 
 
 def test_summarize_ratios_and_p():
     s = present.summarize(_raw(TIMES).sample(frac=1, random_state=2), 0.95)
-    assert list(zip(s["cache"], s["variant"])) == [("warm", "serial"), ("warm", "pool"), ("cold", "serial"),
-                                                   ("cold", "pool")]
+    assert list(zip(s["cache"], s["variant"])) == [
+        ("warm", "serial"),
+        ("warm", "pool"),
+        ("cold", "serial"),
+        ("cold", "pool"),
+    ]
     cold = s[s["cache"] == "cold"].set_index("variant")
     assert cold.loc["serial", "ratio_vs_ref"] == pytest.approx(1.2)
     assert cold.loc["pool", "ratio_vs_ref"] == pytest.approx(1.1)
@@ -101,8 +129,10 @@ def test_summarize_ratios_and_p():
 
 def test_findings_say_eviction_verified():
     (line,) = present.findings(present.summarize(_raw(TIMES), 0.95), {})
-    assert line.startswith("read (20 loops, Pool(4)): eviction verified: before every cold run 0% of the file's "
-                           "pages were resident (mincore), before every warm run 100%.")
+    assert line.startswith(
+        "read (20 loops, Pool(4)): eviction verified: before every cold run 0% of the file's "
+        "pages were resident (mincore), before every warm run 100%."
+    )
     assert "serial 1.20× (1.20–1.20×, p = 0.031, significant)" in line and "Pool 1.10×" in line
     assert "cold serial 1.2 s, Pool 0.55 s, warm serial 1 s, Pool 0.5 s" in line
 
@@ -114,8 +144,9 @@ def test_findings_say_when_eviction_did_not_happen():
     assert present.eviction_verdict(float("nan"), float("nan")).startswith("Eviction could not be checked")
 
 
-@pytest.mark.parametrize("language, first", [("zh", "| 操作 | 缓存状态 | 串行（秒） |"),
-                                             ("en", "| Operation | Cache | Serial (s) |")])
+@pytest.mark.parametrize(
+    "language, first", [("zh", "| 操作 | 缓存状态 | 串行（秒） |"), ("en", "| Operation | Cache | Serial (s) |")]
+)
 def test_table(language, first, tmp_path):
     present.summarize(_raw(TIMES), 0.95).to_csv(tmp_path / "s.csv", index=False)
     md = present.table(pd.read_csv(tmp_path / "s.csv"), language)

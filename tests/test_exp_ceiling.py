@@ -8,13 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import BASE
 from figdata import assert_drawn, capture
-from mpbench import environment, rawio
+
+from mpbench import environment, experiments, rawio
 from mpbench.config import ConfigError, validate_config
 from mpbench.datagen import write_test_file
-from mpbench import experiments
 from mpbench.experiments import ceiling
 from mpbench.present import ceiling as present
 
@@ -43,8 +42,9 @@ SCHEMA = _schema()
 def only_ceiling_checks(monkeypatch):
     from mpbench import config
 
-    monkeypatch.setattr(config, "check_experiments",
-                        lambda cfg, workdir=None: ceiling.check_config(cfg["ceiling"], cfg, workdir))
+    monkeypatch.setattr(
+        config, "check_experiments", lambda cfg, workdir=None: ceiling.check_config(cfg["ceiling"], cfg, workdir)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,7 @@ def test_raw_write_writes_the_file_bytes(data_file, tmp_path, fsync):
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_raw_ops_in_a_pool(data_file, tmp_path, method):
     from functools import partial
+
     with multiprocessing.get_context(method).Pool(2) as pool:
         assert pool.map(partial(rawio.read_raw, data_file, SIZE), range(4)) == [SIZE] * 4
         assert pool.map(partial(rawio.write_raw, data_file, SIZE, str(tmp_path), False), range(3)) == [SIZE] * 3
@@ -115,17 +116,46 @@ def test_config_defaults_and_cold_check(tmp_path, monkeypatch, only_ceiling_chec
 
 
 def run_rows(data_file, scratch, section=SECTION, base=BASE):
-    rows = ceiling.run({"loops": section["loops"]}, section, repeats=2, warmup=1, scratch_dir=str(scratch),
-                       data_file=data_file, base=base)
+    rows = ceiling.run(
+        {"loops": section["loops"]},
+        section,
+        repeats=2,
+        warmup=1,
+        scratch_dir=str(scratch),
+        data_file=data_file,
+        base=base,
+    )
     return pd.DataFrame(rows)
 
 
 def test_run_rows_and_cleanup(data_file, tmp_path):
     raw = run_rows(data_file, tmp_path / "scratch")
     assert len(raw) == 2 * len(ceiling.VARIANTS) and set(raw["variant"]) == set(ceiling.VARIANTS)
-    for column in ("experiment", "loops", "variant", "rep", "order", "seconds", "path", "direction", "mode",
-                   "workers", "pool_workers", "start_method", "chunksize", "chunksize_effective", "cache", "fsync",
-                   "scratch_fs", "size_bytes", "chars", "resident_before", "verified", "config_hash", "host"):
+    for column in (
+        "experiment",
+        "loops",
+        "variant",
+        "rep",
+        "order",
+        "seconds",
+        "path",
+        "direction",
+        "mode",
+        "workers",
+        "pool_workers",
+        "start_method",
+        "chunksize",
+        "chunksize_effective",
+        "cache",
+        "fsync",
+        "scratch_fs",
+        "size_bytes",
+        "chars",
+        "resident_before",
+        "verified",
+        "config_hash",
+        "host",
+    ):
         assert column in raw.columns, column
     assert raw["verified"].all() and raw["config_hash"].nunique() == 1 and (raw["size_bytes"] == SIZE).all()
     assert set(raw.loc[raw["mode"] == "pool", "workers"]) == {2}
@@ -149,7 +179,9 @@ def test_written_files_are_replaced_and_removed_at_the_end(data_file, tmp_path, 
                 out = call()
                 seen.append(sum(len(files) for _, _, files in os.walk(tmp_path / "scratch")))
                 return out
+
             return run
+
         return real({k: counted(v) for k, v in calls.items()}, repeats, warmup, check, label=label, prime=prime)
 
     monkeypatch.setattr(ceiling.timing, "repeat_variants", spy)
@@ -162,8 +194,12 @@ def test_written_files_are_replaced_and_removed_at_the_end(data_file, tmp_path, 
 def test_cold_cache_and_spawn(data_file, tmp_path):
     if not ceiling.pagecache.EVICTION_SUPPORTED:
         pytest.skip("no posix_fadvise here")
-    raw = run_rows(data_file, tmp_path / "s", section={**SECTION, "loops": 2, "cache": "cold"},
-                   base={**BASE, "start_method": "spawn"})
+    raw = run_rows(
+        data_file,
+        tmp_path / "s",
+        section={**SECTION, "loops": 2, "cache": "cold"},
+        base={**BASE, "start_method": "spawn"},
+    )
     assert (raw["cache"] == "cold").all() and (raw["start_method"] == "spawn").all() and raw["verified"].all()
 
 
@@ -174,8 +210,9 @@ def test_a_short_operation_is_an_error(data_file, tmp_path, monkeypatch):
     assert os.listdir(tmp_path / "scratch") == []
 
 
-@pytest.mark.parametrize("variant", ["python_read_serial", "python_read_pool", "python_write_serial",
-                                     "python_write_pool"])
+@pytest.mark.parametrize(
+    "variant", ["python_read_serial", "python_read_pool", "python_write_serial", "python_write_pool"]
+)
 def test_a_wrong_python_result_is_an_error(data_file, tmp_path, monkeypatch, variant):
     real = ceiling.timing.time_serial if variant.endswith("serial") else ceiling.timing.time_pool
     path, direction, mode = variant.split("_")
@@ -198,8 +235,14 @@ def test_a_wrong_python_result_is_an_error(data_file, tmp_path, monkeypatch, var
 
 MIB = 1024 * 1024
 TIMES = {  # seconds per run of 10 operations on a 10 MiB file (100 MiB per run)
-    "raw_read_serial": 0.02, "raw_read_pool": 0.0125, "python_read_serial": 0.1, "python_read_pool": 0.05,
-    "raw_write_serial": 0.05, "raw_write_pool": 0.04, "python_write_serial": 0.2, "python_write_pool": 0.1,
+    "raw_read_serial": 0.02,
+    "raw_read_pool": 0.0125,
+    "python_read_serial": 0.1,
+    "python_read_pool": 0.05,
+    "raw_write_serial": 0.05,
+    "raw_write_pool": 0.04,
+    "python_write_serial": 0.2,
+    "python_write_pool": 0.1,
 }
 
 
@@ -208,12 +251,30 @@ def synthetic(jitter=(0.98, 0.99, 1.0, 1.0, 1.01, 1.02)):
     for name, seconds in TIMES.items():
         path, direction, mode = name.split("_")
         for rep, j in enumerate(jitter):
-            rows.append({"experiment": "ceiling", "loops": 10, "variant": name, "rep": rep, "seconds": seconds * j,
-                         "path": path, "direction": direction, "mode": mode, "workers": 4 if mode == "pool" else 1,
-                         "pool_workers": 4, "size_bytes": 10 * MIB, "start_method": "fork", "chunksize": "default",
-                         "cache": "warm", "fsync": False, "scratch_fs": "ext4", "resident_before": 1.0,
-                         "pool_start_seconds": 0.01 if mode == "pool" else np.nan,
-                         "map_seconds": seconds * 0.8 if mode == "pool" else np.nan, "config_hash": "h"})
+            rows.append(
+                {
+                    "experiment": "ceiling",
+                    "loops": 10,
+                    "variant": name,
+                    "rep": rep,
+                    "seconds": seconds * j,
+                    "path": path,
+                    "direction": direction,
+                    "mode": mode,
+                    "workers": 4 if mode == "pool" else 1,
+                    "pool_workers": 4,
+                    "size_bytes": 10 * MIB,
+                    "start_method": "fork",
+                    "chunksize": "default",
+                    "cache": "warm",
+                    "fsync": False,
+                    "scratch_fs": "ext4",
+                    "resident_before": 1.0,
+                    "pool_start_seconds": 0.01 if mode == "pool" else np.nan,
+                    "map_seconds": seconds * 0.8 if mode == "pool" else np.nan,
+                    "config_hash": "h",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -245,10 +306,14 @@ def test_ceiling_seconds_per_op(summary):
 
 def test_findings_name_ratios_and_processes(summary):
     text = present.findings(summary, {"usable_cores": 4})
-    assert text[0].startswith("Python's read-and-decode moves 1,000 MiB/s in one process, 20% of the raw read ceiling "
-                              "(5,000 MiB/s; paired interval 20%–20%, p = 0.031, significantly below it)")
-    assert ("through a Pool of 4 processes (one per usable core, Pool start-up included) it moves 2,000 MiB/s, "
-            "25% of the raw read ceiling (8,000 MiB/s") in text[0]
+    assert text[0].startswith(
+        "Python's read-and-decode moves 1,000 MiB/s in one process, 20% of the raw read ceiling "
+        "(5,000 MiB/s; paired interval 20%–20%, p = 0.031, significantly below it)"
+    )
+    assert (
+        "through a Pool of 4 processes (one per usable core, Pool start-up included) it moves 2,000 MiB/s, "
+        "25% of the raw read ceiling (8,000 MiB/s"
+    ) in text[0]
     assert text[1].startswith("Python's read-decode-write moves 500 MiB/s in one process, 25% of the raw write ceiling")
     assert "reaches 35% of that ceiling" in text[2]
     assert "memory-copy bandwidth from the page cache" in text[3] and "buffered on ext4" in text[3]
@@ -263,7 +328,9 @@ def test_findings_when_python_is_not_distinguishable():
     assert "through a Pool of 4 processes (Pool start-up included) it moves" in text[0]
 
 
-@pytest.mark.parametrize("language, first", [("zh", "| 操作 | 方式 | 进程数 |"), ("en", "| Operation | Path | Processes |")])
+@pytest.mark.parametrize(
+    "language, first", [("zh", "| 操作 | 方式 | 进程数 |"), ("en", "| Operation | Path | Processes |")]
+)
 def test_table(summary, language, first):
     lines = present.table(summary, language).splitlines()
     assert lines[0].startswith(first) and len([line for line in lines if line.startswith("| ")]) == 2 + 8

@@ -4,14 +4,21 @@ import multiprocessing
 
 import pandas as pd
 import pytest
-
 from figdata import assert_drawn, capture
+
 from mpbench.experiments import close_join
 from mpbench.present import close_join as present
 
 TINY = {"workers": 2, "tasks": 4, "task_seconds": 0.06, "get_timeout": 0.1, "linger_seconds": 0.05}
-SECTION = {"enabled": True, "api": ["map", "apply_async"], "workers": 2, "tasks": 3, "task_seconds": 0.01,
-           "get_timeout": 0.05, "linger_seconds": 0.02}
+SECTION = {
+    "enabled": True,
+    "api": ["map", "apply_async"],
+    "workers": 2,
+    "tasks": 3,
+    "task_seconds": 0.01,
+    "get_timeout": 0.05,
+    "linger_seconds": 0.02,
+}
 EXPECTED = {
     "close_join": "ok",
     "no_close_join": "ok",
@@ -33,7 +40,7 @@ def test_every_pattern_records_its_outcome_and_leaves_no_process(api):
         assert facts["outcome"] == EXPECTED[variant], (variant, facts)
         assert facts["results_complete"] == (EXPECTED[variant] == "ok")
         if EXPECTED[variant] == "ok":
-            assert result["values"] == [i ** 2 for i in range(TINY["tasks"])]
+            assert result["values"] == [i**2 for i in range(TINY["tasks"])]
             assert facts["results_delivered"] == TINY["tasks"]
         else:
             assert facts["results_delivered"] < TINY["tasks"]
@@ -64,10 +71,21 @@ def test_run_rows():
     raw = pd.DataFrame(rows)
     assert len(raw) == len(close_join.VARIANTS) and set(raw["variant"]) == set(close_join.VARIANTS)
     assert raw["verified"].all() and (raw["api"] == "apply_async").all()
-    for column in ("outcome", "results_complete", "results_delivered", "children_alive_after",
-                   "children_exit_seconds", "children_lingering", "pool_collected", "resource_warnings",
-                   "pool_cleanup_stuck",
-                   "seconds", "started_at", "ended_at", "config_hash"):
+    for column in (
+        "outcome",
+        "results_complete",
+        "results_delivered",
+        "children_alive_after",
+        "children_exit_seconds",
+        "children_lingering",
+        "pool_collected",
+        "resource_warnings",
+        "pool_cleanup_stuck",
+        "seconds",
+        "started_at",
+        "ended_at",
+        "config_hash",
+    ):
         assert column in raw.columns, column
     by = raw.set_index("variant")
     assert by.loc["join_only", "outcome"] == "error: ValueError"
@@ -77,7 +95,7 @@ def test_run_rows():
 
 def test_a_wrong_result_is_an_error(monkeypatch):
     def wrong(variant, api, *, tasks, **kwargs):
-        return [i ** 2 + (variant == "close_only") for i in range(tasks)]
+        return [i**2 + (variant == "close_only") for i in range(tasks)]
 
     monkeypatch.setattr(close_join, "pattern", wrong)
     with pytest.raises(RuntimeError, match="close_join map close_only: result 0 is 1, expected 0"):
@@ -92,30 +110,51 @@ def _rows(overrides=None, reps=2):
         for variant in close_join.VARIANTS:
             for rep in range(reps):
                 outcome = EXPECTED[variant]
-                row = {"experiment": "close_join", "api": api, "variant": variant, "rep": rep,
-                       "seconds": 0.2 + 0.1 * rep, "config_hash": "h", "outcome": outcome,
-                       "results_complete": outcome == "ok", "results_delivered": 10 if outcome == "ok" else 0,
-                       "expected_results": 10, "pool_size": 4,
-                       "children_alive_after": 4 if variant == "no_close_join_kept" else 0,
-                       "children_exit_seconds": float("nan") if variant == "no_close_join_kept" else 0.25,
-                       "children_lingering": 4 if variant == "no_close_join_kept" else 0,
-                       "pool_collected": variant not in ("no_close_join_kept", "context_manager_late_get"),
-                       "resource_warnings": int(variant == "no_close_join"), "pool_cleanup_stuck": False,
-                       "task_seconds": 0.05,
-                       "get_timeout": 0.5, "linger_seconds": 0.5}
+                row = {
+                    "experiment": "close_join",
+                    "api": api,
+                    "variant": variant,
+                    "rep": rep,
+                    "seconds": 0.2 + 0.1 * rep,
+                    "config_hash": "h",
+                    "outcome": outcome,
+                    "results_complete": outcome == "ok",
+                    "results_delivered": 10 if outcome == "ok" else 0,
+                    "expected_results": 10,
+                    "pool_size": 4,
+                    "children_alive_after": 4 if variant == "no_close_join_kept" else 0,
+                    "children_exit_seconds": float("nan") if variant == "no_close_join_kept" else 0.25,
+                    "children_lingering": 4 if variant == "no_close_join_kept" else 0,
+                    "pool_collected": variant not in ("no_close_join_kept", "context_manager_late_get"),
+                    "resource_warnings": int(variant == "no_close_join"),
+                    "pool_cleanup_stuck": False,
+                    "task_seconds": 0.05,
+                    "get_timeout": 0.5,
+                    "linger_seconds": 0.5,
+                }
                 row.update(overrides.get((api, variant, rep), {}))
                 rows.append(row)
     return pd.DataFrame(rows)
 
 
 def test_summarize_arithmetic_and_csv_round_trip(tmp_path):
-    raw = _rows({("map", "close_only", 1): {"outcome": "error: TimeoutError", "results_complete": False,
-                                             "results_delivered": 0, "children_alive_after": 3},
-                 ("apply_async", "close_join", 0): {"seconds": 0.4}})
+    raw = _rows(
+        {
+            ("map", "close_only", 1): {
+                "outcome": "error: TimeoutError",
+                "results_complete": False,
+                "results_delivered": 0,
+                "children_alive_after": 3,
+            },
+            ("apply_async", "close_join", 0): {"seconds": 0.4},
+        }
+    )
     summary = present.summarize(raw, 0.95)
     assert len(summary) == 2 * len(close_join.VARIANTS)
     assert list(summary["variant"].astype(str))[:7] == list(close_join.VARIANTS)
-    by = summary.assign(api=summary["api"].astype(str), variant=summary["variant"].astype(str)).set_index(["api", "variant"])
+    by = summary.assign(api=summary["api"].astype(str), variant=summary["variant"].astype(str)).set_index(
+        ["api", "variant"]
+    )
     close_only = by.loc[("map", "close_only")]
     assert close_only["runs_complete"] == 1 and close_only["runs_ok"] == 1 and close_only["runs_error"] == 1
     assert close_only["children_alive_after_median"] == 1.5 and close_only["children_alive_after_max"] == 3
@@ -145,12 +184,21 @@ def test_table_headers_and_rows(language, first):
     assert ("still alive 0.5 s later (2/2 runs)" if language == "en" else "0.5 秒后仍有 4 个存活（2/2 次）") in md
 
 
-@pytest.mark.parametrize("overrides", [
-    None,
-    # one failed run: 1.5 workers alive (median) and 3 at most, 50% of the results (median), none at least
-    {("map", "close_only", 1): {"outcome": "error: TimeoutError", "results_complete": False, "results_delivered": 0,
-                                "children_alive_after": 3}},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        None,
+        # one failed run: 1.5 workers alive (median) and 3 at most, 50% of the results (median), none at least
+        {
+            ("map", "close_only", 1): {
+                "outcome": "error: TimeoutError",
+                "results_complete": False,
+                "results_delivered": 0,
+                "children_alive_after": 3,
+            }
+        },
+    ],
+)
 def test_plot_writes_png_and_svg(tmp_path, monkeypatch, overrides):
     figs = capture(monkeypatch)
     png, svg = tmp_path / "close_join.png", tmp_path / "close_join.svg"
@@ -161,8 +209,11 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch, overrides):
     # left: time, bar = median, whiskers = interval; middle: workers alive, bar = median, whiskers = min-max;
     # right: results delivered in % of the tasks, bar = median, whiskers = min-max
     assert_drawn(figs, summary[["median", "ci_low", "ci_high"]], what="time of poolDemo(), seconds")
-    assert_drawn(figs, summary[[f"children_alive_after_{k}" for k in ("min", "median", "max")]],
-                 what="worker processes alive after return")
+    assert_drawn(
+        figs,
+        summary[[f"children_alive_after_{k}" for k in ("min", "median", "max")]],
+        what="worker processes alive after return",
+    )
     share = [summary[f"results_delivered_{k}"] / summary["tasks"] * 100 for k in ("min", "median", "max")]
     assert_drawn(figs, share, what="results delivered, % of tasks")
 
@@ -180,10 +231,14 @@ def test_findings_when_the_two_lines_are_optional_for_results():
 
 
 def test_findings_when_results_were_lost_and_times_differ():
-    overrides = {("map", "no_close_join", 0): {"outcome": "incomplete", "results_complete": False,
-                                                "results_delivered": 5},
-                 ("map", "close_only", 1): {"pool_cleanup_stuck": True, "children_lingering": 3,
-                                            "children_exit_seconds": float("nan")}}
+    overrides = {
+        ("map", "no_close_join", 0): {"outcome": "incomplete", "results_complete": False, "results_delivered": 5},
+        ("map", "close_only", 1): {
+            "pool_cleanup_stuck": True,
+            "children_lingering": 3,
+            "children_exit_seconds": float("nan"),
+        },
+    }
     for rep in range(2):  # the kept Pool's workers exited, and one pattern is clearly slower
         overrides[("apply_async", "no_close_join_kept", rep)] = {"children_lingering": 0, "children_exit_seconds": 0.3}
         overrides[("apply_async", "context_manager", rep)] = {"seconds": 1.0 + rep}

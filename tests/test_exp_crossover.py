@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from figdata import assert_drawn, capture
+
 from mpbench import experiments
 from mpbench.experiments import crossover
 from mpbench.present import crossover as present
@@ -71,8 +71,17 @@ def _raw(pool_seconds: dict[int, dict[int, list[float]]], serial: float = 1.0) -
             for rep, seconds in enumerate(times):
                 base = {"experiment": "crossover", "workers": workers, "size": size, "rep": rep, "config_hash": "h"}
                 rows.append({**base, "variant": "serial", "seconds": serial * size / 1000, "chunks": 1})
-                rows.append({**base, "variant": "pool", "seconds": seconds, "chunks": workers,
-                             "pool_start_seconds": 0.01, "map_seconds": seconds - 0.02, "pool_close_seconds": 0.01})
+                rows.append(
+                    {
+                        **base,
+                        "variant": "pool",
+                        "seconds": seconds,
+                        "chunks": workers,
+                        "pool_start_seconds": 0.01,
+                        "map_seconds": seconds - 0.02,
+                        "pool_close_seconds": 0.01,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -95,10 +104,15 @@ def test_summarize_speedups_and_an_interpolated_break_even(tmp_path):
     summary.to_csv(tmp_path / "s.csv", index=False)
     back = pd.read_csv(tmp_path / "s.csv")
     text = " ".join(present.findings(back, {"usable_cores": 2}))
-    assert "crosses 1× at about n ≈ 32,000 terms (interpolated between n = 10,000 and 100,000; an estimate from the medians" in text
-    assert "interval lies above 1× from n = 100,000" in text
-    assert "speedup 2.00× (interval 1.96–2.04×, the Pool is faster), against an ideal of min(2 workers, 2 cores) = 2×" \
+    assert (
+        "crosses 1× at about n ≈ 32,000 terms (interpolated between n = 10,000 and 100,000; an estimate from the medians"
         in text
+    )
+    assert "interval lies above 1× from n = 100,000" in text
+    assert (
+        "speedup 2.00× (interval 1.96–2.04×, the Pool is faster), against an ideal of min(2 workers, 2 cores) = 2×"
+        in text
+    )
 
 
 def test_break_even_edge_cases():
@@ -147,8 +161,12 @@ def test_table_headers_rows_and_break_even_lines(language, first):
 
 def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
     figs = capture(monkeypatch)
-    raw = _raw({2: {1000: [10.0, 11.0], 10000: [20.0, 22.0], 100000: [50.0, 55.0]},
-                4: {1000: [0.5, 0.6], 10000: [12.0, 9.0], 100000: [60.0, 70.0]}})
+    raw = _raw(
+        {
+            2: {1000: [10.0, 11.0], 10000: [20.0, 22.0], 100000: [50.0, 55.0]},
+            4: {1000: [0.5, 0.6], 10000: [12.0, 9.0], 100000: [60.0, 70.0]},
+        }
+    )
     summary = present.summarize(raw, 0.95)
     summary.to_csv(tmp_path / "s.csv", index=False)
     summary = pd.read_csv(tmp_path / "s.csv")

@@ -5,17 +5,22 @@ import os
 
 import pandas as pd
 import pytest
-
 from conftest import BASE
 from figdata import assert_drawn, capture
+
+from mpbench import experiments
 from mpbench.config import ConfigError, fill_defaults, load_schema, validate_config
 from mpbench.datagen import write_test_file
-from mpbench import experiments
 from mpbench.experiments import fsync_sweep as fsync
 from mpbench.present import fsync_sweep as present
 
-SECTION = {"enabled": True, "operations": ["readwrite", "overwrite"], "loops": 3, "workers": 2,
-           "modes": ["buffered", "fsync"]}
+SECTION = {
+    "enabled": True,
+    "operations": ["readwrite", "overwrite"],
+    "loops": 3,
+    "workers": 2,
+    "modes": ["buffered", "fsync"],
+}
 
 
 @pytest.fixture
@@ -47,8 +52,9 @@ def test_fsync_variants_call_os_fsync_on_the_written_files(op, monkeypatch, data
         real(fd)
 
     monkeypatch.setattr(os, "fsync", counting)
-    rows = fsync.run({"operation": op}, SECTION, repeats=1, warmup=0, scratch_dir=str(scratch),
-                     data_file=data_file, base=BASE)
+    rows = fsync.run(
+        {"operation": op}, SECTION, repeats=1, warmup=0, scratch_dir=str(scratch), data_file=data_file, base=BASE
+    )
     raw = pd.DataFrame(rows)
     assert set(raw["variant"]) == {"serial buffered", "pool buffered", "serial fsync", "pool fsync"}
     assert (raw["fsync"] == (raw["write_mode"] == "fsync")).all() and raw["verified"].all()
@@ -61,15 +67,32 @@ def test_fsync_variants_call_os_fsync_on_the_written_files(op, monkeypatch, data
 
 def _raw(cost, pool_cost, op="readwrite"):
     spread = [1.0, 1.02, 0.98, 1.0, 0.99, 1.01]
-    times = {("serial", "buffered"): 1.0, ("pool", "buffered"): 0.5, ("serial", "fsync"): cost,
-             ("pool", "fsync"): pool_cost}
+    times = {
+        ("serial", "buffered"): 1.0,
+        ("pool", "buffered"): 0.5,
+        ("serial", "fsync"): cost,
+        ("pool", "fsync"): pool_cost,
+    }
     rows = []
     for (mode, wm), t in times.items():
         for rep, s in enumerate(spread):
-            rows.append({"experiment": "fsync", "operation": op, "mode": mode, "variant": f"{mode} {wm}",
-                         "write_mode": wm, "level_index": fsync.WRITE_MODES.index(wm), "rep": rep,
-                         "seconds": t * (s if mode == "serial" else s ** 2), "config_hash": "h", "loops": 20,
-                         "workers": 4, "scratch_fs": "ext4", "resident_before": 1.0})
+            rows.append(
+                {
+                    "experiment": "fsync",
+                    "operation": op,
+                    "mode": mode,
+                    "variant": f"{mode} {wm}",
+                    "write_mode": wm,
+                    "level_index": fsync.WRITE_MODES.index(wm),
+                    "rep": rep,
+                    "seconds": t * (s if mode == "serial" else s**2),
+                    "config_hash": "h",
+                    "loops": 20,
+                    "workers": 4,
+                    "scratch_fs": "ext4",
+                    "resident_before": 1.0,
+                }
+            )
     return pd.DataFrame(rows)
 
 

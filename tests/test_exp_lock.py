@@ -2,8 +2,8 @@
 
 import pandas as pd
 import pytest
-
 from figdata import assert_drawn, capture
+
 from mpbench.experiments import lock
 from mpbench.present import lock as present
 
@@ -46,7 +46,9 @@ def test_a_wrong_locked_count_is_an_error(monkeypatch):
 @pytest.mark.parametrize("final", [6001, 0])
 def test_an_impossible_unlocked_count_is_an_error(monkeypatch, final):
     real = lock.count
-    monkeypatch.setattr(lock, "count", lambda mode, w, n, b, ctx=None: final if mode == "no_lock" else real(mode, w, n, b))
+    monkeypatch.setattr(
+        lock, "count", lambda mode, w, n, b, ctx=None: final if mode == "no_lock" else real(mode, w, n, b)
+    )
     with pytest.raises(RuntimeError, match=f"lock no_lock workers=2: impossible final count {final} of 6000"):
         lock.run({"workers": 2}, SECTION, repeats=1, warmup=0)
 
@@ -54,8 +56,19 @@ def test_an_impossible_unlocked_count_is_an_error(monkeypatch, final):
 def test_lost_updates_are_reported_plainly():
     rows = []
     for variant, final in [("serial", 100), ("no_lock", 80), ("lock_each", 100), ("lock_batch", 100)]:
-        rows.append({"experiment": "lock", "workers": 2, "variant": variant, "rep": 0, "seconds": 1.0,
-                     "config_hash": "h", "final_count": final, "expected_count": 100, "lost_updates": 100 - final})
+        rows.append(
+            {
+                "experiment": "lock",
+                "workers": 2,
+                "variant": variant,
+                "rep": 0,
+                "seconds": 1.0,
+                "config_hash": "h",
+                "final_count": final,
+                "expected_count": 100,
+                "lost_updates": 100 - final,
+            }
+        )
     summary = present.summarize(pd.DataFrame(rows), 0.95)
     text = " ".join(present.findings(summary, {}))
     assert "1 of 1 runs lost updates" in text and "80 of 100" in text
@@ -69,10 +82,19 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
         for variant, seconds in (("serial", 1.0), ("no_lock", 0.3), ("lock_each", 4.0), ("lock_batch", 0.4)):
             for rep, j in enumerate((0.98, 0.99, 1.0, 1.0, 1.01, 1.02)):
                 n_lost = lost[rep] if variant == "no_lock" else 0
-                rows.append({"experiment": "lock", "workers": workers, "variant": variant, "rep": rep,
-                             "seconds": seconds * workers / 2 * j, "config_hash": "h",
-                             "expected_count": 1000 * workers, "final_count": 1000 * workers - n_lost,
-                             "lost_updates": n_lost})
+                rows.append(
+                    {
+                        "experiment": "lock",
+                        "workers": workers,
+                        "variant": variant,
+                        "rep": rep,
+                        "seconds": seconds * workers / 2 * j,
+                        "config_hash": "h",
+                        "expected_count": 1000 * workers,
+                        "final_count": 1000 * workers - n_lost,
+                        "lost_updates": n_lost,
+                    }
+                )
     summary = present.summarize(pd.DataFrame(rows), 0.95)
     png, svg = tmp_path / "lock.png", tmp_path / "lock.svg"
     present.plot(summary, 2, [png, svg])

@@ -4,13 +4,19 @@ import multiprocessing
 
 import pandas as pd
 import pytest
-
 from figdata import assert_drawn, capture, spread_runs
+
 from mpbench.experiments import pool_api
 from mpbench.present import pool_api as present
 
-SECTION = {"enabled": True, "functions": ["square", "heavy"], "lengths": [30], "workers": [2],
-           "chunksize": 4, "heavy_iterations": 20}
+SECTION = {
+    "enabled": True,
+    "functions": ["square", "heavy"],
+    "lengths": [30],
+    "workers": [2],
+    "chunksize": 4,
+    "heavy_iterations": 20,
+}
 
 
 @pytest.mark.parametrize("function", ["square", "heavy"])
@@ -70,7 +76,9 @@ def test_run_rows_and_summary():
     s = summary.set_index("variant")
     assert s.loc["serial", "speedup"] == pytest.approx(1.0)
     # the floor is read at the length of one timed sample: all the loops of it
-    assert s.loc["serial", "sample_seconds"] == pytest.approx(s.loc["serial", "median"] * by.loc["serial", "inner_loops"])
+    assert s.loc["serial", "sample_seconds"] == pytest.approx(
+        s.loc["serial", "median"] * by.loc["serial", "inner_loops"]
+    )
     assert s.loc["map", "sample_seconds"] == s.loc["map", "median"] and s.loc["imap", "floor_kind"] == "dispatch+pool"
 
 
@@ -92,11 +100,24 @@ def _raw(seconds: dict[str, dict[int, float]], function="square", repeats=3) -> 
     for variant, by_length in seconds.items():
         for length, s in by_length.items():
             for rep in range(repeats):
-                rows.append({"experiment": "pool_api", "function": function, "length": length, "workers": 4,
-                             "variant": variant, "rep": rep, "seconds": s * (1 + 0.01 * rep), "config_hash": "h",
-                             "chunksize": {"serial": float("nan")}.get(variant, 50.0 if variant.endswith("_chunked") else 1.0), "matches_serial": True,
-                             "pool_start_seconds": float("nan") if variant == "serial" else 0.05,
-                             "close_join_seconds": float("nan") if variant == "serial" else 0.01})
+                rows.append(
+                    {
+                        "experiment": "pool_api",
+                        "function": function,
+                        "length": length,
+                        "workers": 4,
+                        "variant": variant,
+                        "rep": rep,
+                        "seconds": s * (1 + 0.01 * rep),
+                        "config_hash": "h",
+                        "chunksize": {"serial": float("nan")}.get(
+                            variant, 50.0 if variant.endswith("_chunked") else 1.0
+                        ),
+                        "matches_serial": True,
+                        "pool_start_seconds": float("nan") if variant == "serial" else 0.05,
+                        "close_join_seconds": float("nan") if variant == "serial" else 0.01,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -136,11 +157,19 @@ DISTINCT = {v: {100: 0.73 + 0.29 * i, 1000: 0.47 + 0.37 * i} for i, v in enumera
 def test_plot_writes_png_and_svg(tmp_path, monkeypatch, distinct):
     figs = capture(monkeypatch)
     if distinct:
-        raw = pd.concat([spread_runs(_raw(_all({100: 1.0, 1000: 2.0}, DISTINCT))),
-                         spread_runs(_raw(_all({100: 1.5, 1000: 3.0}, DISTINCT), "heavy"), step=0.03)])
+        raw = pd.concat(
+            [
+                spread_runs(_raw(_all({100: 1.0, 1000: 2.0}, DISTINCT))),
+                spread_runs(_raw(_all({100: 1.5, 1000: 3.0}, DISTINCT), "heavy"), step=0.03),
+            ]
+        )
     else:
-        raw = pd.concat([_raw(_all({100: 1.0, 1000: 2.0}, {"map": {100: 4.0, 1000: 1.0}})),
-                         _raw(_all({100: 1.0, 1000: 2.0}, {}), "heavy")])
+        raw = pd.concat(
+            [
+                _raw(_all({100: 1.0, 1000: 2.0}, {"map": {100: 4.0, 1000: 1.0}})),
+                _raw(_all({100: 1.0, 1000: 2.0}, {}), "heavy"),
+            ]
+        )
     png, svg = tmp_path / "f.png", tmp_path / "f.svg"
     summary = present.summarize(raw, 0.95)
     present.plot(summary, 2, [png, svg])
@@ -161,8 +190,17 @@ def test_findings_when_processes_lose():
 
 
 def test_findings_when_processes_win():
-    raw = _raw(_all({100: 0.01, 1000: 1.0}, {"map": {100: 0.05, 1000: 0.5}, "starmap": {100: 0.06, 1000: 0.502},
-                                             "imap_chunked": {100: 0.06, 1000: 0.8}}), function="heavy")
+    raw = _raw(
+        _all(
+            {100: 0.01, 1000: 1.0},
+            {
+                "map": {100: 0.05, 1000: 0.5},
+                "starmap": {100: 0.06, 1000: 0.502},
+                "imap_chunked": {100: 0.06, 1000: 0.8},
+            },
+        ),
+        function="heavy",
+    )
     text = " ".join(present.findings(present.summarize(raw, 0.95), {"usable_cores": 2}))
     assert "Processes beat the for loop for the heavy worker at length 1,000 (of 100, 1,000)" in text
     assert "`starmap` not distinguishable from it" in text

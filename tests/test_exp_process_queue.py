@@ -4,8 +4,8 @@ import multiprocessing
 
 import pandas as pd
 import pytest
-
 from figdata import assert_drawn, capture
+
 from mpbench.experiments import process_queue as pq
 from mpbench.present import process_queue as present
 
@@ -58,8 +58,18 @@ def test_run_rows():
     rows = pq.run({"workers": 2}, SECTION, repeats=2, warmup=0)
     raw = pd.DataFrame(rows)
     assert len(raw) == 2 * len(pq.VARIANTS) and set(raw["variant"]) == set(pq.VARIANTS)
-    for column in ("seconds", "start_seconds", "work_seconds", "join_seconds", "size", "shares", "start_method",
-                   "config_hash", "started_at", "ended_at"):
+    for column in (
+        "seconds",
+        "start_seconds",
+        "work_seconds",
+        "join_seconds",
+        "size",
+        "shares",
+        "start_method",
+        "config_hash",
+        "started_at",
+        "ended_at",
+    ):
         assert column in raw.columns
     assert raw["verified"].all() and (raw["workers"] == 2).all() and (raw["size"] == 20000).all()
     assert (raw["start_method"] == multiprocessing.get_start_method()).all()
@@ -72,9 +82,21 @@ def test_run_rows():
 @pytest.mark.parametrize("variant", pq.VARIANTS)
 def test_a_wrong_sum_is_an_error(monkeypatch, variant):
     expected = pq.expected_sum(SECTION["size"])
-    monkeypatch.setattr(pq, "compute", lambda v, size, workers, start_method="default": (
-        {"seconds": 0.1, "start_seconds": 0.0, "work_seconds": 0.1, "join_seconds": 0.0,
-         "started_at": 0.0, "ended_at": 0.1}, expected - (v == variant)))
+    monkeypatch.setattr(
+        pq,
+        "compute",
+        lambda v, size, workers, start_method="default": (
+            {
+                "seconds": 0.1,
+                "start_seconds": 0.0,
+                "work_seconds": 0.1,
+                "join_seconds": 0.0,
+                "started_at": 0.0,
+                "ended_at": 0.1,
+            },
+            expected - (v == variant),
+        ),
+    )
     with pytest.raises(RuntimeError, match=f"variant {variant}, workers=2: sum {expected - 1}, expected {expected}"):
         pq.run({"workers": 2}, SECTION, repeats=1, warmup=0)
 
@@ -93,20 +115,36 @@ def _raw(cells: dict) -> pd.DataFrame:
     for workers, variants in cells.items():
         for variant, runs in variants.items():
             for rep, (start, work, join) in enumerate(runs):
-                rows.append({"experiment": "process_queue", "workers": workers, "variant": variant, "rep": rep,
-                             "seconds": start + work + join, "start_seconds": start, "work_seconds": work,
-                             "join_seconds": join, "config_hash": "h", "size": 1000, "shares": workers,
-                             "start_method": "fork"})
+                rows.append(
+                    {
+                        "experiment": "process_queue",
+                        "workers": workers,
+                        "variant": variant,
+                        "rep": rep,
+                        "seconds": start + work + join,
+                        "start_seconds": start,
+                        "work_seconds": work,
+                        "join_seconds": join,
+                        "config_hash": "h",
+                        "size": 1000,
+                        "shares": workers,
+                        "start_method": "fork",
+                    }
+                )
     return pd.DataFrame(rows)
 
 
-FAST = {2: {"serial": [(0, 2.0, 0)] * 3, "process_queue": [(0.01, 0.98, 0.01)] * 3,
-            "pool": [(0.02, 1.2, 0.03)] * 3},
-        4: {"serial": [(0, 2.0, 0)] * 3, "process_queue": [(0.04, 1.9, 0.06)] * 3,
-            "pool": [(0.04, 1.9, 0.06)] * 3}}
-SLOW = {2: {"serial": [(0, 1.0, 0), (0, 1.0, 0), (0, 1.0, 0)],
-            "process_queue": [(0.1, 0.8, 0.1), (0.1, 1.1, 0.1), (0.1, 0.9, 0.1)],
-            "pool": [(0.1, 1.0, 0.1)] * 3}}
+FAST = {
+    2: {"serial": [(0, 2.0, 0)] * 3, "process_queue": [(0.01, 0.98, 0.01)] * 3, "pool": [(0.02, 1.2, 0.03)] * 3},
+    4: {"serial": [(0, 2.0, 0)] * 3, "process_queue": [(0.04, 1.9, 0.06)] * 3, "pool": [(0.04, 1.9, 0.06)] * 3},
+}
+SLOW = {
+    2: {
+        "serial": [(0, 1.0, 0), (0, 1.0, 0), (0, 1.0, 0)],
+        "process_queue": [(0.1, 0.8, 0.1), (0.1, 1.1, 0.1), (0.1, 0.9, 0.1)],
+        "pool": [(0.1, 1.0, 0.1)] * 3,
+    }
+}
 
 
 def test_summarize_arithmetic():
@@ -128,8 +166,10 @@ def test_table_in_both_languages_and_back_from_csv(tmp_path):
     summary = present.summarize(_raw(FAST), 0.95)
     summary.to_csv(tmp_path / "s.csv", index=False)
     back = pd.read_csv(tmp_path / "s.csv")
-    for language, first in (("en", "| Processes | Variant | Median total (s) | Start-up (s) |"),
-                            ("zh", "| 进程数 | 方式 | 总耗时中位数（秒） | 启动（秒） |")):
+    for language, first in (
+        ("en", "| Processes | Variant | Median total (s) | Start-up (s) |"),
+        ("zh", "| 进程数 | 方式 | 总耗时中位数（秒） | 启动（秒） |"),
+    ):
         md = present.table(back, language)
         lines = md.strip().splitlines()
         assert lines[0].startswith(first) and len(lines) == 2 + 6
@@ -143,8 +183,9 @@ def test_table_in_both_languages_and_back_from_csv(tmp_path):
 # speedups and times that no reference line of the figure (1x, the ideal 2x) happens to draw too
 _SPREAD = (0.97, 0.99, 1.0, 1.02, 1.05, 1.1)
 _ORDER = {"serial": _SPREAD, "process_queue": _SPREAD[::-1], "pool": _SPREAD[2:] + _SPREAD[:2]}
-FAST_SPREAD = {w: {v: [tuple(t * f for t in runs[0]) for f in _ORDER[v]] for v, runs in cells.items()}
-               for w, cells in FAST.items()}
+FAST_SPREAD = {
+    w: {v: [tuple(t * f for t in runs[0]) for f in _ORDER[v]] for v, runs in cells.items()} for w, cells in FAST.items()
+}
 
 
 @pytest.mark.parametrize("cells", [FAST, FAST_SPREAD], ids=["identical-runs", "spread-runs"])

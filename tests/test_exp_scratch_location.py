@@ -6,9 +6,9 @@ from collections import namedtuple
 
 import pandas as pd
 import pytest
-
 from conftest import BASE
 from figdata import assert_drawn, capture
+
 from mpbench import experiments
 from mpbench.config import ConfigError, fill_defaults, load_schema
 from mpbench.datagen import write_test_file
@@ -33,7 +33,10 @@ def data_file(tmp_path):
 def test_points_are_operations_only():
     section = _section(["/some/where", "/dev/shm"])
     assert experiments.points("scratch_location", section) == [{"operation": "readwrite"}, {"operation": "overwrite"}]
-    assert [experiments.point_id(p) for p in experiments.points("scratch_location", section)] == ["operationreadwrite", "operationoverwrite"]
+    assert [experiments.point_id(p) for p in experiments.points("scratch_location", section)] == [
+        "operationreadwrite",
+        "operationoverwrite",
+    ]
 
 
 @pytest.mark.parametrize("op", ["readwrite", "overwrite"])
@@ -60,12 +63,17 @@ def test_a_relative_directory_that_does_not_exist_yet_is_accepted(tmp_path):
     sl.check_config(_section(["results/scratch", str(tmp_path)]), CFG, tmp_path)
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: str(p / "missing"), r"scratch_location.dirs\[1\] = '.*missing' does not exist; allowed: existing"),
-    (lambda p: (p / "file.txt").write_text("x") and str(p / "file.txt"),
-     r"dirs\[1\] = '.*file.txt' is not a directory"),
-    (lambda p: str(p) + "/", r"dirs\[1\] = '.*/' is the same directory as"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: str(p / "missing"), r"scratch_location.dirs\[1\] = '.*missing' does not exist; allowed: existing"),
+        (
+            lambda p: (p / "file.txt").write_text("x") and str(p / "file.txt"),
+            r"dirs\[1\] = '.*file.txt' is not a directory",
+        ),
+        (lambda p: str(p) + "/", r"dirs\[1\] = '.*/' is the same directory as"),
+    ],
+)
 def test_unusable_directories_are_refused(make, message, tmp_path):
     with pytest.raises(ConfigError, match=message) as err:
         sl.check_config(_section([str(tmp_path), make(tmp_path)]), CFG, tmp_path)
@@ -84,8 +92,11 @@ def test_missing_directory_through_the_config(tmp_path):
 def test_too_little_free_space_is_refused(monkeypatch, tmp_path):
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10 * 2**20, 0, 5 * 2**20))
-    with pytest.raises(ConfigError, match=r"dirs\[0\] = .* has 5 MiB free but loops = 20 copies of a 1 MiB file "
-                                          r"need 20 MiB"):
+    with pytest.raises(
+        ConfigError,
+        match=r"dirs\[0\] = .* has 5 MiB free but loops = 20 copies of a 1 MiB file "
+        r"need 20 MiB",
+    ):
         sl.check_config(_section([str(tmp_path)], loops=20), CFG, tmp_path)
 
 
@@ -95,10 +106,23 @@ def test_plot_labels_paths_with_their_file_system(tmp_path, monkeypatch):
     for d, fs, t in (("results/scratch", "ext4", 1.0), ("/dev/shm", "tmpfs", 0.8)):
         for mode, f in (("serial", 1.0), ("pool", 0.5)):
             for rep, s in enumerate([1.0, 1.02, 0.98, 1.0, 0.99, 1.01]):
-                rows.append({"experiment": "scratch_location", "operation": "readwrite", "mode": mode,
-                             "variant": f"{mode} {d}", "scratch_dir": d, "level_index": int(d == "/dev/shm"),
-                             "rep": rep, "seconds": t * f * s, "config_hash": "h", "loops": 20, "workers": 4,
-                             "scratch_fs": fs, "resident_before": 1.0})
+                rows.append(
+                    {
+                        "experiment": "scratch_location",
+                        "operation": "readwrite",
+                        "mode": mode,
+                        "variant": f"{mode} {d}",
+                        "scratch_dir": d,
+                        "level_index": int(d == "/dev/shm"),
+                        "rep": rep,
+                        "seconds": t * f * s,
+                        "config_hash": "h",
+                        "loops": 20,
+                        "workers": 4,
+                        "scratch_fs": fs,
+                        "resident_before": 1.0,
+                    }
+                )
     summary = present.summarize(pd.DataFrame(rows), 0.95)
     (line,) = present.findings(summary, {})
     assert "In /dev/shm (tmpfs): serial 0.8 s, Pool 0.4 s; time relative to results/scratch: serial 0.80×" in line

@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-
 from figdata import assert_drawn, capture
+
 from mpbench import experiments
 from mpbench.experiments import shared_memory as shm
 from mpbench.present import shared_memory as present
@@ -23,8 +23,13 @@ def _blocks() -> set[str]:
 
 def test_points_round_to_kib_and_refuse_duplicates():
     assert experiments.points("shared_memory", {"sizes_mb": [100, 0.01, 1], "workers": [2, 3]}) == [
-        {"size_kib": 10, "workers": 2}, {"size_kib": 10, "workers": 3}, {"size_kib": 1024, "workers": 2},
-        {"size_kib": 1024, "workers": 3}, {"size_kib": 102400, "workers": 2}, {"size_kib": 102400, "workers": 3}]
+        {"size_kib": 10, "workers": 2},
+        {"size_kib": 10, "workers": 3},
+        {"size_kib": 1024, "workers": 2},
+        {"size_kib": 1024, "workers": 3},
+        {"size_kib": 102400, "workers": 2},
+        {"size_kib": 102400, "workers": 3},
+    ]
     with pytest.raises(ValueError, match=r"shared_memory.sizes_mb \[0.01, 0.0101\] give the same point twice"):
         experiments.points("shared_memory", {"sizes_mb": [0.01, 0.0101], "workers": [2]})
 
@@ -73,7 +78,7 @@ def test_a_block_larger_than_dev_shm_is_refused():
     if not os.path.isdir("/dev/shm"):
         pytest.skip("no /dev/shm")
     with pytest.raises(RuntimeError, match="do not fit in /dev/shm"):
-        shm._check_shm_space(2 ** 62)
+        shm._check_shm_space(2**62)
 
 
 def test_run_rows():
@@ -108,30 +113,58 @@ def test_a_wrong_checksum_is_an_error(monkeypatch, variant, wrong):
 # --------------------------------------------------------------------------
 # summary, table, figure, findings on synthetic rows
 
+
 def synthetic(times: dict[int, dict[str, list[float]]], workers: int = 2) -> pd.DataFrame:
     rows = []
     for kib, by_variant in times.items():
         for variant, seconds in by_variant.items():
             for rep, s in enumerate(seconds):
                 copy = s / 2 if variant in ("value_array", "shared_memory") else 0.0
-                rows.append({"experiment": "shared_memory", "size_kib": kib, "workers": workers, "variant": variant,
-                             "rep": rep, "seconds": s, "config_hash": "h", "copy_seconds": copy,
-                             "pool_start_seconds": 0.02 if variant != "serial" else 0.0,
-                             "map_seconds": s - copy, "close_seconds": 0.0,
-                             "elements": kib * 128, "nbytes": kib * 1024, "verified": True})
+                rows.append(
+                    {
+                        "experiment": "shared_memory",
+                        "size_kib": kib,
+                        "workers": workers,
+                        "variant": variant,
+                        "rep": rep,
+                        "seconds": s,
+                        "config_hash": "h",
+                        "copy_seconds": copy,
+                        "pool_start_seconds": 0.02 if variant != "serial" else 0.0,
+                        "map_seconds": s - copy,
+                        "close_seconds": 0.0,
+                        "elements": kib * 128,
+                        "nbytes": kib * 1024,
+                        "verified": True,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 def crossing() -> pd.DataFrame:
     """Shared memory ties pickle at 10 KiB, is faster from 1 MiB on (2x at 100 MiB)."""
-    return synthetic({
-        10: {"serial": [1e-5] * 3, "pickle": [0.05, 0.06, 0.04], "value_array": [0.06, 0.04, 0.05],
-             "shared_memory": [0.04, 0.06, 0.05]},
-        1024: {"serial": [1e-4] * 3, "pickle": [0.10, 0.10, 0.10], "value_array": [0.05, 0.05, 0.05],
-               "shared_memory": [0.04, 0.04, 0.04]},
-        102400: {"serial": [0.01] * 3, "pickle": [1.0, 1.2, 0.8], "value_array": [0.5, 0.6, 0.4],
-                 "shared_memory": [0.5, 0.6, 0.4]},
-    })
+    return synthetic(
+        {
+            10: {
+                "serial": [1e-5] * 3,
+                "pickle": [0.05, 0.06, 0.04],
+                "value_array": [0.06, 0.04, 0.05],
+                "shared_memory": [0.04, 0.06, 0.05],
+            },
+            1024: {
+                "serial": [1e-4] * 3,
+                "pickle": [0.10, 0.10, 0.10],
+                "value_array": [0.05, 0.05, 0.05],
+                "shared_memory": [0.04, 0.04, 0.04],
+            },
+            102400: {
+                "serial": [0.01] * 3,
+                "pickle": [1.0, 1.2, 0.8],
+                "value_array": [0.5, 0.6, 0.4],
+                "shared_memory": [0.5, 0.6, 0.4],
+            },
+        }
+    )
 
 
 def test_summarize_arithmetic():
@@ -149,7 +182,9 @@ def test_summarize_arithmetic():
     assert int(top.loc["shared_memory", "n"]) == 3
 
 
-@pytest.mark.parametrize("language, head", [("en", "| Data size | Processes | Variant |"), ("zh", "| 数据量 | 进程数 | 方式 |")])
+@pytest.mark.parametrize(
+    "language, head", [("en", "| Data size | Processes | Variant |"), ("zh", "| 数据量 | 进程数 | 方式 |")]
+)
 def test_table_headers_and_rows(language, head, tmp_path):
     path = tmp_path / "s.csv"
     present.summarize(crossing(), 0.95).to_csv(path, index=False)
@@ -172,8 +207,9 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
     assert_drawn(figs, summary[["median", "ci_low", "ci_high"]], what="median time and interval, seconds")
     shared = summary[summary["variant"].astype(str).isin(["value_array", "shared_memory"])]
     assert len(shared) == 2 * 3
-    assert_drawn(figs, shared[["vs_pickle", "vs_pickle_ci_low", "vs_pickle_ci_high"]],
-                 what="speedup over pickle and interval")
+    assert_drawn(
+        figs, shared[["vs_pickle", "vs_pickle_ci_low", "vs_pickle_ci_high"]], what="speedup over pickle and interval"
+    )
 
 
 def test_findings_when_shared_memory_wins_from_a_size_on():

@@ -5,18 +5,16 @@ import multiprocessing
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import BASE
 from figdata import assert_drawn, capture
-from mpbench import poolstart
+
+from mpbench import experiments, poolstart
 from mpbench.config import ConfigError, validate_config
-from mpbench import experiments
 from mpbench.experiments import start_method_sweep as sm
 from mpbench.present import start_method_sweep as present
 
 AVAILABLE = [m for m in sm.METHODS if m in multiprocessing.get_all_start_methods()]
 SECTION = {"enabled": True, "operations": ["read", "readwrite"], "loops": 3, "workers": 2, "methods": AVAILABLE}
-
 
 
 def test_points_and_reference():
@@ -43,8 +41,9 @@ def test_startup_that_never_gets_ready_fails_instead_of_hanging(monkeypatch):
 
 
 def test_run_uses_every_method_and_records_it(data_file, tmp_path):
-    rows = sm.run({"operation": "read"}, SECTION, repeats=2, warmup=1, scratch_dir=str(tmp_path), data_file=data_file,
-                  base=BASE)
+    rows = sm.run(
+        {"operation": "read"}, SECTION, repeats=2, warmup=1, scratch_dir=str(tmp_path), data_file=data_file, base=BASE
+    )
     raw = pd.DataFrame(rows)
     variants = ["serial", *[f"pool_{m}" for m in AVAILABLE], *[f"startup_{m}" for m in AVAILABLE]]
     assert sorted(raw["variant"]) == sorted(variants * 2)
@@ -64,25 +63,35 @@ def test_run_uses_every_method_and_records_it(data_file, tmp_path):
 
 
 def test_a_worker_started_by_another_method_is_an_error(monkeypatch):
-    monkeypatch.setattr(poolstart, "time_startup", lambda ctx, workers, timeout: (
-        {"seconds": 0.1, "ready_seconds": 0.05}, [(1, "fork"), (2, "fork")]))
-    with pytest.raises(RuntimeError, match=r"startup_spawn: 2 workers reported start methods \['fork'\], expected 2 "
-                                           r"workers started by spawn"):
+    monkeypatch.setattr(
+        poolstart,
+        "time_startup",
+        lambda ctx, workers, timeout: ({"seconds": 0.1, "ready_seconds": 0.05}, [(1, "fork"), (2, "fork")]),
+    )
+    with pytest.raises(
+        RuntimeError,
+        match=r"startup_spawn: 2 workers reported start methods \['fork'\], expected 2 "
+        r"workers started by spawn",
+    ):
         sm.startup_rows(["spawn"], 2, repeats=1, warmup=0, label="x")
 
 
 def test_config_errors(monkeypatch):
     with pytest.raises(ConfigError, match=r"^config: start_method_sweep.methods\[1\] = 'vfork' is not allowed"):
         validate_config({"start_method_sweep": {"methods": ["fork", "vfork"]}})
-    with pytest.raises(ConfigError, match=r"operations\[0\] = 'square' is not allowed; allowed: one of read, readwrite"):
+    with pytest.raises(
+        ConfigError, match=r"operations\[0\] = 'square' is not allowed; allowed: one of read, readwrite"
+    ):
         validate_config({"start_method_sweep": {"operations": ["square"]}})
     cfg = validate_config({"start_method_sweep": {"loops": 5}})
     assert cfg["start_method_sweep"]["methods"] == ["fork", "spawn", "forkserver"] and cfg["start_method"] == "fork"
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     with pytest.raises(ValueError) as err:
         sm.check_config({"methods": ["fork", "spawn"]}, {}, None)
-    assert str(err.value) == ("config: start_method_sweep.methods = ['fork', 'spawn'] is not allowed; allowed here: "
-                              "a list of spawn (this platform lacks fork)")
+    assert str(err.value) == (
+        "config: start_method_sweep.methods = ['fork', 'spawn'] is not allowed; allowed here: "
+        "a list of spawn (this platform lacks fork)"
+    )
     sm.check_config({"methods": ["spawn"]}, {}, None)  # no error
 
 
@@ -91,18 +100,43 @@ def _raw() -> pd.DataFrame:
     rows = []
     for op, fork in (("read", 1.0), ("readwrite", 2.0)):
         for rep in range(6):
-            common = {"experiment": "start_method_sweep", "operation": op, "rep": rep, "config_hash": "h", "loops": 20,
-                      "workers": 4}
+            common = {
+                "experiment": "start_method_sweep",
+                "operation": op,
+                "rep": rep,
+                "config_hash": "h",
+                "loops": 20,
+                "workers": 4,
+            }
             wobble = 1.1 if rep % 2 else 0.9
             rows.append({**common, "variant": "serial", "mode": "serial", "start_method": "none", "seconds": 2 * fork})
             for m, f in (("fork", 1.0), ("spawn", 3.0), ("forkserver", wobble)):
                 t = fork * f * (1 + rep / 100)
-                rows.append({**common, "variant": f"pool_{m}", "mode": "pool", "start_method": m, "seconds": t,
-                             "pool_start_seconds": 0.01, "map_seconds": t - 0.02})
+                rows.append(
+                    {
+                        **common,
+                        "variant": f"pool_{m}",
+                        "mode": "pool",
+                        "start_method": m,
+                        "seconds": t,
+                        "pool_start_seconds": 0.01,
+                        "map_seconds": t - 0.02,
+                    }
+                )
                 ready = {"fork": 0.01, "spawn": 0.2, "forkserver": 0.05}[m] * (1 + rep / 50)
-                rows.append({**common, "variant": f"startup_{m}", "mode": "startup", "start_method": m,
-                             "start_method_seen": m, "seconds": ready + 0.01, "ready_seconds": ready,
-                             "pool_start_seconds": 0.005, "pool_close_seconds": 0.01})
+                rows.append(
+                    {
+                        **common,
+                        "variant": f"startup_{m}",
+                        "mode": "startup",
+                        "start_method": m,
+                        "start_method_seen": m,
+                        "seconds": ready + 0.01,
+                        "ready_seconds": ready,
+                        "pool_start_seconds": 0.005,
+                        "pool_close_seconds": 0.01,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -117,7 +151,9 @@ def test_summary_compares_with_fork(summary):
     assert list(summary["operation"].unique()) == ["read", "readwrite", "startup"]
     read = summary[summary["operation"] == "read"].set_index("variant")
     assert list(read.index) == ["serial", "pool_fork", "pool_spawn", "pool_forkserver"]
-    assert read.loc["pool_spawn", "ratio"] == pytest.approx(3.0) and read.loc["pool_spawn", "p_value"] == pytest.approx(1 / 32)
+    assert read.loc["pool_spawn", "ratio"] == pytest.approx(3.0) and read.loc["pool_spawn", "p_value"] == pytest.approx(
+        1 / 32
+    )
     assert bool(read.loc["pool_spawn", "significant"]) and not bool(read.loc["pool_forkserver", "significant"])
     # the median of the paired ratios 2 / 1.00, 2 / 1.01, ..., 2 / 1.05
     assert read.loc["pool_fork", "speedup"] == pytest.approx((2 / 1.02 + 2 / 1.03) / 2)
@@ -134,14 +170,23 @@ def test_findings_name_numbers_and_significance(summary):
     joined = "\n".join(text)
     assert text[0].startswith("Pool(4) start-up, from Pool() until every worker had run its initializer (median of 12")
     assert "spawn 210 ms" in text[0] and "Pool() itself returned after 5 ms" in text[0]
-    assert "Start-up under spawn took 20.00× the time of fork (paired interval 20.00–20.00×, p = 0.00049, significant)." \
+    assert (
+        "Start-up under spawn took 20.00× the time of fork (paired interval 20.00–20.00×, p = 0.00049, significant)."
         in joined
-    assert "read ×20: the Pool under spawn took 3.00× the time of fork" in joined and "p = 0.031, significant)" in joined
+    )
+    assert (
+        "read ×20: the Pool under spawn took 3.00× the time of fork" in joined and "p = 0.031, significant)" in joined
+    )
     # three ratios above 1, three below: the sign test's p is 1
-    assert ("read ×20: the Pool under forkserver took 1.00× the time of fork (paired interval 0.90–1.10×, p = 1.000, "
-            "not significant)") in joined
-    assert "Python 3.14 makes forkserver the default start method on Linux (this run: Python 3.11.7, default fork)" \
-        in joined and "52.5 ms instead of 10.5 ms" in joined
+    assert (
+        "read ×20: the Pool under forkserver took 1.00× the time of fork (paired interval 0.90–1.10×, p = 1.000, "
+        "not significant)"
+    ) in joined
+    assert (
+        "Python 3.14 makes forkserver the default start method on Linux (this run: Python 3.11.7, default fork)"
+        in joined
+        and "52.5 ms instead of 10.5 ms" in joined
+    )
 
 
 @pytest.mark.parametrize("language, first", [("zh", "| 启动方式 |"), ("en", "| Start method |")])
@@ -163,8 +208,11 @@ def test_plot_writes_png_and_svg(summary, tmp_path, monkeypatch):
     # in seconds with the interval as whiskers
     start = summary[summary["operation"] == "startup"]
     assert len(start) == 3  # fork, spawn, forkserver in _raw()
-    ms = [start[f"{prefix}{k}"] * 1000 for prefix in ("pool_start_", "ready_", "")
-          for k in ("median", "ci_low", "ci_high")]
+    ms = [
+        start[f"{prefix}{k}"] * 1000
+        for prefix in ("pool_start_", "ready_", "")
+        for k in ("median", "ci_low", "ci_high")
+    ]
     assert_drawn(figs, ms, what="Pool start-up phases, milliseconds")
     files = summary[summary["operation"] != "startup"]
     assert_drawn(figs, files[["median", "ci_low", "ci_high"]], what="file operations, seconds")

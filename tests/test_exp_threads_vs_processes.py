@@ -6,15 +6,21 @@ from functools import partial
 
 import pandas as pd
 import pytest
-
 from figdata import assert_drawn, capture, spread_runs
-from mpbench.datagen import write_test_file
+
 from mpbench import experiments
+from mpbench.datagen import write_test_file
 from mpbench.experiments import threads_vs_processes as tvp
 from mpbench.present import threads_vs_processes as present
 
-SECTION = {"enabled": True, "kinds": ["cpu", "io", "sleep"], "workers": [2], "tasks": 5,
-           "cpu_steps": 2000, "sleep_seconds": 0.002}
+SECTION = {
+    "enabled": True,
+    "kinds": ["cpu", "io", "sleep"],
+    "workers": [2],
+    "tasks": 5,
+    "cpu_steps": 2000,
+    "sleep_seconds": 0.002,
+}
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +31,14 @@ def data_file(tmp_path_factory):
 
 
 def test_points_and_closed_form_sum():
-    assert experiments.points("threads_vs_processes", SECTION) == [{"kind": k, "workers": 2} for k in ("cpu", "io", "sleep")]
+    assert experiments.points("threads_vs_processes", SECTION) == [
+        {"kind": k, "workers": 2} for k in ("cpu", "io", "sleep")
+    ]
     steps, tasks = 300, 4
     brute = sum(tvp.cpu_task(steps, i)[1] for i in range(tasks))
-    assert tvp.expected_cpu_total(steps, tasks) == brute == sum(k * k for i in range(tasks) for k in range(i, i + steps))
+    assert (
+        tvp.expected_cpu_total(steps, tasks) == brute == sum(k * k for i in range(tasks) for k in range(i, i + steps))
+    )
 
 
 @pytest.mark.parametrize("kind", tvp.KINDS)
@@ -53,13 +63,16 @@ def test_tasks_pickle_and_run_under_spawn(data_file):
     tvp.verify("cpu", "process_pool", result, 2, tvp.expected_cpu_total(2000, 2))
 
 
-@pytest.mark.parametrize("kind, result, message", [
-    ("cpu", [(0, 5), (1, 7)], "sum of results 12 differs from the serial sum 13"),
-    ("cpu", [(0, 13)], r"task indices incomplete \(1 results for 2 tasks, missing \[1\]"),
-    ("io", [(0, 100), (1, 99)], r"1 reads did not return the full file \(99 of 100 characters in task 1\)"),
-    ("sleep", [(0, 0), (1, 0)], "task 1 returned 0"),
-    ("sleep", [(0, 0), (0, 0)], "1 duplicated"),
-])
+@pytest.mark.parametrize(
+    "kind, result, message",
+    [
+        ("cpu", [(0, 5), (1, 7)], "sum of results 12 differs from the serial sum 13"),
+        ("cpu", [(0, 13)], r"task indices incomplete \(1 results for 2 tasks, missing \[1\]"),
+        ("io", [(0, 100), (1, 99)], r"1 reads did not return the full file \(99 of 100 characters in task 1\)"),
+        ("sleep", [(0, 0), (1, 0)], "task 1 returned 0"),
+        ("sleep", [(0, 0), (0, 0)], "1 duplicated"),
+    ],
+)
 def test_a_wrong_result_is_an_error(kind, result, message):
     expected = {"cpu": 13, "io": 100, "sleep": None}[kind]
     with pytest.raises(RuntimeError, match=message):
@@ -95,8 +108,21 @@ def test_run_rows(data_file):
     rows = tvp.run({"kind": "io", "workers": 2}, SECTION, repeats=2, warmup=1, scratch_dir=None, data_file=data_file)
     raw = pd.DataFrame(rows)
     assert len(raw) == 2 * len(tvp.VARIANTS) and set(raw["variant"]) == set(tvp.VARIANTS)
-    for column in ("experiment", "kind", "workers", "variant", "rep", "seconds", "start_seconds", "tasks",
-                   "result_total", "start_method", "verified", "config_hash", "host"):
+    for column in (
+        "experiment",
+        "kind",
+        "workers",
+        "variant",
+        "rep",
+        "seconds",
+        "start_seconds",
+        "tasks",
+        "result_total",
+        "start_method",
+        "verified",
+        "config_hash",
+        "host",
+    ):
         assert column in raw.columns, column
     assert (raw["kind"] == "io").all() and (raw["workers"] == 2).all() and raw["verified"].all()
     assert (raw["result_total"] == 5 * 30_000).all() and raw["config_hash"].nunique() == 1
@@ -109,16 +135,33 @@ def _raw(cells):
     for (kind, workers), variants in cells.items():
         for variant, times in variants.items():
             for rep, seconds in enumerate(times):
-                rows.append({"experiment": "threads_vs_processes", "kind": kind, "workers": workers,
-                             "variant": variant, "rep": rep, "seconds": seconds, "config_hash": "h",
-                             "tasks": 8, "start_seconds": 0.0 if variant == "serial" else 0.01})
+                rows.append(
+                    {
+                        "experiment": "threads_vs_processes",
+                        "kind": kind,
+                        "workers": workers,
+                        "variant": variant,
+                        "rep": rep,
+                        "seconds": seconds,
+                        "config_hash": "h",
+                        "tasks": 8,
+                        "start_seconds": 0.0 if variant == "serial" else 0.01,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 def _cell(serial, thread, thread_pool, process_pool, n=6, jitter=0.01):
     spread = [1 + jitter * k for k in (-2, -1, 0, 0, 1, 2)][:n]
-    return {v: [t * s for s in spread] for v, t in
-            (("serial", serial), ("thread", thread), ("thread_pool", thread_pool), ("process_pool", process_pool))}
+    return {
+        v: [t * s for s in spread]
+        for v, t in (
+            ("serial", serial),
+            ("thread", thread),
+            ("thread_pool", thread_pool),
+            ("process_pool", process_pool),
+        )
+    }
 
 
 CELLS = {
@@ -132,8 +175,16 @@ CELLS = {
 
 
 def test_summarize_arithmetic():
-    raw = _raw({("sleep", 4): {"serial": [1.0, 3.0, 2.0], "thread": [0.5, 1.0, 1.0],
-                               "thread_pool": [0.25, 0.5, 2.0], "process_pool": [2.0, 2.0, 2.0]}})
+    raw = _raw(
+        {
+            ("sleep", 4): {
+                "serial": [1.0, 3.0, 2.0],
+                "thread": [0.5, 1.0, 1.0],
+                "thread_pool": [0.25, 0.5, 2.0],
+                "process_pool": [2.0, 2.0, 2.0],
+            }
+        }
+    )
     s = present.summarize(raw.sample(frac=1, random_state=1), 0.95).set_index("variant")
     assert list(s.index.astype(str)) == list(tvp.VARIANTS)
     assert s.loc["serial", "median"] == 2.0 and s.loc["serial", "speedup"] == pytest.approx(1.0)
@@ -145,8 +196,9 @@ def test_summarize_arithmetic():
     assert s.loc["thread", "start_seconds_median"] == 0.01 and s.loc["serial", "tasks"] == 8
 
 
-@pytest.mark.parametrize("language, first", [("zh", "| 任务类型 | 线程/进程数 | 串行（秒） |"),
-                                             ("en", "| Work | Workers | Serial (s) |")])
+@pytest.mark.parametrize(
+    "language, first", [("zh", "| 任务类型 | 线程/进程数 | 串行（秒） |"), ("en", "| Work | Workers | Serial (s) |")]
+)
 def test_table_headers_and_rows(language, first, tmp_path):
     present.summarize(_raw(CELLS), 0.95).to_csv(tmp_path / "s.csv", index=False)
     summary = pd.read_csv(tmp_path / "s.csv")  # plain strings, as the pipeline reads it back
@@ -156,7 +208,9 @@ def test_table_headers_and_rows(language, first, tmp_path):
     body = [line for line in lines[2:] if line.startswith("| ")]
     assert len(body) == len(CELLS)
     labels = present.KIND_LABELS[language]
-    assert body[0].startswith(f"| {labels['cpu']} | 2 | 1 | 1 / 1.00 |") and body[-1].startswith(f"| {labels['sleep']} | 8 |")
+    assert body[0].startswith(f"| {labels['cpu']} | 2 | 1 | 1 / 1.00 |") and body[-1].startswith(
+        f"| {labels['sleep']} | 8 |"
+    )
     assert "6" in lines[-1]
 
 
@@ -187,9 +241,15 @@ def test_findings_name_the_winner_per_kind():
 
 def test_findings_when_threads_win_cpu_and_nothing_pays_off_for_sleep():
     noisy = [1.0, 1.1, 0.9, 1.0, 1.2, 0.8]
-    cells = {("cpu", 4): _cell(1.0, 0.7, 0.72, 1.0),
-             ("sleep", 4): {"serial": noisy, "thread": noisy[::-1], "thread_pool": noisy[1:] + noisy[:1],
-                            "process_pool": noisy[2:] + noisy[:2]}}
+    cells = {
+        ("cpu", 4): _cell(1.0, 0.7, 0.72, 1.0),
+        ("sleep", 4): {
+            "serial": noisy,
+            "thread": noisy[::-1],
+            "thread_pool": noisy[1:] + noisy[:1],
+            "process_pool": noisy[2:] + noisy[:2],
+        },
+    }
     cpu, sleep = present.findings(present.summarize(_raw(cells), 0.95), {})
     assert "threads reached 1.43× serial (threading.Thread, faster than serial; ThreadPoolExecutor 1.39×)" in cpu
     assert "processes 1.00× (multiprocessing.Pool, not distinguishable from serial)" in cpu
@@ -201,9 +261,23 @@ def test_findings_when_threads_win_cpu_and_nothing_pays_off_for_sleep():
 def test_findings_name_the_best_worker_count_when_it_is_not_the_largest():
     rows = []
     for workers, pool_speedup in [(2, 1.4), (8, 0.9)]:
-        for variant, speedup in [("serial", 1.0), ("thread", 1.0), ("thread_pool", 1.0), ("process_pool", pool_speedup)]:
-            rows.append({"kind": "cpu", "workers": workers, "variant": variant, "median": 1.0 / speedup,
-                         "speedup": speedup, "speedup_ci_low": speedup * 0.95, "speedup_ci_high": speedup * 1.05,
-                         "n": 6})
+        for variant, speedup in [
+            ("serial", 1.0),
+            ("thread", 1.0),
+            ("thread_pool", 1.0),
+            ("process_pool", pool_speedup),
+        ]:
+            rows.append(
+                {
+                    "kind": "cpu",
+                    "workers": workers,
+                    "variant": variant,
+                    "median": 1.0 / speedup,
+                    "speedup": speedup,
+                    "speedup_ci_low": speedup * 0.95,
+                    "speedup_ci_high": speedup * 1.05,
+                    "n": 6,
+                }
+            )
     text = " ".join(present.findings(pd.DataFrame(rows), {"usable_cores": 2}))
     assert "best of all worker counts was multiprocessing.Pool with 2 workers: 1.40×" in text

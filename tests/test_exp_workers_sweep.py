@@ -2,18 +2,17 @@
 
 import pandas as pd
 import pytest
-
 from conftest import BASE
 from figdata import assert_drawn, capture, spread_runs
+
+from mpbench import experiments
 from mpbench.config import ConfigError, load_schema, validate_config
 from mpbench.experiments import point_id
-from mpbench import experiments
 from mpbench.experiments import workers_sweep as ws
 from mpbench.present import workers_sweep as present
 
 SCHEMA = load_schema()
 SECTION = {"enabled": True, "operations": ["read", "readwrite", "overwrite"], "loops": 3, "workers": [1, 3]}
-
 
 
 def test_points_one_per_operation():
@@ -26,8 +25,15 @@ def test_points_one_per_operation():
 
 def test_run_rows_conditions_and_cleanup(data_file, tmp_path):
     scratch = tmp_path / "scratch"
-    rows = ws.run({"operation": "readwrite"}, SECTION, repeats=2, warmup=1, scratch_dir=str(scratch),
-                  data_file=data_file, base=BASE)
+    rows = ws.run(
+        {"operation": "readwrite"},
+        SECTION,
+        repeats=2,
+        warmup=1,
+        scratch_dir=str(scratch),
+        data_file=data_file,
+        base=BASE,
+    )
     raw = pd.DataFrame(rows)
     assert len(raw) == 2 * 3 and set(raw["variant"]) == {"serial", "pool1", "pool3"}
     by = raw.groupby("variant").first()
@@ -49,12 +55,30 @@ def test_run_rows_conditions_and_cleanup(data_file, tmp_path):
 def test_run_passes_the_base_and_hashes_it(data_file, tmp_path):
     section = {**SECTION, "workers": [2]}
     base = {**BASE, "chunksize": 1, "fsync": True}
-    raw = pd.DataFrame(ws.run({"operation": "overwrite"}, section, repeats=1, warmup=0, scratch_dir=str(tmp_path),
-                              data_file=data_file, base=base))
+    raw = pd.DataFrame(
+        ws.run(
+            {"operation": "overwrite"},
+            section,
+            repeats=1,
+            warmup=0,
+            scratch_dir=str(tmp_path),
+            data_file=data_file,
+            base=base,
+        )
+    )
     assert raw["fsync"].all() and raw["chunksize"].eq("1").all()
     assert raw.loc[raw["variant"] == "pool2", "chunksize_effective"].eq(1).all()
-    other = pd.DataFrame(ws.run({"operation": "overwrite"}, section, repeats=1, warmup=0, scratch_dir=str(tmp_path),
-                                data_file=data_file, base=BASE))
+    other = pd.DataFrame(
+        ws.run(
+            {"operation": "overwrite"},
+            section,
+            repeats=1,
+            warmup=0,
+            scratch_dir=str(tmp_path),
+            data_file=data_file,
+            base=BASE,
+        )
+    )
     assert raw["config_hash"].iloc[0] != other["config_hash"].iloc[0]
 
 
@@ -74,13 +98,33 @@ def _raw(cells: dict[str, dict[int, float]], serial: float = 1.0, loops: int = 4
     rows = []
     for op, pools in cells.items():
         for rep, k in enumerate(JITTER):
-            base = {"experiment": "workers_sweep", "operation": op, "rep": rep, "config_hash": "h", "loops": loops,
-                    "usable_cores": cores, "start_method": "fork", "chunksize": "default", "cache": "warm",
-                    "fsync": False, "scratch_fs": "ext4"}
+            base = {
+                "experiment": "workers_sweep",
+                "operation": op,
+                "rep": rep,
+                "config_hash": "h",
+                "loops": loops,
+                "usable_cores": cores,
+                "start_method": "fork",
+                "chunksize": "default",
+                "cache": "warm",
+                "fsync": False,
+                "scratch_fs": "ext4",
+            }
             rows.append({**base, "variant": "serial", "mode": "serial", "workers": 1, "seconds": serial * k})
             for w, t in pools.items():
-                rows.append({**base, "variant": f"pool{w}", "mode": "pool", "workers": w, "seconds": t * k,
-                             "chunksize_effective": 1, "pool_start_seconds": 0.001 * w, "map_seconds": t * k * 0.9})
+                rows.append(
+                    {
+                        **base,
+                        "variant": f"pool{w}",
+                        "mode": "pool",
+                        "workers": w,
+                        "seconds": t * k,
+                        "chunksize_effective": 1,
+                        "pool_start_seconds": 0.001 * w,
+                        "map_seconds": t * k * 0.9,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -99,12 +143,16 @@ def test_summarize_structure_best_and_comparisons(tmp_path):
     assert list(s["operation"]) == ["read"] * 5 + ["overwrite"] * 5
     assert list(s["variant"][:5]) == ["serial", "pool1", "pool2", "pool4", "pool80"]
     read = s[s["operation"] == "read"].set_index("variant")
-    assert read.loc["pool2", "speedup"] == pytest.approx(2.0) and read.loc["pool4", "speedup"] == pytest.approx(1 / 0.45)
+    assert read.loc["pool2", "speedup"] == pytest.approx(2.0) and read.loc["pool4", "speedup"] == pytest.approx(
+        1 / 0.45
+    )
     assert read.loc["pool4", "speedup_ci_low"] == pytest.approx(1 / 0.45)  # identical pairs: a point interval
     assert read["best_workers"].eq(4).all() and read["runner_up_workers"].eq(2).all()
     assert read["cores_reference_workers"].eq(2).all() and read["cores"].eq(2).all()
     assert read.loc["pool2", "time_vs_best"] == pytest.approx(0.5 / 0.45)
-    assert read.loc["pool2", "time_vs_best_p"] == pytest.approx(2 / 2**6) and read.loc["pool2", "time_vs_best_significant"]
+    assert (
+        read.loc["pool2", "time_vs_best_p"] == pytest.approx(2 / 2**6) and read.loc["pool2", "time_vs_best_significant"]
+    )
     assert pd.isna(read.loc["pool4", "time_vs_best"]) and pd.isna(read.loc["serial", "time_vs_best"])
     assert read.loc["pool80", "time_vs_cores"] == pytest.approx(0.9 / 0.5)
     assert read.loc["pool1", "time_vs_cores"] == pytest.approx(2.0) and pd.isna(read.loc["pool2", "time_vs_cores"])
@@ -121,8 +169,13 @@ def test_core_reference_is_the_largest_count_not_above_the_cores():
     assert present._core_reference([], 2) is None
 
 
-@pytest.mark.parametrize("language, first, best", [("zh", "| 操作 | 进程数 | 串行（秒） | 多进程（秒） |", "4 (最佳)"),
-                                                   ("en", "| Operation | Processes | Serial (s) | Pool (s) |", "4 (best)")])
+@pytest.mark.parametrize(
+    "language, first, best",
+    [
+        ("zh", "| 操作 | 进程数 | 串行（秒） | 多进程（秒） |", "4 (最佳)"),
+        ("en", "| Operation | Processes | Serial (s) | Pool (s) |", "4 (best)"),
+    ],
+)
 def test_table(language, first, best, tmp_path):
     md = present.table(_roundtrip(present.summarize(_raw(BEST_4), 0.95), tmp_path), language)
     lines = md.splitlines()
@@ -144,11 +197,14 @@ def test_table(language, first, best, tmp_path):
 def test_findings_when_80_is_best_for_writes(tmp_path):
     text = present.findings(_roundtrip(present.summarize(_raw(BEST_80), 0.95), tmp_path), {"usable_cores": 2})
     joined = " ".join(text)
-    assert text[0].startswith("readwrite: the best worker count was 80, speedup 2.50× (interval 2.50–2.50, "
-                              "faster than serial, p = 0.031)")
+    assert text[0].startswith(
+        "readwrite: the best worker count was 80, speedup 2.50× (interval 2.50–2.50, faster than serial, p = 0.031)"
+    )
     assert "the runner-up, Pool(4), took 1.38× the time of the best" in text[0]
-    assert ("'about 80-way parallel is best for writes' (we count 64–100 workers as about 80) holds here; "
-            "it is distinguishable from the runner-up") in joined
+    assert (
+        "'about 80-way parallel is best for writes' (we count 64–100 workers as about 80) holds here; "
+        "it is distinguishable from the runner-up"
+    ) in joined
     assert "Pool was fixed at 4 and 80 was the loop count" in joined
     assert "from 1 to 2 workers the median speedup rose step by step, 1.00× to 1.67×" in joined
     assert "the claim holds here" in joined and "significantly faster than Pool(2)" in joined
@@ -162,16 +218,22 @@ def test_findings_when_80_is_not_best(tmp_path):
     assert "read: the best worker count was 4" in joined
     assert "read:" in joined and "'about 80" not in " ".join(t for t in text if t.startswith("read"))
     over = [t for t in text if t.startswith("overwrite: the seed's 'about 80")]
-    assert len(over) == 1 and "does not hold here: Pool(80) was slower than the best, Pool(4); Pool(80) reached 1.25×" in over[0]
+    assert (
+        len(over) == 1
+        and "does not hold here: Pool(80) was slower than the best, Pool(4); Pool(80) reached 1.25×" in over[0]
+    )
     assert "took 1.33× the time of the best (interval 1.33–1.33, p = 0.031, significant)" in over[0]
     assert "Beyond 2 workers (4: 2.22×, 80: 1.11×) the largest, Pool(80), took 1.80× the time of Pool(2)" in joined
     assert "significantly slower than Pool(2)" in joined
 
 
-@pytest.mark.parametrize("times, said", [
-    (BEST_80, "is inconclusive here: Pool(80) had the lowest median but is not distinguishable from the runner-up"),
-    (BEST_4, "is inconclusive here: the lowest median is Pool(4)'s, but Pool(80) is not distinguishable from it"),
-])
+@pytest.mark.parametrize(
+    "times, said",
+    [
+        (BEST_80, "is inconclusive here: Pool(80) had the lowest median but is not distinguishable from the runner-up"),
+        (BEST_4, "is inconclusive here: the lowest median is Pool(4)'s, but Pool(80) is not distinguishable from it"),
+    ],
+)
 def test_findings_about_80_writers_are_inconclusive_when_the_test_cannot_tell(times, said):
     """Three pairs cannot reach p < 0.05: the lowest median alone never makes the claim hold or fail."""
     raw = _raw(times)
@@ -185,8 +247,10 @@ def test_findings_when_80_is_not_measured_and_few_repeats(tmp_path):
     raw = raw[raw["rep"] < 3]
     text = present.findings(present.summarize(raw, 0.95), {"usable_cores": 2})
     joined = " ".join(text)
-    assert ("'about 80-way parallel is best for writes' was not measured here (no worker count within 64–100; "
-            "measured 2, 8)") in joined
+    assert (
+        "'about 80-way parallel is best for writes' was not measured here (no worker count within 64–100; "
+        "measured 2, 8)"
+    ) in joined
     assert "no worker count below 2 was measured" in joined
     assert "cannot give p below 0.25" in joined and "no task" not in joined
 
@@ -213,21 +277,32 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch, spread):
 
 def test_config_defaults(tmp_path):
     cfg = validate_config({}, SCHEMA, workdir=tmp_path)["workers_sweep"]
-    assert cfg == {"enabled": True, "operations": ["read", "readwrite", "overwrite"], "loops": 40,
-                   "workers": [1, 2, 4, 8, 16, 32, 80]}
-    assert validate_config({"workers_sweep": {"workers": ["2", "80"]}}, SCHEMA,
-                           workdir=tmp_path)["workers_sweep"]["workers"] == [2, 80]
+    assert cfg == {
+        "enabled": True,
+        "operations": ["read", "readwrite", "overwrite"],
+        "loops": 40,
+        "workers": [1, 2, 4, 8, 16, 32, 80],
+    }
+    assert validate_config({"workers_sweep": {"workers": ["2", "80"]}}, SCHEMA, workdir=tmp_path)["workers_sweep"][
+        "workers"
+    ] == [2, 80]
 
 
-@pytest.mark.parametrize("section, message", [
-    ({"operations": ["write"]}, r"config: workers_sweep.operations\[0\] = 'write' is not allowed; allowed: one of "
-                                r"read, readwrite, overwrite"),
-    ({"workers": [0, 2]}, r"config: workers_sweep.workers\[0\] = 0 is not allowed; allowed: a whole number >= 1"),
-    ({"workers": [2, 2]}, r"config: workers_sweep.workers = \[2, 2\] has duplicate entries"),
-    ({"operations": []}, r"config: workers_sweep.operations = \[\] is not allowed"),
-    ({"loops": 0}, r"config: workers_sweep.loops = 0 is not allowed; allowed: a whole number >= 1"),
-    ({"speed": 1}, r"config: unknown key 'workers_sweep.speed'"),
-])
+@pytest.mark.parametrize(
+    "section, message",
+    [
+        (
+            {"operations": ["write"]},
+            r"config: workers_sweep.operations\[0\] = 'write' is not allowed; allowed: one of "
+            r"read, readwrite, overwrite",
+        ),
+        ({"workers": [0, 2]}, r"config: workers_sweep.workers\[0\] = 0 is not allowed; allowed: a whole number >= 1"),
+        ({"workers": [2, 2]}, r"config: workers_sweep.workers = \[2, 2\] has duplicate entries"),
+        ({"operations": []}, r"config: workers_sweep.operations = \[\] is not allowed"),
+        ({"loops": 0}, r"config: workers_sweep.loops = 0 is not allowed; allowed: a whole number >= 1"),
+        ({"speed": 1}, r"config: unknown key 'workers_sweep.speed'"),
+    ],
+)
 def test_config_errors(section, message, tmp_path):
     with pytest.raises(ConfigError, match=message):
         validate_config({"workers_sweep": section}, SCHEMA, workdir=tmp_path)

@@ -57,7 +57,9 @@ def test_a_worker_that_dies_fails_at_once_instead_of_hanging(fn, words):
 
 def test_a_worker_that_hangs_hits_the_timeout():
     t0 = time.monotonic()
-    with pytest.raises(timing.RunTimeout, match=r"read loops=2 pool: a timed run took longer than run_timeout_s = 0.5 s"):
+    with pytest.raises(
+        timing.RunTimeout, match=r"read loops=2 pool: a timed run took longer than run_timeout_s = 0.5 s"
+    ):
         timing.time_pool(sleeps, 2, 2, CTX, chunksize=1, timeout=0.5, label="read loops=2 pool")
     assert time.monotonic() - t0 < 10
     assert not multiprocessing.active_children()
@@ -83,7 +85,9 @@ def test_the_point_deadline_interrupts_whatever_hangs():
     t0 = time.monotonic()
     disarm = timing.point_deadline(0.3, "process_queue workers2")
     try:
-        with pytest.raises(timing.PointTimeout, match="process_queue workers2: the point took longer than point_timeout_s = 0.3 s"):
+        with pytest.raises(
+            timing.PointTimeout, match="process_queue workers2: the point took longer than point_timeout_s = 0.3 s"
+        ):
             queue.Queue().get()  # never returns on its own
     finally:
         disarm()
@@ -188,8 +192,10 @@ def _run_script(after: str):
 def test_a_point_deaf_to_its_alarm_is_killed_with_its_children_after_the_grace():
     proc, took = _run_script("time.sleep(600)")
     assert proc.returncode == 1, proc.stderr
-    assert ("lock workers2: the point took longer than point_timeout_s = 0.3 s (something in it hangs, "
-            "or the point is too large for the timeout); it did not stop within 0.5 s after that, so it was killed") in proc.stderr
+    assert (
+        "lock workers2: the point took longer than point_timeout_s = 0.3 s (something in it hangs, "
+        "or the point is too large for the timeout); it did not stop within 0.5 s after that, so it was killed"
+    ) in proc.stderr
     assert took < 30
     child = int(proc.stdout.split()[0])
     for _ in range(100):  # the killed child is reaped by init shortly after
@@ -203,8 +209,10 @@ def test_a_point_deaf_to_its_alarm_is_killed_with_its_children_after_the_grace()
 
 
 def test_a_disarmed_deadline_kills_nothing():
-    proc, took = _run_script("disarm(); signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGALRM]); "
-                             "time.sleep(1.5); child.kill(); print('done', flush=True)")
+    proc, took = _run_script(
+        "disarm(); signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGALRM]); "
+        "time.sleep(1.5); child.kill(); print('done', flush=True)"
+    )
     assert proc.returncode == 0 and "done" in proc.stdout, proc.stderr
     assert took >= 1.5 and "point_timeout_s" not in proc.stderr
 

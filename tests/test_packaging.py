@@ -41,12 +41,34 @@ def test_the_conda_env_lists_what_requirements_txt_does_with_the_base_packages()
 
 def test_pip_install_puts_the_package_with_its_schemas_and_data_in_place(tmp_path):
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    "--target", str(target), str(REPO)], check=True, cwd=tmp_path)
-    code = ("import mpbench, mpbench.config as c, mpbench.post as s, mpbench.experiments as e; "
-            "c.validate_config({}); print(mpbench.__file__); print(s.DATA.is_file(), len(e.NAMES))")
-    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(target)},
-                         cwd=tmp_path, check=True, capture_output=True, text=True).stdout.split("\n")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(REPO),
+        ],
+        check=True,
+        cwd=tmp_path,
+    )
+    code = (
+        "import mpbench, mpbench.config as c, mpbench.post as s, mpbench.experiments as e; "
+        "c.validate_config({}); print(mpbench.__file__); print(s.DATA.is_file(), len(e.NAMES))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(target)},
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\n")
     assert out[0].startswith(str(target))  # the installed copy, not the checkout
     assert out[1] == f"True {len(experiments.NAMES)}"  # every experiment and the post's tables came along
     installed = {p.name for p in (target / "mpbench" / "schemas" / "experiments").glob("*.schema.yaml")}

@@ -27,8 +27,20 @@ BENCH_RULES = {"bench_fileio", "bench_experiment"}
 
 
 def snakemake(workdir, *args, timeout=300):
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--cores", "2", *args, "--configfile", str(TINY)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        *args,
+        "--configfile",
+        str(TINY),
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
@@ -48,8 +60,20 @@ def test_raw_rows(run):
     files = sorted(f for e in EXPERIMENTS for f in (run / "results" / "raw" / e).glob("*.csv"))
     assert len(files) == len(EXPERIMENTS) * len(LOOPS)
     raw = pd.concat([pd.read_csv(f) for f in files])
-    for column in ["experiment", "variant", "loops", "workers", "rep", "seconds", "pool_start_seconds",
-                   "started_at", "ended_at", "host", "config_hash", "start_method"]:
+    for column in [
+        "experiment",
+        "variant",
+        "loops",
+        "workers",
+        "rep",
+        "seconds",
+        "pool_start_seconds",
+        "started_at",
+        "ended_at",
+        "host",
+        "config_hash",
+        "start_method",
+    ]:
         assert column in raw.columns
     # 2 repeats x (serial, pool), and in readwrite's jobs the overwrite's serial and pool too
     assert len(raw) == len(LOOPS) * 2 * 2 + len(LOOPS) * 2 * 4
@@ -109,10 +133,15 @@ def test_summaries(run):
     for row in rw.itertuples():
         for mode in ("serial", "pool"):
             cell = raw[(raw["loops"] == row.loops) & (raw["variant"] == mode)].pivot(
-                index="rep", columns="experiment", values="seconds")
+                index="rep", columns="experiment", values="seconds"
+            )
             ratio = getattr(row, f"overwrite_{mode}_ratio")
             assert ratio == pytest.approx((cell["overwrite"] / cell["readwrite"]).median())
-            assert getattr(row, f"overwrite_{mode}_ratio_ci_low") <= ratio <= getattr(row, f"overwrite_{mode}_ratio_ci_high")
+            assert (
+                getattr(row, f"overwrite_{mode}_ratio_ci_low")
+                <= ratio
+                <= getattr(row, f"overwrite_{mode}_ratio_ci_high")
+            )
 
 
 def test_tables(run):
@@ -192,19 +221,21 @@ def test_repeats_change_remeasures_every_point(run):
     assert job_counts(proc)["bench_fileio"] == len(EXPERIMENTS) * len(LOOPS)
 
 
-@pytest.mark.parametrize("override, words", [
-    ("repeats=0", "repeats = 0"),
-    ("workers=[0]", "workers[0] = 0"),
-    ("lopos=[1]", "unknown key 'lopos'"),
-])
+@pytest.mark.parametrize(
+    "override, words",
+    [("repeats=0", "repeats = 0"), ("workers=[0]", "workers[0] = 0"), ("lopos=[1]", "unknown key 'lopos'")],
+)
 def test_bad_config_stops_before_any_job_and_keeps_results(run, override, words):
     raw = sorted((run / "results" / "raw").glob("*/*.csv"))
     before = {p: p.stat().st_mtime_ns for p in raw}
     proc = snakemake(run, "--config", override)
     assert proc.returncode != 0
     # Snakemake's own notice that it loaded profiles/default may precede ours.
-    message = [line for line in (proc.stdout + proc.stderr).splitlines()
-               if line.strip() and not line.startswith("Using workflow specific profile")]
+    message = [
+        line
+        for line in (proc.stdout + proc.stderr).splitlines()
+        if line.strip() and not line.startswith("Using workflow specific profile")
+    ]
     assert len(message) == 1, message
     assert message[0].startswith("mpbench: config: ") and words in message[0]
     assert "Traceback" not in proc.stderr
@@ -213,22 +244,52 @@ def test_bad_config_stops_before_any_job_and_keeps_results(run, override, words)
 
 def test_html_report(run):
     out = run / "results" / "report.html"
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-                           "--directory", str(run), "--configfile", str(TINY), "--report", str(out)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(run),
+            "--configfile",
+            str(TINY),
+            "--report",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert out.stat().st_size > 10_000
 
 
-CONDITION_EXPERIMENTS = ["workers_sweep", "start_method_sweep", "chunksize_sweep", "cache_state", "fsync_sweep",
-                         "scratch_location", "ceiling"]
+CONDITION_EXPERIMENTS = [
+    "workers_sweep",
+    "start_method_sweep",
+    "chunksize_sweep",
+    "cache_state",
+    "fsync_sweep",
+    "scratch_location",
+    "ceiling",
+]
 
 
 def test_every_raw_row_records_its_conditions(run):
     """The appendix rows carry every condition; every experiment's rows their start method."""
     appendix = pd.concat([pd.read_csv(f) for e in EXPERIMENTS for f in (run / "results" / "raw" / e).glob("*.csv")])
-    for column in ["start_method", "chunksize", "chunksize_effective", "cache", "resident_before", "fsync",
-                   "scratch_dir", "scratch_fs"]:
+    for column in [
+        "start_method",
+        "chunksize",
+        "chunksize_effective",
+        "cache",
+        "resident_before",
+        "fsync",
+        "scratch_dir",
+        "scratch_fs",
+    ]:
         assert appendix[column].notna().any(), column
     assert set(appendix["start_method"]) == {"fork"} and set(appendix["cache"]) == {"warm"}
     for name in experiments.NAMES:
@@ -251,15 +312,26 @@ def test_condition_experiments_reach_the_report(run):
 
 def test_cold_spawn_fsync_conditions_run_end_to_end(tmp_path):
     """The appendix under non-default conditions, as a user would set them on the command line."""
-    proc = snakemake(tmp_path, "results/tables/read.md", "results/tables/readwrite.md",
-                     "--config", "start_method=spawn", "cache=cold", "fsync=true", "chunksize=2", "loops=[2]")
+    proc = snakemake(
+        tmp_path,
+        "results/tables/read.md",
+        "results/tables/readwrite.md",
+        "--config",
+        "start_method=spawn",
+        "cache=cold",
+        "fsync=true",
+        "chunksize=2",
+        "loops=[2]",
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     raw = pd.concat([pd.read_csv(f) for f in (tmp_path / "results" / "raw").glob("*/*.csv")])
     assert set(raw["start_method"]) == {"spawn"} and set(raw["cache"]) == {"cold"}
     assert set(raw["chunksize_effective"].dropna()) == {2}
     assert raw["resident_before"].max() == 0.0  # evicted before every timed run
     assert raw.loc[raw["experiment"] != "read", "fsync"].all()
-    assert "测量条件：启动方式 spawn，chunksize 2，页缓存 冷" in (tmp_path / "results" / "tables" / "read.md").read_text()
+    assert (
+        "测量条件：启动方式 spawn，chunksize 2，页缓存 冷" in (tmp_path / "results" / "tables" / "read.md").read_text()
+    )
 
 
 def test_two_hosts_compared(run, tmp_path):
@@ -268,11 +340,29 @@ def test_two_hosts_compared(run, tmp_path):
     import shutil
 
     second = tmp_path / "second"
-    targets = [f"results/hosts/second/{name}" for name in ("summary/read.csv", "summary/readwrite.csv",
-                                                           "environment.json")]
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory",
-                           str(second), "--cores", "2", *targets, "--configfile", str(TINY)],
-                          capture_output=True, text=True, timeout=300, env={**os.environ, "MPBENCH_HOST": "second"})
+    targets = [
+        f"results/hosts/second/{name}" for name in ("summary/read.csv", "summary/readwrite.csv", "environment.json")
+    ]
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(second),
+            "--cores",
+            "2",
+            *targets,
+            "--configfile",
+            str(TINY),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MPBENCH_HOST": "second"},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert set(pd.read_csv(second / "results" / "raw" / "read" / "loops1_workers2.csv")["host"]) == {"second"}
     shutil.copytree(second / "results" / "hosts" / "second", run / "results" / "hosts" / "second")
@@ -296,12 +386,31 @@ def test_an_interrupted_run_resumes_and_loses_nothing(tmp_path, how):
     import time
 
     targets = [f"results/raw/{e}/loops{n}_workers2.csv" for e in EXPERIMENTS for n in LOOPS]
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-           "--cores", "2", *targets, "--configfile", str(TINY), "--config", "repeats=3"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(tmp_path),
+        "--cores",
+        "2",
+        *targets,
+        "--configfile",
+        str(TINY),
+        "--config",
+        "repeats=3",
+    ]
     # Ctrl-C as in a terminal: a test run started in the background (``cmd &`` in a
     # script) ignores SIGINT, and the run would inherit that and never stop.
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     raw = tmp_path / "results" / "raw"
     deadline = time.monotonic() + 120
     while len(list(raw.glob("*/*.csv"))) < 2 and time.monotonic() < deadline and proc.poll() is None:
@@ -315,6 +424,7 @@ def test_an_interrupted_run_resumes_and_loses_nothing(tmp_path, how):
         assert unlock.returncode == 0, unlock.stderr[-2000:]
     before = {f: f.stat().st_mtime_ns for f in raw.glob("*/*.csv")}
     assert 2 <= len(before) < len(targets)
+
     def whole(f):  # 3 repetitions of serial and Pool (read & write: and of the overwrite's two)
         return 3 * (4 if f.parent.name == "readwrite" else 2)
 
@@ -351,10 +461,26 @@ def test_paths_with_spaces_and_shell_metacharacters(tmp_path):
     workdir = tmp_path / "work dir"
     scratch = tmp_path / "scr atch $(touch pwned); 'x' & y"
     host = "host $(touch pwned2) & 'q'"
-    targets = ["results/tables/readwrite.md"] + [f"results/hosts/{host}/{name}" for name in
-                                                 ("summary/read.csv", "summary/readwrite.csv", "environment.json")]
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--cores", "2", *targets, "--configfile", str(TINY), "--config", f"scratch_dir={scratch}", "loops=[2]"]
+    targets = ["results/tables/readwrite.md"] + [
+        f"results/hosts/{host}/{name}" for name in ("summary/read.csv", "summary/readwrite.csv", "environment.json")
+    ]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        *targets,
+        "--configfile",
+        str(TINY),
+        "--config",
+        f"scratch_dir={scratch}",
+        "loops=[2]",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, "MPBENCH_HOST": host})
     assert proc.returncode == 0, proc.stderr[-3000:]
     raw = pd.read_csv(workdir / "results" / "raw" / "readwrite" / "loops2_workers2.csv")
@@ -374,9 +500,12 @@ def test_what_the_run_bought(run):
     report = (run / "results" / "report.md").read_text()
     first = [line for line in report.splitlines() if line.startswith("**This run:")]
     assert len(first) == 1
-    assert re.search(r"\d+\.\d min wall time, \d+% of it in timed runs \(\d+\.\d% of it the sentinel's\); "
-                     r"\d+ of \d+ cells reached ±5%; "
-                     rf"{len(points)} points stopped: {len(points)} after a fixed number of repetitions", first[0])
+    assert re.search(
+        r"\d+\.\d min wall time, \d+% of it in timed runs \(\d+\.\d% of it the sentinel's\); "
+        r"\d+ of \d+ cells reached ±5%; "
+        rf"{len(points)} points stopped: {len(points)} after a fixed number of repetitions",
+        first[0],
+    )
     assert "The machine's floor" in report and "**Appendix tables**" in report
     # every point timed its sentinel after each repetition (two here: too few for a spread)
     assert points["sentinel_seconds"].gt(0).all()
@@ -384,9 +513,9 @@ def test_what_the_run_bought(run):
     assert raw["sentinel_seconds"].gt(0).all()
     assert (raw.groupby(["experiment", "rep"])["sentinel_seconds"].nunique() >= 1).all()
     env = json.loads((run / "results" / "environment.json").read_text())
-    assert [f["operation"] for f in env["calibration"]["floor"]] == \
-        ["cpu_loop"] * 3 + ["read"] * 2 + ["write"] * 2 + ["pool"] \
-        + [f"pool_{m}" for m in multiprocessing.get_all_start_methods() if m != "fork"] + ["dispatch"] * 2
+    assert [f["operation"] for f in env["calibration"]["floor"]] == ["cpu_loop"] * 3 + ["read"] * 2 + ["write"] * 2 + [
+        "pool"
+    ] + [f"pool_{m}" for m in multiprocessing.get_all_start_methods() if m != "fork"] + ["dispatch"] * 2
 
 
 def test_budget_change_remeasures_nothing(run):
@@ -400,8 +529,19 @@ def test_budget_change_remeasures_nothing(run):
 def test_repeat_until_precise_end_to_end(tmp_path):
     """repeats: auto on a tiny sweep: every point stops for a stated reason after
     6 to max_repeats repetitions, and the plan is printed before anything runs."""
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-           "--cores", "2", "--configfile", str(REPO / "tests" / "auto.yaml")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(tmp_path),
+        "--cores",
+        "2",
+        "--configfile",
+        str(REPO / "tests" / "auto.yaml"),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     # 2 loop counts x (read; read & write with the overwrite) + 1 crossover point
@@ -409,8 +549,10 @@ def test_repeat_until_precise_end_to_end(tmp_path):
     raw = pd.concat([pd.read_csv(f) for f in (tmp_path / "results" / "raw").glob("*/*.csv")])
     assert set(raw["stop_reason"]) <= {"precise", "max_repeats", "time"}
     assert raw["repeats_done"].between(6, 9).all()
-    assert (raw.groupby(["experiment", "loops", "workers", "size"], dropna=False)["rep"].nunique()
-            == raw.groupby(["experiment", "loops", "workers", "size"], dropna=False)["repeats_done"].first()).all()
+    assert (
+        raw.groupby(["experiment", "loops", "workers", "size"], dropna=False)["rep"].nunique()
+        == raw.groupby(["experiment", "loops", "workers", "size"], dropna=False)["repeats_done"].first()
+    ).all()
     assert raw["time_cap_s"].gt(0).all() and (raw["repeats"].astype(str) == "auto").all()
     points = pd.read_csv(tmp_path / "results" / "summary" / "points.csv")
     assert len(points) == 5 and points["why"].notna().all()

@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 import matplotlib
 import pandas as pd
 import pytest
-
 from figdata import assert_drawn, capture
+
 from mpbench.plots import ideal_label, ideal_speedup, long_frame, plot_speedup, plot_time, speedup_frame
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -38,18 +38,30 @@ def make_summary(table: str, loops=(1, 2, 4), workers=(2,)) -> pd.DataFrame:
         for loop in loops:
             serial = 0.005 * loop
             pool = 0.015 + 0.005 * loop / w
-            row = {"loops": loop, "workers": w, **_block("serial", serial), **_block("pool", pool),
-                   "pool_start_median": 0.01, "pool_map_median": pool - 0.01,
-                   "per_op_seconds": pool / loop, "speedup": serial / pool,
-                   "speedup_ci_low": serial / pool * 0.9, "speedup_ci_high": serial / pool * 1.1,
-                   "speedup_ci_coverage": 0.94, "host": "test"}
+            row = {
+                "loops": loop,
+                "workers": w,
+                **_block("serial", serial),
+                **_block("pool", pool),
+                "pool_start_median": 0.01,
+                "pool_map_median": pool - 0.01,
+                "per_op_seconds": pool / loop,
+                "speedup": serial / pool,
+                "speedup_ci_low": serial / pool * 0.9,
+                "speedup_ci_high": serial / pool * 1.1,
+                "speedup_ci_coverage": 0.94,
+                "host": "test",
+            }
             if table == "readwrite":
                 over_serial, over_pool = serial * 1.2, pool * 1.1
-                row |= {**_block("overwrite_serial", over_serial), **_block("overwrite_pool", over_pool),
-                        "overwrite_speedup": over_serial / over_pool,
-                        "overwrite_speedup_ci_low": over_serial / over_pool * 0.9,
-                        "overwrite_speedup_ci_high": over_serial / over_pool * 1.1,
-                        "overwrite_speedup_ci_coverage": 0.94}
+                row |= {
+                    **_block("overwrite_serial", over_serial),
+                    **_block("overwrite_pool", over_pool),
+                    "overwrite_speedup": over_serial / over_pool,
+                    "overwrite_speedup_ci_low": over_serial / over_pool * 0.9,
+                    "overwrite_speedup_ci_high": over_serial / over_pool * 1.1,
+                    "overwrite_speedup_ci_coverage": 0.94,
+                }
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -80,8 +92,13 @@ def test_plot_time_writes_png_and_svg(tmp_path, workers, monkeypatch):
     assert_png(png)
     assert_svg(svg)
     # every variant's median (seconds) as a point, and its interval's ends as a bar
-    drawn = [s[f"{v}_{k}"] for s in data.values() for v in ("serial", "pool", "overwrite_serial", "overwrite_pool")
-             if f"{v}_median" in s.columns for k in ("median", "ci_low", "ci_high")]
+    drawn = [
+        s[f"{v}_{k}"]
+        for s in data.values()
+        for v in ("serial", "pool", "overwrite_serial", "overwrite_pool")
+        if f"{v}_median" in s.columns
+        for k in ("median", "ci_low", "ci_high")
+    ]
     assert len(drawn) == 3 * (2 + 4)
     assert_drawn(figs, drawn, what="time: medians and interval ends, seconds")
 
@@ -96,8 +113,13 @@ def test_plot_speedup_writes_png_and_svg(tmp_path, workers, monkeypatch):
     assert_svg(svg)
     # read and read & write speedups, the overwrite speedup, each with its interval (the ideal lines,
     # 1x and 2x here, are not checked: the loop counts 1 and 2 on x draw those numbers anyway)
-    drawn = [s[f"{prefix}{k}"] for s in data.values() for prefix in ("speedup", "overwrite_speedup")
-             if prefix in s.columns for k in ("", "_ci_low", "_ci_high")]
+    drawn = [
+        s[f"{prefix}{k}"]
+        for s in data.values()
+        for prefix in ("speedup", "overwrite_speedup")
+        if prefix in s.columns
+        for k in ("", "_ci_low", "_ci_high")
+    ]
     assert len(drawn) == 3 * 3
     assert_drawn(figs, drawn, what="speedups and interval ends")
 
@@ -145,8 +167,10 @@ def test_long_frame_rows_and_variants():
     # read: serial + pool; readwrite: serial, pool, overwrite serial, overwrite pool; 3 loops x 2 workers each
     assert len(frame) == (2 + 4) * 3 * 2
     variants = frame.groupby("operation")["variant"].unique().map(list).to_dict()
-    assert variants == {"read": ["serial", "pool"],
-                        "readwrite": ["serial", "pool", "overwrite_serial", "overwrite_pool"]}
+    assert variants == {
+        "read": ["serial", "pool"],
+        "readwrite": ["serial", "pool", "overwrite_serial", "overwrite_pool"],
+    }
     assert sorted(frame["loops"].unique()) == [1, 2, 4]
     assert sorted(frame["workers"].unique()) == [1, 4]
     assert (frame["ci_low"] <= frame["median"]).all() and (frame["median"] <= frame["ci_high"]).all()
@@ -226,8 +250,16 @@ def _summary_for_ceiling(overwrite=False):
     for loops in (1, 8):
         row = {"loops": loops, "workers": 2}
         for v in ("serial", "pool") + (("overwrite_serial", "overwrite_pool") if overwrite else ()):
-            row.update({f"{v}_median": 0.1 * loops, f"{v}_ci_low": 0.09 * loops, f"{v}_ci_high": 0.11 * loops,
-                        f"{v}_ci_coverage": 0.97, f"{v}_cv": 0.01, f"{v}_n": 6})
+            row.update(
+                {
+                    f"{v}_median": 0.1 * loops,
+                    f"{v}_ci_low": 0.09 * loops,
+                    f"{v}_ci_high": 0.11 * loops,
+                    f"{v}_ci_coverage": 0.97,
+                    f"{v}_cv": 0.01,
+                    f"{v}_n": 6,
+                }
+            )
         row.update({"speedup": 1.0, "speedup_ci_low": 0.9, "speedup_ci_high": 1.1, "speedup_ci_coverage": 0.97})
         rows.append(row)
     return pd.DataFrame(rows)

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pandas as pd
-
 from figdata import assert_drawn, capture
+
 from mpbench import post
 
 
@@ -20,9 +20,18 @@ def measured(workers=(2, 4)):
     rows = []
     for w in workers:
         for n in (1, 10, 160, 7):
-            rows.append({"loops": n, "workers": w, "serial_median": 0.05 * n, "pool_median": 0.03 * n,
-                         "speedup": 5 / 3, "speedup_ci_low": 1.5, "speedup_ci_high": 1.8,
-                         "overwrite_pool_median": 0.04 * n})
+            rows.append(
+                {
+                    "loops": n,
+                    "workers": w,
+                    "serial_median": 0.05 * n,
+                    "pool_median": 0.03 * n,
+                    "speedup": 5 / 3,
+                    "speedup_ci_low": 1.5,
+                    "speedup_ci_high": 1.8,
+                    "overwrite_pool_median": 0.04 * n,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -49,8 +58,9 @@ def test_table_and_sentences():
     text = post.table(cmp, "zh")
     assert "原文串行（秒）" in text and "| 读 | 160 | 25.4 | 8 | 0.32 |" in text
     assert "| Seed serial (s) |" in post.table(cmp, "en")
-    lines = post.differences(cmp, {"usable_cores": 2, "cpu_model": "Test CPU", "python": "3.11.7",
-                                  "filesystems": {"data": "ext4"}})
+    lines = post.differences(
+        cmp, {"usable_cores": 2, "cpu_model": "Test CPU", "python": "3.11.7", "filesystems": {"data": "ext4"}}
+    )
     assert "no more than 2× is possible here" in lines[0] and "expect lower speedups" in lines[0]
     assert "3.11.7" in lines[1] and "ext4" in lines[1]
     assert lines[2].startswith("read: over the 3 loop counts both measured")
@@ -66,5 +76,8 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
     assert_drawn(figs, cmp[times + ["seed_speedup_computed", "loops"]], what="times, the post's speedups, loops")
     rw = cmp[cmp["table"] == "readwrite"]
     assert_drawn(figs, rw[["seed_overwrite", "measured_overwrite"]], what="overwrite times, seconds")
-    assert_drawn(figs, cmp[["measured_speedup", "measured_speedup_ci_low", "measured_speedup_ci_high"]],
-                 what="our speedup and its interval")
+    assert_drawn(
+        figs,
+        cmp[["measured_speedup", "measured_speedup_ci_low", "measured_speedup_ci_high"]],
+        what="our speedup and its interval",
+    )

@@ -51,10 +51,13 @@ def test_decide_stop_reasons():
 
 def fake_variants(draw):
     """Variants whose "seconds" come from ``draw(name)`` instead of a clock."""
+
     def make(name):
         def run():
             return {"seconds": draw(name), "started_at": 0.0, "ended_at": 0.0}, name
+
         return run
+
     return {name: make(name) for name in ("serial", "pool")}
 
 
@@ -123,11 +126,13 @@ def test_cheap_warmups_and_prime_run_untimed():
         def run():
             calls.append(name)
             return {"seconds": 1.0, "started_at": 0.0, "ended_at": 0.0}, name
+
         run.warmup = lambda: calls.append(f"{name} warm-up")
         return run
 
-    rows = timing.repeat_variants({"a": make("a"), "b": make("b")}, 1, 1, lambda v, r: None,
-                                  prime=lambda: calls.append("prime"))
+    rows = timing.repeat_variants(
+        {"a": make("a"), "b": make("b")}, 1, 1, lambda v, r: None, prime=lambda: calls.append("prime")
+    )
     assert calls == ["a warm-up", "b warm-up", "prime", "a", "b"]
     assert [r["variant"] for r in rows] == ["a", "b"]
 
@@ -167,8 +172,10 @@ def test_the_stopping_rule_keeps_the_intervals_coverage(sigma):
             times["pool"].append(b)
             if n in policy.looks() and policy.decide(n, times, "serial", 0, 0):
                 break
-        for values, truth, hit in ((times["serial"], truth_serial, "s"),
-                                   ([x / y for x, y in zip(times["serial"], times["pool"])], truth_ratio, "r")):
+        for values, truth, hit in (
+            (times["serial"], truth_serial, "s"),
+            ([x / y for x, y in zip(times["serial"], times["pool"])], truth_ratio, "r"),
+        ):
             x = sorted(values)
             lo, hi, _ = precision.median_ci_ranks(len(x))
             if x[lo] <= truth <= x[hi]:
@@ -243,15 +250,24 @@ def test_plan_of_the_default_config_covers_every_point(tmp_path):
     # the read & write job's repetition also pays for the overwrite's runs
     rw = {pt.point_id: pt.rep_seconds for pt in p.points if pt.experiment == "readwrite"}
     u = plan.units(None, int(cfg["data"]["size_mb"] * plan.MIB))
-    assert rw["loops40_workers4"] == pytest.approx(sum(plan.file_run(op, 40, u) + plan.file_run(op, 40, u, 4)
-                                                       for op in ("readwrite", "overwrite")))
+    assert rw["loops40_workers4"] == pytest.approx(
+        sum(plan.file_run(op, 40, u) + plan.file_run(op, 40, u, 4) for op in ("readwrite", "overwrite"))
+    )
     # the expensive appendix cell gets fewer repetitions than the cheap one
     assert p.reps[("readwrite", "loops160_workers4")] < p.reps[("read", "loops1_workers4")]
 
 
 def test_units_follow_the_calibration_and_the_file_size():
-    cal = {"units": {"read_seconds": 0.2, "readwrite_seconds": 0.5, "pool_seconds": 0.1, "step_seconds": 1e-7,
-                     "cores": 8, "size_bytes": 10 * plan.MIB}}
+    cal = {
+        "units": {
+            "read_seconds": 0.2,
+            "readwrite_seconds": 0.5,
+            "pool_seconds": 0.1,
+            "step_seconds": 1e-7,
+            "cores": 8,
+            "size_bytes": 10 * plan.MIB,
+        }
+    }
     u = plan.units(cal, 20 * plan.MIB)
     assert (u.read, u.readwrite, u.cores) == (pytest.approx(0.4), pytest.approx(1.0), 8)
 
@@ -265,13 +281,21 @@ def test_calibration_measures_the_floor_and_the_units(tmp_path):
     cpu = [f for f in out["floor"] if f["operation"] == "cpu_loop"]
     assert [f["target_seconds"] for f in cpu] == [0.002, 0.01]
     assert all(f["n"] == 5 and f["median"] > 0 and f["cv"] >= 0 for f in cpu)
-    assert [(f["operation"], f["steps"]) for f in out["floor"] if f["operation"] != "cpu_loop"] == \
-        [("read", 1), ("read", 10), ("write", 1), ("write", 10), ("pool", 3),
-         *((f"pool_{m}", 3) for m in multiprocessing.get_all_start_methods() if m != "fork"),
-         ("dispatch", 500), ("dispatch", 5000)]
+    assert [(f["operation"], f["steps"]) for f in out["floor"] if f["operation"] != "cpu_loop"] == [
+        ("read", 1),
+        ("read", 10),
+        ("write", 1),
+        ("write", 10),
+        ("pool", 3),
+        *((f"pool_{m}", 3) for m in multiprocessing.get_all_start_methods() if m != "fork"),
+        ("dispatch", 500),
+        ("dispatch", 5000),
+    ]
     assert all(f["n"] > 1 and f["median"] > 0 and f["cv"] >= 0 for f in out["floor"])
-    assert all(out["units"][k] > 0 for k in ("step_seconds", "read_seconds", "readwrite_seconds", "pool_seconds",
-                                              "task_seconds"))
+    assert all(
+        out["units"][k] > 0
+        for k in ("step_seconds", "read_seconds", "readwrite_seconds", "pool_seconds", "task_seconds")
+    )
     assert out["units"]["pool_workers"] == 3
     assert out["units"]["size_bytes"] == 100_000
     assert list(tmp_path.iterdir()) == []  # nothing left behind
@@ -279,9 +303,13 @@ def test_calibration_measures_the_floor_and_the_units(tmp_path):
 
 
 def test_floor_cv_interpolates_between_run_lengths():
-    cal = {"floor": [{"operation": "cpu_loop", "median": 0.01, "cv": 0.04},
-                     {"operation": "cpu_loop", "median": 1.0, "cv": 0.01},
-                     {"operation": "read", "median": 0.05, "cv": 0.5}]}
+    cal = {
+        "floor": [
+            {"operation": "cpu_loop", "median": 0.01, "cv": 0.04},
+            {"operation": "cpu_loop", "median": 1.0, "cv": 0.01},
+            {"operation": "read", "median": 0.05, "cv": 0.5},
+        ]
+    }
     assert calibrate.floor_cv(cal, 0.001) == 0.04  # held flat beyond the ends
     assert calibrate.floor_cv(cal, 10) == 0.01
     assert calibrate.floor_cv(cal, 0.1) == pytest.approx(0.02)  # halfway on log-log axes
@@ -293,9 +321,13 @@ def test_floor_cv_interpolates_between_run_lengths():
 
 
 def test_a_run_that_starts_a_pool_adds_the_pool_starts_spread():
-    cal = {"floor": [{"operation": "cpu_loop", "median": 0.01, "cv": 0.05},
-                     {"operation": "pool", "median": 0.03, "cv": 0.2},
-                     {"operation": "dispatch", "median": 0.1, "cv": 0.08}]}
+    cal = {
+        "floor": [
+            {"operation": "cpu_loop", "median": 0.01, "cv": 0.05},
+            {"operation": "pool", "median": 0.03, "cv": 0.2},
+            {"operation": "dispatch", "median": 0.1, "cv": 0.08},
+        ]
+    }
     assert calibrate.floor_kind("readwrite", pool=True) == "write+pool"
     assert calibrate.floor_kind("dispatch+pool") == "dispatch+pool"
     assert calibrate.floor_kind("square", pool=True) == "cpu_loop+pool"
@@ -325,10 +357,16 @@ def test_a_sentinel_after_every_repetition_records_the_machine_while_the_point_r
 
 
 def test_the_floor_is_the_sentinels_when_the_machine_was_noisier_during_the_point():
-    cal = {"floor": [{"operation": "cpu_loop", "median": 0.01, "cv": 0.01},
-                     {"operation": "cpu_loop", "median": 1.0, "cv": 0.01}]}
+    cal = {
+        "floor": [
+            {"operation": "cpu_loop", "median": 0.01, "cv": 0.01},
+            {"operation": "cpu_loop", "median": 1.0, "cv": 0.01},
+        ]
+    }
     assert calibrate.floor_cv(cal, 0.1, "cpu_loop", sentinel=0.2) == 0.2
-    assert calibrate.floor_cv(cal, 0.1, "cpu_loop", sentinel=0.001) == pytest.approx(0.01)  # never below the calibration's
+    assert calibrate.floor_cv(cal, 0.1, "cpu_loop", sentinel=0.001) == pytest.approx(
+        0.01
+    )  # never below the calibration's
     assert calibrate.floor_cv(cal, 0.1, "cpu_loop", sentinel=float("nan")) == pytest.approx(0.01)
     assert calibrate.floor_cv(None, 0.1, "cpu_loop", sentinel=0.2) == 0.2
     assert math.isnan(calibrate.sentinel_spread([0.1, 0.1]))  # too few to tell
@@ -346,9 +384,20 @@ def test_a_cell_as_noisy_as_the_sentinel_is_held_back_by_the_machine_not_by_itse
     for rep in range(9):
         tick = 0.02 * rng.lognormvariate(0, 0.2)
         for variant in ("serial", "pool"):
-            rows.append({"experiment": "crossover", "variant": variant, "rep": rep,
-                         "seconds": 0.1 * rng.lognormvariate(0, 0.2), "started_at": rep, "ended_at": rep + 0.1,
-                         "stop_reason": "time", "repeats_done": 9, "time_cap_s": 2.0, "sentinel_seconds": tick})
+            rows.append(
+                {
+                    "experiment": "crossover",
+                    "variant": variant,
+                    "rep": rep,
+                    "seconds": 0.1 * rng.lognormvariate(0, 0.2),
+                    "started_at": rep,
+                    "ended_at": rep + 0.1,
+                    "stop_reason": "time",
+                    "repeats_done": 9,
+                    "time_cap_s": 2.0,
+                    "sentinel_seconds": tick,
+                }
+            )
     raw = pd.DataFrame(rows)
     quiet = point_row("crossover", "p", raw.drop(columns="sentinel_seconds"), cal, 0.05, 0.95, baseline="serial")
     noisy = point_row("crossover", "p", raw, cal, 0.05, 0.95, baseline="serial")
@@ -357,8 +406,12 @@ def test_a_cell_as_noisy_as_the_sentinel_is_held_back_by_the_machine_not_by_itse
     assert floor_verdict(noisy, 0.05, 0.95).startswith("the machine's floor")
     assert noisy["sentinel_seconds"] == pytest.approx(raw.drop_duplicates("rep")["sentinel_seconds"].sum())
     assert noisy["borrowed_s"] == 0.0  # rows from before the ledger
-    assert point_row("crossover", "p", raw.assign(borrowed_s=[0.0] * 8 + [1.5] * 10), cal, 0.05, 0.95,
-                     baseline="serial")["borrowed_s"] == 1.5
+    assert (
+        point_row("crossover", "p", raw.assign(borrowed_s=[0.0] * 8 + [1.5] * 10), cal, 0.05, 0.95, baseline="serial")[
+            "borrowed_s"
+        ]
+        == 1.5
+    )
 
 
 def test_a_points_sentinel_spread_is_taken_within_each_block_of_variants():
@@ -367,9 +420,14 @@ def test_a_points_sentinel_spread_is_taken_within_each_block_of_variants():
     from mpbench.stats import point_sentinel_cv
 
     # two blocks (own baselines) whose sentinels were sized 10 ms and 40 ms, each steady within itself
-    rows = pd.DataFrame([{"baseline": base, "rep": rep, "variant": v, "sentinel_seconds": tick * (1 + 0.01 * rep)}
-                         for base, tick, names in (("serial", 0.04, ("serial", "pool")), ("startup_fork", 0.01, ("a",)))
-                         for rep in range(6) for v in names])
+    rows = pd.DataFrame(
+        [
+            {"baseline": base, "rep": rep, "variant": v, "sentinel_seconds": tick * (1 + 0.01 * rep)}
+            for base, tick, names in (("serial", 0.04, ("serial", "pool")), ("startup_fork", 0.01, ("a",)))
+            for rep in range(6)
+            for v in names
+        ]
+    )
     assert point_sentinel_cv(rows) < 0.03  # not the ~60% of mixing both lengths
     assert math.isnan(point_sentinel_cv(rows.drop(columns="sentinel_seconds")))
 
@@ -425,8 +483,12 @@ def test_a_cell_the_floor_already_rules_out_is_held_back_by_the_machine_even_whe
 
 
 def test_a_pool_start_under_another_method_has_its_own_floor():
-    cal = {"floor": [{"operation": "pool", "median": 0.02, "cv": 0.2, "n": 15},
-                     {"operation": "pool_spawn", "median": 0.12, "cv": 0.05, "n": 15}]}
+    cal = {
+        "floor": [
+            {"operation": "pool", "median": 0.02, "cv": 0.2, "n": 15},
+            {"operation": "pool_spawn", "median": 0.12, "cv": 0.05, "n": 15},
+        ]
+    }
     assert calibrate.floor_kind("pool_spawn") == "pool_spawn"
     assert calibrate.floor_of(cal, 0.11, "pool_spawn") == (0.05, 15)
     # a method the calibration did not time: the configured method's Pool start
@@ -434,17 +496,22 @@ def test_a_pool_start_under_another_method_has_its_own_floor():
 
 
 def test_a_floor_says_how_many_runs_it_rests_on():
-    cal = {"floor": [{"operation": "cpu_loop", "median": 0.01, "cv": 0.2, "n": 30},
-                     {"operation": "cpu_loop", "median": 0.1, "cv": 0.1, "n": 15},
-                     {"operation": "pool", "median": 0.02, "cv": 0.2, "n": 12}]}
+    cal = {
+        "floor": [
+            {"operation": "cpu_loop", "median": 0.01, "cv": 0.2, "n": 30},
+            {"operation": "cpu_loop", "median": 0.1, "cv": 0.1, "n": 15},
+            {"operation": "pool", "median": 0.02, "cv": 0.2, "n": 12},
+        ]
+    }
     assert calibrate.floor_of(cal, 0.005, "cpu_loop") == (0.2, 30)
     cv, n = calibrate.floor_of(cal, 0.03, "cpu_loop")
     assert 0.1 < cv < 0.2 and n == 15  # between two run lengths: the fewer runs
     assert calibrate.floor_of(cal, 0.2, "cpu_loop+pool")[1] == 12
     assert calibrate.floor_of(cal, 0.03, "cpu_loop", sentinel=0.5, sentinel_n=9) == (0.5, 9)
     assert calibrate.floor_of(cal, 0.03, "cpu_loop", sentinel=0.01, sentinel_n=9)[1] == 15
-    assert math.isnan(calibrate.floor_of({"floor": [{"operation": "cpu_loop", "median": 0.1, "cv": 0.1}]},
-                                         0.1, "cpu_loop")[1])
+    assert math.isnan(
+        calibrate.floor_of({"floor": [{"operation": "cpu_loop", "median": 0.1, "cv": 0.1}]}, 0.1, "cpu_loop")[1]
+    )
 
 
 def test_short_serial_loops_are_timed_back_to_back():

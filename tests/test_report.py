@@ -6,29 +6,52 @@ import pytest
 from mpbench import report
 from mpbench.report import render, speedup_sentence, verdict_of
 
-ENV = {"host": "box", "cpu_model": "Test CPU", "usable_cores": 2, "logical_cores": 2, "physical_cores": 2,
-       "memory_bytes": 8 * 2**30, "platform": "Linux-test", "python_implementation": "CPython",
-       "python": "3.11.7", "python_build": "main", "start_method": "fork", "filesystems": {"scratch": "ext4"},
-       "packages": {"pandas": "3.1.1"}}
-CONFIG = {"data": {"size_mb": 2, "lines": 100, "seed": 1}, "loops": [1, 8], "workers": [4], "repeats": 6,
-          "ci_level": 0.95}
+ENV = {
+    "host": "box",
+    "cpu_model": "Test CPU",
+    "usable_cores": 2,
+    "logical_cores": 2,
+    "physical_cores": 2,
+    "memory_bytes": 8 * 2**30,
+    "platform": "Linux-test",
+    "python_implementation": "CPython",
+    "python": "3.11.7",
+    "python_build": "main",
+    "start_method": "fork",
+    "filesystems": {"scratch": "ext4"},
+    "packages": {"pandas": "3.1.1"},
+}
+CONFIG = {
+    "data": {"size_mb": 2, "lines": 100, "seed": 1},
+    "loops": [1, 8],
+    "workers": [4],
+    "repeats": 6,
+    "ci_level": 0.95,
+}
 
 
 def summary(low, high, coverage=0.97, prefix=""):
     rows = []
     for loops in (1, 8):
-        rows.append({"loops": loops, "workers": 4, f"{prefix}serial_median": 2.0 * loops,
-                     f"{prefix}pool_median": 1.0 * loops, f"{prefix}speedup": 2.0,
-                     f"{prefix}speedup_ci_low": low, f"{prefix}speedup_ci_high": high,
-                     f"{prefix}speedup_ci_coverage": coverage})
+        rows.append(
+            {
+                "loops": loops,
+                "workers": 4,
+                f"{prefix}serial_median": 2.0 * loops,
+                f"{prefix}pool_median": 1.0 * loops,
+                f"{prefix}speedup": 2.0,
+                f"{prefix}speedup_ci_low": low,
+                f"{prefix}speedup_ci_high": high,
+                f"{prefix}speedup_ci_coverage": coverage,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-@pytest.mark.parametrize("low, high, words", [
-    (1.5, 2.5, "faster than serial"),
-    (0.5, 0.8, "slower than serial"),
-    (0.9, 1.2, "not distinguishable from serial"),
-])
+@pytest.mark.parametrize(
+    "low, high, words",
+    [(1.5, 2.5, "faster than serial"), (0.5, 0.8, "slower than serial"), (0.9, 1.2, "not distinguishable from serial")],
+)
 def test_verdict_follows_the_interval(low, high, words):
     assert verdict_of(1.05, low, high).startswith(words)
 
@@ -47,12 +70,25 @@ def test_small_samples_do_not_claim_95_percent():
 def test_render_has_every_section():
     raw = pd.DataFrame({"started_at": [100.0, 160.0], "ended_at": [150.0, 220.0], "host": ["box", "box"]})
     rw = summary(1.8, 2.2).merge(summary(0.9, 1.1, prefix="overwrite_"), on=["loops", "workers"])
-    text = render(CONFIG, ENV, {"read": "| read table |", "readwrite": "| rw table |"},
-                  {"read": summary(1.8, 2.2), "readwrite": rw}, raw,
-                  {"time": "figures/time.png", "speedup": "figures/speedup.png"})
-    for needle in ["## Machine", "Test CPU", "CPython 3.11.7", "| read table |", "| rw table |",
-                   "![Time against loops](figures/time.png)", "## Configuration", "repeats: 6",
-                   "read & overwrite, 8 loops"]:
+    text = render(
+        CONFIG,
+        ENV,
+        {"read": "| read table |", "readwrite": "| rw table |"},
+        {"read": summary(1.8, 2.2), "readwrite": rw},
+        raw,
+        {"time": "figures/time.png", "speedup": "figures/speedup.png"},
+    )
+    for needle in [
+        "## Machine",
+        "Test CPU",
+        "CPython 3.11.7",
+        "| read table |",
+        "| rw table |",
+        "![Time against loops](figures/time.png)",
+        "## Configuration",
+        "repeats: 6",
+        "read & overwrite, 8 loops",
+    ]:
         assert needle in text
     assert "Warning" not in text
 
@@ -60,16 +96,28 @@ def test_render_has_every_section():
 def test_mixed_hosts_are_flagged():
     raw = pd.DataFrame({"started_at": [1.0, 2.0], "ended_at": [1.5, 2.5], "host": ["a", "b"]})
     rw = summary(1.8, 2.2).merge(summary(0.9, 1.1, prefix="overwrite_"), on=["loops", "workers"])
-    text = render(CONFIG, ENV, {"read": "", "readwrite": ""}, {"read": summary(1.8, 2.2), "readwrite": rw}, raw,
-                  {"time": "t.png", "speedup": "s.png"})
+    text = render(
+        CONFIG,
+        ENV,
+        {"read": "", "readwrite": ""},
+        {"read": summary(1.8, 2.2), "readwrite": rw},
+        raw,
+        {"time": "t.png", "speedup": "s.png"},
+    )
     assert "mix 2 hosts (a, b)" in text
 
 
 def test_precision_notes_name_wide_cells_and_the_repeats_they_need():
     from mpbench.report import precision_notes
 
-    lines = precision_notes([("read, 1 loops, serial", 0.02, 6.0), ("read, 8 loops, pool", 0.12, 40.0),
-                             ("overwrite, 8 loops, pool", 0.07, 14.0)], level=0.95)
+    lines = precision_notes(
+        [
+            ("read, 1 loops, serial", 0.02, 6.0),
+            ("read, 8 loops, pool", 0.12, 40.0),
+            ("overwrite, 8 loops, pool", 0.07, 14.0),
+        ],
+        level=0.95,
+    )
     assert lines[0].startswith("2 of 3 cells") and "half of them would reach ±5% with about 27 repetitions" in lines[0]
     assert lines[1] == "read, 8 loops, pool: ±12.0%, needs about 40 repetitions"
     assert precision_notes([("a", 0.01, 6.0)], level=0.95) == ["Every cell's 95% interval of the median is within ±5%."]
@@ -78,14 +126,20 @@ def test_precision_notes_name_wide_cells_and_the_repeats_they_need():
 def test_precision_notes_set_each_wide_cell_against_the_floor_of_its_kind():
     from mpbench.report import precision_notes
 
-    cal = {"floor": [{"operation": "cpu_loop", "median": 0.1, "cv": 0.02},
-                     {"operation": "write", "median": 0.1, "cv": 0.10},
-                     {"operation": "pool", "median": 0.05, "cv": 0.3}]}
-    cells = [("write, serial", 0.08, 30, 0.11, 0.1, "readwrite", 9),  # at the write floor, 9 repetitions: floor
-             ("loop", 0.08, 30, 0.20, 0.1, "crossover", 9),  # 10x the loop's floor: noisy
-             ("pool", 0.08, 30, 0.30, 0.05, "cpu_loop+pool", 9),  # as short as a Pool start: its floor
-             ("loop, many", 0.06, 30, 0.025, 0.1, None, 30),  # near the floor, 30 would do: budget
-             ("fine", 0.01, 6, 0.01, 0.1, None, 6)]
+    cal = {
+        "floor": [
+            {"operation": "cpu_loop", "median": 0.1, "cv": 0.02},
+            {"operation": "write", "median": 0.1, "cv": 0.10},
+            {"operation": "pool", "median": 0.05, "cv": 0.3},
+        ]
+    }
+    cells = [
+        ("write, serial", 0.08, 30, 0.11, 0.1, "readwrite", 9),  # at the write floor, 9 repetitions: floor
+        ("loop", 0.08, 30, 0.20, 0.1, "crossover", 9),  # 10x the loop's floor: noisy
+        ("pool", 0.08, 30, 0.30, 0.05, "cpu_loop+pool", 9),  # as short as a Pool start: its floor
+        ("loop, many", 0.06, 30, 0.025, 0.1, None, 30),  # near the floor, 30 would do: budget
+        ("fine", 0.01, 6, 0.01, 0.1, None, 6),
+    ]
     text = precision_notes(cells, 0.95, calibration=cal)[0]
     assert text.startswith("4 of 5 cells")
     assert "2 held back by the machine" in text and "1 short of repetitions" in text
@@ -106,10 +160,19 @@ def test_speedup_sentence_says_whether_the_difference_is_significant():
 def test_conditions_section_reports_what_the_rows_recorded():
     from mpbench.report import conditions_section
 
-    raw = pd.DataFrame({"experiment": ["read", "readwrite"], "variant": ["pool", "pool"],
-                        "start_method": ["spawn", "spawn"], "chunksize": ["default", "default"],
-                        "chunksize_effective": [1, 2], "cache": ["cold", "cold"], "resident_before": [0.0, 0.0],
-                        "fsync": [True, True], "scratch_fs": ["tmpfs", "tmpfs"]})
+    raw = pd.DataFrame(
+        {
+            "experiment": ["read", "readwrite"],
+            "variant": ["pool", "pool"],
+            "start_method": ["spawn", "spawn"],
+            "chunksize": ["default", "default"],
+            "chunksize_effective": [1, 2],
+            "cache": ["cold", "cold"],
+            "resident_before": [0.0, 0.0],
+            "fsync": [True, True],
+            "scratch_fs": ["tmpfs", "tmpfs"],
+        }
+    )
     text = "\n".join(conditions_section(raw, {"scratch_dir": "/dev/shm/x"}, ENV))
     assert "spawn" in text and "effective 1, 2" in text and "before every timed run 0% of the test file's pages" in text
     assert "fsync before close" in text and "tmpfs" in text
@@ -118,10 +181,20 @@ def test_conditions_section_reports_what_the_rows_recorded():
 def test_render_includes_the_checked_claims_and_the_post_side_by_side():
     raw = pd.DataFrame({"started_at": [100.0], "ended_at": [150.0], "host": ["box"]})
     rw = summary(1.8, 2.2).merge(summary(0.9, 1.1, prefix="overwrite_"), on=["loops", "workers"])
-    text = render(CONFIG, ENV, {"read": "", "readwrite": ""}, {"read": summary(1.8, 2.2), "readwrite": rw}, raw,
-                  {"time": "t.png", "speedup": "s.png"},
-                  seed_section={"sentences": ["This machine has 2 usable cores."], "table": "| seed table |",
-                                "figure": "figures/seed_vs_measured.png", "claims": "| claims table |"})
+    text = render(
+        CONFIG,
+        ENV,
+        {"read": "", "readwrite": ""},
+        {"read": summary(1.8, 2.2), "readwrite": rw},
+        raw,
+        {"time": "t.png", "speedup": "s.png"},
+        seed_section={
+            "sentences": ["This machine has 2 usable cores."],
+            "table": "| seed table |",
+            "figure": "figures/seed_vs_measured.png",
+            "claims": "| claims table |",
+        },
+    )
     assert "## The post's conclusions, checked" in text and "| claims table |" in text
     assert "## The post side by side" in text and "- This machine has 2 usable cores." in text
     assert "![The post against this machine](figures/seed_vs_measured.png)" in text
@@ -143,37 +216,89 @@ def test_quiet_lines_warn_once_per_busy_point():
 def test_an_appendix_row_whose_overwrite_missed_gives_the_read_and_write_jobs_reason():
     from mpbench.report import appendix_rows_on_target
 
-    rw = pd.DataFrame([{"loops": 5, "workers": 4, "serial_n": 9, "serial_ci_halfwidth_rel": 0.03,
-                        "pool_ci_halfwidth_rel": 0.04, "speedup_ci_halfwidth_rel": 0.04,
-                        "overwrite_pool_ci_halfwidth_rel": 0.18}])
-    points = pd.DataFrame([{"experiment": "readwrite", "point": "loops5_workers4", "repeats_done": 9,
-                            "stop_reason": "time", "why": "the machine's floor: even at its floor …"}])
+    rw = pd.DataFrame(
+        [
+            {
+                "loops": 5,
+                "workers": 4,
+                "serial_n": 9,
+                "serial_ci_halfwidth_rel": 0.03,
+                "pool_ci_halfwidth_rel": 0.04,
+                "speedup_ci_halfwidth_rel": 0.04,
+                "overwrite_pool_ci_halfwidth_rel": 0.18,
+            }
+        ]
+    )
+    points = pd.DataFrame(
+        [
+            {
+                "experiment": "readwrite",
+                "point": "loops5_workers4",
+                "repeats_done": 9,
+                "stop_reason": "time",
+                "why": "the machine's floor: even at its floor …",
+            }
+        ]
+    )
     lines = appendix_rows_on_target({"readwrite": rw}, points, 0.05)
     assert lines[0].startswith("**Appendix tables**: 0 of 1 rows")
     assert "overwrite pool ±18.0% (9 repetitions, stopped: time; the machine's floor" in lines[1]
 
 
 def test_points_lines_say_what_points_went_on_with_time_others_left():
-    row = {"experiment": "crossover", "repeats_done": 72, "stop_reason": "precise", "precise": True,
-           "worst": "pool", "worst_halfwidth_rel": 0.04, "why": "precise"}
-    points = pd.DataFrame([{**row, "point": "a", "borrowed_s": 3.5},
-                           {**row, "point": "b", "borrowed_s": 8.0, "precise": False, "stop_reason": "time",
-                            "worst_halfwidth_rel": 0.06, "why": "the budget: ..."},
-                           {**row, "point": "c", "borrowed_s": 0.0}])
+    row = {
+        "experiment": "crossover",
+        "repeats_done": 72,
+        "stop_reason": "precise",
+        "precise": True,
+        "worst": "pool",
+        "worst_halfwidth_rel": 0.04,
+        "why": "precise",
+    }
+    points = pd.DataFrame(
+        [
+            {**row, "point": "a", "borrowed_s": 3.5},
+            {
+                **row,
+                "point": "b",
+                "borrowed_s": 8.0,
+                "precise": False,
+                "stop_reason": "time",
+                "worst_halfwidth_rel": 0.06,
+                "why": "the budget: ...",
+            },
+            {**row, "point": "c", "borrowed_s": 0.0},
+        ]
+    )
     lines = report.points_lines(points, 0.05)
-    assert "2 points went on past their share of the budget with 12 s that points which finished early left; " \
-           "1 of them then reached ±5%." in lines
+    assert (
+        "2 points went on past their share of the budget with 12 s that points which finished early left; "
+        "1 of them then reached ±5%." in lines
+    )
     assert not any("went on" in line for line in report.points_lines(points.assign(borrowed_s=0.0), 0.05))
 
 
 def test_points_lines_say_which_points_overran_their_share_at_the_first_repetitions():
-    row = {"experiment": "readwrite", "stop_reason": "time", "precise": False, "worst": "serial",
-           "worst_halfwidth_rel": 0.08, "why": "the machine's floor: ...", "borrowed_s": 0.0}
-    points = pd.DataFrame([{**row, "point": "a", "repeats_done": 6, "timed_seconds": 364.6, "time_cap_s": 291.0},
-                           {**row, "point": "b", "repeats_done": 6, "timed_seconds": 100.0, "time_cap_s": 120.0},
-                           {**row, "point": "c", "repeats_done": 14, "timed_seconds": 50.0, "time_cap_s": 40.0}])
+    row = {
+        "experiment": "readwrite",
+        "stop_reason": "time",
+        "precise": False,
+        "worst": "serial",
+        "worst_halfwidth_rel": 0.08,
+        "why": "the machine's floor: ...",
+        "borrowed_s": 0.0,
+    }
+    points = pd.DataFrame(
+        [
+            {**row, "point": "a", "repeats_done": 6, "timed_seconds": 364.6, "time_cap_s": 291.0},
+            {**row, "point": "b", "repeats_done": 6, "timed_seconds": 100.0, "time_cap_s": 120.0},
+            {**row, "point": "c", "repeats_done": 14, "timed_seconds": 50.0, "time_cap_s": 40.0},
+        ]
+    )
     lines = report.points_lines(points, 0.05)
-    assert any(line.startswith("1 points ran 74 s past their share in timed runs alone: the 6 repetitions")
-               for line in lines)  # c went past at 14 repetitions: a repetition in flight, not the minimum
-    assert not any("past their share in timed" in line
-                   for line in report.points_lines(points.drop(columns="timed_seconds"), 0.05))
+    assert any(
+        line.startswith("1 points ran 74 s past their share in timed runs alone: the 6 repetitions") for line in lines
+    )  # c went past at 14 repetitions: a repetition in flight, not the minimum
+    assert not any(
+        "past their share in timed" in line for line in report.points_lines(points.drop(columns="timed_seconds"), 0.05)
+    )

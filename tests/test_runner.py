@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from mpbench import runner, fileio, timing, workloads
+from mpbench import fileio, timing, workloads
 from mpbench.datagen import write_test_file
 from mpbench.runner import RAW_COLUMNS, run_point
 
@@ -19,14 +19,16 @@ def src(tmp_path):
 @pytest.mark.parametrize("experiment", ["read", "readwrite", "overwrite"])
 def test_rows_of_one_point(src, tmp_path, experiment):
     scratch = tmp_path / "scratch"
-    rows = run_point(experiment, 3, 2, src=src, scratch_dir=scratch, repeats=3, warmup=1,
-                     data={"lines": 100, "seed": 1})
+    rows = run_point(
+        experiment, 3, 2, src=src, scratch_dir=scratch, repeats=3, warmup=1, data={"lines": 100, "seed": 1}
+    )
     # read & write also runs the overwrite, in the same repetitions (paired)
     ops = [experiment, "overwrite"] if experiment == "readwrite" else [experiment]
     assert len(rows) == 3 * 2 * len(ops)
     assert set(RAW_COLUMNS) == set().union(*rows)
     assert sorted((r["rep"], r["experiment"], r["variant"]) for r in rows) == sorted(
-        (rep, op, v) for rep in range(3) for op in ops for v in ("serial", "pool"))
+        (rep, op, v) for rep in range(3) for op in ops for v in ("serial", "pool")
+    )
     for r in rows:
         assert r["loops"] == 3 and r["workers"] == 2
         assert r["seconds"] > 0 and r["ended_at"] >= r["started_at"]
@@ -113,7 +115,10 @@ def test_a_short_or_missing_write_fails_its_run(src, tmp_path, monkeypatch, expe
 def test_a_file_left_by_an_earlier_run_does_not_pass_for_this_ones(tmp_path):
     for i in range(2):
         (tmp_path / f"copy_{i}.txt").write_text("x" * 10)
-    assert workloads.written_problem("readwrite", str(tmp_path), 2, 10, since=os.stat(tmp_path / "copy_0.txt").st_mtime) is None
+    assert (
+        workloads.written_problem("readwrite", str(tmp_path), 2, 10, since=os.stat(tmp_path / "copy_0.txt").st_mtime)
+        is None
+    )
     os.utime(tmp_path / "copy_1.txt", (1_000_000, 1_000_000))
     problem = workloads.written_problem("readwrite", str(tmp_path), 2, 10, since=2_000_000.0)
     assert problem.startswith("copy_1.txt was not written by this run")
@@ -132,8 +137,7 @@ def test_unknown_experiment(src, tmp_path):
 
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_start_method_is_used_and_recorded(src, tmp_path, method):
-    rows = run_point("read", 2, 2, src=src, scratch_dir=tmp_path / "s", repeats=1, warmup=0,
-                     start_method=method)
+    rows = run_point("read", 2, 2, src=src, scratch_dir=tmp_path / "s", repeats=1, warmup=0, start_method=method)
     assert {r["start_method"] for r in rows} == {method}
 
 
@@ -253,8 +257,11 @@ def test_a_run_that_cannot_fit_is_refused_before_writing(src, tmp_path, monkeypa
     monkeypatch.setattr(fileio.shutil, "disk_usage", lambda path: usage(10**9, 10**9, 100 * 1024))
     scratch = tmp_path / "scratch"
     variants = {"serial": fileio.Condition(mode="serial", scratch_dir=str(scratch))}
-    with pytest.raises(OSError, match=r"readwrite loops=4: not enough free space in .*scratch: one run of readwrite "
-                                      r"writes 0.25 MiB and 0.0977 MiB are free"):
+    with pytest.raises(
+        OSError,
+        match=r"readwrite loops=4: not enough free space in .*scratch: one run of readwrite "
+        r"writes 0.25 MiB and 0.0977 MiB are free",
+    ):
         fileio.run_conditions("readwrite", 4, variants, src=src, repeats=1, warmup=0, label="readwrite loops=4")
     assert list(scratch.iterdir()) == []
     # reads write nothing: no check
@@ -276,7 +283,8 @@ def test_one_full_untimed_run_primes_a_write_job(src, tmp_path, monkeypatch, exp
         return real(call, name, check)
 
     monkeypatch.setattr(fileio, "prime_run", spy)
-    rows = run_point(experiment, 3, 2, src=src, scratch_dir=tmp_path / "scratch", repeats=2, warmup=1,
-                     data={"lines": 100, "seed": 1})
+    rows = run_point(
+        experiment, 3, 2, src=src, scratch_dir=tmp_path / "scratch", repeats=2, warmup=1, data={"lines": 100, "seed": 1}
+    )
     assert names == primed
     assert all(r["verified"] for r in rows)

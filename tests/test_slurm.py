@@ -32,8 +32,9 @@ def slurm():
     if shutil.which("apt-get") is None and shutil.which("slurmctld") is None:
         pytest.skip("SLURM test needs Debian's apt-get to install SLURM")
     pytest.importorskip("snakemake_executor_plugin_slurm", reason="snakemake-executor-plugin-slurm is not installed")
-    up = subprocess.run(["timeout", "-k", "10", "300", str(REPO / ".ci" / "slurm-up.sh")],
-                        capture_output=True, text=True)
+    up = subprocess.run(
+        ["timeout", "-k", "10", "300", str(REPO / ".ci" / "slurm-up.sh")], capture_output=True, text=True
+    )
     if up.returncode == 3:
         pytest.skip(f"SLURM could not be installed here: {up.stderr.strip()}")
     assert up.returncode == 0, f"slurm-up failed: {up.stderr[-2000:]}"
@@ -44,8 +45,22 @@ def slurm():
 
 
 def run(workdir, *args, timeout=600):
-    cmd = ["timeout", "-k", "10", str(timeout), sys.executable, "-m", "snakemake", "--snakefile",
-           str(REPO / "Snakefile"), "--directory", str(workdir), *args, "--configfile", str(CONFIG)]
+    cmd = [
+        "timeout",
+        "-k",
+        "10",
+        str(timeout),
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        *args,
+        "--configfile",
+        str(CONFIG),
+    ]
     return subprocess.run(cmd, capture_output=True, text=True)
 
 
@@ -58,8 +73,11 @@ def test_the_pipeline_on_slurm_gives_what_a_local_run_gives(slurm, tmp_path):
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
 
     def outputs(root):
-        return sorted(str(p.relative_to(root)) for p in (root / "results").rglob("*")
-                      if p.is_file() and "logs" not in p.parts and "hosts" not in p.parts)
+        return sorted(
+            str(p.relative_to(root))
+            for p in (root / "results").rglob("*")
+            if p.is_file() and "logs" not in p.parts and "hosts" not in p.parts
+        )
 
     assert outputs(cluster) == outputs(local)
     for name in ("read", "readwrite", "seed_vs_measured", "claims"):
@@ -83,8 +101,9 @@ def test_a_failed_install_is_a_failure_where_root_and_apt_get_are_there(tmp_path
     (fake / "apt-get").write_text("#!/bin/sh\necho 'E: Unable to locate package slurmctld' >&2\nexit 100\n")
     (fake / "apt-get").chmod(0o755)
     env = dict(os.environ, PATH=f"{fake}:/usr/bin:/bin")  # no /usr/sbin: no slurmctld already there
-    up = subprocess.run(["bash", str(REPO / ".ci" / "slurm-up.sh")], capture_output=True, text=True, env=env,
-                        timeout=60)
+    up = subprocess.run(
+        ["bash", str(REPO / ".ci" / "slurm-up.sh")], capture_output=True, text=True, env=env, timeout=60
+    )
     if os.geteuid() == 0:
         assert up.returncode == 4, up.stderr
         assert "could not install slurm" in up.stderr and "failure, not a skip" in up.stderr

@@ -8,14 +8,17 @@ import pytest
 from mpbench.stats import check_consistent, describe, median_ci_ranks, summarize
 
 
-@pytest.mark.parametrize("n, ranks, coverage", [
-    (1, (0, 0), 0.0),
-    (3, (0, 2), 0.75),
-    (5, (0, 4), 0.9375),
-    (6, (0, 5), 0.96875),
-    (9, (1, 7), 0.9609375),
-    (20, (5, 14), 0.9586105346679688),
-])
+@pytest.mark.parametrize(
+    "n, ranks, coverage",
+    [
+        (1, (0, 0), 0.0),
+        (3, (0, 2), 0.75),
+        (5, (0, 4), 0.9375),
+        (6, (0, 5), 0.96875),
+        (9, (1, 7), 0.9609375),
+        (20, (5, 14), 0.9586105346679688),
+    ],
+)
 def test_order_statistic_interval(n, ranks, coverage):
     lo, hi, cov = median_ci_ranks(n, 0.95)
     assert (lo, hi) == ranks
@@ -33,8 +36,14 @@ def test_describe():
 def raw_rows(experiment, loops, workers, serial, pool, config_hash="h"):
     rows = []
     for rep, (s, p) in enumerate(zip(serial, pool)):
-        base = {"experiment": experiment, "loops": loops, "workers": workers, "rep": rep,
-                "host": "h1", "config_hash": config_hash}
+        base = {
+            "experiment": experiment,
+            "loops": loops,
+            "workers": workers,
+            "rep": rep,
+            "host": "h1",
+            "config_hash": config_hash,
+        }
         rows.append({**base, "variant": "serial", "seconds": s})
         rows.append({**base, "variant": "pool", "seconds": p, "pool_start_seconds": 0.01, "map_seconds": p - 0.02})
     return rows
@@ -63,8 +72,7 @@ def test_summary_arithmetic():
 
 def test_readwrite_summary_carries_overwrite():
     raw = pd.DataFrame(
-        raw_rows("readwrite", 5, 2, [1.0, 1.0], [0.5, 0.5])
-        + raw_rows("overwrite", 5, 2, [1.5, 1.5], [3.0, 3.0])
+        raw_rows("readwrite", 5, 2, [1.0, 1.0], [0.5, 0.5]) + raw_rows("overwrite", 5, 2, [1.5, 1.5], [3.0, 3.0])
     )
     s = summarize(raw, "readwrite")
     assert len(s) == 1
@@ -92,8 +100,16 @@ def test_single_repetition_has_no_spread():
     assert d["cv"] == 0.0 and d["ci_coverage"] == 0.0 and not math.isnan(d["median"])
 
 
-@pytest.mark.parametrize("low, high, where", [(1.2, 1.5, "above"), (0.5, 0.9, "below"), (0.9, 1.1, "includes"),
-                                              (1.0, 1.3, "includes"), (float("nan"), float("nan"), "includes")])
+@pytest.mark.parametrize(
+    "low, high, where",
+    [
+        (1.2, 1.5, "above"),
+        (0.5, 0.9, "below"),
+        (0.9, 1.1, "includes"),
+        (1.0, 1.3, "includes"),
+        (float("nan"), float("nan"), "includes"),
+    ],
+)
 def test_interval_vs_one(low, high, where):
     from mpbench.stats import interval_vs_one
 
@@ -113,7 +129,7 @@ def test_sign_test_p_values_derived_by_hand():
     assert paired_p_value(a, [1.0] * 10) == pytest.approx(0.109375)
     assert paired_p_value([2.0, 2.0, 2.0, 0.5, 0.5, 0.5], [1.0] * 6) == 1.0
     p30 = paired_p_value([2.0] * 30, [1.0] * 30)
-    assert p30 == pytest.approx(2 / 2 ** 30) and p30 > 0  # never 0
+    assert p30 == pytest.approx(2 / 2**30) and p30 > 0  # never 0
     assert paired_p_value([1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0], [1.0] * 7) == pytest.approx(2 / 64)  # a tie drops out
     assert math.isnan(paired_p_value([1.0], [1.0]))
 

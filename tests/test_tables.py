@@ -23,11 +23,21 @@ def summary(workers=(4,), cv=0.01):
     rows = []
     for w in workers:
         for loops, serial, pool in [(1, 0.158, 0.216), (5, 0.798, 0.413), (160, 25.38, 7.33)]:
-            rows.append({
-                "loops": loops, "workers": w, "serial_median": serial, "pool_median": pool,
-                "per_op_seconds": pool / loops, "speedup": serial / pool, "serial_cv": cv, "pool_cv": 0.01,
-                "serial_n": 3, "overwrite_pool_median": 2 * pool, "overwrite_pool_cv": 0.02,
-            })
+            rows.append(
+                {
+                    "loops": loops,
+                    "workers": w,
+                    "serial_median": serial,
+                    "pool_median": pool,
+                    "per_op_seconds": pool / loops,
+                    "speedup": serial / pool,
+                    "serial_cv": cv,
+                    "pool_cv": 0.01,
+                    "serial_n": 3,
+                    "overwrite_pool_median": 2 * pool,
+                    "overwrite_pool_cv": 0.02,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -82,7 +92,8 @@ def test_unstable_cells_are_marked_and_explained():
     assert f"{MARK} 变异系数（CV）高于 10%" in md
 
 
-@pytest.mark.parametrize("value, text", [(25.38, "25.38"), (0.158, "0.158"), (0.0451234, "0.04512"), (12.0, "12"),
-                                         (0.00005, "5.00e-05")])
+@pytest.mark.parametrize(
+    "value, text", [(25.38, "25.38"), (0.158, "0.158"), (0.0451234, "0.04512"), (12.0, "12"), (0.00005, "5.00e-05")]
+)
 def test_seconds_format(value, text):
     assert fmt_seconds(value) == text

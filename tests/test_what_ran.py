@@ -41,8 +41,9 @@ def pools(monkeypatch):
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_file_runs_start_their_pools_as_asked(method, src, tmp_path, monkeypatch, pools):
     monkeypatch.setitem(workloads.OPERATIONS, "read", spy.read)
-    cond = fileio.Condition(mode="pool", workers=3, start_method=method, chunksize=2,
-                            scratch_dir=str(tmp_path / "scratch"))
+    cond = fileio.Condition(
+        mode="pool", workers=3, start_method=method, chunksize=2, scratch_dir=str(tmp_path / "scratch")
+    )
     rows = fileio.run_conditions("read", 6, {"pool": cond}, src=src, repeats=1, warmup=0)
     assert len(rows) == 1 and rows[0]["start_method"] == method
     methods, pids = spy.notes(spy.notes_dir(src))

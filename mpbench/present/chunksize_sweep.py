@@ -21,15 +21,30 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
         best = min(medians, key=medians.get) if medians else None
         ref = variant_name("default") if variant_name("default") in series else best
         for variant, c in cell.groupby("variant"):
-            row = {"operation": op, "variant": variant, "chunksize": c["chunksize"].iloc[0],
-                   "chunksize_effective": c["chunksize_effective"].iloc[0], "tasks": int(c["tasks"].iloc[0]),
-                   "workers": int(c["workers"].iloc[0]), "start_method": str(c["start_method"].iloc[0]),
-                   "is_best": variant == best, "is_reference": variant == ref}
+            row = {
+                "operation": op,
+                "variant": variant,
+                "chunksize": c["chunksize"].iloc[0],
+                "chunksize_effective": c["chunksize_effective"].iloc[0],
+                "tasks": int(c["tasks"].iloc[0]),
+                "workers": int(c["workers"].iloc[0]),
+                "start_method": str(c["start_method"].iloc[0]),
+                "is_best": variant == best,
+                "is_reference": variant == ref,
+            }
             if variant not in ("serial", ref) and ref is not None:
                 cmp = compare_paired(series[variant], series[ref], level)
-                row.update({"vs_chunksize": ref.removeprefix("chunksize_"), "ratio": cmp["ratio"],
-                            "ratio_ci_low": cmp["ratio_ci_low"], "ratio_ci_high": cmp["ratio_ci_high"],
-                            "p_value": cmp["p_value"], "significant": cmp["significant"], "pairs": cmp["pairs"]})
+                row.update(
+                    {
+                        "vs_chunksize": ref.removeprefix("chunksize_"),
+                        "ratio": cmp["ratio"],
+                        "ratio_ci_low": cmp["ratio_ci_low"],
+                        "ratio_ci_high": cmp["ratio_ci_high"],
+                        "p_value": cmp["p_value"],
+                        "significant": cmp["significant"],
+                        "pairs": cmp["pairs"],
+                    }
+                )
             extra.append(row)
     summary = summary.merge(pd.DataFrame(extra), on=["operation", "variant"], how="left", validate="one_to_one")
     order = summary["chunksize_effective"].fillna(-1).astype(float) + (summary["chunksize"] == "default") * 0.5
@@ -42,21 +57,38 @@ def _compact(n: float) -> str:
 
 
 def _label(r) -> str:
-    """"default (=3)" or "10"."""
+    """ "default (=3)" or "10"."""
     return f"default (={int(r.chunksize_effective)})" if r.chunksize == "default" else str(r.chunksize)
 
 
 HEADER = {
-    "zh": ["操作", "chunksize", "耗时（秒）", "区间（秒）", "提升（串行/多进程）", "相对默认规则（倍）", "配对区间（倍）", "p 值"],
-    "en": ["Operation", "chunksize", "Time (s)", "Interval (s)", "Speedup (serial/Pool)", "Ratio to default rule (x)",
-           "Paired interval (x)", "p"],
+    "zh": [
+        "操作",
+        "chunksize",
+        "耗时（秒）",
+        "区间（秒）",
+        "提升（串行/多进程）",
+        "相对默认规则（倍）",
+        "配对区间（倍）",
+        "p 值",
+    ],
+    "en": [
+        "Operation",
+        "chunksize",
+        "Time (s)",
+        "Interval (s)",
+        "Speedup (serial/Pool)",
+        "Ratio to default rule (x)",
+        "Paired interval (x)",
+        "p",
+    ],
 }
 NOTE = {
     "zh": "每格为 {n} 次重复的中位数。默认规则：chunksize=None 时 Pool.map 取 ceil(任务数 / (4 × 进程数))，括号内为实际值。"
-          "比值 = 该 chunksize / 默认规则，区间来自同一次重复的配对比值，p 为配对符号翻转检验；★ 为最快的 chunksize。",
+    "比值 = 该 chunksize / 默认规则，区间来自同一次重复的配对比值，p 为配对符号翻转检验；★ 为最快的 chunksize。",
     "en": "Each cell is the median of {n} repetitions. Default rule: with chunksize=None Pool.map uses ceil(tasks / "
-          "(4 × workers)), its value in brackets. Ratio = this chunksize / the default rule, its interval from the "
-          "paired ratios of the same repetition, p from a paired sign test; ★ marks the fastest chunksize.",
+    "(4 × workers)), its value in brackets. Ratio = this chunksize / the default rule, its interval from the "
+    "paired ratios of the same repetition, p from a paired sign test; ★ marks the fastest chunksize.",
 }
 
 
@@ -65,19 +97,27 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
     for r in summary.itertuples():
         compared = isinstance(getattr(r, "vs_chunksize", None), str)
         name = "serial" if r.variant == "serial" else _label(r) + (" ★" if r.is_best in (True, "True") else "")
-        rows.append([f"{r.operation} ×{int(r.tasks):,}", name, fmt_seconds(r.median),
-                     f"{fmt_seconds(r.ci_low)} – {fmt_seconds(r.ci_high)}", fmt_ratio(r.speedup),
-                     fmt_ratio(r.ratio) if compared else "—",
-                     f"{fmt_ratio(r.ratio_ci_low)} – {fmt_ratio(r.ratio_ci_high)}" if compared else "—",
-                     fmt_p(r.p_value) if compared else "—"])
+        rows.append(
+            [
+                f"{r.operation} ×{int(r.tasks):,}",
+                name,
+                fmt_seconds(r.median),
+                f"{fmt_seconds(r.ci_low)} – {fmt_seconds(r.ci_high)}",
+                fmt_ratio(r.speedup),
+                fmt_ratio(r.ratio) if compared else "—",
+                f"{fmt_ratio(r.ratio_ci_low)} – {fmt_ratio(r.ratio_ci_high)}" if compared else "—",
+                fmt_p(r.p_value) if compared else "—",
+            ]
+        )
     return markdown_table(HEADER[language], rows) + "\n\n" + NOTE[language].format(n=int(summary["n"].min())) + "\n"
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
-    from .. import plots  # here: tables and findings need no plotting libraries
     import matplotlib.pyplot as plt
     from matplotlib import ticker
     from matplotlib.lines import Line2D
+
+    from .. import plots  # here: tables and findings need no plotting libraries
 
     ops = list(dict.fromkeys(summary["operation"]))
     with plots.style():
@@ -91,16 +131,34 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                 ax.axhspan(s["ci_low"], s["ci_high"], color="0.6", alpha=0.2, zorder=1)
                 ax.axhline(s["median"], color="0.4", linestyle="--", linewidth=1.3, zorder=2)
             x = pool["chunksize_effective"].astype(float)
-            for default, style in ((False, {"fmt": "-o", "color": "#1f77b4", "markersize": 5}),
-                                   (True, {"fmt": "*", "color": "#d62728", "markersize": 15})):
+            for default, style in (
+                (False, {"fmt": "-o", "color": "#1f77b4", "markersize": 5}),
+                (True, {"fmt": "*", "color": "#d62728", "markersize": 15}),
+            ):
                 part = pool[(pool["chunksize"] == "default") == default]
-                plots.interval_bars(ax, part["chunksize_effective"], part["median"], part["ci_low"], part["ci_high"],
-                                    linewidth=1.5, zorder=4 if default else 3, **style)
+                plots.interval_bars(
+                    ax,
+                    part["chunksize_effective"],
+                    part["median"],
+                    part["ci_low"],
+                    part["ci_high"],
+                    linewidth=1.5,
+                    zorder=4 if default else 3,
+                    **style,
+                )
             for r in pool[pool["chunksize"] == "default"].itertuples():
-                ax.annotate(f"default rule (= {int(r.chunksize_effective):,})", (r.chunksize_effective, r.median),
-                            xytext=(0, -14), textcoords="offset points", ha="center", va="top", color="#d62728",
-                            fontsize="small", bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                                                    "edgecolor": "none", "alpha": 0.85}, zorder=5)
+                ax.annotate(
+                    f"default rule (= {int(r.chunksize_effective):,})",
+                    (r.chunksize_effective, r.median),
+                    xytext=(0, -14),
+                    textcoords="offset points",
+                    ha="center",
+                    va="top",
+                    color="#d62728",
+                    fontsize="small",
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                    zorder=5,
+                )
             ax.set_xscale("log")
             ax.set_yscale("log")
             ticks = sorted(set(x))
@@ -123,14 +181,26 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
             ax.set_title(f"{what}, Pool({int(pool['workers'].iloc[0]) if len(pool) else '?'})")
             ax.set_xlabel("chunksize Pool.map used (tasks per trip, log scale)")
             ax.set_ylabel("median wall time per run (s, log scale)")
-        handles = [Line2D([], [], color="#1f77b4", marker="o", label="Pool: create, map, close, join"),
-                   Line2D([], [], color="#d62728", marker="*", linestyle="", markersize=12,
-                          label="chunksize=None (Pool.map's default rule)"),
-                   Line2D([], [], color="0.4", linestyle="--", label="serial loop (band: its interval)")]
+        handles = [
+            Line2D([], [], color="#1f77b4", marker="o", label="Pool: create, map, close, join"),
+            Line2D(
+                [],
+                [],
+                color="#d62728",
+                marker="*",
+                linestyle="",
+                markersize=12,
+                label="chunksize=None (Pool.map's default rule)",
+            ),
+            Line2D([], [], color="0.4", linestyle="--", label="serial loop (band: its interval)"),
+        ]
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False, fontsize="small")
         n = int(summary["n"].min()) if len(summary) else 0
-        fig.suptitle(f"Time against Pool.map's chunksize on {cores} core{'s' if cores != 1 else ''}: medians of {n} "
-                     "runs, bars the intervals of the median", fontsize="medium")
+        fig.suptitle(
+            f"Time against Pool.map's chunksize on {cores} core{'s' if cores != 1 else ''}: medians of {n} "
+            "runs, bars the intervals of the median",
+            fontsize="medium",
+        )
         plots.save(fig, out_paths)
 
 
@@ -146,27 +216,35 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
         best = pool.loc[pool["median"].idxmin()]
         tasks, workers = int(rows["tasks"].iloc[0]), int(pool["workers"].iloc[0])
         what = f"id**2 over {tasks:,} numbers" if op == "square" else f"{op} ×{tasks}"
-        text = (f"{what} with Pool({workers}): the fastest chunksize was {_label(best)} at "
-                f"{fmt_seconds(best['median'])} s (interval {fmt_seconds(best['ci_low'])}–"
-                f"{fmt_seconds(best['ci_high'])})")
+        text = (
+            f"{what} with Pool({workers}): the fastest chunksize was {_label(best)} at "
+            f"{fmt_seconds(best['median'])} s (interval {fmt_seconds(best['ci_low'])}–"
+            f"{fmt_seconds(best['ci_high'])})"
+        )
         serial = rows[rows["variant"] == "serial"]
         if len(serial):
             s = serial.iloc[0]
-            text += (f"; the serial loop took {fmt_seconds(s['median'])} s, so the best Pool's speedup is "
-                     f"{fmt_ratio(best['speedup'])}×"
-                     + (" (every chunksize was slower than serial)" if best["speedup"] < 1 else ""))
+            text += (
+                f"; the serial loop took {fmt_seconds(s['median'])} s, so the best Pool's speedup is "
+                f"{fmt_ratio(best['speedup'])}×"
+                + (" (every chunksize was slower than serial)" if best["speedup"] < 1 else "")
+            )
         out.append(text + ".")
         default = pool[pool["chunksize"] == "default"]
         if len(default):
             d = default.iloc[0]
             if best["variant"] == d["variant"]:
-                out.append(f"{what}: Pool.map's default rule (chunksize {int(d['chunksize_effective'])} = "
-                           f"ceil({tasks} / (4 × {workers}))) was itself the fastest.")
+                out.append(
+                    f"{what}: Pool.map's default rule (chunksize {int(d['chunksize_effective'])} = "
+                    f"ceil({tasks} / (4 × {workers}))) was itself the fastest."
+                )
             else:
                 inside = best["ci_low"] <= d["median"] <= best["ci_high"]
-                out.append(f"{what}: the default rule (chunksize {int(d['chunksize_effective'])}) took "
-                           f"{fmt_seconds(d['median'])} s, {'inside' if inside else 'outside'} the fastest chunksize's "
-                           f"interval; the fastest took {verdict(best, OF_DEFAULT)}.")
+                out.append(
+                    f"{what}: the default rule (chunksize {int(d['chunksize_effective'])}) took "
+                    f"{fmt_seconds(d['median'])} s, {'inside' if inside else 'outside'} the fastest chunksize's "
+                    f"interval; the fastest took {verdict(best, OF_DEFAULT)}."
+                )
             one = pool[pool["chunksize"] == "1"]
             if len(one) and isinstance(one.iloc[0].get("vs_chunksize"), str):
                 o = one.iloc[0]

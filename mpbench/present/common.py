@@ -11,7 +11,9 @@ import pandas as pd
 from ..stats import describe
 
 
-def summarize_variants(raw: pd.DataFrame, keys: list[str], level: float, baseline: str | None = "serial") -> pd.DataFrame:
+def summarize_variants(
+    raw: pd.DataFrame, keys: list[str], level: float, baseline: str | None = "serial"
+) -> pd.DataFrame:
     """One row per (keys..., variant): median, interval, CV, n, and speedup over ``baseline``.
 
     ``speedup``: the median of the paired ratios baseline / variant of the
@@ -59,8 +61,7 @@ def ordered(summary: pd.DataFrame, by: Sequence[str], orders: Mapping[str, Seque
     for column, order in orders.items():
         values = out[column].astype(str)
         known = [str(v) for v in order]
-        out[column] = pd.Categorical(values, known + [v for v in dict.fromkeys(values) if v not in known],
-                                     ordered=True)
+        out[column] = pd.Categorical(values, known + [v for v in dict.fromkeys(values) if v not in known], ordered=True)
     return out.sort_values(list(by), kind="stable").reset_index(drop=True)
 
 
@@ -73,8 +74,12 @@ def add_stops(summary: pd.DataFrame, raw: pd.DataFrame, keys: list[str]) -> pd.D
     if not on:
         stops = pd.DataFrame([stop_of(raw)])
         return summary.drop(columns=list(stops.columns), errors="ignore").merge(stops, how="cross")
-    stops = pd.DataFrame([{**dict(zip(on, group if isinstance(group, tuple) else (group,))), **stop_of(cell)}
-                          for group, cell in raw.groupby(on, sort=False)])
+    stops = pd.DataFrame(
+        [
+            {**dict(zip(on, group if isinstance(group, tuple) else (group,))), **stop_of(cell)}
+            for group, cell in raw.groupby(on, sort=False)
+        ]
+    )
     for k in on:
         stops[k] = stops[k].astype(summary[k].dtype, errors="ignore")
     return summary.drop(columns=["stop_reason", "repeats_done"], errors="ignore").merge(stops, on=on, how="left")
@@ -96,8 +101,10 @@ def repetitions_note(summary: pd.DataFrame, language: str = "en", target: float 
         return text
     text = f"Repetitions per point: {reps}."
     if short:
-        text += (f" Some points stopped before their intervals reached ±{target:.0%} ({', '.join(short)}); "
-                 "the report's Precision section says why.")
+        text += (
+            f" Some points stopped before their intervals reached ±{target:.0%} ({', '.join(short)}); "
+            "the report's Precision section says why."
+        )
     return text
 
 
@@ -107,8 +114,10 @@ def verdict(r, of: str) -> str:
     from ..tables import fmt_p, fmt_ratio
 
     significant = r.significant in (True, "True")  # a bool, or its text read back from CSV
-    text = (f"{fmt_ratio(r.ratio)}× {of} (paired interval {fmt_ratio(r.ratio_ci_low)}–{fmt_ratio(r.ratio_ci_high)}×, "
-            f"p = {fmt_p(r.p_value)}, " + ("significant" if significant else "not significant"))
-    if not significant and np.isfinite(r.pairs) and r.p_value <= 2 / 2 ** r.pairs + 1e-9:
+    text = (
+        f"{fmt_ratio(r.ratio)}× {of} (paired interval {fmt_ratio(r.ratio_ci_low)}–{fmt_ratio(r.ratio_ci_high)}×, "
+        f"p = {fmt_p(r.p_value)}, " + ("significant" if significant else "not significant")
+    )
+    if not significant and np.isfinite(r.pairs) and r.p_value <= 2 / 2**r.pairs + 1e-9:
         text += f"; {int(r.pairs)} pairs cannot give a smaller p, raise repeats"
     return text + ")"

@@ -18,15 +18,19 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     summary = summarize_variants(raw, ["workers", "size"], level, baseline="serial")
     pool = raw[raw["variant"] == "pool"]
     if "pool_start_seconds" in raw.columns and not pool.empty:
-        phases = pool.groupby(["workers", "size"]).agg(
-            pool_start_median=("pool_start_seconds", "median"),
-            map_median=("map_seconds", "median"),
-        ).reset_index().assign(variant="pool")
+        phases = (
+            pool.groupby(["workers", "size"])
+            .agg(pool_start_median=("pool_start_seconds", "median"), map_median=("map_seconds", "median"))
+            .reset_index()
+            .assign(variant="pool")
+        )
         summary = summary.merge(phases, on=["workers", "size", "variant"], how="left", validate="one_to_one")
     else:
         summary = summary.assign(pool_start_median=np.nan, map_median=np.nan)
-    facts = [{"workers": workers, **break_even(rows["size"], rows["speedup"], rows["speedup_ci_low"])}
-             for workers, rows in summary[summary["variant"] == "pool"].groupby("workers", sort=True)]
+    facts = [
+        {"workers": workers, **break_even(rows["size"], rows["speedup"], rows["speedup_ci_low"])}
+        for workers, rows in summary[summary["variant"] == "pool"].groupby("workers", sort=True)
+    ]
     facts = pd.DataFrame(facts, columns=["workers", *BREAK_EVEN_COLUMNS])
     return _ordered(summary.merge(facts, on="workers", how="left", validate="many_to_one"))
 
@@ -39,8 +43,13 @@ def break_even(sizes, speedups, ci_lows) -> dict:
     r = np.asarray(speedups, dtype=float)[order]
     low = np.asarray(ci_lows, dtype=float)[order]
     strict = _tail_start(low > 1)
-    out = {"break_even_size": np.nan, "break_even_low": np.nan, "break_even_high": np.nan,
-           "break_even_note": "", "faster_from_size": np.nan if strict is None else float(s[strict])}
+    out = {
+        "break_even_size": np.nan,
+        "break_even_low": np.nan,
+        "break_even_high": np.nan,
+        "break_even_note": "",
+        "faster_from_size": np.nan if strict is None else float(s[strict]),
+    }
     if len(s) == 0 or not np.isfinite(r).all():
         out["break_even_note"] = "no speedups to compare"
         return out
@@ -54,8 +63,11 @@ def break_even(sizes, speedups, ci_lows) -> dict:
         t = -a / (b - a)
         out["break_even_size"] = float(math.exp(math.log(s[k - 1]) + t * (math.log(s[k]) - math.log(s[k - 1]))))
         out["break_even_low"], out["break_even_high"] = float(s[k - 1]), float(s[k])
-        out["break_even_note"] = "interpolated" if not (r[: k - 1] > 1).any() else \
-            "interpolated at the last upward crossing (crossed 1x more than once)"
+        out["break_even_note"] = (
+            "interpolated"
+            if not (r[: k - 1] > 1).any()
+            else "interpolated at the last upward crossing (crossed 1x more than once)"
+        )
     return out
 
 
@@ -78,12 +90,21 @@ def _wide(summary: pd.DataFrame) -> pd.DataFrame:
     data = _ordered(summary)
     serial = data[data["variant"] == "serial"].set_index(["workers", "size"])
     pool = data[data["variant"] == "pool"].set_index(["workers", "size"])
-    out = pd.DataFrame({
-        "serial": serial["median"], "serial_low": serial["ci_low"], "serial_high": serial["ci_high"],
-        "pool": pool["median"], "pool_low": pool["ci_low"], "pool_high": pool["ci_high"],
-        "speedup": pool["speedup"], "speedup_low": pool["speedup_ci_low"], "speedup_high": pool["speedup_ci_high"],
-        "coverage": pool["speedup_ci_coverage"], "n": pool["n"],
-    })
+    out = pd.DataFrame(
+        {
+            "serial": serial["median"],
+            "serial_low": serial["ci_low"],
+            "serial_high": serial["ci_high"],
+            "pool": pool["median"],
+            "pool_low": pool["ci_low"],
+            "pool_high": pool["ci_high"],
+            "speedup": pool["speedup"],
+            "speedup_low": pool["speedup_ci_low"],
+            "speedup_high": pool["speedup_ci_high"],
+            "coverage": pool["speedup_ci_coverage"],
+            "n": pool["n"],
+        }
+    )
     return out.reset_index().sort_values(["workers", "size"]).reset_index(drop=True)
 
 
@@ -112,8 +133,9 @@ def _approx(n: float) -> str:
 def _reading(workers: int, facts: dict, sizes, text: dict) -> str:
     """The break-even of one worker count and the size from which its interval is above 1×, in ``text``'s words."""
     case = _case(facts)
-    low, high = (facts["break_even_low"], facts["break_even_high"]) if case == "interpolated" else \
-        (min(sizes), max(sizes))
+    low, high = (
+        (facts["break_even_low"], facts["break_even_high"]) if case == "interpolated" else (min(sizes), max(sizes))
+    )
     line = text[case].format(w=workers, size=_approx(facts["break_even_size"]), low=_size(low), high=_size(high))
     strict = facts["faster_from_size"]
     return line + (text["strict"].format(size=_size(strict)) if np.isfinite(strict) else text["strict_none"])
@@ -132,33 +154,33 @@ TEXT = {
         "strict_none": "；提升区间在最大规模处未高于 1 倍",
         "end": "。",
         "note": "每格为 {n} 次重复的中位数；多进程含创建进程池、map、close、join 的时间。提升 = 串行 / 多进程，"
-                "区间来自同一次重复的配对比值。盈亏平衡规模：中位数提升自该规模起在所有更大规模上都高于 1 倍，"
-                "在相邻两个规模之间按 log(规模)–log(提升) 线性插值。",
+        "区间来自同一次重复的配对比值。盈亏平衡规模：中位数提升自该规模起在所有更大规模上都高于 1 倍，"
+        "在相邻两个规模之间按 log(规模)–log(提升) 线性插值。",
     },
     "en": {
         "interpolated": "{w} processes: break-even size ≈ {size} (the median speedup crosses 1× between n = {low} "
-                        "and {high}, interpolated on the log scale)",
+        "and {high}, interpolated on the log scale)",
         "faster": "{w} processes: the Pool is faster already at the smallest size n = {low}; the break-even lies "
-                  "below this sweep",
+        "below this sweep",
         "slower": "{w} processes: the Pool is not faster than serial up to the largest size n = {high}; no "
-                  "break-even within this sweep",
+        "break-even within this sweep",
         "strict": "; interval of the speedup above 1× from n = {size}",
         "strict_none": "; the speedup's interval is not above 1× at the largest size",
         "end": ".",
         "note": "Each cell is the median of {n} repetitions; Pool times include creating the Pool, map, close and "
-                "join. Speedup = serial / Pool, its interval from the paired ratios of the same repetition. "
-                "Break-even size: from it on the median speedup is above 1× at every larger size, interpolated "
-                "between the two neighbouring sizes on log(size) against log(speedup).",
+        "join. Speedup = serial / Pool, its interval from the paired ratios of the same repetition. "
+        "Break-even size: from it on the median speedup is above 1× at every larger size, interpolated "
+        "between the two neighbouring sizes on log(size) against log(speedup).",
     },
 }
 FINDING = {
     "interpolated": "With Pool({w}), the median speedup over the serial loop crosses 1× at about n ≈ {size} terms "
-                    "(interpolated between n = {low} and {high}; an estimate from the medians, the interval "
-                    "statement follows)",
+    "(interpolated between n = {low} and {high}; an estimate from the medians, the interval "
+    "statement follows)",
     "faster": "With Pool({w}), the Pool was faster than the serial loop (median) already at the smallest size "
-              "n = {low}, so the break-even lies below this sweep",
+    "n = {low}, so the break-even lies below this sweep",
     "slower": "With Pool({w}), the Pool was not faster than the serial loop (median) at the largest size n = {high}, "
-              "so there is no break-even within this sweep",
+    "so there is no break-even within this sweep",
     "strict": "; its speedup interval lies above 1× from n = {size} on.",
     "strict_none": "; at the largest size its speedup interval does not lie above 1×.",
 }
@@ -166,10 +188,20 @@ FINDING = {
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
     wide, facts, text = _wide(summary), _facts(summary), TEXT[language]
-    rows = [[str(int(r.workers)), _size(r.size), fmt_seconds(r.serial), fmt_seconds(r.pool), fmt_ratio(r.speedup),
-             f"{fmt_ratio(r.speedup_low)} – {fmt_ratio(r.speedup_high)}"] for r in wide.itertuples()]
-    lines = [f"- {_reading(w, facts[w], wide.loc[wide['workers'] == w, 'size'], text)}{text['end']}"
-             for w in sorted(facts)]
+    rows = [
+        [
+            str(int(r.workers)),
+            _size(r.size),
+            fmt_seconds(r.serial),
+            fmt_seconds(r.pool),
+            fmt_ratio(r.speedup),
+            f"{fmt_ratio(r.speedup_low)} – {fmt_ratio(r.speedup_high)}",
+        ]
+        for r in wide.itertuples()
+    ]
+    lines = [
+        f"- {_reading(w, facts[w], wide.loc[wide['workers'] == w, 'size'], text)}{text['end']}" for w in sorted(facts)
+    ]
     n = int(wide["n"].min()) if len(wide) else 0
     return markdown_table(HEADER[language], rows) + "\n\n" + "\n".join(lines) + "\n\n" + text["note"].format(n=n) + "\n"
 
@@ -183,11 +215,12 @@ def _compact(n: float) -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
-    from .. import plots  # here: tables and findings need no plotting libraries
     import matplotlib.pyplot as plt
     import seaborn as sns
     from matplotlib import ticker
     from matplotlib.lines import Line2D
+
+    from .. import plots  # here: tables and findings need no plotting libraries
 
     wide, facts = _wide(summary), _facts(summary)
     workers = sorted(int(w) for w in wide["workers"].unique())
@@ -198,12 +231,34 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         fig, (left, right) = plt.subplots(1, 2, figsize=(12.5, 5.4), layout="constrained")
         for w in workers:
             rows, c = wide[wide["workers"] == w], colours[w]
-            plots.interval_bars(left, rows["size"], rows["serial"], rows["serial_low"], rows["serial_high"], fmt="--",
-                                marker="s", markersize=4, color=c, alpha=0.55, capsize=2, linewidth=1.2,
-                                label=f"serial loop (run beside Pool({w}))")
-            plots.interval_bars(left, rows["size"], rows["pool"], rows["pool_low"], rows["pool_high"], fmt="-",
-                                marker="o", markersize=5, color=c, linewidth=1.6,
-                                label=f"Pool({w}) (create, map, close, join)")
+            plots.interval_bars(
+                left,
+                rows["size"],
+                rows["serial"],
+                rows["serial_low"],
+                rows["serial_high"],
+                fmt="--",
+                marker="s",
+                markersize=4,
+                color=c,
+                alpha=0.55,
+                capsize=2,
+                linewidth=1.2,
+                label=f"serial loop (run beside Pool({w}))",
+            )
+            plots.interval_bars(
+                left,
+                rows["size"],
+                rows["pool"],
+                rows["pool_low"],
+                rows["pool_high"],
+                fmt="-",
+                marker="o",
+                markersize=5,
+                color=c,
+                linewidth=1.6,
+                label=f"Pool({w}) (create, map, close, join)",
+            )
         left.set_yscale("log")
         left.set_ylabel("median wall time per run (s, log scale)")
         left.set_title("time against size")
@@ -213,19 +268,49 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         handles = []
         for i, w in enumerate(workers):
             rows, c, size = wide[wide["workers"] == w], colours[w], facts[w]["break_even_size"]
-            plots.interval_bars(right, rows["size"], rows["speedup"], rows["speedup_low"], rows["speedup_high"],
-                                fmt="-", marker="o", markersize=5, color=c, linewidth=1.6, zorder=3)
-            mark = {"interpolated": f"break-even ≈ {_compact(float(f'{size:.2g}'))}",
-                    "faster": "faster already at the smallest n", "slower": "not faster at the largest n"}
-            handles.append(Line2D([], [], color=c, marker="o", markersize=5, linewidth=1.6,
-                                  label=f"Pool({w}): {mark[_case(facts[w])]}"))
+            plots.interval_bars(
+                right,
+                rows["size"],
+                rows["speedup"],
+                rows["speedup_low"],
+                rows["speedup_high"],
+                fmt="-",
+                marker="o",
+                markersize=5,
+                color=c,
+                linewidth=1.6,
+                zorder=3,
+            )
+            mark = {
+                "interpolated": f"break-even ≈ {_compact(float(f'{size:.2g}'))}",
+                "faster": "faster already at the smallest n",
+                "slower": "not faster at the largest n",
+            }
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=c,
+                    marker="o",
+                    markersize=5,
+                    linewidth=1.6,
+                    label=f"Pool({w}): {mark[_case(facts[w])]}",
+                )
+            )
             if np.isfinite(size):  # labelled at the bottom (the curves rise to the right), staggered
                 right.axvline(size, color=c, linestyle="--", linewidth=1.2, zorder=2)
-                right.annotate(f"n ≈ {_approx(size)}", xy=(size, 0.0), xycoords=("data", "axes fraction"),
-                               xytext=(4, 6 + 15 * i), textcoords="offset points", color=c,
-                               fontsize="small", ha="left", va="bottom",
-                               bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
-                                     "alpha": 0.85})
+                right.annotate(
+                    f"n ≈ {_approx(size)}",
+                    xy=(size, 0.0),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(4, 6 + 15 * i),
+                    textcoords="offset points",
+                    color=c,
+                    fontsize="small",
+                    ha="left",
+                    va="bottom",
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                )
         ideals = {}
         for w in workers:
             ideals.setdefault(plots.ideal_speedup(w, cores), []).append(w)
@@ -233,12 +318,30 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
             if ideal == 1:
                 continue
             right.axhline(ideal, color="black", linestyle=":", linewidth=1.5, zorder=1)
-            handles.append(Line2D([], [], color="black", linestyle=":", linewidth=1.5,
-                                  label=f"ideal min(w, {cores} cores) = {ideal}× (w = {', '.join(map(str, ws))})"))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color="black",
+                    linestyle=":",
+                    linewidth=1.5,
+                    label=f"ideal min(w, {cores} cores) = {ideal}× (w = {', '.join(map(str, ws))})",
+                )
+            )
         handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label="no gain (1×)"))
         if any(np.isfinite(facts[w]["break_even_size"]) for w in workers):
-            handles.append(Line2D([], [], color="0.3", marker="|", markersize=14, markeredgewidth=1.4,
-                                  linestyle="none", label="break-even (median crosses 1×)"))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color="0.3",
+                    marker="|",
+                    markersize=14,
+                    markeredgewidth=1.4,
+                    linestyle="none",
+                    label="break-even (median crosses 1×)",
+                )
+            )
         values = np.concatenate([wide["speedup_low"].to_numpy(float), wide["speedup"].to_numpy(float)])
         values = values[np.isfinite(values) & (values > 0)]
         lowest = min([1.0, *values]) / 1.6
@@ -259,18 +362,26 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                 ax.set_xlim(min(sizes) / 1.4, max(sizes) * 1.4)
         lh, ll = left.get_legend_handles_labels()
         order = sorted(range(len(ll)), key=lambda i: not ll[i].startswith("Pool"))  # Pool lines first
-        legend = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.14), "ncol": 2, "frameon": False,
-                  "fontsize": "small"}
+        legend = {
+            "loc": "upper center",
+            "bbox_to_anchor": (0.5, -0.14),
+            "ncol": 2,
+            "frameon": False,
+            "fontsize": "small",
+        }
         left.legend([lh[i] for i in order], [ll[i] for i in order], **legend)
         right.legend(handles=handles, **legend)
         n = int(wide["n"].min()) if len(wide) else 0
         cover = wide["coverage"].dropna()
         cover = f"{cover.min():.0%}" if len(cover) else "n/a"
         # English only: the default fonts have no CJK glyphs (the report's heading carries the Chinese name).
-        fig.suptitle("Crossover: from which size does a Pool pay off? sum of i*i, serial loop vs "
-                     f"Pool(w).map over w chunks, on {cores} core{'s' if cores != 1 else ''}\n"
-                     f"points: medians of {n} runs; bars: intervals of the median / of the paired ratios "
-                     f"(coverage ≥ {cover})", fontsize="medium")
+        fig.suptitle(
+            "Crossover: from which size does a Pool pay off? sum of i*i, serial loop vs "
+            f"Pool(w).map over w chunks, on {cores} core{'s' if cores != 1 else ''}\n"
+            f"points: medians of {n} runs; bars: intervals of the median / of the paired ratios "
+            f"(coverage ≥ {cover})",
+            fontsize="medium",
+        )
         plots.save(fig, out_paths)
 
 
@@ -282,10 +393,16 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
         rows = wide[wide["workers"] == w].sort_values("size")
         out.append(_reading(w, facts[w], rows["size"], FINDING))
         last = rows.iloc[-1]
-        ideal = (f", against an ideal of min({w} workers, {cores} cores) = {max(1, min(w, int(cores)))}×"
-                 if cores else "")
-        verdict = ("the Pool is faster" if last["speedup_low"] > 1 else "the Pool is slower"
-                   if last["speedup_high"] < 1 else "not distinguishable from serial")
+        ideal = (
+            f", against an ideal of min({w} workers, {cores} cores) = {max(1, min(w, int(cores)))}×" if cores else ""
+        )
+        verdict = (
+            "the Pool is faster"
+            if last["speedup_low"] > 1
+            else "the Pool is slower"
+            if last["speedup_high"] < 1
+            else "not distinguishable from serial"
+        )
         out.append(
             f"At the largest size n = {_size(last['size'])}, Pool({w}) took {fmt_seconds(last['pool'])} s against "
             f"{fmt_seconds(last['serial'])} s serial: speedup {fmt_ratio(last['speedup'])}× (interval "

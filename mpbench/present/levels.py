@@ -12,7 +12,8 @@ from ..experiments.common import MODES
 from ..fileio import OPERATIONS
 from ..stats import compare_paired, interval_vs_one
 from ..tables import fmt_p, fmt_ratio, fmt_seconds, markdown_table
-from .common import ordered as _ordered, summarize_variants
+from .common import ordered as _ordered
+from .common import summarize_variants
 
 
 def summarize(raw: pd.DataFrame, level: float, factor: str) -> pd.DataFrame:
@@ -22,28 +23,48 @@ def summarize(raw: pd.DataFrame, level: float, factor: str) -> pd.DataFrame:
     data = raw.assign(variant=raw["mode"].astype(str), **{factor: raw[factor].astype(str)})
     summary = summarize_variants(data, ["operation", factor], level, baseline="serial")
     keys = ["operation", factor, "variant"]
-    extra = data.groupby(keys).agg(level_index=("level_index", "first"), loops=("loops", "first"),
-                                   workers=("workers", "first"), scratch_fs=("scratch_fs", "first"),
-                                   resident_before_min=("resident_before", "min"),
-                                   resident_before_max=("resident_before", "max")).reset_index()
+    extra = (
+        data.groupby(keys)
+        .agg(
+            level_index=("level_index", "first"),
+            loops=("loops", "first"),
+            workers=("workers", "first"),
+            scratch_fs=("scratch_fs", "first"),
+            resident_before_min=("resident_before", "min"),
+            resident_before_max=("resident_before", "max"),
+        )
+        .reset_index()
+    )
     cmp = []
     for (op, mode), rows in data.groupby(["operation", "variant"]):
         ref = rows.loc[rows["level_index"].idxmin(), factor]
         ref_times = rows[rows[factor] == ref].set_index("rep")["seconds"]
         for lvl, cell in rows.groupby(factor):
             c = compare_paired(cell.set_index("rep")["seconds"], ref_times, level)
-            cmp.append({"operation": op, factor: lvl, "variant": mode, "reference": ref, "ratio_vs_ref": c["ratio"],
-                        "ratio_ci_low": c["ratio_ci_low"], "ratio_ci_high": c["ratio_ci_high"],
-                        "p_vs_ref": c["p_value"] if lvl != ref else np.nan,
-                        "significant_vs_ref": c["significant"] and lvl != ref})
+            cmp.append(
+                {
+                    "operation": op,
+                    factor: lvl,
+                    "variant": mode,
+                    "reference": ref,
+                    "ratio_vs_ref": c["ratio"],
+                    "ratio_ci_low": c["ratio_ci_low"],
+                    "ratio_ci_high": c["ratio_ci_high"],
+                    "p_vs_ref": c["p_value"] if lvl != ref else np.nan,
+                    "significant_vs_ref": c["significant"] and lvl != ref,
+                }
+            )
     out = summary.merge(extra, on=keys, validate="one_to_one").merge(pd.DataFrame(cmp), on=keys, validate="one_to_one")
     return ordered(out, factor)
 
 
 def ordered(summary: pd.DataFrame, factor: str) -> pd.DataFrame:
     """Operations in the pipeline's order, levels by index, serial before Pool (also after a CSV round trip)."""
-    return _ordered(summary.assign(**{factor: summary[factor].astype(str)}), ["operation", "level_index", "variant"],
-                    {"operation": OPERATIONS, "variant": MODES})
+    return _ordered(
+        summary.assign(**{factor: summary[factor].astype(str)}),
+        ["operation", "level_index", "variant"],
+        {"operation": OPERATIONS, "variant": MODES},
+    )
 
 
 def _cells(rows: pd.DataFrame) -> dict:
@@ -57,23 +78,34 @@ def mode_label(m: str) -> str:
 def ratio_text(r) -> str:
     """'1.12× (1.05–1.20×, p = 0.031, significant)'."""
     sig = "significant" if bool(r["significant_vs_ref"]) else "not significant"
-    return (f"{fmt_ratio(r['ratio_vs_ref'])}× ({fmt_ratio(r['ratio_ci_low'])}–{fmt_ratio(r['ratio_ci_high'])}×, "
-            f"p = {fmt_p(r['p_vs_ref'])}, {sig})")
+    return (
+        f"{fmt_ratio(r['ratio_vs_ref'])}× ({fmt_ratio(r['ratio_ci_low'])}–{fmt_ratio(r['ratio_ci_high'])}×, "
+        f"p = {fmt_p(r['p_vs_ref'])}, {sig})"
+    )
 
 
 def few_repeats(rows: pd.DataFrame) -> str:
     """A note when the repetitions are too few for any paired difference to reach p < 0.05."""
     n = int(rows["n"].min())
     smallest = 2 / 2**n
-    return (f" With {n} repetitions no difference can reach p < 0.05 (the smallest possible p is {smallest:.3g}); "
-            "rerun with more repeats." if smallest >= 0.05 else "")
+    return (
+        f" With {n} repetitions no difference can reach p < 0.05 (the smallest possible p is {smallest:.3g}); "
+        "rerun with more repeats."
+        if smallest >= 0.05
+        else ""
+    )
 
 
 def speedup_text(r) -> str:
-    where = {"above": "faster than serial", "below": "slower than serial",
-             "includes": "not distinguishable from serial"}[interval_vs_one(r["speedup_ci_low"], r["speedup_ci_high"])]
-    return (f"{fmt_ratio(r['speedup'])}× serial ({fmt_ratio(r['speedup_ci_low'])}–{fmt_ratio(r['speedup_ci_high'])}×, "
-            f"{where})")
+    where = {
+        "above": "faster than serial",
+        "below": "slower than serial",
+        "includes": "not distinguishable from serial",
+    }[interval_vs_one(r["speedup_ci_low"], r["speedup_ci_high"])]
+    return (
+        f"{fmt_ratio(r['speedup'])}× serial ({fmt_ratio(r['speedup_ci_low'])}–{fmt_ratio(r['speedup_ci_high'])}×, "
+        f"{where})"
+    )
 
 
 def pool_speedup(rows: pd.DataFrame, lead: str = "; ") -> str:
@@ -96,39 +128,78 @@ def versus(rows: pd.DataFrame) -> str:
 
 
 TABLE_TEXT = {
-    "zh": {"op": "操作", "serial": "串行（秒）", "pool": "多进程（秒）", "speedup": "多进程提升（倍）",
-           "vs": "{mode}：耗时 / {ref}（倍，p）", "modes": {"serial": "串行", "pool": "多进程"},
-           "note": "每格为 {n} 次重复的中位数（{loops} 次操作，Pool({workers})）；提升 = 串行 / 多进程；"
-                   "耗时比以同一模式下的 {ref} 为基准，按同一次重复配对，p 为配对符号翻转检验。"},
-    "en": {"op": "Operation", "serial": "Serial (s)", "pool": "Pool (s)", "speedup": "Pool speedup (×)",
-           "vs": "{mode}: time / {ref} (×, p)", "modes": {"serial": "serial", "pool": "Pool"},
-           "note": "Each cell is the median of {n} runs ({loops} operations, Pool({workers})); speedup = serial / "
-                   "Pool; time ratios are against {ref} in the same mode, paired by repetition, p from a paired "
-                   "sign test."},
+    "zh": {
+        "op": "操作",
+        "serial": "串行（秒）",
+        "pool": "多进程（秒）",
+        "speedup": "多进程提升（倍）",
+        "vs": "{mode}：耗时 / {ref}（倍，p）",
+        "modes": {"serial": "串行", "pool": "多进程"},
+        "note": "每格为 {n} 次重复的中位数（{loops} 次操作，Pool({workers})）；提升 = 串行 / 多进程；"
+        "耗时比以同一模式下的 {ref} 为基准，按同一次重复配对，p 为配对符号翻转检验。",
+    },
+    "en": {
+        "op": "Operation",
+        "serial": "Serial (s)",
+        "pool": "Pool (s)",
+        "speedup": "Pool speedup (×)",
+        "vs": "{mode}: time / {ref} (×, p)",
+        "modes": {"serial": "serial", "pool": "Pool"},
+        "note": "Each cell is the median of {n} runs ({loops} operations, Pool({workers})); speedup = serial / "
+        "Pool; time ratios are against {ref} in the same mode, paired by repetition, p from a paired "
+        "sign test.",
+    },
 }
 
 
-def table(summary: pd.DataFrame, factor: str, language: str, factor_header: dict,
-          label: Callable[[str], str] = str, extra: tuple | None = None) -> str:
+def table(
+    summary: pd.DataFrame,
+    factor: str,
+    language: str,
+    factor_header: dict,
+    label: Callable[[str], str] = str,
+    extra: tuple | None = None,
+) -> str:
     """One row per (operation, level); ``extra``: (header per language, cell from the row's {mode: row})."""
     text = TABLE_TEXT[language]
     data = ordered(summary, factor)
     refs = data.loc[data["level_index"] == data["level_index"].min(), factor]
     ref = label(refs.iloc[0]) if refs.nunique() == 1 else "reference"
-    header = [text["op"], factor_header[language], text["serial"], text["pool"], text["speedup"],
-              *(text["vs"].format(mode=text["modes"][m], ref=ref) for m in MODES)]
+    header = [
+        text["op"],
+        factor_header[language],
+        text["serial"],
+        text["pool"],
+        text["speedup"],
+        *(text["vs"].format(mode=text["modes"][m], ref=ref) for m in MODES),
+    ]
     header += [extra[0][language]] if extra else []
     rows = []
     for (op, lvl), cell in data.groupby(["operation", factor], sort=False):
         c = _cells(cell)
-        vs = [("—" if not np.isfinite(c[m]["p_vs_ref"]) else
-               f"{fmt_ratio(c[m]['ratio_vs_ref'])} (p = {fmt_p(c[m]['p_vs_ref'])})") if m in c else "n/a"
-              for m in MODES]
-        rows.append([op, label(lvl), *(fmt_seconds(c[m]["median"]) if m in c else "n/a" for m in MODES),
-                     fmt_ratio(c["pool"]["speedup"]) if "pool" in c else "n/a", *vs]
-                    + ([extra[1](c)] if extra else []))
-    note = text["note"].format(n=int(data["n"].min()), loops=int(data["loops"].iloc[0]),
-                               workers=int(data["workers"].iloc[0]), ref=ref)
+        vs = [
+            (
+                "—"
+                if not np.isfinite(c[m]["p_vs_ref"])
+                else f"{fmt_ratio(c[m]['ratio_vs_ref'])} (p = {fmt_p(c[m]['p_vs_ref'])})"
+            )
+            if m in c
+            else "n/a"
+            for m in MODES
+        ]
+        rows.append(
+            [
+                op,
+                label(lvl),
+                *(fmt_seconds(c[m]["median"]) if m in c else "n/a" for m in MODES),
+                fmt_ratio(c["pool"]["speedup"]) if "pool" in c else "n/a",
+                *vs,
+            ]
+            + ([extra[1](c)] if extra else [])
+        )
+    note = text["note"].format(
+        n=int(data["n"].min()), loops=int(data["loops"].iloc[0]), workers=int(data["workers"].iloc[0]), ref=ref
+    )
     return markdown_table(header, rows) + "\n\n" + note + "\n"
 
 
@@ -136,34 +207,55 @@ COLOURS = {"serial": "#1f77b4", "pool": "#d62728"}
 MARKERS = {"serial": "o", "pool": "s"}
 
 
-def plot(summary: pd.DataFrame, factor: str, out_paths, title: str, xlabel: str,
-         label: Callable[[str], str] = str) -> None:
+def plot(
+    summary: pd.DataFrame, factor: str, out_paths, title: str, xlabel: str, label: Callable[[str], str] = str
+) -> None:
     """Per operation: median time per level, serial and Pool side by side, interval bars,
     and each non-reference level's time ratio against the reference written beside it."""
-    from .. import plots  # here: tables and findings need no plotting libraries
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
+
+    from .. import plots  # here: tables and findings need no plotting libraries
 
     data = ordered(summary, factor)
     ops = list(dict.fromkeys(data["operation"]))
     with plots.style():
         width = max(4.6, 1.7 * data.groupby("operation")[factor].nunique().max() + 1.4)
-        fig, axes = plt.subplots(1, len(ops), squeeze=False, figsize=(max(5.2, width * len(ops) + 0.4), 4.8),
-                                 layout="constrained")
+        fig, axes = plt.subplots(
+            1, len(ops), squeeze=False, figsize=(max(5.2, width * len(ops) + 0.4), 4.8), layout="constrained"
+        )
         for ax, op in zip(axes[0], ops):
             sub = data[data["operation"] == op]
             levels = list(dict.fromkeys(sub[factor]))
             for k, mode in enumerate(MODES):
                 rows = sub[sub["variant"] == mode]
                 x = np.array([levels.index(v) for v in rows[factor]]) + (k - 0.5) * 0.24
-                plots.interval_bars(ax, x, rows["median"], rows["ci_low"], rows["ci_high"], fmt="-",
-                                    marker=MARKERS[mode], color=COLOURS[mode], capsize=4, linewidth=1.0,
-                                    markersize=7, zorder=3)
+                plots.interval_bars(
+                    ax,
+                    x,
+                    rows["median"],
+                    rows["ci_low"],
+                    rows["ci_high"],
+                    fmt="-",
+                    marker=MARKERS[mode],
+                    color=COLOURS[mode],
+                    capsize=4,
+                    linewidth=1.0,
+                    markersize=7,
+                    zorder=3,
+                )
                 for xi, (_, r) in zip(x, rows.iterrows()):
                     if np.isfinite(r["p_vs_ref"]):
-                        ax.annotate(f"{fmt_ratio(r['ratio_vs_ref'])}×{'*' if bool(r['significant_vs_ref']) else ''}",
-                                    (xi, r["ci_high"]), xytext=(0, 4), textcoords="offset points", ha="center",
-                                    va="bottom", fontsize="small", color=COLOURS[mode])
+                        ax.annotate(
+                            f"{fmt_ratio(r['ratio_vs_ref'])}×{'*' if bool(r['significant_vs_ref']) else ''}",
+                            (xi, r["ci_high"]),
+                            xytext=(0, 4),
+                            textcoords="offset points",
+                            ha="center",
+                            va="bottom",
+                            fontsize="small",
+                            color=COLOURS[mode],
+                        )
             ax.set_xticks(range(len(levels)), [label(v) for v in levels])
             ax.set_xlim(-0.6, len(levels) - 0.4)
             ax.set_ylim(0, float(sub["ci_high"].max()) * 1.18)
@@ -171,13 +263,24 @@ def plot(summary: pd.DataFrame, factor: str, out_paths, title: str, xlabel: str,
             ax.set_xlabel(xlabel)
             ax.set_ylabel("median wall time per run (s)")
         workers = int(data["workers"].iloc[0])
-        handles = [Line2D([], [], color=COLOURS[m], marker=MARKERS[m], label=n) for m, n in
-                   (("serial", "serial (a for loop)"), ("pool", f"Pool({workers}) (create, map, close, join)"))]
+        handles = [
+            Line2D([], [], color=COLOURS[m], marker=MARKERS[m], label=n)
+            for m, n in (("serial", "serial (a for loop)"), ("pool", f"Pool({workers}) (create, map, close, join)"))
+        ]
         cov = data["ci_coverage"].dropna()
         ref = data.loc[data["level_index"].idxmin(), factor]
-        note = (f"bars: interval of the median (n = {int(data['n'].min())}, coverage ≥ {cov.min():.0%}); "
-                f"labels: time / {ref} in the same mode, * = significant (paired p)")
-        fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, title=note,
-                   title_fontsize="small", fontsize="small")
+        note = (
+            f"bars: interval of the median (n = {int(data['n'].min())}, coverage ≥ {cov.min():.0%}); "
+            f"labels: time / {ref} in the same mode, * = significant (paired p)"
+        )
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncol=2,
+            frameon=False,
+            title=note,
+            title_fontsize="small",
+            fontsize="small",
+        )
         fig.suptitle(title)
         plots.save(fig, out_paths)

@@ -21,36 +21,72 @@ def _ordered(summary: pd.DataFrame) -> pd.DataFrame:
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     summary = summarize_variants(raw, KEYS, level, baseline="serial")
-    extra = raw.groupby([*KEYS, "variant"]).agg(
-        chunksize=("chunksize", "first"),
-        pool_start_median=("pool_start_seconds", "median"),
-        close_join_median=("close_join_seconds", "median"),
-        matches_serial=("matches_serial", "all"),
-    ).reset_index()
+    extra = (
+        raw.groupby([*KEYS, "variant"])
+        .agg(
+            chunksize=("chunksize", "first"),
+            pool_start_median=("pool_start_seconds", "median"),
+            close_join_median=("close_join_seconds", "median"),
+            matches_serial=("matches_serial", "all"),
+        )
+        .reset_index()
+    )
     out = summary.merge(extra, on=[*KEYS, "variant"], validate="one_to_one")
     out["per_item_seconds"] = out["median"] / out["length"]
     return _ordered(out)
 
 
 LABELS = {
-    "zh": {"serial": "串行 for 循环", "map": "Pool.map（原文）", "apply_async": "Pool.apply_async（原文）",
-           "map_async": "Pool.map_async", "imap": "Pool.imap", "imap_chunked": "Pool.imap（指定 chunksize）",
-           "imap_unordered": "Pool.imap_unordered", "imap_unordered_chunked": "Pool.imap_unordered（指定 chunksize）",
-           "starmap": "Pool.starmap", "executor_map": "ProcessPoolExecutor.map"},
-    "en": {"serial": "serial for loop", "map": "Pool.map (seed)", "apply_async": "Pool.apply_async (seed)",
-           "map_async": "Pool.map_async", "imap": "Pool.imap", "imap_chunked": "Pool.imap (chunksize set)",
-           "imap_unordered": "Pool.imap_unordered",
-           "imap_unordered_chunked": "Pool.imap_unordered (chunksize set)",
-           "starmap": "Pool.starmap", "executor_map": "ProcessPoolExecutor.map"},
+    "zh": {
+        "serial": "串行 for 循环",
+        "map": "Pool.map（原文）",
+        "apply_async": "Pool.apply_async（原文）",
+        "map_async": "Pool.map_async",
+        "imap": "Pool.imap",
+        "imap_chunked": "Pool.imap（指定 chunksize）",
+        "imap_unordered": "Pool.imap_unordered",
+        "imap_unordered_chunked": "Pool.imap_unordered（指定 chunksize）",
+        "starmap": "Pool.starmap",
+        "executor_map": "ProcessPoolExecutor.map",
+    },
+    "en": {
+        "serial": "serial for loop",
+        "map": "Pool.map (seed)",
+        "apply_async": "Pool.apply_async (seed)",
+        "map_async": "Pool.map_async",
+        "imap": "Pool.imap",
+        "imap_chunked": "Pool.imap (chunksize set)",
+        "imap_unordered": "Pool.imap_unordered",
+        "imap_unordered_chunked": "Pool.imap_unordered (chunksize set)",
+        "starmap": "Pool.starmap",
+        "executor_map": "ProcessPoolExecutor.map",
+    },
 }
 FUNCTION_LABELS = {
     "zh": {"square": "id**2", "heavy": "heavy（纯 Python 循环）"},
     "en": {"square": "id**2", "heavy": "heavy (pure-Python loop)"},
 }
 HEADER = {
-    "zh": ["函数", "长度（个）", "进程数", "方式", "每个任务的元素数", "耗时中位数（秒）", "相对串行（倍）", "创建进程池（秒）"],
-    "en": ["Function", "Length (items)", "Processes", "Variant", "Items per task", "Median time (s)",
-           "Speedup vs serial (x)", "Pool start (s)"],
+    "zh": [
+        "函数",
+        "长度（个）",
+        "进程数",
+        "方式",
+        "每个任务的元素数",
+        "耗时中位数（秒）",
+        "相对串行（倍）",
+        "创建进程池（秒）",
+    ],
+    "en": [
+        "Function",
+        "Length (items)",
+        "Processes",
+        "Variant",
+        "Items per task",
+        "Median time (s)",
+        "Speedup vs serial (x)",
+        "Pool start (s)",
+    ],
 }
 
 
@@ -61,9 +97,16 @@ def _int_or_dash(value) -> str:
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
     summary = _ordered(summary)
     rows = [
-        [FUNCTION_LABELS[language][r.function], f"{int(r.length):,}", str(r.workers), LABELS[language][r.variant],
-         _int_or_dash(r.chunksize), fmt_seconds(r.median), fmt_ratio(r.speedup),
-         "–" if r.variant == "serial" else fmt_seconds(r.pool_start_median)]
+        [
+            FUNCTION_LABELS[language][r.function],
+            f"{int(r.length):,}",
+            str(r.workers),
+            LABELS[language][r.variant],
+            _int_or_dash(r.chunksize),
+            fmt_seconds(r.median),
+            fmt_ratio(r.speedup),
+            "–" if r.variant == "serial" else fmt_seconds(r.pool_start_median),
+        ]
         for r in summary.itertuples()
     ]
     return markdown_table(HEADER[language], rows) + "\n"
@@ -71,10 +114,15 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
 
 # Colour and marker per API family; dashed lines: one task per item (chunksize 1).
 STYLE = {
-    "map": ("#1f77b4", "o"), "apply_async": ("#d62728", "s"), "map_async": ("#17becf", "v"),
-    "imap": ("#2ca02c", "^"), "imap_chunked": ("#2ca02c", "^"),
-    "imap_unordered": ("#9467bd", "D"), "imap_unordered_chunked": ("#9467bd", "D"),
-    "starmap": ("#8c564b", "P"), "executor_map": ("#ff7f0e", "X"),
+    "map": ("#1f77b4", "o"),
+    "apply_async": ("#d62728", "s"),
+    "map_async": ("#17becf", "v"),
+    "imap": ("#2ca02c", "^"),
+    "imap_chunked": ("#2ca02c", "^"),
+    "imap_unordered": ("#9467bd", "D"),
+    "imap_unordered_chunked": ("#9467bd", "D"),
+    "starmap": ("#8c564b", "P"),
+    "executor_map": ("#ff7f0e", "X"),
 }
 
 
@@ -88,16 +136,23 @@ def _plot_label(variant: str, chunksize) -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
-    from .. import plots  # here: tables and findings need no plotting libraries
     import matplotlib.pyplot as plt
     from matplotlib import ticker
     from matplotlib.lines import Line2D
 
+    from .. import plots  # here: tables and findings need no plotting libraries
+
     def look(v: str) -> dict:
         colour, marker = STYLE[v]
         dashed = v in PER_ITEM
-        return dict(color=colour, marker=marker, markersize=6, linewidth=1.5, linestyle="--" if dashed else "-",
-                    markerfacecolor="white" if dashed else colour)
+        return dict(
+            color=colour,
+            marker=marker,
+            markersize=6,
+            linewidth=1.5,
+            linestyle="--" if dashed else "-",
+            markerfacecolor="white" if dashed else colour,
+        )
 
     data = _ordered(summary)
     data = data[data["variant"] != "serial"]
@@ -115,9 +170,15 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
     labels = {}
 
     with plots.style():
-        fig, axes = plt.subplots(len(workers), len(functions), squeeze=False, sharex=True, sharey=True,
-                                 figsize=(4.9 * len(functions) + 0.6, 3.6 * len(workers) + 1.9),
-                                 layout="constrained")
+        fig, axes = plt.subplots(
+            len(workers),
+            len(functions),
+            squeeze=False,
+            sharex=True,
+            sharey=True,
+            figsize=(4.9 * len(functions) + 0.6, 3.6 * len(workers) + 1.9),
+            layout="constrained",
+        )
         for i, w in enumerate(workers):
             ideal = plots.ideal_speedup(w, cores)
             for j, f in enumerate(functions):
@@ -130,9 +191,17 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                     rows = sub[sub["variant"] == v].sort_values("length")
                     if rows.empty:
                         continue
-                    plots.interval_bars(ax, rows["length"].to_numpy(float) * offset[v], rows["speedup"],
-                                        rows["speedup_ci_low"], rows["speedup_ci_high"], fmt="", elinewidth=1,
-                                        zorder=3, **look(v))
+                    plots.interval_bars(
+                        ax,
+                        rows["length"].to_numpy(float) * offset[v],
+                        rows["speedup"],
+                        rows["speedup_ci_low"],
+                        rows["speedup_ci_high"],
+                        fmt="",
+                        elinewidth=1,
+                        zorder=3,
+                        **look(v),
+                    )
                     labels.setdefault(v, _plot_label(v, rows["chunksize"].iloc[0]))
                 ax.set_xscale("log")
                 ax.set_yscale("log")
@@ -148,14 +217,18 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         handles = [Line2D([], [], label=labels.get(v, LABELS["en"][v]), **look(v)) for v in variants]
         handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label="no gain (1×)"))
         if any(i != 1 for i in ideals):
-            handles.append(Line2D([], [], color="black", linestyle=":", linewidth=1.5,
-                                  label=f"ideal: min(workers, {cores} cores)"))
+            handles.append(
+                Line2D([], [], color="black", linestyle=":", linewidth=1.5, label=f"ideal: min(workers, {cores} cores)")
+            )
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False, fontsize="small")
         n = data["n"].astype(int)
         runs = f"{n.min()}" if n.min() == n.max() else f"{n.min()}–{n.max()}"
-        fig.suptitle("Pool API: speedup of each variant over the serial for loop (Pool creation included)\n"
-                     f"points: median of paired serial / variant ratios of {runs} runs; "
-                     "bars: interval from paired ratios; dashed, hollow: one task per item", fontsize="medium")
+        fig.suptitle(
+            "Pool API: speedup of each variant over the serial for loop (Pool creation included)\n"
+            f"points: median of paired serial / variant ratios of {runs} runs; "
+            "bars: interval from paired ratios; dashed, hollow: one task per item",
+            fontsize="medium",
+        )
         plots.save(fig, out_paths)
 
 
@@ -183,11 +256,15 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
         b = top.loc[best]
         close = [v for v in top.index if v != best and top.loc[v, "ci_low"] <= b["ci_high"]]
         worst = top["median"].idxmax()
-        text = (f"For {what} with {workers} workers at length {largest:,}, the fastest process API was `{best}` "
-                f"({fmt_seconds(b['median'])} s, {_speed(b)} vs the loop)")
+        text = (
+            f"For {what} with {workers} workers at length {largest:,}, the fastest process API was `{best}` "
+            f"({fmt_seconds(b['median'])} s, {_speed(b)} vs the loop)"
+        )
         text += "; " + ", ".join(f"`{v}`" for v in close) + " not distinguishable from it" if close else ""
-        text += (f"; the slowest was `{worst}` ({fmt_seconds(top.loc[worst, 'median'])} s, "
-                 f"{fmt_ratio(top.loc[worst, 'speedup'])}×).")
+        text += (
+            f"; the slowest was `{worst}` ({fmt_seconds(top.loc[worst, 'median'])} s, "
+            f"{fmt_ratio(top.loc[worst, 'speedup'])}×)."
+        )
         out.append(text)
 
         if {"imap", "imap_chunked"} <= set(top.index):
@@ -199,12 +276,16 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
                 how = f"less time ({one['median'] / chunked['median']:.2f}×) than"
             else:
                 how = "a time not distinguishable from that of"
-            out.append(f"For {what} at length {largest:,}, `imap` sending one item per task "
-                       f"({fmt_seconds(one['median'])} s) took {how} `imap` with chunksize {size} "
-                       f"({fmt_seconds(chunked['median'])} s).")
+            out.append(
+                f"For {what} at length {largest:,}, `imap` sending one item per task "
+                f"({fmt_seconds(one['median'])} s) took {how} `imap` with chunksize {size} "
+                f"({fmt_seconds(chunked['median'])} s)."
+            )
 
-        verdicts = {n: {v: _verdict(r) for v, r in g.set_index("variant").iterrows()}
-                    for n, g in pools.groupby("length", sort=True)}
+        verdicts = {
+            n: {v: _verdict(r) for v, r in g.set_index("variant").iterrows()}
+            for n, g in pools.groupby("length", sort=True)
+        }
         wins = [n for n, v in verdicts.items() if "above" in v.values()]
         ties = [n for n, v in verdicts.items() if "above" not in v.values() and "includes" in v.values()]
         lengths = ", ".join(f"{int(n):,}" for n in sorted(verdicts))
@@ -213,23 +294,33 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
             at = pools[pools["length"] == n0].set_index("variant")
             winners = [v for v in at.index if _verdict(at.loc[v]) == "above"]
             fastest = at.loc[winners, "median"].idxmin()
-            text = (f"Processes beat the for loop for {what} at length {', '.join(f'{int(n):,}' for n in wins)} "
-                    f"(of {lengths}); from length {n0:,}, {len(winners)} of {len(at)} variants were faster "
-                    f"(best `{fastest}`, {_speed(at.loc[fastest])}).")
+            text = (
+                f"Processes beat the for loop for {what} at length {', '.join(f'{int(n):,}' for n in wins)} "
+                f"(of {lengths}); from length {n0:,}, {len(winners)} of {len(at)} variants were faster "
+                f"(best `{fastest}`, {_speed(at.loc[fastest])})."
+            )
             if function == "square" and n0 > int(min(verdicts)):
-                text += (" Only the larger lengths paid off, as the seed's note says: "
-                         "数学运算要达到较高数量级后才能体现多进程的优势.")
+                text += (
+                    " Only the larger lengths paid off, as the seed's note says: "
+                    "数学运算要达到较高数量级后才能体现多进程的优势."
+                )
         elif ties:
-            text = (f"No process variant was clearly faster than the for loop for {what} at any length "
-                    f"({lengths}); at length {', '.join(f'{int(n):,}' for n in ties)} the best one is "
-                    f"not distinguishable from the loop.")
+            text = (
+                f"No process variant was clearly faster than the for loop for {what} at any length "
+                f"({lengths}); at length {', '.join(f'{int(n):,}' for n in ties)} the best one is "
+                f"not distinguishable from the loop."
+            )
         else:
             best_ratio = pools.loc[pools["speedup"].idxmax()]
-            text = (f"Every process variant was slower than the plain for loop for {what} at every length "
-                    f"({lengths}); the best was `{best_ratio['variant']}` at {_speed(best_ratio)}, "
-                    f"length {int(best_ratio['length']):,}.")
+            text = (
+                f"Every process variant was slower than the plain for loop for {what} at every length "
+                f"({lengths}); the best was `{best_ratio['variant']}` at {_speed(best_ratio)}, "
+                f"length {int(best_ratio['length']):,}."
+            )
             if function == "square":
-                text += (" Here `id**2` is too cheap for processes to pay off at these lengths "
-                         "(the seed: 数学运算要达到较高数量级后才能体现多进程的优势).")
+                text += (
+                    " Here `id**2` is too cheap for processes to pay off at these lengths "
+                    "(the seed: 数学运算要达到较高数量级后才能体现多进程的优势)."
+                )
         out.append(text)
     return out

@@ -20,8 +20,12 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     summary = summarize_variants(raw, ["workers"], level, baseline="serial")
     extra = []
     for (workers, variant), runs in raw.groupby(["workers", "variant"], sort=True):
-        row = {"workers": workers, "variant": variant, "size": int(runs["size"].iloc[0]),
-               "start_method": ",".join(sorted(runs["start_method"].astype(str).unique()))}
+        row = {
+            "workers": workers,
+            "variant": variant,
+            "size": int(runs["size"].iloc[0]),
+            "start_method": ",".join(sorted(runs["start_method"].astype(str).unique())),
+        }
         for phase in PHASES:
             d = describe(runs[f"{phase}_seconds"].to_numpy(), level)
             row.update({f"{phase}_{k}": d[k] for k in ("median", "ci_low", "ci_high")})
@@ -39,14 +43,32 @@ LABELS = {
     "zh": {"serial": "串行（一个循环）", "process_queue": "手动 Process + Queue", "pool": "Pool.map"},
     "en": {"serial": "serial (one loop)", "process_queue": "Process + Queue (by hand)", "pool": "Pool(workers).map"},
 }
-PHASE_LABELS = {"start": "start-up (create + start)", "work": "work (until all results are in)",
-                "join": "join (join / close + join)"}
+PHASE_LABELS = {
+    "start": "start-up (create + start)",
+    "work": "work (until all results are in)",
+    "join": "join (join / close + join)",
+}
 PHASE_COLOURS = {"start": "#d62728", "work": "#1f77b4", "join": "#ff7f0e"}
 VARIANT_STYLE = {"process_queue": ("#2ca02c", "o"), "pool": ("#9467bd", "s")}
 HEADER = {
-    "zh": ["进程数", "方式", "总耗时中位数（秒）", "启动（秒）", "计算至取回全部结果（秒）", "join（秒）", "相对串行（倍）"],
-    "en": ["Processes", "Variant", "Median total (s)", "Start-up (s)", "Work until all results (s)", "Join (s)",
-           "Speedup vs serial (x)"],
+    "zh": [
+        "进程数",
+        "方式",
+        "总耗时中位数（秒）",
+        "启动（秒）",
+        "计算至取回全部结果（秒）",
+        "join（秒）",
+        "相对串行（倍）",
+    ],
+    "en": [
+        "Processes",
+        "Variant",
+        "Median total (s)",
+        "Start-up (s)",
+        "Work until all results (s)",
+        "Join (s)",
+        "Speedup vs serial (x)",
+    ],
 }
 
 
@@ -58,49 +80,87 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
     rows = []
     for r in _ordered(summary).itertuples():
         serial = r.variant == "serial"
-        rows.append([str(r.workers), LABELS[language][r.variant], fmt_seconds(r.median),
-                     "–" if serial else fmt_seconds(r.start_median), fmt_seconds(r.work_median),
-                     "–" if serial else fmt_seconds(r.join_median), fmt_ratio(r.speedup)])
+        rows.append(
+            [
+                str(r.workers),
+                LABELS[language][r.variant],
+                fmt_seconds(r.median),
+                "–" if serial else fmt_seconds(r.start_median),
+                fmt_seconds(r.work_median),
+                "–" if serial else fmt_seconds(r.join_median),
+                fmt_ratio(r.speedup),
+            ]
+        )
     return markdown_table(HEADER[language], rows) + "\n"
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
-    from .. import plots  # here: tables and findings need no plotting libraries
     import matplotlib.pyplot as plt
     import seaborn as sns
     from matplotlib import ticker
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    from .. import plots  # here: tables and findings need no plotting libraries
+
     data = _ordered(summary)
     workers = sorted(int(w) for w in data["workers"].unique())
     serial = data[data["variant"] == "serial"].set_index("workers")["median"].astype(float)
     serial_median = float(serial.max())
-    phases = pd.concat([
-        pd.DataFrame({"variant": data["variant"].astype(str), "workers": data["workers"].astype(int), "phase": phase,
-                      **{k: data[f"{phase}_{k}"].astype(float) for k in ("median", "ci_low", "ci_high")}})
-        for phase in PHASES], ignore_index=True)
+    phases = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "variant": data["variant"].astype(str),
+                    "workers": data["workers"].astype(int),
+                    "phase": phase,
+                    **{k: data[f"{phase}_{k}"].astype(float) for k in ("median", "ci_low", "ci_high")},
+                }
+            )
+            for phase in PHASES
+        ],
+        ignore_index=True,
+    )
     phases = phases[phases["variant"] != "serial"]
     positive = phases.loc[phases["median"] > 0, ["median", "ci_low"]].to_numpy(float)
     low = max(float(np.nanmin(positive)) / 3 if positive.size else 1e-4, 1e-6)
     high = max(float(np.nanmax(phases["ci_high"])), serial_median) * 2.5
 
     with plots.style():
-        fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.6), layout="constrained",
-                                 gridspec_kw={"width_ratios": [1, 1, 1.05]})
+        fig, axes = plt.subplots(
+            1, 3, figsize=(13.5, 4.6), layout="constrained", gridspec_kw={"width_ratios": [1, 1, 1.05]}
+        )
         for ax, variant in zip(axes[:2], ("process_queue", "pool")):
             sub = phases[phases["variant"] == variant].copy()
             sub["x"] = sub["workers"].astype(str)
-            sns.barplot(data=sub, x="x", y="median", hue="phase", hue_order=list(PHASES),
-                        order=[str(w) for w in workers], palette=PHASE_COLOURS, errorbar=None,
-                        legend=False, ax=ax, zorder=2)
+            sns.barplot(
+                data=sub,
+                x="x",
+                y="median",
+                hue="phase",
+                hue_order=list(PHASES),
+                order=[str(w) for w in workers],
+                palette=PHASE_COLOURS,
+                errorbar=None,
+                legend=False,
+                ax=ax,
+                zorder=2,
+            )
             for bars, phase in zip(ax.containers, PHASES):
                 rows = sub[sub["phase"] == phase].set_index("workers").reindex(workers)
-                plots.interval_bars(ax, [b.get_x() + b.get_width() / 2 for b in bars], rows["median"], rows["ci_low"],
-                                    rows["ci_high"], ecolor="0.2", zorder=3)
+                plots.interval_bars(
+                    ax,
+                    [b.get_x() + b.get_width() / 2 for b in bars],
+                    rows["median"],
+                    rows["ci_low"],
+                    rows["ci_high"],
+                    ecolor="0.2",
+                    zorder=3,
+                )
             for i, w in enumerate(workers):  # each point's own serial run, across its group of bars
-                ax.hlines(serial.get(w, np.nan), i - 0.45, i + 0.45, color="0.15", linestyle="-.",
-                          linewidth=1.3, zorder=4)
+                ax.hlines(
+                    serial.get(w, np.nan), i - 0.45, i + 0.45, color="0.15", linestyle="-.", linewidth=1.3, zorder=4
+                )
             ax.set_yscale("log")
             ax.set_ylim(low, high)
             ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
@@ -111,7 +171,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         right = axes[2]
         par = data[data["variant"] != "serial"].copy()
         par["variant"] = par["variant"].astype(str)
-        dodge = {"process_queue": 2 ** -0.04, "pool": 2 ** 0.04}
+        dodge = {"process_queue": 2**-0.04, "pool": 2**0.04}
         right.axhline(1.0, color="0.45", linestyle="--", linewidth=1.2, zorder=1)
         ideal = [plots.ideal_speedup(w, cores) for w in workers]
         right.plot(workers, ideal, color="black", linestyle=":", linewidth=1.5, zorder=1)
@@ -119,13 +179,22 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
             rows = par[par["variant"] == variant].sort_values("workers")
             colour, marker = VARIANT_STYLE[variant]
             x = rows["workers"].astype(float) * dodge[variant]
-            sns.lineplot(x=x.to_numpy(), y=rows["speedup"].to_numpy(float), color=colour, marker=marker,
-                         markersize=7, linewidth=1.6, ax=right, zorder=3)
-            plots.interval_bars(right, x, rows["speedup"], rows["speedup_ci_low"], rows["speedup_ci_high"],
-                                ecolor=colour, zorder=2)
+            sns.lineplot(
+                x=x.to_numpy(),
+                y=rows["speedup"].to_numpy(float),
+                color=colour,
+                marker=marker,
+                markersize=7,
+                linewidth=1.6,
+                ax=right,
+                zorder=3,
+            )
+            plots.interval_bars(
+                right, x, rows["speedup"], rows["speedup_ci_low"], rows["speedup_ci_high"], ecolor=colour, zorder=2
+            )
         right.set_xscale("log", base=2)
         plots.fixed_ticks(right.xaxis, workers)
-        right.set_xlim(min(workers) / 2 ** 0.5, max(workers) * 2 ** 0.5)
+        right.set_xlim(min(workers) / 2**0.5, max(workers) * 2**0.5)
         top = np.nanmax(np.concatenate([par["speedup_ci_high"].to_numpy(float), ideal, [1.0]]))
         right.set_ylim(0, top * 1.15)
         right.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
@@ -135,16 +204,21 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
 
         handles = [Patch(color=PHASE_COLOURS[p], label=PHASE_LABELS[p]) for p in PHASES]
         handles.append(Line2D([], [], color="0.15", linestyle="-.", label="serial: the whole loop (median)"))
-        handles += [Line2D([], [], color=VARIANT_STYLE[v][0], marker=VARIANT_STYLE[v][1], label=LABELS["en"][v])
-                    for v in ("process_queue", "pool")]
+        handles += [
+            Line2D([], [], color=VARIANT_STYLE[v][0], marker=VARIANT_STYLE[v][1], label=LABELS["en"][v])
+            for v in ("process_queue", "pool")
+        ]
         handles.append(Line2D([], [], color="0.45", linestyle="--", label="no gain (1×)"))
         handles.append(Line2D([], [], color="black", linestyle=":", label="ideal: min(workers, cores)"))
         fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False)
         size = int(data["size"].iloc[0])
-        fig.suptitle(f"Hand-made Process + Queue vs Pool: sum of i·i for i < {size:,} "
-                     f"split into equal shares\nbars and points: medians of {int(data['n'].min())} runs; whiskers: "
-                     f"distribution-free interval of the median (speedup: of the paired ratios); "
-                     f"start method: {data['start_method'].iloc[0]}", fontsize="medium")
+        fig.suptitle(
+            f"Hand-made Process + Queue vs Pool: sum of i·i for i < {size:,} "
+            f"split into equal shares\nbars and points: medians of {int(data['n'].min())} runs; whiskers: "
+            f"distribution-free interval of the median (speedup: of the paired ratios); "
+            f"start method: {data['start_method'].iloc[0]}",
+            fontsize="medium",
+        )
         plots.save(fig, out_paths)
 
 
@@ -176,16 +250,29 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
         lo, hi = pq["time_vs_pool_ci_low"], pq["time_vs_pool_ci_high"]
         ratio = pq["time_vs_pool"]
         if not (math.isnan(lo) or math.isnan(hi)) and lo <= 1.0 <= hi:
-            out.append(f"With {workers} processes, hand-made Processes + Queue and Pool.map are not distinguishable "
-                       f"in total time here: Process + Queue / Pool = {ratio:.3f} (paired interval {lo:.3f}–{hi:.3f}).")
+            out.append(
+                f"With {workers} processes, hand-made Processes + Queue and Pool.map are not distinguishable "
+                f"in total time here: Process + Queue / Pool = {ratio:.3f} (paired interval {lo:.3f}–{hi:.3f})."
+            )
         else:
-            faster, slower, factor = (("Process + Queue", "Pool.map", 1 / ratio) if ratio < 1
-                                      else ("Pool.map", "Process + Queue", ratio))
-            out.append(f"With {workers} processes, {faster} was faster in total time: Process + Queue / Pool = "
-                       f"{ratio:.3f} (paired interval {lo:.3f}–{hi:.3f}), so {slower} took {factor - 1:.1%} longer.")
-        ideal = (f"; the ideal is min({workers}, {cores} core{'s' if int(cores) != 1 else ''}) = "
-                 f"{max(1, min(int(workers), int(cores)))}×") if cores else ""
+            faster, slower, factor = (
+                ("Process + Queue", "Pool.map", 1 / ratio) if ratio < 1 else ("Pool.map", "Process + Queue", ratio)
+            )
+            out.append(
+                f"With {workers} processes, {faster} was faster in total time: Process + Queue / Pool = "
+                f"{ratio:.3f} (paired interval {lo:.3f}–{hi:.3f}), so {slower} took {factor - 1:.1%} longer."
+            )
+        ideal = (
+            (
+                f"; the ideal is min({workers}, {cores} core{'s' if int(cores) != 1 else ''}) = "
+                f"{max(1, min(int(workers), int(cores)))}×"
+            )
+            if cores
+            else ""
+        )
         parts = [_speedup(name, r) for name, r in (("Process + Queue", pq), ("Pool.map", pool))]
-        out.append(f"Against the serial loop of {fmt_seconds(serial['median'])} s, {workers} processes gave "
-                   f"{' and '.join(parts)}{ideal}.")
+        out.append(
+            f"Against the serial loop of {fmt_seconds(serial['median'])} s, {workers} processes gave "
+            f"{' and '.join(parts)}{ideal}."
+        )
     return out

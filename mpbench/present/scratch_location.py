@@ -29,13 +29,20 @@ def _labeller(summary: pd.DataFrame, wrap: bool = False):
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    return levels.table(summary, FACTOR, language, {"zh": "写入目录（文件系统）", "en": "Written to (file system)"},
-                        _labeller(summary))
+    return levels.table(
+        summary, FACTOR, language, {"zh": "写入目录（文件系统）", "en": "Written to (file system)"}, _labeller(summary)
+    )
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
-    levels.plot(summary, FACTOR, out_paths, "Scratch location: the written files in each directory (file system)",
-                "directory of the written files (file system)", _labeller(summary, wrap=True))
+    levels.plot(
+        summary,
+        FACTOR,
+        out_paths,
+        "Scratch location: the written files in each directory (file system)",
+        "directory of the written files (file system)",
+        _labeller(summary, wrap=True),
+    )
 
 
 def findings(summary: pd.DataFrame, env: dict) -> list[str]:

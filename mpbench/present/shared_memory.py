@@ -17,12 +17,17 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     summary = summarize_variants(raw, KEYS, level, baseline="serial")
     vs = summarize_variants(raw, KEYS, level, baseline="pickle")
     vs = vs[[*KEYS, "variant", "speedup", "speedup_ci_low", "speedup_ci_high", "speedup_ci_coverage"]].rename(
-        columns=lambda c: c.replace("speedup", "vs_pickle"))
-    phases = raw.groupby([*KEYS, "variant"]).agg(
-        **{f"{p.removesuffix('_seconds')}_median": (p, "median") for p in PHASES},
-        elements=("elements", "first"),
-        nbytes=("nbytes", "first"),
-    ).reset_index()
+        columns=lambda c: c.replace("speedup", "vs_pickle")
+    )
+    phases = (
+        raw.groupby([*KEYS, "variant"])
+        .agg(
+            **{f"{p.removesuffix('_seconds')}_median": (p, "median") for p in PHASES},
+            elements=("elements", "first"),
+            nbytes=("nbytes", "first"),
+        )
+        .reset_index()
+    )
     out = summary.merge(vs, on=[*KEYS, "variant"], validate="one_to_one")
     out = out.merge(phases, on=[*KEYS, "variant"], validate="one_to_one")
     out.insert(1, "size_mib", out["size_kib"] / 1024)
@@ -36,38 +41,73 @@ def _ordered(summary: pd.DataFrame) -> pd.DataFrame:
 def fmt_size(kib: int) -> str:
     """10 -> "10 KiB", 1024 -> "1 MiB", 1536 -> "1.5 MiB", 1048576 -> "1 GiB"."""
     kib = int(kib)
-    for unit, scale in (("GiB", 1024 ** 2), ("MiB", 1024)):
+    for unit, scale in (("GiB", 1024**2), ("MiB", 1024)):
         if kib >= scale:
             return f"{kib / scale:.4g} {unit}"
     return f"{kib} KiB"
 
 
 LABELS = {
-    "zh": {"serial": "串行（父进程自己算）", "pickle": "pickle（切片作为任务参数）",
-           "value_array": "RawArray（Array，无锁）", "shared_memory": "SharedMemory（按名字挂载）"},
-    "en": {"serial": "serial (parent computes)", "pickle": "pickle (slices as task arguments)",
-           "value_array": "RawArray (Array, no lock)", "shared_memory": "SharedMemory (attached by name)"},
+    "zh": {
+        "serial": "串行（父进程自己算）",
+        "pickle": "pickle（切片作为任务参数）",
+        "value_array": "RawArray（Array，无锁）",
+        "shared_memory": "SharedMemory（按名字挂载）",
+    },
+    "en": {
+        "serial": "serial (parent computes)",
+        "pickle": "pickle (slices as task arguments)",
+        "value_array": "RawArray (Array, no lock)",
+        "shared_memory": "SharedMemory (attached by name)",
+    },
 }
 HEADER = {
-    "zh": ["数据量", "进程数", "方式", "耗时中位数（秒）", "区间（秒）", "拷入共享内存（秒）", "map（秒）",
-           "相对 pickle（倍）"],
-    "en": ["Data size", "Processes", "Variant", "Median time (s)", "Interval (s)", "Copy into shared block (s)",
-           "Map (s)", "Speedup over pickle (x)"],
+    "zh": [
+        "数据量",
+        "进程数",
+        "方式",
+        "耗时中位数（秒）",
+        "区间（秒）",
+        "拷入共享内存（秒）",
+        "map（秒）",
+        "相对 pickle（倍）",
+    ],
+    "en": [
+        "Data size",
+        "Processes",
+        "Variant",
+        "Median time (s)",
+        "Interval (s)",
+        "Copy into shared block (s)",
+        "Map (s)",
+        "Speedup over pickle (x)",
+    ],
 }
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
     rows = [
-        [fmt_size(r.size_kib), str(r.workers), LABELS[language][r.variant], fmt_seconds(r.median),
-         f"{fmt_seconds(r.ci_low)}–{fmt_seconds(r.ci_high)}",
-         fmt_seconds(r.copy_median) if r.variant in SHARED else "—", fmt_seconds(r.map_median), fmt_ratio(r.vs_pickle)]
+        [
+            fmt_size(r.size_kib),
+            str(r.workers),
+            LABELS[language][r.variant],
+            fmt_seconds(r.median),
+            f"{fmt_seconds(r.ci_low)}–{fmt_seconds(r.ci_high)}",
+            fmt_seconds(r.copy_median) if r.variant in SHARED else "—",
+            fmt_seconds(r.map_median),
+            fmt_ratio(r.vs_pickle),
+        ]
         for r in _ordered(summary).itertuples()
     ]
     return markdown_table(HEADER[language], rows) + "\n"
 
 
-STYLE = {"serial": ("#7f7f7f", "o"), "pickle": ("#d62728", "s"),
-         "value_array": ("#1f77b4", "^"), "shared_memory": ("#2ca02c", "D")}
+STYLE = {
+    "serial": ("#7f7f7f", "o"),
+    "pickle": ("#d62728", "s"),
+    "value_array": ("#1f77b4", "^"),
+    "shared_memory": ("#2ca02c", "D"),
+}
 
 
 def _plain(value: float, _pos=None) -> str:
@@ -76,30 +116,44 @@ def _plain(value: float, _pos=None) -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
-    from .. import plots  # here: tables and findings need no plotting libraries
     import matplotlib.pyplot as plt
     import seaborn as sns
     from matplotlib import ticker
     from matplotlib.lines import Line2D
 
+    from .. import plots  # here: tables and findings need no plotting libraries
+
     data = _ordered(summary)
     # x: MiB, nudged by a few percent per variant so that interval bars at one size do not hide one another
     nudge = data["variant"].astype(str).map({v: 1.07 ** (i - 1.5) for i, v in enumerate(VARIANTS)})
-    data = data.assign(mib=data["size_kib"].astype(float) / 1024 * nudge,
-                       label=data["variant"].astype(str).map(LABELS["en"]))
+    data = data.assign(
+        mib=data["size_kib"].astype(float) / 1024 * nudge, label=data["variant"].astype(str).map(LABELS["en"])
+    )
     workers = sorted(int(w) for w in data["workers"].unique())
     order = [LABELS["en"][v] for v in VARIANTS]
-    lines = {"x": "mib", "hue": "label", "style": "label", "palette": {LABELS["en"][v]: STYLE[v][0] for v in VARIANTS},
-             "markers": {LABELS["en"][v]: STYLE[v][1] for v in VARIANTS}, "dashes": False, "estimator": None,
-             "errorbar": None, "sort": True, "legend": False, "markersize": 6, "linewidth": 1.6}
+    lines = {
+        "x": "mib",
+        "hue": "label",
+        "style": "label",
+        "palette": {LABELS["en"][v]: STYLE[v][0] for v in VARIANTS},
+        "markers": {LABELS["en"][v]: STYLE[v][1] for v in VARIANTS},
+        "dashes": False,
+        "estimator": None,
+        "errorbar": None,
+        "sort": True,
+        "legend": False,
+        "markersize": 6,
+        "linewidth": 1.6,
+    }
     sizes = sorted(data["size_kib"].astype(float).unique() / 1024)
 
     def draw(ax, rows, centre, low, high, **style):
         sns.lineplot(data=rows, y=centre, ax=ax, **lines, **style)
         for variant, sub in rows.groupby("variant", observed=True, sort=False):
             sub = sub.dropna(subset=[centre, low, high])
-            plots.interval_bars(ax, sub["mib"], sub[centre], sub[low], sub[high], ecolor=STYLE[str(variant)][0],
-                                elinewidth=1.1)
+            plots.interval_bars(
+                ax, sub["mib"], sub[centre], sub[low], sub[high], ecolor=STYLE[str(variant)][0], elinewidth=1.1
+            )
         ax.set_xscale("log")
         ax.xaxis.set_major_locator(ticker.LogLocator(base=10))
         ax.xaxis.set_major_formatter(ticker.FuncFormatter(_plain))
@@ -110,8 +164,9 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
 
     with plots.style():
-        fig, axes = plt.subplots(len(workers), 2, squeeze=False, figsize=(11, 3.9 * len(workers) + 1.0),
-                                 layout="constrained")
+        fig, axes = plt.subplots(
+            len(workers), 2, squeeze=False, figsize=(11, 3.9 * len(workers) + 1.0), layout="constrained"
+        )
         for i, w in enumerate(workers):
             rows = data[data["workers"] == w]
             left, right = axes[i]
@@ -127,16 +182,21 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
             right.yaxis.set_minor_locator(ticker.LogLocator(base=10, subs="auto"))
             right.set_ylabel("speedup over pickle (pickle time / time, ×)")
             right.set_title("above 1×: faster than pickling the data")
-        handles = [Line2D([], [], color=STYLE[v][0], marker=STYLE[v][1], markersize=6, linewidth=1.6,
-                          label=LABELS["en"][v]) for v in VARIANTS]
+        handles = [
+            Line2D([], [], color=STYLE[v][0], marker=STYLE[v][1], markersize=6, linewidth=1.6, label=LABELS["en"][v])
+            for v in VARIANTS
+        ]
         handles.append(Line2D([], [], color="0.35", linestyle="--", linewidth=1.2, label="as fast as pickle (1×)"))
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
         n = data["n"].dropna().astype(int)
         runs = f"{n.min()}" if n.min() == n.max() else f"{n.min()}–{n.max()}"
-        fig.suptitle("Giving worker processes a float64 array: pickled task arguments vs shared memory, "
-                     f"on {cores} core{'s' if cores != 1 else ''}\n"
-                     f"points: median of {runs} runs (Pool start, copy-in, map, close); "
-                     "bars: distribution-free interval of the median", fontsize="medium")
+        fig.suptitle(
+            "Giving worker processes a float64 array: pickled task arguments vs shared memory, "
+            f"on {cores} core{'s' if cores != 1 else ''}\n"
+            f"points: median of {runs} runs (Pool start, copy-in, map, close); "
+            "bars: distribution-free interval of the median",
+            fontsize="medium",
+        )
         plots.save(fig, out_paths)
 
 
@@ -171,23 +231,32 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
             start -= 1
         procs = f"{workers} worker process{'es' if workers != 1 else ''}"
         if start == 0:
-            out.append(f"With {procs}, SharedMemory was faster than pickling the data at every size measured, "
-                       f"from {sizes[0]} to {sizes[-1]} (paired-ratio interval above 1×).")
+            out.append(
+                f"With {procs}, SharedMemory was faster than pickling the data at every size measured, "
+                f"from {sizes[0]} to {sizes[-1]} (paired-ratio interval above 1×)."
+            )
         elif start < len(status):
             below = []
-            for word, key in (("not distinguishable", "tie"), ("pickling faster", "slower"),
-                              ("SharedMemory faster", "faster")):
+            for word, key in (
+                ("not distinguishable", "tie"),
+                ("pickling faster", "slower"),
+                ("SharedMemory faster", "faster"),
+            ):
                 hit = [s for s, st in zip(sizes[:start], status[:start]) if st == key]
                 if hit:
                     below.append(f"{word} at {_join(hit)}")
             small = rows[(rows["size_kib"] == rows["size_kib"].min()) & (rows["variant"] != "serial")]
-            out.append(f"With {procs}, SharedMemory beat pickling from {sizes[start]} on (at that size and every "
-                       f"larger one, paired-ratio interval above 1×); below that: {'; '.join(below)} "
-                       f"(starting the Pool alone took about {fmt_seconds(small['pool_start_median'].median())} s "
-                       f"per run there).")
+            out.append(
+                f"With {procs}, SharedMemory beat pickling from {sizes[start]} on (at that size and every "
+                f"larger one, paired-ratio interval above 1×); below that: {'; '.join(below)} "
+                f"(starting the Pool alone took about {fmt_seconds(small['pool_start_median'].median())} s "
+                f"per run there)."
+            )
         else:
-            out.append(f"With {procs}, SharedMemory did not beat pickling at the largest size ({sizes[-1]}): "
-                       f"here it showed no advantage up to {sizes[-1]}.")
+            out.append(
+                f"With {procs}, SharedMemory did not beat pickling at the largest size ({sizes[-1]}): "
+                f"here it showed no advantage up to {sizes[-1]}."
+            )
         by = rows[rows["size_kib"] == rows["size_kib"].max()].set_index("variant")
         top, pick, raw = by.loc["shared_memory"], by.loc["pickle"], by.loc["value_array"]
         out.append(

@@ -25,24 +25,48 @@ def _flag(value) -> bool:
 def _compare(secs: dict, this: str, ref: str | None, prefix: str) -> dict:
     """Paired time ratio this / ref (above 1: ``this`` is slower), interval, p, significance."""
     if ref is None or ref == this or ref not in secs:
-        return {prefix: np.nan, f"{prefix}_low": np.nan, f"{prefix}_high": np.nan,
-                f"{prefix}_p": np.nan, f"{prefix}_significant": False}
+        return {
+            prefix: np.nan,
+            f"{prefix}_low": np.nan,
+            f"{prefix}_high": np.nan,
+            f"{prefix}_p": np.nan,
+            f"{prefix}_significant": False,
+        }
     c = compare_paired(secs[this], secs[ref])
-    return {prefix: c["ratio"], f"{prefix}_low": c["ratio_ci_low"], f"{prefix}_high": c["ratio_ci_high"],
-            f"{prefix}_p": c["p_value"], f"{prefix}_significant": c["significant"]}
+    return {
+        prefix: c["ratio"],
+        f"{prefix}_low": c["ratio_ci_low"],
+        f"{prefix}_high": c["ratio_ci_high"],
+        f"{prefix}_p": c["p_value"],
+        f"{prefix}_significant": c["significant"],
+    }
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     """Per operation also the best worker count (highest median speedup) and every count's paired time
     against it (``time_vs_best``) and against the one at the core count (``time_vs_cores``)."""
     summary = summarize_variants(raw, ["operation"], level, baseline="serial")
-    raw = raw.assign(**{c: np.nan for c in ("pool_start_seconds", "map_seconds", "chunksize_effective",
-                                             "usable_cores") if c not in raw})
+    raw = raw.assign(
+        **{
+            c: np.nan
+            for c in ("pool_start_seconds", "map_seconds", "chunksize_effective", "usable_cores")
+            if c not in raw
+        }
+    )
     conditions = {c: (c, lambda s: ",".join(sorted(s.dropna().astype(str).unique()))) for c in CONDITIONS if c in raw}
-    extra = raw.groupby(["operation", "variant"]).agg(
-        workers=("workers", "first"), loops=("loops", "first"), chunksize_effective=("chunksize_effective", "first"),
-        pool_start_median=("pool_start_seconds", "median"), map_median=("map_seconds", "median"),
-        cores=("usable_cores", "max"), **conditions).reset_index()
+    extra = (
+        raw.groupby(["operation", "variant"])
+        .agg(
+            workers=("workers", "first"),
+            loops=("loops", "first"),
+            chunksize_effective=("chunksize_effective", "first"),
+            pool_start_median=("pool_start_seconds", "median"),
+            map_median=("map_seconds", "median"),
+            cores=("usable_cores", "max"),
+            **conditions,
+        )
+        .reset_index()
+    )
     summary = summary.merge(extra, on=["operation", "variant"], validate="one_to_one")
     # the cell's name (the columns before "median"): operation, variant, workers
     name = ["operation", "variant", "workers"]
@@ -60,9 +84,13 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
             pooled = row["variant"] != "serial"
             row.update(_compare(secs, row["variant"], best if pooled else None, "time_vs_best"))
             row.update(_compare(secs, row["variant"], ref_variant if pooled else None, "time_vs_cores"))
-            row.update({"best_workers": ranked["workers"].iloc[0] if best else np.nan,
-                        "runner_up_workers": ranked["workers"].iloc[1] if len(ranked) > 1 else np.nan,
-                        "cores_reference_workers": ref if ref is not None else np.nan})
+            row.update(
+                {
+                    "best_workers": ranked["workers"].iloc[0] if best else np.nan,
+                    "runner_up_workers": ranked["workers"].iloc[1] if len(ranked) > 1 else np.nan,
+                    "cores_reference_workers": ref if ref is not None else np.nan,
+                }
+            )
             out.append(row)
     return _ordered(pd.DataFrame(out))
 
@@ -91,33 +119,49 @@ def _facts(summary: pd.DataFrame) -> dict[str, dict]:
         first = rows.iloc[0]
         get = lambda col: by.get(int(first[col])) if np.isfinite(first[col]) else None  # noqa: E731
         serial = rows[rows["variant"] == "serial"]
-        out[op] = {"serial": serial.iloc[0] if len(serial) else None, "pool": by, "best": get("best_workers"),
-                   "runner_up": get("runner_up_workers"), "reference": get("cores_reference_workers"),
-                   "cores": first["cores"]}
+        out[op] = {
+            "serial": serial.iloc[0] if len(serial) else None,
+            "pool": by,
+            "best": get("best_workers"),
+            "runner_up": get("runner_up_workers"),
+            "reference": get("cores_reference_workers"),
+            "cores": first["cores"],
+        }
     return out
 
 
-LABELS = {"zh": {"read": "读", "readwrite": "读&写", "overwrite": "写覆盖"},
-          "en": {"read": "read", "readwrite": "read & write", "overwrite": "overwrite"}}
+LABELS = {
+    "zh": {"read": "读", "readwrite": "读&写", "overwrite": "写覆盖"},
+    "en": {"read": "read", "readwrite": "read & write", "overwrite": "overwrite"},
+}
 HEADER = {
     "zh": ["操作", "进程数", "串行（秒）", "多进程（秒）", "提升（倍）", "提升区间（倍）", "p（对串行）"],
     "en": ["Operation", "Processes", "Serial (s)", "Pool (s)", "Speedup (x)", "Speedup interval (x)", "p (vs serial)"],
 }
 TEXT = {
-    "zh": {"best": "最佳", "line": "{op}：最佳进程数 {w}（提升 {s} 倍）；次佳 {r}（{rs} 倍），次佳耗时为最佳的 {ratio} 倍"
-                                   "（区间 {lo}–{hi}，p = {p}）：{verdict}。",
-           "yes": "差异显著", "no": "两者无法区分", "alone": "{op}：只测了一个进程数 {w}（提升 {s} 倍）。",
-           "note": "每格为 {n} 次重复的中位数；每次运行 {loops} 次文件操作（loops），多进程含创建、map、close、join。"
-                   "提升 = 串行 / 多进程，区间与 p 来自同一次重复的配对比值。测量条件：启动方式 {start_method}，"
-                   "chunksize {chunksize}，页缓存 {cache}，fsync {fsync}，写入文件系统 {scratch_fs}；本机 {cores} 核。"},
-    "en": {"best": "best", "line": "{op}: best worker count {w} ({s}×); runner-up {r} ({rs}×), whose time is {ratio}× "
-                                   "the best's (interval {lo}–{hi}, p = {p}): {verdict}.",
-           "yes": "significantly different", "no": "not distinguishable",
-           "alone": "{op}: only one worker count, {w} ({s}×), was measured.",
-           "note": "Each cell is the median of {n} repetitions of {loops} file operations (loops); Pool times include "
-                   "creating the Pool, map, close and join. Speedup = serial / Pool; its interval and p come from the "
-                   "paired ratios of the same repetition. Conditions: start method {start_method}, chunksize "
-                   "{chunksize}, page cache {cache}, fsync {fsync}, written files on {scratch_fs}; {cores} cores."},
+    "zh": {
+        "best": "最佳",
+        "line": "{op}：最佳进程数 {w}（提升 {s} 倍）；次佳 {r}（{rs} 倍），次佳耗时为最佳的 {ratio} 倍"
+        "（区间 {lo}–{hi}，p = {p}）：{verdict}。",
+        "yes": "差异显著",
+        "no": "两者无法区分",
+        "alone": "{op}：只测了一个进程数 {w}（提升 {s} 倍）。",
+        "note": "每格为 {n} 次重复的中位数；每次运行 {loops} 次文件操作（loops），多进程含创建、map、close、join。"
+        "提升 = 串行 / 多进程，区间与 p 来自同一次重复的配对比值。测量条件：启动方式 {start_method}，"
+        "chunksize {chunksize}，页缓存 {cache}，fsync {fsync}，写入文件系统 {scratch_fs}；本机 {cores} 核。",
+    },
+    "en": {
+        "best": "best",
+        "line": "{op}: best worker count {w} ({s}×); runner-up {r} ({rs}×), whose time is {ratio}× "
+        "the best's (interval {lo}–{hi}, p = {p}): {verdict}.",
+        "yes": "significantly different",
+        "no": "not distinguishable",
+        "alone": "{op}: only one worker count, {w} ({s}×), was measured.",
+        "note": "Each cell is the median of {n} repetitions of {loops} file operations (loops); Pool times include "
+        "creating the Pool, map, close and join. Speedup = serial / Pool; its interval and p come from the "
+        "paired ratios of the same repetition. Conditions: start method {start_method}, chunksize "
+        "{chunksize}, page cache {cache}, fsync {fsync}, written files on {scratch_fs}; {cores} cores.",
+    },
 }
 
 
@@ -129,20 +173,37 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
         serial = fmt_seconds(f["serial"]["median"]) if f["serial"] is not None else "n/a"
         for w, r in f["pool"].items():
             mark = f" ({text['best']})" if best is not None and w == int(best["workers"]) else ""
-            rows.append([label, f"{w}{mark}", serial, fmt_seconds(r["median"]), fmt_ratio(r["speedup"]),
-                         f"{fmt_ratio(r['speedup_ci_low'])} – {fmt_ratio(r['speedup_ci_high'])}",
-                         fmt_p(r["p_vs_baseline"])])
+            rows.append(
+                [
+                    label,
+                    f"{w}{mark}",
+                    serial,
+                    fmt_seconds(r["median"]),
+                    fmt_ratio(r["speedup"]),
+                    f"{fmt_ratio(r['speedup_ci_low'])} – {fmt_ratio(r['speedup_ci_high'])}",
+                    fmt_p(r["p_vs_baseline"]),
+                ]
+            )
         if best is None:
             continue
         if runner is None:
             lines.append("- " + text["alone"].format(op=label, w=int(best["workers"]), s=fmt_ratio(best["speedup"])))
             continue
-        lines.append("- " + text["line"].format(
-            op=label, w=int(best["workers"]), s=fmt_ratio(best["speedup"]),
-            r=int(runner["workers"]), rs=fmt_ratio(runner["speedup"]), ratio=fmt_ratio(runner["time_vs_best"]),
-            lo=fmt_ratio(runner["time_vs_best_low"]), hi=fmt_ratio(runner["time_vs_best_high"]),
-            p=fmt_p(runner["time_vs_best_p"]),
-            verdict=text["yes"] if _flag(runner["time_vs_best_significant"]) else text["no"]))
+        lines.append(
+            "- "
+            + text["line"].format(
+                op=label,
+                w=int(best["workers"]),
+                s=fmt_ratio(best["speedup"]),
+                r=int(runner["workers"]),
+                rs=fmt_ratio(runner["speedup"]),
+                ratio=fmt_ratio(runner["time_vs_best"]),
+                lo=fmt_ratio(runner["time_vs_best_low"]),
+                hi=fmt_ratio(runner["time_vs_best_high"]),
+                p=fmt_p(runner["time_vs_best_p"]),
+                verdict=text["yes"] if _flag(runner["time_vs_best_significant"]) else text["no"],
+            )
+        )
     cond = {c: ", ".join(sorted(set(data[c].dropna().astype(str)))) if c in data else "n/a" for c in CONDITIONS}
     note = text["note"].format(n=int(data["n"].min()), loops=_ints(data["loops"]), cores=_ints(data["cores"]), **cond)
     return markdown_table(HEADER[language], rows) + "\n\n" + "\n".join(lines) + "\n\n" + note + "\n"
@@ -157,10 +218,11 @@ STYLE = {"read": ("#2ca02c", "o"), "readwrite": ("#9467bd", "s"), "overwrite": (
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
-    from .. import plots  # here: tables and findings need no plotting libraries
     import matplotlib.pyplot as plt
     from matplotlib import ticker
     from matplotlib.lines import Line2D
+
+    from .. import plots  # here: tables and findings need no plotting libraries
 
     data, facts = _ordered(summary), _facts(summary)
     pool = data[data["variant"] != "serial"]
@@ -180,21 +242,50 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
             colour, marker = STYLE.get(op, ("0.3", "o"))
             rows = pd.DataFrame(list(facts[op]["pool"].values()))
             x = rows["workers"].astype(float) * 2 ** ((i - (len(ops) - 1) / 2) * 0.012 * max(span, 2))
-            plots.interval_bars(ax, x, rows["speedup"], rows["speedup_ci_low"], rows["speedup_ci_high"], fmt="-",
-                                marker=marker, color=colour, markersize=6, linewidth=1.6, elinewidth=1.2, zorder=3)
+            plots.interval_bars(
+                ax,
+                x,
+                rows["speedup"],
+                rows["speedup_ci_low"],
+                rows["speedup_ci_high"],
+                fmt="-",
+                marker=marker,
+                color=colour,
+                markersize=6,
+                linewidth=1.6,
+                elinewidth=1.2,
+                zorder=3,
+            )
             best, best_text = facts[op]["best"], ""
             if best is not None:
                 bx = float(x[rows["workers"].astype(int) == int(best["workers"])].iloc[0])
-                ax.plot([bx], [best["speedup"]], marker="*", markersize=17, color=colour, markeredgecolor="black",
-                        linestyle="none", zorder=4)
+                ax.plot(
+                    [bx],
+                    [best["speedup"]],
+                    marker="*",
+                    markersize=17,
+                    color=colour,
+                    markeredgecolor="black",
+                    linestyle="none",
+                    zorder=4,
+                )
                 best_text = f" (best: {int(best['workers'])} worker{'s' if int(best['workers']) != 1 else ''})"
             handles.append(Line2D([], [], color=colour, marker=marker, linewidth=1.6, label=f"{op}{best_text}"))
-        handles += [Line2D([], [], marker="*", color="0.5", markeredgecolor="black", markersize=13, linestyle="none",
-                           label="best worker count (highest median speedup)"),
-                    Line2D([], [], color="black", linestyle=":", linewidth=1.5,
-                           label=f"ideal: min(w, {cores} core{plural})"),
-                    Line2D([], [], color="#8c564b", linestyle="-.", linewidth=1.2, label=f"core count ({cores})"),
-                    Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label="no gain (1×)")]
+        handles += [
+            Line2D(
+                [],
+                [],
+                marker="*",
+                color="0.5",
+                markeredgecolor="black",
+                markersize=13,
+                linestyle="none",
+                label="best worker count (highest median speedup)",
+            ),
+            Line2D([], [], color="black", linestyle=":", linewidth=1.5, label=f"ideal: min(w, {cores} core{plural})"),
+            Line2D([], [], color="#8c564b", linestyle="-.", linewidth=1.2, label=f"core count ({cores})"),
+            Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label="no gain (1×)"),
+        ]
         ax.set_xscale("log", base=2)
         ax.xaxis.set_major_locator(ticker.FixedLocator(workers))
         ax.xaxis.set_major_formatter(ticker.FixedFormatter([str(w) for w in workers]))
@@ -208,23 +299,30 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
         cover = pool["speedup_ci_coverage"].dropna()
         cover = f"{cover.min():.0%}" if len(cover) else "n/a"
-        fig.suptitle(f"Speedup against worker count, loops = {_ints(data['loops'])}, on {cores} core{plural}\n"
-                     f"points: medians of {int(data['n'].min())} runs; bars: intervals of the paired ratios "
-                     f"(coverage ≥ {cover})", fontsize="medium")
+        fig.suptitle(
+            f"Speedup against worker count, loops = {_ints(data['loops'])}, on {cores} core{plural}\n"
+            f"points: medians of {int(data['n'].min())} runs; bars: intervals of the paired ratios "
+            f"(coverage ≥ {cover})",
+            fontsize="medium",
+        )
         plots.save(fig, out_paths)
 
 
 def _vs(row, prefix: str, other: str) -> str:
-    return (f"{fmt_ratio(row[prefix])}× the time of {other} (interval {fmt_ratio(row[f'{prefix}_low'])}–"
-            f"{fmt_ratio(row[f'{prefix}_high'])}, p = {fmt_p(row[f'{prefix}_p'])}, "
-            f"{'significant' if _flag(row[f'{prefix}_significant']) else 'not significant'})")
+    return (
+        f"{fmt_ratio(row[prefix])}× the time of {other} (interval {fmt_ratio(row[f'{prefix}_low'])}–"
+        f"{fmt_ratio(row[f'{prefix}_high'])}, p = {fmt_p(row[f'{prefix}_p'])}, "
+        f"{'significant' if _flag(row[f'{prefix}_significant']) else 'not significant'})"
+    )
 
 
 def _speed(row) -> str:
     low, high = row["speedup_ci_low"], row["speedup_ci_high"]
     where = {"above": "faster than", "below": "slower than", "includes": "not distinguishable from"}
-    return (f"{fmt_ratio(row['speedup'])}× (interval {fmt_ratio(low)}–{fmt_ratio(high)}, "
-            f"{where[interval_vs_one(low, high)]} serial, p = {fmt_p(row['p_vs_baseline'])})")
+    return (
+        f"{fmt_ratio(row['speedup'])}× (interval {fmt_ratio(low)}–{fmt_ratio(high)}, "
+        f"{where[interval_vs_one(low, high)]} serial, p = {fmt_p(row['p_vs_baseline'])})"
+    )
 
 
 def _core_claim(op: str, f: dict, cores: int) -> str:
@@ -237,11 +335,18 @@ def _core_claim(op: str, f: dict, cores: int) -> str:
         low = by[lower[0]]
         rising = _flag(low["time_vs_cores_significant"]) and low["time_vs_cores"] > 1
         medians = [by[w]["speedup"] for w in [*lower, r]]
-        shape = ("rose step by step" if all(b >= a for a, b in zip(medians, medians[1:])) else
-                 "rose, not step by step" if medians[-1] > medians[0] else "fell")
-        up = (f"from {lower[0]} to {r} workers the median speedup {shape}, {fmt_ratio(low['speedup'])}× to "
-              f"{fmt_ratio(ref['speedup'])}×; Pool({lower[0]}) took {_vs(low, 'time_vs_cores', f'Pool({r})')}, so "
-              + ("the claim holds here" if rising else "no significant rise up to the core count"))
+        shape = (
+            "rose step by step"
+            if all(b >= a for a, b in zip(medians, medians[1:]))
+            else "rose, not step by step"
+            if medians[-1] > medians[0]
+            else "fell"
+        )
+        up = (
+            f"from {lower[0]} to {r} workers the median speedup {shape}, {fmt_ratio(low['speedup'])}× to "
+            f"{fmt_ratio(ref['speedup'])}×; Pool({lower[0]}) took {_vs(low, 'time_vs_cores', f'Pool({r})')}, so "
+            + ("the claim holds here" if rising else "no significant rise up to the core count")
+        )
     else:
         up = f"no worker count below {r} was measured, so the rise up to the core count is not checked"
     beyond = [w for w in by if w > r]
@@ -249,10 +354,15 @@ def _core_claim(op: str, f: dict, cores: int) -> str:
         return f"{claim}: {up}."
     top = by[beyond[-1]]
     listed = ", ".join(f"{w}: {fmt_ratio(by[w]['speedup'])}×" for w in beyond)
-    change = (("significantly slower than" if top["time_vs_cores"] > 1 else "significantly faster than")
-              if _flag(top["time_vs_cores_significant"]) else "not significantly different from")
-    return (f"{claim}: {up}. Beyond {r} workers ({listed}) the largest, Pool({beyond[-1]}), took "
-            f"{_vs(top, 'time_vs_cores', f'Pool({r})')}: {change} Pool({r}).")
+    change = (
+        ("significantly slower than" if top["time_vs_cores"] > 1 else "significantly faster than")
+        if _flag(top["time_vs_cores_significant"])
+        else "not significantly different from"
+    )
+    return (
+        f"{claim}: {up}. Beyond {r} workers ({listed}) the largest, Pool({beyond[-1]}), took "
+        f"{_vs(top, 'time_vs_cores', f'Pool({r})')}: {change} Pool({r})."
+    )
 
 
 def _about_80(op: str, f: dict, loops: int) -> str:
@@ -261,24 +371,35 @@ def _about_80(op: str, f: dict, loops: int) -> str:
     lo80, hi80 = ABOUT_80
     near = [w for w in by if lo80 <= w <= hi80]
     if not near:
-        return (f"{op}: the seed's 'about 80-way parallel is best for writes' was not measured here "
-                f"(no worker count within {lo80}–{hi80}; measured {', '.join(map(str, by))}).")
+        return (
+            f"{op}: the seed's 'about 80-way parallel is best for writes' was not measured here "
+            f"(no worker count within {lo80}–{hi80}; measured {', '.join(map(str, by))})."
+        )
     w80, b = min(near, key=lambda w: abs(w - 80)), int(best["workers"])
     apart = runner is not None and _flag(runner["time_vs_best_significant"])
     if w80 == b:
-        verdict = "holds here" if runner is None or apart else (
-            f"is inconclusive here: Pool({w80}) had the lowest median but is not distinguishable from the runner-up "
-            f"(more repetitions would decide)")
+        verdict = (
+            "holds here"
+            if runner is None or apart
+            else (
+                f"is inconclusive here: Pool({w80}) had the lowest median but is not distinguishable from the runner-up "
+                f"(more repetitions would decide)"
+            )
+        )
         tail = f"; it is {'' if apart else 'not '}distinguishable from the runner-up" if runner is not None else ""
     else:
-        verdict = (f"does not hold here: Pool({w80}) was slower than the best, Pool({b})"
-                   if _flag(by[w80]["time_vs_best_significant"]) else
-                   f"is inconclusive here: the lowest median is Pool({b})'s, but Pool({w80}) is not distinguishable "
-                   f"from it (more repetitions would decide)")
+        verdict = (
+            f"does not hold here: Pool({w80}) was slower than the best, Pool({b})"
+            if _flag(by[w80]["time_vs_best_significant"])
+            else f"is inconclusive here: the lowest median is Pool({b})'s, but Pool({w80}) is not distinguishable "
+            f"from it (more repetitions would decide)"
+        )
         tail = f"; Pool({w80}) reached {_speed(by[w80])} and took {_vs(by[w80], 'time_vs_best', 'the best')}"
-    return (f"{op}: the seed's 'about 80-way parallel is best for writes' (we count {lo80}–{hi80} workers as about "
-            f"80) {verdict}{tail}. In the seed's own table Pool was fixed at 4 and 80 was the loop count, so this "
-            f"checks the claim as a worker count, at loops = {loops}.")
+    return (
+        f"{op}: the seed's 'about 80-way parallel is best for writes' (we count {lo80}–{hi80} workers as about "
+        f"80) {verdict}{tail}. In the seed's own table Pool was fixed at 4 and 80 was the loop count, so this "
+        f"checks the claim as a worker count, at loops = {loops}."
+    )
 
 
 def findings(summary: pd.DataFrame, env: dict) -> list[str]:
@@ -300,10 +421,14 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
         if f["reference"] is not None:
             out.append(_core_claim(op, f, cores))
     pairs = int(data["n"].min())
-    if facts and 2 / 2 ** pairs >= 0.05:
-        out.append(f"With {pairs} paired repetitions the paired test cannot give p below {2 / 2 ** pairs:.3g}, so no "
-                   f"difference here can be significant at 5%; 6 or more repetitions are needed.")
+    if facts and 2 / 2**pairs >= 0.05:
+        out.append(
+            f"With {pairs} paired repetitions the paired test cannot give p below {2 / 2**pairs:.3g}, so no "
+            f"difference here can be significant at 5%; 6 or more repetitions are needed."
+        )
     if facts and max(max(f["pool"], default=0) for f in facts.values()) > loops:
-        out.append(f"With loops = {loops} and the default chunksize rule there are at most {loops} tasks, so worker "
-                   f"counts above {loops} start processes that get no task; their cost is start-up only.")
+        out.append(
+            f"With loops = {loops} and the default chunksize rule there are at most {loops} tasks, so worker "
+            f"counts above {loops} start processes that get no task; their cost is start-up only."
+        )
     return out
