@@ -212,6 +212,8 @@ def plot(
 ) -> None:
     """Per operation: median time per level, serial and Pool side by side, interval bars,
     and each non-reference level's time ratio against the reference written beside it."""
+    import textwrap
+
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
@@ -273,6 +275,9 @@ def plot(
             f"bars: interval of the median (n = {int(data['n'].min())}, coverage ≥ {cov.min():.0%}); "
             f"labels: time / {ref} in the same mode, * = significant (paired p)"
         )
+        # A figure of one panel is narrow: wrap what would run past its edges.
+        chars = int(fig.get_size_inches()[0] * 11)
+        note, title = ("\n".join(textwrap.wrap(text, chars)) for text in (note, title))
         fig.legend(
             handles=handles,
             loc="outside lower center",
