@@ -7,6 +7,7 @@ import pytest
 from figdata import assert_drawn, capture
 
 from mpbench.experiments import process_queue as pq
+from mpbench.experiments.common import expected_sum
 from mpbench.present import process_queue as present
 
 SECTION = {"enabled": True, "workers": [2], "size": 20000, "start_method": "default"}
@@ -14,20 +15,20 @@ SECTION = {"enabled": True, "workers": [2], "size": 20000, "start_method": "defa
 
 def test_expected_sum_and_shares():
     for size in (1000, 1001, 12345):
-        assert pq.expected_sum(size) == sum(i * i for i in range(size)) == pq.sum_squares((0, size))
+        assert expected_sum(size) == sum(i * i for i in range(size)) == pq.sum_squares((0, size))
         for workers in (1, 2, 3, 7):
             parts = pq.shares(size, workers)
             assert len(parts) == workers and parts[0][0] == 0 and parts[-1][1] == size
             assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
             lengths = [hi - lo for lo, hi in parts]
             assert max(lengths) - min(lengths) <= 1
-            assert sum(pq.sum_squares(part) for part in parts) == pq.expected_sum(size)
+            assert sum(pq.sum_squares(part) for part in parts) == expected_sum(size)
 
 
 @pytest.mark.parametrize("variant", pq.VARIANTS)
 def test_every_variant_sums_exactly_and_times_its_phases(variant):
     times, total = pq.compute(variant, 30001, 3)
-    assert total == pq.expected_sum(30001)
+    assert total == expected_sum(30001)
     phases = times["start_seconds"] + times["work_seconds"] + times["join_seconds"]
     assert times["seconds"] == pytest.approx(phases)
     assert min(times["start_seconds"], times["work_seconds"], times["join_seconds"]) >= 0
@@ -38,7 +39,7 @@ def test_every_variant_sums_exactly_and_times_its_phases(variant):
 
 @pytest.mark.parametrize("variant", ["process_queue", "pool"])
 def test_workers_run_under_spawn(variant):
-    assert pq.compute(variant, 5000, 2, "spawn")[1] == pq.expected_sum(5000)
+    assert pq.compute(variant, 5000, 2, "spawn")[1] == expected_sum(5000)
 
 
 def test_a_dead_child_is_an_error_not_a_hang():
@@ -81,7 +82,7 @@ def test_run_rows():
 
 @pytest.mark.parametrize("variant", pq.VARIANTS)
 def test_a_wrong_sum_is_an_error(monkeypatch, variant):
-    expected = pq.expected_sum(SECTION["size"])
+    expected = expected_sum(SECTION["size"])
     monkeypatch.setattr(
         pq,
         "compute",

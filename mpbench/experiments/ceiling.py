@@ -10,13 +10,16 @@ import shutil
 import tempfile
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import cache as pagecache
 from .. import rawio, timing, workloads
 from ..environment import filesystem_of, usable_cores
 from ..fileio import Condition, effective_chunksize, map_chunksize, operation, prepare_cache, prime_run
-from ..plan import Units, file_run
 from .common import finish_rows
+
+if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
+    from ..plan import Units
 
 VARIANTS = tuple(f"{p}_{d}_{m}" for d in ("read", "write") for p in ("raw", "python") for m in ("serial", "pool"))
 
@@ -129,6 +132,8 @@ def run(
 
 def cost(point: dict, section: dict, u: Units) -> float:
     """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
+    from ..plan import file_run
+
     loops = point["loops"]
     w = u.cores if section["workers"] == "cores" else int(section["workers"])
     python = (

@@ -8,10 +8,13 @@ from __future__ import annotations
 import math
 import multiprocessing
 from functools import partial
+from typing import TYPE_CHECKING
 
 from .. import fileio, timing, workloads
-from ..plan import Units, file_run
 from .common import finish_rows
+
+if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
+    from ..plan import Units
 
 NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
 
@@ -94,6 +97,8 @@ def square_rows(items: int, workers: int, chunksizes, start_method: str, *, repe
 
 def cost(point: dict, section: dict, u: Units) -> float:
     """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
+    from ..plan import file_run
+
     w = section["workers"]
     if point["operation"] == "square":
         items = section["items"]

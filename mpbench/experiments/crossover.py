@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+from typing import TYPE_CHECKING
 
 from .. import timing
-from ..plan import Units
 from ..tasks import sum_squares
 from .common import run_variants
+
+if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
+    from ..plan import Units
 
 VARIANTS = ("serial", "pool")
 

@@ -10,11 +10,14 @@ import math
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
 from .. import timing
-from ..plan import Units
 from ..tasks import heavy, square
 from .common import run_variants
+
+if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
+    from ..plan import Units
 
 FUNCTIONS = ("square", "heavy")
 VARIANTS = (

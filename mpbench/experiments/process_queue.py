@@ -9,11 +9,13 @@ from __future__ import annotations
 import multiprocessing
 import queue as queue_module
 import time
+from typing import TYPE_CHECKING
 
 from .. import timing
-from ..plan import Units
 from ..tasks import sum_squares
-from .common import expected_sum, run_variants
+
+if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
+    from ..plan import Units
 
 VARIANTS = ("serial", "process_queue", "pool")
 # How long the parent waits on the Queue before it looks whether the children
@@ -168,6 +170,8 @@ def compute(variant: str, size: int, workers: int, start_method: str = "default"
 
 
 def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: str | None = None) -> list[dict]:
+    from .common import expected_sum, run_variants  # here: spawned children import this module for their target
+
     workers, size = point["workers"], section["size"]
     start_method = section.get("start_method", "default")
     method = _context(start_method).get_start_method()

@@ -9,11 +9,14 @@ import multiprocessing
 import os
 import time
 from multiprocessing import shared_memory as shm_module
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import timing
-from ..plan import Units
+
+if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
+    from ..plan import Units
 
 VARIANTS = ("serial", "pickle", "value_array", "shared_memory")
 PHASES = ("copy_seconds", "pool_start_seconds", "map_seconds", "close_seconds")

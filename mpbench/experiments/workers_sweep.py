@@ -6,11 +6,14 @@ What it measures and how to read it: docs/experiments/workers_sweep.md.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..environment import usable_cores
 from ..fileio import MIB, Condition, run_conditions
-from ..plan import Units, file_run
 from .common import finish_rows
+
+if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
+    from ..plan import Units
 
 
 def check_config(section: dict, cfg: dict, workdir) -> None:
@@ -64,5 +67,7 @@ def run(
 
 def cost(point: dict, section: dict, u: Units) -> float:
     """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
+    from ..plan import file_run
+
     op, loops = point["operation"], section["loops"]
     return file_run(op, loops, u) + sum(file_run(op, loops, u, w) for w in section["workers"])
