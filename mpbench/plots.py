@@ -216,7 +216,7 @@ def plot_time(
             for j, op in enumerate(operations):
                 ax = axes[i][j]
                 sub = data[(data["operation"] == op) & (data["workers"] == w)]
-                _lines(ax, sub, palette, markers)
+                lines(ax, sub, palette, markers)
                 raw = (ceiling or {}).get(op)
                 if raw is not None and np.isfinite(raw) and raw > 0:
                     xs = np.array([min(loops), max(loops)], dtype=float)
@@ -290,7 +290,7 @@ def plot_speedup(summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: I
             ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.2, zorder=1)
             if ideal != 1:
                 ax.axhline(ideal, color="black", linestyle=":", linewidth=1.5, zorder=1)
-            _lines(ax, data[data["workers"] == w], palette, markers)
+            lines(ax, data[data["workers"] == w], palette, markers)
             ax.set_xscale("log", base=2)
             _loop_ticks(ax, loops)
             ax.set_ylim(0, top)
@@ -328,8 +328,18 @@ def style() -> AbstractContextManager[None]:
     return plt.rc_context(rc)
 
 
-def _lines(ax: Axes, sub: pd.DataFrame, palette: dict[str, str], markers: dict[str, str]) -> None:
-    """Seaborn lines with markers, then matplotlib error bars in the same colours."""
+def lines(
+    ax: Axes,
+    sub: pd.DataFrame,
+    palette: dict[str, str],
+    markers: dict[str, str],
+    y: str = "median",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    elinewidth: float = 1.2,
+) -> None:
+    """Seaborn lines of ``y`` against ``x``, one per ``label``, with markers, then
+    the interval [low, high] as error bars in the same colours."""
     if sub.empty:
         ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="0.5")
         return
@@ -337,7 +347,7 @@ def _lines(ax: Axes, sub: pd.DataFrame, palette: dict[str, str], markers: dict[s
     sns.lineplot(
         data=sub,
         x="x",
-        y="median",
+        y=y,
         hue="label",
         style="label",
         hue_order=order,
@@ -355,20 +365,9 @@ def _lines(ax: Axes, sub: pd.DataFrame, palette: dict[str, str], markers: dict[s
         zorder=3,
     )
     for label, rows in sub.groupby("label", sort=False):
-        rows = rows.dropna(subset=["median", "ci_low", "ci_high"])
-        if rows.empty:
-            continue
-        below = np.clip(rows["median"] - rows["ci_low"], 0, None)
-        above = np.clip(rows["ci_high"] - rows["median"], 0, None)
-        ax.errorbar(
-            rows["x"],
-            rows["median"],
-            yerr=[below, above],
-            fmt="none",
-            ecolor=palette[label],
-            elinewidth=1.2,
-            capsize=3,
-            zorder=2,
+        rows = rows.dropna(subset=[y, low, high])
+        interval_bars(
+            ax, rows["x"], rows[y], rows[low], rows[high], ecolor=palette[label], elinewidth=elinewidth, zorder=2
         )
 
 

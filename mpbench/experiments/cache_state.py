@@ -20,16 +20,7 @@ def states(section: dict) -> list[str]:
     return usable or ["warm"]
 
 
-def run(
-    point: dict,
-    section: dict,
-    *,
-    repeats: int,
-    warmup: int,
-    scratch_dir: str | None = None,
-    data_file: str | None = None,
-    base: dict | None = None,
-) -> list[dict]:
+def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_file=None, base=None) -> list[dict]:
     scratch = scratch_dir or "results/scratch"
     try:
         return run_levels(

@@ -13,16 +13,7 @@ FACTOR = "write_mode"
 NAME = __name__.rsplit(".", 1)[-1]  # the section name; it may have to differ from the top-level key `fsync`
 
 
-def run(
-    point: dict,
-    section: dict,
-    *,
-    repeats: int,
-    warmup: int,
-    scratch_dir: str | None = None,
-    data_file: str | None = None,
-    base: dict | None = None,
-) -> list[dict]:
+def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_file=None, base=None) -> list[dict]:
     scratch = scratch_dir or "results/scratch"
     modes = [m for m in WRITE_MODES if m in section["modes"]]
     return run_levels(

@@ -51,16 +51,7 @@ def check_config(section: dict, cfg: dict, workdir=None) -> None:
             )
 
 
-def run(
-    point: dict,
-    section: dict,
-    *,
-    repeats: int,
-    warmup: int,
-    scratch_dir: str | None = None,
-    data_file: str | None = None,
-    base: dict | None = None,
-) -> list[dict]:
+def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_file=None, base=None) -> list[dict]:
     return run_levels(
         "scratch_location",
         point,

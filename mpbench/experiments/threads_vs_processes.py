@@ -144,15 +144,7 @@ def execute(variant: str, fn, tasks: int, workers: int, ctx=None) -> tuple[dict,
     return times, results
 
 
-def run(
-    point: dict,
-    section: dict,
-    *,
-    repeats: int,
-    warmup: int,
-    scratch_dir: str | None = None,
-    data_file: str | None = None,
-) -> list[dict]:
+def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_file=None) -> list[dict]:
     kind, workers, tasks = point["kind"], point["workers"], section["tasks"]
     fn, expected = make_task(kind, section, data_file)
     start_method = multiprocessing.get_start_method()

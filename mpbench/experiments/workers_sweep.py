@@ -34,16 +34,7 @@ def check_config(section: dict, cfg: dict, workdir) -> None:
         )
 
 
-def run(
-    point: dict,
-    section: dict,
-    *,
-    repeats: int,
-    warmup: int,
-    scratch_dir: str | None = None,
-    data_file: str | None = None,
-    base: dict | None = None,
-) -> list[dict]:
+def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_file=None, base=None) -> list[dict]:
     if not data_file:
         raise ValueError("workers_sweep: run needs data_file (the pipeline's test file)")
     op, loops, base = point["operation"], section["loops"], dict(base or {})

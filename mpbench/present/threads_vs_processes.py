@@ -91,7 +91,6 @@ STYLE = {"thread": ("#1f77b4", "o"), "thread_pool": ("#17becf", "s"), "process_p
 
 def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
     import matplotlib.pyplot as plt
-    import seaborn as sns
     from matplotlib.lines import Line2D
 
     from .. import plots  # here: tables and findings need no plotting libraries
@@ -130,38 +129,9 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
             ax.plot(workers, workers, color="0.75", linestyle="-", linewidth=1.0, zorder=1)
             ax.axhline(1.0, color="0.35", linestyle="--", linewidth=1.2, zorder=1)
             ax.axvline(cores, color="black", linestyle=":", linewidth=1.4, zorder=1)
-            sns.lineplot(
-                data=sub,
-                x="x",
-                y="speedup",
-                hue="label",
-                style="label",
-                hue_order=list(palette),
-                style_order=list(palette),
-                palette=palette,
-                markers=markers,
-                dashes=False,
-                estimator=None,
-                errorbar=None,
-                sort=True,
-                markersize=6,
-                linewidth=1.6,
-                legend=False,
-                ax=ax,
-                zorder=3,
+            plots.lines(
+                ax, sub, palette, markers, y="speedup", low="speedup_ci_low", high="speedup_ci_high", elinewidth=1.1
             )
-            for label, rows in sub.groupby("label", sort=False):
-                rows = rows.dropna(subset=["speedup", "speedup_ci_low", "speedup_ci_high"])
-                plots.interval_bars(
-                    ax,
-                    rows["x"],
-                    rows["speedup"],
-                    rows["speedup_ci_low"],
-                    rows["speedup_ci_high"],
-                    ecolor=palette[label],
-                    elinewidth=1.1,
-                    zorder=2,
-                )
             ax.set_xscale("log", base=2)
             ax.set_yscale("log", base=2)
             plots.fixed_ticks(ax.xaxis, workers)
