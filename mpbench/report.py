@@ -183,6 +183,13 @@ def precision_notes(
                 f". Noisier than the machine: a spread over {NEAR_FLOOR}× the floor that the F-test of the two "
                 f"spreads puts beyond chance (p < {NOISIER_P})"
             )
+        # The cells the machine does not excuse, by name: what a reader can act on.
+        ours = [(c, v) for c, v in zip(wide, verdicts) if v in ("budget", "noisy")]
+        if ours:
+            named = "; ".join(f"{c[0]} ±{c[1]:.1%} ({words[v].split(':')[0].split(',')[0]})" for c, v in ours[:limit])
+            text += f". Not held back by the machine: {named}" + (
+                f"; and {len(ours) - limit} more" if len(ours) > limit else ""
+            )
     out = [text + "." + (" The widest:" if limit else "")]
     for c, (floor, _) in list(zip(wide, floors))[:limit]:
         label, half, need, cv = c[:4]

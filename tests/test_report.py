@@ -145,6 +145,9 @@ def test_precision_notes_set_each_wide_cell_against_the_floor_of_its_kind():
     assert "2 held back by the machine" in text and "1 short of repetitions" in text
     assert "1 noisier than the machine, which alone would have allowed the target" in text
     assert "the F-test of the two spreads puts beyond chance" in text
+    assert (
+        "Not held back by the machine: loop ±8.0% (noisier than the machine); loop, many ±6.0% (short of repetitions)"
+    ) in text
 
 
 def test_speedup_sentence_says_whether_the_difference_is_significant():
