@@ -6,8 +6,9 @@ An experiment ``<name>`` is
     its config section (with ``enabled``) and, under ``x-experiment``, its
     spec (:class:`Spec`): the report's title, whether it is one of the
     post's sections or a measurement condition, its place in the report,
-    the axes it sweeps (one timed job per combination of their values) and
-    what it needs (the test file, the appendix tables' file conditions);
+    the axes it sweeps (one timed job per combination of their values),
+    what it needs (the test file, the appendix tables' file conditions) and
+    its section's values under ``preset: quick`` and ``preset: tiny``;
 ``mpbench/experiments/<name>.py``
     its measurement (the standard library only, numpy where the workload is numpy):
 
@@ -18,6 +19,9 @@ An experiment ``<name>`` is
         ``needs: [test_file]`` it also gets ``data_file=<path>``, with
         ``needs: [file_conditions]`` ``base=`` the appendix tables'
         conditions (start_method, chunksize, cache, fsync), one of which it varies.
+    ``cost(point, section, units) -> float``
+        the estimated seconds of one repetition (every variant once) in the
+        machine's unit costs (:class:`mpbench.plan.Units`), for the budget split.
     ``check_config(section, cfg, workdir)`` (optional)
         checks a schema cannot express (a start method this platform lacks, a
         directory that does not exist); raises ValueError (reported as
