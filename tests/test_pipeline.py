@@ -26,8 +26,10 @@ EXPERIMENTS = ["read", "readwrite"]  # the appendix's jobs; readwrite's also run
 BENCH_RULES = {"bench_fileio", "bench_experiment"}
 
 
-def snakemake(workdir, *args, timeout=300):
-    cmd = [
+def command(workdir, *args, configfile=TINY):
+    """The pipeline in ``workdir`` on 2 cores: targets and options in ``args``, then the config file
+    (after them, so that a ``--config`` in ``args`` does not take the targets for its values)."""
+    return [
         sys.executable,
         "-m",
         "snakemake",
@@ -39,9 +41,14 @@ def snakemake(workdir, *args, timeout=300):
         "2",
         *args,
         "--configfile",
-        str(TINY),
+        str(configfile),
     ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def snakemake(workdir, *args, timeout=300, env=None, configfile=TINY):
+    return subprocess.run(
+        command(workdir, *args, configfile=configfile), capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 @pytest.fixture(scope="module")
@@ -244,24 +251,7 @@ def test_bad_config_stops_before_any_job_and_keeps_results(run, override, words)
 
 def test_html_report(run):
     out = run / "results" / "report.html"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(REPO / "Snakefile"),
-            "--directory",
-            str(run),
-            "--configfile",
-            str(TINY),
-            "--report",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = snakemake(run, "--report", str(out))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert out.stat().st_size > 10_000
 
@@ -343,26 +333,7 @@ def test_two_hosts_compared(run, tmp_path):
     targets = [
         f"results/hosts/second/{name}" for name in ("summary/read.csv", "summary/readwrite.csv", "environment.json")
     ]
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(REPO / "Snakefile"),
-            "--directory",
-            str(second),
-            "--cores",
-            "2",
-            *targets,
-            "--configfile",
-            str(TINY),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "MPBENCH_HOST": "second"},
-    )
+    proc = snakemake(second, *targets, env={**os.environ, "MPBENCH_HOST": "second"})
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert set(pd.read_csv(second / "results" / "raw" / "read" / "loops1_workers2.csv")["host"]) == {"second"}
     shutil.copytree(second / "results" / "hosts" / "second", run / "results" / "hosts" / "second")
@@ -386,22 +357,7 @@ def test_an_interrupted_run_resumes_and_loses_nothing(tmp_path, how):
     import time
 
     targets = [f"results/raw/{e}/loops{n}_workers2.csv" for e in EXPERIMENTS for n in LOOPS]
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(tmp_path),
-        "--cores",
-        "2",
-        *targets,
-        "--configfile",
-        str(TINY),
-        "--config",
-        "repeats=3",
-    ]
+    cmd = command(tmp_path, *targets, "--config", "repeats=3")
     # Ctrl-C as in a terminal: a test run started in the background (``cmd &`` in a
     # script) ignores SIGINT, and the run would inherit that and never stop.
     proc = subprocess.Popen(
@@ -464,24 +420,9 @@ def test_paths_with_spaces_and_shell_metacharacters(tmp_path):
     targets = ["results/tables/readwrite.md"] + [
         f"results/hosts/{host}/{name}" for name in ("summary/read.csv", "summary/readwrite.csv", "environment.json")
     ]
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--cores",
-        "2",
-        *targets,
-        "--configfile",
-        str(TINY),
-        "--config",
-        f"scratch_dir={scratch}",
-        "loops=[2]",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, "MPBENCH_HOST": host})
+    proc = snakemake(
+        workdir, *targets, "--config", f"scratch_dir={scratch}", "loops=[2]", env={**os.environ, "MPBENCH_HOST": host}
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     raw = pd.read_csv(workdir / "results" / "raw" / "readwrite" / "loops2_workers2.csv")
     assert set(raw["scratch_dir"]) == {str(scratch)} and set(raw["host"]) == {host}
@@ -529,20 +470,7 @@ def test_budget_change_remeasures_nothing(run):
 def test_repeat_until_precise_end_to_end(tmp_path):
     """repeats: auto on a tiny sweep: every point stops for a stated reason after
     6 to max_repeats repetitions, and the plan is printed before anything runs."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(tmp_path),
-        "--cores",
-        "2",
-        "--configfile",
-        str(REPO / "tests" / "auto.yaml"),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    proc = snakemake(tmp_path, configfile=REPO / "tests" / "auto.yaml")
     assert proc.returncode == 0, proc.stderr[-3000:]
     # 2 loop counts x (read; read & write with the overwrite) + 1 crossover point
     assert re.search(r"^mpbench: plan: 5 points to measure, at most about \d+ min", proc.stderr, re.M)
