@@ -65,7 +65,7 @@ def apply_preset(config: dict, schema: dict) -> dict:
         values = sub["x-experiment"].get("presets", {}).get(preset, {})
         section = {**copy.deepcopy(values), **out.get(name, {})}
         if isinstance(chosen, list) and name not in chosen:
-            if section.get("enabled") is True and out.get(name, {}).get("enabled") is True:
+            if out.get(name, {}).get("enabled") is True:  # the user's own section, not a preset
                 raise ConfigError(
                     f"config: {name}.enabled = true but experiments = {chosen} leaves it out; "
                     f"allowed: list {name} in experiments, or drop its enabled"
