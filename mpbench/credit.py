@@ -12,7 +12,10 @@ spread says it will be precise, and only where that is within
 to a point that could not get there.  A point that overran its cap (its first
 6 repetitions, which every point gets, cost more than the plan estimated)
 owes the overrun (:meth:`Credit.leave` with a negative balance), so others
-borrow only what is left net of it.  Lending only that keeps the run within
+borrow only what is left net of it.  It owes it as soon as its first
+repetitions show it coming (:meth:`Credit.owe`): a 160-loop read & write
+learns after its first repetition that its six will overrun, minutes before
+it ends, and the points that reach their caps meanwhile borrow net of that.  Lending only that keeps the run within
 its budget wherever early finishers cover the overruns; the points still stop only at the checkpoints,
 so the intervals keep their coverage (``tests/test_precision.py``).
 
@@ -50,6 +53,7 @@ class Credit:
         self.point = point
         self.path = Path(path)
         self.borrowed = 0.0  # what this point has taken so far
+        self.owed = 0.0  # the overrun it has owed ahead of its end (owe)
 
     def _entries(self, handle) -> list[tuple[str, str, float]]:
         handle.seek(0)
@@ -91,6 +95,13 @@ class Credit:
         """This point ended ``seconds`` under its cap, or ``-seconds`` over it (an overrun it owes)."""
         if seconds:
             self._locked(lambda handle: self._append(handle, LEFT if seconds > 0 else OVERRAN, abs(seconds)))
+
+    def owe(self, seconds: float) -> None:
+        """This point expects to overrun its cap by ``seconds``: owe what it has not owed yet.
+        What it leaves at its end (:meth:`leave`) is then net of what it owed ahead."""
+        if seconds > self.owed:
+            self._locked(lambda handle: self._append(handle, OVERRAN, seconds - self.owed))
+            self.owed = seconds
 
     def borrow(self, seconds: float) -> bool:
         """Take ``seconds`` when the ledger holds them; False (and nothing taken) when it does not."""

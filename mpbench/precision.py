@@ -193,11 +193,18 @@ class Policy:
             return TIME
         return None
 
+    def foresee(self, n: int, elapsed_s: float, rep_s: float) -> None:
+        """After ``n`` of the first repetitions, which every point gets: when they
+        will end past the cap, owe the overrun now (mpbench.credit.Credit.owe)."""
+        if self.credit is not None and self.time_cap_s is not None and n < self.first:
+            self.credit.owe(elapsed_s + (self.first - n) * rep_s - self.time_cap_s)
+
     def leave_rest(self, elapsed_s: float) -> None:
         """The point is done after ``elapsed_s``: what it did not use of its cap
-        (and of what it borrowed) goes to the points still short of the target."""
+        (and of what it borrowed) goes to the points still short of the target,
+        or what it overran past it is owed (net of what :meth:`foresee` owed)."""
         if self.credit is not None and self.time_cap_s is not None:
-            self.credit.leave(self.time_cap_s + self.borrowed - elapsed_s)
+            self.credit.leave(self.time_cap_s + self.borrowed - elapsed_s + self.credit.owed)
 
     @property
     def borrowed(self) -> float:

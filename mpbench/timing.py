@@ -422,9 +422,11 @@ def repeat_variants(
             tick = sentinel.run()
             rows += [{**row, "sentinel_seconds": tick} for row in these]
             rep += 1
+            now = time.monotonic()
             if rep in looks or rep >= looks[-1]:
-                now = time.monotonic()
                 reason = policy.decide(rep, seconds, baseline, now - (policy.started or started), (now - started) / rep)
+            else:
+                policy.foresee(rep, now - (policy.started or started), (now - started) / rep)
     finally:
         gc.unfreeze()  # the caller's objects are the collector's again
     log.info("%s: stopped after %d repetitions (%s)", label, rep, reason)

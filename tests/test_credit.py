@@ -119,6 +119,42 @@ def test_a_point_that_ends_under_its_cap_leaves_the_rest(tmp_path):
     ]
 
 
+def test_a_point_owes_its_overrun_as_soon_as_its_first_repetitions_show_it(tmp_path):
+    """A cap of 3 s and repetitions of 1 s: after the first, the six every point
+    gets will end 3 s past the cap, and the ledger holds that debt while the
+    point still runs; at its end it settles the difference with what it owed."""
+    ledger = tmp_path / "credit.tsv"
+    start_run(ledger)
+    Credit("early", ledger).leave(5.0)
+    clock = iter(range(100))
+    policy = Policy(time_cap_s=3.0, credit=Credit("slow", ledger), started=0.0)
+    balances = []
+
+    def run():
+        balances.append(Credit("other", ledger).balance())
+        return {"seconds": 1.0}, 1
+
+    real = timing.time.monotonic
+    timing.time.monotonic = lambda: float(next(clock))
+    try:
+        rows = timing.repeat_variants({"serial": run}, policy, 0, lambda v, r: None)
+    finally:
+        timing.time.monotonic = real
+    assert {r["repeats_done"] for r in rows} == {6}
+    # before its first repetition the other points could borrow all 5 s; after it, 5 s less the overrun ahead
+    assert balances[0] == 5.0 and max(balances[1:]) < 5.0
+    owed = policy.credit.owed
+    assert owed > 0
+    policy.leave_rest(3.0 + owed - 1.0)  # it ended 1 s under what it owed ahead
+    lines = [line.split("\t") for line in ledger.read_text().splitlines()]
+    assert [kind for point, kind, _ in lines if point == "slow"][-1] == "left"
+    assert Credit("other", ledger).balance() == pytest.approx(5.0 - (owed - 1.0))
+    # owing is only ever topped up, never twice for the same seconds
+    before = ledger.read_text()
+    policy.credit.owe(owed)
+    assert ledger.read_text() == before
+
+
 def skewed(rng, sigma):
     return math.exp(rng.gauss(0, sigma)) + rng.expovariate(1 / sigma) * 0.5
 
