@@ -16,8 +16,11 @@ borrow only what is left net of it.  It owes it as soon as its first
 repetitions show it coming (:meth:`Credit.owe`): a 160-loop read & write
 learns after its first repetition that its six will overrun, minutes before
 it ends, and the points that reach their caps meanwhile borrow net of that.  Lending only that keeps the run within
-its budget wherever early finishers cover the overruns; the points still stop only at the checkpoints,
-so the intervals keep their coverage (``tests/test_precision.py``).
+its budget wherever early finishers cover the overruns.  Where they do not,
+the run is in debt (:meth:`Credit.debt`), and a point past its first
+repetitions pays it back: its cap shrinks by the debt, so it stops at an
+earlier checkpoint and leaves the difference.  The points still stop only at
+the checkpoints, so the intervals keep their coverage (``tests/test_precision.py``).
 
 One ledger per run: Snakemake's ``onstart`` empties it (:func:`start_run`).
 Its lines are ``point<TAB>left|borrowed|overran<TAB>seconds``; every change holds
@@ -80,11 +83,20 @@ class Credit:
     def _sum(entries) -> float:
         return sum(s if kind == LEFT else -s for _point, kind, s in entries)
 
-    def balance(self) -> float:
-        """Seconds left by points that ended under their cap, less what others took or overran."""
+    def net(self) -> float:
+        """Seconds left by points that ended under their cap, less what others took or overran
+        (below zero: the run is in debt)."""
         if not self.path.exists():
             return 0.0
-        return max(0.0, self._locked(lambda handle: self._sum(self._entries(handle))))
+        return self._locked(lambda handle: self._sum(self._entries(handle)))
+
+    def balance(self) -> float:
+        """What the ledger can lend: the net, never below zero."""
+        return max(0.0, self.net())
+
+    def debt(self) -> float:
+        """What overruns owe beyond what early finishers left, never below zero."""
+        return max(0.0, -self.net())
 
     def _append(self, handle, kind: str, seconds: float) -> None:
         handle.seek(0, os.SEEK_END)
@@ -97,10 +109,12 @@ class Credit:
             self._locked(lambda handle: self._append(handle, LEFT if seconds > 0 else OVERRAN, abs(seconds)))
 
     def owe(self, seconds: float) -> None:
-        """This point expects to overrun its cap by ``seconds``: owe what it has not owed yet.
-        What it leaves at its end (:meth:`leave`) is then net of what it owed ahead."""
-        if seconds > self.owed:
-            self._locked(lambda handle: self._append(handle, OVERRAN, seconds - self.owed))
+        """This point now expects to overrun its cap by ``seconds``: owe the change since
+        its last estimate (a later, better one may owe less).  What it leaves at its end
+        (:meth:`leave`) is then net of what it owed ahead."""
+        seconds = max(0.0, seconds)
+        if abs(seconds - self.owed) >= 0.001:
+            self.leave(self.owed - seconds)
             self.owed = seconds
 
     def borrow(self, seconds: float) -> bool:

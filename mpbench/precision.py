@@ -188,7 +188,9 @@ class Policy:
         following = next(k for k in looks if k > n)
         if self.time_cap_s is None:
             return None
-        cap = self.time_cap_s * CAP_SLACK + self.borrowed
+        # The run's debt (overruns that early finishers have not covered) comes off the cap:
+        # this point stops sooner and leaves the difference (mpbench.credit).
+        cap = self.time_cap_s * CAP_SLACK + self.borrowed - (self.credit.debt() if self.credit is not None else 0.0)
         if elapsed_s + (following - n) * rep_s > cap and not self._go_on(n, worst, elapsed_s, rep_s, cap):
             return TIME
         return None

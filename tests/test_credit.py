@@ -66,6 +66,9 @@ class Purse:
     def __init__(self, seconds):
         self.left, self.borrowed = seconds, 0.0
 
+    def debt(self):
+        return 0.0
+
     def borrow(self, seconds):
         if seconds > self.left:
             return False
@@ -149,10 +152,32 @@ def test_a_point_owes_its_overrun_as_soon_as_its_first_repetitions_show_it(tmp_p
     lines = [line.split("\t") for line in ledger.read_text().splitlines()]
     assert [kind for point, kind, _ in lines if point == "slow"][-1] == "left"
     assert Credit("other", ledger).balance() == pytest.approx(5.0 - (owed - 1.0))
-    # owing is only ever topped up, never twice for the same seconds
+    # the same estimate twice owes nothing more; a better one gives back the difference
     before = ledger.read_text()
     policy.credit.owe(owed)
     assert ledger.read_text() == before
+    fresh = Credit("estimating", ledger)
+    fresh.owe(4.0)
+    fresh.owe(3.0)
+    assert fresh.owed == 3.0 and ledger.read_text().splitlines()[-2:] == [
+        "estimating\toverran\t4.000",
+        "estimating\tleft\t1.000",
+    ]
+
+
+def test_a_run_in_debt_is_paid_back_by_the_next_points_stopping_sooner(tmp_path):
+    """A cap of 12 s (13.8 with its slack) pays for 9 repetitions of 1 s; with 5 s
+    of overruns that no early finisher covered, the point stops at 6 instead and
+    leaves what it did not use, which clears the debt; without the debt it goes on to 9."""
+    ledger = tmp_path / "credit.tsv"
+    start_run(ledger)
+    assert Policy(time_cap_s=12, credit=Credit("free", ledger)).decide(6, HOPELESS, "a", 6, 1) is None
+    Credit("slow", ledger).leave(-5.0)
+    assert Credit("x", ledger).debt() == 5.0 and Credit("x", ledger).balance() == 0.0
+    payer = Policy(time_cap_s=12, credit=Credit("payer", ledger))
+    assert payer.decide(6, HOPELESS, "a", 6, 1) == precision.TIME
+    payer.leave_rest(6.0)
+    assert Credit("x", ledger).debt() == 0.0 and Credit("x", ledger).balance() == pytest.approx(1.0)
 
 
 def skewed(rng, sigma):
