@@ -326,7 +326,8 @@ def points_lines(points: pd.DataFrame | None, target: float, limit: int = 12) ->
             out.append(
                 f"{len(over)} points ran {over.sum():.0f} s past their share in timed runs alone: the "
                 f"{first} repetitions a 95% interval needs cost more than the plan estimated (their "
-                "overruns are owed to the ledger, so points that finished early pay for them first)."
+                "overruns are owed to the ledger: points that finished early pay for them first, and the points "
+                "after them pay back the rest by stopping sooner)."
             )
     missed = points[~points["precise"].astype(bool)].sort_values("worst_halfwidth_rel", ascending=False)
     if missed.empty:
