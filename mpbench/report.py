@@ -329,6 +329,17 @@ def points_lines(points: pd.DataFrame | None, target: float, limit: int = 12) ->
                 "overruns are owed to the ledger: points that finished early pay for them first, and the points "
                 "after them pay back the rest by stopping sooner)."
             )
+    if {"timed_seconds", "time_cap_s", "rep_seconds"} <= set(points.columns):
+        # Stopped for time with a repetition's worth of its share unused: the run was
+        # in debt, and the point paid it back by stopping sooner (mpbench.credit).
+        unused = points["time_cap_s"] - points["timed_seconds"]
+        paid = (points["stop_reason"].astype(str) == "time") & (unused >= points["rep_seconds"])
+        if paid.any():
+            out.append(
+                f"{int(paid.sum())} points stopped for time {unused[paid].sum():.0f} s before their share ran out: "
+                "the run was in debt (overruns that points which finished early had not covered), and they paid "
+                "it back by stopping at an earlier checkpoint (a point's 'budget paid for' counts its share)."
+            )
     missed = points[~points["precise"].astype(bool)].sort_values("worst_halfwidth_rel", ascending=False)
     if missed.empty:
         return out

@@ -305,3 +305,7 @@ def test_points_lines_say_which_points_overran_their_share_at_the_first_repetiti
     assert not any(
         "past their share in timed" in line for line in report.points_lines(points.drop(columns="timed_seconds"), 0.05)
     )
+    # b stopped for time with 20 s of its share unused, more than a repetition: it paid back the run's debt
+    assert not any("paid it back" in line for line in lines)  # without rep_seconds it cannot tell
+    lines = report.points_lines(points.assign(rep_seconds=[60.0, 16.0, 3.0]), 0.05)
+    assert any(line.startswith("1 points stopped for time 20 s before their share ran out") for line in lines)
