@@ -293,17 +293,8 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     def check(name: str, result: dict) -> None:
         check_result(name, api, settings["tasks"], result)
 
-    return run_variants(
-        "close_join",
-        point,
-        lambda name: measure(name, api, **settings),
-        check,
-        names=VARIANTS,
-        repeats=repeats,
-        warmup=warmup,
-        settings=settings,
-        floor_kinds={v: "cpu_loop+pool" for v in VARIANTS},
-    )
+    one = functools.partial(measure, api=api, **settings)
+    return run_variants("close_join", point, one, check, repeats, warmup, names=VARIANTS, settings=settings)
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
