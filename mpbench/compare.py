@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 OPERATIONS = {"read": ("read", ""), "readwrite": ("readwrite", ""), "overwrite": ("readwrite", "overwrite_")}
@@ -95,6 +94,7 @@ def plot(frame: pd.DataFrame, out_paths) -> None:
     import seaborn as sns
 
     from .plots import save, style
+    from .post import errorbars
 
     panels = list(frame.groupby(["operation", "workers"], sort=False).groups)
     hosts = sorted(frame["host"].unique())
@@ -109,17 +109,8 @@ def plot(frame: pd.DataFrame, out_paths) -> None:
                 h = sub[sub["host"] == host].sort_values("loops")
                 if h.empty:
                     continue
-                low, high = h["speedup"] - h["speedup_ci_low"], h["speedup_ci_high"] - h["speedup"]
-                yerr = [np.clip(low, 0, None), np.clip(high, 0, None)]
-                ax.errorbar(
-                    h["loops"],
-                    h["speedup"],
-                    yerr=yerr,
-                    marker="o",
-                    capsize=3,
-                    color=palette[host],
-                    label=host,
-                    linewidth=1.5,
+                errorbars(
+                    ax, h, "loops", "speedup", marker="o", capsize=3, color=palette[host], label=host, linewidth=1.5
                 )
             ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.0)
             ax.set_xscale("log", base=2)

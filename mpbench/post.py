@@ -172,6 +172,13 @@ def differences(comparison: pd.DataFrame, env: dict) -> list[str]:
     return out
 
 
+def errorbars(ax, frame: pd.DataFrame, x: str, y: str, **style) -> None:
+    """``frame[y]`` against ``frame[x]``, with bars over its interval ``y``_ci_low to ``y``_ci_high
+    (none below an estimate that its interval misses)."""
+    est, low, high = frame[y], frame[f"{y}_ci_low"], frame[f"{y}_ci_high"]
+    ax.errorbar(frame[x], est, yerr=[np.clip(est - low, 0, None), np.clip(high - est, 0, None)], **style)
+
+
 def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
     """Top: time against loops, the post's (open markers, dashed) and ours
     (filled, solid), serial and Pool; bottom: the two speedups, ours with
@@ -203,18 +210,7 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
             ax = axes[1][j]
             ax.plot(sub["loops"], sub["seed_speedup_computed"], color="0.3", linewidth=1.3, **post_style)
             ours = sub.dropna(subset=["measured_speedup"])
-            low = ours["measured_speedup"] - ours["measured_speedup_ci_low"]
-            high = ours["measured_speedup_ci_high"] - ours["measured_speedup"]
-            yerr = [np.clip(low, 0, None), np.clip(high, 0, None)]
-            ax.errorbar(
-                ours["loops"],
-                ours["measured_speedup"],
-                yerr=yerr,
-                color="#c44e52",
-                marker="o",
-                linewidth=1.6,
-                capsize=3,
-            )
+            errorbars(ax, ours, "loops", "measured_speedup", color="#c44e52", marker="o", linewidth=1.6, capsize=3)
             ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.0)
             workers = sub["workers_measured"].dropna()
             if len(workers):
