@@ -1,26 +1,13 @@
 """The machine's own noise floor, and what its basic operations cost, measured first.
 
-How precise can a timing be on this machine at all?  Back-to-back runs of
-one fixed, pure-Python CPU loop - the same instructions every time, no
-file, no process - vary only because the machine does (other tenants of a
-virtual machine, frequency changes, interrupts).  Their coefficient of
-variation at three run lengths (10 ms, 100 ms, 1 s) is the *floor*: a cell
-whose spread is near the floor at its run length is as precise as this
-machine allows; one far above it is noisy for reasons of its own.  Reads
-of a text file of the test file's size, and reads that replace a copy of
-it, one and ten per run, give the floors of the file operations: a read or
-write cell is compared with the floor of its kind.  Two more floors are of
-processes, not of code: starting a Pool (create, map one tiny task per
-worker, close, join; under the configured start method, ``pool``, and under
-each other one, ``pool_<method>``), and sending tiny tasks one at a time
-through a Pool that is already running (``imap`` with chunksize 1, at two
-lengths).  A run
-that starts a Pool is compared with a floor that adds the Pool start's
-spread to its work's (:func:`floor_cv` with a kind ending in ``+pool``).
-
-The same short run measures the unit costs the run's plan is built from
-(:mod:`mpbench.plan`): a read and a read & write of the test file, a Pool
-start, a loop step.
+Back-to-back runs of one fixed pure-Python loop (at 10 ms, 100 ms, 1 s), of
+reads and of reads that replace a copy of a file of the test file's size, of
+a Pool start under each start method (``pool``, ``pool_<method>``) and of
+tiny tasks sent one at a time through a running Pool (``dispatch``): their
+spread is the floor a cell of that kind is compared with (a run that starts
+a Pool adds the Pool start's, :func:`floor_of`), and the same runs give the
+unit costs of the run's plan (:mod:`mpbench.plan`).  What they mean:
+docs/method.md, "Know the machine's floor".
 
 Only the standard library: this is timed.
 """
@@ -38,6 +25,7 @@ import time
 
 from . import workloads
 from .environment import machine_state, usable_cores
+from .poolstart import pool_phases
 from .tasks import cpu_loop  # the fixed operation (its result is checked)
 
 #: Run lengths (seconds) of the CPU loop, and how many back-to-back runs each gets.
@@ -82,16 +70,8 @@ def _runs(fn, n: int) -> list[float]:
 
 
 def _pool_once(ctx, workers: int) -> None:
-    """Start a Pool, map one tiny task per worker, close, join."""
-    p = ctx.Pool(workers)
-    try:
-        p.map(abs, range(workers))
-    except BaseException:
-        p.terminate()
-        p.join()
-        raise
-    p.close()
-    p.join()
+    """Start a Pool, map one tiny task per worker, close, join (terminate on an error)."""
+    pool_phases(ctx, workers, lambda pool: pool.map(abs, range(workers)), "map_seconds")
 
 
 def steps_per_second(probe_s: float = 0.05) -> float:
@@ -174,14 +154,8 @@ def measure(
         start = functools.partial(_pool_once, multiprocessing.get_context(method), workers)
         start()  # untimed: the first start pays for what later ones find ready
         times = spread(_runs(start, POOL_RUNS))
-        floor.append(
-            {
-                "operation": "pool" if method == start_method else f"pool_{method}",
-                "target_seconds": None,
-                "steps": workers,
-                **times,
-            }
-        )
+        operation = "pool" if method == start_method else f"pool_{method}"
+        floor.append({"operation": operation, "target_seconds": None, "steps": workers, **times})
         if method == start_method:
             pool_start = times
     p = ctx.Pool(workers)
@@ -262,21 +236,15 @@ def floor_of(
 ) -> tuple[float, float]:
     """The machine's CV for a run of ``seconds`` of this ``kind`` (see
     :func:`floor_kind`), and the fewest back-to-back runs it rests on (NaN
-    when unknown): how sure the floor is, for telling a noisy cell from a
-    noisy machine (stats.spread_above_p).
+    when unknown; stats.spread_above_p weighs it).
 
-    The calibration's back-to-back runs of that kind, interpolated on
-    log-log axes between the measured run lengths and held flat beyond
-    them.  A kind ending in ``+pool`` starts a Pool: the Pool start (its
-    median s and spread) and the rest of the run (its own kind's floor) vary
-    independently, so their variances add:
-    sqrt((cv_pool s)^2 + (cv_work (T - s))^2) / T.  NaN without a calibration.
-
-    ``sentinel``: the CV of the fixed CPU loop timed after every repetition of
-    the point (timing.Sentinel) over ``sentinel_n`` runs, the machine's noise
-    while the point ran.  The calibration saw the machine for half a minute
-    at the start; when it was noisier during the point, the floor is the
-    sentinel's.
+    The calibration's runs of that kind, interpolated on log-log axes between
+    the measured run lengths and held flat beyond them; for a kind ending in
+    ``+pool`` the Pool start (median s) and the rest of the run vary
+    independently: sqrt((cv_pool s)^2 + (cv_work (T - s))^2) / T.  NaN
+    without a calibration.  ``sentinel`` (over ``sentinel_n`` runs): the
+    point's own timing.Sentinel, the floor when the machine was noisier
+    during the point than at the calibration.
     """
     at_start, n = _floor_at_start(calibration, seconds, kind)
     if sentinel is not None and math.isfinite(sentinel) and sentinel > 0:

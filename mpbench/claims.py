@@ -19,6 +19,7 @@ out in words in ``docs/claims.md``; the functions below are those rules.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 from .lazy import numpy as np
 from .lazy import pandas as pd
@@ -128,8 +129,9 @@ def reads_more_parallel_is_better(read: pd.DataFrame | None) -> dict:
         "读操作，并行越多越好",
         "Reads: the more parallel, the better (speedup grows with the number of parallel reads)",
     )
+    claim = partial(_claim, "reads_more_parallel", seed, en)
     if read is None or read.empty or read["loops"].nunique() < 3:
-        return _claim("reads_more_parallel", seed, en, UNKNOWN, "needs the read table at 3 or more loop counts")
+        return claim(UNKNOWN, "needs the read table at 3 or more loop counts")
     w = pick_workers(read)
     sub = read[read["workers"] == w].sort_values("loops").reset_index(drop=True)
     first, last = sub.iloc[0], sub.iloc[-1]
@@ -140,28 +142,13 @@ def reads_more_parallel_is_better(read: pd.DataFrame | None) -> dict:
     )
     if beyond or order(i_last, i_first) == "below":
         falls = ", ".join(str(int(r["loops"])) for r in beyond) or str(int(first["loops"]))
-        return _claim(
-            "reads_more_parallel",
-            seed,
-            en,
-            FAILS,
-            evidence + f"; the largest count lies below the one at {falls} loops",
-        )
+        return claim(FAILS, evidence + f"; the largest count lies below the one at {falls} loops")
     if order(i_last, i_first) == "above":
-        return _claim(
-            "reads_more_parallel",
-            seed,
-            en,
-            HOLDS,
-            evidence + "; the largest count lies above the smallest and no count lies above the largest",
+        return claim(
+            HOLDS, evidence + "; the largest count lies above the smallest and no count lies above the largest"
         )
-    return _claim(
-        "reads_more_parallel",
-        seed,
-        en,
-        INCONCLUSIVE,
-        evidence,
-        f"the intervals at {int(first['loops'])} and {int(last['loops'])} loops overlap; {MORE}",
+    return claim(
+        INCONCLUSIVE, evidence, f"the intervals at {int(first['loops'])} and {int(last['loops'])} loops overlap; {MORE}"
     )
 
 
@@ -170,29 +157,22 @@ def writes_best_at_about_80(readwrite: pd.DataFrame | None, workers_sweep: pd.Da
     post's table (Pool(4) fixed) and as a worker count (workers_sweep)."""
     seed = "写操作，并行路数在 80 左右最好"
     lo, hi = ABOUT_80
-    out = []
     en = f"Writes: best at about 80-way parallel, read as the loop count of the table ({lo}–{hi})"
+    claim = partial(_claim, "writes_80_loops", seed, en)
     if readwrite is None or readwrite.empty:
-        out.append(_claim("writes_80_loops", seed, en, UNKNOWN, "the read & write table was not measured"))
+        out = [claim(UNKNOWN, "the read & write table was not measured")]
     else:
         w = pick_workers(readwrite)
         sub = readwrite[readwrite["workers"] == w].sort_values("loops")
         inside = sub["loops"].between(lo, hi)
         if not inside.any() or inside.all():
-            out.append(
-                _claim(
-                    "writes_80_loops",
-                    seed,
-                    en,
-                    UNKNOWN,
-                    f"needs loop counts inside and outside {lo}–{hi} (measured: "
-                    f"{', '.join(str(int(x)) for x in sub['loops'])})",
-                )
-            )
+            measured = ", ".join(str(int(x)) for x in sub["loops"])
+            out = [claim(UNKNOWN, f"needs loop counts inside and outside {lo}–{hi} (measured: {measured})")]
         else:
             verdict, evidence, decide = _best_by_intervals(sub, "loops", inside)
-            out.append(_claim("writes_80_loops", seed, en, verdict, f"Pool({w}), loops: {evidence}", decide))
+            out = [claim(verdict, f"Pool({w}), loops: {evidence}", decide)]
     en = f"Writes: best at about 80-way parallel, read as the number of worker processes ({lo}–{hi})"
+    claim = partial(_claim, "writes_80_workers", seed, en)
     rows = (
         None
         if workers_sweep is None or workers_sweep.empty
@@ -201,22 +181,15 @@ def writes_best_at_about_80(readwrite: pd.DataFrame | None, workers_sweep: pd.Da
         ]
     )
     if rows is None or rows.empty:
-        out.append(_claim("writes_80_workers", seed, en, UNKNOWN, "the workers_sweep experiment did not run writes"))
-        return out
+        return [*out, claim(UNKNOWN, "the workers_sweep experiment did not run writes")]
     tasks = int(rows["loops"].max()) if "loops" in rows and rows["loops"].notna().any() else None
     if tasks is not None and tasks < lo:
-        out.append(
-            _claim(
-                "writes_80_workers",
-                seed,
-                en,
-                UNKNOWN,
-                f"workers_sweep gives every Pool {tasks} tasks (workers_sweep.loops), so a Pool of {lo}–{hi} "
-                f"workers has idle workers and cannot show what that many writers do; set "
-                f"workers_sweep.loops to {hi} or more to ask",
-            )
+        why = (
+            f"workers_sweep gives every Pool {tasks} tasks (workers_sweep.loops), so a Pool of {lo}–{hi} "
+            f"workers has idle workers and cannot show what that many writers do; set "
+            f"workers_sweep.loops to {hi} or more to ask"
         )
-        return out
+        return [*out, claim(UNKNOWN, why)]
     verdicts, parts, decides = [], [], []
     for op, sub in rows.groupby("operation", sort=True):
         sub = sub.sort_values("workers")
@@ -229,8 +202,7 @@ def writes_best_at_about_80(readwrite: pd.DataFrame | None, workers_sweep: pd.Da
         parts.append(f"{op}, workers: {evidence}")
         if decide:
             decides.append(f"{op}: {decide}")
-    out.append(_claim("writes_80_workers", seed, en, _combine(verdicts), "; ".join(parts), "; ".join(decides)))
-    return out
+    return [*out, claim(_combine(verdicts), "; ".join(parts), "; ".join(decides))]
 
 
 def _combine(verdicts: list[str]) -> str:
@@ -252,13 +224,14 @@ def overwrite_is_slower(readwrite: pd.DataFrame | None) -> dict:
     """
     seed = "写操作时，无论是否使用并行，当进行覆盖写文件时，耗时变长"
     en = "Overwriting one shared file takes longer than writing new files, serially and through a Pool"
+    claim = partial(_claim, "overwrite_slower", seed, en)
     need = {"overwrite_pool_median", "overwrite_serial_median"}
     if readwrite is None or readwrite.empty or not need <= set(readwrite.columns):
-        return _claim("overwrite_slower", seed, en, UNKNOWN, "the overwrite runs were not measured")
+        return claim(UNKNOWN, "the overwrite runs were not measured")
     w = pick_workers(readwrite)
     sub = readwrite[(readwrite["workers"] == w) & (readwrite["loops"] > 1)].sort_values("loops")
     if sub.empty:
-        return _claim("overwrite_slower", seed, en, UNKNOWN, "needs loop counts above 1")
+        return claim(UNKNOWN, "needs loop counts above 1")
     counts, parts = {}, []
     # With the paired sign tests (the pipeline's read & write job runs the overwrite beside it) the
     # 2 x loop-count comparisons are one family: Holm's correction decides which differ.
@@ -297,17 +270,10 @@ def overwrite_is_slower(readwrite: pd.DataFrame | None) -> dict:
     )
     evidence = f"Pool({w}), {n} loop counts above 1 ({how}); " + "; ".join(parts)
     if any(c["faster"] for c in counts.values()):
-        return _claim("overwrite_slower", seed, en, FAILS, evidence + " (faster is against the claim)")
+        return claim(FAILS, evidence + " (faster is against the claim)")
     if all(len(c["slower"]) > n / 2 for c in counts.values()):
-        return _claim("overwrite_slower", seed, en, HOLDS, evidence)
-    return _claim(
-        "overwrite_slower",
-        seed,
-        en,
-        INCONCLUSIVE,
-        evidence,
-        f"slower at no more than half of the loop counts in one mode; {MORE}",
-    )
+        return claim(HOLDS, evidence)
+    return claim(INCONCLUSIVE, evidence, f"slower at no more than half of the loop counts in one mode; {MORE}")
 
 
 def _loops(values: list[int]) -> str:
@@ -319,8 +285,9 @@ def overwrite_defeats_parallel(readwrite: pd.DataFrame | None) -> dict:
     (by more than MARGIN), at the largest loop count."""
     seed = "写覆盖操作会让并行操作失效"
     en = f"Overwriting makes the Pool ineffective (at most {MARGIN:.0%} faster than serial overwriting)"
+    claim = partial(_claim, "overwrite_no_parallel", seed, en)
     if readwrite is None or readwrite.empty or "overwrite_speedup" not in readwrite:
-        return _claim("overwrite_no_parallel", seed, en, UNKNOWN, "the overwrite runs were not measured")
+        return claim(UNKNOWN, "the overwrite runs were not measured")
     w = pick_workers(readwrite)
     sub = readwrite[readwrite["workers"] == w].sort_values("loops")
     last = sub.iloc[-1]
@@ -330,25 +297,12 @@ def overwrite_defeats_parallel(readwrite: pd.DataFrame | None) -> dict:
         f"({_ci(i)}), new files {last['speedup']:.2f}× ({_ci(interval(last))})"
     )
     if i is None:
-        return _claim(
-            "overwrite_no_parallel",
-            seed,
-            en,
-            INCONCLUSIVE,
-            evidence,
-            "no 95% interval: at least 6 repetitions of the point",
-        )
+        return claim(INCONCLUSIVE, evidence, "no 95% interval: at least 6 repetitions of the point")
     if i[1] <= 1 + MARGIN:
-        return _claim(
-            "overwrite_no_parallel", seed, en, HOLDS, evidence + f"; the interval lies below {1 + MARGIN:.2f}×"
-        )
+        return claim(HOLDS, evidence + f"; the interval lies below {1 + MARGIN:.2f}×")
     if i[0] > 1 + MARGIN:
-        return _claim(
-            "overwrite_no_parallel", seed, en, FAILS, evidence + f"; the interval lies above {1 + MARGIN:.2f}×"
-        )
-    return _claim(
-        "overwrite_no_parallel", seed, en, INCONCLUSIVE, evidence, f"the interval straddles {1 + MARGIN:.2f}×; {MORE}"
-    )
+        return claim(FAILS, evidence + f"; the interval lies above {1 + MARGIN:.2f}×")
+    return claim(INCONCLUSIVE, evidence, f"the interval straddles {1 + MARGIN:.2f}×; {MORE}")
 
 
 def more_cores_faster(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
@@ -356,8 +310,9 @@ def more_cores_faster(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
     worker count, up to the core count, lies above the one before."""
     seed = "在上线范围内，核数越多，速度越快"
     en = "Up to the core count, more processes are faster"
+    claim = partial(_claim, "more_cores_faster", seed, en)
     if workers_sweep is None or workers_sweep.empty:
-        return _claim("more_cores_faster", seed, en, UNKNOWN, "the workers_sweep experiment did not run")
+        return claim(UNKNOWN, "the workers_sweep experiment did not run")
     rows = workers_sweep[(workers_sweep["variant"] != "serial") & (workers_sweep["workers"] <= cores)]
     verdicts, parts, open_ = [], [], []
     for op, sub in rows.groupby("operation", sort=True):
@@ -378,15 +333,9 @@ def more_cores_faster(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
             if s != "above"
         ]
     if not verdicts:
-        return _claim(
-            "more_cores_faster", seed, en, UNKNOWN, f"needs two or more worker counts up to the {cores} usable cores"
-        )
-    verdict = _combine(verdicts)
-    return _claim(
-        "more_cores_faster",
-        seed,
-        en,
-        verdict,
+        return claim(UNKNOWN, f"needs two or more worker counts up to the {cores} usable cores")
+    return claim(
+        _combine(verdicts),
         f"{cores} usable cores; " + "; ".join(parts),
         f"the steps {', '.join(open_)} have overlapping intervals; {MORE}",
     )
@@ -403,12 +352,13 @@ def cores_are_the_limit(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
     """
     seed = "processes 默认是 cpu 核的个数，也是并行能力的上线"
     en = f"The core count is the upper limit of parallelism (more processes than cores are not faster by over {MARGIN:.0%})"
+    claim = partial(_claim, "cores_limit", seed, en)
     need = {"time_vs_cores", "time_vs_cores_low", "time_vs_cores_high", "time_vs_cores_p", "cores_reference_workers"}
     if workers_sweep is None or workers_sweep.empty or not need <= set(workers_sweep.columns):
-        return _claim("cores_limit", seed, en, UNKNOWN, "the workers_sweep experiment did not run")
+        return claim(UNKNOWN, "the workers_sweep experiment did not run")
     above = workers_sweep[(workers_sweep["variant"] != "serial") & (workers_sweep["workers"] > cores)]
     if above.empty:
-        return _claim("cores_limit", seed, en, UNKNOWN, f"no worker count above the {cores} usable cores was measured")
+        return claim(UNKNOWN, f"no worker count above the {cores} usable cores was measured")
     above = above.sort_values(["operation", "workers"]).reset_index(drop=True)
     # one-sided "faster" p-values for the Holm step-down: the two-sided p halved where the ratio is below 1
     p_faster = [r.time_vs_cores_p / 2 if r.time_vs_cores < 1 else 1.0 for r in above.itertuples()]
@@ -422,22 +372,12 @@ def cores_are_the_limit(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
         for r in above.itertuples()
     )
     if faster:
-        return _claim(
-            "cores_limit",
-            seed,
-            en,
-            FAILS,
-            evidence
-            + "; faster (Holm-corrected over the counts above the cores): "
-            + ", ".join(f"{r.operation} Pool({int(r.workers)})" for r in faster),
-        )
+        named = ", ".join(f"{r.operation} Pool({int(r.workers)})" for r in faster)
+        return claim(FAILS, evidence + "; faster (Holm-corrected over the counts above the cores): " + named)
     if all(not_faster):
-        return _claim("cores_limit", seed, en, HOLDS, evidence + f"; every interval lies above {1 - MARGIN:.2f}×")
+        return claim(HOLDS, evidence + f"; every interval lies above {1 - MARGIN:.2f}×")
     open_ = [f"{r.operation} Pool({int(r.workers)})" for r, ok in zip(above.itertuples(), not_faster) if not ok]
-    return _claim(
-        "cores_limit",
-        seed,
-        en,
+    return claim(
         INCONCLUSIVE,
         evidence,
         f"the intervals of {', '.join(open_)} reach below {1 - MARGIN:.2f}× without a significant difference; {MORE}",
@@ -451,11 +391,12 @@ def close_join_optional(close_join: pd.DataFrame | None) -> dict:
     delivered every result, does not hold when one did not."""
     seed = "close join 这两句到底是什么意思，可有可无？"
     en = "close() and join() are optional for getting the results (the post asks)"
+    claim = partial(_claim, "close_join_optional", seed, en)
     if close_join is None or close_join.empty or "runs_complete" not in close_join:
-        return _claim("close_join_optional", seed, en, UNKNOWN, "the close_join experiment did not run")
+        return claim(UNKNOWN, "the close_join experiment did not run")
     rows = close_join[close_join["variant"] == "no_close_join"]
     if rows.empty:
-        return _claim("close_join_optional", seed, en, UNKNOWN, "the pattern without close() and join() was not run")
+        return claim(UNKNOWN, "the pattern without close() and join() was not run")
     complete = bool((rows["runs_complete"] == rows["n"]).all())
     parts = [
         f"{r.api}: results complete without close()/join() in {int(r.runs_complete)} of {int(r.n)} runs"
@@ -469,7 +410,7 @@ def close_join_optional(close_join: pd.DataFrame | None) -> dict:
     join_only = close_join[close_join["variant"] == "join_only"]
     if not join_only.empty and "runs_error" in join_only:
         parts.append(f"join() alone failed in {int(join_only['runs_error'].sum())} of {int(join_only['n'].sum())} runs")
-    return _claim("close_join_optional", seed, en, HOLDS if complete else FAILS, "; ".join(parts))
+    return claim(HOLDS if complete else FAILS, "; ".join(parts))
 
 
 def cpu_needs_large_size(crossover: pd.DataFrame | None) -> dict:
@@ -478,8 +419,9 @@ def cpu_needs_large_size(crossover: pd.DataFrame | None) -> dict:
     the largest (interval above 1x, at least one worker count)."""
     seed = "数学运算要达到较高数量级后才能体现多进程的优势"
     en = "CPU-bound work must be large before processes pay off (slower when small, faster when large)"
+    claim = partial(_claim, "cpu_large_size", seed, en)
     if crossover is None or crossover.empty:
-        return _claim("cpu_large_size", seed, en, UNKNOWN, "the crossover experiment did not run")
+        return claim(UNKNOWN, "the crossover experiment did not run")
     pool = crossover[crossover["variant"] == "pool"]
     parts, small_where, large_where = [], [], []
     one = (1.0, 1.0)
@@ -495,27 +437,15 @@ def cpu_needs_large_size(crossover: pd.DataFrame | None) -> dict:
             f"{fmt_ratio(large['speedup'])}× ({_ci(interval(large))}) at n = {int(large['size']):,}"
         )
     if not parts:
-        return _claim("cpu_large_size", seed, en, UNKNOWN, "needs two or more sizes")
+        return claim(UNKNOWN, "needs two or more sizes")
     evidence = "; ".join(parts)
-    if "above" in small_where or all(x == "below" for x in large_where):
-        return _claim(
-            "cpu_large_size",
-            seed,
-            en,
-            FAILS,
-            evidence
-            + (
-                "; the Pool already pays off at the smallest size"
-                if "above" in small_where
-                else "; the Pool does not pay off at the largest size"
-            ),
-        )
+    if "above" in small_where:
+        return claim(FAILS, evidence + "; the Pool already pays off at the smallest size")
+    if all(x == "below" for x in large_where):
+        return claim(FAILS, evidence + "; the Pool does not pay off at the largest size")
     if all(x == "below" for x in small_where) and "above" in large_where:
-        return _claim("cpu_large_size", seed, en, HOLDS, evidence)
-    return _claim(
-        "cpu_large_size",
-        seed,
-        en,
+        return claim(HOLDS, evidence)
+    return claim(
         INCONCLUSIVE,
         evidence,
         f"an interval at the smallest or the largest size includes 1×; {MORE}, or a larger largest size",

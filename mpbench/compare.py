@@ -12,10 +12,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 OPERATIONS = {"read": ("read", ""), "readwrite": ("readwrite", ""), "overwrite": ("readwrite", "overwrite_")}
+#: The columns of a host's summary that the comparison keeps (with the operation's prefix there).
+COLUMNS = ("serial_median", "pool_median", "speedup", "speedup_ci_low", "speedup_ci_high")
+#: How the table and the figure name the operations.
+NAMES = {"read": "read", "readwrite": "read & write", "overwrite": "read & overwrite"}
 
 
 def host_dirs(root: str | Path) -> list[Path]:
@@ -42,30 +45,14 @@ def load(dirs: list[str | Path]) -> pd.DataFrame:
                 "MPBENCH_HOST=<another name> to tell them apart"
             )
         seen[host] = d
-        facts = {
-            "host": host,
-            "cpu_model": env.get("cpu_model"),
-            "usable_cores": env.get("usable_cores"),
-            "python": env.get("python"),
-        }
+        facts = {"host": host, **{key: env.get(key) for key in ("cpu_model", "usable_cores", "python")}}
         for op, (table, prefix) in OPERATIONS.items():
             summary = pd.read_csv(d / "summary" / f"{table}.csv")
             if f"{prefix}speedup" not in summary:
                 continue
             for r in summary.to_dict("records"):
-                rows.append(
-                    {
-                        **facts,
-                        "operation": op,
-                        "workers": int(r["workers"]),
-                        "loops": int(r["loops"]),
-                        "serial_median": r[f"{prefix}serial_median"],
-                        "pool_median": r[f"{prefix}pool_median"],
-                        "speedup": r[f"{prefix}speedup"],
-                        "speedup_ci_low": r[f"{prefix}speedup_ci_low"],
-                        "speedup_ci_high": r[f"{prefix}speedup_ci_high"],
-                    }
-                )
+                where = {"operation": op, "workers": int(r["workers"]), "loops": int(r["loops"])}
+                rows.append({**facts, **where, **{col: r[prefix + col] for col in COLUMNS}})
     frame = pd.DataFrame(rows)
     if frame.empty:
         raise ValueError(
@@ -85,7 +72,6 @@ def table(frame: pd.DataFrame) -> str:
         h = frame[frame["host"] == host].iloc[0]
         parts.append(f"- **{host}**: {h['cpu_model']}, {h['usable_cores']} usable cores, Python {h['python']}")
     parts.append("")
-    names = {"read": "read", "readwrite": "read & write", "overwrite": "read & overwrite"}
     for (op, workers), sub in frame.groupby(["operation", "workers"], sort=False):
         rows = []
         for loops, cell in sub.groupby("loops", sort=True):
@@ -98,7 +84,7 @@ def table(frame: pd.DataFrame) -> str:
                     else f"{c['speedup'].iloc[0]:.2f} ({c['speedup_ci_low'].iloc[0]:.2f}–{c['speedup_ci_high'].iloc[0]:.2f})"
                 )
             rows.append(row)
-        parts += [f"### {names[op]}, Pool({workers})", "", markdown_table(["loops", *hosts], rows), ""]
+        parts += [f"### {NAMES[op]}, Pool({workers})", "", markdown_table(["loops", *hosts], rows), ""]
     return "\n".join(parts)
 
 
@@ -108,11 +94,11 @@ def plot(frame: pd.DataFrame, out_paths) -> None:
     import seaborn as sns
 
     from .plots import save, style
+    from .post import errorbars
 
     panels = list(frame.groupby(["operation", "workers"], sort=False).groups)
     hosts = sorted(frame["host"].unique())
     palette = dict(zip(hosts, sns.color_palette("colorblind", len(hosts))))
-    names = {"read": "read", "readwrite": "read & write", "overwrite": "read & overwrite"}
     with style():
         fig, axes = plt.subplots(
             1, len(panels), figsize=(4.2 * len(panels) + 0.6, 4.4), sharey=True, squeeze=False, layout="constrained"
@@ -123,25 +109,15 @@ def plot(frame: pd.DataFrame, out_paths) -> None:
                 h = sub[sub["host"] == host].sort_values("loops")
                 if h.empty:
                     continue
-                ax.errorbar(
-                    h["loops"],
-                    h["speedup"],
-                    yerr=[
-                        np.clip(h["speedup"] - h["speedup_ci_low"], 0, None),
-                        np.clip(h["speedup_ci_high"] - h["speedup"], 0, None),
-                    ],
-                    marker="o",
-                    capsize=3,
-                    color=palette[host],
-                    label=host,
-                    linewidth=1.5,
+                errorbars(
+                    ax, h, "loops", "speedup", marker="o", capsize=3, color=palette[host], label=host, linewidth=1.5
                 )
             ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.0)
             ax.set_xscale("log", base=2)
             loops = sorted(sub["loops"].unique())
             ax.set_xticks(loops)
             ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
-            ax.set_title(f"{names[op]}, Pool({workers})")
+            ax.set_title(f"{NAMES[op]}, Pool({workers})")
             ax.set_xlabel("loops (file operations per run)")
         axes[0][0].set_ylabel("speedup (serial / Pool, ×)")
         axes[0][0].set_ylim(bottom=0)

@@ -96,10 +96,7 @@ def _where(path) -> str:
 def _subschema(schema: dict, path) -> dict:
     node = schema
     for part in path:
-        if isinstance(part, int):
-            node = node.get("items", {})
-        else:
-            node = node.get("properties", {}).get(part, {})
+        node = node.get("items", {}) if isinstance(part, int) else node.get("properties", {}).get(part, {})
     return node
 
 
@@ -125,15 +122,8 @@ def _allowed(sub: dict) -> str:
     if kind == "object":
         return "a mapping with keys " + ", ".join(sub.get("properties", {}))
     words = {"integer": "a whole number", "number": "a number", "string": "a text"}.get(kind, str(kind))
-    bounds = []
-    if "minimum" in sub:
-        bounds.append(f">= {sub['minimum']}")
-    if "exclusiveMinimum" in sub:
-        bounds.append(f"> {sub['exclusiveMinimum']}")
-    if "maximum" in sub:
-        bounds.append(f"<= {sub['maximum']}")
-    if "exclusiveMaximum" in sub:
-        bounds.append(f"< {sub['exclusiveMaximum']}")
+    signs = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
+    bounds = [f"{sign} {sub[key]}" for key, sign in signs.items() if key in sub]
     if "minLength" in sub:
         bounds.append("not empty")
     return words + (" " + " and ".join(bounds) if bounds else "")

@@ -1,26 +1,16 @@
 """Time that points which finished early leave to points that are not yet precise.
 
-The plan gives each point a share of ``budget_minutes`` before anything
-runs, from estimated costs and the same spread for all.  Once they run,
-some points are precise after a fraction of their share while others, as
-cheap but noisier than assumed, reach their cap a few repetitions short.
-So a point that ends under its cap leaves what it did not use
-(:meth:`Credit.leave`), and a point that reaches its cap may go on with
-it (:meth:`Credit.borrow`) - but only to the checkpoint at which its own
-spread says it will be precise, and only where that is within
-``max_repeats``: time goes where it buys a number within the target, never
-to a point that could not get there.  A point that overran its cap (its first
-6 repetitions, which every point gets, cost more than the plan estimated)
-owes the overrun (:meth:`Credit.leave` with a negative balance), so others
-borrow only what is left net of it.  It owes it as soon as its first
-repetitions show it coming (:meth:`Credit.owe`): a 160-loop read & write
-learns after its first repetition that its six will overrun, minutes before
-it ends, and the points that reach their caps meanwhile borrow net of that.  Lending only that keeps the run within
-its budget wherever early finishers cover the overruns.  Where they do not,
-the run is in debt (:meth:`Credit.debt`), and a point past its first
-repetitions pays it back: its cap shrinks by the debt, so it stops at an
-earlier checkpoint and leaves the difference.  The points still stop only at
-the checkpoints, so the intervals keep their coverage (``tests/test_precision.py``).
+Why and to whom: docs/method.md ("Spend the time where it buys precision").  A point that
+ends under its cap leaves what it did not use (:meth:`Credit.leave`); one
+that reaches its cap may borrow it (:meth:`Credit.borrow`), only up to the
+checkpoint at which its own spread says it will be precise and within
+``max_repeats``.  A point whose first 6 repetitions (which every point gets)
+will overrun its cap owes the overrun as soon as its first repetition shows
+it coming (:meth:`Credit.owe`), so that others borrow only what is left net
+of it.  Where early finishers do not cover the overruns, the run is in debt
+(:meth:`Credit.debt`) and the next points pay it back: a point's cap shrinks
+by the debt, so it stops at an earlier checkpoint and leaves the difference.
+Points still stop only at checkpoints.
 
 One ledger per run: Snakemake's ``onstart`` empties it (:func:`start_run`).
 Its lines are ``point<TAB>left|borrowed|overran<TAB>seconds``; every change holds

@@ -1,17 +1,13 @@
 """The seed's file operations under stated conditions.
 
-A number from the appendix tables depends on how it was measured: the start
-method of the Pool, ``map``'s chunksize, whether the test file was in the
-page cache, whether writes reached the disk, and where the written files
-live.  A :class:`Condition` names all of them; :func:`run_conditions` times
-one operation under several conditions (the variants of one point), with
-their order balanced over the repetitions (timing.run_orders) so that the paired
-runs of a repetition can be compared.
-
-Every row records the condition it ran under, the page-cache residency of
-the input just before the timed run (``resident_before``, from mincore), and
-the file system of its scratch directory, so a reader can check the
-condition instead of trusting it.
+A :class:`Condition` names how a number was measured: the Pool's start
+method, ``map``'s chunksize, whether the test file was in the page cache,
+whether writes reached the disk, and where the written files live.
+:func:`run_conditions` times one operation under several conditions (the
+variants of one point, in a balanced order), and every row records the
+condition it ran under, the input's page-cache residency just before the
+run (``resident_before``, from mincore) and the scratch directory's file
+system, so a reader can check the condition instead of trusting it.
 """
 
 from __future__ import annotations
@@ -68,17 +64,11 @@ def map_chunksize(chunksize: int | str) -> int | None:
 
 
 def effective_chunksize(items: int, workers: int, chunksize: int | str) -> int:
-    """The chunksize Pool.map really uses for ``items`` tasks.
-
-    Its rule (CPython's ``Pool._map_async``): ``ceil(items / (4 * workers))``,
-    at least 1.
-    """
+    """The chunksize Pool.map really uses for ``items`` tasks: its own rule (CPython's
+    ``Pool._map_async``) is ``ceil(items / (4 * workers))``, 0 for no items."""
     if chunksize != DEFAULT_CHUNKSIZE:
         return int(chunksize)
-    if items == 0:
-        return 0
-    size, extra = divmod(items, workers * 4)
-    return size + 1 if extra else size
+    return -(-items // (workers * 4))
 
 
 def operation(op: str, src: str, out_dir: str, fsync: bool = False):
@@ -140,22 +130,17 @@ def run_conditions(
 
     ``ops`` names another operation for some variants (the appendix's read &
     write job also runs the overwrite, so that the two are paired by
-    repetition); each row's ``operation`` is its variant's.  ``baseline``
-    as in timing.repeat_variants (the variant the speedups divide).
+    repetition); each row's ``operation`` is its variant's.  ``repeats`` and
+    ``baseline`` as in timing.repeat_variants.
 
     Returns one row per timed run: the variant's name, its condition, the
     seconds (and the Pool's phases), ``resident_before``, and the effective
     chunksize.  Every run must handle the whole file ``loops`` times or it
-    is an error.  The scratch directories of this call are removed after the
-    last run, also on failure.
-
-    ``repeats`` is a number or a precision.Policy (see
-    timing.repeat_variants).  A warm-up is one operation per variant and a
-    Pool start.  A write operation's files are replaced by the next run, not
-    deleted between runs, and one full untimed run per scratch directory
-    creates them before the first timed one (see :func:`prime_run`; the read
-    & write's when it runs there, whose run also stands for the overwrite's);
-    every variant with the same scratch directory writes the same files.
+    is an error.  A warm-up is one operation per variant and a Pool start; a
+    write operation's files are replaced by the next run, and one full
+    untimed run per scratch directory creates them first (:func:`prime_run`).
+    The scratch directories of this call are removed after the last run,
+    also on failure.
     """
     op_of = {name: (ops or {}).get(name, op) for name in variants}
     for one in {op, *op_of.values()}:
@@ -191,8 +176,7 @@ def run_conditions(
                 "scratch_fs": filesystem_of(cond.scratch_dir),
             }
 
-        def check(variant: str, result) -> None:
-            results = result
+        def check(variant: str, results) -> None:
             if len(results) != loops or any(r != expected for r in results):
                 raise RuntimeError(
                     f"{label} {variant}: an operation handled {sorted(set(results))} characters, expected {expected}"
@@ -215,11 +199,7 @@ def run_conditions(
             ):
                 if op_of[name] in workloads.WRITES:
                     firsts.setdefault(variants[name].scratch_dir, name)
-            primes = [prime_run(calls[name], name, check) for name in firsts.values()]
-
-            def prime() -> None:
-                for one in primes:
-                    one()
+            prime = prime_run(calls, list(firsts.values()), check)
 
         rows = timing.repeat_variants(calls, repeats, warmup, check, label=label, prime=prime, baseline=baseline)
     finally:
@@ -228,23 +208,17 @@ def run_conditions(
     return [{"loops": loops, **extra[row["variant"]], **row} for row in rows]
 
 
-def prime_run(call, name: str, check):
-    """One full untimed run of a variant, right before the timed ones: it
-    writes the files that every timed run then replaces.
-
-    Written files are replaced by the next run rather than deleted after each
-    one.  On this kind of virtual machine the guest hands freed memory back to
-    the host (virtio-balloon free page reporting), and deleting gigabytes of
-    written files between runs made the next run fault them in again: a Pool
-    read & write of 40 loops took 1.6 s after a serial run and 3.0 s after a
-    Pool run (CV 34% over 6 repetitions), 10 loops CV 21-24%; replacing the
-    files instead, CV 6% and 4%.  A 160-loop read & write took 25.4 s after
-    20 s idle and 15.2 s right after another, which this run takes care of.
-    """
+def prime_run(calls: Mapping, names, check):
+    """One full untimed run of each variant in ``names``, right before the timed
+    ones: it writes the files that every timed run then replaces, rather than
+    deletes: a virtual machine that hands freed memory back to the host made
+    deleted and rewritten files cost up to twice as much (docs/method.md,
+    "Freed memory goes back to the host")."""
 
     def prime() -> None:
-        _times, result = call()
-        check(name, result)
+        for name in names:
+            _times, result = calls[name]()
+            check(name, result)
 
     return prime
 

@@ -1,13 +1,10 @@
 """pandas and numpy, imported on first use.
 
-A timed job imports an experiment's module for its ``run`` and never
-touches the summaries, tables and figures that the same module holds.  A
-parent that has imported pandas forks more slowly: a Pool(4) start, one
-tiny task per worker, close and join took a median of 17 ms in a bare
-process and 30-32 ms after ``import pandas, numpy`` (30 runs each), and
-every cell that starts a Pool carried that.  With these stand-ins the
-module names ``pd`` and ``np`` import the real module only when first used
-- in the summary and table jobs, never in a timed one (tests check it).
+A timed job imports an experiment's module for its ``run`` only, and a parent
+that has imported pandas forks more slowly (docs/method.md, "Imports"): with
+these stand-ins the module names ``pd`` and ``np`` import the real module only
+when first used - in the summary and table jobs, never in a timed one (tests
+check it).
 """
 
 from __future__ import annotations

@@ -68,11 +68,8 @@ def compare(seed: pd.DataFrame, summaries: dict[str, pd.DataFrame]) -> pd.DataFr
             # The post's 提升 is rounded and missing at 1 loop: recompute it from its times.
             row["seed_speedup_computed"] = r.serial_s / r.pool_s
             m = ours.loc[int(r.loops)] if int(r.loops) in ours.index else None
-            row["measured_serial"] = float(m["serial_median"]) if m is not None else np.nan
-            row["measured_pool"] = float(m["pool_median"]) if m is not None else np.nan
-            row["measured_speedup"] = float(m["speedup"]) if m is not None else np.nan
-            row["measured_speedup_ci_low"] = float(m["speedup_ci_low"]) if m is not None else np.nan
-            row["measured_speedup_ci_high"] = float(m["speedup_ci_high"]) if m is not None else np.nan
+            for ours_col in ("serial_median", "pool_median", "speedup", "speedup_ci_low", "speedup_ci_high"):
+                row[f"measured_{ours_col.removesuffix('_median')}"] = float(m[ours_col]) if m is not None else np.nan
             over = m.get("overwrite_pool_median") if m is not None else None
             row["measured_overwrite"] = float(over) if over is not None and not pd.isna(over) else np.nan
             row["serial_ratio"] = row["measured_serial"] / row["seed_serial"]
@@ -87,36 +84,22 @@ def _f(value: float, digits: str = ".3g") -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, digits)
 
 
-HEADERS = {
-    "zh": [
-        "表",
-        "循环次数",
-        "原文串行（秒）",
-        "本机串行（秒）",
-        "本机/原文",
-        "原文多进程（秒）",
-        "本机多进程（秒）",
-        "本机/原文",
-        "原文提升（倍）",
-        "本机提升（倍）",
-        "原文写覆盖（秒）",
-        "本机写覆盖（秒）",
-    ],
-    "en": [
-        "Table",
-        "Loops",
-        "Seed serial (s)",
-        "Ours serial (s)",
-        "Ours / seed",
-        "Seed Pool (s)",
-        "Ours Pool (s)",
-        "Ours / seed",
-        "Seed speedup (×)",
-        "Our speedup (×)",
-        "Seed overwrite (s)",
-        "Our overwrite (s)",
-    ],
-}
+#: The side-by-side table's columns, in Chinese and in English.
+COLUMNS = [
+    ("表", "Table"),
+    ("循环次数", "Loops"),
+    ("原文串行（秒）", "Seed serial (s)"),
+    ("本机串行（秒）", "Ours serial (s)"),
+    ("本机/原文", "Ours / seed"),
+    ("原文多进程（秒）", "Seed Pool (s)"),
+    ("本机多进程（秒）", "Ours Pool (s)"),
+    ("本机/原文", "Ours / seed"),
+    ("原文提升（倍）", "Seed speedup (×)"),
+    ("本机提升（倍）", "Our speedup (×)"),
+    ("原文写覆盖（秒）", "Seed overwrite (s)"),
+    ("本机写覆盖（秒）", "Our overwrite (s)"),
+]
+HEADERS = {"zh": [zh for zh, _ in COLUMNS], "en": [en for _, en in COLUMNS]}
 NAMES = {"zh": {"read": "读", "readwrite": "读&写"}, "en": {"read": "read", "readwrite": "read & write"}}
 
 
@@ -189,6 +172,13 @@ def differences(comparison: pd.DataFrame, env: dict) -> list[str]:
     return out
 
 
+def errorbars(ax, frame: pd.DataFrame, x: str, y: str, **style) -> None:
+    """``frame[y]`` against ``frame[x]``, with bars over its interval ``y``_ci_low to ``y``_ci_high
+    (none below an estimate that its interval misses)."""
+    est, low, high = frame[y], frame[f"{y}_ci_low"], frame[f"{y}_ci_high"]
+    ax.errorbar(frame[x], est, yerr=[np.clip(est - low, 0, None), np.clip(high - est, 0, None)], **style)
+
+
 def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
     """Top: time against loops, the post's (open markers, dashed) and ours
     (filled, solid), serial and Pool; bottom: the two speedups, ours with
@@ -199,6 +189,7 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
     from .plots import save, seconds_ticks, style
 
     colors = {"serial": "#4c72b0", "pool": "#dd8452", "overwrite": "#55a868"}
+    post_style = {"linestyle": "--", "marker": "o", "markerfacecolor": "white"}  # the post's series: dashed, open
     with style():
         fig, axes = plt.subplots(2, 2, figsize=(10, 7.4), sharex=True, layout="constrained")
         for j, table_name in enumerate(TABLES):
@@ -208,15 +199,7 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
             if table_name == "readwrite":
                 series.append(("overwrite", "seed_overwrite", "measured_overwrite"))
             for name, seed_col, ours_col in series:
-                ax.plot(
-                    sub["loops"],
-                    sub[seed_col],
-                    linestyle="--",
-                    marker="o",
-                    markerfacecolor="white",
-                    color=colors[name],
-                    linewidth=1.3,
-                )
+                ax.plot(sub["loops"], sub[seed_col], color=colors[name], linewidth=1.3, **post_style)
                 ours = sub.dropna(subset=[ours_col])
                 ax.plot(ours["loops"], ours[ours_col], linestyle="-", marker="o", color=colors[name], linewidth=1.6)
             ax.set_xscale("log", base=2)
@@ -225,28 +208,9 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
             ax.set_ylabel("time per run (s)" if j == 0 else "")
             seconds_ticks(ax)
             ax = axes[1][j]
-            ax.plot(
-                sub["loops"],
-                sub["seed_speedup_computed"],
-                linestyle="--",
-                marker="o",
-                markerfacecolor="white",
-                color="0.3",
-                linewidth=1.3,
-            )
+            ax.plot(sub["loops"], sub["seed_speedup_computed"], color="0.3", linewidth=1.3, **post_style)
             ours = sub.dropna(subset=["measured_speedup"])
-            ax.errorbar(
-                ours["loops"],
-                ours["measured_speedup"],
-                yerr=[
-                    np.clip(ours["measured_speedup"] - ours["measured_speedup_ci_low"], 0, None),
-                    np.clip(ours["measured_speedup_ci_high"] - ours["measured_speedup"], 0, None),
-                ],
-                color="#c44e52",
-                marker="o",
-                linewidth=1.6,
-                capsize=3,
-            )
+            errorbars(ax, ours, "loops", "measured_speedup", color="#c44e52", marker="o", linewidth=1.6, capsize=3)
             ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.0)
             workers = sub["workers_measured"].dropna()
             if len(workers):
@@ -260,15 +224,7 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
             Line2D([], [], color=colors["serial"], marker="o", label="serial"),
             Line2D([], [], color=colors["pool"], marker="o", label="Pool"),
             Line2D([], [], color=colors["overwrite"], marker="o", label="overwrite (Pool)"),
-            Line2D(
-                [],
-                [],
-                color="0.3",
-                linestyle="--",
-                marker="o",
-                markerfacecolor="white",
-                label="the post (2019, Pool(4))",
-            ),
+            Line2D([], [], color="0.3", label="the post (2019, Pool(4))", **post_style),
             Line2D([], [], color="#c44e52", marker="o", label="this machine: speedup, with interval"),
             Line2D([], [], color="0.3", linestyle="-", label="this machine (solid, filled)"),
             Line2D([], [], color="black", linestyle=":", label=f"ideal here: min(workers, {cores} cores)"),

@@ -1,19 +1,11 @@
 """When a point has been repeated enough: the stopping rule of the timed runs.
 
-A point repeats whole repetitions (every variant once, in a balanced order) until
-the intervals of everything its table reports - each variant's median and
-each variant's paired ratio against the baseline (the speedup) - are within
-``precision`` of the estimate, or it reaches ``max_repeats``, or its time
-cap.  The intervals are the distribution-free order-statistic intervals of
-:mod:`mpbench.stats`; they need at least 6 runs at 95%, so no point stops
-before that.
-
-Looking at the data after every repetition and stopping as soon as it looks
-precise would favour samples that happen to be tight, and the intervals
-would cover the truth less often than they claim.  The rule looks only at
-checkpoints that grow geometrically (6, 9, 14, 21, 32, ...), which keeps the
-coverage at its nominal level (``tests/test_precision.py`` simulates skewed
-timings under the rule and checks it).
+A point repeats whole repetitions until the order-statistic intervals of
+each variant's median and of each paired ratio against its baseline are
+within ``precision``, or it reaches ``max_repeats`` or its time cap.  The
+rule looks only at checkpoints that grow geometrically (6, 9, 14, 21, ...),
+which keeps the intervals' coverage at its nominal level; why and how:
+docs/method.md ("Repeat until precise").
 
 Only the standard library: this runs in the process that times, between
 timed runs.

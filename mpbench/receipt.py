@@ -1,11 +1,8 @@
 """What the run bought: per point, the repetitions it got, why it stopped, and its spread against the floor.
 
-Every timed point repeats until precise, or until ``max_repeats`` or its
-share of the budget (``mpbench.precision``, ``mpbench.plan``).  This module
-reads the raw rows back and says, per point, what came of it, and whether a
-point that missed the target was held back by the machine (its spread is
-near the floor that the calibration measured, so more repetitions than its
-budget allowed would have been needed) or is noisy for reasons of its own.
+Read back from the raw rows; a point that missed the target was held back by
+the machine's floor, by its budget, or by noise of its own (docs/method.md,
+"Know the machine's floor" and "Say what the run bought").
 """
 
 from __future__ import annotations
@@ -99,19 +96,18 @@ def point_row(
     sentinel, sentinel_n = point_sentinel(raw)
     if worst is not None:
         paired = isinstance(worst, tuple)
-        name = worst[1] if paired else worst
-        kind = row_kind(raw[raw["variant"].astype(str) == name], experiment)
-        values = pd.Series(times[name], dtype=float)
-        floor, floor_n = floor_of(
-            calibration, sample_seconds(raw, name, float(values.median())), kind, sentinel, sentinel_n
-        )
+
+        def floor_for(variant: str) -> tuple:
+            """The variant's timings, the kind of its floor, and that floor with its run count."""
+            values = pd.Series(times[variant], dtype=float)
+            kind = row_kind(raw[raw["variant"].astype(str) == variant], experiment)
+            seconds = sample_seconds(raw, variant, float(values.median()))
+            return values, kind, *floor_of(calibration, seconds, kind, sentinel, sentinel_n)
+
+        values, kind, floor, floor_n = floor_for(worst[1] if paired else worst)
         if paired:
             # A ratio of two runs: both runs' floors add (in variance).
-            base = pd.Series(times[worst[0]], dtype=float)
-            base_kind = row_kind(raw[raw["variant"].astype(str) == worst[0]], experiment)
-            other, other_n = floor_of(
-                calibration, sample_seconds(raw, worst[0], float(base.median())), base_kind, sentinel, sentinel_n
-            )
+            base, _, other, other_n = floor_for(worst[0])
             floor, floor_n = math.hypot(floor, other), fewest(floor_n, other_n)
             k = min(len(base), len(values))
             values_cv = pd.Series(base[:k].to_numpy() / values[:k].to_numpy())
@@ -190,14 +186,8 @@ def miss_kind(cv: float, floor: float, allowed, target: float, level: float, n=N
 
 
 def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
-    """Why a point that missed the target missed it, in words.
-
-    The repetitions that +-target needs at the machine's floor against those
-    its budget share paid for: when even the floor needs more, the machine
-    made the target unreachable within the budget.  Otherwise the point's own
-    spread: noisier than the machine (:func:`noisier`), or near enough to the
-    floor that more repetitions would have got there.
-    """
+    """Why a point that missed the target missed it, in words (the rule of :func:`miss_kind`,
+    with the repetitions its budget share paid for)."""
     if row["precise"]:
         return "precise"
     cv, floor = row["worst_cv"], row["floor_cv"]
@@ -263,12 +253,8 @@ def quiet_lines(points: pd.DataFrame) -> list[str]:
     steal = points["steal_share"].dropna() if "steal_share" in points else pd.Series(dtype=float)
     busy = int((others >= 1).sum())
     # a point counts once, whether another task was runnable, the hypervisor stole, or both
-    busy_or_stolen = int(
-        (
-            (points["others_runnable"] >= 1)
-            | (points["steal_share"] > BUSY_STEAL if "steal_share" in points else False)
-        ).sum()
-    )
+    stolen = points["steal_share"] > BUSY_STEAL if "steal_share" in points else False
+    busy_or_stolen = int(((points["others_runnable"] >= 1) | stolen).sum())
     text = (
         f"**Quiet machine?** {busy} of {len(others)} points began with another task runnable"
         + (f" (up to {int(others.max())})" if busy else "")

@@ -1,9 +1,8 @@
-"""Timing one run of ``loops`` operations, serially or through a Pool.
+"""Timing one run of ``loops`` operations, serially or through a Pool, and the repetitions of a point.
 
-Both return a dict of seconds measured with ``time.perf_counter`` plus the
-wall-clock start and end (epoch seconds) so that runs can be shown never to
-overlap.  The Pool variant times what the seed's ``poolDemo`` does - create
-the Pool, map, close, join - and also each of those phases on its own.
+Every timing returns a dict of seconds (``time.perf_counter``) with the
+wall-clock start and end (epoch seconds), so that runs can be shown never to
+overlap.  How a point is timed and why: docs/method.md.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ import zlib
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from .environment import machine_state, steal_ticks
+from .poolstart import pool_phases
 
 if TYPE_CHECKING:
     from .precision import Policy
@@ -35,26 +35,18 @@ SENTINEL_MAX_S = 0.04
 
 
 class Sentinel:
-    """The machine's own noise while a point runs.
-
-    A calibration at the start of a run measures the floor once, but the
-    noise of a shared machine is not steady: on a 2-core virtual machine the
-    same 0.1 s CPU loop varied with a CV of 1% in one minute and 17% half an
-    hour later.  So after every repetition of a point, one fixed pure-Python
-    loop (mpbench.tasks.cpu_loop, the calibration's operation) runs and is
-    timed: its spread over the point's repetitions is the floor *while the
-    point ran*, beside whatever the cells did.  Its length is set after the
-    first repetition, to about half that repetition's shortest run (within
-    SENTINEL_MIN_S and SENTINEL_MAX_S), so it costs a few percent of a cheap
-    point and next to nothing of an expensive one.
-    """
+    """The machine's own noise while a point runs (docs/method.md): after every
+    repetition one fixed pure-Python loop (tasks.cpu_loop, the calibration's
+    operation) is timed; its spread over the repetitions is the floor while the
+    point ran.  Its length, set after the first repetition, costs a few percent
+    of a cheap point and next to nothing of an expensive one."""
 
     def __init__(self, min_s: float = SENTINEL_MIN_S, max_s: float = SENTINEL_MAX_S):
         self.min_s, self.max_s = min_s, max_s
         self.steps: int | None = None
 
     def size(self, shortest_run_s: float) -> None:
-        """Choose the loop's length from the first repetition's shortest run."""
+        """Choose the loop's length: about half the first repetition's shortest run."""
         from .calibrate import steps_per_second
 
         target = min(self.max_s, max(self.min_s, shortest_run_s / 2))
@@ -70,14 +62,9 @@ class Sentinel:
 
 
 def inner_loops(fn: Callable[[int], int], loops: int, min_seconds: float = MIN_SAMPLE_S) -> int:
-    """How many back-to-back serial loops make one timed sample of at least ``min_seconds``.
-
-    A loop of microseconds is at the mercy of every interrupt: 100 squares
-    (about 40 µs) varied with a CV of 18% run to run.  Timed as k loops back
-    to back, their mean per loop, it is as steady as a longer run (pyperf's
-    inner loops do the same).  Decided from one untimed loop; 1 for a loop
-    that takes ``min_seconds`` already.
-    """
+    """How many back-to-back serial loops make one timed sample of at least ``min_seconds``
+    (a loop of microseconds is at the mercy of every interrupt; docs/method.md).  Decided
+    from one untimed loop; 1 for a loop that takes ``min_seconds`` already."""
     t0 = time.perf_counter()
     for i in range(loops):
         fn(i)
@@ -86,11 +73,8 @@ def inner_loops(fn: Callable[[int], int], loops: int, min_seconds: float = MIN_S
 
 
 def time_serial(fn: Callable[[int], int], loops: int, inner: int = 1) -> tuple[dict, list[int]]:
-    """The seed's ``Demo``: a plain for loop over ``range(loops)``.
-
-    ``inner`` > 1: that many loops back to back, ``seconds`` their mean per
-    loop (rows record ``inner_loops``; see :func:`inner_loops`).
-    """
+    """The seed's ``Demo``: a plain for loop over ``range(loops)``; ``inner`` > 1: that
+    many loops back to back, ``seconds`` their mean per loop (rows record ``inner_loops``)."""
     started_at = time.time()
     t0 = time.perf_counter()
     for _ in range(inner):
@@ -115,14 +99,11 @@ _RUN_TIMEOUT: float | None = None
 
 
 def children_skip_main() -> None:
-    """Children started with spawn (and a forkserver's server) re-run the parent's
-    main script before they run their task, inside the timed start-up.  A
-    Snakemake ``script:`` begins with Snakemake's preamble, which imports
-    Snakemake and unpickles the job: every spawned worker paid for that, a
-    cost of the pipeline, not of the start method.  Every function a worker
-    runs is importable from :mod:`mpbench`, so the children need nothing from
-    the main script; without its ``__file__`` multiprocessing does not hand
-    it to them (as for ``python -c``)."""
+    """Hide the main script from the children that spawn and forkserver start: they
+    would re-run it, here with Snakemake's preamble, inside the timed start-up
+    (docs/method.md, "What a worker imports"), and need nothing from it: every
+    function a worker runs is importable from mpbench.  Without its ``__file__``
+    multiprocessing does not hand it to them (as for ``python -c``)."""
     import sys
 
     main = sys.modules.get("__main__")
@@ -139,17 +120,12 @@ def set_run_timeout(seconds: float | None) -> None:
 
 def _died(workers: list) -> list[str]:
     """Workers of the snapshot that ended while the map ran, as words."""
-    out = []
-    for proc in workers:
-        code = proc.exitcode
-        if code is None:
-            continue
-        out.append(
-            f"worker pid {proc.pid} was killed by signal {-code}"
-            if code < 0
-            else f"worker pid {proc.pid} exited with code {code}"
-        )
-    return out
+    codes = [(proc.pid, proc.exitcode) for proc in workers]
+    return [
+        f"worker pid {pid} was killed by signal {-code}" if code < 0 else f"worker pid {pid} exited with code {code}"
+        for pid, code in codes
+        if code is not None
+    ]
 
 
 def wait_map(pool, async_result, timeout: float | None, label: str = ""):
@@ -199,41 +175,22 @@ def time_pool(
     timeout: float | None = None,
     label: str = "",
 ) -> tuple[dict, list]:
-    """The seed's ``poolDemo``: Pool(workers).map over the items, close, join.
+    """The seed's ``poolDemo``: Pool(workers).map over the items, close, join, each
+    phase also timed on its own (poolstart.pool_phases; ``map_seconds``).
 
     ``items`` is an int for ``range(items)`` (the seed maps over
-    ``range(length)``) or any iterable of task arguments.  On an error the
-    Pool is terminated and joined, so no worker outlives a failed run.  A
-    worker that dies or raises, or a run longer than ``timeout`` (default:
-    the run timeout of set_run_timeout), is an error naming ``label`` - never
-    an endless wait.
+    ``range(length)``) or any iterable of task arguments.  A worker that dies
+    or raises, or a run longer than ``timeout`` (default: the run timeout of
+    set_run_timeout), is an error naming ``label`` - never an endless wait.
     """
-    ctx = context or multiprocessing.get_context()
     tasks = range(items) if isinstance(items, int) else items
     timeout = _RUN_TIMEOUT if timeout is None else timeout
-    started_at = time.time()
-    t0 = time.perf_counter()
-    pool = ctx.Pool(processes=workers, initializer=initializer, initargs=initargs)
-    t1 = time.perf_counter()
-    try:
-        results = wait_map(pool, pool.map_async(fn, tasks, chunksize), timeout, label)
-        t2 = time.perf_counter()
-        pool.close()
-        pool.join()
-    except BaseException:
-        pool.terminate()
-        pool.join()
-        raise
-    t3 = time.perf_counter()
-    ended_at = time.time()
-    return {
-        "seconds": t3 - t0,
-        "pool_start_seconds": t1 - t0,
-        "map_seconds": t2 - t1,
-        "pool_close_seconds": t3 - t2,
-        "started_at": started_at,
-        "ended_at": ended_at,
-    }, results
+
+    def run_map(pool) -> list:
+        return wait_map(pool, pool.map_async(fn, tasks, chunksize), timeout, label)
+
+    ctx = context or multiprocessing.get_context()
+    return pool_phases(ctx, workers, run_map, "map_seconds", initializer=initializer, initargs=initargs)
 
 
 def timed(fn: Callable[[], Any]) -> tuple[dict, Any]:
@@ -258,13 +215,9 @@ def dirty_bytes() -> int | None:
 def settle() -> int | None:
     """Untimed, before every timed run: collect this process's garbage (so a
     collection does not land in the run) and return the page-cache bytes still
-    waiting to be written, which every row records (``dirty_before``).
-
-    Nothing is synced: the write operations replace their own files, and
-    data they left dirty is dropped when the next run truncates them; an
-    ``os.sync()`` would write it to the disk for nothing (and did not narrow
-    the spread of 40-loop read & write runs when tried).
-    """
+    waiting to be written (``dirty_before``).  Nothing is synced: the runs
+    replace their own files, whose dirty pages are then dropped, so an
+    ``os.sync()`` would write them for nothing (docs/method.md, "Writeback")."""
     gc.collect()  # cheap: repeat_variants froze what was there before the timed runs
     return dirty_bytes()
 
@@ -317,39 +270,26 @@ def repeat_variants(
     repeats: "int | Policy",
     warmup: int,
     check: Callable[[str, Any], None],
-    after_run: Callable[[], None] | None = None,
     label: str = "",
     baseline: "str | Mapping[str, str] | None" = None,
     prime: Callable[[], None] | None = None,
 ) -> list[dict]:
-    """Run every variant once per repetition and return one row per timed run.
+    """Run every variant once per repetition and return one row per timed run
+    (how and why: docs/method.md).
 
-    ``repeats`` is a :class:`~mpbench.precision.Policy` (or a whole number
-    for exactly that many): repetitions go on until every variant's median
-    and every variant's paired ratio against ``baseline`` (default: the
-    first variant; a mapping gives each variant its own) is as precise as
-    the policy asks, or it reaches its
-    maximum or its time cap.  Every row records the reason the point stopped
-    (``stop_reason``) and how many repetitions it got (``repeats_done``).
-
-    ``warmup`` untimed rounds come first: a variant's cheap ``warmup``
-    attribute when it has one (one operation, a Pool start), else the
-    variant itself.  ``prime`` runs once more, untimed, right before the
-    first timed repetition (for state that only a full run builds).  The
-    order of the variants changes from one repetition to the next in a
-    balanced design (:func:`run_orders`; serial, pool / pool, serial for
-    two): every variant runs in every position, and right after every other
-    variant, about equally often, so that slow drift of the machine and what
-    one variant leaves behind for the next hit every variant alike.  Rows
-    record ``order`` (the position) and ``previous`` (the variant that ran
-    just before in the same repetition, empty for the first).  After every
-    repetition a :class:`Sentinel` (a fixed CPU loop) runs, timed; each row
-    records its repetition's ``sentinel_seconds``: the machine's noise while
-    the point ran (mpbench.receipt compares the cells' spread with it).
-    ``check(variant, result)`` raises when a run
-    computed the wrong thing, so a broken run is an error and never a
-    number; ``after_run`` cleans up (e.g. removes written files) after every
-    run, also a failed one.
+    ``repeats`` is a :class:`~mpbench.precision.Policy` (or a whole number for
+    exactly that many): repetitions go on until every variant's median and
+    its paired ratio against ``baseline`` (default: the first variant; a
+    mapping gives each variant its own) is as precise as the policy asks, or
+    it reaches its maximum or its time cap; rows record ``stop_reason`` and
+    ``repeats_done``.  ``warmup`` untimed rounds come first (a variant's cheap
+    ``warmup`` attribute when it has one, else the variant itself); ``prime``
+    runs once more, untimed, right before the first timed repetition (for
+    state only a full run builds).  The variants run in a balanced order
+    (:func:`run_orders`; rows record ``order`` and ``previous``), and a
+    :class:`Sentinel` after every repetition (``sentinel_seconds``).
+    ``check(variant, result)`` raises when a run computed the wrong thing, so
+    a broken run is an error and never a number.
     """
     from .precision import Policy
 
@@ -358,15 +298,8 @@ def repeat_variants(
     baseline = baseline if baseline is not None else names[0]
     base_of = baseline if isinstance(baseline, Mapping) else {name: baseline for name in names}
 
-    def tidied(fn: Callable[[], Any]) -> Any:
-        try:
-            return fn()
-        finally:
-            if after_run is not None:
-                after_run()
-
     def once(variant: str, what: str) -> tuple[dict, Any]:
-        times, result = tidied(variants[variant])
+        times, result = variants[variant]()
         check(variant, result)
         log.info("%s %s %s: %.4f s", label, what, variant, times["seconds"])
         return times, result
@@ -377,9 +310,9 @@ def repeat_variants(
             if cheap is None:
                 once(variant, "warm-up")
             else:
-                tidied(cheap)
+                cheap()
     if prime is not None:
-        tidied(prime)
+        prime()
     # Everything alive now (the modules, the data of the point) is moved out of
     # the collector's sight: a full collection in a process that imported pandas
     # took 24 ms, twice a repetition, all of it untimed work; frozen, it takes
@@ -430,18 +363,10 @@ def repeat_variants(
     finally:
         gc.unfreeze()  # the caller's objects are the collector's again
     log.info("%s: stopped after %d repetitions (%s)", label, rep, reason)
-    point = {
-        "load_1m": quiet["load_1m"],
-        "others_runnable": quiet["others_runnable"],
-        "cpu_mhz": quiet["cpu_mhz"],
-        "governor": quiet["governor"],
-        "steal_share": steal_share(quiet["steal"], time.monotonic() - began),
-    }
+    point = {key: quiet[key] for key in ("load_1m", "others_runnable", "cpu_mhz", "governor")}
+    point["steal_share"] = steal_share(quiet["steal"], time.monotonic() - began)
     for row in rows:
-        row["stop_reason"] = reason
-        row["repeats_done"] = rep
-        row["time_cap_s"] = policy.time_cap_s
-        row["borrowed_s"] = policy.borrowed
+        row.update(stop_reason=reason, repeats_done=rep, time_cap_s=policy.time_cap_s, borrowed_s=policy.borrowed)
         row.update(point)
     return rows
 
@@ -471,7 +396,6 @@ def _kill_children(spare_pool_workers: bool = False) -> None:
     worker handler starts a new worker in its place, which outlives this
     process and keeps its output pipes open."""
     import glob
-    import os
     import signal
 
     pids, pool_workers = set(), set()
@@ -499,8 +423,6 @@ def _kill_all_and_exit(status: int = 1) -> None:
     """End the point now: kill every child (twice: a Pool's worker handler may
     have replaced one in between) and exit without the interpreter's clean-up,
     whose Pool finalizers can wait for ever on a lock a killed worker held."""
-    import os
-
     _kill_children()
     time.sleep(0.2)
     _kill_children()
@@ -510,11 +432,7 @@ def _kill_all_and_exit(status: int = 1) -> None:
 #: Where an exception raised by the alarm would be dropped ("Exception ignored in
 #: ..."): logging's fork hooks (around every fork, a Pool's too), which would also
 #: leave logging's module lock held and the next fork from another thread stuck.
-SWALLOWING = {
-    ("logging", "_acquireLock"),
-    ("logging", "_releaseLock"),
-    ("logging", "_after_at_fork_child_reinit_locks"),
-}
+SWALLOWING = {("logging", name) for name in ("_acquireLock", "_releaseLock", "_after_at_fork_child_reinit_locks")}
 #: How soon an alarm that landed there fires again.
 RETRY_S = 0.01
 
@@ -543,7 +461,6 @@ def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_G
     function that disarms both (for callers that go on after the point).
     """
     import faulthandler
-    import os
     import signal
     import sys
     import threading

@@ -68,11 +68,6 @@ def written_problem(op: str, out_dir: str, loops: int, size_bytes: int, since: f
     return None
 
 
-def square(i: int) -> int:
-    """The seed's cheap ``worker(id)``: ``id**2``."""
-    return i**2
-
-
 OPERATIONS = {"read": read_once, "readwrite": readwrite_once, "overwrite": overwrite_once}
 WRITES = {"readwrite", "overwrite"}
 

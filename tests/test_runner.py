@@ -278,9 +278,9 @@ def test_one_full_untimed_run_primes_a_write_job(src, tmp_path, monkeypatch, exp
     names = []
     real = fileio.prime_run
 
-    def spy(call, name, check):
-        names.append(name)
-        return real(call, name, check)
+    def spy(calls, primed_names, check):
+        names.extend(primed_names)
+        return real(calls, primed_names, check)
 
     monkeypatch.setattr(fileio, "prime_run", spy)
     rows = run_point(

@@ -23,16 +23,9 @@ def states(section: dict) -> list[str]:
 def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_file=None, base=None) -> list[dict]:
     scratch = scratch_dir or "results/scratch"
     try:
+        levels = {s: {"cache": s, "scratch_dir": scratch} for s in states(section)}
         return run_levels(
-            "cache_state",
-            point,
-            section,
-            "cache",
-            {s: {"cache": s, "scratch_dir": scratch} for s in states(section)},
-            repeats=repeats,
-            warmup=warmup,
-            data_file=data_file,
-            base=base,
+            "cache_state", point, section, "cache", levels, repeats, warmup, data_file=data_file, base=base
         )
     finally:
         if data_file and Path(data_file).exists():

@@ -107,11 +107,7 @@ def run(
 
     # Written files are replaced by the next run, not deleted between runs
     # (see fileio.prime_run): one untimed run of each write path creates them.
-    primes = [prime_run(calls[name], name, check) for name in ("raw_write_pool", "python_write_pool")]
-
-    def prime() -> None:
-        for one in primes:
-            one()
+    prime = prime_run(calls, ("raw_write_pool", "python_write_pool"), check)
 
     try:
         rows = timing.repeat_variants(calls, repeats, warmup, check, label=f"ceiling loops={loops}", prime=prime)
@@ -120,14 +116,8 @@ def run(
             shutil.rmtree(d, ignore_errors=True)
     rows = [{**extra[r["variant"]], **r} for r in rows]
     settings = {k: v for k, v in section.items() if k not in ("enabled", "loops")}
-    return finish_rows(
-        "ceiling",
-        point,
-        rows,
-        repeats=repeats,
-        warmup=warmup,
-        settings={**settings, **base, "data_bytes": size, "workers_resolved": workers},
-    )
+    settings = {**settings, **base, "data_bytes": size, "workers_resolved": workers}
+    return finish_rows("ceiling", point, rows, repeats=repeats, warmup=warmup, settings=settings)
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
@@ -136,10 +126,5 @@ def cost(point: dict, section: dict, u: Units) -> float:
 
     loops = point["loops"]
     w = u.cores if section["workers"] == "cores" else int(section["workers"])
-    python = (
-        file_run("read", loops, u)
-        + file_run("read", loops, u, w)
-        + file_run("readwrite", loops, u)
-        + file_run("readwrite", loops, u, w)
-    )
+    python = sum(file_run(op, loops, u) + file_run(op, loops, u, w) for op in ("read", "readwrite"))
     return python * 1.4  # the raw variants cost about 40% of the Python ones

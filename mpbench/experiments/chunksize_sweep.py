@@ -5,12 +5,12 @@ What it measures and how to read it: docs/experiments/chunksize_sweep.md.
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 from functools import partial
 from typing import TYPE_CHECKING
 
-from .. import fileio, timing, workloads
+from .. import fileio, timing
+from ..tasks import square
 from .common import finish_rows
 
 if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
@@ -58,9 +58,7 @@ def square_rows(items: int, workers: int, chunksizes, start_method: str, *, repe
     """The seed's id**2 worker over range(items): serial list comprehension and Pool.map per chunksize."""
     expected = [i * i for i in range(items)]
     ctx = multiprocessing.get_context(start_method)
-    calls = {
-        "serial": partial(timing.time_serial, workloads.square, items, timing.inner_loops(workloads.square, items))
-    }
+    calls = {"serial": partial(timing.time_serial, square, items, timing.inner_loops(square, items))}
     meta = {
         "serial": {
             "mode": "serial",
@@ -72,7 +70,7 @@ def square_rows(items: int, workers: int, chunksizes, start_method: str, *, repe
     }
     for c in chunksizes:
         calls[variant_name(c)] = partial(
-            timing.time_pool, workloads.square, items, workers, ctx, chunksize=fileio.map_chunksize(c)
+            timing.time_pool, square, items, workers, ctx, chunksize=fileio.map_chunksize(c)
         )
         effective = fileio.effective_chunksize(items, workers, c)
         # One item per task: the run is the tasks' trips through the queues.
@@ -102,10 +100,7 @@ def cost(point: dict, section: dict, u: Units) -> float:
     w = section["workers"]
     if point["operation"] == "square":
         items = section["items"]
-        tasks = [
-            items / max(1, (math.ceil(items / (4 * w)) if c == "default" else int(c)))
-            for c in section["square_chunksizes"]
-        ]
+        tasks = [items / max(1, fileio.effective_chunksize(items, w, c)) for c in section["square_chunksizes"]]
         return items * 5 * u.step + sum(u.pool + t * u.task + items * u.step for t in tasks)
     op, loops = point["operation"], section["loops"]
     return file_run(op, loops, u) + len(section["chunksizes"]) * file_run(op, loops, u, w)

@@ -210,6 +210,7 @@ def measure(
     probe = Probe()
     seen: list[str] = []
     values, error, stuck = None, None, False
+    how = {"workers": workers, "tasks": tasks, "task_seconds": task_seconds, "get_timeout": get_timeout}
     started_at = time.time()
     try:
         with warnings.catch_warnings():
@@ -219,16 +220,7 @@ def measure(
             warnings.showwarning = lambda message, category, *args, **kwargs: seen.append(str(message))
             t0 = time.perf_counter()
             try:
-                values = pattern(
-                    variant,
-                    api,
-                    workers=workers,
-                    tasks=tasks,
-                    task_seconds=task_seconds,
-                    get_timeout=get_timeout,
-                    probe=probe,
-                    ctx=ctx,
-                )
+                values = pattern(variant, api, probe=probe, ctx=ctx, **how)
             except Exception as exc:
                 if probe.ref is None:  # no Pool came to be: a real failure, not an outcome
                     raise
@@ -293,17 +285,8 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
     def check(name: str, result: dict) -> None:
         check_result(name, api, settings["tasks"], result)
 
-    return run_variants(
-        "close_join",
-        point,
-        lambda name: measure(name, api, **settings),
-        check,
-        names=VARIANTS,
-        repeats=repeats,
-        warmup=warmup,
-        settings=settings,
-        floor_kinds={v: "cpu_loop+pool" for v in VARIANTS},
-    )
+    one = functools.partial(measure, api=api, **settings)
+    return run_variants("close_join", point, one, check, repeats, warmup, names=VARIANTS, settings=settings)
 
 
 def cost(point: dict, section: dict, u: Units) -> float:

@@ -19,27 +19,30 @@ def run_variants(
     point: dict,
     variants: Mapping[str, Callable[[], tuple[dict, Any]]] | Callable[[str], tuple[dict, Any]],
     check: Callable[[str, Any], None],
-    *,
     repeats: "int | Policy",
     warmup: int,
+    *,
     settings: dict,
-    after_run: Callable[[], None] | None = None,
-    floor_kinds: Mapping[str, str] | None = None,
     names: Sequence[str] = (),
+    floor_kinds: Mapping[str, str] | None = None,
 ) -> list[dict]:
     """Time every variant of one point (see timing.repeat_variants) into tidy
     rows that carry what every raw row carries (runner.finish_rows).
 
+    ``variants``: a function of each variant in ``names`` (the row fields
+    and the result), or a mapping of each variant to its own.
     ``floor_kinds``: the machine's floor each variant's runs are compared with
-    (mpbench.calibrate.floor_kind; e.g. ``cpu_loop+pool`` for a variant that
-    starts a Pool), recorded as ``floor_kind``.
+    (mpbench.calibrate.floor_kind), recorded as ``floor_kind``; by default
+    ``cpu_loop+pool`` for every variant but ``serial`` (each starts processes).
     """
-    if callable(variants):  # one function measures every variant: variants(name) -> (row fields, result)
+    if callable(variants):
         variants = {name: functools.partial(variants, name) for name in names}
+    if floor_kinds is None:
+        floor_kinds = {name: "cpu_loop+pool" for name in variants if name != "serial"}
     label = f"{experiment} " + " ".join(f"{k}={v}" for k, v in point.items())
-    rows = timing.repeat_variants(variants, repeats, warmup, check, after_run=after_run, label=label)
+    rows = timing.repeat_variants(variants, repeats, warmup, check, label=label)
     for row in rows:
-        kind = (floor_kinds or {}).get(row["variant"])
+        kind = floor_kinds.get(row["variant"])
         if kind is not None:
             row.setdefault("floor_kind", kind)
     return finish_rows(experiment, point, rows, repeats=repeats, warmup=warmup, settings=settings)
@@ -54,9 +57,9 @@ def run_levels(
     section: dict,
     factor: str,
     levels: Mapping[str, dict],
-    *,
     repeats: "int | Policy",
     warmup: int,
+    *,
     data_file: str | None,
     base: dict | None,
 ) -> list[dict]:

@@ -65,16 +65,8 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
         if not isinstance(total, int) or total != expected:
             raise RuntimeError(f"crossover {variant} workers={workers} size={n}: sum {total!r}, expected {expected}")
 
-    return run_variants(
-        "crossover",
-        point,
-        {"serial": serial, "pool": pool},
-        check,
-        repeats=repeats,
-        warmup=warmup,
-        settings={"task": "sum_squares", "chunks": "workers"},
-        floor_kinds={"pool": "cpu_loop+pool"},
-    )
+    settings = {"task": "sum_squares", "chunks": "workers"}
+    return run_variants("crossover", point, {"serial": serial, "pool": pool}, check, repeats, warmup, settings=settings)
 
 
 def cost(point: dict, section: dict, u: Units) -> float:

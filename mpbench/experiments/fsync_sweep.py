@@ -16,17 +16,8 @@ NAME = __name__.rsplit(".", 1)[-1]  # the section name; it may have to differ fr
 def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_file=None, base=None) -> list[dict]:
     scratch = scratch_dir or "results/scratch"
     modes = [m for m in WRITE_MODES if m in section["modes"]]
-    return run_levels(
-        NAME,
-        point,
-        section,
-        FACTOR,
-        {m: {"fsync": m == "fsync", "scratch_dir": scratch} for m in modes},
-        repeats=repeats,
-        warmup=warmup,
-        data_file=data_file,
-        base=base,
-    )
+    levels = {m: {"fsync": m == "fsync", "scratch_dir": scratch} for m in modes}
+    return run_levels(NAME, point, section, FACTOR, levels, repeats, warmup, data_file=data_file, base=base)
 
 
 #: Estimated seconds of one repetition (mpbench.plan).

@@ -53,17 +53,8 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
         elif final != expected:
             raise RuntimeError(f"lock {mode} workers={workers}: final count {final}, expected {expected}")
 
-    return run_variants(
-        "lock",
-        point,
-        measure,
-        check,
-        names=VARIANTS,
-        repeats=repeats,
-        warmup=warmup,
-        settings={"increments": n, "batch": batch},
-        floor_kinds={m: "cpu_loop+pool" for m in VARIANTS if m != "serial"},
-    )
+    settings = {"increments": n, "batch": batch}
+    return run_variants("lock", point, measure, check, repeats, warmup, names=VARIANTS, settings=settings)
 
 
 def cost(point: dict, section: dict, u: Units) -> float:

@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
 from .. import timing
+from ..fileio import DEFAULT_CHUNKSIZE, effective_chunksize
 from ..tasks import heavy, square
 from .common import run_variants
 
@@ -49,10 +50,7 @@ def worker_function(name: str, heavy_iterations: int):
 
 def map_chunksize(length: int, workers: int) -> int:
     """The chunksize Pool.map / map_async / starmap choose themselves: ceil(length / (4 x workers))."""
-    if length == 0:
-        return 0
-    chunks, extra = divmod(length, workers * 4)
-    return chunks + (1 if extra else 0)
+    return effective_chunksize(length, workers, DEFAULT_CHUNKSIZE)
 
 
 def variant_chunksize(variant: str, length: int, workers: int, chunksize: int) -> float:
@@ -183,16 +181,9 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
             raise RuntimeError(f"pool_api {v} function={name} length={length} workers={workers}: {why}")
 
     settings = {"chunksize": chunksize, "heavy_iterations": iterations}
+    kinds = {v: floor_kind_of(v) for v in VARIANTS}
     return run_variants(
-        "pool_api",
-        point,
-        measure,
-        check,
-        names=VARIANTS,
-        repeats=repeats,
-        warmup=warmup,
-        settings=settings,
-        floor_kinds={v: floor_kind_of(v) for v in VARIANTS},
+        "pool_api", point, measure, check, repeats, warmup, names=VARIANTS, settings=settings, floor_kinds=kinds
     )
 
 

@@ -112,15 +112,16 @@ def run_process_queue(parts: list[tuple[int, int]], ctx) -> tuple[dict, int]:
         raise RuntimeError(f"process_queue: worker processes exited with {failed}")
     if sorted(results) != list(range(len(parts))):
         raise RuntimeError(f"process_queue: results for shares {sorted(results)}, expected {len(parts)}")
-    times = {
-        "seconds": t3 - t0,
-        "start_seconds": t1 - t0,
-        "work_seconds": t2 - t1,
-        "join_seconds": t3 - t2,
-        "started_at": started_at,
-        "ended_at": time.time(),
-    }
-    return times, sum(results.values())
+    times = {"seconds": t3 - t0, "start_seconds": t1 - t0, "work_seconds": t2 - t1, "join_seconds": t3 - t2}
+    return {**times, "started_at": started_at, "ended_at": time.time()}, sum(results.values())
+
+
+#: The Pool's phases under the names of the hand-made processes' (start, work, join).
+POOL_PHASES = {
+    "pool_start_seconds": "start_seconds",
+    "map_seconds": "work_seconds",
+    "pool_close_seconds": "join_seconds",
+}
 
 
 def run_pool(parts: list[tuple[int, int]], ctx) -> tuple[dict, int]:
@@ -128,32 +129,14 @@ def run_pool(parts: list[tuple[int, int]], ctx) -> tuple[dict, int]:
     times, partials = timing.time_pool(_share_sum, parts, len(parts), ctx, chunksize=1)
     if len(partials) != len(parts):
         raise RuntimeError(f"pool: {len(partials)} results for {len(parts)} shares")
-    times = {
-        "seconds": times["seconds"],
-        "start_seconds": times["pool_start_seconds"],
-        "work_seconds": times["map_seconds"],
-        "join_seconds": times["pool_close_seconds"],
-        "started_at": times["started_at"],
-        "ended_at": times["ended_at"],
-    }
-    return times, sum(partials)
+    return {POOL_PHASES.get(key, key): value for key, value in times.items()}, sum(partials)
 
 
 def run_serial(size: int) -> tuple[dict, int]:
     """The whole job in one loop in the parent."""
-    started_at = time.time()
-    t0 = time.perf_counter()
-    total = sum_squares((0, size))
-    t1 = time.perf_counter()
-    times = {
-        "seconds": t1 - t0,
-        "start_seconds": 0.0,
-        "work_seconds": t1 - t0,
-        "join_seconds": 0.0,
-        "started_at": started_at,
-        "ended_at": time.time(),
-    }
-    return times, total
+    times, total = timing.timed(lambda: sum_squares((0, size)))
+    work = times["seconds"]
+    return {"seconds": work, "start_seconds": 0.0, "work_seconds": work, "join_seconds": 0.0, **times}, total
 
 
 def compute(variant: str, size: int, workers: int, start_method: str = "default") -> tuple[dict, int]:
@@ -185,17 +168,8 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
         if total != expected:
             raise RuntimeError(f"process_queue variant {name}, workers={workers}: sum {total}, expected {expected}")
 
-    return run_variants(
-        "process_queue",
-        point,
-        measure,
-        check,
-        names=VARIANTS,
-        repeats=repeats,
-        warmup=warmup,
-        settings={"size": size, "start_method": start_method},
-        floor_kinds={v: "cpu_loop+pool" for v in VARIANTS if v != "serial"},
-    )
+    settings = {"size": size, "start_method": start_method}
+    return run_variants("process_queue", point, measure, check, repeats, warmup, names=VARIANTS, settings=settings)
 
 
 def cost(point: dict, section: dict, u: Units) -> float:

@@ -52,16 +52,9 @@ def check_config(section: dict, cfg: dict, workdir=None) -> None:
 
 
 def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_file=None, base=None) -> list[dict]:
+    levels = {d: {"scratch_dir": d} for d in section["dirs"]}
     return run_levels(
-        "scratch_location",
-        point,
-        section,
-        FACTOR,
-        {d: {"scratch_dir": d} for d in section["dirs"]},
-        repeats=repeats,
-        warmup=warmup,
-        data_file=data_file,
-        base=base,
+        "scratch_location", point, section, FACTOR, levels, repeats, warmup, data_file=data_file, base=base
     )
 
 

@@ -117,14 +117,13 @@ def measure(variant: str, data: np.ndarray, workers: int, ctx=None, inner: int =
     started_at = time.time()
     t0 = time.perf_counter()
     phases = dict.fromkeys(PHASES, 0.0)
+    freed = 0.0  # unmapping the shared block, after the Pool: part of the close
     if variant == "serial":
         for _ in range(inner):
             result = combine(checksum(data[a:b]) for a, b in bounds)
         phases["map_seconds"] = (time.perf_counter() - t0) / inner
     elif variant == "pickle":
         times, parts = _pool_map(ctx, workers, _sum_pickled, [data[a:b] for a, b in bounds])
-        phases.update(times)
-        result = combine(parts)
     elif variant == "value_array":
         raw = ctx.RawArray("d", n)
         np.frombuffer(raw, dtype=np.float64)[:] = data
@@ -135,9 +134,6 @@ def measure(variant: str, data: np.ndarray, workers: int, ctx=None, inner: int =
             t1 = time.perf_counter()
             del raw  # the last reference: the heap frees (unmaps) the block
             freed = time.perf_counter() - t1
-        phases.update(times)
-        phases["close_seconds"] += freed
-        result = combine(parts)
     elif variant == "shared_memory":
         _check_shm_space(data.nbytes)
         block = shm_module.SharedMemory(create=True, size=max(data.nbytes, 1))
@@ -152,11 +148,12 @@ def measure(variant: str, data: np.ndarray, workers: int, ctx=None, inner: int =
             block.close()
             block.unlink()
             freed = time.perf_counter() - t1
+    else:
+        raise ValueError(f"unknown variant {variant!r}; allowed: {', '.join(VARIANTS)}")
+    if variant != "serial":
         phases.update(times)
         phases["close_seconds"] += freed
         result = combine(parts)
-    else:
-        raise ValueError(f"unknown variant {variant!r}; allowed: {', '.join(VARIANTS)}")
     seconds = (time.perf_counter() - t0) / (inner if variant == "serial" else 1)
     extra = {"inner_loops": inner} if variant == "serial" and inner > 1 else {}
     return {"seconds": seconds, **phases, **extra, "started_at": started_at, "ended_at": time.time()}, result
@@ -183,17 +180,8 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
                 f"({count}, {total!r}), expected ({expected[0]}, {expected[1]!r})"
             )
 
-    return run_variants(
-        "shared_memory",
-        point,
-        one,
-        check,
-        names=VARIANTS,
-        repeats=repeats,
-        warmup=warmup,
-        settings={"seed": SEED, "dtype": "float64"},
-        floor_kinds={v: "cpu_loop+pool" for v in VARIANTS if v != "serial"},
-    )
+    settings = {"seed": SEED, "dtype": "float64"}
+    return run_variants("shared_memory", point, one, check, repeats, warmup, names=VARIANTS, settings=settings)
 
 
 def cost(point: dict, section: dict, u: Units) -> float:

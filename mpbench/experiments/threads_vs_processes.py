@@ -165,16 +165,17 @@ def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_f
     if kind == "io":
         settings["data_bytes"] = Path(data_file).stat().st_size
     work = "read" if kind == "io" else "cpu_loop"
+    kinds = {**{v: work for v in VARIANTS}, "process_pool": work + "+pool"}
     return run_variants(
         "threads_vs_processes",
         point,
         measure,
         check,
+        repeats,
+        warmup,
         names=VARIANTS,
-        repeats=repeats,
-        warmup=warmup,
         settings=settings,
-        floor_kinds={**{v: work for v in VARIANTS}, "process_pool": work + "+pool"},
+        floor_kinds=kinds,
     )
 
 
