@@ -91,7 +91,12 @@ TEXT = {
     },
     "zh": {
         "ops": {"read": "读", "readwrite": "读&写"},
-        "variants": {"serial": "串行", "pool": "Pool", "overwrite_serial": "写覆盖，串行", "overwrite_pool": "写覆盖，Pool"},
+        "variants": {
+            "serial": "串行",
+            "pool": "Pool",
+            "overwrite_serial": "写覆盖，串行",
+            "overwrite_pool": "写覆盖，Pool",
+        },
         "series": {"read": "读", "readwrite": "读&写", "overwrite": "写覆盖（读&写同一个文件）"},
         "worker": ("{n} 个进程", "{n} 个进程"),
         "core": ("{n} 个核", "{n} 个核"),
@@ -173,7 +178,9 @@ def ideal_label(workers: int, cores: int, language: str = "en") -> str:
     "ideal: min(4 workers, 2 cores) = 2×"."""
     t = TEXT[language]
     return t["ideal_label"].format(
-        workers=_plural(workers, "worker", language), cores=_plural(cores, "core", language), ideal=ideal_speedup(workers, cores)
+        workers=_plural(workers, "worker", language),
+        cores=_plural(cores, "core", language),
+        ideal=ideal_speedup(workers, cores),
     )
 
 
@@ -227,7 +234,9 @@ def _ordered_keys(summaries: Mapping[str, pd.DataFrame]) -> list[str]:
 
 
 def plot_time(
-    summaries: Mapping[str, pd.DataFrame], out_paths: Iterable[str | Path], ceiling: Mapping[str, float] | None = None,
+    summaries: Mapping[str, pd.DataFrame],
+    out_paths: Iterable[str | Path],
+    ceiling: Mapping[str, float] | None = None,
     language: str = "en",
 ) -> None:
     """Median wall time against loops, serial vs Pool, with median intervals.
@@ -287,14 +296,7 @@ def plot_time(
         handles = [_handle(t["variants"][v], TIME_STYLE[v]) for v in variants]
         if ceiling and any(np.isfinite(ceiling.get(op, np.nan)) for op in operations):
             handles.append(
-                Line2D(
-                    [],
-                    [],
-                    color=CEILING_STYLE[0],
-                    linestyle=CEILING_STYLE[1],
-                    linewidth=1.3,
-                    label=t["ceiling"],
-                )
+                Line2D([], [], color=CEILING_STYLE[0], linestyle=CEILING_STYLE[1], linewidth=1.3, label=t["ceiling"])
             )
         fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 3), frameon=False)
         _seconds_ticks(axes[0][0])  # y is shared: one call sets every panel
@@ -358,9 +360,7 @@ def plot_speedup(
         handles = [_handle(labels[s], SPEEDUP_STYLE[s]) for s in series]
         handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label=t["no_gain"]))
         if any(ideal_speedup(w, cores) != 1 for w in workers):
-            handles.append(
-                Line2D([], [], color="black", linestyle=":", linewidth=1.5, label=t["ideal"])
-            )
+            handles.append(Line2D([], [], color="black", linestyle=":", linewidth=1.5, label=t["ideal"]))
         fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 3), frameon=False)
         title = t["speedup_title"].format(
             workers=_workers_text(workers),
@@ -385,8 +385,8 @@ def style() -> AbstractContextManager[None]:
         "axes.titlesize": "medium",
     }
     font = cjk_font()
-    if font:  # matplotlib takes each glyph from the first family of the list that has it
-        rc["font.sans-serif"] = [f for f in rc.get("font.sans-serif", ["DejaVu Sans"]) if f != "sans-serif"] + [font]
+    if font:  # matplotlib takes each glyph from the first family of font.family that has it
+        rc["font.family"] = [*rc.get("font.family", ["sans-serif"]), font]
     return plt.rc_context(rc)
 
 
@@ -405,7 +405,7 @@ CJK_FAMILIES = (
     "Droid Sans Fallback",
 )
 #: Distributions whose font files matplotlib is told about (requirements.txt pins one).
-FONT_PACKAGES = ("noto-cjk-sans-otc",)
+FONT_PACKAGES = ("pylopdf-fonts-zh-cn", "noto-cjk-sans-otc")
 FONT_HINT = "`pip install -r requirements.txt` installs one, or `apt install fonts-noto-cjk`"
 
 
