@@ -217,10 +217,12 @@ def test_new_loop_count_measures_only_the_new_points(run):
     assert "generate_data" not in counts
 
 
-def test_language_change_redraws_only_tables(run):
+def test_language_change_redraws_tables_and_figures_only(run):
     proc = snakemake(run, "-n", "--config", "language=en")
     counts = job_counts(proc)
-    assert "bench_fileio" not in counts and counts["table"] == 2
+    assert "bench_fileio" not in counts and "bench_experiment" not in counts and counts["table"] == 2
+    assert counts["plots"] == counts["post_compare"] == 1
+    assert counts["plot_experiment"] == counts["table_experiment"] > 1
 
 
 def test_repeats_change_remeasures_every_point(run):

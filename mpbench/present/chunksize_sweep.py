@@ -58,7 +58,9 @@ def _compact(n: float) -> str:
 
 def _label(r, language: str = "en") -> str:
     """ "default (=3)" or "10"."""
-    return TEXT[language]["default"].format(n=int(r.chunksize_effective)) if r.chunksize == "default" else str(r.chunksize)
+    return (
+        TEXT[language]["default"].format(n=int(r.chunksize_effective)) if r.chunksize == "default" else str(r.chunksize)
+    )
 
 
 HEADER = {
@@ -149,11 +151,7 @@ TEXT = {
         "panel": "{what}，Pool({workers})",
         "x": "Pool.map 实际使用的 chunksize（每次传送的任务数，对数刻度）",
         "y": "每次运行耗时中位数（秒，对数刻度）",
-        "legend": (
-            "Pool：创建、map、close、join",
-            "chunksize=None（Pool.map 的默认规则）",
-            "串行循环（色带：其区间）",
-        ),
+        "legend": ("Pool：创建、map、close、join", "chunksize=None（Pool.map 的默认规则）", "串行循环（色带：其区间）"),
         "title": "耗时随 Pool.map 的 chunksize 变化，{cores} 个核：{n} 次运行的中位数，误差线为中位数的区间",
         "of_default": "默认规则耗时",
         "fastest": "{what}，Pool({workers})：最快的 chunksize 是 {best}，耗时 {seconds} 秒（区间 {low}–{high}）",
@@ -248,15 +246,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
             ax.set_ylabel(t["y"])
         handles = [
             Line2D([], [], color="#1f77b4", marker="o", label=t["legend"][0]),
-            Line2D(
-                [],
-                [],
-                color="#d62728",
-                marker="*",
-                linestyle="",
-                markersize=12,
-                label=t["legend"][1],
-            ),
+            Line2D([], [], color="#d62728", marker="*", linestyle="", markersize=12, label=t["legend"][1]),
             Line2D([], [], color="0.4", linestyle="--", label=t["legend"][2]),
         ]
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False, fontsize="small")
@@ -307,5 +297,7 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
             one = pool[pool["chunksize"] == "1"]
             if len(one) and isinstance(one.iloc[0].get("vs_chunksize"), str):
                 same = t["same"] if n == 1 else ""
-                out.append(t["one"].format(what=what, same=same, verdict=verdict(one.iloc[0], t["of_default"], language)))
+                out.append(
+                    t["one"].format(what=what, same=same, verdict=verdict(one.iloc[0], t["of_default"], language))
+                )
     return out

@@ -167,7 +167,10 @@ TEXT = {
         "title": "Are close() and join() optional? poolDemo() with Pool(processes={sizes}), {tasks} tasks of {seconds} s each, {runs} runs per bar, on {cores} cores",
         "all_runs": "all {n} runs",
         "some_runs": "{k} of {n} runs",
-        "waits": {"map": " - map() itself waits for every result", "apply_async": " - each .get() waits for its result"},
+        "waits": {
+            "map": " - map() itself waits for every result",
+            "apply_async": " - each .get() waits for its result",
+        },
         "dropped": "Without close() and join() (the Pool dropped when poolDemo() returns), {api} returned complete, correct results in {runs}{waits}. Right after the return {alive:g} of {size} workers were alive (median)",
         "exited": " and all had exited {s} s after the start",
         "lingering": "; in {runs} up to {k} were still alive {linger:g} s after the return",
@@ -502,7 +505,9 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
     stuck = [r for r in data.itertuples() if r.runs_cleanup_stuck > 0]
     if stuck:
         runs = t["comma"].join(
-            t["stuck_run"].format(k=int(r.runs_cleanup_stuck), n=int(r.n), api=r.api, label=LABELS[language][str(r.variant)])
+            t["stuck_run"].format(
+                k=int(r.runs_cleanup_stuck), n=int(r.n), api=r.api, label=LABELS[language][str(r.variant)]
+            )
             for r in stuck
         )
         out.append(t["stuck"].format(runs=runs, grace=CLEANUP_GRACE))
@@ -515,7 +520,10 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
     out += sentence(t["kept"], "no_close_join_kept", _kept)
     joins = rows("join_only")
     out += sentence(
-        t["join_only"], "join_only", _join_only, t["no_results"] if all(r.runs_complete == 0 for _, r in joins) else None
+        t["join_only"],
+        "join_only",
+        _join_only,
+        t["no_results"] if all(r.runs_complete == 0 for _, r in joins) else None,
     )
     cj = rows("close_join")
     seed = t["and"].join(t["seed_alive"].format(alive=r.children_alive_after_max, api=api) for api, r in cj)
@@ -523,9 +531,7 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
     out += sentence(t["context"], "context_manager", _inside)
     late = rows("context_manager_late_get")
     if late:
-        out += sentence(
-            t["late_head"].format(timeout=float(late[0][1].get_timeout)), "context_manager_late_get", _late
-        )
+        out += sentence(t["late_head"].format(timeout=float(late[0][1].get_timeout)), "context_manager_late_get", _late)
     out += [_times(api, by, t, language) for api in apis if (api, BASELINE) in by]
 
     # The answer to the seed's question, from the rows above.

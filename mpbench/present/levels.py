@@ -12,8 +12,8 @@ from ..experiments.common import MODES
 from ..fileio import OPERATIONS
 from ..stats import compare_paired, interval_vs_one
 from ..tables import fmt_p, fmt_ratio, fmt_seconds, markdown_table
-from .common import ordered as _ordered
 from .common import WORDS, pick, summarize_variants
+from .common import ordered as _ordered
 
 
 def summarize(raw: pd.DataFrame, level: float, factor: str) -> pd.DataFrame:
@@ -154,7 +154,8 @@ def head(op: str, rows: pd.DataFrame, language: str = "en") -> str:
 def mode_medians(rows: pd.DataFrame, language: str = "en") -> str:
     t = TEXT[language]
     return t["join"].join(
-        t["median"].format(mode=mode_label(m, language), seconds=fmt_seconds(r["median"])) for m, r in _cells(rows).items()
+        t["median"].format(mode=mode_label(m, language), seconds=fmt_seconds(r["median"]))
+        for m, r in _cells(rows).items()
     )
 
 

@@ -318,9 +318,7 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
         )
         text += t["close"].format(names=", ".join(f"`{v}`" for v in close)) if close else ""
         text += t["slowest"].format(
-            worst=worst,
-            seconds=fmt_seconds(top.loc[worst, "median"]),
-            ratio=fmt_ratio(top.loc[worst, "speedup"]),
+            worst=worst, seconds=fmt_seconds(top.loc[worst, "median"]), ratio=fmt_ratio(top.loc[worst, "speedup"])
         )
         out.append(text)
 

@@ -70,7 +70,11 @@ TEXT = {
         "serial": "Against the serial loop of {seconds} s, {workers} processes gave {parts}{ideal}.",
     },
     "zh": {
-        "phases": {"start": "启动（创建 + start）", "work": "计算（直到取回全部结果）", "join": "join（join / close + join）"},
+        "phases": {
+            "start": "启动（创建 + start）",
+            "work": "计算（直到取回全部结果）",
+            "join": "join（join / close + join）",
+        },
         "workers": "工作进程数",
         "time_y": "每次运行耗时（秒，对数刻度）",
         "phase_title": "{label}：各阶段耗时",

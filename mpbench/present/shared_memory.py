@@ -131,7 +131,11 @@ TEXT = {
         "tie": "not distinguishable from pickling ({ratio}×, {interval})",
         "procs": "{workers} worker process{es}",
         "every": "With {procs}, SharedMemory was faster than pickling the data at every size measured, from {first} to {last} (paired-ratio interval above 1×).",
-        "below": {"tie": "not distinguishable at {at}", "slower": "pickling faster at {at}", "faster": "SharedMemory faster at {at}"},
+        "below": {
+            "tie": "not distinguishable at {at}",
+            "slower": "pickling faster at {at}",
+            "faster": "SharedMemory faster at {at}",
+        },
         "from": "With {procs}, SharedMemory beat pickling from {size} on (at that size and every larger one, paired-ratio interval above 1×); below that: {below} (starting the Pool alone took about {start} s per run there).",
         "never": "With {procs}, SharedMemory did not beat pickling at the largest size ({last}): here it showed no advantage up to {last}.",
         "largest": "At {size} with {procs}, pickling took {pickle} s and SharedMemory {shm} s ({copy} s of it copying the data in), {shm_ratio}; RawArray took {raw} s, {raw_ratio}.",
@@ -172,9 +176,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
     data = _ordered(summary)
     # x: MiB, nudged by a few percent per variant so that interval bars at one size do not hide one another
     nudge = data["variant"].astype(str).map({v: 1.07 ** (i - 1.5) for i, v in enumerate(VARIANTS)})
-    data = data.assign(
-        mib=data["size_kib"].astype(float) / 1024 * nudge, label=data["variant"].astype(str).map(labels)
-    )
+    data = data.assign(mib=data["size_kib"].astype(float) / 1024 * nudge, label=data["variant"].astype(str).map(labels))
     workers = sorted(int(w) for w in data["workers"].unique())
     order = [labels[v] for v in VARIANTS]
     lines = {
