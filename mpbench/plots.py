@@ -64,6 +64,61 @@ SPEEDUP_STYLE: dict[str, tuple[str, str]] = {
     "overwrite": ("#ff7f0e", "D"),
 }
 
+# The appendix figures' words: English from the names above, Chinese beside them.
+TEXT = {
+    "en": {
+        "ops": OPERATIONS,
+        "variants": TIME_VARIANTS,
+        "series": {name: label for name, (_, _, label) in SPEEDUP_SERIES.items()},
+        "worker": ("{n} worker", "{n} workers"),
+        "core": ("{n} core", "{n} cores"),
+        "ideal_label": "ideal: min({workers}, {cores}) = {ideal}×",
+        "loops": "loops (file operations per run)",
+        "time": "time (s)",
+        "ceiling": "raw ceiling, 1 process (os.readv / os.write, no decoding)",
+        "time_title": "Time against loops (file operations per run): serial vs {workers}\n{interval}",
+        "speedup": "speedup (serial / Pool, ×)",
+        "no_gain": "no gain (1×)",
+        "ideal": "ideal: min(workers, cores)",
+        "speedup_title": "Speedup of {workers} over serial, on {cores}\n{interval}",
+        "no_data": "no data",
+        "runs": " of {runs} runs",
+        "point": {"time": "median", "speedup": "median of paired serial / Pool ratios"},
+        "bars": {
+            "time": "points: {point}{n}; bars: distribution-free interval of the median (coverage {cover})",
+            "speedup": "points: {point}{n}; bars: interval from paired ratios (coverage {cover})",
+        },
+    },
+    "zh": {
+        "ops": {"read": "读", "readwrite": "读&写"},
+        "variants": {
+            "serial": "串行",
+            "pool": "Pool",
+            "overwrite_serial": "写覆盖，串行",
+            "overwrite_pool": "写覆盖，Pool",
+        },
+        "series": {"read": "读", "readwrite": "读&写", "overwrite": "写覆盖（读&写同一个文件）"},
+        "worker": ("{n} 个进程", "{n} 个进程"),
+        "core": ("{n} 个核", "{n} 个核"),
+        "ideal_label": "理想值：min({workers}, {cores}) = {ideal}×",
+        "loops": "loops（每次运行的文件操作次数）",
+        "time": "耗时（秒）",
+        "ceiling": "原始上限，1 个进程（os.readv / os.write，不解码）",
+        "time_title": "耗时随 loops（每次运行的文件操作次数）变化：串行对比 {workers}\n{interval}",
+        "speedup": "加速比（串行 / Pool，×）",
+        "no_gain": "没有提升（1×）",
+        "ideal": "理想值：min(进程数, 核数)",
+        "speedup_title": "{workers} 相对串行的加速比，{cores}\n{interval}",
+        "no_data": "没有数据",
+        "runs": "，{runs} 次运行",
+        "point": {"time": "中位数", "speedup": "串行 / Pool 配对比值的中位数"},
+        "bars": {
+            "time": "点：{point}{n}；误差线：中位数的无分布假设区间（覆盖率 {cover}）",
+            "speedup": "点：{point}{n}；误差线：配对比值的区间（覆盖率 {cover}）",
+        },
+    },
+}
+
 LONG_COLUMNS = ["operation", "variant", "loops", "workers", "median", "ci_low", "ci_high"]
 PANEL_WIDTH = 4.6  # inches per column of panels
 PANEL_HEIGHT = 3.4  # inches per row of panels
@@ -118,10 +173,15 @@ def ideal_speedup(workers: int, cores: int) -> int:
     return max(1, min(int(workers), int(cores)))
 
 
-def ideal_label(workers: int, cores: int) -> str:
+def ideal_label(workers: int, cores: int, language: str = "en") -> str:
     """Legend text of the ideal-speedup line, e.g.
     "ideal: min(4 workers, 2 cores) = 2×"."""
-    return f"ideal: min({_plural(workers, 'worker')}, {_plural(cores, 'core')}) = {ideal_speedup(workers, cores)}×"
+    t = TEXT[language]
+    return t["ideal_label"].format(
+        workers=_plural(workers, "worker", language),
+        cores=_plural(cores, "core", language),
+        ideal=ideal_speedup(workers, cores),
+    )
 
 
 def _tidy(summary: pd.DataFrame, median: str, low: str, high: str, *, operation: str, variant: str) -> pd.DataFrame:
@@ -174,7 +234,10 @@ def _ordered_keys(summaries: Mapping[str, pd.DataFrame]) -> list[str]:
 
 
 def plot_time(
-    summaries: Mapping[str, pd.DataFrame], out_paths: Iterable[str | Path], ceiling: Mapping[str, float] | None = None
+    summaries: Mapping[str, pd.DataFrame],
+    out_paths: Iterable[str | Path],
+    ceiling: Mapping[str, float] | None = None,
+    language: str = "en",
 ) -> None:
     """Median wall time against loops, serial vs Pool, with median intervals.
 
@@ -188,17 +251,19 @@ def plot_time(
     loops x that time to each panel: what one process could do moving the
     bytes without Python's decoding.
     """
+    language = figure_language(language)
+    t = TEXT[language]
     data = long_frame(summaries)
     operations = _ordered_keys(summaries)
     workers = sorted(int(w) for w in data["workers"].unique())
     if not operations or not workers:
         raise ValueError("plot_time: no rows to plot")
     variants = [v for v in TIME_VARIANTS if v in set(data["variant"])]
-    palette = {TIME_VARIANTS[v]: TIME_STYLE[v][0] for v in variants}
-    markers = {TIME_VARIANTS[v]: TIME_STYLE[v][1] for v in variants}
+    palette = {t["variants"][v]: TIME_STYLE[v][0] for v in variants}
+    markers = {t["variants"][v]: TIME_STYLE[v][1] for v in variants}
     loops = sorted(int(x) for x in data["loops"].unique())
     data = data.assign(
-        x=data["loops"] * _dodge(data["variant"], variants, loops), label=data["variant"].map(TIME_VARIANTS)
+        x=data["loops"] * _dodge(data["variant"], variants, loops), label=data["variant"].map(t["variants"])
     )
 
     with style():
@@ -224,45 +289,39 @@ def plot_time(
                 ax.set_xscale("log", base=2)
                 ax.set_yscale("log")
                 _loop_ticks(ax, loops)
-                title = OPERATIONS.get(op, op)
+                title = t["ops"].get(op, op)
                 ax.set_title(f"{title}: Pool(processes={w})" if nrows > 1 else title)
-                ax.set_xlabel("loops (file operations per run)" if i == nrows - 1 else "")
-                ax.set_ylabel("time (s)" if j == 0 else "")
-        handles = [_handle(TIME_VARIANTS[v], TIME_STYLE[v]) for v in variants]
+                ax.set_xlabel(t["loops"] if i == nrows - 1 else "")
+                ax.set_ylabel(t["time"] if j == 0 else "")
+        handles = [_handle(t["variants"][v], TIME_STYLE[v]) for v in variants]
         if ceiling and any(np.isfinite(ceiling.get(op, np.nan)) for op in operations):
             handles.append(
-                Line2D(
-                    [],
-                    [],
-                    color=CEILING_STYLE[0],
-                    linestyle=CEILING_STYLE[1],
-                    linewidth=1.3,
-                    label="raw ceiling, 1 process (os.readv / os.write, no decoding)",
-                )
+                Line2D([], [], color=CEILING_STYLE[0], linestyle=CEILING_STYLE[1], linewidth=1.3, label=t["ceiling"])
             )
         fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 3), frameon=False)
         _seconds_ticks(axes[0][0])  # y is shared: one call sets every panel
-        fig.suptitle(
-            f"Time against loops (file operations per run): serial vs {_workers_text(workers)}\n"
-            f"{_interval_text(summaries, 'time')}",
-            fontsize="medium",
-        )
+        interval = _interval_text(summaries, "time", language)
+        fig.suptitle(t["time_title"].format(workers=_workers_text(workers), interval=interval), fontsize="medium")
         save(fig, out_paths)
 
 
 CEILING_STYLE = ("0.35", (0, (4, 2, 1, 2)))
 
 
-def plot_speedup(summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: Iterable[str | Path]) -> None:
+def plot_speedup(
+    summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: Iterable[str | Path], language: str = "en"
+) -> None:
     """Speedup (median of paired serial / Pool ratios) against loops, one panel per
     worker count, with the interval of each speedup and two reference
     lines: no gain (1×) and the ideal min(workers, cores)."""
+    language = figure_language(language)
+    t = TEXT[language]
     data = speedup_frame(summaries)
     workers = sorted(int(w) for w in data["workers"].unique())
     if not workers:
         raise ValueError("plot_speedup: no rows to plot")
     series = [s for s in SPEEDUP_SERIES if s in set(data["variant"])]
-    labels = {s: SPEEDUP_SERIES[s][2] for s in series}
+    labels = {s: t["series"][s] for s in series}
     palette = {labels[s]: SPEEDUP_STYLE[s][0] for s in series}
     markers = {labels[s]: SPEEDUP_STYLE[s][1] for s in series}
     loops = sorted(int(x) for x in data["loops"].unique())
@@ -295,21 +354,20 @@ def plot_speedup(summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: I
             _loop_ticks(ax, loops)
             ax.set_ylim(0, top)
             ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
-            ax.set_title(f"Pool(processes={w})\n{ideal_label(w, cores)}")
-            ax.set_xlabel("loops (file operations per run)")
-            ax.set_ylabel("speedup (serial / Pool, ×)" if j % ncols == 0 else "")
+            ax.set_title(f"Pool(processes={w})\n{ideal_label(w, cores, language)}")
+            ax.set_xlabel(t["loops"])
+            ax.set_ylabel(t["speedup"] if j % ncols == 0 else "")
         handles = [_handle(labels[s], SPEEDUP_STYLE[s]) for s in series]
-        handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label="no gain (1×)"))
+        handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label=t["no_gain"]))
         if any(ideal_speedup(w, cores) != 1 for w in workers):
-            handles.append(
-                Line2D([], [], color="black", linestyle=":", linewidth=1.5, label="ideal: min(workers, cores)")
-            )
+            handles.append(Line2D([], [], color="black", linestyle=":", linewidth=1.5, label=t["ideal"]))
         fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 3), frameon=False)
-        fig.suptitle(
-            f"Speedup of {_workers_text(workers)} over serial, on {_plural(cores, 'core')}\n"
-            f"{_interval_text(summaries, 'speedup')}",
-            fontsize="medium",
+        title = t["speedup_title"].format(
+            workers=_workers_text(workers),
+            cores=_plural(cores, "core", language),
+            interval=_interval_text(summaries, "speedup", language),
         )
+        fig.suptitle(title, fontsize="medium")
         save(fig, out_paths)
 
 
@@ -318,14 +376,78 @@ def plot_speedup(summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: I
 
 
 def style() -> AbstractContextManager[None]:
-    """Every style setting of the figures, as one context manager."""
+    """Every style setting of the figures, as one context manager; a font with
+    Chinese glyphs (:func:`cjk_font`), where there is one, backs up the Latin one."""
     rc = {
         **sns.axes_style("whitegrid"),
         **sns.plotting_context("notebook", font_scale=0.85),
         "svg.hashsalt": "mpbench",
         "axes.titlesize": "medium",
     }
+    font = cjk_font()
+    if font:  # matplotlib takes each glyph from the first family of font.family that has it
+        rc["font.family"] = [*rc.get("font.family", ["sans-serif"]), font]
     return plt.rc_context(rc)
+
+
+# Families with Simplified Chinese glyphs, the most fitting first: Noto Sans CJK
+# (Debian's fonts-noto-cjk names its collection after its first face, JP),
+# Source Han Sans (the same design), WenQuanYi, Droid Sans Fallback.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Noto Sans CJK JP",
+    "Source Han Sans",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+)
+#: Distributions whose font files matplotlib is told about (requirements.txt pins one).
+FONT_PACKAGES = ("pylopdf-fonts-zh-cn", "noto-cjk-sans-otc")
+FONT_HINT = "`pip install -r requirements.txt` installs one, or `apt install fonts-noto-cjk`"
+
+
+def packaged_fonts() -> list[Path]:
+    """The font files that the distributions of FONT_PACKAGES installed."""
+    from importlib import metadata
+
+    found = []
+    for name in FONT_PACKAGES:
+        try:
+            files = metadata.files(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        found += [Path(f.locate()) for f in files if f.suffix.lower() in (".otf", ".ttf", ".ttc")]
+    return found
+
+
+def cjk_font() -> str | None:
+    """The family of a font with Chinese glyphs that matplotlib knows (a packaged
+    one is registered first where none is), or None."""
+    from matplotlib import font_manager
+
+    def known() -> str | None:
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        return next((name for name in CJK_FAMILIES if name in names), None)
+
+    if known() is None:
+        for path in packaged_fonts():
+            font_manager.fontManager.addfont(str(path))
+    return known()
+
+
+def figure_language(language: str) -> str:
+    """The language a figure's text is drawn in: zh where a font has its glyphs, else en."""
+    return "zh" if language == "zh" and cjk_font() else "en"
+
+
+def font_note(language: str) -> str:
+    """The report's line when zh figures fall back to English, else ""."""
+    if language != "zh" or figure_language(language) == "zh":
+        return ""
+    return f"The figures are in English although `language: zh`: no font with Chinese glyphs was found ({FONT_HINT})."
 
 
 def lines(
@@ -430,8 +552,9 @@ def _handle(label: str, style: tuple[str, str]) -> Line2D:
     return Line2D([], [], color=colour, marker=marker, markersize=6, linewidth=1.6, label=label)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if int(n) == 1 else f"{n} {word}s"
+def _plural(n: int, word: str, language: str = "en") -> str:
+    one, many = TEXT[language][word]
+    return (one if int(n) == 1 else many).format(n=n)
 
 
 def _workers_text(workers: list[int]) -> str:
@@ -440,7 +563,7 @@ def _workers_text(workers: list[int]) -> str:
     return "Pool(processes=w), w = " + ", ".join(str(w) for w in workers)
 
 
-def _interval_text(summaries: Mapping[str, pd.DataFrame], kind: str) -> str:
+def _interval_text(summaries: Mapping[str, pd.DataFrame], kind: str, language: str = "en") -> str:
     """Caption line: what a point and a bar are, with the lowest coverage and n."""
     coverage, runs = [], []
     for summary in summaries.values():
@@ -450,18 +573,10 @@ def _interval_text(summaries: Mapping[str, pd.DataFrame], kind: str) -> str:
                 coverage.extend(summary[column].dropna().astype(float))
             if column.endswith("_n"):
                 runs.extend(summary[column].dropna().astype(int))
+    t = TEXT[language]
     cover = f"≥ {min(coverage):.0%}" if coverage else "95%"
-    n = (
-        f" of {min(runs)} runs"
-        if runs and min(runs) == max(runs)
-        else (f" of {min(runs)}–{max(runs)} runs" if runs else "")
-    )
-    point = "median of paired serial / Pool ratios" if kind == "speedup" else "median"
-    return (
-        f"points: {point}{n}; bars: distribution-free interval of the median (coverage {cover})"
-        if kind == "time"
-        else f"points: {point}{n}; bars: interval from paired ratios (coverage {cover})"
-    )
+    n = t["runs"].format(runs=min(runs) if min(runs) == max(runs) else f"{min(runs)}–{max(runs)}") if runs else ""
+    return t["bars"][kind].format(point=t["point"][kind], n=n, cover=cover)
 
 
 def save(fig: Figure, out_paths: Iterable[str | Path]) -> None:

@@ -179,14 +179,52 @@ def errorbars(ax, frame: pd.DataFrame, x: str, y: str, **style) -> None:
     ax.errorbar(frame[x], est, yerr=[np.clip(est - low, 0, None), np.clip(high - est, 0, None)], **style)
 
 
-def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
+FIGURE = {
+    "en": {
+        "titles": {"read": "read", "readwrite": "read & write (overwrite: Pool)"},
+        "time": "time per run (s)",
+        "loops": "loops (file operations per run)",
+        "speedup": "speedup (serial / Pool, ×)",
+        "legend": (
+            "serial",
+            "Pool",
+            "overwrite (Pool)",
+            "the post (2019, Pool(4))",
+            "this machine: speedup, with interval",
+            "this machine (solid, filled)",
+            "ideal here: min(workers, {cores} cores)",
+        ),
+        "title": "The post's appendix B against this machine: time (top) and speedup (bottom)",
+    },
+    "zh": {
+        "titles": {"read": "读", "readwrite": "读&写（写覆盖：Pool）"},
+        "time": "每次运行耗时（秒）",
+        "loops": "loops（每次运行的文件操作次数）",
+        "speedup": "加速比（串行 / Pool，×）",
+        "legend": (
+            "串行",
+            "Pool",
+            "写覆盖（Pool）",
+            "原文（2019，Pool(4)）",
+            "本机：加速比及其区间",
+            "本机（实线、实心）",
+            "本机理想值：min(进程数, {cores} 个核)",
+        ),
+        "title": "原文附录 B 对比本机：耗时（上）与加速比（下）",
+    },
+}
+
+
+def plot(comparison: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     """Top: time against loops, the post's (open markers, dashed) and ours
     (filled, solid), serial and Pool; bottom: the two speedups, ours with
     its interval, and the ideal min(workers, cores) for this machine."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    from .plots import save, seconds_ticks, style
+    from .plots import figure_language, save, seconds_ticks, style
+
+    t = FIGURE[figure_language(language)]
 
     colors = {"serial": "#4c72b0", "pool": "#dd8452", "overwrite": "#55a868"}
     post_style = {"linestyle": "--", "marker": "o", "markerfacecolor": "white"}  # the post's series: dashed, open
@@ -204,8 +242,8 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
                 ax.plot(ours["loops"], ours[ours_col], linestyle="-", marker="o", color=colors[name], linewidth=1.6)
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")
-            ax.set_title({"read": "read", "readwrite": "read & write (overwrite: Pool)"}[table_name])
-            ax.set_ylabel("time per run (s)" if j == 0 else "")
+            ax.set_title(t["titles"][table_name])
+            ax.set_ylabel(t["time"] if j == 0 else "")
             seconds_ticks(ax)
             ax = axes[1][j]
             ax.plot(sub["loops"], sub["seed_speedup_computed"], color="0.3", linewidth=1.3, **post_style)
@@ -216,19 +254,19 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths) -> None:
             if len(workers):
                 ax.axhline(min(int(workers.iloc[0]), cores), color="black", linestyle=":", linewidth=1.4)
             ax.set_ylim(bottom=0)
-            ax.set_xlabel("loops (file operations per run)")
-            ax.set_ylabel("speedup (serial / Pool, ×)" if j == 0 else "")
+            ax.set_xlabel(t["loops"])
+            ax.set_ylabel(t["speedup"] if j == 0 else "")
             ax.set_xticks(sorted(sub["loops"].unique()))
             ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
         handles = [
-            Line2D([], [], color=colors["serial"], marker="o", label="serial"),
-            Line2D([], [], color=colors["pool"], marker="o", label="Pool"),
-            Line2D([], [], color=colors["overwrite"], marker="o", label="overwrite (Pool)"),
-            Line2D([], [], color="0.3", label="the post (2019, Pool(4))", **post_style),
-            Line2D([], [], color="#c44e52", marker="o", label="this machine: speedup, with interval"),
-            Line2D([], [], color="0.3", linestyle="-", label="this machine (solid, filled)"),
-            Line2D([], [], color="black", linestyle=":", label=f"ideal here: min(workers, {cores} cores)"),
+            Line2D([], [], color=colors["serial"], marker="o", label=t["legend"][0]),
+            Line2D([], [], color=colors["pool"], marker="o", label=t["legend"][1]),
+            Line2D([], [], color=colors["overwrite"], marker="o", label=t["legend"][2]),
+            Line2D([], [], color="0.3", label=t["legend"][3], **post_style),
+            Line2D([], [], color="#c44e52", marker="o", label=t["legend"][4]),
+            Line2D([], [], color="0.3", linestyle="-", label=t["legend"][5]),
+            Line2D([], [], color="black", linestyle=":", label=t["legend"][6].format(cores=cores)),
         ]
         fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False)
-        fig.suptitle("The post's appendix B against this machine: time (top) and speedup (bottom)", fontsize="medium")
+        fig.suptitle(t["title"], fontsize="medium")
         save(fig, out_paths)

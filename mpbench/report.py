@@ -9,59 +9,87 @@ import pandas as pd
 import yaml
 
 from .precision import min_repeats
+from .present.common import WORDS
 from .receipt import opening_line, quiet_lines
 from .stats import interval_vs_one
 from .tables import fmt_p, fmt_seconds
 
-NAMES = {"read": "read", "readwrite": "read & write", "overwrite": "read & overwrite"}
+#: The appendix's findings (the speedup at the largest loop count) in each language.
+TEXT = {
+    "en": {
+        "names": {"read": "read", "readwrite": "read & write", "overwrite": "read & overwrite"},
+        "none": "no interval",
+        "range": "range {text} of the paired runs, which covers the true median only with {coverage:.0%} probability",
+        "interval": "{level:.0%} interval {text}",
+        "unknown": "no interval to tell faster from slower (it needs 6 or more repetitions)",
+        "includes": "not distinguishable from serial (the interval includes 1×)",
+        "sentence": "**{name}, {loops} loops, Pool({workers})**: {pool} s against {serial} s serially, a speedup of **{speedup:.2f}×** ({interval}): {verdict}, where {ideal}× would be the ideal on {cores} usable core{s}.",
+        "p": " The difference is {sig} (paired sign test, p = {p} {op} {alpha:.2g}).",
+    },
+    "zh": {
+        "names": {"read": "读", "readwrite": "读&写", "overwrite": "读&写覆盖"},
+        "none": "没有区间",
+        "range": "配对运行的范围 {text}，它覆盖真实中位数的概率只有 {coverage:.0%}",
+        "interval": "{level:.0%} 区间 {text}",
+        "unknown": "没有区间，无法判断快慢（需要 6 次或更多重复）",
+        "includes": "与串行无法区分（区间包含 1×）",
+        "sentence": "**{name}，{loops} 次，Pool({workers})**：多进程 {pool} 秒，串行 {serial} 秒，加速比 **{speedup:.2f}×**（{interval}）：{verdict}，而在 {cores} 个可用核上理想值为 {ideal}×。",
+        "p": "差异{sig}（配对符号检验，p = {p} {op} {alpha:.2g}）。",
+    },
+}
+NAMES = TEXT["en"]["names"]
 
 
-def _interval(low: float, high: float, coverage: float, level: float) -> str:
+def _interval(low: float, high: float, coverage: float, level: float, language: str = "en") -> str:
+    t = TEXT[language]
     if pd.isna(low):
-        return "no interval"
+        return t["none"]
     text = f"{low:.2f}–{high:.2f}×"
-    if coverage + 1e-9 < level:
-        return f"range {text} of the paired runs, which covers the true median only with {coverage:.0%} probability"
-    return f"{level:.0%} interval {text}"
+    return t["range" if coverage + 1e-9 < level else "interval"].format(text=text, coverage=coverage, level=level)
 
 
-def verdict_of(speedup: float, low: float, high: float) -> str:
+def verdict_of(speedup: float, low: float, high: float, language: str = "en") -> str:
     """Faster or slower only when the whole interval says so; without an interval, nothing."""
     if pd.isna(low) or pd.isna(high):
-        return "no interval to tell faster from slower (it needs 6 or more repetitions)"
-    return {
-        "above": "faster than serial",
-        "below": "slower than serial",
-        "includes": "not distinguishable from serial (the interval includes 1×)",
-    }[interval_vs_one(low, high)]
+        return TEXT[language]["unknown"]
+    where = interval_vs_one(low, high)
+    return TEXT[language]["includes"] if where == "includes" else WORDS[language][where]
 
 
-def speedup_sentence(summary: pd.DataFrame, experiment: str, cores: int, level: float, prefix: str = "") -> list[str]:
+def speedup_sentence(
+    summary: pd.DataFrame, experiment: str, cores: int, level: float, prefix: str = "", language: str = "en"
+) -> list[str]:
     """One sentence per worker count about the speedup at the largest loop count."""
-    out = []
+    t, out = TEXT[language], []
     for workers, sub in summary.groupby("workers", sort=True):
         row = sub.loc[sub["loops"].idxmax()]
-        speedup = row[f"{prefix}speedup"]
-        ideal = min(int(workers), cores)
-        verdict = verdict_of(speedup, row[f"{prefix}speedup_ci_low"], row[f"{prefix}speedup_ci_high"])
+        low, high = row[f"{prefix}speedup_ci_low"], row[f"{prefix}speedup_ci_high"]
         out.append(
-            f"**{NAMES[experiment]}, {int(row['loops'])} loops, Pool({int(workers)})**: "
-            f"{fmt_seconds(row[f'{prefix}pool_median'])} s against {fmt_seconds(row[f'{prefix}serial_median'])} s serially, "
-            f"a speedup of **{speedup:.2f}×** ({_interval(row[f'{prefix}speedup_ci_low'], row[f'{prefix}speedup_ci_high'], row[f'{prefix}speedup_ci_coverage'], level)}): "
-            f"{verdict}, where {ideal}× would be the ideal on {cores} usable core{'s' if cores != 1 else ''}."
-            + _p_text(row.get(f"{prefix}speedup_p"), level)
+            t["sentence"].format(
+                name=t["names"][experiment],
+                loops=int(row["loops"]),
+                workers=int(workers),
+                pool=fmt_seconds(row[f"{prefix}pool_median"]),
+                serial=fmt_seconds(row[f"{prefix}serial_median"]),
+                speedup=row[f"{prefix}speedup"],
+                interval=_interval(low, high, row[f"{prefix}speedup_ci_coverage"], level, language),
+                verdict=verdict_of(row[f"{prefix}speedup"], low, high, language),
+                ideal=min(int(workers), cores),
+                cores=cores,
+                s="s" if cores != 1 else "",
+            )
+            + _p_text(row.get(f"{prefix}speedup_p"), level, language)
         )
     return out
 
 
-def _p_text(p, level: float) -> str:
+def _p_text(p, level: float, language: str = "en") -> str:
     """The paired test's verdict on "Pool and serial take the same time"."""
     if p is None or pd.isna(p):
         return ""
     alpha = 1 - level
-    if p < alpha:
-        return f" The difference is significant (paired sign test, p = {fmt_p(p)} < {alpha:.2g})."
-    return f" The difference is not significant (paired sign test, p = {fmt_p(p)} ≥ {alpha:.2g})."
+    sig = p < alpha
+    return TEXT[language]["p"].format(sig=WORDS[language][sig], p=fmt_p(p), op="<" if sig else "≥", alpha=alpha)
 
 
 def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
@@ -511,6 +539,7 @@ def render(
 ) -> str:
     """The whole report as markdown; figure paths are relative to the report."""
     level = config["ci_level"]
+    language = config.get("language", "zh")
     target = config.get("precision", 0.05)
     cells = appendix_precision_cells(summaries) + list(precision_cells or [])
     cores = int(env["usable_cores"])
@@ -533,6 +562,10 @@ def render(
         f"{_when(raw['ended_at'].max())} ({span / 60:.1f} min, the other experiments' points between them; "
         f"{timed / 60:.1f} min in the tables' own {len(raw)} timed runs).",
     ]
+    from .plots import font_note
+
+    if note := font_note(language):
+        parts += ["", f"> **Note:** {note}"]
     if len(hosts) > 1:
         parts += [
             "",
@@ -546,7 +579,7 @@ def render(
         ("readwrite", summaries["readwrite"], ""),
         ("overwrite", summaries["readwrite"], "overwrite_"),
     ):
-        parts += [f"- {s}" for s in speedup_sentence(summary, experiment, cores, level, prefix)]
+        parts += [f"- {s}" for s in speedup_sentence(summary, experiment, cores, level, prefix, language)]
     parts += [
         "",
         "## Read (appendix B, table 1)",

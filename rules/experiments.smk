@@ -96,5 +96,7 @@ rule plot_experiment:
         # What the figure shows and how to read it, for the HTML report.
         title=lambda wc: EXP.spec(wc.experiment).title,
         caption=lambda wc: EXP.caption(wc.experiment),
+        # Titles, axes and legends: Chinese where a font has the glyphs (plots.figure_language).
+        language=config["language"],
     script:
         "../scripts/plot_experiment.py"

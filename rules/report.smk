@@ -68,6 +68,7 @@ rule plots:
         "../envs/mpbench.yaml"
     params:
         size_bytes=int(config["data"]["size_mb"] * 1024 * 1024),
+        language=config["language"],
     script:
         "../scripts/plots.py"
 

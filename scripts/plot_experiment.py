@@ -13,4 +13,6 @@ if __name__ == "__main__":
     sm = snakemake  # noqa: F821
     summary = pd.read_csv(sm.input.summary)
     cores = recorded_cores(sm.input.environment)
-    experiments.present(sm.wildcards.experiment).plot(summary, cores, [sm.output.png, sm.output.svg])
+    experiments.present(sm.wildcards.experiment).plot(
+        summary, cores, [sm.output.png, sm.output.svg], sm.params.language
+    )

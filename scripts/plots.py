@@ -18,5 +18,5 @@ if __name__ == "__main__":
         from mpbench.present.ceiling import ceiling_seconds_per_op
 
         ceiling = ceiling_seconds_per_op(pd.read_csv(sm.input.ceiling), sm.params.size_bytes)
-    plot_time(summaries, [sm.output.time_png, sm.output.time_svg], ceiling)
-    plot_speedup(summaries, cores, [sm.output.speedup_png, sm.output.speedup_svg])
+    plot_time(summaries, [sm.output.time_png, sm.output.time_svg], ceiling, sm.params.language)
+    plot_speedup(summaries, cores, [sm.output.speedup_png, sm.output.speedup_svg], sm.params.language)

@@ -17,4 +17,4 @@ if __name__ == "__main__":
     comparison = post.compare(post.load(), summaries)
     write_csv_atomic(comparison, sm.output.summary)
     write_text_atomic(sm.output.table, post.table(comparison, sm.params.language))
-    post.plot(comparison, cores, [sm.output.png, sm.output.svg])
+    post.plot(comparison, cores, [sm.output.png, sm.output.svg], sm.params.language)

@@ -33,7 +33,7 @@ if __name__ == "__main__":
         sections.append(
             {
                 "title": experiments.spec(Path(table).stem).title,
-                "findings": module.findings(pd.read_csv(summary), env),
+                "findings": module.findings(pd.read_csv(summary), env, sm.params.config["language"]),
                 "table": Path(table).read_text(encoding="utf-8"),
                 "figure": os.path.relpath(figure, out_dir),
             }

@@ -17,10 +17,15 @@ Only coordinates in data units are taken: a reference line such as
 ``axhline(1)`` gives its y (data) but not its x (0 and 1, fractions of the
 axes), and ``axvline`` the other way round.  Text (labels, annotations) and
 legend entries are not data and are left out.
+
+``texts`` lists the words a figure shows, for the tests of its language, and
+``assert_findings_in_both_languages`` holds an experiment's Chinese findings to its
+English ones: Chinese text, the same numbers in the same formats.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -135,3 +140,26 @@ def assert_drawn(figs, expected, rtol: float = 1e-6, what: str = "") -> None:
         f"{missing[:20]}{' ...' if len(missing) > 20 else ''}; the figures draw {drawn.size} "
         f"numbers"
     )
+
+
+#: Chinese characters and full-width punctuation; numbers as the shared formatters write them.
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def texts(figs) -> list[str]:
+    """Every text the figures show: titles, axis and tick labels, legend entries, annotations."""
+    from matplotlib.text import Text
+
+    return [t.get_text() for f in figs for t in f.findobj(Text) if t.get_text().strip()]
+
+
+def assert_findings_in_both_languages(present, summary, env: dict) -> list[str]:
+    """An experiment's findings in Chinese: as many sentences as in English, each with Chinese
+    text and the very numbers of its English twin (same formats); returns the Chinese ones."""
+    en, zh = present.findings(summary, env, "en"), present.findings(summary, env, "zh")
+    assert en and len(zh) == len(en), (en, zh)
+    for e, z in zip(en, zh):
+        assert CJK.search(z), f"no Chinese in {z!r}"
+        assert sorted(NUMBER.findall(z)) == sorted(NUMBER.findall(e)), f"numbers differ:\n{e}\n{z}"
+    return zh

@@ -53,3 +53,8 @@ def test_every_relative_link_of_the_readme_and_the_docs_resolves():
 
 def test_the_readme_stays_a_front_door():
     assert len((REPO / "README.md").read_text(encoding="utf-8").splitlines()) <= 300
+
+
+def test_the_language_key_says_what_it_changes():
+    described = reference.load_schema()["properties"]["language"]["description"]
+    assert all(word in described for word in ("tables", "figures", "findings", "font")), described

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import BASE
-from figdata import assert_drawn, capture
+from figdata import assert_drawn, assert_findings_in_both_languages, capture
 
 from mpbench import cache, experiments
 from mpbench.datagen import write_test_file
@@ -67,6 +67,7 @@ def test_without_posix_fadvise_cold_is_skipped_and_said(monkeypatch, data_file, 
     raw = pd.DataFrame(rows)
     assert set(raw["cache"]) == {"warm"} and set(raw["variant"]) == {"serial warm", "pool warm"}
     text = " ".join(present.findings(present.summarize(raw, 0.95), {}))
+    assert_findings_in_both_languages(present, present.summarize(raw, 0.95), {})
     assert "cold not measured: this platform lacks os.posix_fadvise" in text
 
 
@@ -129,6 +130,7 @@ def test_summarize_ratios_and_p():
 
 def test_findings_say_eviction_verified():
     (line,) = present.findings(present.summarize(_raw(TIMES), 0.95), {})
+    assert_findings_in_both_languages(present, present.summarize(_raw(TIMES), 0.95), {})
     assert line.startswith(
         "read (20 loops, Pool(4)): eviction verified: before every cold run 0% of the file's "
         "pages were resident (mincore), before every warm run 100%."
@@ -139,6 +141,7 @@ def test_findings_say_eviction_verified():
 
 def test_findings_say_when_eviction_did_not_happen():
     (line,) = present.findings(present.summarize(_raw(TIMES, {"warm": 1.0, "cold": 1.0}), 0.95), {})
+    assert_findings_in_both_languages(present, present.summarize(_raw(TIMES, {"warm": 1.0, "cold": 1.0}), 0.95), {})
     assert "eviction did NOT happen: before a cold run up to 100% of the file's pages were still resident" in line
     assert present.eviction_verdict(0.04, 1.0).startswith("eviction verified: before every cold run 4%")
     assert present.eviction_verdict(float("nan"), float("nan")).startswith("Eviction could not be checked")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import BASE
-from figdata import assert_drawn, capture
+from figdata import assert_drawn, assert_findings_in_both_languages, capture
 
 from mpbench import environment, experiments, rawio
 from mpbench.config import ConfigError, validate_config
@@ -306,6 +306,7 @@ def test_ceiling_seconds_per_op(summary):
 
 def test_findings_name_ratios_and_processes(summary):
     text = present.findings(summary, {"usable_cores": 4})
+    assert_findings_in_both_languages(present, summary, {"usable_cores": 4})
     assert text[0].startswith(
         "Python's read-and-decode moves 1,000 MiB/s in one process, 20% of the raw read ceiling "
         "(5,000 MiB/s; paired interval 20%–20%, p = 0.031, significantly below it)"
@@ -324,6 +325,7 @@ def test_findings_when_python_is_not_distinguishable():
     same = raw.loc[raw["variant"] == "raw_read_serial", "seconds"].to_numpy()[::-1]
     raw.loc[raw["variant"] == "python_read_serial", "seconds"] = same
     text = present.findings(present.summarize(raw, 0.95), {})
+    assert_findings_in_both_languages(present, present.summarize(raw, 0.95), {})
     assert "100% of the raw read ceiling" in text[0] and "not distinguishable from it" in text[0]
     assert "through a Pool of 4 processes (Pool start-up included) it moves" in text[0]
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import BASE
-from figdata import assert_drawn, capture, spread_runs
+from figdata import assert_drawn, assert_findings_in_both_languages, capture, spread_runs
 
 from mpbench import experiments, timing
 from mpbench.config import ConfigError, validate_config
@@ -150,6 +150,7 @@ def test_summary_best_and_ratios_to_the_default_rule(summary):
 
 def test_findings(summary):
     text = present.findings(summary, {})
+    assert_findings_in_both_languages(present, summary, {})
     assert len(text) == 3
     assert text[0].startswith(
         "id**2 over 100,000 numbers with Pool(4): the fastest chunksize was 1000 at 0.0465 s (interval 0.04335–0.05408)"

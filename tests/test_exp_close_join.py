@@ -4,7 +4,7 @@ import multiprocessing
 
 import pandas as pd
 import pytest
-from figdata import assert_drawn, capture
+from figdata import assert_drawn, assert_findings_in_both_languages, capture
 
 from mpbench.experiments import close_join
 from mpbench.present import close_join as present
@@ -220,6 +220,7 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch, overrides):
 
 def test_findings_when_the_two_lines_are_optional_for_results():
     text = " ".join(present.findings(present.summarize(_rows(), 0.95), {"usable_cores": 2}))
+    assert_findings_in_both_languages(present, present.summarize(_rows(), 0.95), {"usable_cores": 2})
     assert "close() and join() were not needed for the results" in text
     assert "map returned complete, correct results in all 2 runs - map() itself waits" in text
     assert "4 of 4 map workers were still alive 0.5 s after the return in all 2 runs" in text
@@ -244,6 +245,7 @@ def test_findings_when_results_were_lost_and_times_differ():
         overrides[("apply_async", "context_manager", rep)] = {"seconds": 1.0 + rep}
         overrides[("map", "context_manager", rep)] = {"seconds": 0.05 + 0.01 * rep}
     text = " ".join(present.findings(present.summarize(_rows(overrides), 0.95), {"usable_cores": 2}))
+    assert_findings_in_both_languages(present, present.summarize(_rows(overrides), 0.95), {"usable_cores": 2})
     assert "needed for complete results in at least one case" in text
     assert "map returned complete, correct results in 1 of 2 runs." in text
     assert "the apply_async workers had all exited 0.3 s after the start" in text

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from figdata import assert_drawn, capture
+from figdata import assert_drawn, assert_findings_in_both_languages, capture
 
 from mpbench import experiments
 from mpbench.experiments import crossover
@@ -104,6 +104,7 @@ def test_summarize_speedups_and_an_interpolated_break_even(tmp_path):
     summary.to_csv(tmp_path / "s.csv", index=False)
     back = pd.read_csv(tmp_path / "s.csv")
     text = " ".join(present.findings(back, {"usable_cores": 2}))
+    assert_findings_in_both_languages(present, back, {"usable_cores": 2})
     assert (
         "crosses 1× at about n ≈ 32,000 terms (interpolated between n = 10,000 and 100,000; an estimate from the medians"
         in text
@@ -135,6 +136,7 @@ def test_findings_when_the_pool_never_pays_off():
     summary = present.summarize(raw, 0.95)
     assert np.isnan(summary["break_even_size"]).all()
     text = present.findings(summary, {"usable_cores": 2})
+    assert_findings_in_both_languages(present, summary, {"usable_cores": 2})
     assert len(text) == 2
     assert "not faster than the serial loop (median) at the largest size n = 10,000" in text[0]
     assert "no break-even within this sweep" in text[0] and "does not lie above 1×" in text[0]

@@ -6,7 +6,7 @@ import os
 import pandas as pd
 import pytest
 from conftest import BASE
-from figdata import assert_drawn, capture
+from figdata import assert_drawn, assert_findings_in_both_languages, capture
 
 from mpbench import experiments
 from mpbench.config import ConfigError, fill_defaults, load_schema, validate_config
@@ -98,6 +98,7 @@ def _raw(cost, pool_cost, op="readwrite"):
 
 def test_findings_cost_of_fsync_and_whether_the_pool_pays_off():
     (line,) = present.findings(present.summarize(_raw(3.0, 2.0), 0.95), {})
+    assert_findings_in_both_languages(present, present.summarize(_raw(3.0, 2.0), 0.95), {})
     assert line.startswith("readwrite (20 loops, Pool(4)): time with fsync / buffered: serial 3.00×")
     assert "Pool 4.00×" in line and "p = 0.031, significant" in line
     assert "fsync made the serial and Pool writes significantly slower" in line
@@ -110,10 +111,12 @@ def test_findings_when_fsync_costs_nothing_and_the_pool_stops_paying():
     raw.loc[raw["variant"] == "serial fsync", "seconds"] = [0.9, 1.1, 0.95, 1.05, 1.02, 0.98]
     raw.loc[raw["variant"] == "pool fsync", "seconds"] = [1.1, 0.9, 1.0, 1.05, 0.95, 1.0]  # 2x buffered Pool: slower
     (line,) = present.findings(present.summarize(raw, 0.95), {})
+    assert_findings_in_both_languages(present, present.summarize(raw, 0.95), {})
     assert "fsync made the Pool writes significantly slower" in line  # serial: no significant change
     assert "Under fsync the Pool is not distinguishable from serial" in line
     raw.loc[raw["variant"] == "pool fsync", "seconds"] = [0.55, 0.45, 0.5, 0.52, 0.48, 0.5]
     (line,) = present.findings(present.summarize(raw, 0.95), {})
+    assert_findings_in_both_languages(present, present.summarize(raw, 0.95), {})
     assert "fsync added no significant time here" in line
 
 

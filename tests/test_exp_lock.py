@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from figdata import assert_drawn, capture
+from figdata import assert_drawn, assert_findings_in_both_languages, capture
 
 from mpbench.experiments import lock
 from mpbench.present import lock as present
@@ -71,6 +71,7 @@ def test_lost_updates_are_reported_plainly():
         )
     summary = present.summarize(pd.DataFrame(rows), 0.95)
     text = " ".join(present.findings(summary, {}))
+    assert_findings_in_both_languages(present, summary, {})
     assert "1 of 1 runs lost updates" in text and "80 of 100" in text
 
 

@@ -4,7 +4,7 @@ import multiprocessing
 
 import pandas as pd
 import pytest
-from figdata import assert_drawn, capture, spread_runs
+from figdata import assert_drawn, assert_findings_in_both_languages, capture, spread_runs
 
 from mpbench.experiments import pool_api
 from mpbench.present import pool_api as present
@@ -183,6 +183,7 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch, distinct):
 def test_findings_when_processes_lose():
     raw = _raw(_all({100: 0.001, 1000: 0.01}, {"map": {100: 0.05, 1000: 0.06}}))
     text = " ".join(present.findings(present.summarize(raw, 0.95), {"usable_cores": 2}))
+    assert_findings_in_both_languages(present, present.summarize(raw, 0.95), {"usable_cores": 2})
     assert "the fastest process API was `map`" in text
     assert "Every process variant was slower than the plain for loop for `id**2` at every length" in text
     assert "数学运算要达到较高数量级后才能体现多进程的优势" in text
@@ -202,6 +203,7 @@ def test_findings_when_processes_win():
         function="heavy",
     )
     text = " ".join(present.findings(present.summarize(raw, 0.95), {"usable_cores": 2}))
+    assert_findings_in_both_languages(present, present.summarize(raw, 0.95), {"usable_cores": 2})
     assert "Processes beat the for loop for the heavy worker at length 1,000 (of 100, 1,000)" in text
     assert "`starmap` not distinguishable from it" in text
     assert "slowest was `apply_async`" in text
@@ -213,4 +215,5 @@ def test_findings_when_not_distinguishable():
     raw.loc[raw["variant"] == "serial", "seconds"] = 1.0
     raw.loc[raw["variant"] == "map", "seconds"] = [0.98, 1.0, 1.02]
     text = " ".join(present.findings(present.summarize(raw, 0.95), {}))
+    assert_findings_in_both_languages(present, present.summarize(raw, 0.95), {})
     assert "not distinguishable from the loop" in text

@@ -4,7 +4,7 @@ import multiprocessing
 
 import pandas as pd
 import pytest
-from figdata import assert_drawn, capture
+from figdata import assert_drawn, assert_findings_in_both_languages, capture
 
 from mpbench.experiments import process_queue as pq
 from mpbench.experiments.common import expected_sum
@@ -78,6 +78,7 @@ def test_run_rows():
     assert list(summary["variant"].astype(str)) == list(pq.VARIANTS)
     assert summary.set_index("variant").loc["serial", "speedup"] == pytest.approx(1.0)
     assert len(present.findings(summary, {"usable_cores": 2})) == 3
+    assert_findings_in_both_languages(present, summary, {"usable_cores": 2})
 
 
 @pytest.mark.parametrize("variant", pq.VARIANTS)
@@ -214,6 +215,7 @@ def _csv(tmp_path, frame):
 
 def test_findings_when_processes_pay_off():
     text = " ".join(present.findings(present.summarize(_raw(FAST), 0.95), {"usable_cores": 2}))
+    assert_findings_in_both_languages(present, present.summarize(_raw(FAST), 0.95), {"usable_cores": 2})
     assert "With 2 processes (start method fork), creating and starting them by hand with a Queue took 10 ms" in text
     assert "creating Pool(2) took 20 ms" in text
     assert "Process + Queue was faster in total time: Process + Queue / Pool = 0.800" in text
@@ -224,6 +226,7 @@ def test_findings_when_processes_pay_off():
 
 def test_findings_when_processes_do_not_pay_off():
     text = " ".join(present.findings(present.summarize(_raw(SLOW), 0.95), {"usable_cores": 1}))
+    assert_findings_in_both_languages(present, present.summarize(_raw(SLOW), 0.95), {"usable_cores": 1})
     assert "not distinguishable in total time" in text
     assert "Process + Queue 0.91× (not distinguishable from serial)" in text
     assert "Pool.map 0.83× (0.83–0.83)" in text  # slower than serial every time

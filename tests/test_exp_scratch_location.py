@@ -7,7 +7,7 @@ from collections import namedtuple
 import pandas as pd
 import pytest
 from conftest import BASE
-from figdata import assert_drawn, capture
+from figdata import assert_drawn, assert_findings_in_both_languages, capture
 
 from mpbench import experiments
 from mpbench.config import ConfigError, fill_defaults, load_schema
@@ -54,6 +54,7 @@ def test_two_directories_one_with_spaces(op, data_file, tmp_path):
     assert not list(first.iterdir()) and not list(second.iterdir())  # written files removed
     summary = present.summarize(raw, 0.95)
     text = " ".join(present.findings(summary, {}))
+    assert_findings_in_both_languages(present, summary, {})
     assert f"files in {first} ({filesystem_of(first)})" in text and f"In {second} ({filesystem_of(second)})" in text
     assert f"time relative to {first}" in text
     assert f"| {op} | {second} ({filesystem_of(second)}) |" in present.table(summary, "en")
@@ -125,6 +126,7 @@ def test_plot_labels_paths_with_their_file_system(tmp_path, monkeypatch):
                 )
     summary = present.summarize(pd.DataFrame(rows), 0.95)
     (line,) = present.findings(summary, {})
+    assert_findings_in_both_languages(present, summary, {})
     assert "In /dev/shm (tmpfs): serial 0.8 s, Pool 0.4 s; time relative to results/scratch: serial 0.80×" in line
     assert present.wrap_path("/tmp/a_rather_long/path with spaces") == "/tmp/\na_rather_long/\npath with spaces"
     present.plot(summary, 2, [tmp_path / "f.png", tmp_path / "f.svg"])

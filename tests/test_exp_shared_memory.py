@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-from figdata import assert_drawn, capture
+from figdata import assert_drawn, assert_findings_in_both_languages, capture
 
 from mpbench import experiments
 from mpbench.experiments import shared_memory as shm
@@ -214,6 +214,7 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch):
 
 def test_findings_when_shared_memory_wins_from_a_size_on():
     text = present.findings(present.summarize(crossing(), 0.95), {"usable_cores": 2})
+    assert_findings_in_both_languages(present, present.summarize(crossing(), 0.95), {"usable_cores": 2})
     assert len(text) == 2
     assert "beat pickling from 1 MiB on" in text[0] and "not distinguishable at 10 KiB" in text[0]
     assert "At 100 MiB" in text[1] and "2.00× faster than pickling" in text[1]
@@ -223,6 +224,7 @@ def test_findings_when_shared_memory_wins_everywhere():
     raw = crossing()
     raw.loc[(raw["size_kib"] == 10) & (raw["variant"] == "shared_memory"), "seconds"] = 0.01
     text = present.findings(present.summarize(raw, 0.95), {})
+    assert_findings_in_both_languages(present, present.summarize(raw, 0.95), {})
     assert "at every size measured, from 10 KiB to 100 MiB" in text[0]
 
 
@@ -232,6 +234,7 @@ def test_findings_when_shared_memory_does_not_win():
     raw.loc[top & (raw["variant"] == "shared_memory"), "seconds"] = [1.5, 1.5, 1.5]
     raw.loc[top & (raw["variant"] == "value_array"), "seconds"] = [1.1, 1.1, 0.9]
     text = present.findings(present.summarize(raw, 0.95), {})
+    assert_findings_in_both_languages(present, present.summarize(raw, 0.95), {})
     assert "did not beat pickling at the largest size (100 MiB)" in text[0]
     assert "1.50× slower than pickling" in text[1]
     assert "RawArray took 1.1 s, not distinguishable from pickling" in text[1]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import BASE
-from figdata import assert_drawn, capture
+from figdata import assert_drawn, assert_findings_in_both_languages, capture
 
 from mpbench import experiments, poolstart
 from mpbench.config import ConfigError, validate_config
@@ -167,6 +167,7 @@ def test_summary_compares_with_fork(summary):
 
 def test_findings_name_numbers_and_significance(summary):
     text = present.findings(summary, {"python": "3.11.7", "start_method": "fork"})
+    assert_findings_in_both_languages(present, summary, {"python": "3.11.7", "start_method": "fork"})
     joined = "\n".join(text)
     assert text[0].startswith("Pool(4) start-up, from Pool() until every worker had run its initializer (median of 12")
     assert "spawn 210 ms" in text[0] and "Pool() itself returned after 5 ms" in text[0]

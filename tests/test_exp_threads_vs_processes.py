@@ -6,7 +6,7 @@ from functools import partial
 
 import pandas as pd
 import pytest
-from figdata import assert_drawn, capture, spread_runs
+from figdata import assert_drawn, assert_findings_in_both_languages, capture, spread_runs
 
 from mpbench import experiments
 from mpbench.datagen import write_test_file
@@ -231,6 +231,7 @@ def test_plot_writes_png_and_svg(tmp_path, monkeypatch, spread):
 def test_findings_name_the_winner_per_kind():
     summary = present.summarize(_raw(CELLS), 0.95)
     cpu, io, sleep = present.findings(summary, {"usable_cores": 2})
+    assert_findings_in_both_languages(present, summary, {"usable_cores": 2})
     assert cpu.startswith("CPU-bound (pure Python) with 8 workers on 2 cores:")
     assert "processes 2.00× (multiprocessing.Pool, faster than serial)" in cpu
     assert "Here processes pay off: 2.0× as fast as threads." in cpu and "As the GIL predicts" in cpu
@@ -251,6 +252,7 @@ def test_findings_when_threads_win_cpu_and_nothing_pays_off_for_sleep():
         },
     }
     cpu, sleep = present.findings(present.summarize(_raw(cells), 0.95), {})
+    assert_findings_in_both_languages(present, present.summarize(_raw(cells), 0.95), {})
     assert "threads reached 1.43× serial (threading.Thread, faster than serial; ThreadPoolExecutor 1.39×)" in cpu
     assert "processes 1.00× (multiprocessing.Pool, not distinguishable from serial)" in cpu
     assert "Here threads pay off: 1.4× as fast as processes." in cpu and "which the GIL should prevent" in cpu
@@ -280,4 +282,5 @@ def test_findings_name_the_best_worker_count_when_it_is_not_the_largest():
                 }
             )
     text = " ".join(present.findings(pd.DataFrame(rows), {"usable_cores": 2}))
+    assert_findings_in_both_languages(present, pd.DataFrame(rows), {"usable_cores": 2})
     assert "best of all worker counts was multiprocessing.Pool with 2 workers: 1.40×" in text

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 from conftest import BASE
-from figdata import assert_drawn, capture, spread_runs
+from figdata import assert_drawn, assert_findings_in_both_languages, capture, spread_runs
 
 from mpbench import experiments
 from mpbench.config import ConfigError, load_schema, validate_config
@@ -196,6 +196,9 @@ def test_table(language, first, best, tmp_path):
 
 def test_findings_when_80_is_best_for_writes(tmp_path):
     text = present.findings(_roundtrip(present.summarize(_raw(BEST_80), 0.95), tmp_path), {"usable_cores": 2})
+    assert_findings_in_both_languages(
+        present, _roundtrip(present.summarize(_raw(BEST_80), 0.95), tmp_path), {"usable_cores": 2}
+    )
     joined = " ".join(text)
     assert text[0].startswith(
         "readwrite: the best worker count was 80, speedup 2.50× (interval 2.50–2.50, faster than serial, p = 0.031)"
@@ -214,6 +217,9 @@ def test_findings_when_80_is_best_for_writes(tmp_path):
 
 def test_findings_when_80_is_not_best(tmp_path):
     text = present.findings(_roundtrip(present.summarize(_raw(BEST_4), 0.95), tmp_path), {"usable_cores": 2})
+    assert_findings_in_both_languages(
+        present, _roundtrip(present.summarize(_raw(BEST_4), 0.95), tmp_path), {"usable_cores": 2}
+    )
     joined = " ".join(text)
     assert "read: the best worker count was 4" in joined
     assert "read:" in joined and "'about 80" not in " ".join(t for t in text if t.startswith("read"))
@@ -238,6 +244,7 @@ def test_findings_about_80_writers_are_inconclusive_when_the_test_cannot_tell(ti
     """Three pairs cannot reach p < 0.05: the lowest median alone never makes the claim hold or fail."""
     raw = _raw(times)
     text = " ".join(present.findings(present.summarize(raw[raw["rep"] < 3], 0.95), {"usable_cores": 2}))
+    assert_findings_in_both_languages(present, present.summarize(raw[raw["rep"] < 3], 0.95), {"usable_cores": 2})
     assert said in text
     assert "holds here" not in text.replace("the claim holds here", "") and "does not hold here" not in text
 
@@ -246,6 +253,7 @@ def test_findings_when_80_is_not_measured_and_few_repeats(tmp_path):
     raw = _raw({"overwrite": {2: 0.6, 8: 0.7}}, loops=80)
     raw = raw[raw["rep"] < 3]
     text = present.findings(present.summarize(raw, 0.95), {"usable_cores": 2})
+    assert_findings_in_both_languages(present, present.summarize(raw, 0.95), {"usable_cores": 2})
     joined = " ".join(text)
     assert (
         "'about 80-way parallel is best for writes' was not measured here (no worker count within 64–100; "

@@ -30,8 +30,13 @@ def requirements(path: Path) -> dict[str, str]:
 
 def test_the_conda_env_lists_what_requirements_txt_does_with_the_base_packages():
     env = yaml.safe_load((REPO / "envs" / "mpbench.yaml").read_text(encoding="utf-8"))
-    names = [dep.split()[0] for dep in env["dependencies"]]
-    conda = {BASE.get(dep.split()[0], dep.split()[0]): "".join(dep.split()[1:]) for dep in env["dependencies"]}
+    deps = [dep for dep in env["dependencies"] if isinstance(dep, str) and dep != "pip"]
+    pip = [line for dep in env["dependencies"] if isinstance(dep, dict) for line in dep["pip"]]
+    names = [dep.split()[0] for dep in deps]
+    conda = {BASE.get(dep.split()[0], dep.split()[0]): "".join(dep.split()[1:]) for dep in deps}
+    for line in pip:  # PyPI's own spelling: name==version
+        name, spec = re.match(r"([A-Za-z0-9_.-]+)\s*(.*)", line).groups()
+        conda[name.lower()] = spec.replace(" ", "")
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert conda.pop("python") == project["requires-python"]
     wanted = {name: spec for name, spec in requirements(REPO / "requirements.txt").items() if name not in DRIVER_ONLY}

@@ -178,8 +178,8 @@ def test_report(run):
     assert f"Python {env['python']}" in report or env["python"] in report
     for needle in ["## Machine", "## Configuration", "循环读取次数（次）", "写覆盖耗时（秒）", "## Figures"]:
         assert needle in report
-    # One sentence per operation about the largest loop count.
-    assert len(re.findall(r"^- \*\*.*4 loops, Pool\(2\)\*\*.*speedup of \*\*[0-9.]+×\*\*", report, re.M)) == 3
+    # One sentence per operation about the largest loop count, in the config's language (zh).
+    assert len(re.findall(r"^- \*\*.*4 次，Pool\(2\)\*\*.*加速比 \*\*[0-9.]+×\*\*", report, re.M)) == 3
     for link in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report):
         assert (run / "results" / link).exists()
 
@@ -217,10 +217,12 @@ def test_new_loop_count_measures_only_the_new_points(run):
     assert "generate_data" not in counts
 
 
-def test_language_change_redraws_only_tables(run):
+def test_language_change_redraws_tables_and_figures_only(run):
     proc = snakemake(run, "-n", "--config", "language=en")
     counts = job_counts(proc)
-    assert "bench_fileio" not in counts and counts["table"] == 2
+    assert "bench_fileio" not in counts and "bench_experiment" not in counts and counts["table"] == 2
+    assert counts["plots"] == counts["post_compare"] == 1
+    assert counts["plot_experiment"] == counts["table_experiment"] > 1
 
 
 def test_repeats_change_remeasures_every_point(run):
@@ -295,8 +297,8 @@ def test_condition_experiments_reach_the_report(run):
         assert (run / "results" / "figures" / f"{name}.png").stat().st_size > 10_000
         assert (run / "results" / "figures" / f"{name}.svg").exists()
     assert "## Conditions of the appendix tables" in report and "## Precision" in report
-    # eviction is verified from mincore, and stated
-    assert "eviction verified" in report
+    # eviction is verified from mincore, and stated (in Chinese: tiny.yaml has language: zh)
+    assert "已确认逐出" in report
     assert "测量条件：启动方式 fork" in (run / "results" / "tables" / "read.md").read_text()
 
 

@@ -27,6 +27,7 @@ CONFIG = {
     "workers": [4],
     "repeats": 6,
     "ci_level": 0.95,
+    "language": "en",
 }
 
 

@@ -6,9 +6,11 @@
 ``summarize(raw, level) -> DataFrame``
     one row per point and variant: median, interval, CV, n, speedup (see
     :func:`mpbench.present.common.summarize_variants`);
-``table(summary, language) -> str``, ``plot(summary, cores, out_paths)``,
-``findings(summary, env) -> list[str]``
-    the markdown table, the figure and the report's computed sentences.
+``table(summary, language) -> str``, ``plot(summary, cores, out_paths, language)``,
+``findings(summary, env, language) -> list[str]``
+    the markdown table, the figure and the report's computed sentences, in the
+    config's ``language`` (each module keeps its words, ``{"zh": ..., "en": ...}``;
+    a figure is drawn in ``plots.figure_language(language)``).
 
 Nothing here runs inside a timed region, so these modules import pandas,
 numpy and the plotting libraries freely; the measurement modules import

@@ -142,18 +142,90 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
 BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
 
 
-def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+TEXT = {
+    "en": {
+        "one": "1 process",
+        "pool": "Pool: {procs} process{es}\n(one per usable core)",
+        "raw": "raw {mib:,.0f} MiB/s",
+        "of_raw": "{pct} of raw",
+        "read": "read (Python: open().read(), text mode)",
+        "write": "write (Python: read + decode + write)",
+        "y": "throughput (MiB/s{log})",
+        "log": ", log scale",
+        "legend": (
+            "Python read (median, interval)",
+            "Python read & write",
+            "raw ceiling, median",
+            "raw ceiling, interval",
+            "raw read + raw write, one process",
+        ),
+        "title": "Hardware ceiling: {loops} operations per run on a {mib:.1f} MiB file, cache {cache}, fsync {fsync}, {sm}, {cores} usable cores\nmedians of {n} runs with intervals; labels: Python / raw throughput",
+        "what": {"read": ("read-and-decode", "raw read"), "write": ("read-decode-write", "raw write")},
+        "below": "significantly below",
+        "above": "significantly above",
+        "same": "not distinguishable from",
+        "stats": "{pct} of the {raw} ceiling ({mib:,.0f} MiB/s; paired interval {low}–{high}, p = {p}, {sig} it)",
+        "serial": "moves {mib:,.0f} MiB/s in one process, {stats}",
+        "cores": "one per usable core, ",
+        "through": "through a Pool of {workers} processes ({cores}Pool start-up included) it moves {mib:,.0f} MiB/s, {stats}",
+        "few": " With {n} repetitions no p can fall below {p:.3g}; raise repeats.",
+        "path": "Python's {what} {parts}.{few}",
+        "both": "Against a raw read followed by a raw write (the Python write path also reads), one process reaches {pct} of that ceiling (paired interval {low}–{high}).",
+        "warm": "memory-copy bandwidth from the page cache, not the disk",
+        "cold": "the disk (the file was evicted before every run)",
+        "fsync": {True: "fsync'd", False: "buffered"},
+        "input": "The input was {cache} (page-cache residency before the runs: {resident}), so the raw read measures {src}; writes were {writes} on {fs}.",
+    },
+    "zh": {
+        "one": "1 个进程",
+        "pool": "Pool：{procs} 个进程\n（每个可用核一个）",
+        "raw": "原始 {mib:,.0f} MiB/s",
+        "of_raw": "原始的 {pct}",
+        "read": "读（Python：open().read()，文本模式）",
+        "write": "写（Python：读 + 解码 + 写）",
+        "y": "吞吐（MiB/s{log}）",
+        "log": "，对数刻度",
+        "legend": (
+            "Python 读（中位数、区间）",
+            "Python 读&写",
+            "原始上限，中位数",
+            "原始上限，区间",
+            "原始读 + 原始写，1 个进程",
+        ),
+        "title": "硬件上限：每次运行 {loops} 次操作，文件 {mib:.1f} MiB，缓存 {cache}，fsync {fsync}，{sm}，{cores} 个可用核\n{n} 次运行的中位数及区间；标注：Python / 原始吞吐",
+        "what": {"read": ("读取并解码", "原始读"), "write": ("读取、解码再写", "原始写")},
+        "below": "显著低于",
+        "above": "显著高于",
+        "same": "无法区分于",
+        "stats": "为{raw}上限（{mib:,.0f} MiB/s）的 {pct}（配对区间 {low}–{high}，p = {p}，{sig}该上限）",
+        "serial": "在单个进程中吞吐 {mib:,.0f} MiB/s，{stats}",
+        "cores": "每个可用核一个，",
+        "through": "通过 {workers} 个进程的 Pool（{cores}含进程池启动）吞吐 {mib:,.0f} MiB/s，{stats}",
+        "few": "只有 {n} 次重复时 p 不可能低于 {p:.3g}，请增加重复次数。",
+        "path": "Python 的{what}{parts}。{few}",
+        "both": "相对先原始读、再原始写的上限（Python 的写路径也要读），单个进程达到该上限的 {pct}（配对区间 {low}–{high}）。",
+        "warm": "从页缓存拷贝内存的带宽，而不是磁盘",
+        "cold": "磁盘（每次运行前文件都被逐出）",
+        "fsync": {True: "每个文件 fsync", False: "缓冲写入"},
+        "input": "输入为 {cache}（运行前页缓存驻留比例：{resident}），所以原始读测的是{src}；写入方式为{writes}，文件系统 {fs}。",
+    },
+}
+
+
+def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
+    language = plots.figure_language(language)
+    t = TEXT[language]
     by = summary.set_index("variant")
     values = pd.concat([summary["mib_s_ci_low"], summary["mib_s_ci_high"]]).astype(float)
     log = values.max() / max(values.min(), 1e-9) > 10
     procs = int(summary["pool_workers"].iloc[0])
-    groups = [("serial", "1 process"), ("pool", f"Pool: {procs} process{'es' * (procs != 1)}\n(one per usable core)")]
+    groups = [("serial", t["one"]), ("pool", t["pool"].format(procs=procs, es="es" * (procs != 1)))]
     colour = {"read": "#d62728", "write": "#9467bd"}
     with plots.style():
         fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.8), sharey=True, layout="constrained")
@@ -173,7 +245,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                     )
                     ax.hlines(r["mib_s"], x - 0.4, x + 0.4, colors="black", linestyles="--", linewidth=1.6, zorder=3)
                     ax.annotate(
-                        f"raw {r['mib_s']:,.0f} MiB/s",
+                        t["raw"].format(mib=r["mib_s"]),
                         (x - 0.38, r["mib_s"]),
                         xytext=(0, 3),
                         textcoords="offset points",
@@ -206,7 +278,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                         ax.text(
                             x + 0.07,
                             p["mib_s"],
-                            f"{_pct(p['ratio_to_raw'])} of raw",
+                            t["of_raw"].format(pct=_pct(p["ratio_to_raw"])),
                             ha="left",
                             va="center",
                             fontsize="small",
@@ -217,13 +289,9 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                         )
             ax.set_xticks(range(len(groups)), [g[1] for g in groups])
             ax.set_xlim(-0.5, 1.5)
-            ax.set_title(
-                "read (Python: open().read(), text mode)"
-                if direction == "read"
-                else "write (Python: read + decode + write)"
-            )
+            ax.set_title(t[direction])
             ax.grid(axis="x", visible=False)
-        axes[0].set_ylabel("throughput (MiB/s" + (", log scale)" if log else ")"))
+        axes[0].set_ylabel(t["y"].format(log=t["log"] if log else ""))
         if log:
             axes[0].set_yscale("log")
             axes[0].set_ylim(values.min() / 1.5, values.max() * 1.5)
@@ -231,28 +299,31 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         else:
             axes[0].set_ylim(0, values.max() * 1.12)
         handles = [
-            Line2D([], [], color=colour["read"], marker="o", linestyle="", label="Python read (median, interval)"),
-            Line2D([], [], color=colour["write"], marker="o", linestyle="", label="Python read & write"),
-            Line2D([], [], color="black", linestyle="--", label="raw ceiling, median"),
-            Patch(color="0.6", alpha=0.25, label="raw ceiling, interval"),
-            Line2D([], [], color="0.35", linestyle=":", label="raw read + raw write, one process"),
+            Line2D([], [], color=colour["read"], marker="o", linestyle="", label=t["legend"][0]),
+            Line2D([], [], color=colour["write"], marker="o", linestyle="", label=t["legend"][1]),
+            Line2D([], [], color="black", linestyle="--", label=t["legend"][2]),
+            Patch(color="0.6", alpha=0.25, label=t["legend"][3]),
+            Line2D([], [], color="0.35", linestyle=":", label=t["legend"][4]),
         ]
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
         f = summary.iloc[0]
         fig.suptitle(
-            f"Hardware ceiling: {int(f['loops'])} operations per run on a {f['size_bytes'] / MIB:.1f} MiB "
-            f"file, cache {f['cache']}, fsync {str(bool(f['fsync'])).lower()}, {f['start_method']}, "
-            f"{cores} usable cores\n"
-            f"medians of {int(summary['n'].min())} runs with intervals; labels: Python / raw throughput",
+            t["title"].format(
+                loops=int(f["loops"]),
+                mib=f["size_bytes"] / MIB,
+                cache=f["cache"],
+                fsync=str(bool(f["fsync"])).lower(),
+                sm=f["start_method"],
+                cores=cores,
+                n=int(summary["n"].min()),
+            ),
             fontsize="medium",
         )
         plots.save(fig, out_paths)
 
 
-def findings(summary: pd.DataFrame, env: dict) -> list[str]:
-    by = summary.set_index("variant")
-    out = []
-    what = {"read": ("read-and-decode", "raw read"), "write": ("read-decode-write", "raw write")}
+def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
+    t, by, out = TEXT[language], summary.set_index("variant"), []
     for direction in ("read", "write"):
         parts = []
         for mode in ("serial", "pool"):
@@ -261,46 +332,42 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
                 continue
             p, r = by.loc[py], by.loc[raw]
             significant = str(p["ratio_significant"]) == "True"  # a bool, or its text read back from CSV
-            sig = (
-                "significantly below"
-                if significant and p["ratio_to_raw"] < 1
-                else ("significantly above" if significant else "not distinguishable from")
-            )
-            stats = (
-                f"{_pct(p['ratio_to_raw'])} of the {what[direction][1]} ceiling ({r['mib_s']:,.0f} MiB/s; "
-                f"paired interval {_pct(p['ratio_ci_low'])}–{_pct(p['ratio_ci_high'])}, "
-                f"p = {fmt_p(p['ratio_p'])}, {sig} it)"
+            sig = t["below"] if significant and p["ratio_to_raw"] < 1 else t["above"] if significant else t["same"]
+            stats = t["stats"].format(
+                pct=_pct(p["ratio_to_raw"]),
+                raw=t["what"][direction][1],
+                mib=r["mib_s"],
+                low=_pct(p["ratio_ci_low"]),
+                high=_pct(p["ratio_ci_high"]),
+                p=fmt_p(p["ratio_p"]),
+                sig=sig,
             )
             if mode == "serial":
-                parts.append(f"moves {p['mib_s']:,.0f} MiB/s in one process, {stats}")
+                parts.append(t["serial"].format(mib=p["mib_s"], stats=stats))
             else:
-                cores = "one per usable core, " if env.get("usable_cores") == p["workers"] else ""
-                parts.append(
-                    f"through a Pool of {int(p['workers'])} processes ({cores}Pool start-up included) it "
-                    f"moves {p['mib_s']:,.0f} MiB/s, {stats}"
-                )
+                cores = t["cores"] if env.get("usable_cores") == p["workers"] else ""
+                parts.append(t["through"].format(workers=int(p["workers"]), cores=cores, mib=p["mib_s"], stats=stats))
         if parts:
             n = int(summary["n"].min())
-            few = f" With {n} repetitions no p can fall below {2 / 2**n:.3g}; raise repeats." if n < 6 else ""
-            out.append(f"Python's {what[direction][0]} " + "; ".join(parts) + "." + few)
+            few = t["few"].format(n=n, p=2 / 2**n) if n < 6 else ""
+            sep = "；" if language == "zh" else "; "
+            out.append(t["path"].format(what=t["what"][direction][0], parts=sep.join(parts), few=few))
     w = by.loc["python_write_serial"] if "python_write_serial" in by.index else {}
     if np.isfinite(w.get("ratio_to_raw_read_write", np.nan)):
         out.append(
-            f"Against a raw read followed by a raw write (the Python write path also reads), one process "
-            f"reaches {_pct(w['ratio_to_raw_read_write'])} of that ceiling (paired interval "
-            f"{_pct(w['ratio_rw_ci_low'])}–{_pct(w['ratio_rw_ci_high'])})."
+            t["both"].format(
+                pct=_pct(w["ratio_to_raw_read_write"]), low=_pct(w["ratio_rw_ci_low"]), high=_pct(w["ratio_rw_ci_high"])
+            )
         )
     if len(summary):
         f = summary.iloc[0]
-        resident = summary["resident_before_median"].min()
-        src = (
-            "memory-copy bandwidth from the page cache, not the disk"
-            if f["cache"] == "warm"
-            else "the disk (the file was evicted before every run)"
-        )
         out.append(
-            f"The input was {f['cache']} (page-cache residency before the runs: {_pct(resident)}), so the raw "
-            f"read measures {src}; writes were {'fsync' + chr(39) + 'd' if f['fsync'] else 'buffered'} on "
-            f"{f['scratch_fs']}."
+            t["input"].format(
+                cache=f["cache"],
+                resident=_pct(summary["resident_before_median"].min()),
+                src=t["warm" if f["cache"] == "warm" else "cold"],
+                writes=t["fsync"][bool(f["fsync"])],
+                fs=f["scratch_fs"],
+            )
         )
     return out

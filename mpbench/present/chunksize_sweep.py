@@ -56,9 +56,11 @@ def _compact(n: float) -> str:
     return f"{n / 1000:g}k" if n >= 1000 else f"{n:g}"
 
 
-def _label(r) -> str:
+def _label(r, language: str = "en") -> str:
     """ "default (=3)" or "10"."""
-    return f"default (={int(r.chunksize_effective)})" if r.chunksize == "default" else str(r.chunksize)
+    return (
+        TEXT[language]["default"].format(n=int(r.chunksize_effective)) if r.chunksize == "default" else str(r.chunksize)
+    )
 
 
 HEADER = {
@@ -112,13 +114,74 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
     return markdown_table(HEADER[language], rows) + "\n\n" + NOTE[language].format(n=int(summary["n"].min())) + "\n"
 
 
-def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+TEXT = {
+    "en": {
+        "default": "default (={n})",
+        "rule": "default rule (= {n:,})",
+        "square": "id**2 over {tasks:,} numbers",
+        "loops": "{op} × {tasks} loops",
+        "ops": "{op} ×{tasks}",
+        "panel": "{what}, Pool({workers})",
+        "x": "chunksize Pool.map used (tasks per trip, log scale)",
+        "y": "median wall time per run (s, log scale)",
+        "legend": (
+            "Pool: create, map, close, join",
+            "chunksize=None (Pool.map's default rule)",
+            "serial loop (band: its interval)",
+        ),
+        "title": "Time against Pool.map's chunksize on {cores} core{s}: medians of {n} runs, bars the intervals of the median",
+        "of_default": "the default rule's time",
+        "fastest": "{what} with Pool({workers}): the fastest chunksize was {best} at {seconds} s (interval {low}–{high})",
+        "serial": "; the serial loop took {seconds} s, so the best Pool's speedup is {ratio}×",
+        "slower": " (every chunksize was slower than serial)",
+        "end": ".",
+        "itself": "{what}: Pool.map's default rule (chunksize {n} = ceil({tasks} / (4 × {workers}))) was itself the fastest.",
+        "inside": "inside",
+        "outside": "outside",
+        "other": "{what}: the default rule (chunksize {n}) took {seconds} s, {where} the fastest chunksize's interval; the fastest took {verdict}.",
+        "same": "; the default rule also resolves to 1 here",
+        "one": "{what}: chunksize 1 (one trip per task{same}) took {verdict}.",
+    },
+    "zh": {
+        "default": "默认（={n}）",
+        "rule": "默认规则（= {n:,}）",
+        "square": "对 {tasks:,} 个数求 id**2",
+        "loops": "{op} × {tasks} 次",
+        "ops": "{op} ×{tasks}",
+        "panel": "{what}，Pool({workers})",
+        "x": "Pool.map 实际使用的 chunksize（每次传送的任务数，对数刻度）",
+        "y": "每次运行耗时中位数（秒，对数刻度）",
+        "legend": ("Pool：创建、map、close、join", "chunksize=None（Pool.map 的默认规则）", "串行循环（色带：其区间）"),
+        "title": "耗时随 Pool.map 的 chunksize 变化，{cores} 个核：{n} 次运行的中位数，误差线为中位数的区间",
+        "of_default": "默认规则耗时",
+        "fastest": "{what}，Pool({workers})：最快的 chunksize 是 {best}，耗时 {seconds} 秒（区间 {low}–{high}）",
+        "serial": "；串行循环耗时 {seconds} 秒，所以最好的 Pool 加速比为 {ratio}×",
+        "slower": "（每个 chunksize 都慢于串行）",
+        "end": "。",
+        "itself": "{what}：Pool.map 的默认规则（chunksize {n} = ceil({tasks} / (4 × {workers}))）本身就是最快的。",
+        "inside": "在",
+        "outside": "不在",
+        "other": "{what}：默认规则（chunksize {n}）耗时 {seconds} 秒，{where}最快 chunksize 的区间内；最快的 chunksize 耗时为{verdict}。",
+        "same": "；这里默认规则也取 1",
+        "one": "{what}：chunksize 1（每个任务单独传送{same}）耗时为{verdict}。",
+    },
+}
+
+
+def _what(op: str, tasks: int, language: str, key: str = "ops") -> str:
+    t = TEXT[language]
+    return t["square"].format(tasks=tasks) if op == "square" else t[key].format(op=op, tasks=tasks)
+
+
+def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     import matplotlib.pyplot as plt
     from matplotlib import ticker
     from matplotlib.lines import Line2D
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
+    language = plots.figure_language(language)
+    t = TEXT[language]
     ops = list(dict.fromkeys(summary["operation"]))
     with plots.style():
         fig, axes = plt.subplots(1, len(ops), figsize=(5.6 * len(ops) + 0.6, 5.0), layout="constrained", squeeze=False)
@@ -148,7 +211,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                 )
             for r in pool[pool["chunksize"] == "default"].itertuples():
                 ax.annotate(
-                    f"default rule (= {int(r.chunksize_effective):,})",
+                    t["rule"].format(n=int(r.chunksize_effective)),
                     (r.chunksize_effective, r.median),
                     xytext=(0, -14),
                     textcoords="offset points",
@@ -177,77 +240,64 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
             if len(ticks) > 1 and min(np.diff(np.log10(ticks))) < 0.07 * np.log10(max(ticks) / min(ticks)):
                 ax.tick_params(axis="x", labelrotation=45)  # close ticks: slanted labels do not collide
             tasks = int(rows["tasks"].iloc[0])
-            what = f"id**2 over {tasks:,} numbers" if op == "square" else f"{op} × {tasks} loops"
-            ax.set_title(f"{what}, Pool({int(pool['workers'].iloc[0]) if len(pool) else '?'})")
-            ax.set_xlabel("chunksize Pool.map used (tasks per trip, log scale)")
-            ax.set_ylabel("median wall time per run (s, log scale)")
+            what = _what(op, tasks, language, "loops")
+            ax.set_title(t["panel"].format(what=what, workers=int(pool["workers"].iloc[0]) if len(pool) else "?"))
+            ax.set_xlabel(t["x"])
+            ax.set_ylabel(t["y"])
         handles = [
-            Line2D([], [], color="#1f77b4", marker="o", label="Pool: create, map, close, join"),
-            Line2D(
-                [],
-                [],
-                color="#d62728",
-                marker="*",
-                linestyle="",
-                markersize=12,
-                label="chunksize=None (Pool.map's default rule)",
-            ),
-            Line2D([], [], color="0.4", linestyle="--", label="serial loop (band: its interval)"),
+            Line2D([], [], color="#1f77b4", marker="o", label=t["legend"][0]),
+            Line2D([], [], color="#d62728", marker="*", linestyle="", markersize=12, label=t["legend"][1]),
+            Line2D([], [], color="0.4", linestyle="--", label=t["legend"][2]),
         ]
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False, fontsize="small")
         n = int(summary["n"].min()) if len(summary) else 0
-        fig.suptitle(
-            f"Time against Pool.map's chunksize on {cores} core{'s' if cores != 1 else ''}: medians of {n} "
-            "runs, bars the intervals of the median",
-            fontsize="medium",
-        )
+        fig.suptitle(t["title"].format(cores=cores, s="s" if cores != 1 else "", n=n), fontsize="medium")
         plots.save(fig, out_paths)
 
 
-OF_DEFAULT = "the default rule's time"
-
-
-def findings(summary: pd.DataFrame, env: dict) -> list[str]:
-    out = []
+def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
+    t, out = TEXT[language], []
     for op, rows in summary.groupby("operation", sort=False):
         pool = rows[rows["variant"] != "serial"]
         if pool.empty:
             continue
         best = pool.loc[pool["median"].idxmin()]
         tasks, workers = int(rows["tasks"].iloc[0]), int(pool["workers"].iloc[0])
-        what = f"id**2 over {tasks:,} numbers" if op == "square" else f"{op} ×{tasks}"
-        text = (
-            f"{what} with Pool({workers}): the fastest chunksize was {_label(best)} at "
-            f"{fmt_seconds(best['median'])} s (interval {fmt_seconds(best['ci_low'])}–"
-            f"{fmt_seconds(best['ci_high'])})"
+        what = _what(op, tasks, language)
+        text = t["fastest"].format(
+            what=what,
+            workers=workers,
+            best=_label(best, language),
+            seconds=fmt_seconds(best["median"]),
+            low=fmt_seconds(best["ci_low"]),
+            high=fmt_seconds(best["ci_high"]),
         )
         serial = rows[rows["variant"] == "serial"]
         if len(serial):
-            s = serial.iloc[0]
-            text += (
-                f"; the serial loop took {fmt_seconds(s['median'])} s, so the best Pool's speedup is "
-                f"{fmt_ratio(best['speedup'])}×"
-                + (" (every chunksize was slower than serial)" if best["speedup"] < 1 else "")
-            )
-        out.append(text + ".")
+            text += t["serial"].format(seconds=fmt_seconds(serial.iloc[0]["median"]), ratio=fmt_ratio(best["speedup"]))
+            text += t["slower"] if best["speedup"] < 1 else ""
+        out.append(text + t["end"])
         default = pool[pool["chunksize"] == "default"]
         if len(default):
             d = default.iloc[0]
+            n = int(d["chunksize_effective"])
             if best["variant"] == d["variant"]:
-                out.append(
-                    f"{what}: Pool.map's default rule (chunksize {int(d['chunksize_effective'])} = "
-                    f"ceil({tasks} / (4 × {workers}))) was itself the fastest."
-                )
+                out.append(t["itself"].format(what=what, n=n, tasks=tasks, workers=workers))
             else:
                 inside = best["ci_low"] <= d["median"] <= best["ci_high"]
                 out.append(
-                    f"{what}: the default rule (chunksize {int(d['chunksize_effective'])}) took "
-                    f"{fmt_seconds(d['median'])} s, {'inside' if inside else 'outside'} the fastest chunksize's "
-                    f"interval; the fastest took {verdict(best, OF_DEFAULT)}."
+                    t["other"].format(
+                        what=what,
+                        n=n,
+                        seconds=fmt_seconds(d["median"]),
+                        where=t["inside" if inside else "outside"],
+                        verdict=verdict(best, t["of_default"], language),
+                    )
                 )
             one = pool[pool["chunksize"] == "1"]
             if len(one) and isinstance(one.iloc[0].get("vs_chunksize"), str):
-                o = one.iloc[0]
-                same = "; the default rule also resolves to 1 here" if int(d["chunksize_effective"]) == 1 else ""
-                out.append(f"{what}: chunksize 1 (one trip per task{same}) took {verdict(o, OF_DEFAULT)}.")
+                same = t["same"] if n == 1 else ""
+                out.append(
+                    t["one"].format(what=what, same=same, verdict=verdict(one.iloc[0], t["of_default"], language))
+                )
     return out

@@ -151,15 +151,148 @@ def _long(data: pd.DataFrame, low: str, mid: str, high: str) -> pd.DataFrame:
     return pd.concat([data.assign(value=data[c].astype(float)) for c in (low, mid, high)], ignore_index=True)
 
 
-def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+TEXT = {
+    "en": {
+        "late_label": "\n(map: map_async)",
+        "time_x": "time of poolDemo(), Pool start-up included (s)",
+        "time_title": "time (median; whiskers: interval of the median)",
+        "timeout": "incl. {s:g} s .get() timeout",
+        "alive_x": "worker processes alive right after return (count)",
+        "alive_title": "workers still alive (median; whiskers: min–max)",
+        "share_x": "results the function returned (% of tasks)",
+        "share_title": "results delivered (median; whiskers: min–max)",
+        "nothing": "{error}: nothing returned",
+        "incomplete": "incomplete: {got:g} of {tasks}",
+        "sizes": "Pool size (middle) / all tasks (right)",
+        "title": "Are close() and join() optional? poolDemo() with Pool(processes={sizes}), {tasks} tasks of {seconds} s each, {runs} runs per bar, on {cores} cores",
+        "all_runs": "all {n} runs",
+        "some_runs": "{k} of {n} runs",
+        "waits": {
+            "map": " - map() itself waits for every result",
+            "apply_async": " - each .get() waits for its result",
+        },
+        "dropped": "Without close() and join() (the Pool dropped when poolDemo() returns), {api} returned complete, correct results in {runs}{waits}. Right after the return {alive:g} of {size} workers were alive (median)",
+        "exited": " and all had exited {s} s after the start",
+        "lingering": "; in {runs} up to {k} were still alive {linger:g} s after the return",
+        "collected": "; the Pool object had already been garbage-collected at the return in {runs}, and collecting a Pool terminates its workers",
+        "end": ".",
+        "kept_linger": "{k} of {size} {api} workers were still alive {linger:g} s after the return in {runs}",
+        "kept_exit": "the {api} workers had all exited {s} s after the start in {runs}",
+        "join_error": "for {api} it raised {error} in {runs}, with {alive:g} of {size} workers still alive right after (median)",
+        "join_ok": "for {api} it raised nothing in {runs}",
+        "close": "for {api} the results were complete in {runs} and {alive:g} of {size} workers were alive right after the return (median)",
+        "close_gone": ", all gone {s} s after the start",
+        "close_linger": ", some still alive {linger:g} s later in {runs}",
+        "inside": "for {api} the results were complete in {runs} and {alive:g} workers were alive after the block (at most)",
+        "late": "for {api}, {got:g} of {tasks} results arrived (median; outcome {outcomes} in {runs}) and {alive:g} workers were alive",
+        "groups": {
+            "above": "faster: ",
+            "below": "slower: ",
+            "includes": "not distinguishable from it (the paired interval includes 1×): ",
+        },
+        "quote": "'{label}'",
+        "named": "{name} {s} s",
+        "times": "Time for {api}: the seed's close() + join() took {s} s (median, Pool start-up included)",
+        "complete_only": " (patterns with complete results only).",
+        "stuck_run": "{k} of {n} runs of {api} '{label}'",
+        "stuck": "In {runs} the Pool's own clean-up, run by the garbage collector in one of the Pool's threads, had not finished {grace:g} s after the run and its workers stayed alive until the harness sent them stop messages: leaving the end of a Pool to garbage collection can leave its processes behind.",
+        "warned_run": "{runs} for {api}",
+        "warned": "Dropping the running Pool made Python emit 'ResourceWarning: unclosed running multiprocessing pool' in {runs} (hidden by Python's default warning filters; shown with -W default or -X dev).",
+        "kept": "Without close() and join() but with the Pool still referenced after the return (like a module-level p = Pool()): ",
+        "join_only": "join() without close(): ",
+        "no_results": ", so the function returned no results.",
+        "close_only": "close() without join(): ",
+        "seed_alive": "{alive:g} ({api})",
+        "with_both": ". With close() + join(), at most {seed} workers were alive at the return.",
+        "context": "With Pool(...) as p and the results gathered inside the block: ",
+        "late_head": "Calling .get() only after leaving the with-block (its __exit__ calls terminate()), with a {timeout:g} s timeout: ",
+        "answer": "Answer on this machine: close() and join() were ",
+        "optional": "not needed for the results, which were complete without them",
+        "needed": "needed for complete results in at least one case",
+        "none_alive": "with both, no worker was alive when poolDemo() returned",
+        "gc": "without them that was left to the garbage collection of the dropped Pool (which came at the return in {k} of {n} runs here)",
+        "kept_running": "a Pool that stayed referenced without them kept its workers running",
+        "join_raised": "join() alone raised {error} every time, so it needs close() first",
+        "with_block": "a with-block terminates the workers, so results must be fetched inside it",
+        "decide": ". They decide when the worker processes end: ",
+        "sep": "; ",
+        "and": " and ",
+        "comma": ", ",
+    },
+    "zh": {
+        "late_label": "\n（map：map_async）",
+        "time_x": "poolDemo() 的耗时，含进程池启动（秒）",
+        "time_title": "耗时（中位数；须线：中位数的区间）",
+        "timeout": "含 {s:g} 秒 .get() 超时",
+        "alive_x": "返回后立即存活的工作进程数",
+        "alive_title": "仍存活的工作进程（中位数；须线：最小–最大）",
+        "share_x": "函数返回的结果（占任务数的 %）",
+        "share_title": "取回的结果（中位数；须线：最小–最大）",
+        "nothing": "{error}：没有返回结果",
+        "incomplete": "不完整：{tasks} 个中只有 {got:g} 个",
+        "sizes": "进程池大小（中）/ 全部任务（右）",
+        "title": "close() 和 join() 可有可无？poolDemo() 使用 Pool(processes={sizes})，{tasks} 个任务、每个 {seconds} 秒，每根柱 {runs} 次运行，{cores} 个核",
+        "all_runs": "全部 {n} 次运行中",
+        "some_runs": "{n} 次运行中的 {k} 次",
+        "waits": {"map": "——map() 本身会等待所有结果", "apply_async": "——每个 .get() 都会等待各自的结果"},
+        "dropped": "不调用 close() 和 join()（poolDemo() 返回时丢弃 Pool）时，{api} 在{runs}返回了完整且正确的结果{waits}。刚返回时，{size} 个工作进程中有 {alive:g} 个仍存活（中位数）",
+        "exited": "，开始后 {s} 秒全部退出",
+        "lingering": "；在{runs}，返回 {linger:g} 秒后仍有多达 {k} 个存活",
+        "collected": "；在{runs}，Pool 对象在返回时已被垃圾回收，而回收 Pool 会终止它的工作进程",
+        "end": "。",
+        "kept_linger": "在{runs}，返回 {linger:g} 秒后 {api} 的 {size} 个工作进程中仍有 {k} 个存活",
+        "kept_exit": "在{runs}，{api} 的工作进程在开始后 {s} 秒全部退出",
+        "join_error": "{api} 在{runs}抛出 {error}，刚返回时 {size} 个工作进程中仍有 {alive:g} 个存活（中位数）",
+        "join_ok": "{api} 在{runs}都没有抛出异常",
+        "close": "{api} 在{runs}结果完整，刚返回时 {size} 个工作进程中有 {alive:g} 个存活（中位数）",
+        "close_gone": "，开始后 {s} 秒全部退出",
+        "close_linger": "，在{runs}，{linger:g} 秒后仍有进程存活",
+        "inside": "{api} 在{runs}结果完整，离开 with 块后最多有 {alive:g} 个工作进程存活",
+        "late": "{api} 取回了 {tasks} 个结果中的 {got:g} 个（中位数；在{runs}结果为 {outcomes}），有 {alive:g} 个工作进程存活",
+        "groups": {"above": "更快：", "below": "更慢：", "includes": "与之无法区分（配对区间包含 1×）："},
+        "quote": "“{label}”",
+        "named": "{name} {s} 秒",
+        "times": "{api} 的耗时：原文的 close() + join() 用了 {s} 秒（中位数，含进程池启动）",
+        "complete_only": "（只比较结果完整的写法）。",
+        "stuck_run": "{api}“{label}”的 {n} 次运行中的 {k} 次",
+        "stuck": "在{runs}，由垃圾回收器在 Pool 的某个线程中执行的 Pool 自身清理，在运行结束 {grace:g} 秒后仍未完成，工作进程一直存活，直到测试框架向它们发送停止消息：把 Pool 的结束交给垃圾回收，可能会留下残余进程。",
+        "warned_run": "{api} 的{runs}",
+        "warned": "丢弃仍在运行的 Pool 时，Python 在{runs}发出了 'ResourceWarning: unclosed running multiprocessing pool'（Python 默认的警告过滤器会隐藏它；用 -W default 或 -X dev 可以看到）。",
+        "kept": "不调用 close() 和 join()，但返回后 Pool 仍被引用（如模块级的 p = Pool()）：",
+        "join_only": "只调用 join() 而不调用 close()：",
+        "no_results": "，所以函数没有返回结果。",
+        "close_only": "只调用 close() 而不调用 join()：",
+        "seed_alive": "{alive:g} 个（{api}）",
+        "with_both": "。调用 close() + join() 时，返回时最多有 {seed}工作进程存活。",
+        "context": "使用 with Pool(...) as p 并在块内取回结果：",
+        "late_head": "离开 with 块之后才调用 .get()（其 __exit__ 会调用 terminate()），超时 {timeout:g} 秒：",
+        "answer": "本机的答案：close() 和 join() ",
+        "optional": "对结果来说并非必需，不调用它们结果也是完整的",
+        "needed": "至少在一种情况下是得到完整结果所必需的",
+        "none_alive": "两者都调用时，poolDemo() 返回时没有工作进程存活",
+        "gc": "不调用时，这要交给被丢弃的 Pool 的垃圾回收（这里 {n} 次运行中有 {k} 次在返回时就发生了）",
+        "kept_running": "不调用它们而 Pool 仍被引用时，工作进程会一直运行",
+        "join_raised": "只调用 join() 每次都抛出 {error}，所以必须先调用 close()",
+        "with_block": "with 块会终止工作进程，所以必须在块内取回结果",
+        "decide": "。它们决定工作进程何时结束：",
+        "sep": "；",
+        "and": "和",
+        "comma": "、",
+    },
+}
+
+
+def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     import matplotlib.pyplot as plt
     import seaborn as sns
     from matplotlib.lines import Line2D
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
-    labels = {**LABELS["en"]}
-    labels["context_manager_late_get"] += "\n(map: map_async)"
+    language = plots.figure_language(language)
+    t = TEXT[language]
+    labels = {**LABELS[language]}
+    labels["context_manager_late_get"] += t["late_label"]
     data = _ordered(summary)
     data = data.assign(pattern=data["variant"].astype(str).map(labels), api=data["api"].astype(str))
     order = [labels[v] for v in VARIANTS if v in set(data["variant"].astype(str))]
@@ -201,15 +334,15 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         )
         left, middle, right = axes
         sns.barplot(data=_long(data, "ci_low", "median", "ci_high"), ax=left, **common)
-        left.set_xlabel("time of poolDemo(), Pool start-up included (s)")
-        left.set_title("time (median; whiskers: interval of the median)")
+        left.set_xlabel(t["time_x"])
+        left.set_title(t["time_title"])
         left.set_xlim(0, float(data["ci_high"].max()) * 1.45)
         for r in data.itertuples():
             if str(r.variant) == "context_manager_late_get":
                 left.text(
                     float(r.ci_high) * 1.02,
                     y_of(r),
-                    f"incl. {float(r.get_timeout):g} s .get() timeout",
+                    t["timeout"].format(s=float(r.get_timeout)),
                     va="center",
                     fontsize="x-small",
                     color="0.15",
@@ -231,141 +364,132 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                 color="0.15",
             )
         middle.set_xlim(0, max(pool_sizes) * 1.2)
-        middle.set_xlabel("worker processes alive right after return (count)")
-        middle.set_title("workers still alive (median; whiskers: min–max)")
+        middle.set_xlabel(t["alive_x"])
+        middle.set_title(t["alive_title"])
         sns.barplot(data=_long(delivered, "share_low", "share", "share_high"), ax=right, **common)
         right.axvline(100, color="0.3", linestyle="--", linewidth=1.2, zorder=0)
         right.set_xlim(0, 145)
-        right.set_xlabel("results the function returned (% of tasks)")
-        right.set_title("results delivered (median; whiskers: min–max)")
+        right.set_xlabel(t["share_x"])
+        right.set_title(t["share_title"])
         for r in delivered.itertuples():  # name what went wrong next to its bar
             if str(r.outcome) == "ok":
                 continue
             if str(r.outcome).startswith("error"):
-                text = f"{_error_type(str(r.outcome))}: nothing returned"
+                text = t["nothing"].format(error=_error_type(str(r.outcome)))
             else:
-                text = f"incomplete: {r.results_delivered_median:g} of {int(r.tasks)}"
+                text = t["incomplete"].format(got=r.results_delivered_median, tasks=int(r.tasks))
             right.text(float(r.share_high) + 2, y_of(r), text, va="center", fontsize="x-small", color="0.15")
         for ax in axes:
             ax.set_ylabel("")
         handles = [Line2D([], [], color=palette[a], marker="s", linestyle="", markersize=9, label=a) for a in apis]
-        handles.append(Line2D([], [], color="0.3", linestyle="--", label="Pool size (middle) / all tasks (right)"))
+        handles.append(Line2D([], [], color="0.3", linestyle="--", label=t["sizes"]))
         fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
         fig.suptitle(
-            f"Are close() and join() optional? poolDemo() with Pool(processes={values('pool_size')}), "
-            f"{values('tasks')} tasks of {values('task_seconds', float, '{:g}'.format)} s each, "
-            f"{values('n')} runs per bar, on {cores} cores",
+            t["title"].format(
+                sizes=values("pool_size"),
+                tasks=values("tasks"),
+                seconds=values("task_seconds", float, "{:g}".format),
+                runs=values("n"),
+                cores=cores,
+            ),
             fontsize="medium",
         )
         plots.save(fig, out_paths)
 
 
-def _runs(k, n) -> str:
+def _runs(k, n, t) -> str:
     k, n = int(k), int(n)
-    return f"all {n} runs" if k == n else f"{k} of {n} runs"
-
-
-WAITS = {"map": "map() itself waits for every result", "apply_async": "each .get() waits for its result"}
-TIME_GROUPS = {
-    "above": "faster: ",
-    "below": "slower: ",
-    "includes": "not distinguishable from it (the paired interval includes 1×): ",
-}
+    return t["all_runs"].format(n=n) if k == n else t["some_runs"].format(k=k, n=n)
 
 
 def _error_type(outcomes) -> str:
     return str(outcomes).split(",")[0].replace("error: ", "").split(" ×")[0]
 
 
-def _dropped(api: str, r) -> str:
-    text = (
-        f"Without close() and join() (the Pool dropped when poolDemo() returns), {api} returned complete, "
-        f"correct results in {_runs(r.runs_complete, r.n)}"
-        + (f" - {WAITS[api]}" if r.runs_complete == r.n else "")
-        + f". Right after the return {r.children_alive_after_median:g} of {int(r.pool_size)} workers were alive "
-        "(median)"
+def _dropped(api: str, r, t) -> str:
+    text = t["dropped"].format(
+        api=api,
+        runs=_runs(r.runs_complete, r.n, t),
+        waits=t["waits"][api] if r.runs_complete == r.n else "",
+        alive=r.children_alive_after_median,
+        size=int(r.pool_size),
     )
     if r.runs_lingering == 0:
-        text += f" and all had exited {fmt_seconds(r.children_exit_median)} s after the start"
+        text += t["exited"].format(s=fmt_seconds(r.children_exit_median))
     else:
-        text += (
-            f"; in {_runs(r.runs_lingering, r.n)} up to {int(r.children_lingering_max)} were still alive "
-            f"{float(r.linger_seconds):g} s after the return"
+        text += t["lingering"].format(
+            runs=_runs(r.runs_lingering, r.n, t), k=int(r.children_lingering_max), linger=float(r.linger_seconds)
         )
     if r.runs_pool_collected > 0:
-        text += (
-            f"; the Pool object had already been garbage-collected at the return in "
-            f"{_runs(r.runs_pool_collected, r.n)}, and collecting a Pool terminates its workers"
-        )
-    return text + "."
+        text += t["collected"].format(runs=_runs(r.runs_pool_collected, r.n, t))
+    return text + t["end"]
 
 
-def _kept(api: str, r) -> str:
+def _kept(api: str, r, t) -> str:
     if r.runs_lingering > 0:
-        return (
-            f"{int(r.children_lingering_max)} of {int(r.pool_size)} {api} workers were still alive "
-            f"{float(r.linger_seconds):g} s after the return in {_runs(r.runs_lingering, r.n)}"
+        return t["kept_linger"].format(
+            k=int(r.children_lingering_max),
+            size=int(r.pool_size),
+            api=api,
+            linger=float(r.linger_seconds),
+            runs=_runs(r.runs_lingering, r.n, t),
         )
-    return (
-        f"the {api} workers had all exited {fmt_seconds(r.children_exit_median)} s after the start in {_runs(r.n, r.n)}"
-    )
+    return t["kept_exit"].format(api=api, s=fmt_seconds(r.children_exit_median), runs=_runs(r.n, r.n, t))
 
 
-def _join_only(api: str, r) -> str:
+def _join_only(api: str, r, t) -> str:
     if r.runs_error > 0:
-        return (
-            f"for {api} it raised {_error_type(r.outcomes)} in {_runs(r.runs_error, r.n)}, with "
-            f"{r.children_alive_after_median:g} of {int(r.pool_size)} workers still alive right after (median)"
+        return t["join_error"].format(
+            api=api,
+            error=_error_type(r.outcomes),
+            runs=_runs(r.runs_error, r.n, t),
+            alive=r.children_alive_after_median,
+            size=int(r.pool_size),
         )
-    return f"for {api} it raised nothing in {_runs(r.n, r.n)}"
+    return t["join_ok"].format(api=api, runs=_runs(r.n, r.n, t))
 
 
-def _close_only(api: str, r) -> str:
-    text = (
-        f"for {api} the results were complete in {_runs(r.runs_complete, r.n)} and "
-        f"{r.children_alive_after_median:g} of {int(r.pool_size)} workers were alive right after the return "
-        "(median)"
+def _close_only(api: str, r, t) -> str:
+    text = t["close"].format(
+        api=api, runs=_runs(r.runs_complete, r.n, t), alive=r.children_alive_after_median, size=int(r.pool_size)
     )
     if r.runs_lingering == 0:
-        return text + f", all gone {fmt_seconds(r.children_exit_median)} s after the start"
-    return text + f", some still alive {float(r.linger_seconds):g} s later in {_runs(r.runs_lingering, r.n)}"
+        return text + t["close_gone"].format(s=fmt_seconds(r.children_exit_median))
+    return text + t["close_linger"].format(linger=float(r.linger_seconds), runs=_runs(r.runs_lingering, r.n, t))
 
 
-def _inside(api: str, r) -> str:
-    return (
-        f"for {api} the results were complete in {_runs(r.runs_complete, r.n)} and "
-        f"{r.children_alive_after_max:g} workers were alive after the block (at most)"
+def _inside(api: str, r, t) -> str:
+    return t["inside"].format(api=api, runs=_runs(r.runs_complete, r.n, t), alive=r.children_alive_after_max)
+
+
+def _late(api: str, r, t) -> str:
+    return t["late"].format(
+        api="map_async" if api == "map" else "apply_async",
+        got=r.results_delivered_median,
+        tasks=int(r.tasks),
+        outcomes=r.outcomes,
+        runs=_runs(max(r.runs_ok, r.runs_incomplete, r.runs_error), r.n, t),
+        alive=r.children_alive_after_max,
     )
 
 
-def _late(api: str, r) -> str:
-    return (
-        f"for {'map_async' if api == 'map' else 'apply_async'}, {r.results_delivered_median:g} of {int(r.tasks)} "
-        f"results arrived (median; outcome {r.outcomes} in "
-        f"{_runs(max(r.runs_ok, r.runs_incomplete, r.runs_error), r.n)}) and {r.children_alive_after_max:g} "
-        "workers were alive"
-    )
-
-
-def _times(api: str, by: dict) -> str:
+def _times(api: str, by: dict, t, language: str) -> str:
     """The patterns with complete results against the seed's, by their paired interval."""
-    groups: dict[str, list[str]] = {where: [] for where in TIME_GROUPS}
+    groups: dict[str, list[str]] = {where: [] for where in t["groups"]}
     for variant in VARIANTS:
         r = by.get((api, variant))
         if variant == BASELINE or r is None or r.runs_ok < r.n:
             continue
         where = interval_vs_one(float(r.speedup_ci_low), float(r.speedup_ci_high))
-        name = f"'{LABELS['en'][variant]}'"
-        groups[where].append(name if where == "includes" else f"{name} {fmt_seconds(r.median)} s")
-    text = (
-        f"Time for {api}: the seed's close() + join() took {fmt_seconds(by[(api, BASELINE)].median)} s "
-        "(median, Pool start-up included)"
-    )
-    text += "".join(f"; {TIME_GROUPS[where]}" + ", ".join(names) for where, names in groups.items() if names)
-    return text + (" (patterns with complete results only)." if any(groups.values()) else ".")
+        name = t["quote"].format(label=LABELS[language][variant])
+        groups[where].append(name if where == "includes" else t["named"].format(name=name, s=fmt_seconds(r.median)))
+    text = t["times"].format(api=api, s=fmt_seconds(by[(api, BASELINE)].median))
+    text += "".join(t["sep"] + t["groups"][where] + t["comma"].join(names) for where, names in groups.items() if names)
+    return text + (t["complete_only"] if any(groups.values()) else t["end"])
 
 
-def findings(summary: pd.DataFrame, env: dict) -> list[str]:
+def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
+    t = TEXT[language]
     data = _ordered(summary)
     by = {(str(r.api), str(r.variant)): r for r in data.itertuples()}
     apis = [a for a in APIS if any(k[0] == a for k in by)]
@@ -373,91 +497,61 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
     def rows(variant):
         return [(api, by[(api, variant)]) for api in apis if (api, variant) in by]
 
-    def sentence(head: str, variant: str, clause, tail: str = ".") -> list[str]:
-        parts = [clause(api, r) for api, r in rows(variant)]
-        return [head + "; ".join(parts) + tail] if parts else []
+    def sentence(head: str, variant: str, clause, tail: str | None = None) -> list[str]:
+        parts = [clause(api, r, t) for api, r in rows(variant)]
+        return [head + t["sep"].join(parts) + (t["end"] if tail is None else tail)] if parts else []
 
-    out = [_dropped(api, r) for api, r in rows("no_close_join")]
+    out = [_dropped(api, r, t) for api, r in rows("no_close_join")]
     stuck = [r for r in data.itertuples() if r.runs_cleanup_stuck > 0]
     if stuck:
-        out.append(
-            "In "
-            + ", ".join(
-                f"{int(r.runs_cleanup_stuck)} of {int(r.n)} runs of {r.api} '{LABELS['en'][str(r.variant)]}'"
-                for r in stuck
+        runs = t["comma"].join(
+            t["stuck_run"].format(
+                k=int(r.runs_cleanup_stuck), n=int(r.n), api=r.api, label=LABELS[language][str(r.variant)]
             )
-            + " the Pool's own clean-up, run by the garbage collector in one of the Pool's threads, had not "
-            f"finished {CLEANUP_GRACE:g} s after the run and its workers stayed alive until the harness "
-            "sent them stop messages: leaving the end of a Pool to garbage collection can leave its "
-            "processes behind."
+            for r in stuck
         )
+        out.append(t["stuck"].format(runs=runs, grace=CLEANUP_GRACE))
     warned = [(api, r) for api, r in rows("no_close_join") if r.runs_resource_warning > 0]
     if warned:
-        out.append(
-            "Dropping the running Pool made Python emit 'ResourceWarning: unclosed running multiprocessing "
-            "pool' in "
-            + " and ".join(f"{_runs(r.runs_resource_warning, r.n)} for {api}" for api, r in warned)
-            + " (hidden by Python's default warning filters; shown with -W default or -X dev)."
+        runs = t["and"].join(
+            t["warned_run"].format(runs=_runs(r.runs_resource_warning, r.n, t), api=api) for api, r in warned
         )
-    out += sentence(
-        "Without close() and join() but with the Pool still referenced after the return (like a "
-        "module-level p = Pool()): ",
-        "no_close_join_kept",
-        _kept,
-    )
+        out.append(t["warned"].format(runs=runs))
+    out += sentence(t["kept"], "no_close_join_kept", _kept)
     joins = rows("join_only")
     out += sentence(
-        "join() without close(): ",
+        t["join_only"],
         "join_only",
         _join_only,
-        ", so the function returned no results." if all(r.runs_complete == 0 for _, r in joins) else ".",
+        t["no_results"] if all(r.runs_complete == 0 for _, r in joins) else None,
     )
     cj = rows("close_join")
-    seed = " and ".join(f"{r.children_alive_after_max:g} ({api})" for api, r in cj)
-    out += sentence(
-        "close() without join(): ",
-        "close_only",
-        _close_only,
-        f". With close() + join(), at most {seed} workers were alive at the return." if seed else ".",
-    )
-    out += sentence("With Pool(...) as p and the results gathered inside the block: ", "context_manager", _inside)
+    seed = t["and"].join(t["seed_alive"].format(alive=r.children_alive_after_max, api=api) for api, r in cj)
+    out += sentence(t["close_only"], "close_only", _close_only, t["with_both"].format(seed=seed) if seed else None)
+    out += sentence(t["context"], "context_manager", _inside)
     late = rows("context_manager_late_get")
     if late:
-        out += sentence(
-            "Calling .get() only after leaving the with-block (its __exit__ calls terminate()), with a "
-            f"{float(late[0][1].get_timeout):g} s timeout: ",
-            "context_manager_late_get",
-            _late,
-        )
-    out += [_times(api, by) for api in apis if (api, BASELINE) in by]
+        out += sentence(t["late_head"].format(timeout=float(late[0][1].get_timeout)), "context_manager_late_get", _late)
+    out += [_times(api, by, t, language) for api in apis if (api, BASELINE) in by]
 
     # The answer to the seed's question, from the rows above.
     drop = rows("no_close_join")
     if drop:
         optional = all(r.runs_complete == r.n for _, r in drop)
-        answer = "Answer on this machine: close() and join() were " + (
-            "not needed for the results, which were complete without them"
-            if optional
-            else "needed for complete results in at least one case"
-        )
+        answer = t["answer"] + t["optional" if optional else "needed"]
         what = []
         if cj and all(r.children_alive_after_max == 0 for _, r in cj):
-            what.append("with both, no worker was alive when poolDemo() returned")
+            what.append(t["none_alive"])
         collected = sum(int(r.runs_pool_collected) for _, r in drop)
         if collected:
-            what.append(
-                "without them that was left to the garbage collection of the dropped Pool "
-                f"(which came at the return in {collected} of {sum(int(r.n) for _, r in drop)} runs here)"
-            )
+            what.append(t["gc"].format(k=collected, n=sum(int(r.n) for _, r in drop)))
         if any(r.runs_lingering > 0 for _, r in rows("no_close_join_kept")):
-            what.append("a Pool that stayed referenced without them kept its workers running")
+            what.append(t["kept_running"])
         if joins and all(r.runs_error == r.n for _, r in joins):
-            what.append(
-                f"join() alone raised {_error_type(joins[0][1].outcomes)} every time, so it needs close() first"
-            )
+            what.append(t["join_raised"].format(error=_error_type(joins[0][1].outcomes)))
         if any(r.runs_ok < r.n for _, r in late):
-            what.append("a with-block terminates the workers, so results must be fetched inside it")
+            what.append(t["with_block"])
         if what:
-            answer += ". They decide when the worker processes end: " + "; ".join(what)
-        out.append(answer + ".")
+            answer += t["decide"] + t["sep"].join(what)
+        out.append(answer + t["end"])
     return out

@@ -108,16 +108,59 @@ def repetitions_note(summary: pd.DataFrame, language: str = "en", target: float 
     return text
 
 
-def verdict(r, of: str) -> str:
+def pick(texts: Mapping, language: str):
+    """The entry of ``language`` in a {"zh": ..., "en": ...} mapping of texts, English for
+    any other language; a figure's language is ``plots.figure_language(language)``."""
+    return texts.get(language, texts["en"])
+
+
+#: The words every experiment's findings share, a verdict (stats.interval_vs_one against
+#: 1×, a claim's verdict, a paired test's) in one place, so that each maps the same way.
+WORDS = {
+    "en": {
+        "above": "faster than serial",
+        "below": "slower than serial",
+        "includes": "not distinguishable from serial",
+        True: "significant",
+        False: "not significant",
+        "holds": "holds",
+        "does not hold": "does not hold",
+        "inconclusive": "inconclusive",
+        "verdict": "{ratio}× {of} (paired interval {low}–{high}×, p = {p}, {sig}{more})",
+        "more": "; {pairs} pairs cannot give a smaller p, raise repeats",
+        "few": " With {n} repetitions no difference can reach p < 0.05 (the smallest possible p is {p:.3g}); rerun with more repeats.",
+    },
+    "zh": {
+        "above": "快于串行",
+        "below": "慢于串行",
+        "includes": "与串行无法区分",
+        True: "显著",
+        False: "不显著",
+        "holds": "成立",
+        "does not hold": "不成立",
+        "inconclusive": "无法判定",
+        "verdict": "{of}的 {ratio}×（配对区间 {low}–{high}×，p = {p}，{sig}{more}）",
+        "more": "；{pairs} 对配对给不出更小的 p，请增加重复次数",
+        "few": "只有 {n} 次重复时，任何差异都达不到 p < 0.05（最小可能的 p 为 {p:.3g}），请增加重复次数后重测。",
+    },
+}
+
+
+def verdict(r, of: str, language: str = "en") -> str:
     """A compared row's paired ratio in words: "1.72× the time of fork (paired interval 1.46–2.35×,
-    p = 0.250, not significant)" (``r``: ratio, ratio_ci_low, ratio_ci_high, p_value, significant, pairs)."""
+    p = 0.250, not significant)" (``r``: ratio, ratio_ci_low, ratio_ci_high, p_value, significant, pairs);
+    in Chinese ``of`` comes first: "fork 耗时的 1.72×（配对区间 …）"."""
     from ..tables import fmt_p, fmt_ratio
 
+    words = pick(WORDS, language)
     significant = r.significant in (True, "True")  # a bool, or its text read back from CSV
-    text = (
-        f"{fmt_ratio(r.ratio)}× {of} (paired interval {fmt_ratio(r.ratio_ci_low)}–{fmt_ratio(r.ratio_ci_high)}×, "
-        f"p = {fmt_p(r.p_value)}, " + ("significant" if significant else "not significant")
+    few = not significant and np.isfinite(r.pairs) and r.p_value <= 2 / 2**r.pairs + 1e-9
+    return words["verdict"].format(
+        ratio=fmt_ratio(r.ratio),
+        of=of,
+        low=fmt_ratio(r.ratio_ci_low),
+        high=fmt_ratio(r.ratio_ci_high),
+        p=fmt_p(r.p_value),
+        sig=words[significant],
+        more=words["more"].format(pairs=int(r.pairs)) if few else "",
     )
-    if not significant and np.isfinite(r.pairs) and r.p_value <= 2 / 2**r.pairs + 1e-9:
-        text += f"; {int(r.pairs)} pairs cannot give a smaller p, raise repeats"
-    return text + ")"

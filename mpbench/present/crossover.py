@@ -174,15 +174,64 @@ TEXT = {
     },
 }
 FINDING = {
-    "interpolated": "With Pool({w}), the median speedup over the serial loop crosses 1× at about n ≈ {size} terms "
-    "(interpolated between n = {low} and {high}; an estimate from the medians, the interval "
-    "statement follows)",
-    "faster": "With Pool({w}), the Pool was faster than the serial loop (median) already at the smallest size "
-    "n = {low}, so the break-even lies below this sweep",
-    "slower": "With Pool({w}), the Pool was not faster than the serial loop (median) at the largest size n = {high}, "
-    "so there is no break-even within this sweep",
-    "strict": "; its speedup interval lies above 1× from n = {size} on.",
-    "strict_none": "; at the largest size its speedup interval does not lie above 1×.",
+    "en": {
+        "interpolated": "With Pool({w}), the median speedup over the serial loop crosses 1× at about n ≈ {size} terms (interpolated between n = {low} and {high}; an estimate from the medians, the interval statement follows)",
+        "faster": "With Pool({w}), the Pool was faster than the serial loop (median) already at the smallest size n = {low}, so the break-even lies below this sweep",
+        "slower": "With Pool({w}), the Pool was not faster than the serial loop (median) at the largest size n = {high}, so there is no break-even within this sweep",
+        "strict": "; its speedup interval lies above 1× from n = {size} on.",
+        "strict_none": "; at the largest size its speedup interval does not lie above 1×.",
+        "ideal": ", against an ideal of min({w} workers, {cores} cores) = {ideal}×",
+        "above": "the Pool is faster",
+        "below": "the Pool is slower",
+        "includes": "not distinguishable from serial",
+        "largest": "At the largest size n = {size}, Pool({w}) took {pool} s against {serial} s serial: speedup {ratio}× (interval {low}–{high}×, {verdict}){ideal}.",
+    },
+    "zh": {
+        "interpolated": "Pool({w}) 相对串行循环的中位数加速比约在 n ≈ {size} 项处越过 1×（在 n = {low} 与 {high} 之间插值；这是由中位数得出的估计，区间的结论见后）",
+        "faster": "Pool({w}) 在最小规模 n = {low} 时（中位数）就已快于串行循环，所以盈亏平衡点低于本次扫描范围",
+        "slower": "Pool({w}) 在最大规模 n = {high} 时（中位数）仍不比串行循环快，所以本次扫描范围内没有盈亏平衡点",
+        "strict": "；从 n = {size} 起，其加速比区间整体高于 1×。",
+        "strict_none": "；在最大规模处，其加速比区间并不整体高于 1×。",
+        "ideal": "，理想值为 min({w} 个进程, {cores} 个核) = {ideal}×",
+        "above": "多进程更快",
+        "below": "多进程更慢",
+        "includes": "与串行无法区分",
+        "largest": "在最大规模 n = {size} 时，Pool({w}) 耗时 {pool} 秒，串行耗时 {serial} 秒：加速比 {ratio}×（区间 {low}–{high}×，{verdict}）{ideal}。",
+    },
+}
+FIGURE = {
+    "en": {
+        "serial": "serial loop (run beside Pool({w}))",
+        "pool": "Pool({w}) (create, map, close, join)",
+        "time_y": "median wall time per run (s, log scale)",
+        "time_title": "time against size",
+        "interpolated": "break-even ≈ {size}",
+        "faster": "faster already at the smallest n",
+        "slower": "not faster at the largest n",
+        "ideal": "ideal min(w, {cores} cores) = {ideal}× (w = {ws})",
+        "no_gain": "no gain (1×)",
+        "break_even": "break-even (median crosses 1×)",
+        "speedup_y": "speedup (median of paired serial / Pool ratios, ×, log scale)",
+        "speedup_title": "speedup against size",
+        "x": "size n (terms of sum i*i, log scale)",
+        "title": "Crossover: from which size does a Pool pay off? sum of i*i, serial loop vs Pool(w).map over w chunks, on {cores} core{s}\npoints: medians of {n} runs; bars: intervals of the median / of the paired ratios (coverage ≥ {cover})",
+    },
+    "zh": {
+        "serial": "串行循环（与 Pool({w}) 交替运行）",
+        "pool": "Pool({w})（创建、map、close、join）",
+        "time_y": "每次运行耗时中位数（秒，对数刻度）",
+        "time_title": "耗时随规模变化",
+        "interpolated": "盈亏平衡 ≈ {size}",
+        "faster": "在最小 n 时已更快",
+        "slower": "在最大 n 时仍不更快",
+        "ideal": "理想值 min(w, {cores} 个核) = {ideal}×（w = {ws}）",
+        "no_gain": "没有提升（1×）",
+        "break_even": "盈亏平衡（中位数越过 1×）",
+        "speedup_y": "加速比（串行 / Pool 配对比值的中位数，×，对数刻度）",
+        "speedup_title": "加速比随规模变化",
+        "x": "规模 n（i*i 求和的项数，对数刻度）",
+        "title": "计算量多大时多进程才划算？i*i 求和，串行循环对比把任务分成 w 块的 Pool(w).map，{cores} 个核\n点：{n} 次运行的中位数；误差线：中位数的区间 / 配对比值的区间（覆盖率 ≥ {cover}）",
+    },
 }
 
 
@@ -214,7 +263,7 @@ def _compact(n: float) -> str:
     return f"{n:g}"
 
 
-def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     import matplotlib.pyplot as plt
     import seaborn as sns
     from matplotlib import ticker
@@ -222,6 +271,8 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
+    language = plots.figure_language(language)
+    t = FIGURE[language]
     wide, facts = _wide(summary), _facts(summary)
     workers = sorted(int(w) for w in wide["workers"].unique())
     sizes = sorted(float(s) for s in wide["size"].unique())
@@ -244,7 +295,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                 alpha=0.55,
                 capsize=2,
                 linewidth=1.2,
-                label=f"serial loop (run beside Pool({w}))",
+                label=t["serial"].format(w=w),
             )
             plots.interval_bars(
                 left,
@@ -257,11 +308,11 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                 markersize=5,
                 color=c,
                 linewidth=1.6,
-                label=f"Pool({w}) (create, map, close, join)",
+                label=t["pool"].format(w=w),
             )
         left.set_yscale("log")
-        left.set_ylabel("median wall time per run (s, log scale)")
-        left.set_title("time against size")
+        left.set_ylabel(t["time_y"])
+        left.set_title(t["time_title"])
         left.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
 
         right.axhline(1.0, color="0.45", linestyle="--", linewidth=1.2, zorder=1)
@@ -281,11 +332,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                 linewidth=1.6,
                 zorder=3,
             )
-            mark = {
-                "interpolated": f"break-even ≈ {_compact(float(f'{size:.2g}'))}",
-                "faster": "faster already at the smallest n",
-                "slower": "not faster at the largest n",
-            }
+            mark = {k: t[k].format(size=_compact(float(f"{size:.2g}"))) for k in ("interpolated", "faster", "slower")}
             handles.append(
                 Line2D(
                     [],
@@ -325,10 +372,10 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                     color="black",
                     linestyle=":",
                     linewidth=1.5,
-                    label=f"ideal min(w, {cores} cores) = {ideal}× (w = {', '.join(map(str, ws))})",
+                    label=t["ideal"].format(cores=cores, ideal=ideal, ws=", ".join(map(str, ws))),
                 )
             )
-        handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label="no gain (1×)"))
+        handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label=t["no_gain"]))
         if any(np.isfinite(facts[w]["break_even_size"]) for w in workers):
             handles.append(
                 Line2D(
@@ -339,7 +386,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                     markersize=14,
                     markeredgewidth=1.4,
                     linestyle="none",
-                    label="break-even (median crosses 1×)",
+                    label=t["break_even"],
                 )
             )
         values = np.concatenate([wide["speedup_low"].to_numpy(float), wide["speedup"].to_numpy(float)])
@@ -350,11 +397,11 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         right.set_ylim(lowest, highest)
         right.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
         right.yaxis.set_minor_formatter(ticker.NullFormatter())
-        right.set_ylabel("speedup (median of paired serial / Pool ratios, ×, log scale)")
-        right.set_title("speedup against size")
+        right.set_ylabel(t["speedup_y"])
+        right.set_title(t["speedup_title"])
         for ax in (left, right):
             ax.set_xscale("log")
-            ax.set_xlabel("size n (terms of sum i*i, log scale)")
+            ax.set_xlabel(t["x"])
             ax.xaxis.set_major_locator(ticker.FixedLocator(sizes))
             ax.xaxis.set_major_formatter(ticker.FixedFormatter([_compact(s) for s in sizes]))
             ax.xaxis.set_minor_locator(ticker.NullLocator())
@@ -374,38 +421,31 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         n = int(wide["n"].min()) if len(wide) else 0
         cover = wide["coverage"].dropna()
         cover = f"{cover.min():.0%}" if len(cover) else "n/a"
-        # English only: the default fonts have no CJK glyphs (the report's heading carries the Chinese name).
-        fig.suptitle(
-            "Crossover: from which size does a Pool pay off? sum of i*i, serial loop vs "
-            f"Pool(w).map over w chunks, on {cores} core{'s' if cores != 1 else ''}\n"
-            f"points: medians of {n} runs; bars: intervals of the median / of the paired ratios "
-            f"(coverage ≥ {cover})",
-            fontsize="medium",
-        )
+        fig.suptitle(t["title"].format(cores=cores, s="s" if cores != 1 else "", n=n, cover=cover), fontsize="medium")
         plots.save(fig, out_paths)
 
 
-def findings(summary: pd.DataFrame, env: dict) -> list[str]:
-    wide, facts = _wide(summary), _facts(summary)
+def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
+    wide, facts, text = _wide(summary), _facts(summary), FINDING[language]
     cores = env.get("usable_cores")
     out = []
     for w in sorted(facts):
         rows = wide[wide["workers"] == w].sort_values("size")
-        out.append(_reading(w, facts[w], rows["size"], FINDING))
+        out.append(_reading(w, facts[w], rows["size"], text))
         last = rows.iloc[-1]
-        ideal = (
-            f", against an ideal of min({w} workers, {cores} cores) = {max(1, min(w, int(cores)))}×" if cores else ""
-        )
-        verdict = (
-            "the Pool is faster"
-            if last["speedup_low"] > 1
-            else "the Pool is slower"
-            if last["speedup_high"] < 1
-            else "not distinguishable from serial"
-        )
+        ideal = text["ideal"].format(w=w, cores=cores, ideal=max(1, min(w, int(cores)))) if cores else ""
+        verdict = "above" if last["speedup_low"] > 1 else "below" if last["speedup_high"] < 1 else "includes"
         out.append(
-            f"At the largest size n = {_size(last['size'])}, Pool({w}) took {fmt_seconds(last['pool'])} s against "
-            f"{fmt_seconds(last['serial'])} s serial: speedup {fmt_ratio(last['speedup'])}× (interval "
-            f"{fmt_ratio(last['speedup_low'])}–{fmt_ratio(last['speedup_high'])}×, {verdict}){ideal}."
+            text["largest"].format(
+                size=_size(last["size"]),
+                w=w,
+                pool=fmt_seconds(last["pool"]),
+                serial=fmt_seconds(last["serial"]),
+                ratio=fmt_ratio(last["speedup"]),
+                low=fmt_ratio(last["speedup_low"]),
+                high=fmt_ratio(last["speedup_high"]),
+                verdict=text[verdict],
+                ideal=ideal,
+            )
         )
     return out

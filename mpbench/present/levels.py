@@ -12,8 +12,8 @@ from ..experiments.common import MODES
 from ..fileio import OPERATIONS
 from ..stats import compare_paired, interval_vs_one
 from ..tables import fmt_p, fmt_ratio, fmt_seconds, markdown_table
+from .common import WORDS, pick, summarize_variants
 from .common import ordered as _ordered
-from .common import summarize_variants
 
 
 def summarize(raw: pd.DataFrame, level: float, factor: str) -> pd.DataFrame:
@@ -71,60 +71,98 @@ def _cells(rows: pd.DataFrame) -> dict:
     return {m: r for m in MODES for _, r in rows[rows["variant"] == m].iterrows()}
 
 
-def mode_label(m: str) -> str:
-    return "Pool" if m == "pool" else m
+#: The words of the findings and figures of the three conditions.
+TEXT = {
+    "en": {
+        "modes": {"serial": "serial", "pool": "Pool"},
+        "ratio": "{ratio}× ({low}–{high}×, p = {p}, {sig})",
+        "speedup": "{ratio}× serial ({low}–{high}×, {where})",
+        "pool": "{lead}Pool {speedup}.",
+        "context": "{loops} loops, Pool({workers})",
+        "median": "{mode} {seconds} s",
+        "join": ", ",
+        "y": "median wall time per run (s)",
+        "legend": ("serial (a for loop)", "Pool({workers}) (create, map, close, join)"),
+        "note": "bars: interval of the median (n = {n}, coverage ≥ {cover:.0%}); labels: time / {ref} in the same mode, * = significant (paired p)",
+    },
+    "zh": {
+        "modes": {"serial": "串行", "pool": "多进程"},
+        "ratio": "{ratio}×（{low}–{high}×，p = {p}，{sig}）",
+        "speedup": "加速比 {ratio}×（{low}–{high}×，{where}）",
+        "pool": "{lead}多进程{speedup}。",
+        "context": "{loops} 次操作，Pool({workers})",
+        "median": "{mode} {seconds} 秒",
+        "join": "，",
+        "y": "每次运行耗时中位数（秒）",
+        "legend": ("串行（for 循环）", "Pool({workers})（创建、map、close、join）"),
+        "note": "误差线：中位数的区间（n = {n}，覆盖率 ≥ {cover:.0%}）；标注：同一模式下耗时 / {ref}，* 表示显著（配对 p）",
+    },
+}
 
 
-def ratio_text(r) -> str:
+def mode_label(m: str, language: str = "en") -> str:
+    return TEXT[language]["modes"].get(m, m)
+
+
+def ratio_text(r, language: str = "en") -> str:
     """'1.12× (1.05–1.20×, p = 0.031, significant)'."""
-    sig = "significant" if bool(r["significant_vs_ref"]) else "not significant"
-    return (
-        f"{fmt_ratio(r['ratio_vs_ref'])}× ({fmt_ratio(r['ratio_ci_low'])}–{fmt_ratio(r['ratio_ci_high'])}×, "
-        f"p = {fmt_p(r['p_vs_ref'])}, {sig})"
+    return TEXT[language]["ratio"].format(
+        ratio=fmt_ratio(r["ratio_vs_ref"]),
+        low=fmt_ratio(r["ratio_ci_low"]),
+        high=fmt_ratio(r["ratio_ci_high"]),
+        p=fmt_p(r["p_vs_ref"]),
+        sig=WORDS[language][bool(r["significant_vs_ref"])],
     )
 
 
-def few_repeats(rows: pd.DataFrame) -> str:
+def few_repeats(rows: pd.DataFrame, language: str = "en") -> str:
     """A note when the repetitions are too few for any paired difference to reach p < 0.05."""
     n = int(rows["n"].min())
     smallest = 2 / 2**n
-    return (
-        f" With {n} repetitions no difference can reach p < 0.05 (the smallest possible p is {smallest:.3g}); "
-        "rerun with more repeats."
-        if smallest >= 0.05
-        else ""
+    return WORDS[language]["few"].format(n=n, p=smallest) if smallest >= 0.05 else ""
+
+
+def speedup_text(r, language: str = "en") -> str:
+    where = interval_vs_one(r["speedup_ci_low"], r["speedup_ci_high"])
+    return TEXT[language]["speedup"].format(
+        ratio=fmt_ratio(r["speedup"]),
+        low=fmt_ratio(r["speedup_ci_low"]),
+        high=fmt_ratio(r["speedup_ci_high"]),
+        where=WORDS[language][where],
     )
 
 
-def speedup_text(r) -> str:
-    where = {
-        "above": "faster than serial",
-        "below": "slower than serial",
-        "includes": "not distinguishable from serial",
-    }[interval_vs_one(r["speedup_ci_low"], r["speedup_ci_high"])]
-    return (
-        f"{fmt_ratio(r['speedup'])}× serial ({fmt_ratio(r['speedup_ci_low'])}–{fmt_ratio(r['speedup_ci_high'])}×, "
-        f"{where})"
-    )
-
-
-def pool_speedup(rows: pd.DataFrame, lead: str = "; ") -> str:
+def pool_speedup(rows: pd.DataFrame, lead: str = "; ", language: str = "en") -> str:
     """'; Pool 2.00× serial (...).' where the rows have a Pool, else '.'."""
     pool = rows[rows["variant"] == "pool"]
-    return f"{lead}Pool {speedup_text(pool.iloc[0])}." if not pool.empty else "."
+    if pool.empty:
+        return "。" if language == "zh" else "."
+    if language == "zh":
+        lead = {"; ": "；", ", ": "，"}.get(lead, lead)
+    return TEXT[language]["pool"].format(lead=lead, speedup=speedup_text(pool.iloc[0], language))
 
 
-def context(rows: pd.DataFrame) -> str:
-    return f"{int(rows['loops'].iloc[0])} loops, Pool({int(rows['workers'].iloc[0])})"
+def context(rows: pd.DataFrame, language: str = "en") -> str:
+    return TEXT[language]["context"].format(loops=int(rows["loops"].iloc[0]), workers=int(rows["workers"].iloc[0]))
 
 
-def mode_medians(rows: pd.DataFrame) -> str:
-    return ", ".join(f"{mode_label(m)} {fmt_seconds(r['median'])} s" for m, r in _cells(rows).items())
+def head(op: str, rows: pd.DataFrame, language: str = "en") -> str:
+    """The subject of a finding: "read (1 loops, Pool(2))"."""
+    return f"{op}（{context(rows, language)}）" if language == "zh" else f"{op} ({context(rows, language)})"
 
 
-def versus(rows: pd.DataFrame) -> str:
+def mode_medians(rows: pd.DataFrame, language: str = "en") -> str:
+    t = TEXT[language]
+    return t["join"].join(
+        t["median"].format(mode=mode_label(m, language), seconds=fmt_seconds(r["median"]))
+        for m, r in _cells(rows).items()
+    )
+
+
+def versus(rows: pd.DataFrame, language: str = "en") -> str:
     """The time ratios of one non-reference level, per mode."""
-    return "; ".join(f"{mode_label(m)} {ratio_text(r)}" for m, r in _cells(rows).items())
+    sep = "；" if language == "zh" else "; "
+    return sep.join(f"{mode_label(m, language)} {ratio_text(r, language)}" for m, r in _cells(rows).items())
 
 
 TABLE_TEXT = {
@@ -208,7 +246,13 @@ MARKERS = {"serial": "o", "pool": "s"}
 
 
 def plot(
-    summary: pd.DataFrame, factor: str, out_paths, title: str, xlabel: str, label: Callable[[str], str] = str
+    summary: pd.DataFrame,
+    factor: str,
+    out_paths,
+    title: dict,
+    xlabel: dict,
+    label: Callable[[str], str] = str,
+    language: str = "en",
 ) -> None:
     """Per operation: median time per level, serial and Pool side by side, interval bars,
     and each non-reference level's time ratio against the reference written beside it."""
@@ -219,6 +263,8 @@ def plot(
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
+    language = plots.figure_language(language)
+    t = TEXT[language]
     data = ordered(summary, factor)
     ops = list(dict.fromkeys(data["operation"]))
     with plots.style():
@@ -261,23 +307,20 @@ def plot(
             ax.set_xticks(range(len(levels)), [label(v) for v in levels])
             ax.set_xlim(-0.6, len(levels) - 0.4)
             ax.set_ylim(0, float(sub["ci_high"].max()) * 1.18)
-            ax.set_title(f"{op} ({context(sub)})")
-            ax.set_xlabel(xlabel)
-            ax.set_ylabel("median wall time per run (s)")
+            ax.set_title(f"{op} ({context(sub, language)})")
+            ax.set_xlabel(pick(xlabel, language))
+            ax.set_ylabel(t["y"])
         workers = int(data["workers"].iloc[0])
         handles = [
-            Line2D([], [], color=COLOURS[m], marker=MARKERS[m], label=n)
-            for m, n in (("serial", "serial (a for loop)"), ("pool", f"Pool({workers}) (create, map, close, join)"))
+            Line2D([], [], color=COLOURS[m], marker=MARKERS[m], label=n.format(workers=workers))
+            for m, n in zip(MODES, t["legend"])
         ]
         cov = data["ci_coverage"].dropna()
         ref = data.loc[data["level_index"].idxmin(), factor]
-        note = (
-            f"bars: interval of the median (n = {int(data['n'].min())}, coverage ≥ {cov.min():.0%}); "
-            f"labels: time / {ref} in the same mode, * = significant (paired p)"
-        )
-        # A figure of one panel is narrow: wrap what would run past its edges.
-        chars = int(fig.get_size_inches()[0] * 11)
-        note, title = ("\n".join(textwrap.wrap(text, chars)) for text in (note, title))
+        note = t["note"].format(n=int(data["n"].min()), cover=cov.min(), ref=ref)
+        # A figure of one panel is narrow: wrap what would run past its edges (a Chinese character is wider).
+        chars = int(fig.get_size_inches()[0] * (6 if language == "zh" else 11))
+        note, title = ("\n".join(textwrap.wrap(text, chars)) for text in (note, pick(title, language)))
         fig.legend(
             handles=handles,
             loc="outside lower center",

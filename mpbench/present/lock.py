@@ -79,15 +79,45 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
     return markdown_table(HEADER[language], rows) + "\n"
 
 
-def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+TEXT = {
+    "en": {
+        "processes": "processes",
+        "time_y": "time for all increments (s, log)",
+        "time_title": "time: median, interval of the median as bars",
+        "lost": "{lost:,} of {expected:,} lost\n({k} of {n} runs lost any)",
+        "share_y": "lost updates without a lock (% of increments)",
+        "share_title": "no lock: median share of increments lost",
+        "title": "Lock: counter.value += 1 from several processes",
+        "lost_runs": "With {workers} processes and no lock, {k} of {n} runs lost updates: the counter ended at {final:,} of {expected:,} (median; {worst:,} lost at worst), so `counter.value += 1` is not atomic across processes.",
+        "no_loss": "With {workers} processes and no lock, none of {n} runs lost an update here; that is the luck of scheduling on this machine, not a guarantee.",
+        "cost": "With {workers} processes, a lock around every increment took {each} s, {each_x:.1f}× the unlocked time; taking it once per batch took {batch} s ({batch_x:.2f}×), and both counts were exact.",
+    },
+    "zh": {
+        "processes": "进程数",
+        "time_y": "全部自增的耗时（秒，对数）",
+        "time_title": "耗时：中位数，误差线为中位数的区间",
+        "lost": "{expected:,} 次中丢失 {lost:,} 次\n（{n} 次运行中 {k} 次有丢失）",
+        "share_y": "不加锁时丢失的更新（占自增次数的 %）",
+        "share_title": "不加锁：丢失的自增次数占比（中位数）",
+        "title": "进程锁：多个进程执行 counter.value += 1",
+        "lost_runs": "{workers} 个进程不加锁时，{n} 次运行中有 {k} 次丢失了更新：计数器最终为 {final:,}，预期 {expected:,}（中位数；最多丢失 {worst:,} 次），可见 `counter.value += 1` 在进程之间不是原子操作。",
+        "no_loss": "{workers} 个进程不加锁时，这里 {n} 次运行都没有丢失更新；这只是本机调度的运气，并无保证。",
+        "cost": "{workers} 个进程时，每次自增都加锁耗时 {each} 秒，是不加锁的 {each_x:.1f}×；每批只加锁一次耗时 {batch} 秒（{batch_x:.2f}×），两种加锁方式的计数都准确无误。",
+    },
+}
+
+
+def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
+    language = plots.figure_language(language)
+    t, labels = TEXT[language], LABELS[language]
     data = _ordered(summary)
-    data = data.assign(label=data["variant"].astype(str).map(LABELS["en"]))
-    order = [LABELS["en"][v] for v in VARIANTS]
+    data = data.assign(label=data["variant"].astype(str).map(labels))
+    order = [labels[v] for v in VARIANTS]
     with plots.style():
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
         sns.barplot(data=data, x="workers", y="median", hue="label", ax=left, errorbar=None, hue_order=order)
@@ -103,9 +133,9 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
             )
         left.set_yscale("log")
         plots.seconds_ticks(left)
-        left.set_xlabel("processes")
-        left.set_ylabel("time for all increments (s, log)")
-        left.set_title("time: median, interval of the median as bars")
+        left.set_xlabel(t["processes"])
+        left.set_ylabel(t["time_y"])
+        left.set_title(t["time_title"])
         sns.move_legend(left, "upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, title=None, frameon=False)
         nolock = data[data["variant"] == "no_lock"].reset_index(drop=True)
         share = nolock["lost_updates_median"] / nolock["expected_count"] * 100
@@ -113,8 +143,12 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         right.set_ylim(0, max(float(share.max()) * 1.25, 1.0))
         for i, r in nolock.iterrows():
             right.annotate(
-                f"{int(r['lost_updates_median']):,} of {int(r['expected_count']):,} lost\n"
-                f"({int(r['runs_with_lost_updates'])} of {int(r['n'])} runs lost any)",
+                t["lost"].format(
+                    lost=int(r["lost_updates_median"]),
+                    expected=int(r["expected_count"]),
+                    k=int(r["runs_with_lost_updates"]),
+                    n=int(r["n"]),
+                ),
                 (i, share[i]),
                 ha="center",
                 va="bottom",
@@ -122,15 +156,15 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                 xytext=(0, 3),
                 textcoords="offset points",
             )
-        right.set_xlabel("processes")
-        right.set_ylabel("lost updates without a lock (% of increments)")
-        right.set_title("no lock: median share of increments lost")
-        fig.suptitle("Lock: counter.value += 1 from several processes", fontsize="medium")
+        right.set_xlabel(t["processes"])
+        right.set_ylabel(t["share_y"])
+        right.set_title(t["share_title"])
+        fig.suptitle(t["title"], fontsize="medium")
         plots.save(fig, out_paths)
 
 
-def findings(summary: pd.DataFrame, env: dict) -> list[str]:
-    out = []
+def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
+    t, out = TEXT[language], []
     for workers, rows in _ordered(summary).groupby("workers", sort=True):
         by = rows.set_index("variant")
         nolock = by.loc["no_lock"]
@@ -138,19 +172,25 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
         expected = int(nolock["expected_count"])
         if nolock["runs_with_lost_updates"] > 0:
             out.append(
-                f"With {workers} processes and no lock, {int(nolock['runs_with_lost_updates'])} of {n} runs lost updates: "
-                f"the counter ended at {int(nolock['final_count_median']):,} of {expected:,} (median; "
-                f"{int(nolock['lost_updates_max']):,} lost at worst), so `counter.value += 1` is not atomic across processes."
+                t["lost_runs"].format(
+                    workers=workers,
+                    k=int(nolock["runs_with_lost_updates"]),
+                    n=n,
+                    final=int(nolock["final_count_median"]),
+                    expected=expected,
+                    worst=int(nolock["lost_updates_max"]),
+                )
             )
         else:
-            out.append(
-                f"With {workers} processes and no lock, none of {n} runs lost an update here; "
-                f"that is the luck of scheduling on this machine, not a guarantee."
-            )
+            out.append(t["no_loss"].format(workers=workers, n=n))
         each, batch = by.loc["lock_each"], by.loc["lock_batch"]
         out.append(
-            f"With {workers} processes, a lock around every increment took {fmt_seconds(each['median'])} s, "
-            f"{each['median'] / nolock['median']:.1f}× the unlocked time; taking it once per batch took "
-            f"{fmt_seconds(batch['median'])} s ({batch['median'] / nolock['median']:.2f}×), and both counts were exact."
+            t["cost"].format(
+                workers=workers,
+                each=fmt_seconds(each["median"]),
+                each_x=each["median"] / nolock["median"],
+                batch=fmt_seconds(batch["median"]),
+                batch_x=batch["median"] / nolock["median"],
+            )
         )
     return out

@@ -126,21 +126,77 @@ STYLE = {
 }
 
 
-def _plot_label(variant: str, chunksize) -> str:
+TEXT = {
+    "en": {
+        "chunked": "{base}, chunksize={size}",
+        "per_item": "{label}, 1 item/task",
+        "panel": "{function}, Pool(processes={workers})",
+        "x": "length (items mapped per run, log scale)",
+        "y": "speedup (serial time / variant time, ×, log)",
+        "no_gain": "no gain (1×)",
+        "ideal": "ideal: min(workers, {cores} cores)",
+        "title": "Pool API: speedup of each variant over the serial for loop (Pool creation included)\npoints: median of paired serial / variant ratios of {runs} runs; bars: interval from paired ratios; dashed, hollow: one task per item",
+        "square": "`id**2`",
+        "heavy": "the heavy worker",
+        "fastest": "For {what} with {workers} workers at length {length:,}, the fastest process API was `{best}` ({seconds} s, {speed} vs the loop)",
+        "close": "; {names} not distinguishable from it",
+        "slowest": "; the slowest was `{worst}` ({seconds} s, {ratio}×).",
+        "imap_more": "{x:.1f}× the time of",
+        "imap_less": "less time ({x:.2f}×) than",
+        "imap_same": "a time not distinguishable from that of",
+        "imap": "For {what} at length {length:,}, `imap` sending one item per task ({one} s) took {how} `imap` with chunksize {size} ({chunked} s).",
+        "wins": "Processes beat the for loop for {what} at length {wins} (of {lengths}); from length {n0:,}, {k} of {n} variants were faster (best `{best}`, {speed}).",
+        "larger": " Only the larger lengths paid off, as the seed's note says: 数学运算要达到较高数量级后才能体现多进程的优势.",
+        "ties": "No process variant was clearly faster than the for loop for {what} at any length ({lengths}); at length {ties} the best one is not distinguishable from the loop.",
+        "loses": "Every process variant was slower than the plain for loop for {what} at every length ({lengths}); the best was `{best}` at {speed}, length {length:,}.",
+        "cheap": " Here `id**2` is too cheap for processes to pay off at these lengths (the seed: 数学运算要达到较高数量级后才能体现多进程的优势).",
+    },
+    "zh": {
+        "chunked": "{base}，chunksize={size}",
+        "per_item": "{label}，每个任务 1 个元素",
+        "panel": "{function}，Pool(processes={workers})",
+        "x": "长度（每次运行映射的元素数，对数刻度）",
+        "y": "加速比（串行耗时 / 该方式耗时，×，对数）",
+        "no_gain": "没有提升（1×）",
+        "ideal": "理想值：min(进程数, {cores} 个核)",
+        "title": "进程池 API：各方式相对串行 for 循环的加速比（含创建进程池）\n点：{runs} 次运行中串行 / 该方式配对比值的中位数；误差线：配对比值的区间；虚线空心：每个元素一个任务",
+        "square": "`id**2`",
+        "heavy": "heavy 任务",
+        "fastest": "对 {what}，用 {workers} 个进程、长度 {length:,} 时，最快的多进程接口是 `{best}`（{seconds} 秒，相对 for 循环 {speed}）",
+        "close": "；{names} 与它无法区分",
+        "slowest": "；最慢的是 `{worst}`（{seconds} 秒，{ratio}×）。",
+        "imap_more": "耗时是它的 {x:.1f}×",
+        "imap_less": "耗时更少（{x:.2f}×）",
+        "imap_same": "耗时无法区分",
+        "imap": "对 {what}，长度 {length:,} 时，`imap` 每个任务只发送一个元素（{one} 秒），与 chunksize 为 {size} 的 `imap`（{chunked} 秒）相比，{how}。",
+        "wins": "对 {what}，长度 {wins} 时（共测 {lengths}）多进程快于 for 循环；从长度 {n0:,} 起，{n} 种方式中有 {k} 种更快（最快的是 `{best}`，{speed}）。",
+        "larger": "只有较大的长度才划算，正如原文所说：数学运算要达到较高数量级后才能体现多进程的优势。",
+        "ties": "对 {what}，在任何长度（{lengths}）下都没有哪种多进程方式明显快于 for 循环；长度 {ties} 时最好的方式与 for 循环无法区分。",
+        "loses": "对 {what}，在每个长度（{lengths}）下，所有多进程方式都慢于普通的 for 循环；最好的是 `{best}`，{speed}，长度 {length:,}。",
+        "cheap": "这里 `id**2` 太便宜，在这些长度下多进程不划算（原文：数学运算要达到较高数量级后才能体现多进程的优势）。",
+    },
+}
+
+
+def _plot_label(variant: str, chunksize, language: str = "en") -> str:
+    t, labels = TEXT[language], LABELS[language]
     if variant.endswith("_chunked"):
         base = "Pool.imap" if variant == "imap_chunked" else "Pool.imap_unordered"
-        return f"{base}, chunksize={_int_or_dash(chunksize)}"
+        return t["chunked"].format(base=base, size=_int_or_dash(chunksize))
     if variant in PER_ITEM:
-        return f"{LABELS['en'][variant]}, 1 item/task"
-    return LABELS["en"][variant]
+        return t["per_item"].format(label=labels[variant])
+    return labels[variant]
 
 
-def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     import matplotlib.pyplot as plt
     from matplotlib import ticker
     from matplotlib.lines import Line2D
 
     from .. import plots  # here: tables and findings need no plotting libraries
+
+    language = plots.figure_language(language)
+    t = TEXT[language]
 
     def look(v: str) -> dict:
         colour, marker = STYLE[v]
@@ -202,7 +258,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                         zorder=3,
                         **look(v),
                     )
-                    labels.setdefault(v, _plot_label(v, rows["chunksize"].iloc[0]))
+                    labels.setdefault(v, _plot_label(v, rows["chunksize"].iloc[0], language))
                 ax.set_xscale("log")
                 ax.set_yscale("log")
                 plots.fixed_ticks(ax.xaxis, lengths, [f"{n:,}" for n in lengths])
@@ -211,24 +267,19 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                 ax.set_ylim(low, high)
                 ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
                 ax.yaxis.set_minor_formatter(ticker.NullFormatter())
-                ax.set_title(f"{FUNCTION_LABELS['en'][f]}, Pool(processes={w})")
-                ax.set_xlabel("length (items mapped per run, log scale)" if i == len(workers) - 1 else "")
-                ax.set_ylabel("speedup (serial time / variant time, ×, log)" if j == 0 else "")
-        handles = [Line2D([], [], label=labels.get(v, LABELS["en"][v]), **look(v)) for v in variants]
-        handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label="no gain (1×)"))
+                ax.set_title(t["panel"].format(function=FUNCTION_LABELS[language][f], workers=w))
+                ax.set_xlabel(t["x"] if i == len(workers) - 1 else "")
+                ax.set_ylabel(t["y"] if j == 0 else "")
+        handles = [Line2D([], [], label=labels.get(v, LABELS[language][v]), **look(v)) for v in variants]
+        handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label=t["no_gain"]))
         if any(i != 1 for i in ideals):
             handles.append(
-                Line2D([], [], color="black", linestyle=":", linewidth=1.5, label=f"ideal: min(workers, {cores} cores)")
+                Line2D([], [], color="black", linestyle=":", linewidth=1.5, label=t["ideal"].format(cores=cores))
             )
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False, fontsize="small")
         n = data["n"].astype(int)
         runs = f"{n.min()}" if n.min() == n.max() else f"{n.min()}–{n.max()}"
-        fig.suptitle(
-            "Pool API: speedup of each variant over the serial for loop (Pool creation included)\n"
-            f"points: median of paired serial / variant ratios of {runs} runs; "
-            "bars: interval from paired ratios; dashed, hollow: one task per item",
-            fontsize="medium",
-        )
+        fig.suptitle(t["title"].format(runs=runs), fontsize="medium")
         plots.save(fig, out_paths)
 
 
@@ -237,49 +288,58 @@ def _verdict(row) -> str:
     return interval_vs_one(row["speedup_ci_low"], row["speedup_ci_high"])
 
 
-def _speed(row) -> str:
-    return f"{fmt_ratio(row['speedup'])}× ({fmt_ratio(row['speedup_ci_low'])}–{fmt_ratio(row['speedup_ci_high'])})"
+def _speed(row, language: str = "en") -> str:
+    low, high = fmt_ratio(row["speedup_ci_low"]), fmt_ratio(row["speedup_ci_high"])
+    return f"{fmt_ratio(row['speedup'])}×" + (f"（{low}–{high}）" if language == "zh" else f" ({low}–{high})")
 
 
-def findings(summary: pd.DataFrame, env: dict) -> list[str]:
-    out = []
+def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
+    t, out = TEXT[language], []
     data = _ordered(summary)
     data = data.assign(function=data["function"].astype(str), variant=data["variant"].astype(str))
     for (function, workers), rows in data.groupby(["function", "workers"], sort=False):
         pools = rows[rows["variant"] != "serial"]
         if pools.empty:
             continue
-        what = "`id**2`" if function == "square" else "the heavy worker"
+        what = t["square" if function == "square" else "heavy"]
         largest = int(pools["length"].max())
         top = pools[pools["length"] == largest].set_index("variant")
         best = top["median"].idxmin()
         b = top.loc[best]
         close = [v for v in top.index if v != best and top.loc[v, "ci_low"] <= b["ci_high"]]
         worst = top["median"].idxmax()
-        text = (
-            f"For {what} with {workers} workers at length {largest:,}, the fastest process API was `{best}` "
-            f"({fmt_seconds(b['median'])} s, {_speed(b)} vs the loop)"
+        text = t["fastest"].format(
+            what=what,
+            workers=workers,
+            length=largest,
+            best=best,
+            seconds=fmt_seconds(b["median"]),
+            speed=_speed(b, language),
         )
-        text += "; " + ", ".join(f"`{v}`" for v in close) + " not distinguishable from it" if close else ""
-        text += (
-            f"; the slowest was `{worst}` ({fmt_seconds(top.loc[worst, 'median'])} s, "
-            f"{fmt_ratio(top.loc[worst, 'speedup'])}×)."
+        text += t["close"].format(names=", ".join(f"`{v}`" for v in close)) if close else ""
+        text += t["slowest"].format(
+            worst=worst, seconds=fmt_seconds(top.loc[worst, "median"]), ratio=fmt_ratio(top.loc[worst, "speedup"])
         )
         out.append(text)
 
         if {"imap", "imap_chunked"} <= set(top.index):
             one, chunked = top.loc["imap"], top.loc["imap_chunked"]
-            size = _int_or_dash(chunked["chunksize"])
+            x = one["median"] / chunked["median"]
             if one["ci_low"] > chunked["ci_high"]:
-                how = f"{one['median'] / chunked['median']:.1f}× the time of"
+                how = t["imap_more"].format(x=x)
             elif one["ci_high"] < chunked["ci_low"]:
-                how = f"less time ({one['median'] / chunked['median']:.2f}×) than"
+                how = t["imap_less"].format(x=x)
             else:
-                how = "a time not distinguishable from that of"
+                how = t["imap_same"]
             out.append(
-                f"For {what} at length {largest:,}, `imap` sending one item per task "
-                f"({fmt_seconds(one['median'])} s) took {how} `imap` with chunksize {size} "
-                f"({fmt_seconds(chunked['median'])} s)."
+                t["imap"].format(
+                    what=what,
+                    length=largest,
+                    one=fmt_seconds(one["median"]),
+                    how=how,
+                    size=_int_or_dash(chunked["chunksize"]),
+                    chunked=fmt_seconds(chunked["median"]),
+                )
             )
 
         verdicts = {
@@ -294,33 +354,30 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
             at = pools[pools["length"] == n0].set_index("variant")
             winners = [v for v in at.index if _verdict(at.loc[v]) == "above"]
             fastest = at.loc[winners, "median"].idxmin()
-            text = (
-                f"Processes beat the for loop for {what} at length {', '.join(f'{int(n):,}' for n in wins)} "
-                f"(of {lengths}); from length {n0:,}, {len(winners)} of {len(at)} variants were faster "
-                f"(best `{fastest}`, {_speed(at.loc[fastest])})."
+            text = t["wins"].format(
+                what=what,
+                wins=", ".join(f"{int(n):,}" for n in wins),
+                lengths=lengths,
+                n0=n0,
+                k=len(winners),
+                n=len(at),
+                best=fastest,
+                speed=_speed(at.loc[fastest], language),
             )
             if function == "square" and n0 > int(min(verdicts)):
-                text += (
-                    " Only the larger lengths paid off, as the seed's note says: "
-                    "数学运算要达到较高数量级后才能体现多进程的优势."
-                )
+                text += t["larger"]
         elif ties:
-            text = (
-                f"No process variant was clearly faster than the for loop for {what} at any length "
-                f"({lengths}); at length {', '.join(f'{int(n):,}' for n in ties)} the best one is "
-                f"not distinguishable from the loop."
-            )
+            text = t["ties"].format(what=what, lengths=lengths, ties=", ".join(f"{int(n):,}" for n in ties))
         else:
             best_ratio = pools.loc[pools["speedup"].idxmax()]
-            text = (
-                f"Every process variant was slower than the plain for loop for {what} at every length "
-                f"({lengths}); the best was `{best_ratio['variant']}` at {_speed(best_ratio)}, "
-                f"length {int(best_ratio['length']):,}."
+            text = t["loses"].format(
+                what=what,
+                lengths=lengths,
+                best=best_ratio["variant"],
+                speed=_speed(best_ratio, language),
+                length=int(best_ratio["length"]),
             )
             if function == "square":
-                text += (
-                    " Here `id**2` is too cheap for processes to pay off at these lengths "
-                    "(the seed: 数学运算要达到较高数量级后才能体现多进程的优势)."
-                )
+                text += t["cheap"]
         out.append(text)
     return out

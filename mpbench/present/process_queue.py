@@ -43,11 +43,60 @@ LABELS = {
     "zh": {"serial": "串行（一个循环）", "process_queue": "手动 Process + Queue", "pool": "Pool.map"},
     "en": {"serial": "serial (one loop)", "process_queue": "Process + Queue (by hand)", "pool": "Pool(workers).map"},
 }
-PHASE_LABELS = {
-    "start": "start-up (create + start)",
-    "work": "work (until all results are in)",
-    "join": "join (join / close + join)",
+TEXT = {
+    "en": {
+        "phases": {
+            "start": "start-up (create + start)",
+            "work": "work (until all results are in)",
+            "join": "join (join / close + join)",
+        },
+        "workers": "worker processes",
+        "time_y": "time per run (s, log scale)",
+        "phase_title": "{label}: time per phase",
+        "speedup_y": "speedup (serial time / total time, ×)",
+        "speedup_title": "speedup over serial, on {cores} core{s}",
+        "serial_line": "serial: the whole loop (median)",
+        "no_gain": "no gain (1×)",
+        "ideal_line": "ideal: min(workers, cores)",
+        "title": "Hand-made Process + Queue vs Pool: sum of i·i for i < {size:,} split into equal shares\nbars and points: medians of {n} runs; whiskers: distribution-free interval of the median (speedup: of the paired ratios); start method: {method}",
+        "tie": "{name} {ratio}× (not distinguishable from serial)",
+        "speed": "{name} {ratio}× ({low}–{high})",
+        "method": " (start method {method})",
+        "start": "With {workers} processes{method}, creating and starting them by hand with a Queue took {pq} (median; {pq_low}–{pq_high}) and creating Pool({workers}) took {pool} ({pool_low}–{pool_high}), {pq_share:.1%} and {pool_share:.1%} of their total times of {pq_total} s and {pool_total} s.",
+        "same": "With {workers} processes, hand-made Processes + Queue and Pool.map are not distinguishable in total time here: Process + Queue / Pool = {ratio:.3f} (paired interval {lo:.3f}–{hi:.3f}).",
+        "faster": "With {workers} processes, {faster} was faster in total time: Process + Queue / Pool = {ratio:.3f} (paired interval {lo:.3f}–{hi:.3f}), so {slower} took {more:.1%} longer.",
+        "ideal": "; the ideal is min({workers}, {cores} core{s}) = {ideal}×",
+        "and": " and ",
+        "serial": "Against the serial loop of {seconds} s, {workers} processes gave {parts}{ideal}.",
+    },
+    "zh": {
+        "phases": {
+            "start": "启动（创建 + start）",
+            "work": "计算（直到取回全部结果）",
+            "join": "join（join / close + join）",
+        },
+        "workers": "工作进程数",
+        "time_y": "每次运行耗时（秒，对数刻度）",
+        "phase_title": "{label}：各阶段耗时",
+        "speedup_y": "加速比（串行耗时 / 总耗时，×）",
+        "speedup_title": "相对串行的加速比，{cores} 个核",
+        "serial_line": "串行：整个循环（中位数）",
+        "no_gain": "没有提升（1×）",
+        "ideal_line": "理想值：min(进程数, 核数)",
+        "title": "手动 Process + Queue 对比 Pool：i < {size:,} 的 i·i 之和，平均分成几份\n柱和点：{n} 次运行的中位数；须线：中位数的无分布假设区间（加速比为配对比值的区间）；启动方式：{method}",
+        "tie": "{name} {ratio}×（与串行无法区分）",
+        "speed": "{name} {ratio}×（{low}–{high}）",
+        "method": "（启动方式 {method}）",
+        "start": "{workers} 个进程{method}时，手动创建并启动进程、配合 Queue 用了 {pq}（中位数；{pq_low}–{pq_high}），创建 Pool({workers}) 用了 {pool}（{pool_low}–{pool_high}），分别占总耗时 {pq_total} 秒和 {pool_total} 秒的 {pq_share:.1%} 和 {pool_share:.1%}。",
+        "same": "{workers} 个进程时，手动 Process + Queue 与 Pool.map 的总耗时在这里无法区分：Process + Queue / Pool = {ratio:.3f}（配对区间 {lo:.3f}–{hi:.3f}）。",
+        "faster": "{workers} 个进程时，{faster} 的总耗时更短：Process + Queue / Pool = {ratio:.3f}（配对区间 {lo:.3f}–{hi:.3f}），{slower} 多用了 {more:.1%} 的时间。",
+        "ideal": "；理想值为 min({workers}, {cores} 个核) = {ideal}×",
+        "and": "，",
+        "serial": "相对 {seconds} 秒的串行循环，{workers} 个进程的加速比为 {parts}{ideal}。",
+    },
 }
+
+
 PHASE_COLOURS = {"start": "#d62728", "work": "#1f77b4", "join": "#ff7f0e"}
 VARIANT_STYLE = {"process_queue": ("#2ca02c", "o"), "pool": ("#9467bd", "s")}
 HEADER = {
@@ -94,7 +143,7 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
     return markdown_table(HEADER[language], rows) + "\n"
 
 
-def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     import matplotlib.pyplot as plt
     import seaborn as sns
     from matplotlib import ticker
@@ -103,6 +152,8 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
+    language = plots.figure_language(language)
+    t = TEXT[language]
     data = _ordered(summary)
     workers = sorted(int(w) for w in data["workers"].unique())
     serial = data[data["variant"] == "serial"].set_index("workers")["median"].astype(float)
@@ -164,9 +215,9 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
             ax.set_yscale("log")
             ax.set_ylim(low, high)
             ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
-            ax.set_xlabel("worker processes")
-            ax.set_ylabel("time per run (s, log scale)" if variant == "process_queue" else "")
-            ax.set_title(f"{LABELS['en'][variant]}: time per phase")
+            ax.set_xlabel(t["workers"])
+            ax.set_ylabel(t["time_y"] if variant == "process_queue" else "")
+            ax.set_title(t["phase_title"].format(label=LABELS[language][variant]))
 
         right = axes[2]
         par = data[data["variant"] != "serial"].copy()
@@ -198,26 +249,22 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         top = np.nanmax(np.concatenate([par["speedup_ci_high"].to_numpy(float), ideal, [1.0]]))
         right.set_ylim(0, top * 1.15)
         right.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
-        right.set_xlabel("worker processes")
-        right.set_ylabel("speedup (serial time / total time, ×)")
-        right.set_title(f"speedup over serial, on {cores} core{'s' if int(cores) != 1 else ''}")
+        right.set_xlabel(t["workers"])
+        right.set_ylabel(t["speedup_y"])
+        right.set_title(t["speedup_title"].format(cores=cores, s="s" if int(cores) != 1 else ""))
 
-        handles = [Patch(color=PHASE_COLOURS[p], label=PHASE_LABELS[p]) for p in PHASES]
-        handles.append(Line2D([], [], color="0.15", linestyle="-.", label="serial: the whole loop (median)"))
+        handles = [Patch(color=PHASE_COLOURS[p], label=t["phases"][p]) for p in PHASES]
+        handles.append(Line2D([], [], color="0.15", linestyle="-.", label=t["serial_line"]))
         handles += [
-            Line2D([], [], color=VARIANT_STYLE[v][0], marker=VARIANT_STYLE[v][1], label=LABELS["en"][v])
+            Line2D([], [], color=VARIANT_STYLE[v][0], marker=VARIANT_STYLE[v][1], label=LABELS[language][v])
             for v in ("process_queue", "pool")
         ]
-        handles.append(Line2D([], [], color="0.45", linestyle="--", label="no gain (1×)"))
-        handles.append(Line2D([], [], color="black", linestyle=":", label="ideal: min(workers, cores)"))
+        handles.append(Line2D([], [], color="0.45", linestyle="--", label=t["no_gain"]))
+        handles.append(Line2D([], [], color="black", linestyle=":", label=t["ideal_line"]))
         fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False)
         size = int(data["size"].iloc[0])
         fig.suptitle(
-            f"Hand-made Process + Queue vs Pool: sum of i·i for i < {size:,} "
-            f"split into equal shares\nbars and points: medians of {int(data['n'].min())} runs; whiskers: "
-            f"distribution-free interval of the median (speedup: of the paired ratios); "
-            f"start method: {data['start_method'].iloc[0]}",
-            fontsize="medium",
+            t["title"].format(size=size, n=int(data["n"].min()), method=data["start_method"].iloc[0]), fontsize="medium"
         )
         plots.save(fig, out_paths)
 
@@ -226,53 +273,64 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.3g} ms"
 
 
-def _speedup(name: str, r) -> str:
+def _speedup(name: str, r, language: str = "en") -> str:
+    t = TEXT[language]
     if r["speedup_ci_low"] <= 1.0 <= r["speedup_ci_high"]:
-        return f"{name} {fmt_ratio(r['speedup'])}× (not distinguishable from serial)"
-    return f"{name} {fmt_ratio(r['speedup'])}× ({fmt_ratio(r['speedup_ci_low'])}–{fmt_ratio(r['speedup_ci_high'])})"
+        return t["tie"].format(name=name, ratio=fmt_ratio(r["speedup"]))
+    low, high = fmt_ratio(r["speedup_ci_low"]), fmt_ratio(r["speedup_ci_high"])
+    return t["speed"].format(name=name, ratio=fmt_ratio(r["speedup"]), low=low, high=high)
 
 
-def findings(summary: pd.DataFrame, env: dict) -> list[str]:
-    out = []
+def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
+    t, out = TEXT[language], []
     cores = env.get("usable_cores")
     for workers, rows in _ordered(summary).groupby("workers", sort=True, observed=True):
         by = rows.set_index("variant")
         pq, pool, serial = by.loc["process_queue"], by.loc["pool"], by.loc["serial"]
         method = pq.get("start_method", "")
         out.append(
-            f"With {workers} processes{f' (start method {method})' if method else ''}, creating and starting them "
-            f"by hand with a Queue took {_ms(pq['start_median'])} (median; {_ms(pq['start_ci_low'])}–"
-            f"{_ms(pq['start_ci_high'])}) and creating Pool({workers}) took {_ms(pool['start_median'])} "
-            f"({_ms(pool['start_ci_low'])}–{_ms(pool['start_ci_high'])}), "
-            f"{pq['start_median'] / pq['median']:.1%} and {pool['start_median'] / pool['median']:.1%} "
-            f"of their total times of {fmt_seconds(pq['median'])} s and {fmt_seconds(pool['median'])} s."
+            t["start"].format(
+                workers=workers,
+                method=t["method"].format(method=method) if method else "",
+                pq=_ms(pq["start_median"]),
+                pq_low=_ms(pq["start_ci_low"]),
+                pq_high=_ms(pq["start_ci_high"]),
+                pool=_ms(pool["start_median"]),
+                pool_low=_ms(pool["start_ci_low"]),
+                pool_high=_ms(pool["start_ci_high"]),
+                pq_share=pq["start_median"] / pq["median"],
+                pool_share=pool["start_median"] / pool["median"],
+                pq_total=fmt_seconds(pq["median"]),
+                pool_total=fmt_seconds(pool["median"]),
+            )
         )
         lo, hi = pq["time_vs_pool_ci_low"], pq["time_vs_pool_ci_high"]
         ratio = pq["time_vs_pool"]
         if not (math.isnan(lo) or math.isnan(hi)) and lo <= 1.0 <= hi:
-            out.append(
-                f"With {workers} processes, hand-made Processes + Queue and Pool.map are not distinguishable "
-                f"in total time here: Process + Queue / Pool = {ratio:.3f} (paired interval {lo:.3f}–{hi:.3f})."
-            )
+            out.append(t["same"].format(workers=workers, ratio=ratio, lo=lo, hi=hi))
         else:
             faster, slower, factor = (
                 ("Process + Queue", "Pool.map", 1 / ratio) if ratio < 1 else ("Pool.map", "Process + Queue", ratio)
             )
             out.append(
-                f"With {workers} processes, {faster} was faster in total time: Process + Queue / Pool = "
-                f"{ratio:.3f} (paired interval {lo:.3f}–{hi:.3f}), so {slower} took {factor - 1:.1%} longer."
+                t["faster"].format(
+                    workers=workers, faster=faster, slower=slower, ratio=ratio, lo=lo, hi=hi, more=factor - 1
+                )
             )
         ideal = (
-            (
-                f"; the ideal is min({workers}, {cores} core{'s' if int(cores) != 1 else ''}) = "
-                f"{max(1, min(int(workers), int(cores)))}×"
+            t["ideal"].format(
+                workers=workers,
+                cores=cores,
+                s="s" if int(cores) != 1 else "",
+                ideal=max(1, min(int(workers), int(cores))),
             )
             if cores
             else ""
         )
-        parts = [_speedup(name, r) for name, r in (("Process + Queue", pq), ("Pool.map", pool))]
+        parts = [_speedup(name, r, language) for name, r in (("Process + Queue", pq), ("Pool.map", pool))]
         out.append(
-            f"Against the serial loop of {fmt_seconds(serial['median'])} s, {workers} processes gave "
-            f"{' and '.join(parts)}{ideal}."
+            t["serial"].format(
+                seconds=fmt_seconds(serial["median"]), workers=workers, parts=t["and"].join(parts), ideal=ideal
+            )
         )
     return out

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..experiments.scratch_location import FACTOR
 from . import levels
-from .levels import context, few_repeats, mode_medians, pool_speedup, versus
+from .levels import few_repeats, mode_medians, pool_speedup, versus
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -34,25 +34,38 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
     )
 
 
-def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     levels.plot(
         summary,
         FACTOR,
         out_paths,
-        "Scratch location: the written files in each directory (file system)",
-        "directory of the written files (file system)",
+        {
+            "en": "Scratch location: the written files in each directory (file system)",
+            "zh": "写入位置：写出的文件放在各个目录（文件系统）中",
+        },
+        {"en": "directory of the written files (file system)", "zh": "写出文件所在的目录（文件系统）"},
         _labeller(summary, wrap=True),
+        language,
     )
 
 
-def findings(summary: pd.DataFrame, env: dict) -> list[str]:
-    data = levels.ordered(summary, FACTOR)
+TEXT = {
+    "en": {"first": "{head}: files in {where}: {medians}", "other": " In {where}: {medians}; time relative to {ref}: "},
+    "zh": {"first": "{head}：文件写在 {where}：{medians}", "other": "写在 {where}：{medians}；相对 {ref} 的耗时比："},
+}
+
+
+def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
+    t, data = TEXT[language], levels.ordered(summary, FACTOR)
     label = _labeller(data)
     out = []
     for op, rows in data.groupby("operation", sort=False):
         (ref, first), *others = [(d, rows[rows[FACTOR] == d]) for d in dict.fromkeys(rows[FACTOR])]
-        text = f"{op} ({context(rows)}): files in {label(ref)}: {mode_medians(first)}" + pool_speedup(first, ", ")
+        text = t["first"].format(
+            head=levels.head(op, rows, language), where=label(ref), medians=mode_medians(first, language)
+        ) + pool_speedup(first, ", ", language)
         for d, cell in others:
-            text += f" In {label(d)}: {mode_medians(cell)}; time relative to {ref}: {versus(cell)}" + pool_speedup(cell)
-        out.append(text + few_repeats(rows))
+            text += t["other"].format(where=label(d), medians=mode_medians(cell, language), ref=ref)
+            text += versus(cell, language) + pool_speedup(cell, language=language)
+        out.append(text + few_repeats(rows, language))
     return out

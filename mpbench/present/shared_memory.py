@@ -115,7 +115,55 @@ def _plain(value: float, _pos=None) -> str:
     return f"{value:.8f}".rstrip("0").rstrip(".") if value < 1 else f"{value:g}"
 
 
-def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+TEXT = {
+    "en": {
+        "x": "data size (MiB, log scale)",
+        "time_y": "time per run (s, log scale)",
+        "time_title": "{w} worker processes: median time per run",
+        "time_title_1": "1 worker process: median time",
+        "vs_y": "speedup over pickle (pickle time / time, ×)",
+        "vs_title": "above 1×: faster than pickling the data",
+        "as_fast": "as fast as pickle (1×)",
+        "title": "Giving worker processes a float64 array: pickled task arguments vs shared memory, on {cores} core{s}\npoints: median of {runs} runs (Pool start, copy-in, map, close); bars: distribution-free interval of the median",
+        "interval": "interval {low}–{high}×",
+        "faster": "{ratio}× faster than pickling ({interval})",
+        "slower": "{ratio}× slower than pickling ({interval})",
+        "tie": "not distinguishable from pickling ({ratio}×, {interval})",
+        "procs": "{workers} worker process{es}",
+        "every": "With {procs}, SharedMemory was faster than pickling the data at every size measured, from {first} to {last} (paired-ratio interval above 1×).",
+        "below": {
+            "tie": "not distinguishable at {at}",
+            "slower": "pickling faster at {at}",
+            "faster": "SharedMemory faster at {at}",
+        },
+        "from": "With {procs}, SharedMemory beat pickling from {size} on (at that size and every larger one, paired-ratio interval above 1×); below that: {below} (starting the Pool alone took about {start} s per run there).",
+        "never": "With {procs}, SharedMemory did not beat pickling at the largest size ({last}): here it showed no advantage up to {last}.",
+        "largest": "At {size} with {procs}, pickling took {pickle} s and SharedMemory {shm} s ({copy} s of it copying the data in), {shm_ratio}; RawArray took {raw} s, {raw_ratio}.",
+    },
+    "zh": {
+        "x": "数据量（MiB，对数刻度）",
+        "time_y": "每次运行耗时（秒，对数刻度）",
+        "time_title": "{w} 个工作进程：每次运行耗时中位数",
+        "time_title_1": "1 个工作进程：耗时中位数",
+        "vs_y": "相对 pickle 的加速比（pickle 耗时 / 耗时，×）",
+        "vs_title": "高于 1×：比 pickle 传数据更快",
+        "as_fast": "与 pickle 一样快（1×）",
+        "title": "把一个 float64 数组交给工作进程：pickle 任务参数对比共享内存，{cores} 个核\n点：{runs} 次运行的中位数（启动 Pool、拷入、map、close）；误差线：中位数的无分布假设区间",
+        "interval": "区间 {low}–{high}×",
+        "faster": "比 pickle 快 {ratio}×（{interval}）",
+        "slower": "比 pickle 慢 {ratio}×（{interval}）",
+        "tie": "与 pickle 无法区分（{ratio}×，{interval}）",
+        "procs": "{workers} 个工作进程",
+        "every": "{procs}时，在测量的每个数据量下（从 {first} 到 {last}），共享内存 SharedMemory 都比 pickle 传数据更快（配对比值区间高于 1×）。",
+        "below": {"tie": "{at} 时无法区分", "slower": "{at} 时 pickle 更快", "faster": "{at} 时 SharedMemory 更快"},
+        "from": "{procs}时，SharedMemory 从 {size} 起胜过 pickle（在该数据量及更大的每个数据量下，配对比值区间都高于 1×）；更小的数据量：{below}（在那里仅启动 Pool 每次运行就约需 {start} 秒）。",
+        "never": "{procs}时，SharedMemory 在最大数据量（{last}）下也没有胜过 pickle：在这里直到 {last} 都没有显示出优势。",
+        "largest": "{size}、{procs}时，pickle 耗时 {pickle} 秒，SharedMemory 耗时 {shm} 秒（其中拷入数据 {copy} 秒），{shm_ratio}；RawArray 耗时 {raw} 秒，{raw_ratio}。",
+    },
+}
+
+
+def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     import matplotlib.pyplot as plt
     import seaborn as sns
     from matplotlib import ticker
@@ -123,20 +171,20 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
+    language = plots.figure_language(language)
+    t, labels = TEXT[language], LABELS[language]
     data = _ordered(summary)
     # x: MiB, nudged by a few percent per variant so that interval bars at one size do not hide one another
     nudge = data["variant"].astype(str).map({v: 1.07 ** (i - 1.5) for i, v in enumerate(VARIANTS)})
-    data = data.assign(
-        mib=data["size_kib"].astype(float) / 1024 * nudge, label=data["variant"].astype(str).map(LABELS["en"])
-    )
+    data = data.assign(mib=data["size_kib"].astype(float) / 1024 * nudge, label=data["variant"].astype(str).map(labels))
     workers = sorted(int(w) for w in data["workers"].unique())
-    order = [LABELS["en"][v] for v in VARIANTS]
+    order = [labels[v] for v in VARIANTS]
     lines = {
         "x": "mib",
         "hue": "label",
         "style": "label",
-        "palette": {LABELS["en"][v]: STYLE[v][0] for v in VARIANTS},
-        "markers": {LABELS["en"][v]: STYLE[v][1] for v in VARIANTS},
+        "palette": {labels[v]: STYLE[v][0] for v in VARIANTS},
+        "markers": {labels[v]: STYLE[v][1] for v in VARIANTS},
         "dashes": False,
         "estimator": None,
         "errorbar": None,
@@ -159,7 +207,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         ax.xaxis.set_major_formatter(ticker.FuncFormatter(_plain))
         if len(sizes) > 1:
             ax.set_xlim(sizes[0] / 1.6, sizes[-1] * 1.6)
-        ax.set_xlabel("data size (MiB, log scale)")
+        ax.set_xlabel(t["x"])
         ax.set_yscale("log")
         ax.yaxis.set_minor_formatter(ticker.NullFormatter())
 
@@ -172,36 +220,31 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
             left, right = axes[i]
             draw(left, rows, "median", "ci_low", "ci_high", hue_order=order, style_order=order)
             left.yaxis.set_major_formatter(ticker.FuncFormatter(_plain))
-            left.set_ylabel("time per run (s, log scale)")
-            left.set_title(f"{w} worker processes: median time per run" if w != 1 else "1 worker process: median time")
+            left.set_ylabel(t["time_y"])
+            left.set_title(t["time_title"].format(w=w) if w != 1 else t["time_title_1"])
 
             right.axhline(1.0, color="0.35", linestyle="--", linewidth=1.2, zorder=1)
             draw(right, rows[rows["variant"].isin(SHARED)], "vs_pickle", "vs_pickle_ci_low", "vs_pickle_ci_high")
             right.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
             right.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
             right.yaxis.set_minor_locator(ticker.LogLocator(base=10, subs="auto"))
-            right.set_ylabel("speedup over pickle (pickle time / time, ×)")
-            right.set_title("above 1×: faster than pickling the data")
+            right.set_ylabel(t["vs_y"])
+            right.set_title(t["vs_title"])
         handles = [
-            Line2D([], [], color=STYLE[v][0], marker=STYLE[v][1], markersize=6, linewidth=1.6, label=LABELS["en"][v])
+            Line2D([], [], color=STYLE[v][0], marker=STYLE[v][1], markersize=6, linewidth=1.6, label=labels[v])
             for v in VARIANTS
         ]
-        handles.append(Line2D([], [], color="0.35", linestyle="--", linewidth=1.2, label="as fast as pickle (1×)"))
+        handles.append(Line2D([], [], color="0.35", linestyle="--", linewidth=1.2, label=t["as_fast"]))
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
         n = data["n"].dropna().astype(int)
         runs = f"{n.min()}" if n.min() == n.max() else f"{n.min()}–{n.max()}"
-        fig.suptitle(
-            "Giving worker processes a float64 array: pickled task arguments vs shared memory, "
-            f"on {cores} core{'s' if cores != 1 else ''}\n"
-            f"points: median of {runs} runs (Pool start, copy-in, map, close); "
-            "bars: distribution-free interval of the median",
-            fontsize="medium",
-        )
+        fig.suptitle(t["title"].format(cores=cores, s="s" if cores != 1 else "", runs=runs), fontsize="medium")
         plots.save(fig, out_paths)
 
 
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def _join(items: list[str], language: str = "en") -> str:
+    sep, last = ("、", "和") if language == "zh" else (", ", " and ")
+    return items[0] if len(items) == 1 else sep.join(items[:-1]) + last + items[-1]
 
 
 def _status(row) -> str:
@@ -210,18 +253,15 @@ def _status(row) -> str:
     return {"above": "faster", "below": "slower", "includes": "tie"}[where]
 
 
-def _ratio_text(row) -> str:
-    status = _status(row)
-    interval = f"interval {fmt_ratio(row['vs_pickle_ci_low'])}–{fmt_ratio(row['vs_pickle_ci_high'])}×"
-    if status == "faster":
-        return f"{fmt_ratio(row['vs_pickle'])}× faster than pickling ({interval})"
-    if status == "slower":
-        return f"{fmt_ratio(1 / row['vs_pickle'])}× slower than pickling ({interval})"
-    return f"not distinguishable from pickling ({fmt_ratio(row['vs_pickle'])}×, {interval})"
+def _ratio_text(row, language: str = "en") -> str:
+    t, status = TEXT[language], _status(row)
+    interval = t["interval"].format(low=fmt_ratio(row["vs_pickle_ci_low"]), high=fmt_ratio(row["vs_pickle_ci_high"]))
+    ratio = row["vs_pickle"] if status != "slower" else 1 / row["vs_pickle"]
+    return t[status].format(ratio=fmt_ratio(ratio), interval=interval)
 
 
-def findings(summary: pd.DataFrame, env: dict) -> list[str]:
-    out = []
+def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
+    t, out = TEXT[language], []
     for workers, rows in _ordered(summary).groupby("workers", sort=True):
         shm = rows[rows["variant"] == "shared_memory"].sort_values("size_kib")
         status = [_status(r) for _, r in shm.iterrows()]
@@ -229,39 +269,38 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
         start = len(status)
         while start > 0 and status[start - 1] == "faster":
             start -= 1
-        procs = f"{workers} worker process{'es' if workers != 1 else ''}"
+        procs = t["procs"].format(workers=workers, es="es" if workers != 1 else "")
         if start == 0:
-            out.append(
-                f"With {procs}, SharedMemory was faster than pickling the data at every size measured, "
-                f"from {sizes[0]} to {sizes[-1]} (paired-ratio interval above 1×)."
-            )
+            out.append(t["every"].format(procs=procs, first=sizes[0], last=sizes[-1]))
         elif start < len(status):
             below = []
-            for word, key in (
-                ("not distinguishable", "tie"),
-                ("pickling faster", "slower"),
-                ("SharedMemory faster", "faster"),
-            ):
+            for key in ("tie", "slower", "faster"):
                 hit = [s for s, st in zip(sizes[:start], status[:start]) if st == key]
                 if hit:
-                    below.append(f"{word} at {_join(hit)}")
+                    below.append(t["below"][key].format(at=_join(hit, language)))
             small = rows[(rows["size_kib"] == rows["size_kib"].min()) & (rows["variant"] != "serial")]
             out.append(
-                f"With {procs}, SharedMemory beat pickling from {sizes[start]} on (at that size and every "
-                f"larger one, paired-ratio interval above 1×); below that: {'; '.join(below)} "
-                f"(starting the Pool alone took about {fmt_seconds(small['pool_start_median'].median())} s "
-                f"per run there)."
+                t["from"].format(
+                    procs=procs,
+                    size=sizes[start],
+                    below=("；" if language == "zh" else "; ").join(below),
+                    start=fmt_seconds(small["pool_start_median"].median()),
+                )
             )
         else:
-            out.append(
-                f"With {procs}, SharedMemory did not beat pickling at the largest size ({sizes[-1]}): "
-                f"here it showed no advantage up to {sizes[-1]}."
-            )
+            out.append(t["never"].format(procs=procs, last=sizes[-1]))
         by = rows[rows["size_kib"] == rows["size_kib"].max()].set_index("variant")
         top, pick, raw = by.loc["shared_memory"], by.loc["pickle"], by.loc["value_array"]
         out.append(
-            f"At {fmt_size(top['size_kib'])} with {procs}, pickling took {fmt_seconds(pick['median'])} s and "
-            f"SharedMemory {fmt_seconds(top['median'])} s ({fmt_seconds(top['copy_median'])} s of it copying the "
-            f"data in), {_ratio_text(top)}; RawArray took {fmt_seconds(raw['median'])} s, {_ratio_text(raw)}."
+            t["largest"].format(
+                size=fmt_size(top["size_kib"]),
+                procs=procs,
+                pickle=fmt_seconds(pick["median"]),
+                shm=fmt_seconds(top["median"]),
+                copy=fmt_seconds(top["copy_median"]),
+                shm_ratio=_ratio_text(top, language),
+                raw=fmt_seconds(raw["median"]),
+                raw_ratio=_ratio_text(raw, language),
+            )
         )
     return out

@@ -202,23 +202,69 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+TEXT = {
+    "en": {
+        "phases": ("Pool() returned", "all workers ready", "create → close + join"),
+        "method": "start method",
+        "startup_y": "Pool start-up (ms, log scale)",
+        "startup_title": "start-up of Pool({workers}), nothing mapped",
+        "serial": "serial loop",
+        "pool": "Pool, {method}",
+        "files_x": "file operation × loops",
+        "files_y": "median wall time per run (s)",
+        "files_title": "total time: serial vs Pool({workers}) per start method (create, map, close, join)",
+        "title": "Start methods on {cores} core{s}: points and bars are medians of {runs} runs, whiskers the intervals of the median",
+        "ready": "{method} {ready} ms (interval {low}–{high}; Pool() itself returned after {pool} ms)",
+        "startup": "Pool({workers}) start-up, from Pool() until every worker had run its initializer (median of {n} runs): {parts}.",
+        "of": "the time of {ref}",
+        "vs_startup": "Start-up under {method} took {verdict}.",
+        "total": "{method} {seconds} s (speedup over serial {ratio}×)",
+        "files": "{op} ×{loops}, total time per method: {parts}",
+        "files_serial": "; serial {seconds} s",
+        "end": ".",
+        "vs_files": "{op} ×{loops}: the Pool under {method} took {verdict}.",
+        "forkserver": "Python 3.14 makes forkserver the default start method on Linux (this run: Python {python}, default {default}); code that relied on fork's default would see a Pool ready after {fs} ms instead of {ref} ms here, and workers that must import what they use instead of inheriting it.",
+    },
+    "zh": {
+        "phases": ("Pool() 返回", "全部进程就绪", "创建 → close + join"),
+        "method": "启动方式",
+        "startup_y": "进程池启动（毫秒，对数刻度）",
+        "startup_title": "启动 Pool({workers})，不映射任何任务",
+        "serial": "串行循环",
+        "pool": "Pool，{method}",
+        "files_x": "文件操作 × 次数",
+        "files_y": "每次运行耗时中位数（秒）",
+        "files_title": "总耗时：各启动方式下串行对比 Pool({workers})（创建、map、close、join）",
+        "title": "启动方式，{cores} 个核：点和柱为 {runs} 次运行的中位数，须线为中位数的区间",
+        "ready": "{method} {ready} 毫秒（区间 {low}–{high}；Pool() 本身在 {pool} 毫秒后返回）",
+        "startup": "Pool({workers}) 的启动，从调用 Pool() 到每个工作进程都执行完 initializer（{n} 次运行的中位数）：{parts}。",
+        "of": "{ref} 耗时",
+        "vs_startup": "{method} 下的启动耗时为{verdict}。",
+        "total": "{method} {seconds} 秒（相对串行加速比 {ratio}×）",
+        "files": "{op} ×{loops}，各启动方式的总耗时：{parts}",
+        "files_serial": "；串行 {seconds} 秒",
+        "end": "。",
+        "vs_files": "{op} ×{loops}：{method} 下的 Pool 耗时为{verdict}。",
+        "forkserver": "Python 3.14 起 forkserver 成为 Linux 上的默认启动方式（本次运行：Python {python}，默认 {default}）；依赖 fork 这一默认值的代码，在这里会看到 Pool 在 {fs} 毫秒而不是 {ref} 毫秒后才就绪，而且工作进程必须自己 import 所用的东西，而不是从父进程继承。",
+    },
+}
+
+
+def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
+    language = plots.figure_language(language)
+    t = TEXT[language]
     start = summary[summary["operation"] == "startup"]
     files = summary[summary["operation"] != "startup"]
     with plots.style():
         fig, (left, right) = plt.subplots(
             1, 2, figsize=(12.5, 5.2), layout="constrained", gridspec_kw={"width_ratios": [1, 1.4]}
         )
-        phases = [
-            ("pool_start_", "Pool() returned", "v"),
-            ("ready_", "all workers ready", "o"),
-            ("", "create → close + join", "s"),
-        ]
+        phases = list(zip(("pool_start_", "ready_", ""), t["phases"], "vos"))
         fill = {prefix: "full" if prefix == "ready_" else "none" for prefix, _, _ in phases}
         for i, r in enumerate(start.itertuples()):
             for j, (prefix, _label, marker) in enumerate(phases):
@@ -238,10 +284,10 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         left.set_xlim(-0.6, len(start) - 0.4)
         left.set_yscale("log")
         plots.seconds_ticks(left)
-        left.set_xlabel("start method")
-        left.set_ylabel("Pool start-up (ms, log scale)")
+        left.set_xlabel(t["method"])
+        left.set_ylabel(t["startup_y"])
         workers = int(start["workers"].iloc[0]) if len(start) else int(files["workers"].dropna().iloc[0])
-        left.set_title(f"start-up of Pool({workers}), nothing mapped")
+        left.set_title(t["startup_title"].format(workers=workers))
         left.legend(
             handles=[
                 Line2D([], [], color="0.3", marker=m, linestyle="", markersize=7, fillstyle=fill[p], label=lab)
@@ -266,7 +312,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                 rows["median"],
                 width * 0.92,
                 color=COLOURS.get(method, "0.3"),
-                label="serial loop" if v == "serial" else f"Pool, {method}",
+                label=t["serial"] if v == "serial" else t["pool"].format(method=method),
             )
             plots.interval_bars(
                 right, x, rows["median"], rows["ci_low"], rows["ci_high"], ecolor="black", elinewidth=1.2
@@ -274,39 +320,42 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         loops = files.groupby("operation")["loops"].first()
         right.set_xticks(range(len(ops)), [f"{op} ×{int(loops[op])}" for op in ops])
         right.grid(axis="x", visible=False)
-        right.set_xlabel("file operation × loops")
-        right.set_ylabel("median wall time per run (s)")
-        right.set_title(f"total time: serial vs Pool({workers}) per start method (create, map, close, join)")
+        right.set_xlabel(t["files_x"])
+        right.set_ylabel(t["files_y"])
+        right.set_title(t["files_title"].format(workers=workers))
         right.legend(
             loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=len(variants), frameon=False, fontsize="small"
         )
         lo, hi = (int(summary["n"].min()), int(summary["n"].max())) if len(summary) else (0, 0)
-        fig.suptitle(
-            f"Start methods on {cores} core{'s' if cores != 1 else ''}: points and bars are medians of "
-            f"{lo if lo == hi else f'{lo}–{hi}'} runs, whiskers the intervals of the median",
-            fontsize="medium",
-        )
+        runs = lo if lo == hi else f"{lo}–{hi}"
+        fig.suptitle(t["title"].format(cores=cores, s="s" if cores != 1 else "", runs=runs), fontsize="medium")
         plots.save(fig, out_paths)
 
 
-def findings(summary: pd.DataFrame, env: dict) -> list[str]:
+def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
+    t = TEXT[language]
     start = summary[summary["operation"] == "startup"]
     files = summary[summary["operation"] != "startup"]
     methods = [str(m) for m in summary["start_method"].dropna().unique() if m != "none"]
     ref = reference(methods) if methods else "fork"
+    of, sep = t["of"].format(ref=ref), "；" if language == "zh" else "; "
     out = []
     if not start.empty:
         parts = [
-            f"{r.start_method} {_ms(r.ready_median)} ms (interval {_ms(r.ready_ci_low)}–{_ms(r.ready_ci_high)}; "
-            f"Pool() itself returned after {_ms(r.pool_start_median)} ms)"
+            t["ready"].format(
+                method=r.start_method,
+                ready=_ms(r.ready_median),
+                low=_ms(r.ready_ci_low),
+                high=_ms(r.ready_ci_high),
+                pool=_ms(r.pool_start_median),
+            )
             for r in start.itertuples()
         ]
         out.append(
-            f"Pool({int(start['workers'].iloc[0])}) start-up, from Pool() until every worker had run its "
-            f"initializer (median of {int(start['n'].min())} runs): " + "; ".join(parts) + "."
+            t["startup"].format(workers=int(start["workers"].iloc[0]), n=int(start["n"].min()), parts=sep.join(parts))
         )
         out += [
-            f"Start-up under {r.start_method} took {verdict(r, f'the time of {ref}')}."
+            t["vs_startup"].format(method=r.start_method, verdict=verdict(r, of, language))
             for r in start.itertuples()
             if _compared(r)
         ]
@@ -314,16 +363,16 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
         loops = int(rows["loops"].iloc[0])
         serial = rows[rows["variant"] == "serial"]
         parts = [
-            f"{r.start_method} {fmt_seconds(r.median)} s (speedup over serial {fmt_ratio(r.speedup)}×)"
+            t["total"].format(method=r.start_method, seconds=fmt_seconds(r.median), ratio=fmt_ratio(r.speedup))
             for r in rows.itertuples()
             if r.variant != "serial"
         ]
-        text = f"{op} ×{loops}, total time per method: " + "; ".join(parts)
+        text = t["files"].format(op=op, loops=loops, parts=sep.join(parts))
         if len(serial):
-            text += f"; serial {fmt_seconds(serial['median'].iloc[0])} s"
-        out.append(text + ".")
+            text += t["files_serial"].format(seconds=fmt_seconds(serial["median"].iloc[0]))
+        out.append(text + t["end"])
         out += [
-            f"{op} ×{loops}: the Pool under {r.start_method} took {verdict(r, f'the time of {ref}')}."
+            t["vs_files"].format(op=op, loops=loops, method=r.start_method, verdict=verdict(r, of, language))
             for r in rows.itertuples()
             if _compared(r)
         ]
@@ -331,10 +380,11 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
     if len(fs) and ref != "forkserver":
         ref_ready = start.loc[start["start_method"] == ref, "ready_median"]
         out.append(
-            f"Python 3.14 makes forkserver the default start method on Linux (this run: Python "
-            f"{env.get('python', '?')}, default {env.get('start_method', '?')}); code that relied on fork's "
-            f"default would see a Pool ready after {_ms(fs['ready_median'].iloc[0])} ms instead of "
-            f"{_ms(ref_ready.iloc[0]) if len(ref_ready) else 'n/a'} ms "
-            f"here, and workers that must import what they use instead of inheriting it."
+            t["forkserver"].format(
+                python=env.get("python", "?"),
+                default=env.get("start_method", "?"),
+                fs=_ms(fs["ready_median"].iloc[0]),
+                ref=_ms(ref_ready.iloc[0]) if len(ref_ready) else "n/a",
+            )
         )
     return out

@@ -9,7 +9,7 @@ import pandas as pd
 from ..experiments.threads_vs_processes import KINDS, PARALLEL, VARIANTS
 from ..stats import interval_vs_one
 from ..tables import fmt_ratio, fmt_seconds, markdown_table
-from .common import ordered, summarize_variants
+from .common import WORDS, ordered, summarize_variants
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -89,12 +89,62 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
 STYLE = {"thread": ("#1f77b4", "o"), "thread_pool": ("#17becf", "s"), "process_pool": ("#d62728", "^")}
 
 
-def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+TEXT = {
+    "en": {
+        "x": "workers (threads or processes, log scale)",
+        "y": "speedup over serial (×, log scale)",
+        "cores": "{cores} cores",
+        "serial": "serial (1×)",
+        "linear": "linear (× = workers)",
+        "usable": "usable cores ({cores})",
+        "title": "Threads vs processes: speedup over serial, {tasks} tasks per run\npoints: serial median / variant median of {n} runs; bars: interval from paired ratios (coverage {cover})",
+        "on": " on {cores} cores",
+        "head": "{label} with {workers} workers{on}: threads reached {t}× serial ({tname}, {t_where}; {oname} {o}×), processes {p}× (multiprocessing.Pool, {p_where}).",
+        "threads": "threads",
+        "processes": "processes",
+        "pay": "Here {win} pay off: {ratio:.1f}× as fast as {lose}.",
+        "faster": "{win} were {ratio:.1f}× as fast as {lose}, but neither beat serial distinguishably.",
+        "both": "Both pay off, and threads and processes are not distinguishable from each other",
+        "neither": "Threads and processes are not distinguishable from each other here",
+        "overlap": " (their intervals overlap).",
+        "gil": " (As the GIL predicts, threads did not speed up pure-Python work.)",
+        "no_gil": " (Threads sped up pure-Python work, which the GIL should prevent; rerun on a quiet machine to confirm.)",
+        "best": " The best of all worker counts was {name} with {workers} workers: {ratio}× ({where}).",
+        "sep": " ",
+    },
+    "zh": {
+        "x": "线程数或进程数（对数刻度）",
+        "y": "相对串行的加速比（×，对数刻度）",
+        "cores": "{cores} 个核",
+        "serial": "串行（1×）",
+        "linear": "线性（× = 线程/进程数）",
+        "usable": "可用核数（{cores}）",
+        "title": "多线程对比多进程：相对串行的加速比，每次运行 {tasks} 个任务\n点：{n} 次运行中串行中位数 / 该方式中位数；误差线：配对比值的区间（覆盖率 {cover}）",
+        "on": "，{cores} 个核",
+        "head": "{label}，{workers} 个线程/进程{on}：多线程达到串行的 {t}×（{tname}，{t_where}；{oname} 为 {o}×），多进程为 {p}×（multiprocessing.Pool，{p_where}）。",
+        "threads": "多线程",
+        "processes": "多进程",
+        "pay": "这里{win}划算：速度是{lose}的 {ratio:.1f}×。",
+        "faster": "{win}的速度是{lose}的 {ratio:.1f}×，但两者都没有明显快于串行。",
+        "both": "两者都划算，而多线程与多进程之间无法区分",
+        "neither": "这里多线程与多进程无法区分",
+        "overlap": "（两者的区间重叠）。",
+        "gil": "（正如 GIL 所预言，多线程没有加快纯 Python 计算。）",
+        "no_gil": "（多线程加快了纯 Python 计算，而 GIL 本应阻止这一点；请在安静的机器上重测确认。）",
+        "best": "所有线程/进程数中最好的是 {workers} 个的 {name}：{ratio}×（{where}）。",
+        "sep": "",
+    },
+}
+
+
+def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
+    language = plots.figure_language(language)
+    t = TEXT[language]
     data = _ordered(summary)
     data = data[data["variant"].astype(str) != "serial"].copy()
     data["variant"] = data["variant"].astype(str)
@@ -138,14 +188,14 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
             ax.set_xlim(min(min(workers), cores) / 2**0.4, max(max(workers), cores) * 2**0.4)
             ax.set_ylim(low, high)
             plots.fixed_ticks(ax.yaxis, ticks, [f"{v:g}×" for v in ticks])
-            ax.set_title(KIND_LABELS["en"][kind])
-            ax.set_xlabel("workers (threads or processes, log scale)")
-            ax.set_ylabel("speedup over serial (×, log scale)" if ax is axes[0][0] else "")
+            ax.set_title(KIND_LABELS[language][kind])
+            ax.set_xlabel(t["x"])
+            ax.set_ylabel(t["y"] if ax is axes[0][0] else "")
             right = cores >= max(workers) and cores > min(workers)  # label on the side with room
             ax.text(
                 cores,
                 high,
-                f"{cores} cores " if right else f" {cores} cores",
+                t["cores"].format(cores=cores) + " " if right else " " + t["cores"].format(cores=cores),
                 ha="right" if right else "left",
                 va="top",
                 fontsize="small",
@@ -156,9 +206,9 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
             for v in PARALLEL
         ]
         handles += [
-            Line2D([], [], color="0.35", linestyle="--", linewidth=1.2, label="serial (1×)"),
-            Line2D([], [], color="0.75", linewidth=1.0, label="linear (× = workers)"),
-            Line2D([], [], color="black", linestyle=":", linewidth=1.4, label=f"usable cores ({cores})"),
+            Line2D([], [], color="0.35", linestyle="--", linewidth=1.2, label=t["serial"]),
+            Line2D([], [], color="0.75", linewidth=1.0, label=t["linear"]),
+            Line2D([], [], color="black", linestyle=":", linewidth=1.4, label=t["usable"].format(cores=cores)),
         ]
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
         cover = f"≥ {coverage.min():.0%}" if len(coverage) else "n/a"
@@ -167,26 +217,16 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
             if len(runs) and runs.min() == runs.max()
             else (f"{runs.min()}–{runs.max()}" if len(runs) else "?")
         )
-        fig.suptitle(
-            f"Threads vs processes: speedup over serial, {tasks} tasks per run\n"
-            f"points: serial median / variant median of {n} runs; "
-            f"bars: interval from paired ratios (coverage {cover})",
-            fontsize="medium",
-        )
+        fig.suptitle(t["title"].format(tasks=tasks, n=n, cover=cover), fontsize="medium")
         plots.save(fig, out_paths)
 
 
-def _against_serial(row) -> str:
-    where = interval_vs_one(row["speedup_ci_low"], row["speedup_ci_high"])
-    return {
-        "above": "faster than serial",
-        "below": "slower than serial",
-        "includes": "not distinguishable from serial",
-    }[where]
+def _where(row) -> str:
+    return interval_vs_one(row["speedup_ci_low"], row["speedup_ci_high"])
 
 
-def findings(summary: pd.DataFrame, env: dict) -> list[str]:
-    out = []
+def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
+    text, words, out = TEXT[language], WORDS[language], []
     cores = env.get("usable_cores")
     summary = _ordered(summary)
     for kind, rows in summary.groupby("kind", observed=True, sort=True):
@@ -199,45 +239,38 @@ def findings(summary: pd.DataFrame, env: dict) -> list[str]:
         tname = max(("thread", "thread_pool"), key=lambda v: by.loc[v, "speedup"])
         other = "thread_pool" if tname == "thread" else "thread"
         t, o, p = by.loc[tname], by.loc[other], by.loc["process_pool"]
-        on = f" on {cores} cores" if cores else ""
-        label = KIND_LABELS["en"][kind]
-        head = (
-            f"{label[0].upper() + label[1:]} with {workers} workers{on}: threads reached "
-            f"{fmt_ratio(t['speedup'])}× serial ({VARIANT_LABELS[tname]}, {_against_serial(t)}; "
-            f"{VARIANT_LABELS[other]} {fmt_ratio(o['speedup'])}×), processes {fmt_ratio(p['speedup'])}× "
-            f"(multiprocessing.Pool, {_against_serial(p)})."
+        label = KIND_LABELS[language][kind]
+        head = text["head"].format(
+            label=label[0].upper() + label[1:],
+            workers=workers,
+            on=text["on"].format(cores=cores) if cores else "",
+            t=fmt_ratio(t["speedup"]),
+            tname=VARIANT_LABELS[tname],
+            t_where=words[_where(t)],
+            oname=VARIANT_LABELS[other],
+            o=fmt_ratio(o["speedup"]),
+            p=fmt_ratio(p["speedup"]),
+            p_where=words[_where(p)],
         )
         t_wins = t["speedup_ci_low"] > p["speedup_ci_high"]
         p_wins = p["speedup_ci_low"] > t["speedup_ci_high"]
         if p_wins or t_wins:
             win, lose, wname, lname = (p, t, "processes", "threads") if p_wins else (t, p, "threads", "processes")
-            ratio = win["speedup"] / lose["speedup"]
-            verdict = (
-                f"Here {wname} pay off: {ratio:.1f}× as fast as {lname}."
-                if win["speedup_ci_low"] > 1
-                else f"{wname.capitalize()} were {ratio:.1f}× as fast as {lname}, "
-                "but neither beat serial distinguishably."
-            )
+            key = "pay" if win["speedup_ci_low"] > 1 else "faster"
+            verdict = text[key].format(win=text[wname], lose=text[lname], ratio=win["speedup"] / lose["speedup"])
+            verdict = verdict[0].upper() + verdict[1:]
         else:
             both = t["speedup_ci_low"] > 1 and p["speedup_ci_low"] > 1
-            verdict = (
-                "Both pay off, and threads and processes are not distinguishable from each other"
-                if both
-                else "Threads and processes are not distinguishable from each other here"
-            )
-            verdict += " (their intervals overlap)."
+            verdict = text["both" if both else "neither"] + text["overlap"]
         if kind == "cpu":
-            verdict += (
-                " (As the GIL predicts, threads did not speed up pure-Python work.)"
-                if t["speedup_ci_low"] <= 1
-                else " (Threads sped up pure-Python work, which the GIL should prevent; rerun on a quiet "
-                "machine to confirm.)"
-            )
+            verdict += text["gil" if t["speedup_ci_low"] <= 1 else "no_gil"]
         best = rows[rows["variant"].astype(str) != "serial"].sort_values("speedup").iloc[-1]
         if int(best["workers"]) != workers:
-            verdict += (
-                f" The best of all worker counts was {VARIANT_LABELS[str(best['variant'])]} with "
-                f"{int(best['workers'])} workers: {fmt_ratio(best['speedup'])}× ({_against_serial(best)})."
+            verdict += text["best"].format(
+                name=VARIANT_LABELS[str(best["variant"])],
+                workers=int(best["workers"]),
+                ratio=fmt_ratio(best["speedup"]),
+                where=words[_where(best)],
             )
-        out.append(f"{head} {verdict}")
+        out.append(head + text["sep"] + verdict)
     return out

@@ -10,7 +10,7 @@ import pandas as pd
 from ..fileio import OPERATIONS
 from ..stats import compare_paired, interval_vs_one
 from ..tables import fmt_p, fmt_ratio, fmt_seconds, markdown_table
-from .common import ordered, summarize_variants
+from .common import WORDS, ordered, summarize_variants
 
 ABOUT_80 = (64, 100)  # worker counts that count as "about 80"
 WRITES = ("readwrite", "overwrite")
@@ -217,13 +217,107 @@ def _ints(values) -> str:
 STYLE = {"read": ("#2ca02c", "o"), "readwrite": ("#9467bd", "s"), "overwrite": ("#ff7f0e", "D")}
 
 
-def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
+FIGURE = {
+    "en": {
+        "best": " (best: {w} worker{s})",
+        "star": "best worker count (highest median speedup)",
+        "ideal": "ideal: min(w, {cores} core{s})",
+        "cores": "core count ({cores})",
+        "no_gain": "no gain (1×)",
+        "x": "Pool workers w (processes, log2 scale)",
+        "y": "speedup (median of paired serial / Pool ratios, ×)",
+        "title": "Speedup against worker count, loops = {loops}, on {cores} core{s}\npoints: medians of {n} runs; bars: intervals of the paired ratios (coverage ≥ {cover})",
+    },
+    "zh": {
+        "best": "（最佳：{w} 个进程）",
+        "star": "最佳进程数（中位数加速比最高）",
+        "ideal": "理想值：min(w, {cores} 个核)",
+        "cores": "核数（{cores}）",
+        "no_gain": "没有提升（1×）",
+        "x": "Pool 的进程数 w（log2 刻度）",
+        "y": "加速比（串行 / Pool 配对比值的中位数，×）",
+        "title": "加速比随进程数变化，loops = {loops}，{cores} 个核\n点：{n} 次运行的中位数；误差线：配对比值的区间（覆盖率 ≥ {cover}）",
+    },
+}
+FINDING = {
+    "en": {
+        "vs": "{ratio}× the time of {other} (interval {low}–{high}, p = {p}, {sig})",
+        "the_best": "the best",
+        "speed": "{ratio}× (interval {low}–{high}, {where}, p = {p})",
+        "claim": "{op} on {cores} cores, the seed's 'more processes are faster, up to the core count'",
+        "step": "rose step by step",
+        "not_step": "rose, not step by step",
+        "fell": "fell",
+        "up": "from {low_w} to {r} workers the median speedup {shape}, {low}× to {ref}×; Pool({low_w}) took {vs}, so ",
+        "rising": "the claim {v} here",
+        "flat": "no significant rise up to the core count",
+        "unchecked": "no worker count below {r} was measured, so the rise up to the core count is not checked",
+        "claim_end": "{claim}: {up}.",
+        "slower": "significantly slower than Pool({r})",
+        "faster": "significantly faster than Pool({r})",
+        "same": "not significantly different from Pool({r})",
+        "beyond": "{claim}: {up}. Beyond {r} workers ({listed}) the largest, Pool({top}), took {vs}: {change}.",
+        "not_80": "{op}: the seed's 'about 80-way parallel is best for writes' was not measured here (no worker count within {lo}–{hi}; measured {measured}).",
+        "holds": "{v} here",
+        "best_tie": "is {v} here: Pool({w}) had the lowest median but is not distinguishable from the runner-up (more repetitions would decide)",
+        "apart": "; it is distinguishable from the runner-up",
+        "close": "; it is not distinguishable from the runner-up",
+        "fails": "{v} here: Pool({w}) was slower than the best, Pool({b})",
+        "other_tie": "is {v} here: the lowest median is Pool({b})'s, but Pool({w}) is not distinguishable from it (more repetitions would decide)",
+        "reached": "; Pool({w}) reached {speed} and took {vs}",
+        "about_80": "{op}: the seed's 'about 80-way parallel is best for writes' (we count {lo}–{hi} workers as about 80) {verdict}{tail}. In the seed's own table Pool was fixed at 4 and 80 was the loop count, so this checks the claim as a worker count, at loops = {loops}.",
+        "best_line": "{op}: the best worker count was {w}, speedup {speed}",
+        "none_faster": " - no worker count was faster than the serial loop",
+        "runner": "; the runner-up, Pool({w}), took {vs}",
+        "end": ".",
+        "pairs": "With {pairs} paired repetitions the paired test cannot give p below {p:.3g}, so no difference here can be significant at 5%; 6 or more repetitions are needed.",
+        "idle": "With loops = {loops} and the default chunksize rule there are at most {loops} tasks, so worker counts above {loops} start processes that get no task; their cost is start-up only.",
+    },
+    "zh": {
+        "vs": "耗时是 {other} 的 {ratio}×（区间 {low}–{high}，p = {p}，{sig}）",
+        "the_best": "最佳进程数",
+        "speed": "{ratio}×（区间 {low}–{high}，{where}，p = {p}）",
+        "claim": "{op}，{cores} 个核：原文“进程越多越快，直到核数为止”",
+        "step": "逐级上升",
+        "not_step": "有所上升，但并非逐级上升",
+        "fell": "下降",
+        "up": "从 {low_w} 个到 {r} 个进程，中位数加速比{shape}，从 {low}× 到 {ref}×；Pool({low_w}) 的{vs}，所以",
+        "rising": "这一说法在这里{v}",
+        "flat": "直到核数都没有显著的上升",
+        "unchecked": "没有测少于 {r} 个进程的情况，所以没有检查直到核数为止的上升",
+        "claim_end": "{claim}：{up}。",
+        "slower": "显著慢于 Pool({r})",
+        "faster": "显著快于 Pool({r})",
+        "same": "与 Pool({r}) 没有显著差异",
+        "beyond": "{claim}：{up}。超过 {r} 个进程时（{listed}），最大的 Pool({top}) {vs}：{change}。",
+        "not_80": "{op}：这里没有测原文的“写操作约 80 路并行最佳”（没有 {lo}–{hi} 之间的进程数；测了 {measured}）。",
+        "holds": "在这里{v}",
+        "best_tie": "在这里{v}：Pool({w}) 的中位数最低，但与次佳无法区分（更多重复才能判定）",
+        "apart": "；它与次佳可以区分",
+        "close": "；它与次佳无法区分",
+        "fails": "在这里{v}：Pool({w}) 慢于最佳的 Pool({b})",
+        "other_tie": "在这里{v}：中位数最低的是 Pool({b})，但 Pool({w}) 与它无法区分（更多重复才能判定）",
+        "reached": "；Pool({w}) 的加速比为 {speed}，{vs}",
+        "about_80": "{op}：原文的“写操作约 80 路并行最佳”（我们把 {lo}–{hi} 个进程算作约 80）{verdict}{tail}。原文自己的表中 Pool 固定为 4，80 是循环次数，所以这里是把该说法当作进程数来检验，loops = {loops}。",
+        "best_line": "{op}：最佳进程数为 {w}，加速比 {speed}",
+        "none_faster": "——没有哪个进程数快于串行循环",
+        "runner": "；次佳的 Pool({w}) {vs}",
+        "end": "。",
+        "pairs": "只有 {pairs} 次配对重复时，配对检验给不出低于 {p:.3g} 的 p，所以这里的差异都不可能在 5% 水平上显著；需要 6 次或更多重复。",
+        "idle": "loops = {loops} 且使用默认 chunksize 规则时最多只有 {loops} 个任务，所以超过 {loops} 的进程数会启动分不到任务的进程，其开销只有启动。",
+    },
+}
+
+
+def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     import matplotlib.pyplot as plt
     from matplotlib import ticker
     from matplotlib.lines import Line2D
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
+    language = plots.figure_language(language)
+    t = FIGURE[language]
     data, facts = _ordered(summary), _facts(summary)
     pool = data[data["variant"] != "serial"]
     workers = sorted(int(w) for w in pool["workers"].unique())
@@ -269,7 +363,8 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                     linestyle="none",
                     zorder=4,
                 )
-                best_text = f" (best: {int(best['workers'])} worker{'s' if int(best['workers']) != 1 else ''})"
+                bw = int(best["workers"])
+                best_text = t["best"].format(w=bw, s="s" if bw != 1 else "")
             handles.append(Line2D([], [], color=colour, marker=marker, linewidth=1.6, label=f"{op}{best_text}"))
         handles += [
             Line2D(
@@ -280,11 +375,11 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
                 markeredgecolor="black",
                 markersize=13,
                 linestyle="none",
-                label="best worker count (highest median speedup)",
+                label=t["star"],
             ),
-            Line2D([], [], color="black", linestyle=":", linewidth=1.5, label=f"ideal: min(w, {cores} core{plural})"),
-            Line2D([], [], color="#8c564b", linestyle="-.", linewidth=1.2, label=f"core count ({cores})"),
-            Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label="no gain (1×)"),
+            Line2D([], [], color="black", linestyle=":", linewidth=1.5, label=t["ideal"].format(cores=cores, s=plural)),
+            Line2D([], [], color="#8c564b", linestyle="-.", linewidth=1.2, label=t["cores"].format(cores=cores)),
+            Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label=t["no_gain"]),
         ]
         ax.set_xscale("log", base=2)
         ax.xaxis.set_major_locator(ticker.FixedLocator(workers))
@@ -294,141 +389,136 @@ def plot(summary: pd.DataFrame, cores: int, out_paths) -> None:
         highs = pool[["speedup", "speedup_ci_high"]].to_numpy(float)
         ax.set_ylim(0, max([float(cores), *highs[np.isfinite(highs)]]) * 1.25)
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
-        ax.set_xlabel("Pool workers w (processes, log2 scale)")
-        ax.set_ylabel("speedup (median of paired serial / Pool ratios, ×)")
+        ax.set_xlabel(t["x"])
+        ax.set_ylabel(t["y"])
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
         cover = pool["speedup_ci_coverage"].dropna()
         cover = f"{cover.min():.0%}" if len(cover) else "n/a"
         fig.suptitle(
-            f"Speedup against worker count, loops = {_ints(data['loops'])}, on {cores} core{plural}\n"
-            f"points: medians of {int(data['n'].min())} runs; bars: intervals of the paired ratios "
-            f"(coverage ≥ {cover})",
+            t["title"].format(loops=_ints(data["loops"]), cores=cores, s=plural, n=int(data["n"].min()), cover=cover),
             fontsize="medium",
         )
         plots.save(fig, out_paths)
 
 
-def _vs(row, prefix: str, other: str) -> str:
-    return (
-        f"{fmt_ratio(row[prefix])}× the time of {other} (interval {fmt_ratio(row[f'{prefix}_low'])}–"
-        f"{fmt_ratio(row[f'{prefix}_high'])}, p = {fmt_p(row[f'{prefix}_p'])}, "
-        f"{'significant' if _flag(row[f'{prefix}_significant']) else 'not significant'})"
+def _vs(row, prefix: str, other: str, language: str = "en") -> str:
+    return FINDING[language]["vs"].format(
+        ratio=fmt_ratio(row[prefix]),
+        other=other,
+        low=fmt_ratio(row[f"{prefix}_low"]),
+        high=fmt_ratio(row[f"{prefix}_high"]),
+        p=fmt_p(row[f"{prefix}_p"]),
+        sig=WORDS[language][_flag(row[f"{prefix}_significant"])],
     )
 
 
-def _speed(row) -> str:
+def _speed(row, language: str = "en") -> str:
     low, high = row["speedup_ci_low"], row["speedup_ci_high"]
-    where = {"above": "faster than", "below": "slower than", "includes": "not distinguishable from"}
-    return (
-        f"{fmt_ratio(row['speedup'])}× (interval {fmt_ratio(low)}–{fmt_ratio(high)}, "
-        f"{where[interval_vs_one(low, high)]} serial, p = {fmt_p(row['p_vs_baseline'])})"
+    return FINDING[language]["speed"].format(
+        ratio=fmt_ratio(row["speedup"]),
+        low=fmt_ratio(low),
+        high=fmt_ratio(high),
+        where=WORDS[language][interval_vs_one(low, high)],
+        p=fmt_p(row["p_vs_baseline"]),
     )
 
 
-def _core_claim(op: str, f: dict, cores: int) -> str:
+def _core_claim(op: str, f: dict, cores: int, language: str = "en") -> str:
     """The seed's "more processes are faster, up to the core count", for one operation."""
-    by, ref = f["pool"], f["reference"]
+    t, by, ref = FINDING[language], f["pool"], f["reference"]
     r = int(ref["workers"])
-    claim = f"{op} on {cores} cores, the seed's 'more processes are faster, up to the core count'"
+    claim = t["claim"].format(op=op, cores=cores)
     lower = [w for w in by if w < r]
     if lower:
         low = by[lower[0]]
         rising = _flag(low["time_vs_cores_significant"]) and low["time_vs_cores"] > 1
         medians = [by[w]["speedup"] for w in [*lower, r]]
         shape = (
-            "rose step by step"
+            "step"
             if all(b >= a for a, b in zip(medians, medians[1:]))
-            else "rose, not step by step"
+            else "not_step"
             if medians[-1] > medians[0]
             else "fell"
         )
-        up = (
-            f"from {lower[0]} to {r} workers the median speedup {shape}, {fmt_ratio(low['speedup'])}× to "
-            f"{fmt_ratio(ref['speedup'])}×; Pool({lower[0]}) took {_vs(low, 'time_vs_cores', f'Pool({r})')}, so "
-            + ("the claim holds here" if rising else "no significant rise up to the core count")
-        )
+        up = t["up"].format(
+            low_w=lower[0],
+            r=r,
+            shape=t[shape],
+            low=fmt_ratio(low["speedup"]),
+            ref=fmt_ratio(ref["speedup"]),
+            vs=_vs(low, "time_vs_cores", f"Pool({r})", language),
+        ) + t["rising" if rising else "flat"].format(v=WORDS[language]["holds"])
     else:
-        up = f"no worker count below {r} was measured, so the rise up to the core count is not checked"
+        up = t["unchecked"].format(r=r)
     beyond = [w for w in by if w > r]
     if not beyond:
-        return f"{claim}: {up}."
+        return t["claim_end"].format(claim=claim, up=up)
     top = by[beyond[-1]]
     listed = ", ".join(f"{w}: {fmt_ratio(by[w]['speedup'])}×" for w in beyond)
     change = (
-        ("significantly slower than" if top["time_vs_cores"] > 1 else "significantly faster than")
-        if _flag(top["time_vs_cores_significant"])
-        else "not significantly different from"
-    )
-    return (
-        f"{claim}: {up}. Beyond {r} workers ({listed}) the largest, Pool({beyond[-1]}), took "
-        f"{_vs(top, 'time_vs_cores', f'Pool({r})')}: {change} Pool({r})."
+        t["slower" if top["time_vs_cores"] > 1 else "faster"] if _flag(top["time_vs_cores_significant"]) else t["same"]
+    ).format(r=r)
+    return t["beyond"].format(
+        claim=claim,
+        up=up,
+        r=r,
+        listed=listed,
+        top=beyond[-1],
+        vs=_vs(top, "time_vs_cores", f"Pool({r})", language),
+        change=change,
     )
 
 
-def _about_80(op: str, f: dict, loops: int) -> str:
+def _about_80(op: str, f: dict, loops: int, language: str = "en") -> str:
     """The seed's "about 80-way parallel is best for writes", earned by the paired test against the best."""
-    best, runner, by = f["best"], f["runner_up"], f["pool"]
+    t, best, runner, by = FINDING[language], f["best"], f["runner_up"], f["pool"]
     lo80, hi80 = ABOUT_80
     near = [w for w in by if lo80 <= w <= hi80]
     if not near:
-        return (
-            f"{op}: the seed's 'about 80-way parallel is best for writes' was not measured here "
-            f"(no worker count within {lo80}–{hi80}; measured {', '.join(map(str, by))})."
-        )
+        return t["not_80"].format(op=op, lo=lo80, hi=hi80, measured=", ".join(map(str, by)))
     w80, b = min(near, key=lambda w: abs(w - 80)), int(best["workers"])
     apart = runner is not None and _flag(runner["time_vs_best_significant"])
+    words = WORDS[language]
     if w80 == b:
         verdict = (
-            "holds here"
+            t["holds"].format(v=words["holds"])
             if runner is None or apart
-            else (
-                f"is inconclusive here: Pool({w80}) had the lowest median but is not distinguishable from the runner-up "
-                f"(more repetitions would decide)"
-            )
+            else t["best_tie"].format(w=w80, v=words["inconclusive"])
         )
-        tail = f"; it is {'' if apart else 'not '}distinguishable from the runner-up" if runner is not None else ""
+        tail = t["apart" if apart else "close"] if runner is not None else ""
     else:
-        verdict = (
-            f"does not hold here: Pool({w80}) was slower than the best, Pool({b})"
-            if _flag(by[w80]["time_vs_best_significant"])
-            else f"is inconclusive here: the lowest median is Pool({b})'s, but Pool({w80}) is not distinguishable "
-            f"from it (more repetitions would decide)"
+        fails = _flag(by[w80]["time_vs_best_significant"])
+        verdict = t["fails" if fails else "other_tie"].format(
+            w=w80, b=b, v=words["does not hold" if fails else "inconclusive"]
         )
-        tail = f"; Pool({w80}) reached {_speed(by[w80])} and took {_vs(by[w80], 'time_vs_best', 'the best')}"
-    return (
-        f"{op}: the seed's 'about 80-way parallel is best for writes' (we count {lo80}–{hi80} workers as about "
-        f"80) {verdict}{tail}. In the seed's own table Pool was fixed at 4 and 80 was the loop count, so this "
-        f"checks the claim as a worker count, at loops = {loops}."
-    )
+        tail = t["reached"].format(
+            w=w80, speed=_speed(by[w80], language), vs=_vs(by[w80], "time_vs_best", t["the_best"], language)
+        )
+    return t["about_80"].format(op=op, lo=lo80, hi=hi80, verdict=verdict, tail=tail, loops=loops)
 
 
-def findings(summary: pd.DataFrame, env: dict) -> list[str]:
-    data, facts, out = _ordered(summary), _facts(summary), []
+def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
+    t, data, facts, out = FINDING[language], _ordered(summary), _facts(summary), []
     loops = int(data["loops"].max())
     for op, f in facts.items():
         best, runner = f["best"], f["runner_up"]
         if best is None:
             continue
         cores = int(f["cores"]) if np.isfinite(f["cores"]) else env.get("usable_cores", "?")
-        text = f"{op}: the best worker count was {int(best['workers'])}, speedup {_speed(best)}"
+        text = t["best_line"].format(op=op, w=int(best["workers"]), speed=_speed(best, language))
         if best["speedup_ci_high"] < 1:
-            text += " - no worker count was faster than the serial loop"
+            text += t["none_faster"]
         if runner is not None:
-            text += f"; the runner-up, Pool({int(runner['workers'])}), took {_vs(runner, 'time_vs_best', 'the best')}"
-        out.append(text + ".")
+            vs = _vs(runner, "time_vs_best", t["the_best"], language)
+            text += t["runner"].format(w=int(runner["workers"]), vs=vs)
+        out.append(text + t["end"])
         if op in WRITES:
-            out.append(_about_80(op, f, loops))
+            out.append(_about_80(op, f, loops, language))
         if f["reference"] is not None:
-            out.append(_core_claim(op, f, cores))
+            out.append(_core_claim(op, f, cores, language))
     pairs = int(data["n"].min())
     if facts and 2 / 2**pairs >= 0.05:
-        out.append(
-            f"With {pairs} paired repetitions the paired test cannot give p below {2 / 2**pairs:.3g}, so no "
-            f"difference here can be significant at 5%; 6 or more repetitions are needed."
-        )
+        out.append(t["pairs"].format(pairs=pairs, p=2 / 2**pairs))
     if facts and max(max(f["pool"], default=0) for f in facts.values()) > loops:
-        out.append(
-            f"With loops = {loops} and the default chunksize rule there are at most {loops} tasks, so worker "
-            f"counts above {loops} start processes that get no task; their cost is start-up only."
-        )
+        out.append(t["idle"].format(loops=loops))
     return out
