@@ -14,8 +14,6 @@ report: "report/workflow.rst"
 
 include: "rules/common.smk"
 include: "rules/data.smk"
-include: "rules/bench.smk"
-include: "rules/aggregate.smk"
 include: "rules/experiments.smk"
 include: "rules/post.smk"
 include: "rules/compare.smk"
@@ -40,12 +38,9 @@ rule all:
 # on a cluster only the timed jobs and the test file go to the scheduler.
 localrules:
     all,
-    aggregate,
-    table,
     summarize_experiment,
     table_experiment,
     plot_experiment,
-    plots,
     receipt,
     report_md,
     html_table,

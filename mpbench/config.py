@@ -40,6 +40,8 @@ def load_schema(path: Path = SCHEMA_PATH) -> dict:
     for fragment in sorted((path.parent / "experiments").glob("*.schema.yaml")):
         with open(fragment, encoding="utf-8") as fh:
             section = yaml.safe_load(fh)
+        if section.get("x-experiment", {}).get("top_level"):
+            continue  # its section is top-level keys (the appendix): nothing to merge
         section.setdefault("default", {})
         name = fragment.name.split(".")[0]
         if name in schema["properties"]:

@@ -29,7 +29,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .precision import checkpoints, min_repeats
-from .runner import PAIRED
 
 MIB = 1024 * 1024
 #: Untimed seconds a timed job costs besides its repetitions: starting the
@@ -97,15 +96,6 @@ def file_run(op: str, loops: int, u: Units, workers: int | None = None, start: f
     return loops * _op(op, u) / max(1, min(workers, u.cores)) + start * max(1.0, workers / u.cores) ** 0.5
 
 
-def _appendix(point: dict, section: dict, u: Units) -> float:
-    """A repetition of an appendix job: serial and Pool, for readwrite also the overwrite's."""
-    op, loops, workers = point["experiment"], point["loops"], point["workers"]
-    return sum(
-        file_run(one, loops, u) + file_run(one, loops, u, workers)
-        for one in (op, *([PAIRED[op]] if op in PAIRED else []))
-    )
-
-
 def levels_cost(key: str, cold_factor: float = 1.0):
     """The cost model of an experiment that runs serial and Pool under each level of ``section[key]``."""
 
@@ -124,7 +114,7 @@ def levels_cost(key: str, cold_factor: float = 1.0):
 class Point:
     """One timed job of the run: its experiment, its id, its estimated cost per repetition."""
 
-    experiment: str
+    experiment: str  # where its raw file is filed: the experiment's name, or its table's (read, readwrite)
     point_id: str
     rep_seconds: float
     repeats: int | None  # a fixed number of repetitions, or None for auto
@@ -215,10 +205,6 @@ def make(points: list[Point], budget_minutes: float, level: float = 0.95, max_re
     return Plan(points=points, caps=caps, reps=counts, budget_s=budget_s, first=first)
 
 
-#: The appendix's jobs; the overwrite runs in the read & write job (runner.PAIRED).
-APPENDIX = ("read", "readwrite")
-
-
 def _repeats(value) -> int | None:
     return None if value == "auto" else int(value)
 
@@ -227,31 +213,16 @@ def points_of(config: dict, u: Units) -> list[Point]:
     """Every timed point the config asks for, with its estimated cost per repetition."""
     from . import experiments
 
-    out = [
-        Point(
-            op,
-            f"loops{loops}_workers{workers}",
-            _appendix({"experiment": op, "loops": loops, "workers": workers}, {}, u),
-            _repeats(config["repeats"]),
-        )
-        for op in APPENDIX
-        for workers in config["workers"]
-        for loops in config["loops"]
-    ]
-    for name in experiments.NAMES:
-        section = config[name]
+    out = []
+    for name in experiments.ALL:
+        section = experiments.section(name, config)
         if not section.get("enabled", True):
             continue
-        cost = experiments.get(name).cost
-        for point in experiments.points(name, section):
-            out.append(
-                Point(
-                    name,
-                    experiments.point_id(point),
-                    cost(point, section, u),
-                    _repeats(section.get("repeats", config["repeats"])),
-                )
-            )
+        spec, cost = experiments.spec(name), experiments.get(name).cost
+        for point in spec.points(section):
+            # (the table it is filed under, its id there): results/raw/<table>/<id>.csv
+            table, pid = spec.job(point)
+            out.append(Point(table, pid, cost(point, section, u), _repeats(section.get("repeats", config["repeats"]))))
     return out
 
 

@@ -22,11 +22,10 @@ from mpbench.config import warnings_for  # noqa: E402
 for _line in warnings_for(config):
     print(f"mpbench: warning: {_line}", file=sys.stderr)
 
-# The appendix's file operations, one timed job each per point: read, and read &
-# write with the overwrite in the same job (paired repetition by repetition; its
-# rows say experiment=overwrite). "Experiments" (EXP.NAMES) are the others.
-FILE_OPERATIONS = ["read", "readwrite"]
-TABLES = {"read": ["read"], "readwrite": ["readwrite"]}
+# Every experiment goes the same way (rules/experiments.smk); the appendix's two
+# tables, read and readwrite (whose job also times the overwrite), are the
+# report's centre.
+APPENDIX_TABLES = list(EXP.spec("appendix").tables)
 DATA_FILE = "results/data/input.txt"
 # The name this run files its results under (results/hosts/<HOST>/); $MPBENCH_HOST overrides it.
 from mpbench.environment import hostname  # noqa: E402
@@ -35,12 +34,6 @@ HOST = hostname()
 # Timed jobs ask for more threads than any machine has; Snakemake lowers this
 # to --cores, so a timed job holds every core and nothing else runs beside it.
 WHOLE_MACHINE = 4096
-
-
-wildcard_constraints:
-    table="|".join(TABLES),
-    loops=r"[1-9][0-9]*",
-    workers=r"[1-9][0-9]*",
 
 
 def point_mem_mb(workers, size_mb):
@@ -90,31 +83,39 @@ def base_condition():
     return {key: config[key] for key in ("start_method", "chunksize", "cache", "fsync")}
 
 
-def raw_files(operations):
-    """Every per-point raw CSV of the appendix's file operations, for the configured sweep."""
-    return [
-        f"results/raw/{operation}/loops{loops}_workers{workers}.csv"
-        for operation in operations
-        for workers in config["workers"]
-        for loops in config["loops"]
-    ]
-
-
 def enabled_experiments():
-    """The seed's other sections that the config switches on (issue order)."""
+    """The experiments with a section of their own that the config switches on (the report's sections)."""
     return [name for name in EXP.NAMES if config[name]["enabled"]]
 
 
-def experiment_raw(name):
-    """Every per-point raw CSV of one experiment, for the configured sweep."""
-    points = EXP.points(name, config[name])
-    return [f"results/raw/{name}/{EXP.point_id(p)}.csv" for p in points]
+def run_experiments():
+    """Every experiment this run measures: the appendix, then the enabled others."""
+    return [name for name in EXP.ALL if EXP.section(name, config)["enabled"]]
+
+
+def run_tables():
+    """Every table this run makes (a raw folder, a summary and a table each)."""
+    return [table for name in run_experiments() for table in EXP.spec(name).tables]
+
+
+def run_figures():
+    return [figure for name in run_experiments() for figure in EXP.spec(name).figure_names]
+
+
+def experiment_raw(name, table=None):
+    """Every per-point raw CSV of one experiment (of one of its tables), for the configured sweep."""
+    return [f"results/raw/{t}/{pid}.csv" for t, pid in EXP.jobs(name, EXP.section(name, config)) if table in (None, t)]
+
+
+def table_raw(table):
+    """Every per-point raw CSV of one table."""
+    return experiment_raw(EXP.TABLES[table], table)
 
 
 def measure_settings(name):
     """The keys of an experiment's section that change how each point is measured."""
     sweep = EXP.spec(name).sweep
-    return {k: v for k, v in config[name].items() if k not in sweep and k != "enabled"}
+    return {k: v for k, v in EXP.section(name, config).items() if k not in sweep and k != "enabled"}
 
 
 # The tables beside the post's: its numbers against ours, and its claims checked.
@@ -123,16 +124,23 @@ POST_TABLES = ["seed_vs_measured", "claims"]
 
 def html_tables():
     """Every markdown table, by name, that the HTML report shows as a page."""
-    return list(TABLES) + enabled_experiments() + POST_TABLES
+    return run_tables() + POST_TABLES
+
+
+def category(name):
+    """The HTML report's category of an experiment's tables and figures."""
+    return "File IO (appendix B)" if name == "appendix" else name
 
 
 def table_category(wildcards):
-    """The HTML report's category of a table: its experiment's, or the appendix's."""
-    if wildcards.name in TABLES:
-        return "File IO (appendix B)"
+    """The HTML report's category of a table: its experiment's, or the post's."""
     if wildcards.name in POST_TABLES:
         return "The post side by side"
-    return wildcards.name
+    return category(EXP.TABLES[wildcards.name])
+
+
+def figure_category(wildcards):
+    return category(EXP.FIGURES[wildcards.figure])
 
 
 def compare_hosts():
@@ -144,10 +152,8 @@ def compare_hosts():
 
 def all_outputs():
     return (
-        [f"results/tables/{table}.md" for table in TABLES]
-        + [f"results/figures/{name}.{ext}" for name in ("time", "speedup") for ext in ("png", "svg")]
-        + [f"results/tables/{name}.md" for name in enabled_experiments()]
-        + [f"results/figures/{name}.{ext}" for name in enabled_experiments() for ext in ("png", "svg")]
+        [f"results/tables/{table}.md" for table in run_tables()]
+        + [f"results/figures/{figure}.{ext}" for figure in run_figures() for ext in ("png", "svg")]
         + [f"results/tables/{name}.md" for name in POST_TABLES]
         + [f"results/figures/seed_vs_measured.{ext}" for ext in ("png", "svg")]
         + [f"results/html/{name}.html" for name in html_tables()]

@@ -42,41 +42,10 @@ rule environment:
         "../scripts/environment.py"
 
 
-rule plots:
-    input:
-        # The raw read/write ceiling, drawn as a reference line when measured.
-        unpack(lambda wc: {"ceiling": "results/summary/ceiling.csv"} if "ceiling" in enabled_experiments() else {}),
-        read="results/summary/read.csv",
-        readwrite="results/summary/readwrite.csv",
-        environment="results/environment.json",
-    output:
-        time_png=report(
-            "results/figures/time.png",
-            caption="../report/time.rst",
-            category="File IO (appendix B)",
-        ),
-        time_svg="results/figures/time.svg",
-        speedup_png=report(
-            "results/figures/speedup.png",
-            caption="../report/speedup.rst",
-            category="File IO (appendix B)",
-        ),
-        speedup_svg="results/figures/speedup.svg",
-    log:
-        "results/logs/plots.log",
-    conda:
-        "../envs/mpbench.yaml"
-    params:
-        size_bytes=int(config["data"]["size_mb"] * 1024 * 1024),
-        language=config["language"],
-    script:
-        "../scripts/plots.py"
-
-
 rule receipt:
     # What the run bought: per point its repetitions, why it stopped, its spread against the floor.
     input:
-        raw=lambda wc: raw_files(FILE_OPERATIONS) + [f for name in enabled_experiments() for f in experiment_raw(name)],
+        raw=lambda wc: [f for name in run_experiments() for f in experiment_raw(name)],
         calibration="results/calibration.json",
     output:
         "results/summary/points.csv",
@@ -93,10 +62,11 @@ rule receipt:
 
 rule report_md:
     input:
-        tables=expand("results/tables/{table}.md", table=TABLES),
-        summaries=expand("results/summary/{table}.csv", table=TABLES),
-        raw=raw_files(FILE_OPERATIONS),
-        figures=["results/figures/time.png", "results/figures/speedup.png"],
+        # The appendix's tables and figures: the report's centre.
+        tables=expand("results/tables/{table}.md", table=APPENDIX_TABLES),
+        summaries=expand("results/summary/{table}.csv", table=APPENDIX_TABLES),
+        raw=lambda wc: experiment_raw("appendix"),
+        figures=expand("results/figures/{figure}.png", figure=EXP.spec("appendix").figure_names),
         environment="results/environment.json",
         points="results/summary/points.csv",
         seed_table="results/tables/seed_vs_measured.md",
@@ -130,7 +100,7 @@ rule html_table:
     log:
         "results/logs/html/{name}.log",
     wildcard_constraints:
-        name="|".join([*TABLES, *POST_TABLES, *EXP.NAMES]),
+        name="|".join([*EXP.TABLES, *POST_TABLES]),
     conda:
         "../envs/mpbench.yaml"
     script:

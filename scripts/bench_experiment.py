@@ -1,4 +1,4 @@
-"""Snakemake script: time one point of one of the seed's experiments.
+"""Snakemake script: time one point of one experiment.
 
 Guarded: under spawn and forkserver every child imports the main module.
 """
@@ -26,11 +26,19 @@ if __name__ == "__main__":
     # A hanging worker fails the job after this long instead of blocking it for ever
     # (read from the config, not a param, so changing it re-measures nothing).
     timing.set_run_timeout(sm.config["run_timeout_s"])
-    timing.point_deadline(sm.config["point_timeout_s"], f"{sm.wildcards.experiment} {sm.wildcards.point}")
-    name = sm.wildcards.experiment
+    # The table the point is filed under names its experiment (the appendix's read and readwrite).
+    table = sm.wildcards.experiment
+    name = experiments.TABLES[table]
     module = experiments.get(name)
-    section = sm.config[name]
-    point = experiments.find_point(name, section, sm.wildcards.point)
+    section = experiments.section(name, sm.config)
+    point = experiments.find_point(name, section, sm.wildcards.point, table)
+    # A hanging point fails with a message naming it: "read loops=4 workers=2" (the table, then the
+    # point's fields but the one that names the table).
+    split = experiments.spec(name).split
+    name_of_split = split.name if split else None
+    timing.point_deadline(
+        sm.config["point_timeout_s"], " ".join([table, *(f"{k}={v}" for k, v in point.items() if k != name_of_split)])
+    )
     # Under forkserver (Linux's default from Python 3.14) every child would
     # otherwise import the module of its task inside the timed Pool start-up;
     # the server imports the worker functions (mpbench.tasks, and the
@@ -56,7 +64,7 @@ if __name__ == "__main__":
         section,
         time_cap_s=sm.resources.time_cap_s,
         started=STARTED,
-        credit=Credit(f"{name}/{sm.wildcards.point}"),
+        credit=Credit(f"{table}/{sm.wildcards.point}"),
     )
     rows = module.run(
         point, section, repeats=policy, warmup=sm.params.warmup, scratch_dir=sm.params.scratch_dir, **extra

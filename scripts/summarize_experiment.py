@@ -1,4 +1,4 @@
-"""Snakemake script: raw rows of one experiment -> results/summary/<experiment>.csv."""
+"""Snakemake script: raw rows of one table (an experiment, or the appendix's read and readwrite) -> results/summary/<table>.csv."""
 
 import sys
 
@@ -11,11 +11,12 @@ if __name__ == "__main__":
     from mpbench.output import write_csv_atomic
 
     sm = snakemake  # noqa: F821
+    name = experiments.TABLES[sm.wildcards.experiment]
     raw = pd.concat([pd.read_csv(path) for path in sm.input], ignore_index=True)
-    summary = experiments.present(sm.wildcards.experiment).summarize(raw, sm.params.ci_level)
+    summary = experiments.present(name).summarize(raw, sm.params.ci_level)
     # Each row says why its point stopped repeating (precise, max_repeats, time or fixed).
     from mpbench.present.common import add_stops
 
-    keys = list(experiments.points(sm.wildcards.experiment, sm.config[sm.wildcards.experiment])[0])
+    keys = list(experiments.points(name, experiments.section(name, sm.config))[0])
     summary = add_stops(summary, raw, keys)
     write_csv_atomic(summary, sm.output[0])

@@ -1,4 +1,4 @@
-"""Snakemake script: results/summary/<experiment>.csv -> results/tables/<experiment>.md."""
+"""Snakemake script: results/summary/<table>.csv -> results/tables/<table>.md."""
 
 import sys
 
@@ -14,6 +14,12 @@ if __name__ == "__main__":
     summary = pd.read_csv(sm.input[0])
     from mpbench.present.common import repetitions_note
 
-    table = experiments.present(sm.wildcards.experiment).table(summary, sm.params.language)
-    note = repetitions_note(summary, sm.params.language, sm.params.precision)
-    write_text_atomic(sm.output[0], table.rstrip("\n") + ("\n\n" + note + "\n" if note else "\n"))
+    present = experiments.present(experiments.TABLES[sm.wildcards.experiment])
+    if hasattr(present, "render"):
+        # A table file with notes of its own (the appendix's: repetitions and marks per worker count).
+        text = present.render(summary, sm.params.language, sm.params.cv_threshold, sm.params.precision)
+    else:
+        table = present.table(summary, sm.params.language)
+        note = repetitions_note(summary, sm.params.language, sm.params.precision)
+        text = table.rstrip("\n") + ("\n\n" + note + "\n" if note else "\n")
+    write_text_atomic(sm.output[0], text)

@@ -14,10 +14,10 @@ SCHEMA = load_schema()
 
 def test_every_experiment_module_has_a_schema_and_back():
     fragments = {p.name.split(".")[0] for p in (REPO / "mpbench" / "schemas" / "experiments").glob("*.schema.yaml")}
-    assert fragments == set(experiments.NAMES)
-    # the post's sections first, in the post's order, then the measurement conditions
+    assert fragments == set(experiments.ALL)
+    # the appendix first, then the post's sections in the post's order, then the measurement conditions
     specs = experiments.registry()
-    assert [specs[n].group for n in experiments.NAMES] == sorted(
+    assert [specs[n].group for n in experiments.ALL] == sorted(
         (s.group for s in specs.values()), key=experiments.GROUPS.index
     )
 
@@ -57,17 +57,18 @@ def test_point_id():
 
 
 @pytest.mark.filterwarnings('ignore:Argument "writer_name":PendingDeprecationWarning')
-@pytest.mark.parametrize("name", experiments.NAMES)
-def test_caption_renders_as_rst(name, tmp_path):
-    """Each experiment's caption (the "Reading the figure" section of its docs page,
-    shown under its figure in the HTML report) is valid reStructuredText once its
-    Jinja is rendered: docutils stops at any warning."""
+@pytest.mark.parametrize("figure", experiments.FIGURES)
+def test_caption_renders_as_rst(figure, tmp_path):
+    """Each figure's caption (the "Reading the figure" section of its experiment's docs page,
+    or its item of "Reading the figures", shown under it in the HTML report) is valid
+    reStructuredText once its Jinja is rendered: docutils stops at any warning."""
     import types
 
     import jinja2
     from docutils.core import publish_parts
 
-    caption = experiments.caption(name)
+    name = experiments.FIGURES[figure]
+    caption = experiments.caption(name, figure=figure)
     assert caption.strip(), f"{name} has no caption"
     cfg = validate_config({}, SCHEMA, workdir=tmp_path)
     text = jinja2.Template(caption, undefined=jinja2.StrictUndefined).render(
@@ -93,7 +94,7 @@ sys.path.insert(0, {str(REPO)!r})
 import multiprocessing
 multiprocessing.set_start_method({start_method!r}, force=True)
 from mpbench import experiments
-section = json.loads({json.dumps(json.dumps(cfg[name]))})
+section = json.loads({json.dumps(json.dumps(experiments.section(name, cfg)))})
 module = experiments.get({name!r})
 point = experiments.points({name!r}, section)[0]
 extra = {{"data_file": {data_file!r}}} if experiments.spec({name!r}).needs_data else {{}}
@@ -123,7 +124,7 @@ MEASUREMENT = {
 }
 
 
-@pytest.mark.parametrize("name", experiments.NAMES)
+@pytest.mark.parametrize("name", experiments.ALL)
 def test_a_measurement_module_imports_only_what_it_times(name):
     """Read, not run: every import of mpbench/experiments/<name>.py (at the top or inside a function but
     check_config) is the standard library, the package's measurement modules, or numpy where the workload is numpy."""
@@ -156,7 +157,7 @@ def test_a_measurement_module_imports_only_what_it_times(name):
     assert not bad, f"mpbench/experiments/{name}.py imports {bad}: presentation belongs in mpbench/present/{name}.py"
 
 
-@pytest.mark.parametrize("name", experiments.NAMES)
+@pytest.mark.parametrize("name", experiments.ALL)
 def test_a_timed_point_imports_no_pandas_or_plotting(name, tmp_path, data_file):
     """A parent that has imported pandas forks slower (a Pool start took about twice as long),
     so the process that times a point must not import it - nor numpy where the work is not numpy,
@@ -198,7 +199,7 @@ if _dir:
 """
 
 
-@pytest.mark.parametrize("name", experiments.NAMES)
+@pytest.mark.parametrize("name", experiments.ALL)
 def test_spawned_workers_import_only_what_they_time(name, tmp_path, data_file):
     """Under spawn every child imports the module of the function it runs before running it,
     inside the timed start-up: no child of any experiment may import pandas, numpy (except
@@ -265,7 +266,7 @@ def test_a_spec_declares_the_axes_and_the_points_follow_from_them(tmp_path):
     [
         ("type: object\n", "demo.schema.yaml: x-experiment is missing"),
         (GOOD + "  colour: red\n", "x-experiment.colour is not a field"),
-        (GOOD.replace("group: post", "group: misc"), "x-experiment.group = 'misc'; allowed: post, condition"),
+        (GOOD.replace("group: post", "group: misc"), "x-experiment.group = 'misc'; allowed: appendix, post, condition"),
         (GOOD + "  needs: [gpu]\n", "x-experiment.needs = ['gpu']; allowed: any of test_file, file_conditions"),
         (GOOD.replace("  order: 1\n", ""), "x-experiment.order is missing"),
     ],

@@ -23,7 +23,7 @@ from mpbench.tables import HEADERS
 TINY = REPO / "tests" / "tiny.yaml"
 LOOPS = [1, 2, 4]
 EXPERIMENTS = ["read", "readwrite"]  # the appendix's jobs; readwrite's also runs the overwrite
-BENCH_RULES = {"bench_fileio", "bench_experiment"}
+BENCH_RULES = {"bench_experiment"}
 
 
 def command(workdir, *args, configfile=TINY):
@@ -212,7 +212,7 @@ def test_new_loop_count_measures_only_the_new_points(run):
     proc = snakemake(run, "-n", "--config", "loops=[1,2,4,8]")
     assert proc.returncode == 0, proc.stderr
     counts = job_counts(proc)
-    assert counts["bench_fileio"] == len(EXPERIMENTS)
+    assert counts["bench_experiment"] == len(EXPERIMENTS)
     assert "loops8_workers2" in proc.stdout + proc.stderr
     assert "generate_data" not in counts
 
@@ -220,14 +220,19 @@ def test_new_loop_count_measures_only_the_new_points(run):
 def test_language_change_redraws_tables_and_figures_only(run):
     proc = snakemake(run, "-n", "--config", "language=en")
     counts = job_counts(proc)
-    assert "bench_fileio" not in counts and "bench_experiment" not in counts and counts["table"] == 2
-    assert counts["plots"] == counts["post_compare"] == 1
-    assert counts["plot_experiment"] == counts["table_experiment"] > 1
+    # every table is redrawn (the appendix's two and one per experiment), nothing is measured
+    assert "bench_experiment" not in counts and counts["table_experiment"] == len(experiments.TABLES)
+    # and every figure (the appendix's two, one per experiment) and the post's comparison
+    assert counts["plot_experiment"] == len(experiments.FIGURES) and counts["post_compare"] == 1
 
 
 def test_repeats_change_remeasures_every_point(run):
     proc = snakemake(run, "-n", "--config", "repeats=3")
-    assert job_counts(proc)["bench_fileio"] == len(EXPERIMENTS) * len(LOOPS)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout + proc.stderr
+    # every appendix point (the experiments of tests/tiny.yaml fix their own repeats)
+    assert all(f"results/raw/{e}/loops{n}_workers2.csv" in out for e in EXPERIMENTS for n in LOOPS)
+    assert job_counts(proc)["bench_experiment"] >= len(EXPERIMENTS) * len(LOOPS)
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,14 @@ An experiment ``<name>`` is
 ``docs/experiments/<name>.md``
     its page: what it measures, how to read its figure.
 
+An experiment may also take its section from top-level keys of config.yaml
+(``top_level``: the appendix's ``loops``, ``workers`` and ``data``; it always
+runs), split its points over tables of their own (an axis with fixed
+``values`` and ``files: true``: each value names a raw folder, a summary and
+a table, as ``read`` and ``readwrite``), and draw figures named otherwise
+(``figures``, from the summaries of its tables and of the experiments it
+``uses``); see docs/adding-an-experiment.md.
+
 The registry reads the specs lazily (``NAMES``, :func:`spec`), so a process
 that imports one experiment's worker functions does not parse YAML.
 """
@@ -50,7 +58,7 @@ PRESENT = HERE.parent / "present"
 SPECS = HERE.parent / "schemas" / "experiments"
 #: Modules of this package that are shared helpers, not experiments.
 HELPERS = {"common", "levels"}
-GROUPS = ("post", "condition")  # the post's sections first, then the measurement conditions
+GROUPS = ("appendix", "post", "condition")  # the appendix, the post's other sections, the measurement conditions
 NEEDS = ("test_file", "file_conditions")
 PRESETS = ("quick", "tiny")
 #: How an axis may turn a config value into a point's value.
@@ -66,15 +74,19 @@ class Axis:
     """A key of the section whose values are points: one timed job per value
     (per combination of values, over all axes)."""
 
-    key: str  # the config key that lists the values (a single value is one point)
+    key: str = ""  # the config key that lists the values (a single value is one point)
     field: str = ""  # the point's field (default: the key)
     convert: str = ""  # a name of CONVERSIONS applied to each value; the values are then sorted
+    values_: tuple = ()  # fixed values, for an axis that no config key sets (``values`` in the spec)
+    files: bool = False  # each value names files of its own: a raw folder, a summary and a table
 
     @property
     def name(self) -> str:
         return self.field or self.key
 
     def values(self, section: dict, experiment: str) -> list:
+        if self.values_:
+            return list(self.values_)
         raw = section[self.key]
         values = list(raw) if isinstance(raw, (list, tuple)) else [raw]
         if self.convert:
@@ -96,11 +108,43 @@ class Spec:
     needs: tuple[str, ...] = ()
     #: Section values per preset (``quick``, ``tiny``), applied by mpbench.config.apply_preset.
     presets: dict = field(default_factory=dict, compare=False, hash=False)
+    #: Top-level config keys that are its section (it has none of its own and always runs).
+    top_level: tuple[str, ...] = ()
+    #: Its figures' names, when not its own name (each drawn from all its tables' summaries).
+    figures: tuple[str, ...] = ()
+    #: Experiments whose summaries its figures also draw on, when they run.
+    uses: tuple[str, ...] = ()
 
     @property
     def sweep(self) -> tuple[str, ...]:
         """The section's keys that add or drop points; every other key changes how each point is measured."""
-        return tuple(axis.key for axis in self.axes)
+        return tuple(axis.key for axis in self.axes if axis.key)
+
+    @property
+    def split(self) -> Axis | None:
+        """The axis whose values name tables of their own (``files: true``), if any."""
+        return next((axis for axis in self.axes if axis.files), None)
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """Its tables: one raw folder, summary and table each (its name, or the values of its split axis)."""
+        return tuple(self.split.values_) if self.split else (self.name,)
+
+    @property
+    def figure_names(self) -> tuple[str, ...]:
+        return self.figures or (self.name,)
+
+    def section(self, config: dict) -> dict:
+        """Its section of an effective config: its own, or the top-level keys it reads."""
+        if self.top_level:
+            return {"enabled": True, **{key: config[key] for key in self.top_level}}
+        return config[self.name]
+
+    def job(self, point: dict) -> tuple[str, str]:
+        """The table a point belongs to and its id there (the split axis names the table, not the id)."""
+        if self.split is None:
+            return self.name, point_id(point)
+        return str(point[self.split.name]), point_id({k: v for k, v in point.items() if k != self.split.name})
 
     @property
     def needs_data(self) -> bool:
@@ -137,11 +181,21 @@ def _spec(path: Path) -> Spec:
         raise SpecError(f"{where}.needs = {list(needs)}; allowed: any of {', '.join(NEEDS)}")
     axes = []
     for i, axis in enumerate(raw["axes"]):
-        if not isinstance(axis, dict) or "key" not in axis or not set(axis) <= {"key", "field", "convert"}:
-            raise SpecError(f"{where}.axes[{i}] = {axis!r}; allowed: a mapping with key (and field, convert)")
+        fixed = isinstance(axis, dict) and "values" in axis and "field" in axis and "key" not in axis
+        if (
+            not isinstance(axis, dict)
+            or not ("key" in axis or fixed)
+            or not set(axis) <= {"key", "field", "convert", "values", "files"}
+        ):
+            raise SpecError(
+                f"{where}.axes[{i}] = {axis!r}; allowed: a mapping with key (and field, convert), "
+                "or with field and values (and files)"
+            )
         if axis.get("convert", "") and axis["convert"] not in CONVERSIONS:
             raise SpecError(f"{where}.axes[{i}].convert = {axis['convert']!r}; allowed: {', '.join(CONVERSIONS)}")
-        axes.append(Axis(**axis))
+        axes.append(Axis(**{k: v for k, v in axis.items() if k != "values"}, values_=tuple(axis.get("values", ()))))
+    if sum(axis.files for axis in axes) > 1:
+        raise SpecError(f"{where}.axes: at most one axis has files: true")
     if not axes:
         raise SpecError(f"{where}.axes is empty; an experiment sweeps at least one key")
     presets = raw.get("presets", {})
@@ -157,6 +211,9 @@ def _spec(path: Path) -> Spec:
         axes=tuple(axes),
         needs=needs,
         presets=presets,
+        top_level=tuple(raw.get("top_level", ())),
+        figures=tuple(raw.get("figures", ())),
+        uses=tuple(raw.get("uses", ())),
     )
 
 
@@ -189,8 +246,14 @@ def registry() -> dict[str, Spec]:
 
 
 def __getattr__(attr: str):
-    if attr == "NAMES":
+    if attr == "NAMES":  # the experiments with a config section of their own (``experiments`` chooses among them)
+        return [name for name, s in registry().items() if not s.top_level]
+    if attr == "ALL":  # every experiment, the appendix included
         return list(registry())
+    if attr == "TABLES":  # every table (raw folder, summary, table) -> its experiment
+        return {table: name for name, s in registry().items() for table in s.tables}
+    if attr == "FIGURES":  # every figure -> its experiment
+        return {figure: name for name, s in registry().items() for figure in s.figure_names}
     raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
 
 
@@ -199,13 +262,22 @@ DOCS = HERE.parent.parent / "docs" / "experiments"
 CAPTION_HEADING = "## Reading the figure"
 
 
-def caption(name: str, docs: Path = DOCS) -> str:
+def caption(name: str, docs: Path = DOCS, figure: str | None = None) -> str:
     """What an experiment's figure shows and how to read it: the "Reading the
-    figure" section of its page, the one description of it (the HTML report's caption)."""
+    figure" section of its page, the one description of it (the HTML report's caption).
+    An experiment of several figures has "Reading the figures", one item per figure
+    (``- **<figure>.png** — ...``)."""
     text = (docs / f"{name}.md").read_text(encoding="utf-8")
-    if f"\n{CAPTION_HEADING}\n" not in text:
-        raise SpecError(f"docs/experiments/{name}.md has no section {CAPTION_HEADING!r}")
-    return text.split(f"\n{CAPTION_HEADING}\n", 1)[1].split("\n## ", 1)[0].strip()
+    heading = CAPTION_HEADING if figure in (None, name) else CAPTION_HEADING + "s"
+    if f"\n{heading}\n" not in text:
+        raise SpecError(f"docs/experiments/{name}.md has no section {heading!r}")
+    section = text.split(f"\n{heading}\n", 1)[1].split("\n## ", 1)[0].strip()
+    if heading == CAPTION_HEADING:
+        return section
+    for item in ("\n" + section).split("\n- ")[1:]:
+        if item.startswith(f"**{figure}.png**"):
+            return " ".join(line.strip() for line in item.split("—", 1)[1].splitlines()).strip()
+    raise SpecError(f"docs/experiments/{name}.md: {heading!r} has no item **{figure}.png**")
 
 
 def spec(name: str) -> Spec:
@@ -237,8 +309,20 @@ def points(name: str, section: dict) -> list[dict]:
     return spec(name).points(section)
 
 
-def find_point(name: str, section: dict, pid: str) -> dict:
-    for point in points(name, section):
-        if point_id(point) == pid:
+def section(name: str, config: dict) -> dict:
+    """An experiment's section of an effective config (see :meth:`Spec.section`)."""
+    return spec(name).section(config)
+
+
+def jobs(name: str, section: dict) -> list[tuple[str, str]]:
+    """(table, point id) of every point: its raw file is results/raw/<table>/<point id>.csv."""
+    s = spec(name)
+    return [s.job(point) for point in s.points(section)]
+
+
+def find_point(name: str, section: dict, pid: str, table: str | None = None) -> dict:
+    s = spec(name)
+    for point in s.points(section):
+        if s.job(point) == (table or name, pid):
             return point
-    raise ValueError(f"no point {pid!r} in the config of {name}")
+    raise ValueError(f"no point {pid!r} in the config of {table or name}")

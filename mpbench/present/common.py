@@ -73,16 +73,19 @@ def add_stops(summary: pd.DataFrame, raw: pd.DataFrame, keys: list[str]) -> pd.D
     on = [k for k in keys if k in summary.columns and k in raw.columns]
     if not on:
         stops = pd.DataFrame([stop_of(raw)])
-        return summary.drop(columns=list(stops.columns), errors="ignore").merge(stops, how="cross")
-    stops = pd.DataFrame(
-        [
-            {**dict(zip(on, group if isinstance(group, tuple) else (group,))), **stop_of(cell)}
-            for group, cell in raw.groupby(on, sort=False)
-        ]
-    )
-    for k in on:
-        stops[k] = stops[k].astype(summary[k].dtype, errors="ignore")
-    return summary.drop(columns=["stop_reason", "repeats_done"], errors="ignore").merge(stops, on=on, how="left")
+        out = summary.drop(columns=list(stops.columns), errors="ignore").merge(stops, how="cross")
+    else:
+        stops = pd.DataFrame(
+            [
+                {**dict(zip(on, group if isinstance(group, tuple) else (group,))), **stop_of(cell)}
+                for group, cell in raw.groupby(on, sort=False)
+            ]
+        )
+        for k in on:
+            stops[k] = stops[k].astype(summary[k].dtype, errors="ignore")
+        out = summary.drop(columns=["stop_reason", "repeats_done"], errors="ignore").merge(stops, on=on, how="left")
+    # Columns the summary had keep their place.
+    return out[[*summary.columns, *[c for c in out.columns if c not in summary.columns]]]
 
 
 def repetitions_note(summary: pd.DataFrame, language: str = "en", target: float = 0.05) -> str:

@@ -1,0 +1,59 @@
+"""appendix: the summaries, tables and figures of the post's appendix B (docs/experiments/appendix.md).
+
+Two tables, ``read`` and ``readwrite`` (the latter with the overwrite's
+columns: it ran in the same job), in the post's layout (mpbench.tables);
+two figures over both, ``time`` and ``speedup`` (mpbench.plots).  The
+report builds its opening around them (mpbench.report).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..stats import summarize as summarize_table
+from ..tables import render as render_table
+
+TABLES = ("read", "readwrite")
+
+
+def table_of(frame: pd.DataFrame) -> str:
+    """Which table raw rows or a summary belong to: read & write has the overwrite beside it."""
+    if "experiment" in frame:
+        return "readwrite" if (frame["experiment"].astype(str) == "readwrite").any() else "read"
+    return "readwrite" if "overwrite_pool_median" in frame else "read"
+
+
+def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
+    """One row per (loops, workers) (see stats.summarize)."""
+    return summarize_table(raw, table_of(raw), level)
+
+
+def render(summary: pd.DataFrame, language: str = "zh", cv_threshold: float = 0.10, precision: float = 0.05) -> str:
+    """The whole table file, its notes included: one section per worker count, the CV mark above
+    ``cv_threshold`` and the mark of rows that stopped short of ±``precision`` (see tables.render)."""
+    return render_table(summary, table_of(summary), language, cv_threshold, precision)
+
+
+def table(summary: pd.DataFrame, language: str = "zh") -> str:
+    return render(summary, language)
+
+
+def plot(summaries: dict[str, pd.DataFrame], cores: int, out_paths, figure: str = "time", language: str = "en") -> None:
+    """``time``: time against loops, one panel per table and worker count, with the raw
+    ceiling of one process as a reference line when the ceiling experiment ran;
+    ``speedup``: serial / Pool against loops, one panel per worker count."""
+    from ..plots import plot_speedup, plot_time
+
+    tables = {name: summaries[name] for name in TABLES if name in summaries}
+    if figure == "time":
+        ceiling = None
+        if "ceiling" in summaries:
+            from .ceiling import ceiling_seconds_per_op
+
+            raw_ceiling = summaries["ceiling"]
+            ceiling = ceiling_seconds_per_op(raw_ceiling, int(raw_ceiling["size_bytes"].iloc[0]))
+        plot_time(tables, out_paths, ceiling, language)
+    elif figure == "speedup":
+        plot_speedup(tables, cores, out_paths, language)
+    else:
+        raise ValueError(f"appendix: unknown figure {figure!r}; allowed: time, speedup")
