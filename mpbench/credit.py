@@ -8,8 +8,9 @@ checkpoint at which its own spread says it will be precise and within
 will overrun its cap owes the overrun as soon as its first repetition shows
 it coming (:meth:`Credit.owe`), so that others borrow only what is left net
 of it.  Where early finishers do not cover the overruns, the run is in debt
-(:meth:`Credit.debt`) and the next points pay it back: a point's cap shrinks
-by the debt, so it stops at an earlier checkpoint and leaves the difference.
+(:meth:`Credit.debt`) and the next points that its own cap will not make
+precise pay it back: the cap shrinks by the debt, so such a point stops at an
+earlier checkpoint and leaves the difference.
 Points still stop only at checkpoints.
 
 One ledger per run: Snakemake's ``onstart`` empties it (:func:`start_run`).

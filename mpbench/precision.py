@@ -180,9 +180,13 @@ class Policy:
         following = next(k for k in looks if k > n)
         if self.time_cap_s is None:
             return None
-        # The run's debt (overruns that early finishers have not covered) comes off the cap:
-        # this point stops sooner and leaves the difference (mpbench.credit).
-        cap = self.time_cap_s * CAP_SLACK + self.borrowed - (self.credit.debt() if self.credit is not None else 0.0)
+        cap = self.time_cap_s * CAP_SLACK + self.borrowed
+        # The run's debt (overruns that early finishers have not covered) comes off the cap
+        # of a point whose spread says its own cap will not make it precise: it stops sooner
+        # and leaves the difference (mpbench.credit), while one on its way to the target keeps its cap.
+        target = self._precise_at(n, worst)
+        if self.credit is not None and (target is None or elapsed_s + (target - n) * rep_s > cap):
+            cap -= self.credit.debt()
         if elapsed_s + (following - n) * rep_s > cap and not self._go_on(n, worst, elapsed_s, rep_s, cap):
             return TIME
         return None
@@ -209,14 +213,19 @@ class Policy:
         """At its cap: borrow what reaching the checkpoint its spread projects as
         precise costs, when that checkpoint is within ``max_repeats`` and the
         ledger holds the time (see mpbench.credit)."""
-        if self.credit is None or not math.isfinite(worst) or worst <= 0:
-            return False
-        # A median's (and a ratio's) interval narrows about as 1/sqrt(n).
-        need = n * (worst / self.precision) ** 2
-        target = next((k for k in self.looks() if k > n and k >= need), None)
-        if target is None:
+        target = self._precise_at(n, worst)
+        if self.credit is None or target is None:
             return False
         return self.credit.borrow(elapsed_s + (target - n) * rep_s - cap)
+
+    def _precise_at(self, n: int, worst: float) -> int | None:
+        """The checkpoint at which the widest interval, ``worst`` after ``n`` repetitions,
+        is projected within the target; None past ``max_repeats``."""
+        if not math.isfinite(worst) or worst <= 0:
+            return None
+        # A median's (and a ratio's) interval narrows about as 1/sqrt(n).
+        need = n * (worst / self.precision) ** 2
+        return next((k for k in self.looks() if k > n and k >= need), None)
 
 
 def setting(repeats: "Policy | int") -> dict:

@@ -180,6 +180,18 @@ def test_a_run_in_debt_is_paid_back_by_the_next_points_stopping_sooner(tmp_path)
     assert Credit("x", ledger).debt() == 0.0 and Credit("x", ledger).balance() == pytest.approx(1.0)
 
 
+def test_a_point_on_its_way_to_the_target_keeps_its_cap_in_a_run_in_debt(tmp_path):
+    """The debt is paid by points whose own cap will not make them precise: LOOSE
+    (±~10%, precise at checkpoint 32) with a cap for 32 repetitions goes on despite
+    a debt that would have stopped it; HOPELESS (±50%) with the same cap pays."""
+    ledger = tmp_path / "credit.tsv"
+    start_run(ledger)
+    Credit("slow", ledger).leave(-30.0)
+    assert Policy(time_cap_s=32, credit=Credit("on_its_way", ledger)).decide(6, LOOSE, "a", 6, 1) is None
+    assert Policy(time_cap_s=12, credit=Credit("short", ledger)).decide(6, LOOSE, "a", 6, 1) == precision.TIME
+    assert Policy(time_cap_s=32, credit=Credit("hopeless", ledger)).decide(6, HOPELESS, "a", 6, 1) == precision.TIME
+
+
 def skewed(rng, sigma):
     return math.exp(rng.gauss(0, sigma)) + rng.expovariate(1 / sigma) * 0.5
 
