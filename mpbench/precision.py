@@ -187,7 +187,7 @@ class Policy:
         target = self._precise_at(n, worst)
         if self.credit is not None and (target is None or elapsed_s + (target - n) * rep_s > cap):
             cap -= self.credit.debt()
-        if elapsed_s + (following - n) * rep_s > cap and not self._go_on(n, worst, elapsed_s, rep_s, cap):
+        if elapsed_s + (following - n) * rep_s > cap and not self._go_on(n, target, elapsed_s, rep_s, cap):
             return TIME
         return None
 
@@ -209,11 +209,10 @@ class Policy:
         """Seconds this point has taken from the run's ledger."""
         return self.credit.borrowed if self.credit is not None else 0.0
 
-    def _go_on(self, n: int, worst: float, elapsed_s: float, rep_s: float, cap: float) -> bool:
+    def _go_on(self, n: int, target: int | None, elapsed_s: float, rep_s: float, cap: float) -> bool:
         """At its cap: borrow what reaching the checkpoint its spread projects as
         precise costs, when that checkpoint is within ``max_repeats`` and the
         ledger holds the time (see mpbench.credit)."""
-        target = self._precise_at(n, worst)
         if self.credit is None or target is None:
             return False
         return self.credit.borrow(elapsed_s + (target - n) * rep_s - cap)
