@@ -47,6 +47,11 @@ def overwrite_once(src: str, out_dir: str, i: int, fsync: bool = False) -> int:
 MTIME_SLACK_S = 0.01
 
 
+def written_names(op: str, loops: int) -> list[str]:
+    """The files a run of ``op`` done ``loops`` times writes in its directory."""
+    return [f"copy_{i}.txt" for i in range(loops)] if op == "readwrite" else ["overwrite.txt"]
+
+
 def written_problem(op: str, out_dir: str, loops: int, size_bytes: int, since: float) -> str | None:
     """Why the files a write run left in ``out_dir`` are not what it should have
     written (None when they are): read & write, ``copy_0`` ... ``copy_{loops-1}``;
@@ -54,8 +59,7 @@ def written_problem(op: str, out_dir: str, loops: int, size_bytes: int, since: f
     written since ``since`` (epoch seconds; a file the run did not write keeps
     the older stamp of the run before).  Checked after every write run,
     outside its timed region."""
-    names = [f"copy_{i}.txt" for i in range(loops)] if op == "readwrite" else ["overwrite.txt"]
-    for name in names:
+    for name in written_names(op, loops):
         path = os.path.join(out_dir, name)
         try:
             st = os.stat(path)

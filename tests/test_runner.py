@@ -271,20 +271,36 @@ def test_a_run_that_cannot_fit_is_refused_before_writing(src, tmp_path, monkeypa
     del sh
 
 
-@pytest.mark.parametrize("experiment, primed", [("readwrite", ["pool"]), ("overwrite", ["pool"]), ("read", [])])
-def test_one_full_untimed_run_primes_a_write_job(src, tmp_path, monkeypatch, experiment, primed):
-    """The read & write job's prime (a Pool run writing its copies) also stands for
-    the overwrite's: the overwrite's one shared file is written by its warm-up."""
-    names = []
-    real = fileio.prime_run
+@pytest.mark.parametrize(
+    "experiment, primed",
+    [
+        # the read & write job also runs the overwrite: its copies and the one shared file
+        ("readwrite", ["copy_0.txt", "copy_1.txt", "copy_2.txt", "overwrite.txt"]),
+        ("overwrite", ["overwrite.txt"]),
+        ("read", None),
+    ],
+)
+def test_a_write_job_is_primed_with_every_file_it_replaces(src, tmp_path, monkeypatch, experiment, primed):
+    """Before the timed runs, every file a write run replaces is there, with the
+    test file's bytes; a read job writes nothing and is not primed."""
+    names, sizes = [], []
+    real = fileio.prime_files
 
-    def spy(calls, primed_names, check):
-        names.extend(primed_names)
-        return real(calls, primed_names, check)
+    def spy(source, paths):
+        paths = list(paths)
+        names.extend(os.path.basename(p) for p in paths)
+        prime = real(source, paths)
 
-    monkeypatch.setattr(fileio, "prime_run", spy)
+        def run():
+            prime()
+            sizes.extend(os.path.getsize(p) for p in paths)
+
+        return run
+
+    monkeypatch.setattr(fileio, "prime_files", spy)
     rows = run_point(
         experiment, 3, 2, src=src, scratch_dir=tmp_path / "scratch", repeats=2, warmup=1, data={"lines": 100, "seed": 1}
     )
-    assert names == primed
+    assert names == (primed or [])
+    assert sizes == [os.path.getsize(src)] * len(names)
     assert all(r["verified"] for r in rows)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from .. import cache as pagecache
 from .. import rawio, timing, workloads
 from ..environment import filesystem_of, usable_cores
-from ..fileio import Condition, effective_chunksize, map_chunksize, operation, prepare_cache, prime_run
+from ..fileio import Condition, effective_chunksize, map_chunksize, operation, prepare_cache, prime_files
 from .common import finish_rows
 
 if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
@@ -77,6 +77,15 @@ def run(
                 times, result = timing.time_pool(fn, loops, procs, ctx, chunksize=chunk)
             return {**times, "resident_before": resident}, result
 
+        def warm(fn=fn, mode=mode, procs=procs) -> None:
+            """Seconds, not a whole run: the cache state, one operation, for a Pool its start."""
+            prepare_cache(src, state)
+            if mode == "serial":
+                fn(0)
+            else:
+                timing.time_pool(fn, min(loops, procs), procs, ctx, chunksize=chunk)
+
+        call.warmup = warm
         calls[name] = call
         extra[name] = {
             "path": path,
@@ -105,9 +114,13 @@ def run(
                 f"expected {loops} x {want}"
             )
 
-    # Written files are replaced by the next run, not deleted between runs
-    # (see fileio.prime_run): one untimed run of each write path creates them.
-    prime = prime_run(calls, ("raw_write_pool", "python_write_pool"), check)
+    # Written files are replaced by the next run, not deleted between runs;
+    # they are there before the first (fileio.prime_files).
+    prime = prime_files(
+        src,
+        [Path(out["raw"], f"raw_{i}.bin") for i in range(loops)]
+        + [Path(out["python"], name) for name in workloads.written_names("readwrite", loops)],
+    )
 
     try:
         rows = timing.repeat_variants(calls, repeats, warmup, check, label=f"ceiling loops={loops}", prime=prime)
