@@ -44,7 +44,7 @@ POOL = "+pool"
 
 
 def spread(values: list[float]) -> dict:
-    """Median, CV (std / mean) and the robust CV (1.4826 MAD / median) of runs."""
+    """Median, CV (std / mean), the robust CV (1.4826 MAD / median) and the total seconds of runs."""
     mid = statistics.median(values)
     mad = statistics.median(abs(v - mid) for v in values)
     mean = statistics.fmean(values)
@@ -53,6 +53,7 @@ def spread(values: list[float]) -> dict:
         "median": mid,
         "cv": statistics.stdev(values) / mean if len(values) > 1 else math.nan,
         "robust_cv": 1.4826 * mad / mid if mid > 0 else math.nan,
+        "total": math.fsum(values),
     }
 
 

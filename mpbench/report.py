@@ -142,12 +142,12 @@ def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
     return lines
 
 
-def cell_verdict(cv: float, floor: float, n, target: float, level: float, floor_n=None) -> str:
+def cell_verdict(cv: float, floor: float, n, target: float, level: float, floor_n=None, half=None) -> str:
     """Why one cell missed ±target (receipt.miss_kind, against the ``n`` repetitions it got;
-    ``floor_n``: the runs the floor rests on)."""
+    ``floor_n``: the runs the floor rests on; ``half``: the cell's interval)."""
     from .receipt import miss_kind
 
-    return miss_kind(cv, floor, n, target, level, n, floor_n)
+    return miss_kind(cv, floor, n, target, level, n, floor_n, half)
 
 
 def precision_notes(
@@ -192,7 +192,7 @@ def precision_notes(
         floor_of(calibration, c[4], floor_kind(c[5]), c[7], c[6]) if pd.notna(c[4]) else (float("nan"), float("nan"))
         for c in wide
     ]
-    verdicts = [cell_verdict(c[3], f, c[6], target, level, f_n) for c, (f, f_n) in zip(wide, floors)]
+    verdicts = [cell_verdict(c[3], f, c[6], target, level, f_n, c[1]) for c, (f, f_n) in zip(wide, floors)]
     counts = pd.Series(verdicts).value_counts()
     if counts.drop("unknown", errors="ignore").sum():
         also = sum(1 for c, (f, f_n), v in zip(wide, floors, verdicts) if v == "floor" and noisier(c[3], c[6], f, f_n))

@@ -449,7 +449,7 @@ def test_what_the_run_bought(run):
     first = [line for line in report.splitlines() if line.startswith("**This run:")]
     assert len(first) == 1
     assert re.search(
-        r"\d+\.\d min wall time, \d+% of it in timed runs \(\d+\.\d% of it the sentinel's\); "
+        r"\d+\.\d min wall time, \d+% of it in timed runs \(\d+\.\d% of it the sentinel's, \d+\.\d% of it the calibration's\); "
         r"\d+ of \d+ cells reached ±5%; "
         rf"{len(points)} points stopped: {len(points)} after a fixed number of repetitions",
         first[0],

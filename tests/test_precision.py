@@ -482,6 +482,21 @@ def test_a_cell_the_floor_already_rules_out_is_held_back_by_the_machine_even_whe
     assert miss_kind(float("nan"), 0.10, 48, 0.05, 0.95) == "unknown"
 
 
+def test_a_heavy_tailed_cell_is_judged_by_its_own_interval_at_the_floor():
+    """100 runs quieter than the floor (CV 16.8% against 19.2%) that still measured ±6.0%:
+    the normal approximation says the floor allows ±5% in 89 runs, the cell's own
+    interval scaled to the floor says 191, more than the 100 it was allowed."""
+    from mpbench.receipt import miss_kind, reps_at_floor
+
+    assert miss_kind(0.168, 0.192, 100, 0.05, 0.95, 100, 30) == "budget"
+    assert reps_at_floor(0.1915, 0.05, 0.95, 0.1677, 100, 0.0605) == 191
+    assert miss_kind(0.168, 0.192, 100, 0.05, 0.95, 100, 30, half=0.060) == "floor"
+    # a light-tailed cell: its interval is narrower than the approximation, and it says so
+    assert reps_at_floor(0.192, 0.05, 0.95, 0.168, 100, 0.030) < reps_at_floor(0.192, 0.05, 0.95)
+    # under SHAPE_N runs an interval is too coarse to scale: the approximation decides
+    assert reps_at_floor(0.192, 0.05, 0.95, 0.168, 9, 0.30) == reps_at_floor(0.192, 0.05, 0.95)
+
+
 def test_a_pool_start_under_another_method_has_its_own_floor():
     cal = {
         "floor": [
