@@ -278,6 +278,8 @@ def synthetic(jitter=(0.98, 0.99, 1.0, 1.0, 1.01, 1.02)):
                     "pool_start_seconds": 0.01 if mode == "pool" else np.nan,
                     "map_seconds": seconds * 0.8 if mode == "pool" else np.nan,
                     "config_hash": "h",
+                    "floor_kind": ("read" if direction == "read" else "write") + ("+pool" if mode == "pool" else ""),
+                    "sentinel_seconds": 0.01 * (1 + rep / 100),
                 }
             )
     return pd.DataFrame(rows)
@@ -301,6 +303,20 @@ def test_summarize_arithmetic(summary):
     assert s.loc["python_write_serial", "ratio_to_raw_read_write"] == pytest.approx(0.35)
     assert s.loc["python_read_serial", "ratio_p"] == pytest.approx(2 / 64)
     assert np.isnan(s.loc["raw_read_serial", "ratio_to_raw"]) and s.loc["raw_read_pool", "pool_start_median"] == 0.01
+
+
+def test_each_cell_is_set_against_the_floor_of_its_own_runs(summary):
+    """Reads against the read floor, writes against the write floor, a Pool's with its
+    start added, and the point's sentinel for the machine's noise while it ran: without
+    them the report held every ceiling cell to the CPU loop's floor."""
+    from mpbench.report import experiment_precision_cells
+
+    kinds = dict(zip(summary["variant"], summary["floor_kind"]))
+    assert kinds["raw_read_serial"] == "read" and kinds["python_write_pool"] == "write+pool"
+    assert summary["sentinel_cv"].between(0.001, 0.05).all()
+    cells = {c[0].split("variant ")[1].split(",")[0]: c for c in experiment_precision_cells("ceiling", summary)}
+    assert cells["python_read_pool"][5] == "read+pool" and cells["raw_write_serial"][5] == "write"
+    assert cells["raw_write_serial"][7] == pytest.approx(summary["sentinel_cv"].iloc[0])
 
 
 def test_ceiling_seconds_per_op(summary):

@@ -7,7 +7,8 @@ import pandas as pd
 
 from ..config import MIB
 from ..experiments.ceiling import VARIANTS
-from ..stats import check_consistent_by, compare_paired, describe
+from ..receipt import row_kind
+from ..stats import check_consistent_by, compare_paired, describe, point_sentinel_cv
 from ..tables import fmt_p, fmt_seconds, markdown_table
 
 
@@ -44,6 +45,10 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
             row["mib_s"] = moved / row["median"]
             row["mib_s_ci_low"], row["mib_s_ci_high"] = moved / row["ci_high"], moved / row["ci_low"]
             row["resident_before_median"] = float(runs["resident_before"].median())
+            # The floor the report sets this cell against: reads or writes (plus a Pool
+            # start) at its run length, and the machine's noise while the point ran.
+            row["floor_kind"] = row_kind(runs, "ceiling")
+            row["sentinel_cv"] = point_sentinel_cv(cell)
             if row["mode"] == "pool":
                 row["pool_start_median"] = float(runs["pool_start_seconds"].median())
                 row["map_median"] = float(runs["map_seconds"].median())
