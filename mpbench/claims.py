@@ -1,20 +1,5 @@
-"""The blog post's conclusions, checked against this run's measurements.
-
-Each check reads summaries the pipeline wrote and returns one of four
-verdicts, with the numbers behind it:
-
-- ``holds`` and ``does not hold``: the intervals (or a paired test) say so;
-- ``inconclusive``: the data cannot tell at this precision - the evidence
-  says which intervals overlap and what would decide it;
-- ``not measured``: the run has no data that could answer it, and why.
-
-A verdict is never read from medians alone, and absence of evidence is
-never evidence: "no interval above 1x" is *inconclusive* unless an interval
-lies below the margin.  Two quantities measured in different points differ
-when their 95% intervals are disjoint (for two independent estimates that is
-a test at about the 0.5% level; a conservative one).  Each rule is written
-out in words in ``docs/claims.md``; the functions below are those rules.
-"""
+"""The blog post's conclusions, checked against this run's measurements: each check returns holds,
+does not hold, inconclusive or not measured, with the numbers behind it, by the rules of docs/claims.md."""
 
 from __future__ import annotations
 

@@ -188,7 +188,6 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
     # Nine Pool variants; per item, the tasks through the queues (four variants send one
     # task per item, ProcessPoolExecutor.map's cost about four of them) and the function.
     work = section["heavy_iterations"] * u.step * 5 if point["function"] == "heavy" else 0.0
