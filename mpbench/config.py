@@ -22,12 +22,8 @@ class ConfigError(ValueError):
 
 
 def load_schema(path: Path = SCHEMA_PATH) -> dict:
-    """The config schema, with one section per experiment merged in.
-
-    Each experiment's section lives in ``experiments/<name>.schema.yaml``
-    beside the main schema, so an experiment is added without touching the
-    others.
-    """
+    """The config schema, with each experiment's section merged in from its fragment
+    (``experiments/<name>.schema.yaml`` beside it: an experiment is added without touching the others)."""
     with open(path, encoding="utf-8") as fh:
         schema = yaml.safe_load(fh)
     for fragment in sorted((path.parent / "experiments").glob("*.schema.yaml")):
