@@ -390,23 +390,19 @@ def _cell(label: str, row, prefix: str, seconds, kind) -> tuple:
 
 def appendix_precision_cells(summaries: dict[str, pd.DataFrame]) -> list[tuple]:
     cells = []
-    ops = {"read": "read", "read & write": "readwrite", "read & overwrite": "overwrite"}
-    for table, prefixes in (
-        ("read", [("", "read")]),
-        ("readwrite", [("", "read & write"), ("overwrite_", "read & overwrite")]),
-    ):
+    for table, parts in (("read", [("", "read")]), ("readwrite", [("", "readwrite"), ("overwrite_", "overwrite")])):
         summary = summaries.get(table)
         if summary is None:
             continue
         for _, row in summary.iterrows():
-            for prefix, name in prefixes:
+            for prefix, op in parts:
                 for variant in ("serial", "pool"):
-                    half = row.get(f"{prefix}{variant}_ci_halfwidth_rel")
-                    if half is None:
+                    p = f"{prefix}{variant}_"
+                    if row.get(p + "ci_halfwidth_rel") is None:
                         continue
-                    label = f"{name}, {int(row['loops'])} loops, {variant} (Pool({int(row['workers'])}))"
-                    kind = ops[name] + ("+pool" if variant == "pool" else "")
-                    cells.append(_cell(label, row, prefix + variant + "_", row.get(f"{prefix}{variant}_median"), kind))
+                    label = f"{NAMES[op]}, {int(row['loops'])} loops, {variant} (Pool({int(row['workers'])}))"
+                    kind = op + ("+pool" if variant == "pool" else "")
+                    cells.append(_cell(label, row, p, row.get(p + "median"), kind))
     return cells
 
 
