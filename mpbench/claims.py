@@ -1,20 +1,5 @@
-"""The blog post's conclusions, checked against this run's measurements.
-
-Each check reads summaries the pipeline wrote and returns one of four
-verdicts, with the numbers behind it:
-
-- ``holds`` and ``does not hold``: the intervals (or a paired test) say so;
-- ``inconclusive``: the data cannot tell at this precision - the evidence
-  says which intervals overlap and what would decide it;
-- ``not measured``: the run has no data that could answer it, and why.
-
-A verdict is never read from medians alone, and absence of evidence is
-never evidence: "no interval above 1x" is *inconclusive* unless an interval
-lies below the margin.  Two quantities measured in different points differ
-when their 95% intervals are disjoint (for two independent estimates that is
-a test at about the 0.5% level; a conservative one).  Each rule is written
-out in words in ``docs/claims.md``; the functions below are those rules.
-"""
+"""The blog post's conclusions, checked against this run's measurements: each check returns holds,
+does not hold, inconclusive or not measured, with the numbers behind it, by the rules of docs/claims.md."""
 
 from __future__ import annotations
 
@@ -94,13 +79,8 @@ def holm(p_values: list[float], alpha: float = ALPHA) -> list[bool]:
 
 
 def _best_by_intervals(sub: pd.DataFrame, key: str, inside: pd.Series) -> tuple[str, str, str]:
-    """Is the best speedup inside the band ``inside`` (a boolean mask of ``sub``)?
-
-    holds: every count outside lies entirely below the in-band count with the
-    highest median; does not hold: some count outside lies entirely above
-    every in-band count; inconclusive otherwise.  Returns the verdict, the
-    evidence and what would decide it.
-    """
+    """Is the best speedup inside the band ``inside`` (a boolean mask of ``sub``)?  The verdict (by the rule of
+    docs/claims.md), the evidence and what would decide it."""
     band, rest = sub[inside], sub[~inside]
     top = band.loc[band["speedup"].idxmax()]
     top_i = interval(top)
@@ -125,10 +105,8 @@ def _best_by_intervals(sub: pd.DataFrame, key: str, inside: pd.Series) -> tuple[
 
 def reads_more_parallel_is_better(read: pd.DataFrame | None) -> dict:
     """读操作，并行越多越好: the read speedup grows with the number of reads handed to the Pool."""
-    seed, en = (
-        "读操作，并行越多越好",
-        "Reads: the more parallel, the better (speedup grows with the number of parallel reads)",
-    )
+    seed = "读操作，并行越多越好"
+    en = "Reads: the more parallel, the better (speedup grows with the number of parallel reads)"
     claim = partial(_claim, "reads_more_parallel", seed, en)
     if read is None or read.empty or read["loops"].nunique() < 3:
         return claim(UNKNOWN, "needs the read table at 3 or more loop counts")
@@ -217,11 +195,7 @@ def _combine(verdicts: list[str]) -> str:
 
 def overwrite_is_slower(readwrite: pd.DataFrame | None) -> dict:
     """写覆盖…耗时变长: overwriting one shared file takes longer than writing new files, parallel or not.
-
-    With the paired ratio of each repetition (overwrite / new files, both run
-    in the same job) when the summary has it, else the intervals of the two
-    medians: slower or faster at a loop count when the interval says so.
-    """
+    By the paired ratios where the summary has them, else by the intervals of the two medians (docs/claims.md)."""
     seed = "写操作时，无论是否使用并行，当进行覆盖写文件时，耗时变长"
     en = "Overwriting one shared file takes longer than writing new files, serially and through a Pool"
     claim = partial(_claim, "overwrite_slower", seed, en)
@@ -343,13 +317,7 @@ def more_cores_faster(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
 
 def cores_are_the_limit(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
     """processes 默认是 cpu 核的个数，也是并行能力的上线: no worker count above the core
-    count is faster than the one at the core count.
-
-    Paired (the counts ran in the same job): does not hold when a count above
-    the cores is faster with a Holm-corrected p below ALPHA (over all those
-    counts) and its ratio interval below 1; holds when every such count's time
-    ratio interval lies above 1 - MARGIN (none is more than MARGIN faster).
-    """
+    count is faster than the one at the core count.  Paired, with Holm's correction (docs/claims.md)."""
     seed = "processes 默认是 cpu 核的个数，也是并行能力的上线"
     en = f"The core count is the upper limit of parallelism (more processes than cores are not faster by over {MARGIN:.0%})"
     claim = partial(_claim, "cores_limit", seed, en)
@@ -385,10 +353,8 @@ def cores_are_the_limit(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
 
 
 def close_join_optional(close_join: pd.DataFrame | None) -> dict:
-    """close join 这两句到底是什么意思，可有可无？ - answered as: are the results complete without them?
-
-    A count, not a timing: holds when every run without close() and join()
-    delivered every result, does not hold when one did not."""
+    """close join 这两句到底是什么意思，可有可无？ - answered as: are the results complete
+    without them?  A count, not a timing."""
     seed = "close join 这两句到底是什么意思，可有可无？"
     en = "close() and join() are optional for getting the results (the post asks)"
     claim = partial(_claim, "close_join_optional", seed, en)

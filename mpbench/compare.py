@@ -1,11 +1,5 @@
-"""Machines compared: the appendix speedups of several hosts in one table and figure.
-
-Every run files a copy of its appendix summaries and machine facts under
-``results/hosts/<host>/`` (``summary/read.csv``, ``summary/readwrite.csv``,
-``environment.json``).  Copying that folder from another machine into this
-``results/hosts/`` - names differ, so nothing is overwritten - and running
-the ``compare`` target puts every host side by side.
-"""
+"""Machines compared: the appendix speedups of the hosts under ``results/hosts/<host>/`` in one table and
+figure (docs/machines.md)."""
 
 from __future__ import annotations
 

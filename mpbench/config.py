@@ -1,12 +1,5 @@
-"""Configuration: schema validation with one-line errors, defaults, sanity checks.
-
-Snakemake's own ``validate`` reports a failing key with the whole schema
-around it; a user who typed ``repeats: 0`` deserves one line that names the
-key, the value and what is allowed.  This module gives that line, fills the
-defaults from the same schema, and checks what a schema cannot express
-(a file too small for its line count, a scratch directory that cannot be
-written).
-"""
+"""Configuration: schema validation with one-line errors (the key, the value and what is allowed), defaults,
+and the checks a schema cannot express (docs/configuration.md)."""
 
 from __future__ import annotations
 
@@ -29,12 +22,8 @@ class ConfigError(ValueError):
 
 
 def load_schema(path: Path = SCHEMA_PATH) -> dict:
-    """The config schema, with one section per experiment merged in.
-
-    Each experiment's section lives in ``experiments/<name>.schema.yaml``
-    beside the main schema, so an experiment is added without touching the
-    others.
-    """
+    """The config schema, with each experiment's section merged in from its fragment
+    (``experiments/<name>.schema.yaml`` beside it: an experiment is added without touching the others)."""
     with open(path, encoding="utf-8") as fh:
         schema = yaml.safe_load(fh)
     for fragment in sorted((path.parent / "experiments").glob("*.schema.yaml")):
@@ -210,6 +199,26 @@ def free_bytes(path) -> int:
     return shutil.disk_usage(existing_ancestor(Path(path))).free
 
 
+def writable_dir(value: str, workdir, where: str, allowed: str, parent_ok: bool = False) -> Path:
+    """The directory that ``value`` (relative to ``workdir``) names, or the existing one it will be created in
+    (a relative path: the pipeline creates it; an absolute one only with ``parent_ok``, in an existing
+    parent); raises ConfigError, ``where`` and ``allowed`` naming the key, when it is not a writable directory."""
+    path = Path(workdir or "", value)  # an absolute value stays as it is
+    if path.exists():
+        if not path.is_dir():
+            raise ConfigError(f"{where} is not a directory; {allowed}")
+        target = path
+    elif not Path(value).is_absolute():
+        target = existing_ancestor(path)
+    elif parent_ok and path.parent.is_dir():
+        target = path.parent
+    else:
+        raise ConfigError(f"{where} does not exist; {allowed}")
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise ConfigError(f"{where} is not writable; {allowed}")
+    return target
+
+
 def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
     """Checks a JSON schema cannot express. Raises ConfigError."""
     size_bytes = int(cfg["data"]["size_mb"] * MIB)
@@ -242,28 +251,13 @@ def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
             "config: cache = 'cold' needs os.posix_fadvise to evict the test file, which this platform "
             "lacks; allowed here: warm"
         )
-    scratch = Path(cfg["scratch_dir"])
-    if workdir is not None and not scratch.is_absolute():
-        scratch = workdir / scratch
-    if scratch.exists():
-        if not scratch.is_dir():
-            raise ConfigError(f"config: scratch_dir = {cfg['scratch_dir']!r} is not a directory")
-        target = scratch
-    elif not Path(cfg["scratch_dir"]).is_absolute():
-        # A relative path lives in the working directory (results/scratch by
-        # default): the pipeline creates it.
-        target = existing_ancestor(scratch)
-    else:
-        target = scratch.parent
-        if not target.is_dir():
-            raise ConfigError(
-                f"config: scratch_dir = {cfg['scratch_dir']!r} does not exist and neither does "
-                f"its parent directory; allowed: an existing directory, or a new one in an existing directory"
-            )
-    if not os.access(target, os.W_OK | os.X_OK):
-        raise ConfigError(
-            f"config: scratch_dir = {cfg['scratch_dir']!r} is not writable; allowed: a directory this user can write"
-        )
+    target = writable_dir(
+        cfg["scratch_dir"],
+        workdir,
+        f"config: scratch_dir = {cfg['scratch_dir']!r}",
+        "allowed: a directory this user can write, or a new one in an existing directory",
+        parent_ok=True,
+    )
     # The test file itself goes to results/data in the working directory.
     if workdir is not None:
         data_free = free_bytes(Path(workdir) / "results")

@@ -92,16 +92,9 @@ def usable_cores(cgroup_root: str | os.PathLike = "/sys/fs/cgroup") -> int:
 
 
 def machine_state(samples: int = 5, pause: float = 0.01) -> dict:
-    """Is the machine quiet right now?  (Linux; missing facts are None.)
-
-    ``load_1m``: the 1-minute load average (the pipeline's own previous job
-    counts in it); ``others_runnable``: runnable tasks besides this one, the
-    median of ``samples`` looks at ``/proc/stat``'s procs_running;
-    ``cpu_mhz``: the median current frequency of the cores; ``governor``: the
-    frequency governor of cpu0 (absent on most virtual machines); ``steal``:
-    the CPU time stolen by the hypervisor so far, in clock ticks (the
-    difference of two readings is the steal in between).
-    """
+    """Is the machine quiet right now?  The 1-minute load, the other runnable tasks (the median of ``samples``
+    looks), the median core frequency, cpu0's governor and the hypervisor's steal so far, in clock ticks
+    (docs/method.md); on Linux, missing facts are None."""
     state: dict = {"load_1m": None, "others_runnable": None, "cpu_mhz": None, "governor": None, "steal": None}
     try:
         state["load_1m"] = float(Path("/proc/loadavg").read_text().split()[0])

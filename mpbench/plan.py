@@ -1,25 +1,5 @@
-"""The run's plan: what each point will cost, and how the time budget is split over the points.
-
-With ``repeats: auto`` a point repeats until it is precise, but no longer
-than its share of ``budget_minutes``.  The share follows Kalibera and Jones
-("Rigorous benchmarking in reasonable time", ISMM 2013): for a fixed budget
-the repetitions that narrow the intervals most go where they are cheap -
-with equal spread, the variance of the estimates summed over points is
-smallest when point p gets a number of repetitions proportional to
-1 / sqrt(c_p), its cost per repetition.  So every point gets at least the
-6 repetitions a 95% interval needs, and the rest of the budget goes out in
-proportion to 1 / sqrt(c_p), up to ``max_repeats``: a cheap point may
-repeat many times, an expensive one stops after few.  A point stops only
-at a checkpoint (6, 9, 14, ...), so its share is rounded to the nearest
-one.  A point that reaches its precision early stops early, and the run
-ends before its budget.
-
-The costs per repetition are estimates from a small model of each
-experiment (``cost`` in its measurement module) in unit costs of this machine: a read and a read &
-write of the test file, a Pool start, a loop step.  The units come from the
-last calibration (``results/calibration.json``) when there is one, else
-from a 2-core reference machine.
-"""
+"""The run's plan: what each point will cost, and how the time budget is split over the points
+(the rule and its source, Kalibera and Jones 2013: docs/method.md; the cost models: each experiment's ``cost``)."""
 
 from __future__ import annotations
 

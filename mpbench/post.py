@@ -1,16 +1,5 @@
-"""The blog post's published appendix B numbers, side by side with this machine's.
-
-``data/post_appendix_b.csv`` holds both of the post's tables as published
-(2019-01-16): every row, in seconds, with the two cells that carried a unit
-("2.22s", "7.33s") written as numbers and the empty cells of the 1-loop rows
-left empty.  The post's machine is not described beyond ``Pool(processes=4)``
-and a 40 MB, 20,000-line file; its largest read speedup, 3.5x, means it had
-at least 4 cores.
-
-:func:`compare` puts them next to a measured summary of the same table; the
-ratios are measured / seed (times) so that 0.5 means "this machine took half
-the time".
-"""
+"""The blog post's published appendix B numbers (``data/post_appendix_b.csv``, as published on 2019-01-16),
+side by side with this machine's: ratios are measured / seed, so 0.5 means this machine took half the time."""
 
 from __future__ import annotations
 
@@ -84,22 +73,22 @@ def _f(value: float, digits: str = ".3g") -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, digits)
 
 
-#: The side-by-side table's columns, in Chinese and in English.
+#: The side-by-side table's columns: the header in Chinese and in English, the comparison's column and its format.
 COLUMNS = [
-    ("表", "Table"),
-    ("循环次数", "Loops"),
-    ("原文串行（秒）", "Seed serial (s)"),
-    ("本机串行（秒）", "Ours serial (s)"),
-    ("本机/原文", "Ours / seed"),
-    ("原文多进程（秒）", "Seed Pool (s)"),
-    ("本机多进程（秒）", "Ours Pool (s)"),
-    ("本机/原文", "Ours / seed"),
-    ("原文提升（倍）", "Seed speedup (×)"),
-    ("本机提升（倍）", "Our speedup (×)"),
-    ("原文写覆盖（秒）", "Seed overwrite (s)"),
-    ("本机写覆盖（秒）", "Our overwrite (s)"),
+    ("表", "Table", "table", ""),
+    ("循环次数", "Loops", "loops", ""),
+    ("原文串行（秒）", "Seed serial (s)", "seed_serial", ".3g"),
+    ("本机串行（秒）", "Ours serial (s)", "measured_serial", ".3g"),
+    ("本机/原文", "Ours / seed", "serial_ratio", ".2f"),
+    ("原文多进程（秒）", "Seed Pool (s)", "seed_pool", ".3g"),
+    ("本机多进程（秒）", "Ours Pool (s)", "measured_pool", ".3g"),
+    ("本机/原文", "Ours / seed", "pool_ratio", ".2f"),
+    ("原文提升（倍）", "Seed speedup (×)", "seed_speedup_computed", ".2f"),
+    ("本机提升（倍）", "Our speedup (×)", "measured_speedup", ".2f"),
+    ("原文写覆盖（秒）", "Seed overwrite (s)", "seed_overwrite", ".3g"),
+    ("本机写覆盖（秒）", "Our overwrite (s)", "measured_overwrite", ".3g"),
 ]
-HEADERS = {"zh": [zh for zh, _ in COLUMNS], "en": [en for _, en in COLUMNS]}
+HEADERS = {"zh": [c[0] for c in COLUMNS], "en": [c[1] for c in COLUMNS]}
 NAMES = {"zh": {"read": "读", "readwrite": "读&写"}, "en": {"read": "read", "readwrite": "read & write"}}
 
 
@@ -107,24 +96,14 @@ def table(comparison: pd.DataFrame, language: str = "zh") -> str:
     """The side-by-side table as markdown, with a note on what the ratios mean."""
     from .tables import markdown_table
 
-    rows = []
-    for r in comparison.itertuples(index=False):
-        rows.append(
-            [
-                NAMES[language][r.table],
-                str(r.loops),
-                _f(r.seed_serial),
-                _f(r.measured_serial),
-                _f(r.serial_ratio, ".2f"),
-                _f(r.seed_pool),
-                _f(r.measured_pool),
-                _f(r.pool_ratio, ".2f"),
-                _f(r.seed_speedup_computed, ".2f"),
-                _f(r.measured_speedup, ".2f"),
-                _f(r.seed_overwrite),
-                _f(r.measured_overwrite),
-            ]
-        )
+    rows = [
+        [
+            NAMES[language][r.table],
+            str(r.loops),
+            *(_f(getattr(r, column), digits) for _, _, column, digits in COLUMNS[2:]),
+        ]
+        for r in comparison.itertuples(index=False)
+    ]
     workers = sorted({int(w) for w in comparison["workers_measured"].dropna()})
     note = {
         "zh": f"原文：{SEED_DATE}，Pool(processes={SEED_WORKERS})，{SEED_SIZE_MB}M、{SEED_LINES} 行；本机：Pool(processes="
@@ -259,9 +238,10 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths, language: str = "en") 
             ax.set_xticks(sorted(sub["loops"].unique()))
             ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
         handles = [
-            Line2D([], [], color=colors["serial"], marker="o", label=t["legend"][0]),
-            Line2D([], [], color=colors["pool"], marker="o", label=t["legend"][1]),
-            Line2D([], [], color=colors["overwrite"], marker="o", label=t["legend"][2]),
+            *(
+                Line2D([], [], color=color, marker="o", label=label)
+                for color, label in zip(colors.values(), t["legend"])
+            ),
             Line2D([], [], color="0.3", label=t["legend"][3], **post_style),
             Line2D([], [], color="#c44e52", marker="o", label=t["legend"][4]),
             Line2D([], [], color="0.3", linestyle="-", label=t["legend"][5]),

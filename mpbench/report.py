@@ -122,18 +122,11 @@ def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
         lines.append(f"- **page cache**: {state}; {check}.")
     if "fsync" in raw:
         writes = raw[raw["experiment"].isin(["readwrite", "overwrite"])]
-        fs = (
-            ", ".join(
-                sorted(
-                    {
-                        "fsync before close" if str(v).lower() == "true" else "buffered (no fsync)"
-                        for v in writes["fsync"].dropna()
-                    }
-                )
-            )
-            or "no write runs"
-        )
-        lines.append(f"- **writes**: {fs}.")
+        modes = {
+            "fsync before close" if str(v).lower() == "true" else "buffered (no fsync)"
+            for v in writes["fsync"].dropna()
+        }
+        lines.append(f"- **writes**: {', '.join(sorted(modes)) or 'no write runs'}.")
     if "scratch_fs" in raw:
         lines.append(
             f"- **written files** in `{config.get('scratch_dir')}` on {values('scratch_fs')}; "
@@ -153,25 +146,15 @@ def cell_verdict(cv: float, floor: float, n, target: float, level: float, floor_
 def precision_notes(
     cells: list[tuple], level: float, target: float = 0.05, limit: int = 5, calibration: dict | None = None
 ) -> list[str]:
-    """Cells whose interval is wider than +-target, with the repeats that would reach it,
-    and each wide cell's spread against the machine's floor at its run length.
-
-    ``cells`` holds (label, relative half-width, repeats needed[, CV, run
-    seconds, floor kind or operation, repetitions, the sentinel CV of its point]);
-    the estimate assumes the
-    spread stays as measured (like pyperf's warning); each wide cell is set
-    against the floor of its kind (see :func:`cell_verdict`).
-    """
+    """Cells whose interval is wider than +-target, with the repeats that would reach it if the spread stays as
+    measured (as pyperf warns), each set against the floor of its kind and run length (:func:`cell_verdict`).
+    ``cells`` holds (label, relative half-width, repeats needed[, CV, run seconds, floor kind or operation,
+    repetitions, the sentinel CV of its point])."""
     from .calibrate import floor_kind, floor_of
     from .receipt import NEAR_FLOOR, NOISIER_P, noisier
 
-    cells = [
-        tuple(c)
-        + (float("nan"),) * (5 - len(c))
-        + (None,) * (6 - max(5, len(c)))
-        + (float("nan"),) * (8 - max(6, len(c)))
-        for c in cells
-    ]
+    nan = float("nan")
+    cells = [tuple(c) + ("", nan, nan, nan, nan, None, nan, nan)[len(c) :] for c in cells]
     wide = [c for c in cells if pd.notna(c[1]) and c[1] > target]
     if not wide:
         return [f"Every cell's {level:.0%} interval of the median is within ±{target:.0%}."]
@@ -399,34 +382,27 @@ def points_lines(points: pd.DataFrame | None, target: float, limit: int = 12) ->
     return out
 
 
+def _cell(label: str, row, prefix: str, seconds, kind) -> tuple:
+    """A precision cell (see :func:`precision_notes`) from the columns ``<prefix>ci_halfwidth_rel``, ... of a summary row."""
+    half, need, cv, n = (row.get(prefix + column) for column in ("ci_halfwidth_rel", "repeats_needed", "cv", "n"))
+    return (label, half, need, cv, seconds, kind, n, row.get("sentinel_cv"))
+
+
 def appendix_precision_cells(summaries: dict[str, pd.DataFrame]) -> list[tuple]:
     cells = []
-    ops = {"read": "read", "read & write": "readwrite", "read & overwrite": "overwrite"}
-    for table, prefixes in (
-        ("read", [("", "read")]),
-        ("readwrite", [("", "read & write"), ("overwrite_", "read & overwrite")]),
-    ):
+    for table, parts in (("read", [("", "read")]), ("readwrite", [("", "readwrite"), ("overwrite_", "overwrite")])):
         summary = summaries.get(table)
         if summary is None:
             continue
         for _, row in summary.iterrows():
-            for prefix, name in prefixes:
+            for prefix, op in parts:
                 for variant in ("serial", "pool"):
-                    half = row.get(f"{prefix}{variant}_ci_halfwidth_rel")
-                    if half is None:
+                    p = f"{prefix}{variant}_"
+                    if row.get(p + "ci_halfwidth_rel") is None:
                         continue
-                    cells.append(
-                        (
-                            f"{name}, {int(row['loops'])} loops, {variant} (Pool({int(row['workers'])}))",
-                            half,
-                            row.get(f"{prefix}{variant}_repeats_needed"),
-                            row.get(f"{prefix}{variant}_cv"),
-                            row.get(f"{prefix}{variant}_median"),
-                            ops[name] + ("+pool" if variant == "pool" else ""),
-                            row.get(f"{prefix}{variant}_n"),
-                            row.get("sentinel_cv"),
-                        )
-                    )
+                    label = f"{NAMES[op]}, {int(row['loops'])} loops, {variant} (Pool({int(row['workers'])}))"
+                    kind = op + ("+pool" if variant == "pool" else "")
+                    cells.append(_cell(label, row, p, row.get(p + "median"), kind))
     return cells
 
 
@@ -442,18 +418,8 @@ def experiment_precision_cells(name: str, summary: pd.DataFrame) -> list[tuple]:
     for _, row in summary.iterrows():
         label = f"{name}: " + ", ".join(f"{k} {row[k]}" for k in keys)
         kind, sample = row.get("floor_kind"), row.get("sample_seconds")
-        cells.append(
-            (
-                label,
-                row["ci_halfwidth_rel"],
-                row.get("repeats_needed"),
-                row.get("cv"),
-                sample if pd.notna(sample) else row["median"],
-                kind if isinstance(kind, str) else row.get("operation"),
-                row.get("n"),
-                row.get("sentinel_cv"),
-            )
-        )
+        kind = kind if isinstance(kind, str) else row.get("operation")
+        cells.append(_cell(label, row, "", sample if pd.notna(sample) else row["median"], kind))
     return cells
 
 

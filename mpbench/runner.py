@@ -1,15 +1,5 @@
-"""Running one parameter point of a file experiment: warm-up, repetitions, rows.
-
-One call measures one (experiment, loops, workers) cell.  Within every
-repetition the serial and the Pool variant both run, and their order changes
-from one repetition to the next (a balanced, seeded order; see
-timing.run_orders) so that slow drift of the machine - page cache, thermal
-state - hits both alike.  The read & write cell also runs the overwrite
-(serial and Pool) in the same repetitions, so that "overwrite is slower" is a
-paired comparison; its rows carry ``experiment = overwrite``.
-Every run's result is checked: each operation must report the full length
-of the file, or the run is an error rather than a number.
-"""
+"""Running one parameter point of the appendix: serial and Pool (for read & write also the overwrite, paired
+with it) in a balanced order per repetition, every result checked (docs/method.md)."""
 
 from __future__ import annotations
 
@@ -23,54 +13,13 @@ from . import fileio, workloads
 from .environment import hostname, scheduler_facts
 from .precision import Policy, setting
 
-RAW_COLUMNS = [
-    "experiment",
-    "variant",
-    "loops",
-    "workers",
-    "rep",
-    "order",
-    "seconds",
-    "pool_start_seconds",
-    "map_seconds",
-    "pool_close_seconds",
-    "started_at",
-    "ended_at",
-    "host",
-    "slurm_job_id",
-    "node",
-    "start_method",
-    "chunksize",
-    "chunksize_effective",
-    "cache",
-    "resident_before",
-    "fsync",
-    "scratch_dir",
-    "scratch_fs",
-    "python",
-    "size_bytes",
-    "lines",
-    "data_seed",
-    "repeats",
-    "precision",
-    "max_repeats",
-    "warmup",
-    "config_hash",
-    "verified",
-    "previous",
-    "dirty_before",
-    "baseline",
-    "stop_reason",
-    "repeats_done",
-    "time_cap_s",
-    "borrowed_s",
-    "load_1m",
-    "others_runnable",
-    "cpu_mhz",
-    "governor",
-    "steal_share",
-    "sentinel_seconds",
-]
+RAW_COLUMNS = """
+experiment variant loops workers rep order seconds pool_start_seconds map_seconds pool_close_seconds started_at ended_at
+host slurm_job_id node start_method chunksize chunksize_effective cache resident_before fsync scratch_dir scratch_fs
+python size_bytes lines data_seed repeats precision max_repeats warmup config_hash verified previous dirty_before
+baseline stop_reason repeats_done time_cap_s borrowed_s load_1m others_runnable cpu_mhz governor steal_share
+sentinel_seconds
+""".split()  # the columns of every appendix row, in this order
 
 
 #: Operations that run in another's job, paired with it repetition by repetition.
@@ -146,14 +95,8 @@ def run_point(
     if experiment not in workloads.OPERATIONS:
         raise ValueError(f"unknown experiment {experiment!r}; allowed: {', '.join(workloads.OPERATIONS)}")
     data = data or {}
-    common = dict(
-        start_method=start_method,
-        chunksize=chunksize,
-        cache=cache,
-        fsync=fsync,
-        workers=workers,
-        scratch_dir=str(scratch_dir),
-    )
+    held = {"start_method": start_method, "chunksize": chunksize, "cache": cache, "fsync": fsync}
+    common = {**held, "workers": workers, "scratch_dir": str(scratch_dir)}
     variants = {"serial": fileio.Condition(mode="serial", **common), "pool": fileio.Condition(mode="pool", **common)}
     ops, baseline = {}, {"serial": "serial", "pool": "serial"}
     if experiment in PAIRED:
@@ -164,34 +107,14 @@ def run_point(
             variants[name] = fileio.Condition(mode=mode, **common)
             ops[name] = PAIRED[experiment]
             baseline[name] = f"{PAIRED[experiment]}_serial"
+    label = f"{experiment} loops={loops} workers={workers}"
     rows = fileio.run_conditions(
-        experiment,
-        loops,
-        variants,
-        src=src,
-        repeats=repeats,
-        warmup=warmup,
-        label=f"{experiment} loops={loops} workers={workers}",
-        ops=ops,
-        baseline=baseline,
+        experiment, loops, variants, src=src, repeats=repeats, warmup=warmup, label=label, ops=ops, baseline=baseline
     )
-    settings = {
-        "start_method": start_method,
-        "chunksize": str(chunksize),
-        "cache": cache,
-        "fsync": fsync,
-        **{f"data_{k}": v for k, v in data.items()},
-    }
+    settings = {**held, "chunksize": str(chunksize), **{f"data_{k}": v for k, v in data.items()}}
     facts = {"size_bytes": os.path.getsize(src), "lines": data.get("lines"), "data_seed": data.get("seed")}
-    rows = finish_rows(
-        experiment,
-        {"loops": loops, "workers": workers},
-        rows,
-        repeats=repeats,
-        warmup=warmup,
-        settings=settings,
-        facts=facts,
-    )
+    point = {"loops": loops, "workers": workers}
+    rows = finish_rows(experiment, point, rows, repeats=repeats, warmup=warmup, settings=settings, facts=facts)
     # "operation" and "mode" are "experiment" and "variant" here.
     return [
         {

@@ -1,13 +1,5 @@
-"""Statistics of repeated timings: medians, distribution-free intervals, CV, speedup.
-
-Timings are skewed (a run can be slowed, never sped up, by a busy machine),
-so a cell is summarised by its median.  The interval for the median uses
-order statistics: for n sorted runs, [x_(j), x_(n-j+1)] covers the true
-median with probability 1 - 2 P(Binomial(n, 1/2) <= j-1), whatever the
-distribution.  With few runs no pair reaches the asked level (95% needs at
-least 6 runs); we then give [min, max] and record the coverage it really has
-in ``ci_coverage``, instead of calling it 95%.
-"""
+"""Statistics of repeated timings: medians, distribution-free intervals, CV, speedup (docs/method.md,
+"How a cell is summarised")."""
 
 from __future__ import annotations
 
@@ -25,16 +17,7 @@ def describe(values, level: float = 0.95) -> dict:
     x = x[~np.isnan(x)]
     n = len(x)
     if n == 0:
-        return {
-            "median": np.nan,
-            "ci_low": np.nan,
-            "ci_high": np.nan,
-            "ci_coverage": np.nan,
-            "mean": np.nan,
-            "std": np.nan,
-            "cv": np.nan,
-            "n": 0,
-        }
+        return {**dict.fromkeys(("median", "ci_low", "ci_high", "ci_coverage", "mean", "std", "cv"), np.nan), "n": 0}
     lo, hi, cov = median_ci_ranks(n, level)
     mean = float(x.mean())
     std = float(x.std(ddof=1)) if n > 1 else 0.0
@@ -99,16 +82,8 @@ def ratio_summary(a, b, level: float = 0.95) -> dict:
 
 
 def paired_p_value(a, b) -> float:
-    """Two-sided p-value that the median of the paired ratios a_i / b_i is 1.
-
-    The exact sign test: under "no difference" each ratio is as likely to be
-    above 1 as below (the two ran back to back), so the number above is
-    Binomial(n, 1/2); ties (a ratio of exactly 1) are dropped.  It tests the
-    very quantity the speedup reports (the median of the paired ratios),
-    assumes nothing about the distribution of the times, and is never 0: with
-    n pairs the smallest possible p is 2 / 2^n (n = 6: 0.031).  ``a`` and
-    ``b`` are paired as :func:`paired` says.
-    """
+    """Two-sided p-value of the exact sign test that the median of the paired ratios a_i / b_i is 1: ties dropped,
+    never 0 (n pairs: at least 2 / 2^n); paired as :func:`paired` says (docs/method.md)."""
     x, y = paired(a, b)
     d = np.log(x) - np.log(y)
     d = d[np.isfinite(d) & (d != 0)]
@@ -170,27 +145,12 @@ def f_survival(f: float, d1: float, d2: float) -> float:
 
 
 def spread_above_p(cv: float, n, floor: float, floor_n) -> float:
-    """One-sided p-value that a spread of ``cv`` over ``n`` runs comes from runs
-    no noisier than a floor of ``floor`` measured over ``floor_n`` runs.
-
-    The F-test of two variances on (cv / floor)^2 with (n - 1, floor_n - 1)
-    degrees of freedom.  Both spreads are estimates, and from few runs wide
-    ones: 6 runs at 2.5x the floor of 5 runs is not yet evidence (p = 0.05
-    needs 2.5x at about 6 and 5 runs).  Timings are skewed, which makes the
-    test quicker, not slower, to call a cell noisy.  NaN without two runs on
-    each side.
-    """
-    if not (
-        cv == cv
-        and floor == floor
-        and floor > 0
-        and n is not None
-        and floor_n is not None
-        and n == n
-        and floor_n == floor_n
-        and n >= 2
-        and floor_n >= 2
-    ):
+    """One-sided p-value that a spread of ``cv`` over ``n`` runs comes from runs no noisier than a floor of
+    ``floor`` over ``floor_n`` runs: the F-test of two variances on (cv / floor)^2 with (n - 1, floor_n - 1)
+    degrees of freedom (docs/method.md); NaN without two runs on each side."""
+    if not (cv == cv and floor == floor and floor > 0 and n == n and floor_n == floor_n):
+        return float("nan")
+    if n is None or floor_n is None or n < 2 or floor_n < 2:
         return float("nan")
     return f_survival((cv / floor) ** 2, n - 1, floor_n - 1)
 
@@ -251,11 +211,8 @@ def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95
         row[f"{prefix}per_op_seconds"] = row[f"{prefix}pool_median"] / loops
         row[f"{prefix}serial_per_op_seconds"] = row[f"{prefix}serial_median"] / loops
         ratio = ratio_summary(by_variant["serial"], by_variant["pool"], level)
-        row[f"{prefix}speedup"] = ratio["ratio"]
-        row[f"{prefix}speedup_ci_low"] = ratio["ratio_ci_low"]
-        row[f"{prefix}speedup_ci_high"] = ratio["ratio_ci_high"]
-        row[f"{prefix}speedup_ci_coverage"] = ratio["ratio_ci_coverage"]
-        row[f"{prefix}speedup_ci_halfwidth_rel"] = ratio["ratio_ci_halfwidth_rel"]
+        for key in ("", "_ci_low", "_ci_high", "_ci_coverage", "_ci_halfwidth_rel"):
+            row[f"{prefix}speedup{key}"] = ratio[f"ratio{key}"]
         row[f"{prefix}speedup_p"] = ratio["p_value"]
         row.update(stop_of(cell, prefix))
         row[f"{prefix}sentinel_cv"] = point_sentinel_cv(cell)
@@ -274,20 +231,14 @@ def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95
 
 
 def point_sentinel_cv(rows: pd.DataFrame) -> float:
-    """The CV of the sentinel runs of a point's rows (timing.Sentinel: one per repetition;
-    the rows of one repetition share it); NaN without them.
-
-    A point may time more than one block of variants (each its own
-    repeat_variants, with its own ``baseline``), and each block sizes its
-    sentinel from its own runs: the spread is taken within each block and
-    pooled (the root mean square, weighted by degrees of freedom), never
-    across sentinels of different lengths.
-    """
+    """The CV of the sentinel runs of a point's rows (one per repetition; NaN without them), pooled over the
+    blocks of variants it timed, each with a sentinel of its own length (see :func:`point_sentinel`)."""
     return point_sentinel(rows)[0]
 
 
 def point_sentinel(rows: pd.DataFrame) -> tuple[float, float]:
-    """:func:`point_sentinel_cv`, and the runs it rests on (its pooled degrees of freedom + 1)."""
+    """:func:`point_sentinel_cv` (the spread within each block, pooled as the root mean square weighted by its
+    degrees of freedom), and the runs it rests on (the pooled degrees of freedom + 1)."""
     from .calibrate import sentinel_spread
 
     if "sentinel_seconds" not in rows or rows["sentinel_seconds"].isna().all():
@@ -342,14 +293,8 @@ def overwrite_ratios(raw: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
                 for e in ("overwrite", "readwrite")
             }
             r = ratio_summary(of["overwrite"], of["readwrite"], level)
-            row.update(
-                {
-                    f"overwrite_{mode}_ratio": r["ratio"],
-                    f"overwrite_{mode}_ratio_ci_low": r["ratio_ci_low"],
-                    f"overwrite_{mode}_ratio_ci_high": r["ratio_ci_high"],
-                    f"overwrite_{mode}_ratio_ci_coverage": r["ratio_ci_coverage"],
-                    f"overwrite_{mode}_ratio_p": r["p_value"],
-                }
-            )
+            for key in ("", "_ci_low", "_ci_high", "_ci_coverage"):
+                row[f"overwrite_{mode}_ratio{key}"] = r[f"ratio{key}"]
+            row[f"overwrite_{mode}_ratio_p"] = r["p_value"]
         out.append(row)
     return pd.DataFrame(out)

@@ -1,44 +1,11 @@
 """The experiments: each declared once, in its own files, and found by the registry.
 
-An experiment ``<name>`` is
-
-``mpbench/schemas/experiments/<name>.schema.yaml``
-    its config section (with ``enabled``) and, under ``x-experiment``, its
-    spec (:class:`Spec`): the report's title, whether it is one of the
-    post's sections or a measurement condition, its place in the report,
-    the axes it sweeps (one timed job per combination of their values),
-    what it needs (the test file, the appendix tables' file conditions) and
-    its section's values under ``preset: quick`` and ``preset: tiny``;
-``mpbench/experiments/<name>.py``
-    its measurement (the standard library only, numpy where the workload is numpy):
-
-    ``run(point, section, *, repeats, warmup, scratch_dir) -> list[dict]``
-        measure one point: one row per timed run (``variant``, ``rep``,
-        ``seconds``, ``started_at``, ``ended_at``, ``verified`` and anything
-        else worth keeping); every run's result is checked.  With
-        ``needs: [test_file]`` it also gets ``data_file=<path>``, with
-        ``needs: [file_conditions]`` ``base=`` the appendix tables'
-        conditions (start_method, chunksize, cache, fsync), one of which it varies.
-    ``cost(point, section, units) -> float``
-        the estimated seconds of one repetition (every variant once) in the
-        machine's unit costs (:class:`mpbench.plan.Units`), for the budget split.
-    ``check_config(section, cfg, workdir)`` (optional)
-        checks a schema cannot express (a start method this platform lacks, a
-        directory that does not exist); raises ValueError (reported as
-        ``mpbench.config.ConfigError``) with one line naming the key, the value
-        and what is allowed.  Only called when the section is enabled.
-``mpbench/present/<name>.py``
-    its presentation (see :mod:`mpbench.present`): summary, table, figure and findings;
-``docs/experiments/<name>.md``
-    its page: what it measures, how to read its figure.
-
-An experiment may also take its section from top-level keys of config.yaml
-(``top_level``: the appendix's ``loops``, ``workers`` and ``data``; it always
-runs), split its points over tables of their own (an axis with fixed
-``values`` and ``files: true``: each value names a raw folder, a summary and
-a table, as ``read`` and ``readwrite``), and draw figures named otherwise
-(``figures``, from the summaries of its tables and of the experiments it
-``uses``); see docs/adding-an-experiment.md.
+An experiment ``<name>`` is its schema fragment ``mpbench/schemas/experiments/<name>.schema.yaml`` (its config
+section and, under ``x-experiment``, its :class:`Spec`), its measurement ``mpbench/experiments/<name>.py``
+(``run``, ``cost``, optionally ``check_config``), its presentation ``mpbench/present/<name>.py`` and its page
+``docs/experiments/<name>.md``: what each holds is in docs/adding-an-experiment.md.  With ``needs: [test_file]``
+its ``run`` also gets ``data_file=<path>``, with ``needs: [file_conditions]`` ``base=`` the appendix tables'
+conditions (start_method, chunksize, cache, fsync).
 
 The registry reads the specs lazily (``NAMES``, :func:`spec`), so a process
 that imports one experiment's worker functions does not parse YAML.

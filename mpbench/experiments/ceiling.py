@@ -134,7 +134,6 @@ def run(
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
     from ..plan import file_run
 
     loops = point["loops"]

@@ -94,7 +94,6 @@ def square_rows(items: int, workers: int, chunksizes, start_method: str, *, repe
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
     from ..plan import file_run
 
     w = section["workers"]

@@ -290,6 +290,5 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
     tasks = section["tasks"] * section["task_seconds"] / section["workers"]
     return 7 * (u.pool + tasks) + 2 * section["linger_seconds"] + section["get_timeout"]

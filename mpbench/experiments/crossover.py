@@ -11,17 +11,12 @@ from typing import TYPE_CHECKING
 
 from .. import timing
 from ..tasks import sum_squares
-from .common import run_variants
+from .common import expected_sum, run_variants
 
 if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
     from ..plan import Units
 
 VARIANTS = ("serial", "pool")
-
-
-def expected_sum(n: int) -> int:
-    """sum(i * i for i in range(n)), in closed form."""
-    return (n - 1) * n * (2 * n - 1) // 6 if n > 0 else 0
 
 
 def chunk_bounds(n: int, parts: int) -> list[tuple[int, int]]:
@@ -70,6 +65,5 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
     n = point["size"]
     return n * u.step * 0.75 * (1 + 1 / min(point["workers"], u.cores)) + u.pool

@@ -58,6 +58,5 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
     n, w = section["increments"], point["workers"]
     return n * w * 30 * u.step * max(1.0, w / u.cores) ** 0.5 + 3 * u.pool

@@ -21,22 +21,24 @@ if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
     from ..plan import Units
 
 FUNCTIONS = ("square", "heavy")
-VARIANTS = (
-    "serial",
-    "map",
-    "apply_async",
-    "map_async",
-    "imap",
-    "imap_chunked",
-    "imap_unordered",
-    "imap_unordered_chunked",
-    "starmap",
-    "executor_map",
-)
+#: Every variant and the items per task it sends: the chunksize Pool.map chooses itself ("map"), the section's
+#: chunksize ("chunked") or one per item (1: the dashed lines of the figure); None for the serial loop.
+CHUNKS = {
+    "serial": None,
+    "map": "map",
+    "apply_async": 1,
+    "map_async": "map",
+    "imap": 1,
+    "imap_chunked": "chunked",
+    "imap_unordered": 1,
+    "imap_unordered_chunked": "chunked",
+    "starmap": "map",
+    "executor_map": 1,
+}
+VARIANTS = tuple(CHUNKS)
 POOL_VARIANTS = VARIANTS[1:]
 UNORDERED = {"imap_unordered", "imap_unordered_chunked"}
-# Variants that send one task per item (chunksize 1): the dashed lines of the figure.
-PER_ITEM = {"apply_async", "imap", "imap_unordered", "executor_map"}
+PER_ITEM = {variant for variant, chunks in CHUNKS.items() if chunks == 1}
 
 
 def worker_function(name: str, heavy_iterations: int):
@@ -55,13 +57,12 @@ def map_chunksize(length: int, workers: int) -> int:
 
 def variant_chunksize(variant: str, length: int, workers: int, chunksize: int) -> float:
     """Items per task that a variant sends (NaN for the serial loop)."""
-    if variant == "serial":
+    chunks = CHUNKS[variant]
+    if chunks is None:
         return math.nan
-    if variant in ("map", "map_async", "starmap"):
+    if chunks == "map":
         return map_chunksize(length, workers)
-    if variant.endswith("_chunked"):
-        return chunksize
-    return 1
+    return chunksize if chunks == "chunked" else chunks
 
 
 def compute(variant: str, fn, length: int, workers: int, chunksize: int, ctx=None, inner: int = 1) -> tuple[dict, list]:
@@ -188,7 +189,6 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
     # Nine Pool variants; per item, the tasks through the queues (four variants send one
     # task per item, ProcessPoolExecutor.map's cost about four of them) and the function.
     work = section["heavy_iterations"] * u.step * 5 if point["function"] == "heavy" else 0.0

@@ -17,7 +17,7 @@ FACTOR = "scratch_dir"
 def check_config(section: dict, cfg: dict, workdir=None) -> None:
     """Every directory exists (or is relative and can be created), is writable and has
     room for ``loops`` copies of the test file."""
-    from ..config import MIB, ConfigError, existing_ancestor, free_bytes  # the config check only, never timed
+    from ..config import MIB, ConfigError, free_bytes, writable_dir  # the config check only, never timed
 
     allowed = (
         "allowed: existing writable directories, or relative ones the pipeline creates "
@@ -27,18 +27,8 @@ def check_config(section: dict, cfg: dict, workdir=None) -> None:
     seen = {}
     for i, d in enumerate(section["dirs"]):
         where = f"config: scratch_location.dirs[{i}] = {d!r}"
-        path = Path(d) if Path(d).is_absolute() or workdir is None else Path(workdir) / d
-        if path.exists():
-            if not path.is_dir():
-                raise ConfigError(f"{where} is not a directory; {allowed}")
-            target = path
-        elif not Path(d).is_absolute():
-            target = existing_ancestor(path)  # the pipeline creates it
-        else:
-            raise ConfigError(f"{where} does not exist; {allowed}")
-        if not os.access(target, os.W_OK | os.X_OK):
-            raise ConfigError(f"{where} is not writable; {allowed}")
-        key = os.path.realpath(path)
+        target = writable_dir(d, workdir, where, allowed)
+        key = os.path.realpath(Path(workdir or "", d))
         if key in seen:
             raise ConfigError(f"{where} is the same directory as {seen[key]!r}; allowed: different directories")
         seen[key] = d

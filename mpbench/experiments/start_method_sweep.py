@@ -86,7 +86,6 @@ def startup_rows(methods, workers: int, *, repeats: int, warmup: int, label: str
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
     from ..plan import file_run
 
     op, loops, w = point["operation"], section["loops"], section["workers"]

@@ -180,7 +180,6 @@ def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_f
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
     tasks, w = section["tasks"], point["workers"]
     one = {"cpu": section["cpu_steps"] * u.step * 0.75, "io": u.read, "sleep": section["sleep_seconds"]}[point["kind"]]
     parallel = one * tasks / (min(w, u.cores) if point["kind"] != "sleep" else w)

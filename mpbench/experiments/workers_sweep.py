@@ -23,8 +23,7 @@ def check_config(section: dict, cfg: dict, workdir) -> None:
         return
     from ..config import free_bytes  # the config check only, never timed
 
-    scratch = Path(cfg["scratch_dir"])
-    free = free_bytes(Path(workdir) / scratch if workdir is not None and not scratch.is_absolute() else scratch)
+    free = free_bytes(Path(workdir or "", cfg["scratch_dir"]))
     size = int(cfg["data"]["size_mb"] * MIB)
     if section["loops"] * size > free:
         raise ValueError(
@@ -57,7 +56,6 @@ def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_f
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    """Estimated seconds of one repetition of ``point`` in this machine's unit costs (mpbench.plan)."""
     from ..plan import file_run
 
     op, loops = point["operation"], section["loops"]
