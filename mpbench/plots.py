@@ -1,24 +1,16 @@
-"""Figures for the report: time against loops, and speedup against loops.
+"""The figures: the appendix's time and speedup against loops (docs/experiments/appendix.md,
+"Reading the figures"), and what every experiment's figure shares - the style, the
+figure's frame, the reference lines, axes and legend entries.
 
-Why a module of its own: the tables (``mpbench.tables``) give the numbers,
-but whether a Pool pays off, and from how many loops on, is a question of
-shape, which a figure shows at a glance.  Both figures are drawn from the
-summary CSVs only, so they can be redrawn without rerunning the benchmark,
-and they show the interval of each median, so that a reader does not read
-meaning into differences smaller than the run-to-run spread.
-
-Both functions are pure apart from writing their output files: every style
-setting lives in a context manager (``sns.axes_style``,
-``sns.plotting_context``, ``plt.rc_context``) and every figure is closed, so
-calling them leaves matplotlib's global state as it was.  The Agg backend is
-used, so no display is needed.
+Every style setting lives in a context manager and every figure is closed, so
+drawing leaves matplotlib's global state as it was (Agg: no display needed).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import matplotlib
@@ -81,7 +73,6 @@ TEXT = {
         "no_gain": "no gain (1×)",
         "ideal": "ideal: min(workers, cores)",
         "speedup_title": "Speedup of {workers} over serial, on {cores}\n{interval}",
-        "no_data": "no data",
         "runs": " of {runs} runs",
         "point": {"time": "median", "speedup": "median of paired serial / Pool ratios"},
         "bars": {
@@ -109,7 +100,6 @@ TEXT = {
         "no_gain": "没有提升（1×）",
         "ideal": "理想值：min(进程数, 核数)",
         "speedup_title": "{workers} 相对串行的加速比，{cores}\n{interval}",
-        "no_data": "没有数据",
         "runs": "，{runs} 次运行",
         "point": {"time": "中位数", "speedup": "串行 / Pool 配对比值的中位数"},
         "bars": {
@@ -136,35 +126,26 @@ def long_frame(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     "overwrite_pool"), loops, workers, median, ci_low, ci_high (seconds).
     A variant is included where its ``<variant>_median`` column exists.
     """
-    parts = []
-    for operation in _ordered_keys(summaries):
-        summary = summaries[operation]
-        for variant in TIME_VARIANTS:
-            if f"{variant}_median" not in summary.columns:
-                continue
-            parts.append(
-                _tidy(
-                    summary,
-                    f"{variant}_median",
-                    f"{variant}_ci_low",
-                    f"{variant}_ci_high",
-                    operation=operation,
-                    variant=variant,
-                )
-            )
-    return _concat(parts)
+    return _concat(
+        [
+            _tidy(summaries[operation], f"{variant}_median", variant, operation, variant)
+            for operation in _ordered_keys(summaries)
+            for variant in TIME_VARIANTS
+            if f"{variant}_median" in summaries[operation].columns
+        ]
+    )
 
 
 def speedup_frame(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Speedups as tidy rows: series ("read", "readwrite", "overwrite"),
     loops, workers, median (the speedup, serial / Pool), ci_low, ci_high."""
-    parts = []
-    for series, (key, prefix, _label) in SPEEDUP_SERIES.items():
-        summary = summaries.get(key)
-        if summary is None or prefix not in summary.columns:
-            continue
-        parts.append(_tidy(summary, prefix, f"{prefix}_ci_low", f"{prefix}_ci_high", operation=key, variant=series))
-    return _concat(parts)
+    return _concat(
+        [
+            _tidy(summaries[key], prefix, prefix, key, series)
+            for series, (key, prefix, _label) in SPEEDUP_SERIES.items()
+            if key in summaries and prefix in summaries[key].columns
+        ]
+    )
 
 
 def ideal_speedup(workers: int, cores: int) -> int:
@@ -184,25 +165,21 @@ def ideal_label(workers: int, cores: int, language: str = "en") -> str:
     )
 
 
-def _tidy(summary: pd.DataFrame, median: str, low: str, high: str, *, operation: str, variant: str) -> pd.DataFrame:
-    frame = pd.DataFrame(
+def _tidy(summary: pd.DataFrame, median: str, prefix: str, operation: str, variant: str) -> pd.DataFrame:
+    """The rows of ``median`` and its interval ``<prefix>_ci_low`` / ``_ci_high`` (NaN where missing)."""
+    ends = (f"{prefix}_ci_low", f"{prefix}_ci_high")
+    low, high = (summary[c].astype(float).to_numpy() if c in summary.columns else np.nan for c in ends)
+    return pd.DataFrame(
         {
             "operation": operation,
             "variant": variant,
             "loops": summary["loops"].astype(int).to_numpy(),
             "workers": summary["workers"].astype(int).to_numpy(),
             "median": summary[median].astype(float).to_numpy(),
-            "ci_low": _column(summary, low),
-            "ci_high": _column(summary, high),
+            "ci_low": low,
+            "ci_high": high,
         }
     )
-    return frame
-
-
-def _column(summary: pd.DataFrame, name: str) -> np.ndarray:
-    if name in summary.columns:
-        return summary[name].astype(float).to_numpy()
-    return np.full(len(summary), np.nan)
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -230,7 +207,7 @@ def _ordered_keys(summaries: Mapping[str, pd.DataFrame]) -> list[str]:
 
 
 # --------------------------------------------------------------------------
-# figures
+# the appendix's figures
 
 
 def plot_time(
@@ -239,17 +216,11 @@ def plot_time(
     ceiling: Mapping[str, float] | None = None,
     language: str = "en",
 ) -> None:
-    """Median wall time against loops, serial vs Pool, with median intervals.
+    """Median wall time against loops, serial vs Pool, with the intervals of the medians: one
+    column of panels per operation, one row per worker count, both axes logarithmic.
 
-    One column of panels per operation (read | read & write), one row per
-    worker count.  Both axes are logarithmic; x ticks are the loop counts
-    that were run.  Bars are the distribution-free intervals of the median
-    from the ``*_ci_low`` / ``*_ci_high`` columns.
-
-    ``ceiling`` (from the ceiling experiment: raw seconds per operation in
-    one process, {"read": s, "readwrite": s}) adds a reference line
-    loops x that time to each panel: what one process could do moving the
-    bytes without Python's decoding.
+    ``ceiling`` (the ceiling experiment's raw seconds per operation in one process,
+    {"read": s, "readwrite": s}) adds the line loops × that time to each panel.
     """
     language = figure_language(language)
     t = TEXT[language]
@@ -259,33 +230,21 @@ def plot_time(
     if not operations or not workers:
         raise ValueError("plot_time: no rows to plot")
     variants = [v for v in TIME_VARIANTS if v in set(data["variant"])]
-    palette = {t["variants"][v]: TIME_STYLE[v][0] for v in variants}
-    markers = {t["variants"][v]: TIME_STYLE[v][1] for v in variants}
+    styles = {t["variants"][v]: TIME_STYLE[v] for v in variants}
     loops = sorted(int(x) for x in data["loops"].unique())
-    data = data.assign(
-        x=data["loops"] * _dodge(data["variant"], variants, loops), label=data["variant"].map(t["variants"])
-    )
-
-    with style():
-        nrows, ncols = len(workers), len(operations)
-        fig, axes = plt.subplots(
-            nrows,
-            ncols,
-            squeeze=False,
-            sharex=True,
-            sharey=True,
-            figsize=(max(5.0, PANEL_WIDTH * ncols + 0.6), PANEL_HEIGHT * nrows + 1.3),
-            layout="constrained",
-        )
+    x = data["loops"] * dodge(data["variant"], variants, 0.012 * max(span(loops), 2.0))
+    data = data.assign(x=x, label=data["variant"].map(t["variants"]))
+    nrows, ncols = len(workers), len(operations)
+    size = (max(5.0, PANEL_WIDTH * ncols + 0.6), PANEL_HEIGHT * nrows + 1.3)
+    with figure(out_paths, nrows, ncols, squeeze=False, sharex=True, sharey=True, figsize=size) as (fig, axes):
         for i, w in enumerate(workers):
             for j, op in enumerate(operations):
                 ax = axes[i][j]
-                sub = data[(data["operation"] == op) & (data["workers"] == w)]
-                lines(ax, sub, palette, markers)
+                lines(ax, data[(data["operation"] == op) & (data["workers"] == w)], styles)
                 raw = (ceiling or {}).get(op)
                 if raw is not None and np.isfinite(raw) and raw > 0:
                     xs = np.array([min(loops), max(loops)], dtype=float)
-                    ax.plot(xs, xs * raw, color=CEILING_STYLE[0], linestyle=CEILING_STYLE[1], linewidth=1.3, zorder=1)
+                    ax.plot(xs, xs * raw, zorder=1, **CEILING)
                 ax.set_xscale("log", base=2)
                 ax.set_yscale("log")
                 _loop_ticks(ax, loops)
@@ -293,19 +252,13 @@ def plot_time(
                 ax.set_title(f"{title}: Pool(processes={w})" if nrows > 1 else title)
                 ax.set_xlabel(t["loops"] if i == nrows - 1 else "")
                 ax.set_ylabel(t["time"] if j == 0 else "")
-        handles = [_handle(t["variants"][v], TIME_STYLE[v]) for v in variants]
+        handles = series_handles(styles)
         if ceiling and any(np.isfinite(ceiling.get(op, np.nan)) for op in operations):
-            handles.append(
-                Line2D([], [], color=CEILING_STYLE[0], linestyle=CEILING_STYLE[1], linewidth=1.3, label=t["ceiling"])
-            )
-        fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 3), frameon=False)
-        _seconds_ticks(axes[0][0])  # y is shared: one call sets every panel
+            handles.append(line(t["ceiling"], **CEILING))
+        seconds_ticks(axes[0][0])  # y is shared: one call sets every panel
         interval = _interval_text(summaries, "time", language)
-        fig.suptitle(t["time_title"].format(workers=_workers_text(workers), interval=interval), fontsize="medium")
-        save(fig, out_paths)
-
-
-CEILING_STYLE = ("0.35", (0, (4, 2, 1, 2)))
+        title = t["time_title"].format(workers=_workers_text(workers), interval=interval)
+        finish(fig, title, handles, ncol=min(len(handles), 3))
 
 
 def plot_speedup(
@@ -321,58 +274,41 @@ def plot_speedup(
     if not workers:
         raise ValueError("plot_speedup: no rows to plot")
     series = [s for s in SPEEDUP_SERIES if s in set(data["variant"])]
-    labels = {s: t["series"][s] for s in series}
-    palette = {labels[s]: SPEEDUP_STYLE[s][0] for s in series}
-    markers = {labels[s]: SPEEDUP_STYLE[s][1] for s in series}
+    styles = {t["series"][s]: SPEEDUP_STYLE[s] for s in series}
     loops = sorted(int(x) for x in data["loops"].unique())
-    data = data.assign(x=data["loops"] * _dodge(data["variant"], series, loops), label=data["variant"].map(labels))
+    x = data["loops"] * dodge(data["variant"], series, 0.012 * max(span(loops), 2.0))
+    data = data.assign(x=x, label=data["variant"].map(t["series"]))
     values = np.concatenate([data["median"].to_numpy(float), data["ci_high"].to_numpy(float)])
-    values = values[np.isfinite(values)]
-    top = max([float(ideal_speedup(w, cores)) for w in workers] + list(values)) * 1.12
-
-    with style():
-        ncols = min(len(workers), 3)
-        nrows = math.ceil(len(workers) / ncols)
-        fig, axes = plt.subplots(
-            nrows,
-            ncols,
-            squeeze=False,
-            sharey=True,
-            figsize=(max(8.0, 4.4 * ncols + 0.6), PANEL_HEIGHT * nrows + 1.7),
-            layout="constrained",
-        )
+    top = max([float(ideal_speedup(w, cores)) for w in workers] + list(values[np.isfinite(values)])) * 1.12
+    ncols = min(len(workers), 3)
+    nrows = math.ceil(len(workers) / ncols)
+    size = (max(8.0, 4.4 * ncols + 0.6), PANEL_HEIGHT * nrows + 1.7)
+    with figure(out_paths, nrows, ncols, squeeze=False, sharey=True, figsize=size) as (fig, axes):
         for ax in axes.flat[len(workers) :]:
             ax.set_visible(False)
         for j, w in enumerate(workers):
             ax = axes.flat[j]
-            ideal = ideal_speedup(w, cores)
-            ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.2, zorder=1)
-            if ideal != 1:
-                ax.axhline(ideal, color="black", linestyle=":", linewidth=1.5, zorder=1)
-            lines(ax, data[data["workers"] == w], palette, markers)
+            reference_lines(ax, ideal_speedup(w, cores))
+            lines(ax, data[data["workers"] == w], styles)
             ax.set_xscale("log", base=2)
             _loop_ticks(ax, loops)
-            ax.set_ylim(0, top)
-            ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
+            ratio_axis(ax, 0, top)
             ax.set_title(f"Pool(processes={w})\n{ideal_label(w, cores, language)}")
             ax.set_xlabel(t["loops"])
             ax.set_ylabel(t["speedup"] if j % ncols == 0 else "")
-        handles = [_handle(labels[s], SPEEDUP_STYLE[s]) for s in series]
-        handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label=t["no_gain"]))
+        handles = [*series_handles(styles), line(t["no_gain"], **NO_GAIN)]
         if any(ideal_speedup(w, cores) != 1 for w in workers):
-            handles.append(Line2D([], [], color="black", linestyle=":", linewidth=1.5, label=t["ideal"]))
-        fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 3), frameon=False)
+            handles.append(line(t["ideal"], **IDEAL))
         title = t["speedup_title"].format(
             workers=_workers_text(workers),
             cores=_plural(cores, "core", language),
             interval=_interval_text(summaries, "speedup", language),
         )
-        fig.suptitle(title, fontsize="medium")
-        save(fig, out_paths)
+        finish(fig, title, handles, ncol=min(len(handles), 3))
 
 
 # --------------------------------------------------------------------------
-# helpers
+# style, language and font
 
 
 def style() -> AbstractContextManager[None]:
@@ -450,88 +386,152 @@ def font_note(language: str) -> str:
     return f"The figures are in English although `language: zh`: no font with Chinese glyphs was found ({FONT_HINT})."
 
 
+# --------------------------------------------------------------------------
+# what every figure shares
+
+MARKED = {"markersize": 6, "linewidth": 1.6}  # a series: line and markers
+NO_GAIN = {"color": "0.45", "linestyle": "--", "linewidth": 1.2}  # the 1× line
+IDEAL = {"color": "black", "linestyle": ":", "linewidth": 1.5}  # the ideal speedup, min(workers, cores)
+CEILING = {"color": "0.35", "linestyle": (0, (4, 2, 1, 2)), "linewidth": 1.3}  # the raw ceiling of one process
+BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}  # behind a label
+# sns.lineplot in :func:`lines`: one line with markers per label, the values as they are, no legend
+SEABORN_LINES = {"hue": "label", "style": "label", "dashes": False, "estimator": None, "errorbar": None, "sort": True}
+SEABORN_LINES |= {"legend": False, "zorder": 3, **MARKED}
+
+
+@contextmanager
+def figure(out_paths: Iterable[str | Path], nrows: int = 1, ncols: int = 1, **subplots) -> Iterator:
+    """``with figure(out_paths, nrows, ncols, figsize=...) as (fig, axes):`` - ``plt.subplots`` in
+    :func:`style` with the constrained layout; the figure is saved to ``out_paths`` when the block
+    ends, and closed in any case."""
+    with style():
+        fig, axes = plt.subplots(nrows, ncols, layout="constrained", **subplots)
+        try:
+            yield fig, axes
+            save(fig, out_paths)
+        finally:
+            plt.close(fig)
+
+
+def finish(fig: Figure, title: str, handles: list | None = None, ncol: int = 3, **legend) -> None:
+    """The figure's title, and the legend of ``handles`` under its panels."""
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncol=ncol, frameon=False, **legend)
+    fig.suptitle(title, fontsize="medium")
+
+
+def legend_below(ax: Axes, *args, drop: float = 0.14, ncol: int = 2, **kwargs) -> None:
+    """A panel's own legend under it, ``drop`` (a fraction of its height) below (``args``: as ``ax.legend``)."""
+    ax.legend(
+        *args, loc="upper center", bbox_to_anchor=(0.5, -drop), ncol=ncol, frameon=False, fontsize="small", **kwargs
+    )
+
+
+def line(label: str, **style) -> Line2D:
+    """A legend entry: a line (and marker) of ``style``."""
+    return Line2D([], [], label=label, **style)
+
+
+def series_handles(styles: Mapping[str, tuple[str, str]]) -> list[Line2D]:
+    """The legend entries of :func:`lines`' series, ``styles``: label -> (colour, marker)."""
+    return [line(label, color=colour, marker=marker, **MARKED) for label, (colour, marker) in styles.items()]
+
+
+def label(ax: Axes, text: str, xy, offset=(0, 3), ha: str = "center", va: str = "bottom", **style) -> None:
+    """``text`` in small print ``offset`` points away from ``xy`` (data coordinates unless
+    ``xycoords`` says otherwise; ``style`` goes to ``Axes.annotate``)."""
+    ax.annotate(text, xy, xytext=offset, textcoords="offset points", ha=ha, va=va, fontsize="small", **style)
+
+
+def reference_lines(ax: Axes, ideal: float | None = None, **no_gain) -> None:
+    """The 1× line (no gain; ``no_gain`` restyles it) and, unless it is 1×, the ideal speedup's, under the data."""
+    ax.axhline(1.0, zorder=1, **{**NO_GAIN, **no_gain})
+    if ideal is not None and ideal != 1:
+        ax.axhline(ideal, zorder=1, **IDEAL)
+
+
+def plain_labels(axis, suffix: str = "") -> None:
+    """Major tick labels of ``axis`` as plain numbers ("0.5", "20"), followed by ``suffix``."""
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}{suffix}"))
+
+
+def ratio_axis(ax: Axes, low: float, high: float, log: bool = False) -> None:
+    """y as ratios from ``low`` to ``high``, labelled "2×"; on a log scale with unlabelled minor ticks."""
+    if log:
+        ax.set_yscale("log")
+        ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    ax.set_ylim(low, high)
+    plain_labels(ax.yaxis, "×")
+
+
+def log_limits(values, *include: float, pad: float) -> tuple[float, float]:
+    """The lowest / ``pad`` and highest × ``pad`` of the finite, positive ``values`` and of ``include``."""
+    v = np.asarray(values, dtype=float).ravel()
+    v = [*v[np.isfinite(v) & (v > 0)], *include]
+    return min(v) / pad, max(v) * pad
+
+
+def log_x(ax: Axes, values, labels=None, pad: float = 1.4, base: float = 10) -> None:
+    """x on a log scale with ticks at exactly ``values`` (see :func:`fixed_ticks`), the
+    axis reaching ``pad`` times beyond the outer ones."""
+    ax.set_xscale("log", base=base)
+    fixed_ticks(ax.xaxis, values, labels)
+    if len(values) > 1:
+        ax.set_xlim(min(values) / pad, max(values) * pad)
+
+
+def fixed_ticks(axis, values, labels=None) -> None:
+    """Major ticks of ``axis`` (``ax.xaxis`` or ``ax.yaxis``) at exactly ``values``, labelled
+    ``labels`` (by default the values as text), and no minor ticks."""
+    axis.set_major_locator(ticker.FixedLocator(values))
+    axis.set_major_formatter(ticker.FixedFormatter([str(v) for v in values] if labels is None else labels))
+    axis.set_minor_locator(ticker.NullLocator())
+
+
+def span(values, base: float = 2) -> float:
+    """How many powers of ``base`` ``values`` span (1 for fewer than two values)."""
+    values = [float(v) for v in values]
+    return math.log(max(values) / min(values), base) if len(values) > 1 and min(values) > 0 else 1.0
+
+
+def dodge(keys, order, step: float, base: float = 2) -> np.ndarray:
+    """Factors for x on a log axis that set the series of ``order`` apart by ``step``
+    powers of ``base`` each, centred on 1 (one per element of ``keys``), so that
+    their bars at one x do not hide one another."""
+    index = pd.Series(keys).map({v: i for i, v in enumerate(order)}).astype(float).to_numpy()
+    return np.power(float(base), (index - (len(order) - 1) / 2) * step)
+
+
+def extent(values) -> str:
+    """The range of ``values`` as text: "3" where every value is 3, else "2–5"."""
+    v = pd.Series(values).dropna().astype(int)
+    return f"{v.min()}" if v.min() == v.max() else f"{v.min()}–{v.max()}"
+
+
 def lines(
     ax: Axes,
     sub: pd.DataFrame,
-    palette: dict[str, str],
-    markers: dict[str, str],
+    styles: Mapping[str, tuple[str, str]],
     y: str = "median",
     low: str = "ci_low",
     high: str = "ci_high",
     elinewidth: float = 1.2,
 ) -> None:
-    """Seaborn lines of ``y`` against ``x``, one per ``label``, with markers, then
-    the interval [low, high] as error bars in the same colours."""
+    """Seaborn lines of ``y`` against ``x``, one per ``label`` (``styles``: label -> (colour,
+    marker)), then the interval [low, high] as error bars in the same colours."""
     if sub.empty:
         ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="0.5")
         return
-    order = [label for label in palette if label in set(sub["label"])]
-    sns.lineplot(
-        data=sub,
-        x="x",
-        y=y,
-        hue="label",
-        style="label",
-        hue_order=order,
-        style_order=order,
-        palette=palette,
-        markers=markers,
-        dashes=False,
-        estimator=None,
-        errorbar=None,
-        sort=True,
-        markersize=6,
-        linewidth=1.6,
-        legend=False,
-        ax=ax,
-        zorder=3,
-    )
+    order = [label for label in styles if label in set(sub["label"])]
+    palette = {label: colour for label, (colour, _) in styles.items()}
+    markers = {label: marker for label, (_, marker) in styles.items()}
+    look = {"palette": palette, "markers": markers, "hue_order": order, "style_order": order}
+    sns.lineplot(data=sub, x="x", y=y, ax=ax, **look, **SEABORN_LINES)
     for label, rows in sub.groupby("label", sort=False):
         rows = rows.dropna(subset=[y, low, high])
         interval_bars(
             ax, rows["x"], rows[y], rows[low], rows[high], ecolor=palette[label], elinewidth=elinewidth, zorder=2
         )
-
-
-def _dodge(variant: pd.Series, order: list[str], loops: list[int]) -> np.ndarray:
-    """Small multiplicative x offsets so that the bars of different variants
-    at the same loop count do not hide one another."""
-    if len(order) < 2:
-        return np.ones(len(variant))
-    span = math.log2(max(loops) / min(loops)) if len(loops) > 1 and min(loops) > 0 else 1.0
-    step = 0.012 * max(span, 2.0)  # in octaves
-    centre = (len(order) - 1) / 2
-    index = variant.map({v: i for i, v in enumerate(order)}).astype(float).to_numpy()
-    return np.power(2.0, (index - centre) * step)
-
-
-def _loop_ticks(ax: Axes, loops: list[int]) -> None:
-    shown = loops
-    if len(loops) > 12:  # keep labels readable: every k-th loop count
-        k = math.ceil(len(loops) / 12)
-        shown = loops[::k]
-    ax.xaxis.set_major_locator(ticker.FixedLocator(shown))
-    ax.xaxis.set_major_formatter(ticker.FixedFormatter([f"{x:,}" for x in shown]))
-    ax.xaxis.set_minor_locator(ticker.NullLocator())
-    if len(loops) > 1:
-        ax.set_xlim(min(loops) / 2**0.35, max(loops) * 2**0.35)
-    if max(len(f"{x:,}") for x in shown) * len(shown) > 40:
-        ax.tick_params(axis="x", labelrotation=45)
-
-
-def _seconds_ticks(ax: Axes) -> None:
-    """Plain-number labels on a log seconds axis: 1-2-5 steps where the axis
-    spans few decades (else one label per decade), unlabelled minor ticks."""
-    low, high = ax.get_ylim()
-    decades = math.log10(high / low) if low > 0 and high > low else 1.0
-    subs = (1.0, 2.0, 5.0) if decades <= 3.5 else (1.0,)
-    ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=subs))
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
-    ax.yaxis.set_minor_locator(ticker.LogLocator(base=10, subs="auto"))
-    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
-
-
-seconds_ticks = _seconds_ticks  # for the experiments' figures
 
 
 def interval_bars(ax: Axes, x, centre, low, high, **style) -> None:
@@ -547,9 +547,36 @@ def interval_bars(ax: Axes, x, centre, low, high, **style) -> None:
     )
 
 
-def _handle(label: str, style: tuple[str, str]) -> Line2D:
-    colour, marker = style
-    return Line2D([], [], color=colour, marker=marker, markersize=6, linewidth=1.6, label=label)
+def bar_intervals(ax: Axes, groups, **style) -> None:
+    """Whiskers [ci_low, ci_high] about the median of each row of each of ``groups`` on the bars
+    of ``ax.containers`` (a container per group, in order; ``style`` goes to :func:`interval_bars`)."""
+    for bars, rows in zip(ax.containers, groups):
+        x = [b.get_x() + b.get_width() / 2 for b in bars]
+        interval_bars(ax, x, rows["median"], rows["ci_low"], rows["ci_high"], **{"ecolor": "0.2", **style})
+
+
+def _loop_ticks(ax: Axes, loops: list[int]) -> None:
+    shown = loops
+    if len(loops) > 12:  # keep labels readable: every k-th loop count
+        k = math.ceil(len(loops) / 12)
+        shown = loops[::k]
+    fixed_ticks(ax.xaxis, shown, [f"{x:,}" for x in shown])
+    if len(loops) > 1:
+        ax.set_xlim(min(loops) / 2**0.35, max(loops) * 2**0.35)
+    if max(len(f"{x:,}") for x in shown) * len(shown) > 40:
+        ax.tick_params(axis="x", labelrotation=45)
+
+
+def seconds_ticks(ax: Axes) -> None:
+    """Plain-number labels on a log seconds axis: 1-2-5 steps where the axis
+    spans few decades (else one label per decade), unlabelled minor ticks."""
+    low, high = ax.get_ylim()
+    decades = math.log10(high / low) if low > 0 and high > low else 1.0
+    subs = (1.0, 2.0, 5.0) if decades <= 3.5 else (1.0,)
+    ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=subs))
+    plain_labels(ax.yaxis)
+    ax.yaxis.set_minor_locator(ticker.LogLocator(base=10, subs="auto"))
+    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
 
 
 def _plural(n: int, word: str, language: str = "en") -> str:
@@ -575,7 +602,7 @@ def _interval_text(summaries: Mapping[str, pd.DataFrame], kind: str, language: s
                 runs.extend(summary[column].dropna().astype(int))
     t = TEXT[language]
     cover = f"≥ {min(coverage):.0%}" if coverage else "95%"
-    n = t["runs"].format(runs=min(runs) if min(runs) == max(runs) else f"{min(runs)}–{max(runs)}") if runs else ""
+    n = t["runs"].format(runs=extent(runs)) if runs else ""
     return t["bars"][kind].format(point=t["point"][kind], n=n, cover=cover)
 
 
@@ -588,11 +615,3 @@ def save(fig: Figure, out_paths: Iterable[str | Path]) -> None:
             fig.savefig(path, dpi=150, metadata=metadata)
     finally:
         plt.close(fig)
-
-
-def fixed_ticks(axis, values, labels=None) -> None:
-    """Major ticks of ``axis`` (``ax.xaxis`` or ``ax.yaxis``) at exactly ``values``, labelled
-    ``labels`` (by default the values as text), and no minor ticks."""
-    axis.set_major_locator(ticker.FixedLocator(values))
-    axis.set_major_formatter(ticker.FixedFormatter([str(v) for v in values] if labels is None else labels))
-    axis.set_minor_locator(ticker.NullLocator())

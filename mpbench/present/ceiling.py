@@ -218,8 +218,6 @@ TEXT = {
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     from .. import plots  # here: tables and findings need no plotting libraries
@@ -232,69 +230,34 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
     procs = int(summary["pool_workers"].iloc[0])
     groups = [("serial", t["one"]), ("pool", t["pool"].format(procs=procs, es="es" * (procs != 1)))]
     colour = {"read": "#d62728", "write": "#9467bd"}
-    with plots.style():
-        fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.8), sharey=True, layout="constrained")
+    raw_band = {"color": "0.6", "alpha": 0.25}
+    both_line = {"colors": "0.35", "linestyles": ":", "linewidth": 1.6}
+    with plots.figure(out_paths, 1, 2, figsize=(9.5, 4.8), sharey=True) as (fig, axes):
         for ax, direction in zip(axes, ("read", "write")):
             for x, (mode, _label) in enumerate(groups):
                 raw, py = f"raw_{direction}_{mode}", f"python_{direction}_{mode}"
                 if raw in by.index:
                     r = by.loc[raw]
-                    ax.fill_between(
-                        [x - 0.4, x + 0.4],
-                        r["mib_s_ci_low"],
-                        r["mib_s_ci_high"],
-                        color="0.6",
-                        alpha=0.25,
-                        linewidth=0,
-                        zorder=1,
-                    )
+                    band = r["mib_s_ci_low"], r["mib_s_ci_high"]
+                    ax.fill_between([x - 0.4, x + 0.4], *band, linewidth=0, zorder=1, **raw_band)
                     ax.hlines(r["mib_s"], x - 0.4, x + 0.4, colors="black", linestyles="--", linewidth=1.6, zorder=3)
-                    ax.annotate(
-                        t["raw"].format(mib=r["mib_s"]),
-                        (x - 0.38, r["mib_s"]),
-                        xytext=(0, 3),
-                        textcoords="offset points",
-                        ha="left",
-                        va="bottom",
-                        fontsize="small",
-                        zorder=4,
-                    )
+                    plots.label(ax, t["raw"].format(mib=r["mib_s"]), (x - 0.38, r["mib_s"]), ha="left", zorder=4)
                     both = f"raw_read_{mode}"
                     # (one process only: for a Pool the sum would count its start-up twice)
                     if direction == "write" and mode == "serial" and both in by.index:
                         comb = 1 / (1 / r["mib_s"] + 1 / by.loc[both, "mib_s"])
-                        ax.hlines(comb, x - 0.4, x + 0.4, colors="0.35", linestyles=":", linewidth=1.6, zorder=3)
+                        ax.hlines(comb, x - 0.4, x + 0.4, zorder=3, **both_line)
                 if py in by.index:
                     p = by.loc[py]
-                    plots.interval_bars(
-                        ax,
-                        [x],
-                        [p["mib_s"]],
-                        [p["mib_s_ci_low"]],
-                        [p["mib_s_ci_high"]],
-                        fmt="o",
-                        color=colour[direction],
-                        markersize=9,
-                        elinewidth=1.6,
-                        capsize=5,
-                        zorder=5,
-                    )
+                    ends = [p["mib_s"]], [p["mib_s_ci_low"]], [p["mib_s_ci_high"]]
+                    look = {"color": colour[direction], "markersize": 9, "elinewidth": 1.6, "capsize": 5}
+                    plots.interval_bars(ax, [x], *ends, fmt="o", zorder=5, **look)
                     if raw in by.index:
-                        ax.text(
-                            x + 0.07,
-                            p["mib_s"],
-                            t["of_raw"].format(pct=_pct(p["ratio_to_raw"])),
-                            ha="left",
-                            va="center",
-                            fontsize="small",
-                            fontweight="bold",
-                            color=colour[direction],
-                            zorder=6,
-                            bbox=BOX,
-                        )
+                        pct = t["of_raw"].format(pct=_pct(p["ratio_to_raw"]))
+                        look = {"fontweight": "bold", "color": colour[direction], "zorder": 6, "bbox": BOX}
+                        plots.label(ax, pct, (x + 0.07, p["mib_s"]), (0, 0), ha="left", va="center", **look)
             ax.set_xticks(range(len(groups)), [g[1] for g in groups])
-            ax.set_xlim(-0.5, 1.5)
-            ax.set_title(t[direction])
+            ax.set(xlim=(-0.5, 1.5), title=t[direction])
             ax.grid(axis="x", visible=False)
         axes[0].set_ylabel(t["y"].format(log=t["log"] if log else ""))
         if log:
@@ -304,27 +267,23 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
         else:
             axes[0].set_ylim(0, values.max() * 1.12)
         handles = [
-            Line2D([], [], color=colour["read"], marker="o", linestyle="", label=t["legend"][0]),
-            Line2D([], [], color=colour["write"], marker="o", linestyle="", label=t["legend"][1]),
-            Line2D([], [], color="black", linestyle="--", label=t["legend"][2]),
-            Patch(color="0.6", alpha=0.25, label=t["legend"][3]),
-            Line2D([], [], color="0.35", linestyle=":", label=t["legend"][4]),
+            plots.line(t["legend"][0], color=colour["read"], marker="o", linestyle=""),
+            plots.line(t["legend"][1], color=colour["write"], marker="o", linestyle=""),
+            plots.line(t["legend"][2], color="black", linestyle="--"),
+            Patch(label=t["legend"][3], **raw_band),
+            plots.line(t["legend"][4], color="0.35", linestyle=":"),
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
         f = summary.iloc[0]
-        fig.suptitle(
-            t["title"].format(
-                loops=int(f["loops"]),
-                mib=f["size_bytes"] / MIB,
-                cache=f["cache"],
-                fsync=str(bool(f["fsync"])).lower(),
-                sm=f["start_method"],
-                cores=cores,
-                n=int(summary["n"].min()),
-            ),
-            fontsize="medium",
+        title = t["title"].format(
+            loops=int(f["loops"]),
+            mib=f["size_bytes"] / MIB,
+            cache=f["cache"],
+            fsync=str(bool(f["fsync"])).lower(),
+            sm=f["start_method"],
+            cores=cores,
+            n=int(summary["n"].min()),
         )
-        plots.save(fig, out_paths)
+        plots.finish(fig, title, handles)
 
 
 def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:

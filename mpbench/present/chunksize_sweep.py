@@ -174,17 +174,17 @@ def _what(op: str, tasks: int, language: str, key: str = "ops") -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    import matplotlib.pyplot as plt
     from matplotlib import ticker
-    from matplotlib.lines import Line2D
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
     language = plots.figure_language(language)
     t = TEXT[language]
     ops = list(dict.fromkeys(summary["operation"]))
-    with plots.style():
-        fig, axes = plt.subplots(1, len(ops), figsize=(5.6 * len(ops) + 0.6, 5.0), layout="constrained", squeeze=False)
+    chosen = {"fmt": "-o", "color": "#1f77b4", "markersize": 5}  # a chunksize set by hand
+    rule = {"fmt": "*", "color": "#d62728", "markersize": 15}  # the default rule's chunksize
+    size = (5.6 * len(ops) + 0.6, 5.0)
+    with plots.figure(out_paths, 1, len(ops), figsize=size, squeeze=False) as (fig, axes):
         for ax, op in zip(axes[0], ops):
             rows = summary[summary["operation"] == op]
             pool = rows[rows["variant"] != "serial"].sort_values("chunksize_effective")
@@ -193,43 +193,19 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
                 s = serial.iloc[0]
                 ax.axhspan(s["ci_low"], s["ci_high"], color="0.6", alpha=0.2, zorder=1)
                 ax.axhline(s["median"], color="0.4", linestyle="--", linewidth=1.3, zorder=2)
-            x = pool["chunksize_effective"].astype(float)
-            for default, style in (
-                (False, {"fmt": "-o", "color": "#1f77b4", "markersize": 5}),
-                (True, {"fmt": "*", "color": "#d62728", "markersize": 15}),
-            ):
+            for default, style in ((False, chosen), (True, rule)):
                 part = pool[(pool["chunksize"] == "default") == default]
+                ends = part["median"], part["ci_low"], part["ci_high"]
                 plots.interval_bars(
-                    ax,
-                    part["chunksize_effective"],
-                    part["median"],
-                    part["ci_low"],
-                    part["ci_high"],
-                    linewidth=1.5,
-                    zorder=4 if default else 3,
-                    **style,
+                    ax, part["chunksize_effective"], *ends, linewidth=1.5, zorder=4 if default else 3, **style
                 )
             for r in pool[pool["chunksize"] == "default"].itertuples():
-                ax.annotate(
-                    t["rule"].format(n=int(r.chunksize_effective)),
-                    (r.chunksize_effective, r.median),
-                    xytext=(0, -14),
-                    textcoords="offset points",
-                    ha="center",
-                    va="top",
-                    color="#d62728",
-                    fontsize="small",
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-                    zorder=5,
-                )
-            ax.set_xscale("log")
+                text = t["rule"].format(n=int(r.chunksize_effective))
+                at = (r.chunksize_effective, r.median)
+                plots.label(ax, text, at, (0, -14), va="top", color="#d62728", bbox=plots.BOX, zorder=5)
             ax.set_yscale("log")
-            ticks = sorted(set(x))
-            ax.xaxis.set_major_locator(ticker.FixedLocator(ticks))
-            ax.xaxis.set_major_formatter(ticker.FixedFormatter([_compact(t) for t in ticks]))
-            ax.xaxis.set_minor_locator(ticker.NullLocator())
-            if len(ticks) > 1:
-                ax.set_xlim(min(ticks) / 1.6, max(ticks) * 1.6)
+            ticks = sorted(set(pool["chunksize_effective"].astype(float)))
+            plots.log_x(ax, ticks, [_compact(v) for v in ticks], pad=1.6)
             values = pd.concat([pool, serial])[["ci_low", "ci_high"]].to_numpy(float).ravel()
             values = values[np.isfinite(values) & (values > 0)]
             if len(values):
@@ -239,20 +215,16 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
                 ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
             if len(ticks) > 1 and min(np.diff(np.log10(ticks))) < 0.07 * np.log10(max(ticks) / min(ticks)):
                 ax.tick_params(axis="x", labelrotation=45)  # close ticks: slanted labels do not collide
-            tasks = int(rows["tasks"].iloc[0])
-            what = _what(op, tasks, language, "loops")
-            ax.set_title(t["panel"].format(what=what, workers=int(pool["workers"].iloc[0]) if len(pool) else "?"))
-            ax.set_xlabel(t["x"])
-            ax.set_ylabel(t["y"])
+            what = _what(op, int(rows["tasks"].iloc[0]), language, "loops")
+            workers = int(pool["workers"].iloc[0]) if len(pool) else "?"
+            ax.set(title=t["panel"].format(what=what, workers=workers), xlabel=t["x"], ylabel=t["y"])
         handles = [
-            Line2D([], [], color="#1f77b4", marker="o", label=t["legend"][0]),
-            Line2D([], [], color="#d62728", marker="*", linestyle="", markersize=12, label=t["legend"][1]),
-            Line2D([], [], color="0.4", linestyle="--", label=t["legend"][2]),
+            plots.line(t["legend"][0], color="#1f77b4", marker="o"),
+            plots.line(t["legend"][1], color="#d62728", marker="*", linestyle="", markersize=12),
+            plots.line(t["legend"][2], color="0.4", linestyle="--"),
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False, fontsize="small")
         n = int(summary["n"].min()) if len(summary) else 0
-        fig.suptitle(t["title"].format(cores=cores, s="s" if cores != 1 else "", n=n), fontsize="medium")
-        plots.save(fig, out_paths)
+        plots.finish(fig, t["title"].format(cores=cores, s="s" if cores != 1 else "", n=n), handles, fontsize="small")
 
 
 def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:

@@ -283,9 +283,7 @@ TEXT = {
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    import matplotlib.pyplot as plt
     import seaborn as sns
-    from matplotlib.lines import Line2D
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
@@ -324,53 +322,29 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
         legend=False,
     )
     width = 0.8 / len(apis)
+    note = {"va": "center", "fontsize": "x-small", "color": "0.15"}  # a few words beside a bar
 
     def y_of(r) -> float:
         return order.index(r.pattern) - 0.4 + width * (apis.index(r.api) + 0.5)
 
-    with plots.style():
-        fig, axes = plt.subplots(
-            1, 3, figsize=(14.5, 0.32 * len(order) * len(apis) + 2.4), sharey=True, layout="constrained"
-        )
-        left, middle, right = axes
+    size = (14.5, 0.32 * len(order) * len(apis) + 2.4)
+    with plots.figure(out_paths, 1, 3, figsize=size, sharey=True) as (fig, (left, middle, right)):
         sns.barplot(data=_long(data, "ci_low", "median", "ci_high"), ax=left, **common)
-        left.set_xlabel(t["time_x"])
-        left.set_title(t["time_title"])
-        left.set_xlim(0, float(data["ci_high"].max()) * 1.45)
+        left.set(xlabel=t["time_x"], title=t["time_title"], xlim=(0, float(data["ci_high"].max()) * 1.45))
         for r in data.itertuples():
             if str(r.variant) == "context_manager_late_get":
-                left.text(
-                    float(r.ci_high) * 1.02,
-                    y_of(r),
-                    t["timeout"].format(s=float(r.get_timeout)),
-                    va="center",
-                    fontsize="x-small",
-                    color="0.15",
-                )
-        sns.barplot(
-            data=_long(data, "children_alive_after_min", "children_alive_after_median", "children_alive_after_max"),
-            ax=middle,
-            **common,
-        )
-        for size in pool_sizes:
-            middle.axvline(size, color="0.3", linestyle="--", linewidth=1.2, zorder=0)
+                left.text(float(r.ci_high) * 1.02, y_of(r), t["timeout"].format(s=float(r.get_timeout)), **note)
+        alive = ("children_alive_after_min", "children_alive_after_median", "children_alive_after_max")
+        sns.barplot(data=_long(data, *alive), ax=middle, **common)
+        for pool_size in pool_sizes:
+            middle.axvline(pool_size, color="0.3", linestyle="--", linewidth=1.2, zorder=0)
         for r in data.itertuples():
-            middle.text(
-                float(r.children_alive_after_max) + 0.04 * max(pool_sizes),
-                y_of(r),
-                f"{r.children_alive_after_median:g}",
-                va="center",
-                fontsize="x-small",
-                color="0.15",
-            )
-        middle.set_xlim(0, max(pool_sizes) * 1.2)
-        middle.set_xlabel(t["alive_x"])
-        middle.set_title(t["alive_title"])
+            x = float(r.children_alive_after_max) + 0.04 * max(pool_sizes)
+            middle.text(x, y_of(r), f"{r.children_alive_after_median:g}", **note)
+        middle.set(xlim=(0, max(pool_sizes) * 1.2), xlabel=t["alive_x"], title=t["alive_title"])
         sns.barplot(data=_long(delivered, "share_low", "share", "share_high"), ax=right, **common)
         right.axvline(100, color="0.3", linestyle="--", linewidth=1.2, zorder=0)
-        right.set_xlim(0, 145)
-        right.set_xlabel(t["share_x"])
-        right.set_title(t["share_title"])
+        right.set(xlim=(0, 145), xlabel=t["share_x"], title=t["share_title"])
         for r in delivered.itertuples():  # name what went wrong next to its bar
             if str(r.outcome) == "ok":
                 continue
@@ -378,23 +352,19 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
                 text = t["nothing"].format(error=_error_type(str(r.outcome)))
             else:
                 text = t["incomplete"].format(got=r.results_delivered_median, tasks=int(r.tasks))
-            right.text(float(r.share_high) + 2, y_of(r), text, va="center", fontsize="x-small", color="0.15")
-        for ax in axes:
+            right.text(float(r.share_high) + 2, y_of(r), text, **note)
+        for ax in (left, middle, right):
             ax.set_ylabel("")
-        handles = [Line2D([], [], color=palette[a], marker="s", linestyle="", markersize=9, label=a) for a in apis]
-        handles.append(Line2D([], [], color="0.3", linestyle="--", label=t["sizes"]))
-        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
-        fig.suptitle(
-            t["title"].format(
-                sizes=values("pool_size"),
-                tasks=values("tasks"),
-                seconds=values("task_seconds", float, "{:g}".format),
-                runs=values("n"),
-                cores=cores,
-            ),
-            fontsize="medium",
+        handles = [plots.line(a, color=palette[a], marker="s", linestyle="", markersize=9) for a in apis]
+        handles.append(plots.line(t["sizes"], color="0.3", linestyle="--"))
+        title = t["title"].format(
+            sizes=values("pool_size"),
+            tasks=values("tasks"),
+            seconds=values("task_seconds", float, "{:g}".format),
+            runs=values("n"),
+            cores=cores,
         )
-        plots.save(fig, out_paths)
+        plots.finish(fig, title, handles, ncol=len(handles))
 
 
 def _runs(k, n, t) -> str:

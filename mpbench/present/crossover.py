@@ -43,13 +43,8 @@ def break_even(sizes, speedups, ci_lows) -> dict:
     r = np.asarray(speedups, dtype=float)[order]
     low = np.asarray(ci_lows, dtype=float)[order]
     strict = _tail_start(low > 1)
-    out = {
-        "break_even_size": np.nan,
-        "break_even_low": np.nan,
-        "break_even_high": np.nan,
-        "break_even_note": "",
-        "faster_from_size": np.nan if strict is None else float(s[strict]),
-    }
+    out = dict.fromkeys(BREAK_EVEN_COLUMNS, np.nan) | {"break_even_note": ""}
+    out["faster_from_size"] = np.nan if strict is None else float(s[strict])
     if len(s) == 0 or not np.isfinite(r).all():
         out["break_even_note"] = "no speedups to compare"
         return out
@@ -90,21 +85,11 @@ def _wide(summary: pd.DataFrame) -> pd.DataFrame:
     data = _ordered(summary)
     serial = data[data["variant"] == "serial"].set_index(["workers", "size"])
     pool = data[data["variant"] == "pool"].set_index(["workers", "size"])
-    out = pd.DataFrame(
-        {
-            "serial": serial["median"],
-            "serial_low": serial["ci_low"],
-            "serial_high": serial["ci_high"],
-            "pool": pool["median"],
-            "pool_low": pool["ci_low"],
-            "pool_high": pool["ci_high"],
-            "speedup": pool["speedup"],
-            "speedup_low": pool["speedup_ci_low"],
-            "speedup_high": pool["speedup_ci_high"],
-            "coverage": pool["speedup_ci_coverage"],
-            "n": pool["n"],
-        }
-    )
+    speedup = pool[["speedup", "speedup_ci_low", "speedup_ci_high"]].set_axis(["median", "ci_low", "ci_high"], axis=1)
+    ends = {"": "median", "_low": "ci_low", "_high": "ci_high"}  # serial, serial_low, serial_high, pool, ...
+    cells = {"serial": serial, "pool": pool, "speedup": speedup}
+    cells = {f"{name}{end}": cells[name][column] for name in cells for end, column in ends.items()}
+    out = pd.DataFrame({**cells, "coverage": pool["speedup_ci_coverage"], "n": pool["n"]})
     return out.reset_index().sort_values(["workers", "size"]).reset_index(drop=True)
 
 
@@ -199,6 +184,11 @@ FINDING = {
         "largest": "在最大规模 n = {size} 时，Pool({w}) 耗时 {pool} 秒，串行耗时 {serial} 秒：加速比 {ratio}×（区间 {low}–{high}×，{verdict}）{ideal}。",
     },
 }
+# The time panel's two series of each worker count (the speedup panel draws Pool's).
+SERIES = {
+    "serial": {"fmt": "--", "marker": "s", "markersize": 4, "alpha": 0.55, "capsize": 2, "linewidth": 1.2},
+    "pool": {"fmt": "-", "marker": "o", "markersize": 5, "linewidth": 1.6},
+}
 FIGURE = {
     "en": {
         "serial": "serial loop (run beside Pool({w}))",
@@ -264,10 +254,7 @@ def _compact(n: float) -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    import matplotlib.pyplot as plt
     import seaborn as sns
-    from matplotlib import ticker
-    from matplotlib.lines import Line2D
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
@@ -277,152 +264,55 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
     workers = sorted(int(w) for w in wide["workers"].unique())
     sizes = sorted(float(s) for s in wide["size"].unique())
     colours = dict(zip(workers, sns.color_palette("deep", len(workers))))
+    ideals = {}
+    for w in workers:
+        ideals.setdefault(plots.ideal_speedup(w, cores), []).append(w)
 
-    with plots.style():
-        fig, (left, right) = plt.subplots(1, 2, figsize=(12.5, 5.4), layout="constrained")
+    with plots.figure(out_paths, 1, 2, figsize=(12.5, 5.4)) as (fig, (left, right)):
         for w in workers:
             rows, c = wide[wide["workers"] == w], colours[w]
-            plots.interval_bars(
-                left,
-                rows["size"],
-                rows["serial"],
-                rows["serial_low"],
-                rows["serial_high"],
-                fmt="--",
-                marker="s",
-                markersize=4,
-                color=c,
-                alpha=0.55,
-                capsize=2,
-                linewidth=1.2,
-                label=t["serial"].format(w=w),
-            )
-            plots.interval_bars(
-                left,
-                rows["size"],
-                rows["pool"],
-                rows["pool_low"],
-                rows["pool_high"],
-                fmt="-",
-                marker="o",
-                markersize=5,
-                color=c,
-                linewidth=1.6,
-                label=t["pool"].format(w=w),
-            )
+            for v, look in SERIES.items():
+                ends = rows[v], rows[f"{v}_low"], rows[f"{v}_high"]
+                plots.interval_bars(left, rows["size"], *ends, color=c, label=t[v].format(w=w), **look)
         left.set_yscale("log")
-        left.set_ylabel(t["time_y"])
-        left.set_title(t["time_title"])
-        left.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
+        plots.plain_labels(left.yaxis)
+        left.set(ylabel=t["time_y"], title=t["time_title"])
 
-        right.axhline(1.0, color="0.45", linestyle="--", linewidth=1.2, zorder=1)
+        plots.reference_lines(right)
         handles = []
         for i, w in enumerate(workers):
             rows, c, size = wide[wide["workers"] == w], colours[w], facts[w]["break_even_size"]
-            plots.interval_bars(
-                right,
-                rows["size"],
-                rows["speedup"],
-                rows["speedup_low"],
-                rows["speedup_high"],
-                fmt="-",
-                marker="o",
-                markersize=5,
-                color=c,
-                linewidth=1.6,
-                zorder=3,
-            )
-            mark = {k: t[k].format(size=_compact(float(f"{size:.2g}"))) for k in ("interpolated", "faster", "slower")}
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    color=c,
-                    marker="o",
-                    markersize=5,
-                    linewidth=1.6,
-                    label=f"Pool({w}): {mark[_case(facts[w])]}",
-                )
-            )
+            ends = rows["speedup"], rows["speedup_low"], rows["speedup_high"]
+            plots.interval_bars(right, rows["size"], *ends, color=c, zorder=3, **SERIES["pool"])
+            mark = t[_case(facts[w])].format(size=_compact(float(f"{size:.2g}")))
+            handles.append(plots.line(f"Pool({w}): {mark}", color=c, marker="o", markersize=5, linewidth=1.6))
             if np.isfinite(size):  # labelled at the bottom (the curves rise to the right), staggered
                 right.axvline(size, color=c, linestyle="--", linewidth=1.2, zorder=2)
-                right.annotate(
-                    f"n ≈ {_approx(size)}",
-                    xy=(size, 0.0),
-                    xycoords=("data", "axes fraction"),
-                    xytext=(4, 6 + 15 * i),
-                    textcoords="offset points",
-                    color=c,
-                    fontsize="small",
-                    ha="left",
-                    va="bottom",
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-                )
-        ideals = {}
-        for w in workers:
-            ideals.setdefault(plots.ideal_speedup(w, cores), []).append(w)
+                at = {"xycoords": ("data", "axes fraction"), "color": c, "bbox": plots.BOX}
+                plots.label(right, f"n ≈ {_approx(size)}", (size, 0.0), (4, 6 + 15 * i), ha="left", **at)
         for ideal, ws in sorted(ideals.items()):
-            if ideal == 1:
-                continue
-            right.axhline(ideal, color="black", linestyle=":", linewidth=1.5, zorder=1)
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    color="black",
-                    linestyle=":",
-                    linewidth=1.5,
-                    label=t["ideal"].format(cores=cores, ideal=ideal, ws=", ".join(map(str, ws))),
-                )
-            )
-        handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label=t["no_gain"]))
+            if ideal != 1:
+                right.axhline(ideal, zorder=1, **plots.IDEAL)
+                label = t["ideal"].format(cores=cores, ideal=ideal, ws=", ".join(map(str, ws)))
+                handles.append(plots.line(label, **plots.IDEAL))
+        handles.append(plots.line(t["no_gain"], **plots.NO_GAIN))
         if any(np.isfinite(facts[w]["break_even_size"]) for w in workers):
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    color="0.3",
-                    marker="|",
-                    markersize=14,
-                    markeredgewidth=1.4,
-                    linestyle="none",
-                    label=t["break_even"],
-                )
-            )
-        values = np.concatenate([wide["speedup_low"].to_numpy(float), wide["speedup"].to_numpy(float)])
-        values = values[np.isfinite(values) & (values > 0)]
-        lowest = min([1.0, *values]) / 1.6
-        highest = max([1.0, *[float(i) for i in ideals], *wide["speedup_high"].to_numpy(float)]) * 1.6
-        right.set_yscale("log")
-        right.set_ylim(lowest, highest)
-        right.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
-        right.yaxis.set_minor_formatter(ticker.NullFormatter())
-        right.set_ylabel(t["speedup_y"])
-        right.set_title(t["speedup_title"])
+            tick = {"color": "0.3", "marker": "|", "markersize": 14, "markeredgewidth": 1.4, "linestyle": "none"}
+            handles.append(plots.line(t["break_even"], **tick))
+        low, high = plots.log_limits(wide[["speedup_low", "speedup", "speedup_high"]], 1.0, *ideals, pad=1.6)
+        plots.ratio_axis(right, low, high, log=True)
+        right.set(ylabel=t["speedup_y"], title=t["speedup_title"])
         for ax in (left, right):
-            ax.set_xscale("log")
+            plots.log_x(ax, sizes, [_compact(s) for s in sizes])
             ax.set_xlabel(t["x"])
-            ax.xaxis.set_major_locator(ticker.FixedLocator(sizes))
-            ax.xaxis.set_major_formatter(ticker.FixedFormatter([_compact(s) for s in sizes]))
-            ax.xaxis.set_minor_locator(ticker.NullLocator())
-            if len(sizes) > 1:
-                ax.set_xlim(min(sizes) / 1.4, max(sizes) * 1.4)
         lh, ll = left.get_legend_handles_labels()
         order = sorted(range(len(ll)), key=lambda i: not ll[i].startswith("Pool"))  # Pool lines first
-        legend = {
-            "loc": "upper center",
-            "bbox_to_anchor": (0.5, -0.14),
-            "ncol": 2,
-            "frameon": False,
-            "fontsize": "small",
-        }
-        left.legend([lh[i] for i in order], [ll[i] for i in order], **legend)
-        right.legend(handles=handles, **legend)
+        plots.legend_below(left, [lh[i] for i in order], [ll[i] for i in order])
+        plots.legend_below(right, handles=handles)
         n = int(wide["n"].min()) if len(wide) else 0
         cover = wide["coverage"].dropna()
         cover = f"{cover.min():.0%}" if len(cover) else "n/a"
-        fig.suptitle(t["title"].format(cores=cores, s="s" if cores != 1 else "", n=n, cover=cover), fontsize="medium")
-        plots.save(fig, out_paths)
+        plots.finish(fig, t["title"].format(cores=cores, s="s" if cores != 1 else "", n=n, cover=cover))
 
 
 def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:

@@ -258,61 +258,40 @@ def plot(
     and each non-reference level's time ratio against the reference written beside it."""
     import textwrap
 
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-
     from .. import plots  # here: tables and findings need no plotting libraries
 
     language = plots.figure_language(language)
     t = TEXT[language]
     data = ordered(summary, factor)
     ops = list(dict.fromkeys(data["operation"]))
-    with plots.style():
-        width = max(4.6, 1.7 * data.groupby("operation")[factor].nunique().max() + 1.4)
-        fig, axes = plt.subplots(
-            1, len(ops), squeeze=False, figsize=(max(5.2, width * len(ops) + 0.4), 4.8), layout="constrained"
-        )
+    width = max(4.6, 1.7 * data.groupby("operation")[factor].nunique().max() + 1.4)
+    size = (max(5.2, width * len(ops) + 0.4), 4.8)
+    with plots.figure(out_paths, 1, len(ops), squeeze=False, figsize=size) as (fig, axes):
         for ax, op in zip(axes[0], ops):
             sub = data[data["operation"] == op]
             levels = list(dict.fromkeys(sub[factor]))
             for k, mode in enumerate(MODES):
                 rows = sub[sub["variant"] == mode]
                 x = np.array([levels.index(v) for v in rows[factor]]) + (k - 0.5) * 0.24
-                plots.interval_bars(
-                    ax,
-                    x,
-                    rows["median"],
-                    rows["ci_low"],
-                    rows["ci_high"],
-                    fmt="-",
-                    marker=MARKERS[mode],
-                    color=COLOURS[mode],
-                    capsize=4,
-                    linewidth=1.0,
-                    markersize=7,
-                    zorder=3,
-                )
+                look = {
+                    "marker": MARKERS[mode],
+                    "color": COLOURS[mode],
+                    "capsize": 4,
+                    "linewidth": 1.0,
+                    "markersize": 7,
+                }
+                plots.interval_bars(ax, x, rows["median"], rows["ci_low"], rows["ci_high"], fmt="-", zorder=3, **look)
                 for xi, (_, r) in zip(x, rows.iterrows()):
                     if np.isfinite(r["p_vs_ref"]):
-                        ax.annotate(
-                            f"{fmt_ratio(r['ratio_vs_ref'])}×{'*' if bool(r['significant_vs_ref']) else ''}",
-                            (xi, r["ci_high"]),
-                            xytext=(0, 4),
-                            textcoords="offset points",
-                            ha="center",
-                            va="bottom",
-                            fontsize="small",
-                            color=COLOURS[mode],
-                        )
+                        star = "*" if bool(r["significant_vs_ref"]) else ""
+                        text = f"{fmt_ratio(r['ratio_vs_ref'])}×{star}"
+                        plots.label(ax, text, (xi, r["ci_high"]), (0, 4), color=COLOURS[mode])
             ax.set_xticks(range(len(levels)), [label(v) for v in levels])
-            ax.set_xlim(-0.6, len(levels) - 0.4)
-            ax.set_ylim(0, float(sub["ci_high"].max()) * 1.18)
-            ax.set_title(f"{op} ({context(sub, language)})")
-            ax.set_xlabel(pick(xlabel, language))
-            ax.set_ylabel(t["y"])
+            ax.set(xlim=(-0.6, len(levels) - 0.4), ylim=(0, float(sub["ci_high"].max()) * 1.18))
+            ax.set(title=f"{op} ({context(sub, language)})", xlabel=pick(xlabel, language), ylabel=t["y"])
         workers = int(data["workers"].iloc[0])
         handles = [
-            Line2D([], [], color=COLOURS[m], marker=MARKERS[m], label=n.format(workers=workers))
+            plots.line(n.format(workers=workers), color=COLOURS[m], marker=MARKERS[m])
             for m, n in zip(MODES, t["legend"])
         ]
         cov = data["ci_coverage"].dropna()
@@ -321,14 +300,6 @@ def plot(
         # A figure of one panel is narrow: wrap what would run past its edges (a Chinese character is wider).
         chars = int(fig.get_size_inches()[0] * (6 if language == "zh" else 11))
         note, title = ("\n".join(textwrap.wrap(text, chars)) for text in (note, pick(title, language)))
-        fig.legend(
-            handles=handles,
-            loc="outside lower center",
-            ncol=2,
-            frameon=False,
-            title=note,
-            title_fontsize="small",
-            fontsize="small",
-        )
+        legend = {"loc": "outside lower center", "ncol": 2, "frameon": False, "fontsize": "small"}
+        fig.legend(handles=handles, title=note, title_fontsize="small", **legend)
         fig.suptitle(title)
-        plots.save(fig, out_paths)

@@ -108,7 +108,6 @@ TEXT = {
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    import matplotlib.pyplot as plt
     import seaborn as sns
 
     from .. import plots  # here: tables and findings need no plotting libraries
@@ -117,50 +116,28 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
     t, labels = TEXT[language], LABELS[language]
     data = _ordered(summary)
     data = data.assign(label=data["variant"].astype(str).map(labels))
-    order = [labels[v] for v in VARIANTS]
-    with plots.style():
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
+    with plots.figure(out_paths, 1, 2, figsize=(11, 4.6)) as (fig, (left, right)):
+        order = [labels[v] for v in VARIANTS]
         sns.barplot(data=data, x="workers", y="median", hue="label", ax=left, errorbar=None, hue_order=order)
-        for bars, (_, rows) in zip(left.containers, data.groupby("variant", observed=True, sort=True)):
-            x = [b.get_x() + b.get_width() / 2 for b in bars]
-            left.errorbar(
-                x,
-                rows["median"],
-                yerr=[rows["median"] - rows["ci_low"], rows["ci_high"] - rows["median"]],
-                fmt="none",
-                ecolor="0.2",
-                capsize=3,
-            )
+        plots.bar_intervals(left, [rows for _, rows in data.groupby("variant", observed=True, sort=True)])
         left.set_yscale("log")
         plots.seconds_ticks(left)
-        left.set_xlabel(t["processes"])
-        left.set_ylabel(t["time_y"])
-        left.set_title(t["time_title"])
+        left.set(xlabel=t["processes"], ylabel=t["time_y"], title=t["time_title"])
         sns.move_legend(left, "upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, title=None, frameon=False)
         nolock = data[data["variant"] == "no_lock"].reset_index(drop=True)
         share = nolock["lost_updates_median"] / nolock["expected_count"] * 100
         sns.barplot(x=nolock["workers"].astype(str), y=share, ax=right, color="#d62728")
         right.set_ylim(0, max(float(share.max()) * 1.25, 1.0))
         for i, r in nolock.iterrows():
-            right.annotate(
-                t["lost"].format(
-                    lost=int(r["lost_updates_median"]),
-                    expected=int(r["expected_count"]),
-                    k=int(r["runs_with_lost_updates"]),
-                    n=int(r["n"]),
-                ),
-                (i, share[i]),
-                ha="center",
-                va="bottom",
-                fontsize="small",
-                xytext=(0, 3),
-                textcoords="offset points",
+            lost = t["lost"].format(
+                lost=int(r["lost_updates_median"]),
+                expected=int(r["expected_count"]),
+                k=int(r["runs_with_lost_updates"]),
+                n=int(r["n"]),
             )
-        right.set_xlabel(t["processes"])
-        right.set_ylabel(t["share_y"])
-        right.set_title(t["share_title"])
-        fig.suptitle(t["title"], fontsize="medium")
-        plots.save(fig, out_paths)
+            plots.label(right, lost, (i, share[i]))
+        right.set(xlabel=t["processes"], ylabel=t["share_y"], title=t["share_title"])
+        plots.finish(fig, t["title"])
 
 
 def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:

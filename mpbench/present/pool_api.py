@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
 
 from ..experiments.pool_api import FUNCTIONS, PER_ITEM, POOL_VARIANTS, VARIANTS
@@ -189,10 +186,6 @@ def _plot_label(variant: str, chunksize, language: str = "en") -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    import matplotlib.pyplot as plt
-    from matplotlib import ticker
-    from matplotlib.lines import Line2D
-
     from .. import plots  # here: tables and findings need no plotting libraries
 
     language = plots.figure_language(language)
@@ -200,15 +193,8 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
 
     def look(v: str) -> dict:
         colour, marker = STYLE[v]
-        dashed = v in PER_ITEM
-        return dict(
-            color=colour,
-            marker=marker,
-            markersize=6,
-            linewidth=1.5,
-            linestyle="--" if dashed else "-",
-            markerfacecolor="white" if dashed else colour,
-        )
+        face, linestyle = ("white", "--") if v in PER_ITEM else (colour, "-")
+        return dict(color=colour, marker=marker, markersize=6, linewidth=1.5, linestyle=linestyle, markerfacecolor=face)
 
     data = _ordered(summary)
     data = data[data["variant"] != "serial"]
@@ -216,71 +202,36 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
     workers = sorted(int(w) for w in data["workers"].unique())
     lengths = sorted(int(n) for n in data["length"].unique())
     variants = [v for v in POOL_VARIANTS if v in set(data["variant"].astype(str))]
-    span = math.log10(max(lengths) / min(lengths)) if len(lengths) > 1 else 1.0
-    offset = {v: 10 ** ((i - (len(variants) - 1) / 2) * 0.008 * max(span, 1.0)) for i, v in enumerate(variants)}
-    values = data[["speedup", "speedup_ci_low", "speedup_ci_high"]].to_numpy(float).ravel()
-    values = values[np.isfinite(values) & (values > 0)]
+    span = plots.span(lengths, 10)
+    offset = dict(zip(variants, plots.dodge(variants, variants, 0.008 * max(span, 1.0), base=10)))
     ideals = sorted({plots.ideal_speedup(w, cores) for w in workers})
-    low = min([*values, 1.0]) / 1.6
-    high = max([*values, *ideals]) * 1.6
+    low, high = plots.log_limits(data[["speedup", "speedup_ci_low", "speedup_ci_high"]], 1.0, *ideals, pad=1.6)
     labels = {}
-
-    with plots.style():
-        fig, axes = plt.subplots(
-            len(workers),
-            len(functions),
-            squeeze=False,
-            sharex=True,
-            sharey=True,
-            figsize=(4.9 * len(functions) + 0.6, 3.6 * len(workers) + 1.9),
-            layout="constrained",
-        )
+    size = (4.9 * len(functions) + 0.6, 3.6 * len(workers) + 1.9)
+    grid = {"squeeze": False, "sharex": True, "sharey": True, "figsize": size}
+    with plots.figure(out_paths, len(workers), len(functions), **grid) as (fig, axes):
         for i, w in enumerate(workers):
-            ideal = plots.ideal_speedup(w, cores)
             for j, f in enumerate(functions):
                 ax = axes[i][j]
-                ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.2, zorder=1)
-                if ideal != 1:
-                    ax.axhline(ideal, color="black", linestyle=":", linewidth=1.5, zorder=1)
+                plots.reference_lines(ax, plots.ideal_speedup(w, cores))
                 sub = data[(data["function"] == f) & (data["workers"] == w)]
                 for v in variants:
                     rows = sub[sub["variant"] == v].sort_values("length")
                     if rows.empty:
                         continue
-                    plots.interval_bars(
-                        ax,
-                        rows["length"].to_numpy(float) * offset[v],
-                        rows["speedup"],
-                        rows["speedup_ci_low"],
-                        rows["speedup_ci_high"],
-                        fmt="",
-                        elinewidth=1,
-                        zorder=3,
-                        **look(v),
-                    )
+                    x = rows["length"].to_numpy(float) * offset[v]
+                    ends = rows["speedup"], rows["speedup_ci_low"], rows["speedup_ci_high"]
+                    plots.interval_bars(ax, x, *ends, fmt="", elinewidth=1, zorder=3, **look(v))
                     labels.setdefault(v, _plot_label(v, rows["chunksize"].iloc[0], language))
-                ax.set_xscale("log")
-                ax.set_yscale("log")
-                plots.fixed_ticks(ax.xaxis, lengths, [f"{n:,}" for n in lengths])
-                if len(lengths) > 1:
-                    ax.set_xlim(min(lengths) / 10 ** (0.12 * span), max(lengths) * 10 ** (0.12 * span))
-                ax.set_ylim(low, high)
-                ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
-                ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+                plots.log_x(ax, lengths, [f"{n:,}" for n in lengths], pad=10 ** (0.12 * span))
+                plots.ratio_axis(ax, low, high, log=True)
                 ax.set_title(t["panel"].format(function=FUNCTION_LABELS[language][f], workers=w))
-                ax.set_xlabel(t["x"] if i == len(workers) - 1 else "")
-                ax.set_ylabel(t["y"] if j == 0 else "")
-        handles = [Line2D([], [], label=labels.get(v, LABELS[language][v]), **look(v)) for v in variants]
-        handles.append(Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label=t["no_gain"]))
+                ax.set(xlabel=t["x"] if i == len(workers) - 1 else "", ylabel=t["y"] if j == 0 else "")
+        handles = [plots.line(labels.get(v, LABELS[language][v]), **look(v)) for v in variants]
+        handles.append(plots.line(t["no_gain"], **plots.NO_GAIN))
         if any(i != 1 for i in ideals):
-            handles.append(
-                Line2D([], [], color="black", linestyle=":", linewidth=1.5, label=t["ideal"].format(cores=cores))
-            )
-        fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False, fontsize="small")
-        n = data["n"].astype(int)
-        runs = f"{n.min()}" if n.min() == n.max() else f"{n.min()}–{n.max()}"
-        fig.suptitle(t["title"].format(runs=runs), fontsize="medium")
-        plots.save(fig, out_paths)
+            handles.append(plots.line(t["ideal"].format(cores=cores), **plots.IDEAL))
+        plots.finish(fig, t["title"].format(runs=plots.extent(data["n"])), handles, fontsize="small")
 
 
 def _verdict(row) -> str:

@@ -99,6 +99,7 @@ TEXT = {
 
 PHASE_COLOURS = {"start": "#d62728", "work": "#1f77b4", "join": "#ff7f0e"}
 VARIANT_STYLE = {"process_queue": ("#2ca02c", "o"), "pool": ("#9467bd", "s")}
+SERIAL_LINE = {"color": "0.15", "linestyle": "-.", "linewidth": 1.3}  # each point's serial time, across its bars
 HEADER = {
     "zh": [
         "进程数",
@@ -144,44 +145,27 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    import matplotlib.pyplot as plt
     import seaborn as sns
-    from matplotlib import ticker
-    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
     language = plots.figure_language(language)
-    t = TEXT[language]
+    t, labels = TEXT[language], LABELS[language]
     data = _ordered(summary)
     workers = sorted(int(w) for w in data["workers"].unique())
     serial = data[data["variant"] == "serial"].set_index("workers")["median"].astype(float)
-    serial_median = float(serial.max())
-    phases = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "variant": data["variant"].astype(str),
-                    "workers": data["workers"].astype(int),
-                    "phase": phase,
-                    **{k: data[f"{phase}_{k}"].astype(float) for k in ("median", "ci_low", "ci_high")},
-                }
-            )
-            for phase in PHASES
-        ],
-        ignore_index=True,
-    )
+    ends = ("median", "ci_low", "ci_high")  # of each phase, one row per (variant, workers, phase)
+    phases = [data.assign(phase=p, **{k: data[f"{p}_{k}"].astype(float) for k in ends}) for p in PHASES]
+    phases = pd.concat(phases, ignore_index=True)
+    phases = phases.assign(variant=phases["variant"].astype(str), workers=phases["workers"].astype(int))
     phases = phases[phases["variant"] != "serial"]
     positive = phases.loc[phases["median"] > 0, ["median", "ci_low"]].to_numpy(float)
     low = max(float(np.nanmin(positive)) / 3 if positive.size else 1e-4, 1e-6)
-    high = max(float(np.nanmax(phases["ci_high"])), serial_median) * 2.5
-
-    with plots.style():
-        fig, axes = plt.subplots(
-            1, 3, figsize=(13.5, 4.6), layout="constrained", gridspec_kw={"width_ratios": [1, 1, 1.05]}
-        )
-        for ax, variant in zip(axes[:2], ("process_queue", "pool")):
+    high = max(float(np.nanmax(phases["ci_high"])), float(serial.max())) * 2.5
+    size = {"figsize": (13.5, 4.6), "gridspec_kw": {"width_ratios": [1, 1, 1.05]}}
+    with plots.figure(out_paths, 1, 3, **size) as (fig, axes):
+        for ax, variant in zip(axes[:2], VARIANT_STYLE):
             sub = phases[phases["variant"] == variant].copy()
             sub["x"] = sub["workers"].astype(str)
             sns.barplot(
@@ -197,76 +181,44 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
                 ax=ax,
                 zorder=2,
             )
-            for bars, phase in zip(ax.containers, PHASES):
-                rows = sub[sub["phase"] == phase].set_index("workers").reindex(workers)
-                plots.interval_bars(
-                    ax,
-                    [b.get_x() + b.get_width() / 2 for b in bars],
-                    rows["median"],
-                    rows["ci_low"],
-                    rows["ci_high"],
-                    ecolor="0.2",
-                    zorder=3,
-                )
+            by_phase = [sub[sub["phase"] == p].set_index("workers").reindex(workers) for p in PHASES]
+            plots.bar_intervals(ax, by_phase, zorder=3)
             for i, w in enumerate(workers):  # each point's own serial run, across its group of bars
-                ax.hlines(
-                    serial.get(w, np.nan), i - 0.45, i + 0.45, color="0.15", linestyle="-.", linewidth=1.3, zorder=4
-                )
+                ax.hlines(serial.get(w, np.nan), i - 0.45, i + 0.45, zorder=4, **SERIAL_LINE)
             ax.set_yscale("log")
             ax.set_ylim(low, high)
-            ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
-            ax.set_xlabel(t["workers"])
-            ax.set_ylabel(t["time_y"] if variant == "process_queue" else "")
-            ax.set_title(t["phase_title"].format(label=LABELS[language][variant]))
+            plots.plain_labels(ax.yaxis)
+            ylabel = t["time_y"] if variant == "process_queue" else ""
+            ax.set(xlabel=t["workers"], ylabel=ylabel, title=t["phase_title"].format(label=labels[variant]))
 
         right = axes[2]
         par = data[data["variant"] != "serial"].copy()
         par["variant"] = par["variant"].astype(str)
-        dodge = {"process_queue": 2**-0.04, "pool": 2**0.04}
-        right.axhline(1.0, color="0.45", linestyle="--", linewidth=1.2, zorder=1)
+        plots.reference_lines(right)
         ideal = [plots.ideal_speedup(w, cores) for w in workers]
-        right.plot(workers, ideal, color="black", linestyle=":", linewidth=1.5, zorder=1)
-        for variant in ("process_queue", "pool"):
+        right.plot(workers, ideal, zorder=1, **plots.IDEAL)
+        for variant, (colour, marker) in VARIANT_STYLE.items():
             rows = par[par["variant"] == variant].sort_values("workers")
-            colour, marker = VARIANT_STYLE[variant]
-            x = rows["workers"].astype(float) * dodge[variant]
+            x = rows["workers"].astype(float) * plots.dodge(rows["variant"], list(VARIANT_STYLE), 0.08)
+            y = rows["speedup"].to_numpy(float)
             sns.lineplot(
-                x=x.to_numpy(),
-                y=rows["speedup"].to_numpy(float),
-                color=colour,
-                marker=marker,
-                markersize=7,
-                linewidth=1.6,
-                ax=right,
-                zorder=3,
+                x=x.to_numpy(), y=y, color=colour, marker=marker, markersize=7, linewidth=1.6, ax=right, zorder=3
             )
             plots.interval_bars(
                 right, x, rows["speedup"], rows["speedup_ci_low"], rows["speedup_ci_high"], ecolor=colour, zorder=2
             )
-        right.set_xscale("log", base=2)
-        plots.fixed_ticks(right.xaxis, workers)
-        right.set_xlim(min(workers) / 2**0.5, max(workers) * 2**0.5)
+        plots.log_x(right, workers, pad=2**0.5, base=2)
         top = np.nanmax(np.concatenate([par["speedup_ci_high"].to_numpy(float), ideal, [1.0]]))
-        right.set_ylim(0, top * 1.15)
-        right.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
-        right.set_xlabel(t["workers"])
-        right.set_ylabel(t["speedup_y"])
-        right.set_title(t["speedup_title"].format(cores=cores, s="s" if int(cores) != 1 else ""))
+        plots.ratio_axis(right, 0, top * 1.15)
+        title = t["speedup_title"].format(cores=cores, s="s" if int(cores) != 1 else "")
+        right.set(xlabel=t["workers"], ylabel=t["speedup_y"], title=title)
 
         handles = [Patch(color=PHASE_COLOURS[p], label=t["phases"][p]) for p in PHASES]
-        handles.append(Line2D([], [], color="0.15", linestyle="-.", label=t["serial_line"]))
-        handles += [
-            Line2D([], [], color=VARIANT_STYLE[v][0], marker=VARIANT_STYLE[v][1], label=LABELS[language][v])
-            for v in ("process_queue", "pool")
-        ]
-        handles.append(Line2D([], [], color="0.45", linestyle="--", label=t["no_gain"]))
-        handles.append(Line2D([], [], color="black", linestyle=":", label=t["ideal_line"]))
-        fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False)
-        size = int(data["size"].iloc[0])
-        fig.suptitle(
-            t["title"].format(size=size, n=int(data["n"].min()), method=data["start_method"].iloc[0]), fontsize="medium"
-        )
-        plots.save(fig, out_paths)
+        handles.append(plots.line(t["serial_line"], **SERIAL_LINE))
+        handles += [plots.line(labels[v], color=colour, marker=marker) for v, (colour, marker) in VARIANT_STYLE.items()]
+        handles += [plots.line(t["no_gain"], **plots.NO_GAIN), plots.line(t["ideal_line"], **plots.IDEAL)]
+        size, n, method = int(data["size"].iloc[0]), int(data["n"].min()), data["start_method"].iloc[0]
+        plots.finish(fig, t["title"].format(size=size, n=n, method=method), handles, ncol=4)
 
 
 def _ms(seconds: float) -> str:

@@ -164,82 +164,46 @@ TEXT = {
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    import matplotlib.pyplot as plt
-    import seaborn as sns
     from matplotlib import ticker
-    from matplotlib.lines import Line2D
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
     language = plots.figure_language(language)
     t, labels = TEXT[language], LABELS[language]
     data = _ordered(summary)
+    variant = data["variant"].astype(str)
     # x: MiB, nudged by a few percent per variant so that interval bars at one size do not hide one another
-    nudge = data["variant"].astype(str).map({v: 1.07 ** (i - 1.5) for i, v in enumerate(VARIANTS)})
-    data = data.assign(mib=data["size_kib"].astype(float) / 1024 * nudge, label=data["variant"].astype(str).map(labels))
+    mib = data["size_kib"].astype(float) / 1024
+    data = data.assign(x=mib * plots.dodge(variant, VARIANTS, 1, base=1.07), label=variant.map(labels))
     workers = sorted(int(w) for w in data["workers"].unique())
-    order = [labels[v] for v in VARIANTS]
-    lines = {
-        "x": "mib",
-        "hue": "label",
-        "style": "label",
-        "palette": {labels[v]: STYLE[v][0] for v in VARIANTS},
-        "markers": {labels[v]: STYLE[v][1] for v in VARIANTS},
-        "dashes": False,
-        "estimator": None,
-        "errorbar": None,
-        "sort": True,
-        "legend": False,
-        "markersize": 6,
-        "linewidth": 1.6,
-    }
-    sizes = sorted(data["size_kib"].astype(float).unique() / 1024)
-
-    def draw(ax, rows, centre, low, high, **style):
-        sns.lineplot(data=rows, y=centre, ax=ax, **lines, **style)
-        for variant, sub in rows.groupby("variant", observed=True, sort=False):
-            sub = sub.dropna(subset=[centre, low, high])
-            plots.interval_bars(
-                ax, sub["mib"], sub[centre], sub[low], sub[high], ecolor=STYLE[str(variant)][0], elinewidth=1.1
-            )
-        ax.set_xscale("log")
-        ax.xaxis.set_major_locator(ticker.LogLocator(base=10))
-        ax.xaxis.set_major_formatter(ticker.FuncFormatter(_plain))
-        if len(sizes) > 1:
-            ax.set_xlim(sizes[0] / 1.6, sizes[-1] * 1.6)
-        ax.set_xlabel(t["x"])
-        ax.set_yscale("log")
-        ax.yaxis.set_minor_formatter(ticker.NullFormatter())
-
-    with plots.style():
-        fig, axes = plt.subplots(
-            len(workers), 2, squeeze=False, figsize=(11, 3.9 * len(workers) + 1.0), layout="constrained"
-        )
-        for i, w in enumerate(workers):
+    styles = {labels[v]: STYLE[v] for v in VARIANTS}
+    sizes = sorted(mib.unique())
+    size = (11, 3.9 * len(workers) + 1.0)
+    with plots.figure(out_paths, len(workers), 2, squeeze=False, figsize=size) as (fig, axes):
+        for (left, right), w in zip(axes, workers):
             rows = data[data["workers"] == w]
-            left, right = axes[i]
-            draw(left, rows, "median", "ci_low", "ci_high", hue_order=order, style_order=order)
+            plots.reference_lines(right)
+            plots.lines(left, rows, styles, elinewidth=1.1)
+            shared = rows[rows["variant"].isin(SHARED)]
+            plots.lines(right, shared, styles, "vs_pickle", "vs_pickle_ci_low", "vs_pickle_ci_high", elinewidth=1.1)
+            for ax in (left, right):
+                ax.set_xscale("log")
+                ax.xaxis.set_major_locator(ticker.LogLocator(base=10))
+                ax.xaxis.set_major_formatter(ticker.FuncFormatter(_plain))
+                if len(sizes) > 1:
+                    ax.set_xlim(sizes[0] / 1.6, sizes[-1] * 1.6)
+                ax.set_yscale("log")
+                ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+                ax.set_xlabel(t["x"])
             left.yaxis.set_major_formatter(ticker.FuncFormatter(_plain))
-            left.set_ylabel(t["time_y"])
-            left.set_title(t["time_title"].format(w=w) if w != 1 else t["time_title_1"])
-
-            right.axhline(1.0, color="0.35", linestyle="--", linewidth=1.2, zorder=1)
-            draw(right, rows[rows["variant"].isin(SHARED)], "vs_pickle", "vs_pickle_ci_low", "vs_pickle_ci_high")
+            left.set(ylabel=t["time_y"], title=t["time_title"].format(w=w) if w != 1 else t["time_title_1"])
             right.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-            right.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
+            plots.plain_labels(right.yaxis, "×")
             right.yaxis.set_minor_locator(ticker.LogLocator(base=10, subs="auto"))
-            right.set_ylabel(t["vs_y"])
-            right.set_title(t["vs_title"])
-        handles = [
-            Line2D([], [], color=STYLE[v][0], marker=STYLE[v][1], markersize=6, linewidth=1.6, label=labels[v])
-            for v in VARIANTS
-        ]
-        handles.append(Line2D([], [], color="0.35", linestyle="--", linewidth=1.2, label=t["as_fast"]))
-        fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
-        n = data["n"].dropna().astype(int)
-        runs = f"{n.min()}" if n.min() == n.max() else f"{n.min()}–{n.max()}"
-        fig.suptitle(t["title"].format(cores=cores, s="s" if cores != 1 else "", runs=runs), fontsize="medium")
-        plots.save(fig, out_paths)
+            right.set(ylabel=t["vs_y"], title=t["vs_title"])
+        handles = [*plots.series_handles(styles), plots.line(t["as_fast"], **plots.NO_GAIN)]
+        title = t["title"].format(cores=cores, s="s" if cores != 1 else "", runs=plots.extent(data["n"]))
+        plots.finish(fig, title, handles)
 
 
 def _join(items: list[str], language: str = "en") -> str:

@@ -251,54 +251,32 @@ TEXT = {
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-
     from .. import plots  # here: tables and findings need no plotting libraries
 
     language = plots.figure_language(language)
     t = TEXT[language]
     start = summary[summary["operation"] == "startup"]
     files = summary[summary["operation"] != "startup"]
-    with plots.style():
-        fig, (left, right) = plt.subplots(
-            1, 2, figsize=(12.5, 5.2), layout="constrained", gridspec_kw={"width_ratios": [1, 1.4]}
-        )
+    size = {"figsize": (12.5, 5.2), "gridspec_kw": {"width_ratios": [1, 1.4]}}
+    with plots.figure(out_paths, 1, 2, **size) as (fig, (left, right)):
         phases = list(zip(("pool_start_", "ready_", ""), t["phases"], "vos"))
         fill = {prefix: "full" if prefix == "ready_" else "none" for prefix, _, _ in phases}
         for i, r in enumerate(start.itertuples()):
             for j, (prefix, _label, marker) in enumerate(phases):
-                med, lo, hi = (getattr(r, f"{prefix}{k}") * 1000 for k in ("median", "ci_low", "ci_high"))
+                ends = [[getattr(r, f"{prefix}{k}") * 1000] for k in ("median", "ci_low", "ci_high")]
+                colour = COLOURS.get(r.start_method, "0.3")
                 plots.interval_bars(
-                    left,
-                    [i + (j - 1) * 0.22],
-                    [med],
-                    [lo],
-                    [hi],
-                    fmt=marker,
-                    markersize=7,
-                    color=COLOURS.get(r.start_method, "0.3"),
-                    fillstyle=fill[prefix],
+                    left, [i + (j - 1) * 0.22], *ends, fmt=marker, markersize=7, color=colour, fillstyle=fill[prefix]
                 )
         left.set_xticks(range(len(start)), list(start["start_method"]))
         left.set_xlim(-0.6, len(start) - 0.4)
         left.set_yscale("log")
         plots.seconds_ticks(left)
-        left.set_xlabel(t["method"])
-        left.set_ylabel(t["startup_y"])
         workers = int(start["workers"].iloc[0]) if len(start) else int(files["workers"].dropna().iloc[0])
-        left.set_title(t["startup_title"].format(workers=workers))
-        left.legend(
-            handles=[
-                Line2D([], [], color="0.3", marker=m, linestyle="", markersize=7, fillstyle=fill[p], label=lab)
-                for p, lab, m in phases
-            ],
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.13),
-            ncol=3,
-            frameon=False,
-            fontsize="small",
-        )
+        left.set(xlabel=t["method"], ylabel=t["startup_y"], title=t["startup_title"].format(workers=workers))
+        look = {"color": "0.3", "linestyle": "", "markersize": 7}
+        handles = [plots.line(label, marker=m, fillstyle=fill[p], **look) for p, label, m in phases]
+        plots.legend_below(left, handles=handles, drop=0.13, ncol=3)
 
         ops = list(dict.fromkeys(files["operation"]))
         variants = [v for v in ORDER if v in set(files["variant"])]
@@ -307,29 +285,18 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
             rows = files[files["variant"] == v].set_index("operation").reindex(ops)
             x = np.arange(len(ops)) + (k - (len(variants) - 1) / 2) * width
             method = "none" if v == "serial" else v.removeprefix("pool_")
-            right.bar(
-                x,
-                rows["median"],
-                width * 0.92,
-                color=COLOURS.get(method, "0.3"),
-                label=t["serial"] if v == "serial" else t["pool"].format(method=method),
-            )
+            label = t["serial"] if v == "serial" else t["pool"].format(method=method)
+            right.bar(x, rows["median"], width * 0.92, color=COLOURS.get(method, "0.3"), label=label)
             plots.interval_bars(
                 right, x, rows["median"], rows["ci_low"], rows["ci_high"], ecolor="black", elinewidth=1.2
             )
         loops = files.groupby("operation")["loops"].first()
         right.set_xticks(range(len(ops)), [f"{op} ×{int(loops[op])}" for op in ops])
         right.grid(axis="x", visible=False)
-        right.set_xlabel(t["files_x"])
-        right.set_ylabel(t["files_y"])
-        right.set_title(t["files_title"].format(workers=workers))
-        right.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=len(variants), frameon=False, fontsize="small"
-        )
-        lo, hi = (int(summary["n"].min()), int(summary["n"].max())) if len(summary) else (0, 0)
-        runs = lo if lo == hi else f"{lo}–{hi}"
-        fig.suptitle(t["title"].format(cores=cores, s="s" if cores != 1 else "", runs=runs), fontsize="medium")
-        plots.save(fig, out_paths)
+        right.set(xlabel=t["files_x"], ylabel=t["files_y"], title=t["files_title"].format(workers=workers))
+        plots.legend_below(right, drop=0.13, ncol=len(variants))
+        runs = plots.extent(summary["n"]) if len(summary) else 0
+        plots.finish(fig, t["title"].format(cores=cores, s="s" if cores != 1 else "", runs=runs))
 
 
 def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:

@@ -87,6 +87,8 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
 
 
 STYLE = {"thread": ("#1f77b4", "o"), "thread_pool": ("#17becf", "s"), "process_pool": ("#d62728", "^")}
+LINEAR = {"color": "0.75", "linewidth": 1.0}  # speedup = workers
+CORES = {"color": "black", "linestyle": ":", "linewidth": 1.4}  # the usable cores
 
 
 TEXT = {
@@ -138,87 +140,49 @@ TEXT = {
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-
     from .. import plots  # here: tables and findings need no plotting libraries
 
     language = plots.figure_language(language)
     t = TEXT[language]
     data = _ordered(summary)
-    data = data[data["variant"].astype(str) != "serial"].copy()
-    data["variant"] = data["variant"].astype(str)
+    data = data.assign(variant=data["variant"].astype(str))
+    data = data[data["variant"] != "serial"]
     kinds = [k for k in KINDS if k in set(data["kind"].astype(str))]
     workers = sorted(int(w) for w in data["workers"].unique())
     # small multiplicative dodge so that the three variants' bars do not hide one another
-    offset = {v: 2.0 ** ((i - 1) * 0.05) for i, v in enumerate(PARALLEL)}
-    data["x"] = data["workers"] * data["variant"].map(offset)
-    data["label"] = data["variant"].map(VARIANT_LABELS)
-    palette = {VARIANT_LABELS[v]: STYLE[v][0] for v in PARALLEL}
-    markers = {VARIANT_LABELS[v]: STYLE[v][1] for v in PARALLEL}
+    x = data["workers"] * plots.dodge(data["variant"], PARALLEL, 0.05)
+    data = data.assign(x=x, label=data["variant"].map(VARIANT_LABELS))
+    styles = {VARIANT_LABELS[v]: STYLE[v] for v in PARALLEL}
     values = pd.concat([data["speedup"], data["speedup_ci_low"], data["speedup_ci_high"]]).astype(float)
     values = values[values > 0]
     low = min(0.5, float(values.min()) / 1.25) if len(values) else 0.5
     high = max(2.0, float(values.max()) * 1.25, max(workers) * 1.1) if len(values) else 2.0
     ticks = [2.0**e for e in range(math.floor(math.log2(low)), math.ceil(math.log2(high)) + 1)]
     coverage = data["speedup_ci_coverage"].dropna()
-    runs = data["n"].dropna().astype(int)
     tasks = ", ".join(str(int(t)) for t in sorted(data["tasks"].unique()))
-
-    with plots.style():
-        fig, axes = plt.subplots(
-            1,
-            len(kinds),
-            squeeze=False,
-            sharey=True,
-            figsize=(max(5.0, 3.9 * len(kinds) + 0.6), 4.4),
-            layout="constrained",
-        )
+    size = (max(5.0, 3.9 * len(kinds) + 0.6), 4.4)
+    with plots.figure(out_paths, 1, len(kinds), squeeze=False, sharey=True, figsize=size) as (fig, axes):
         for ax, kind in zip(axes[0], kinds):
+            ax.plot(workers, workers, zorder=1, **LINEAR)
+            plots.reference_lines(ax)
+            ax.axvline(cores, zorder=1, **CORES)
             sub = data[data["kind"].astype(str) == kind]
-            ax.plot(workers, workers, color="0.75", linestyle="-", linewidth=1.0, zorder=1)
-            ax.axhline(1.0, color="0.35", linestyle="--", linewidth=1.2, zorder=1)
-            ax.axvline(cores, color="black", linestyle=":", linewidth=1.4, zorder=1)
-            plots.lines(
-                ax, sub, palette, markers, y="speedup", low="speedup_ci_low", high="speedup_ci_high", elinewidth=1.1
-            )
+            plots.lines(ax, sub, styles, y="speedup", low="speedup_ci_low", high="speedup_ci_high", elinewidth=1.1)
             ax.set_xscale("log", base=2)
             ax.set_yscale("log", base=2)
             plots.fixed_ticks(ax.xaxis, workers)
             ax.set_xlim(min(min(workers), cores) / 2**0.4, max(max(workers), cores) * 2**0.4)
             ax.set_ylim(low, high)
             plots.fixed_ticks(ax.yaxis, ticks, [f"{v:g}×" for v in ticks])
-            ax.set_title(KIND_LABELS[language][kind])
-            ax.set_xlabel(t["x"])
-            ax.set_ylabel(t["y"] if ax is axes[0][0] else "")
+            ax.set(title=KIND_LABELS[language][kind], xlabel=t["x"], ylabel=t["y"] if ax is axes[0][0] else "")
+            label = t["cores"].format(cores=cores)
             right = cores >= max(workers) and cores > min(workers)  # label on the side with room
-            ax.text(
-                cores,
-                high,
-                t["cores"].format(cores=cores) + " " if right else " " + t["cores"].format(cores=cores),
-                ha="right" if right else "left",
-                va="top",
-                fontsize="small",
-                color="black",
-            )
-        handles = [
-            Line2D([], [], color=STYLE[v][0], marker=STYLE[v][1], markersize=6, linewidth=1.6, label=VARIANT_LABELS[v])
-            for v in PARALLEL
-        ]
-        handles += [
-            Line2D([], [], color="0.35", linestyle="--", linewidth=1.2, label=t["serial"]),
-            Line2D([], [], color="0.75", linewidth=1.0, label=t["linear"]),
-            Line2D([], [], color="black", linestyle=":", linewidth=1.4, label=t["usable"].format(cores=cores)),
-        ]
-        fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
+            text, ha = (f"{label} ", "right") if right else (f" {label}", "left")
+            ax.text(cores, high, text, ha=ha, va="top", fontsize="small", color="black")
+        handles = [*plots.series_handles(styles), plots.line(t["serial"], **plots.NO_GAIN)]
+        handles += [plots.line(t["linear"], **LINEAR), plots.line(t["usable"].format(cores=cores), **CORES)]
         cover = f"≥ {coverage.min():.0%}" if len(coverage) else "n/a"
-        n = (
-            f"{runs.min()}"
-            if len(runs) and runs.min() == runs.max()
-            else (f"{runs.min()}–{runs.max()}" if len(runs) else "?")
-        )
-        fig.suptitle(t["title"].format(tasks=tasks, n=n, cover=cover), fontsize="medium")
-        plots.save(fig, out_paths)
+        plots.finish(fig, t["title"].format(tasks=tasks, n=plots.extent(data["n"]), cover=cover), handles)
 
 
 def _where(row) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -310,10 +308,6 @@ FINDING = {
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    import matplotlib.pyplot as plt
-    from matplotlib import ticker
-    from matplotlib.lines import Line2D
-
     from .. import plots  # here: tables and findings need no plotting libraries
 
     language = plots.figure_language(language)
@@ -322,83 +316,46 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
     pool = data[data["variant"] != "serial"]
     workers = sorted(int(w) for w in pool["workers"].unique())
     ops = list(facts)
-    span = math.log2(max(workers) / min(workers)) if len(workers) > 1 else 1.0
     plural = "s" if cores != 1 else ""
-    with plots.style():
-        fig, ax = plt.subplots(figsize=(9.0, 5.6), layout="constrained")
+    core_line = {"color": "#8c564b", "linestyle": "-.", "linewidth": 1.2}
+    with plots.figure(out_paths, figsize=(9.0, 5.6)) as (fig, ax):
         lo_x, hi_x = min(workers + [cores]) / 1.35, max(workers + [cores]) * 1.35
         grid = np.geomspace(max(1.0, lo_x), hi_x, 200)
-        ax.plot(grid, np.minimum(grid, cores), color="black", linestyle=":", linewidth=1.5, zorder=1)
-        ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.2, zorder=1)
-        ax.axvline(cores, color="#8c564b", linestyle="-.", linewidth=1.2, zorder=1)
-        handles = []
-        for i, op in enumerate(ops):
+        ax.plot(grid, np.minimum(grid, cores), zorder=1, **plots.IDEAL)
+        plots.reference_lines(ax)
+        ax.axvline(cores, zorder=1, **core_line)
+        handles, star = [], {"marker": "*", "markeredgecolor": "black", "linestyle": "none"}
+        step = 0.012 * max(plots.span(workers), 2)
+        for op, shift in zip(ops, plots.dodge(ops, ops, step)):
             colour, marker = STYLE.get(op, ("0.3", "o"))
             rows = pd.DataFrame(list(facts[op]["pool"].values()))
-            x = rows["workers"].astype(float) * 2 ** ((i - (len(ops) - 1) / 2) * 0.012 * max(span, 2))
-            plots.interval_bars(
-                ax,
-                x,
-                rows["speedup"],
-                rows["speedup_ci_low"],
-                rows["speedup_ci_high"],
-                fmt="-",
-                marker=marker,
-                color=colour,
-                markersize=6,
-                linewidth=1.6,
-                elinewidth=1.2,
-                zorder=3,
-            )
+            x = rows["workers"].astype(float) * shift
+            ends = rows["speedup"], rows["speedup_ci_low"], rows["speedup_ci_high"]
+            look = {"marker": marker, "color": colour, **plots.MARKED}
+            plots.interval_bars(ax, x, *ends, fmt="-", elinewidth=1.2, zorder=3, **look)
             best, best_text = facts[op]["best"], ""
             if best is not None:
                 bx = float(x[rows["workers"].astype(int) == int(best["workers"])].iloc[0])
-                ax.plot(
-                    [bx],
-                    [best["speedup"]],
-                    marker="*",
-                    markersize=17,
-                    color=colour,
-                    markeredgecolor="black",
-                    linestyle="none",
-                    zorder=4,
-                )
+                ax.plot([bx], [best["speedup"]], markersize=17, color=colour, zorder=4, **star)
                 bw = int(best["workers"])
                 best_text = t["best"].format(w=bw, s="s" if bw != 1 else "")
-            handles.append(Line2D([], [], color=colour, marker=marker, linewidth=1.6, label=f"{op}{best_text}"))
+            handles.append(plots.line(f"{op}{best_text}", color=colour, marker=marker, linewidth=1.6))
         handles += [
-            Line2D(
-                [],
-                [],
-                marker="*",
-                color="0.5",
-                markeredgecolor="black",
-                markersize=13,
-                linestyle="none",
-                label=t["star"],
-            ),
-            Line2D([], [], color="black", linestyle=":", linewidth=1.5, label=t["ideal"].format(cores=cores, s=plural)),
-            Line2D([], [], color="#8c564b", linestyle="-.", linewidth=1.2, label=t["cores"].format(cores=cores)),
-            Line2D([], [], color="0.45", linestyle="--", linewidth=1.2, label=t["no_gain"]),
+            plots.line(t["star"], color="0.5", markersize=13, **star),
+            plots.line(t["ideal"].format(cores=cores, s=plural), **plots.IDEAL),
+            plots.line(t["cores"].format(cores=cores), **core_line),
+            plots.line(t["no_gain"], **plots.NO_GAIN),
         ]
-        ax.set_xscale("log", base=2)
-        ax.xaxis.set_major_locator(ticker.FixedLocator(workers))
-        ax.xaxis.set_major_formatter(ticker.FixedFormatter([str(w) for w in workers]))
-        ax.xaxis.set_minor_locator(ticker.NullLocator())
+        plots.log_x(ax, workers, base=2)
         ax.set_xlim(lo_x, hi_x)
         highs = pool[["speedup", "speedup_ci_high"]].to_numpy(float)
-        ax.set_ylim(0, max([float(cores), *highs[np.isfinite(highs)]]) * 1.25)
-        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}×"))
-        ax.set_xlabel(t["x"])
-        ax.set_ylabel(t["y"])
+        plots.ratio_axis(ax, 0, max([float(cores), *highs[np.isfinite(highs)]]) * 1.25)
+        ax.set(xlabel=t["x"], ylabel=t["y"])
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
         cover = pool["speedup_ci_coverage"].dropna()
         cover = f"{cover.min():.0%}" if len(cover) else "n/a"
-        fig.suptitle(
-            t["title"].format(loops=_ints(data["loops"]), cores=cores, s=plural, n=int(data["n"].min()), cover=cover),
-            fontsize="medium",
-        )
-        plots.save(fig, out_paths)
+        n = int(data["n"].min())
+        plots.finish(fig, t["title"].format(loops=_ints(data["loops"]), cores=cores, s=plural, n=n, cover=cover))
 
 
 def _vs(row, prefix: str, other: str, language: str = "en") -> str:
