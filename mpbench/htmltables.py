@@ -10,6 +10,7 @@ escaping everything else.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 
 STYLE = """
@@ -44,53 +45,47 @@ def _numeric(cell: str) -> bool:
     return bool(re.fullmatch(r"[-+]?[\d.,]+(e[-+]?\d+)?\s*[×%†*]*|n/a", cell.strip()))
 
 
-def markdown_to_html(text: str, title: str = "") -> str:
-    """A whole HTML page for one markdown table file."""
-    body: list[str] = []
-    lines = text.splitlines()
-    i = 0
-    paragraph: list[str] = []
+def _kind(line: str) -> str:
+    if not line.strip():
+        return "blank"
+    return "heading" if line.startswith("#") else "table" if line.lstrip().startswith("|") else "text"
 
-    def flush():
+
+def _heading(line: str) -> str:
+    level = min(len(line) - len(line.lstrip("#")), 6)
+    return f"<h{level}>{_inline(line.lstrip('#'))}</h{level}>"
+
+
+def _table(header: str, rows: list[str]) -> str:
+    parts = ["<table>", "<thead><tr>" + "".join(f"<th>{_inline(h)}</th>" for h in _cells(header)) + "</tr></thead>"]
+    parts.append("<tbody>")
+    for row in rows:
+        tds = "".join(
+            f"<td>{_inline(c)}</td>" if _numeric(c) or j == 0 else f'<td class="text">{_inline(c)}</td>'
+            for j, c in enumerate(_cells(row))
+        )
+        parts.append(f"<tr>{tds}</tr>")
+    parts.append("</tbody></table>")
+    return "\n".join(parts)
+
+
+def markdown_to_html(text: str, title: str = "") -> str:
+    """A whole HTML page for one markdown table file: a run of lines that start with "|" and whose
+    second line is a rule is a table, other lines up to a blank line, heading or table a paragraph."""
+    body: list[str] = []
+    paragraph: list[str] = []
+    for kind, lines in itertools.groupby([*text.splitlines(), ""], _kind):
+        lines = list(lines)
+        if kind == "text" or (kind == "table" and not (len(lines) > 1 and _is_rule(lines[1]))):
+            paragraph += lines
+            continue
         if paragraph:
             body.append("<p>" + _inline(" ".join(paragraph)) + "</p>")
-            paragraph.clear()
-
-    while i < len(lines):
-        line = lines[i]
-        if not line.strip():
-            flush()
-            i += 1
-        elif line.startswith("#"):
-            flush()
-            level = min(len(line) - len(line.lstrip("#")), 6)
-            body.append(f"<h{level}>{_inline(line.lstrip('#'))}</h{level}>")
-            i += 1
-        elif line.lstrip().startswith("|") and i + 1 < len(lines) and _is_rule(lines[i + 1]):
-            flush()
-            header = _cells(line)
-            rows = []
-            i += 2
-            while i < len(lines) and lines[i].lstrip().startswith("|"):
-                rows.append(_cells(lines[i]))
-                i += 1
-            parts = [
-                "<table>",
-                "<thead><tr>" + "".join(f"<th>{_inline(h)}</th>" for h in header) + "</tr></thead>",
-                "<tbody>",
-            ]
-            for row in rows:
-                tds = "".join(
-                    f"<td>{_inline(c)}</td>" if _numeric(c) or j == 0 else f'<td class="text">{_inline(c)}</td>'
-                    for j, c in enumerate(row)
-                )
-                parts.append(f"<tr>{tds}</tr>")
-            parts.append("</tbody></table>")
-            body.append("\n".join(parts))
-        else:
-            paragraph.append(line)
-            i += 1
-    flush()
+            paragraph = []
+        if kind == "heading":
+            body += [_heading(line) for line in lines]
+        elif kind == "table":
+            body.append(_table(lines[0], lines[2:]))
     return (
         f'<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
         f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"

@@ -1,11 +1,5 @@
-"""Markdown tables in the format of the seed's appendix B.
-
-The columns and their Chinese headers are the seed's, character for
-character; ``language: en`` swaps in English headers.  平均单次耗时 is
-多进程 / loops and 提升 is 串行 / 多进程, as in the seed.  Cells whose
-coefficient of variation is above the threshold carry a mark, explained
-under the table.
-"""
+"""The appendix's markdown tables in the layout of the seed's appendix B, and the formats of every
+table's numbers (docs/experiments/appendix.md, docs/outputs.md)."""
 
 from __future__ import annotations
 
@@ -89,6 +83,11 @@ def fmt_p(p: float) -> str:
     return f"{p:.3f}" if p >= 0.001 else f"{p:.2g}"
 
 
+def fmt_span(low: float, high: float, fmt=fmt_ratio) -> str:
+    """An interval in a table's cell: "1.20 – 1.45"."""
+    return f"{fmt(low)} – {fmt(high)}"
+
+
 def _cell(text: str, cv: float, threshold: float) -> tuple[str, bool]:
     unstable = cv is not None and not math.isnan(cv) and cv > threshold
     return (f"{text} {MARK}" if unstable else text), unstable
@@ -107,19 +106,14 @@ def short_reasons(r: dict, table: str) -> list[str]:
 
 def table_rows(summary: pd.DataFrame, table: str, threshold: float) -> tuple[list[list[str]], bool]:
     """The body rows of one table (one worker count) and whether any cell is marked."""
+    timed = ["serial", "pool", "overwrite_pool"] if table == "readwrite" else ["serial", "pool"]
     rows, marked = [], False
-    for r in summary.sort_values("loops").itertuples(index=False):
-        r = r._asdict()
+    for r in summary.sort_values("loops").to_dict("records"):
+        cells = [_cell(fmt_seconds(r[f"{v}_median"]), r[f"{v}_cv"], threshold) for v in timed]
+        marked |= any(unstable for _, unstable in cells)
+        serial, pool, *overwrite = (text for text, _ in cells)
         loops = f"{r['loops']} {SHORT}" if short_reasons(r, table) else str(r["loops"])
-        serial, m1 = _cell(fmt_seconds(r["serial_median"]), r["serial_cv"], threshold)
-        pool, m2 = _cell(fmt_seconds(r["pool_median"]), r["pool_cv"], threshold)
-        row = [loops, serial, pool, fmt_seconds(r["per_op_seconds"]), fmt_ratio(r["speedup"])]
-        m3 = False
-        if table == "readwrite":
-            over, m3 = _cell(fmt_seconds(r["overwrite_pool_median"]), r["overwrite_pool_cv"], threshold)
-            row.append(over)
-        marked |= m1 or m2 or m3
-        rows.append(row)
+        rows.append([loops, serial, pool, fmt_seconds(r["per_op_seconds"]), fmt_ratio(r["speedup"]), *overwrite])
     return rows, marked
 
 
@@ -133,26 +127,16 @@ def conditions_note(summary: pd.DataFrame, language: str = "zh") -> str:
     """One line naming the conditions a table was measured under (from its summary)."""
     text = TEXT[language]
 
-    def one(column: str) -> str:
-        return "/".join(sorted(summary[column].dropna().astype(str).unique())) if column in summary else "?"
+    def one(column: str, word=str) -> str:
+        if column not in summary:
+            return "?"
+        return "/".join(word(v) for v in sorted(summary[column].dropna().astype(str).unique()))
 
-    fsync = (
-        "/".join(
-            text["fsync"][str(v).lower() == "true"] for v in sorted(summary["fsync"].dropna().astype(str).unique())
-        )
-        if "fsync" in summary
-        else "?"
-    )
-    cache = (
-        "/".join(text["cache"].get(v, v) for v in sorted(summary["cache"].dropna().astype(str).unique()))
-        if "cache" in summary
-        else "?"
-    )
     return text["conditions"].format(
         start_method=one("start_method"),
         chunksize=one("chunksize"),
-        cache=cache,
-        fsync=fsync,
+        cache=one("cache", lambda v: text["cache"].get(v, v)),
+        fsync=one("fsync", lambda v: text["fsync"][v.lower() == "true"]),
         scratch_fs=one("scratch_fs"),
     )
 

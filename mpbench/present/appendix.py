@@ -1,10 +1,4 @@
-"""appendix: the summaries, tables and figures of the post's appendix B (docs/experiments/appendix.md).
-
-Two tables, ``read`` and ``readwrite`` (the latter with the overwrite's
-columns: it ran in the same job), in the post's layout (mpbench.tables);
-two figures over both, ``time`` and ``speedup`` (mpbench.plots).  The
-report builds its opening around them (mpbench.report).
-"""
+"""appendix: the summaries, tables and figures of the post's appendix B (docs/experiments/appendix.md)."""
 
 from __future__ import annotations
 
@@ -29,8 +23,7 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
 
 
 def render(summary: pd.DataFrame, language: str = "zh", cv_threshold: float = 0.10, precision: float = 0.05) -> str:
-    """The whole table file, its notes included: one section per worker count, the CV mark above
-    ``cv_threshold`` and the mark of rows that stopped short of ±``precision`` (see tables.render)."""
+    """The whole table file, its notes included (see tables.render)."""
     return render_table(summary, table_of(summary), language, cv_threshold, precision)
 
 
@@ -39,9 +32,7 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
 
 
 def plot(summaries: dict[str, pd.DataFrame], cores: int, out_paths, figure: str = "time", language: str = "en") -> None:
-    """``time``: time against loops, one panel per table and worker count, with the raw
-    ceiling of one process as a reference line when the ceiling experiment ran;
-    ``speedup``: serial / Pool against loops, one panel per worker count."""
+    """``time`` (with the raw ceiling of one process when the ceiling experiment ran) or ``speedup``."""
     from ..plots import plot_speedup, plot_time
 
     tables = {name: summaries[name] for name in TABLES if name in summaries}

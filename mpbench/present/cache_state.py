@@ -9,7 +9,6 @@ from .. import cache
 from . import levels
 from .levels import few_repeats, mode_medians, versus
 
-NO_EVICTION = "cold not measured: this platform lacks os.posix_fadvise"
 RESIDENT_LIMIT = 0.05  # a cold run that found more of the file resident was not cold
 
 

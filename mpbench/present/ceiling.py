@@ -8,8 +8,12 @@ import pandas as pd
 from ..config import MIB
 from ..experiments.ceiling import VARIANTS
 from ..receipt import row_kind
-from ..stats import check_consistent_by, compare_paired, describe, point_sentinel_cv
-from ..tables import fmt_p, fmt_seconds, markdown_table
+from ..stats import check_consistent_by, describe, point_sentinel_cv
+from ..tables import fmt_seconds, markdown_table
+from .common import few_repeats, flag, in_words, paired
+
+#: The point's settings each row repeats.
+SETTINGS = "path direction mode workers pool_workers size_bytes start_method chunksize cache fsync scratch_fs".split()
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -19,28 +23,7 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
         secs = {v: g.set_index("rep")["seconds"] for v, g in cell.groupby("variant")}
         for name in [v for v in VARIANTS if v in secs]:
             runs = cell[cell["variant"] == name]
-            first = runs.iloc[0]
-            row = {
-                "loops": int(loops),
-                "variant": name,
-                **{
-                    k: first[k]
-                    for k in (
-                        "path",
-                        "direction",
-                        "mode",
-                        "workers",
-                        "pool_workers",
-                        "size_bytes",
-                        "start_method",
-                        "chunksize",
-                        "cache",
-                        "fsync",
-                        "scratch_fs",
-                    )
-                },
-                **describe(runs["seconds"].to_numpy(), level),
-            }
+            row = {"loops": int(loops), "variant": name, **runs.iloc[0][SETTINGS], **describe(runs["seconds"], level)}
             moved = loops * row["size_bytes"] / MIB
             row["mib_s"] = moved / row["median"]
             row["mib_s_ci_low"], row["mib_s_ci_high"] = moved / row["ci_high"], moved / row["ci_low"]
@@ -55,22 +38,12 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
             ceiling = f"raw_{row['direction']}_{row['mode']}"
             if row["path"] == "python" and ceiling in secs:
                 # raw seconds / python seconds = python throughput / raw throughput
-                c = compare_paired(secs[ceiling], secs[name], level)
-                row.update(
-                    ratio_to_raw=c["ratio"],
-                    ratio_ci_low=c["ratio_ci_low"],
-                    ratio_ci_high=c["ratio_ci_high"],
-                    ratio_p=c["p_value"],
-                    ratio_significant=c["significant"],
-                )
+                names = "ratio_to_raw ratio_ci_low ratio_ci_high ratio_p ratio_significant"
+                row.update(paired(secs[ceiling], secs[name], level, names))
                 both = f"raw_read_{row['mode']}"
                 if row["direction"] == "write" and both in secs:
-                    c = compare_paired(secs[both] + secs[ceiling], secs[name], level)
-                    row.update(
-                        ratio_to_raw_read_write=c["ratio"],
-                        ratio_rw_ci_low=c["ratio_ci_low"],
-                        ratio_rw_ci_high=c["ratio_ci_high"],
-                    )
+                    names = "ratio_to_raw_read_write ratio_rw_ci_low ratio_rw_ci_high"
+                    row.update(paired(secs[both] + secs[ceiling], secs[name], level, names))
             out.append(row)
     return pd.DataFrame(out)
 
@@ -114,25 +87,18 @@ def _pct(value) -> str:
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    lab, rows = LABELS[language], []
-    for r in summary.itertuples(index=False):
-        r = r._asdict()
-        ratio = (
-            f"{_pct(r['ratio_to_raw'])} [{_pct(r['ratio_ci_low'])}, {_pct(r['ratio_ci_high'])}]"
-            if r["path"] == "python"
-            else "—"
-        )
-        path = lab[r["path"]].format(fn="readv" if r["direction"] == "read" else "write")
-        rows.append(
-            [
-                lab[r["direction"]],
-                path,
-                str(int(r["workers"])),
-                fmt_seconds(r["median"]),
-                f"{r['mib_s']:.0f} [{r['mib_s_ci_low']:.0f}, {r['mib_s_ci_high']:.0f}]",
-                ratio,
-            ]
-        )
+    lab = LABELS[language]
+    rows = [
+        [
+            lab[r.direction],
+            lab[r.path].format(fn="readv" if r.direction == "read" else "write"),
+            str(int(r.workers)),
+            fmt_seconds(r.median),
+            f"{r.mib_s:.0f} [{r.mib_s_ci_low:.0f}, {r.mib_s_ci_high:.0f}]",
+            f"{_pct(r.ratio_to_raw)} [{_pct(r.ratio_ci_low)}, {_pct(r.ratio_ci_high)}]" if r.path == "python" else "—",
+        ]
+        for r in summary.itertuples(index=False)
+    ]
     first = summary.iloc[0]
     note = lab["note"].format(
         n=int(summary["n"].min()),
@@ -169,13 +135,13 @@ TEXT = {
         "below": "significantly below",
         "above": "significantly above",
         "same": "not distinguishable from",
-        "stats": "{pct} of the {raw} ceiling ({mib:,.0f} MiB/s; paired interval {low}–{high}, p = {p}, {sig} it)",
+        "stats": "{ratio} of the {raw} ceiling ({mib:,.0f} MiB/s; paired interval {low}–{high}, p = {p}, {sig} it)",
         "serial": "moves {mib:,.0f} MiB/s in one process, {stats}",
         "cores": "one per usable core, ",
         "through": "through a Pool of {workers} processes ({cores}Pool start-up included) it moves {mib:,.0f} MiB/s, {stats}",
         "few": " With {n} repetitions no p can fall below {p:.3g}; raise repeats.",
         "path": "Python's {what} {parts}.{few}",
-        "both": "Against a raw read followed by a raw write (the Python write path also reads), one process reaches {pct} of that ceiling (paired interval {low}–{high}).",
+        "both": "Against a raw read followed by a raw write (the Python write path also reads), one process reaches {ratio} of that ceiling (paired interval {low}–{high}).",
         "warm": "memory-copy bandwidth from the page cache, not the disk",
         "cold": "the disk (the file was evicted before every run)",
         "fsync": {True: "fsync'd", False: "buffered"},
@@ -202,13 +168,13 @@ TEXT = {
         "below": "显著低于",
         "above": "显著高于",
         "same": "无法区分于",
-        "stats": "为{raw}上限（{mib:,.0f} MiB/s）的 {pct}（配对区间 {low}–{high}，p = {p}，{sig}该上限）",
+        "stats": "为{raw}上限（{mib:,.0f} MiB/s）的 {ratio}（配对区间 {low}–{high}，p = {p}，{sig}该上限）",
         "serial": "在单个进程中吞吐 {mib:,.0f} MiB/s，{stats}",
         "cores": "每个可用核一个，",
         "through": "通过 {workers} 个进程的 Pool（{cores}含进程池启动）吞吐 {mib:,.0f} MiB/s，{stats}",
         "few": "只有 {n} 次重复时 p 不可能低于 {p:.3g}，请增加重复次数。",
         "path": "Python 的{what}{parts}。{few}",
-        "both": "相对先原始读、再原始写的上限（Python 的写路径也要读），单个进程达到该上限的 {pct}（配对区间 {low}–{high}）。",
+        "both": "相对先原始读、再原始写的上限（Python 的写路径也要读），单个进程达到该上限的 {ratio}（配对区间 {low}–{high}）。",
         "warm": "从页缓存拷贝内存的带宽，而不是磁盘",
         "cold": "磁盘（每次运行前文件都被逐出）",
         "fsync": {True: "每个文件 fsync", False: "缓冲写入"},
@@ -295,34 +261,23 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
             if py not in by.index or raw not in by.index:
                 continue
             p, r = by.loc[py], by.loc[raw]
-            significant = str(p["ratio_significant"]) == "True"  # a bool, or its text read back from CSV
+            significant = flag(p["ratio_significant"])
             sig = t["below"] if significant and p["ratio_to_raw"] < 1 else t["above"] if significant else t["same"]
-            stats = t["stats"].format(
-                pct=_pct(p["ratio_to_raw"]),
-                raw=t["what"][direction][1],
-                mib=r["mib_s"],
-                low=_pct(p["ratio_ci_low"]),
-                high=_pct(p["ratio_ci_high"]),
-                p=fmt_p(p["ratio_p"]),
-                sig=sig,
-            )
+            names = "ratio_to_raw ratio_ci_low ratio_ci_high ratio_p"
+            stats = in_words(t["stats"], p, names, language, _pct, raw=t["what"][direction][1], mib=r["mib_s"], sig=sig)
             if mode == "serial":
                 parts.append(t["serial"].format(mib=p["mib_s"], stats=stats))
             else:
                 cores = t["cores"] if env.get("usable_cores") == p["workers"] else ""
                 parts.append(t["through"].format(workers=int(p["workers"]), cores=cores, mib=p["mib_s"], stats=stats))
         if parts:
-            n = int(summary["n"].min())
-            few = t["few"].format(n=n, p=2 / 2**n) if n < 6 else ""
+            few = few_repeats(int(summary["n"].min()), t["few"])
             sep = "；" if language == "zh" else "; "
             out.append(t["path"].format(what=t["what"][direction][0], parts=sep.join(parts), few=few))
     w = by.loc["python_write_serial"] if "python_write_serial" in by.index else {}
     if np.isfinite(w.get("ratio_to_raw_read_write", np.nan)):
-        out.append(
-            t["both"].format(
-                pct=_pct(w["ratio_to_raw_read_write"]), low=_pct(w["ratio_rw_ci_low"]), high=_pct(w["ratio_rw_ci_high"])
-            )
-        )
+        names = "ratio_to_raw_read_write ratio_rw_ci_low ratio_rw_ci_high"
+        out.append(in_words(t["both"], w, names, language, _pct))
     if len(summary):
         f = summary.iloc[0]
         out.append(

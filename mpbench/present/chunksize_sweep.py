@@ -6,47 +6,38 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.chunksize_sweep import variant_name
-from ..stats import compare_paired
-from ..tables import fmt_p, fmt_ratio, fmt_seconds, markdown_table
-from .common import summarize_variants, verdict
+from ..tables import fmt_ratio, fmt_seconds
+from .common import TIME_COLUMNS, columns_table, flag, ratio_columns, summarize_sweep, verdict
+
+
+def _best(series: dict) -> str | None:
+    """The Pool variant of the lowest median."""
+    medians = {v: s.median() for v, s in series.items() if v != "serial"}
+    return min(medians, key=medians.get) if medians else None
+
+
+def _reference(series: dict) -> str | None:
+    """Pool.map's default rule, else the fastest chunksize."""
+    return variant_name("default") if variant_name("default") in series else _best(series)
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     raw = raw.assign(variant=raw["variant"].astype(str), chunksize=raw["chunksize"].astype(str))
-    summary = summarize_variants(raw, ["operation"], level, baseline="serial")
-    extra = []
-    for op, cell in raw.groupby("operation", sort=True):
-        series = {v: c.set_index("rep")["seconds"] for v, c in cell.groupby("variant")}
-        medians = {v: s.median() for v, s in series.items() if v != "serial"}
-        best = min(medians, key=medians.get) if medians else None
-        ref = variant_name("default") if variant_name("default") in series else best
-        for variant, c in cell.groupby("variant"):
-            row = {
-                "operation": op,
-                "variant": variant,
-                "chunksize": c["chunksize"].iloc[0],
-                "chunksize_effective": c["chunksize_effective"].iloc[0],
-                "tasks": int(c["tasks"].iloc[0]),
-                "workers": int(c["workers"].iloc[0]),
-                "start_method": str(c["start_method"].iloc[0]),
-                "is_best": variant == best,
-                "is_reference": variant == ref,
-            }
-            if variant not in ("serial", ref) and ref is not None:
-                cmp = compare_paired(series[variant], series[ref], level)
-                row.update(
-                    {
-                        "vs_chunksize": ref.removeprefix("chunksize_"),
-                        "ratio": cmp["ratio"],
-                        "ratio_ci_low": cmp["ratio_ci_low"],
-                        "ratio_ci_high": cmp["ratio_ci_high"],
-                        "p_value": cmp["p_value"],
-                        "significant": cmp["significant"],
-                        "pairs": cmp["pairs"],
-                    }
-                )
-            extra.append(row)
-    summary = summary.merge(pd.DataFrame(extra), on=["operation", "variant"], how="left", validate="one_to_one")
+    summary = summarize_sweep(
+        raw,
+        level,
+        _reference,
+        "vs_chunksize",
+        lambda variant, c, series: {
+            "chunksize": c["chunksize"].iloc[0],
+            "chunksize_effective": c["chunksize_effective"].iloc[0],
+            "tasks": int(c["tasks"].iloc[0]),
+            "workers": int(c["workers"].iloc[0]),
+            "start_method": str(c["start_method"].iloc[0]),
+            "is_best": variant == _best(series),
+            "is_reference": variant == _reference(series),
+        },
+    )
     order = summary["chunksize_effective"].fillna(-1).astype(float) + (summary["chunksize"] == "default") * 0.5
     return summary.assign(_o=order).sort_values(["operation", "_o"]).drop(columns="_o").reset_index(drop=True)
 
@@ -63,28 +54,16 @@ def _label(r, language: str = "en") -> str:
     )
 
 
-HEADER = {
-    "zh": [
-        "操作",
+COLUMNS = [
+    ("Operation", "操作", lambda r: f"{r.operation} ×{int(r.tasks):,}"),
+    (
         "chunksize",
-        "耗时（秒）",
-        "区间（秒）",
-        "提升（串行/多进程）",
-        "相对默认规则（倍）",
-        "配对区间（倍）",
-        "p 值",
-    ],
-    "en": [
-        "Operation",
         "chunksize",
-        "Time (s)",
-        "Interval (s)",
-        "Speedup (serial/Pool)",
-        "Ratio to default rule (x)",
-        "Paired interval (x)",
-        "p",
-    ],
-}
+        lambda r: "serial" if r.variant == "serial" else _label(r) + (" ★" if flag(r.is_best) else ""),
+    ),
+    *TIME_COLUMNS,
+    *ratio_columns("Ratio to default rule (x)", "相对默认规则（倍）", "vs_chunksize"),
+]
 NOTE = {
     "zh": "每格为 {n} 次重复的中位数。默认规则：chunksize=None 时 Pool.map 取 ceil(任务数 / (4 × 进程数))，括号内为实际值。"
     "比值 = 该 chunksize / 默认规则，区间来自同一次重复的配对比值，p 为配对符号翻转检验；★ 为最快的 chunksize。",
@@ -95,23 +74,8 @@ NOTE = {
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    rows = []
-    for r in summary.itertuples():
-        compared = isinstance(getattr(r, "vs_chunksize", None), str)
-        name = "serial" if r.variant == "serial" else _label(r) + (" ★" if r.is_best in (True, "True") else "")
-        rows.append(
-            [
-                f"{r.operation} ×{int(r.tasks):,}",
-                name,
-                fmt_seconds(r.median),
-                f"{fmt_seconds(r.ci_low)} – {fmt_seconds(r.ci_high)}",
-                fmt_ratio(r.speedup),
-                fmt_ratio(r.ratio) if compared else "—",
-                f"{fmt_ratio(r.ratio_ci_low)} – {fmt_ratio(r.ratio_ci_high)}" if compared else "—",
-                fmt_p(r.p_value) if compared else "—",
-            ]
-        )
-    return markdown_table(HEADER[language], rows) + "\n\n" + NOTE[language].format(n=int(summary["n"].min())) + "\n"
+    note = NOTE[language].format(n=int(summary["n"].min()))
+    return columns_table(COLUMNS, summary.itertuples(), language) + "\n\n" + note + "\n"
 
 
 TEXT = {

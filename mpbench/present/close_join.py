@@ -6,8 +6,8 @@ import pandas as pd
 
 from ..experiments.close_join import APIS, BASELINE, CLEANUP_GRACE, VARIANTS
 from ..stats import interval_vs_one
-from ..tables import fmt_seconds, markdown_table
-from .common import ordered, summarize_variants
+from ..tables import fmt_seconds
+from .common import columns_table, ordered, summarize_variants
 
 
 def _tally(outcomes: pd.Series) -> str:
@@ -17,31 +17,27 @@ def _tally(outcomes: pd.Series) -> str:
     return ", ".join(f"{name} ×{int(k)}" for name, k in counts.items())
 
 
-def _count(flags: pd.Series) -> int:
-    return int(flags.sum())
+def _count(test):
+    """An aggregation: how many of a point's runs pass ``test``."""
+    return lambda s: int(test(s).sum())
+
+
+def _true(values: pd.Series) -> pd.Series:
+    """A flag that may have come back from CSV as text."""
+    return values.astype(str).str.lower() == "true"
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     summary = summarize_variants(raw, ["api"], level, baseline=BASELINE)
-    outcome = raw["outcome"].astype(str)
-    raw = raw.assign(
-        _ok=outcome == "ok",
-        _incomplete=outcome == "incomplete",
-        _error=outcome.str.startswith("error"),
-        **{
-            f"_{c}": raw[c].astype(str).str.lower() == "true"
-            for c in ("results_complete", "pool_collected", "pool_cleanup_stuck")
-        },
-    )
     facts = (
         raw.groupby(["api", "variant"])
         .agg(
             outcome=("outcome", lambda s: str(s.astype(str).mode().iloc[0])),
             outcomes=("outcome", _tally),
-            runs_ok=("_ok", _count),
-            runs_incomplete=("_incomplete", _count),
-            runs_error=("_error", _count),
-            runs_complete=("_results_complete", _count),
+            runs_ok=("outcome", _count(lambda s: s.astype(str) == "ok")),
+            runs_incomplete=("outcome", _count(lambda s: s.astype(str) == "incomplete")),
+            runs_error=("outcome", _count(lambda s: s.astype(str).str.startswith("error"))),
+            runs_complete=("results_complete", _count(_true)),
             tasks=("expected_results", "first"),
             pool_size=("pool_size", "first"),
             **{
@@ -50,17 +46,16 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
                 for f in ("median", "min", "max")
             },
             children_exit_median=("children_exit_seconds", "median"),
-            runs_lingering=("children_lingering", lambda s: _count(s > 0)),
+            runs_lingering=("children_lingering", _count(lambda s: s > 0)),
             children_lingering_max=("children_lingering", "max"),
-            runs_pool_collected=("_pool_collected", _count),
-            runs_resource_warning=("resource_warnings", lambda s: _count(s > 0)),
-            runs_cleanup_stuck=("_pool_cleanup_stuck", _count),
+            runs_pool_collected=("pool_collected", _count(_true)),
+            runs_resource_warning=("resource_warnings", _count(lambda s: s > 0)),
+            runs_cleanup_stuck=("pool_cleanup_stuck", _count(_true)),
             **{c: (c, "first") for c in ("task_seconds", "get_timeout", "linger_seconds")},
         )
         .reset_index()
     )
-    out = summary.merge(facts, on=["api", "variant"], validate="one_to_one")
-    return _ordered(out)
+    return _ordered(summary.merge(facts, on=["api", "variant"], validate="one_to_one"))
 
 
 LABELS = {
@@ -82,26 +77,6 @@ LABELS = {
         "context_manager": "with Pool() as p, results inside",
         "context_manager_late_get": "with Pool() as p, .get() after it",
     },
-}
-HEADER = {
-    "zh": [
-        "接口",
-        "写法",
-        "结果",
-        "结果完整（次 / 共）",
-        "返回后仍存活的子进程（中位数 / 最多）",
-        "耗时中位数（秒）",
-        "子进程全部退出（秒，自开始）",
-    ],
-    "en": [
-        "API",
-        "Pattern",
-        "Outcome",
-        "Complete results (runs)",
-        "Workers alive right after (median / max)",
-        "Median time (s)",
-        "All workers exited (s after start)",
-    ],
 }
 LINGER = {
     "zh": "{linger:g} 秒后仍有 {alive} 个存活（{k}/{n} 次）",
@@ -129,20 +104,20 @@ def _exit_cell(r, language: str) -> str:
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    summary = _ordered(summary)
-    rows = [
-        [
-            str(r.api),
-            _label(str(r.variant), str(r.api), language),
-            str(r.outcomes),
-            f"{int(r.runs_complete)} / {int(r.n)}",
-            f"{r.children_alive_after_median:g} / {int(r.children_alive_after_max)}",
-            fmt_seconds(r.median),
-            _exit_cell(r, language),
-        ]
-        for r in summary.itertuples()
+    columns = [
+        ("API", "接口", lambda r: str(r.api)),
+        ("Pattern", "写法", lambda r: _label(str(r.variant), str(r.api), language)),
+        ("Outcome", "结果", lambda r: str(r.outcomes)),
+        ("Complete results (runs)", "结果完整（次 / 共）", lambda r: f"{int(r.runs_complete)} / {int(r.n)}"),
+        (
+            "Workers alive right after (median / max)",
+            "返回后仍存活的子进程（中位数 / 最多）",
+            lambda r: f"{r.children_alive_after_median:g} / {int(r.children_alive_after_max)}",
+        ),
+        ("Median time (s)", "耗时中位数（秒）", lambda r: fmt_seconds(r.median)),
+        ("All workers exited (s after start)", "子进程全部退出（秒，自开始）", lambda r: _exit_cell(r, language)),
     ]
-    return markdown_table(HEADER[language], rows) + "\n"
+    return columns_table(columns, _ordered(summary).itertuples(), language) + "\n"
 
 
 def _long(data: pd.DataFrame, low: str, mid: str, high: str) -> pd.DataFrame:
@@ -171,20 +146,20 @@ TEXT = {
             "map": " - map() itself waits for every result",
             "apply_async": " - each .get() waits for its result",
         },
-        "dropped": "Without close() and join() (the Pool dropped when poolDemo() returns), {api} returned complete, correct results in {runs}{waits}. Right after the return {alive:g} of {size} workers were alive (median)",
+        "dropped": "Without close() and join() (the Pool dropped when poolDemo() returns), {api} returned complete, correct results in {complete}{waits}. Right after the return {alive:g} of {size} workers were alive (median)",
         "exited": " and all had exited {s} s after the start",
-        "lingering": "; in {runs} up to {k} were still alive {linger:g} s after the return",
-        "collected": "; the Pool object had already been garbage-collected at the return in {runs}, and collecting a Pool terminates its workers",
+        "lingering": "; in {lingering} up to {k} were still alive {linger:g} s after the return",
+        "collected": "; the Pool object had already been garbage-collected at the return in {collected}, and collecting a Pool terminates its workers",
         "end": ".",
-        "kept_linger": "{k} of {size} {api} workers were still alive {linger:g} s after the return in {runs}",
-        "kept_exit": "the {api} workers had all exited {s} s after the start in {runs}",
-        "join_error": "for {api} it raised {error} in {runs}, with {alive:g} of {size} workers still alive right after (median)",
-        "join_ok": "for {api} it raised nothing in {runs}",
-        "close": "for {api} the results were complete in {runs} and {alive:g} of {size} workers were alive right after the return (median)",
+        "kept_linger": "{k} of {size} {api} workers were still alive {linger:g} s after the return in {lingering}",
+        "kept_exit": "the {api} workers had all exited {s} s after the start in {all}",
+        "join_error": "for {api} it raised {error} in {errors}, with {alive:g} of {size} workers still alive right after (median)",
+        "join_ok": "for {api} it raised nothing in {all}",
+        "close": "for {api} the results were complete in {complete} and {alive:g} of {size} workers were alive right after the return (median)",
         "close_gone": ", all gone {s} s after the start",
-        "close_linger": ", some still alive {linger:g} s later in {runs}",
-        "inside": "for {api} the results were complete in {runs} and {alive:g} workers were alive after the block (at most)",
-        "late": "for {api}, {got:g} of {tasks} results arrived (median; outcome {outcomes} in {runs}) and {alive:g} workers were alive",
+        "close_linger": ", some still alive {linger:g} s later in {lingering}",
+        "inside": "for {api} the results were complete in {complete} and {alive_max:g} workers were alive after the block (at most)",
+        "late": "for {async_api}, {got:g} of {tasks} results arrived (median; outcome {outcomes} in {most}) and {alive_max:g} workers were alive",
         "groups": {
             "above": "faster: ",
             "below": "slower: ",
@@ -196,7 +171,7 @@ TEXT = {
         "complete_only": " (patterns with complete results only).",
         "stuck_run": "{k} of {n} runs of {api} '{label}'",
         "stuck": "In {runs} the Pool's own clean-up, run by the garbage collector in one of the Pool's threads, had not finished {grace:g} s after the run and its workers stayed alive until the harness sent them stop messages: leaving the end of a Pool to garbage collection can leave its processes behind.",
-        "warned_run": "{runs} for {api}",
+        "warned_run": "{warned} for {api}",
         "warned": "Dropping the running Pool made Python emit 'ResourceWarning: unclosed running multiprocessing pool' in {runs} (hidden by Python's default warning filters; shown with -W default or -X dev).",
         "kept": "Without close() and join() but with the Pool still referenced after the return (like a module-level p = Pool()): ",
         "join_only": "join() without close(): ",
@@ -235,20 +210,20 @@ TEXT = {
         "all_runs": "全部 {n} 次运行中",
         "some_runs": "{n} 次运行中的 {k} 次",
         "waits": {"map": "——map() 本身会等待所有结果", "apply_async": "——每个 .get() 都会等待各自的结果"},
-        "dropped": "不调用 close() 和 join()（poolDemo() 返回时丢弃 Pool）时，{api} 在{runs}返回了完整且正确的结果{waits}。刚返回时，{size} 个工作进程中有 {alive:g} 个仍存活（中位数）",
+        "dropped": "不调用 close() 和 join()（poolDemo() 返回时丢弃 Pool）时，{api} 在{complete}返回了完整且正确的结果{waits}。刚返回时，{size} 个工作进程中有 {alive:g} 个仍存活（中位数）",
         "exited": "，开始后 {s} 秒全部退出",
-        "lingering": "；在{runs}，返回 {linger:g} 秒后仍有多达 {k} 个存活",
-        "collected": "；在{runs}，Pool 对象在返回时已被垃圾回收，而回收 Pool 会终止它的工作进程",
+        "lingering": "；在{lingering}，返回 {linger:g} 秒后仍有多达 {k} 个存活",
+        "collected": "；在{collected}，Pool 对象在返回时已被垃圾回收，而回收 Pool 会终止它的工作进程",
         "end": "。",
-        "kept_linger": "在{runs}，返回 {linger:g} 秒后 {api} 的 {size} 个工作进程中仍有 {k} 个存活",
-        "kept_exit": "在{runs}，{api} 的工作进程在开始后 {s} 秒全部退出",
-        "join_error": "{api} 在{runs}抛出 {error}，刚返回时 {size} 个工作进程中仍有 {alive:g} 个存活（中位数）",
-        "join_ok": "{api} 在{runs}都没有抛出异常",
-        "close": "{api} 在{runs}结果完整，刚返回时 {size} 个工作进程中有 {alive:g} 个存活（中位数）",
+        "kept_linger": "在{lingering}，返回 {linger:g} 秒后 {api} 的 {size} 个工作进程中仍有 {k} 个存活",
+        "kept_exit": "在{all}，{api} 的工作进程在开始后 {s} 秒全部退出",
+        "join_error": "{api} 在{errors}抛出 {error}，刚返回时 {size} 个工作进程中仍有 {alive:g} 个存活（中位数）",
+        "join_ok": "{api} 在{all}都没有抛出异常",
+        "close": "{api} 在{complete}结果完整，刚返回时 {size} 个工作进程中有 {alive:g} 个存活（中位数）",
         "close_gone": "，开始后 {s} 秒全部退出",
-        "close_linger": "，在{runs}，{linger:g} 秒后仍有进程存活",
-        "inside": "{api} 在{runs}结果完整，离开 with 块后最多有 {alive:g} 个工作进程存活",
-        "late": "{api} 取回了 {tasks} 个结果中的 {got:g} 个（中位数；在{runs}结果为 {outcomes}），有 {alive:g} 个工作进程存活",
+        "close_linger": "，在{lingering}，{linger:g} 秒后仍有进程存活",
+        "inside": "{api} 在{complete}结果完整，离开 with 块后最多有 {alive_max:g} 个工作进程存活",
+        "late": "{async_api} 取回了 {tasks} 个结果中的 {got:g} 个（中位数；在{most}结果为 {outcomes}），有 {alive_max:g} 个工作进程存活",
         "groups": {"above": "更快：", "below": "更慢：", "includes": "与之无法区分（配对区间包含 1×）："},
         "quote": "“{label}”",
         "named": "{name} {s} 秒",
@@ -256,7 +231,7 @@ TEXT = {
         "complete_only": "（只比较结果完整的写法）。",
         "stuck_run": "{api}“{label}”的 {n} 次运行中的 {k} 次",
         "stuck": "在{runs}，由垃圾回收器在 Pool 的某个线程中执行的 Pool 自身清理，在运行结束 {grace:g} 秒后仍未完成，工作进程一直存活，直到测试框架向它们发送停止消息：把 Pool 的结束交给垃圾回收，可能会留下残余进程。",
-        "warned_run": "{api} 的{runs}",
+        "warned_run": "{api} 的{warned}",
         "warned": "丢弃仍在运行的 Pool 时，Python 在{runs}发出了 'ResourceWarning: unclosed running multiprocessing pool'（Python 默认的警告过滤器会隐藏它；用 -W default 或 -X dev 可以看到）。",
         "kept": "不调用 close() 和 join()，但返回后 Pool 仍被引用（如模块级的 p = Pool()）：",
         "join_only": "只调用 join() 而不调用 close()：",
@@ -376,71 +351,50 @@ def _error_type(outcomes) -> str:
     return str(outcomes).split(",")[0].replace("error: ", "").split(" ×")[0]
 
 
-def _dropped(api: str, r, t) -> str:
-    text = t["dropped"].format(
-        api=api,
-        runs=_runs(r.runs_complete, r.n, t),
-        waits=t["waits"][api] if r.runs_complete == r.n else "",
-        alive=r.children_alive_after_median,
-        size=int(r.pool_size),
-    )
-    if r.runs_lingering == 0:
-        text += t["exited"].format(s=fmt_seconds(r.children_exit_median))
+def _fields(api: str, r, t) -> dict:
+    """What the sentences about one API's runs of a pattern say, by the names their templates use."""
+
+    def runs(k) -> str:
+        return _runs(k, r.n, t)
+
+    return {
+        "api": api,
+        "async_api": "map_async" if api == "map" else "apply_async",
+        "size": int(r.pool_size),
+        "alive": r.children_alive_after_median,
+        "alive_max": r.children_alive_after_max,
+        "s": fmt_seconds(r.children_exit_median),
+        "k": int(r.children_lingering_max),
+        "linger": float(r.linger_seconds),
+        "error": _error_type(r.outcomes),
+        "got": r.results_delivered_median,
+        "tasks": int(r.tasks),
+        "outcomes": r.outcomes,
+        "waits": t["waits"][api] if r.runs_complete == r.n else "",
+        "all": runs(r.n),
+        "complete": runs(r.runs_complete),
+        "lingering": runs(r.runs_lingering),
+        "errors": runs(r.runs_error),
+        "collected": runs(r.runs_pool_collected),
+        "warned": runs(r.runs_resource_warning),
+        "most": runs(max(r.runs_ok, r.runs_incomplete, r.runs_error)),
+    }
+
+
+def _clause(variant: str, api: str, r, t) -> str:
+    """What one API's runs of ``variant`` did, in words (for no_close_join a sentence of its own)."""
+    if variant == "no_close_join":
+        collected = t["collected"] if r.runs_pool_collected > 0 else ""
+        template = t["dropped"] + t["exited" if r.runs_lingering == 0 else "lingering"] + collected + t["end"]
+    elif variant == "no_close_join_kept":
+        template = t["kept_linger" if r.runs_lingering > 0 else "kept_exit"]
+    elif variant == "join_only":
+        template = t["join_error" if r.runs_error > 0 else "join_ok"]
+    elif variant == "close_only":
+        template = t["close"] + t["close_gone" if r.runs_lingering == 0 else "close_linger"]
     else:
-        text += t["lingering"].format(
-            runs=_runs(r.runs_lingering, r.n, t), k=int(r.children_lingering_max), linger=float(r.linger_seconds)
-        )
-    if r.runs_pool_collected > 0:
-        text += t["collected"].format(runs=_runs(r.runs_pool_collected, r.n, t))
-    return text + t["end"]
-
-
-def _kept(api: str, r, t) -> str:
-    if r.runs_lingering > 0:
-        return t["kept_linger"].format(
-            k=int(r.children_lingering_max),
-            size=int(r.pool_size),
-            api=api,
-            linger=float(r.linger_seconds),
-            runs=_runs(r.runs_lingering, r.n, t),
-        )
-    return t["kept_exit"].format(api=api, s=fmt_seconds(r.children_exit_median), runs=_runs(r.n, r.n, t))
-
-
-def _join_only(api: str, r, t) -> str:
-    if r.runs_error > 0:
-        return t["join_error"].format(
-            api=api,
-            error=_error_type(r.outcomes),
-            runs=_runs(r.runs_error, r.n, t),
-            alive=r.children_alive_after_median,
-            size=int(r.pool_size),
-        )
-    return t["join_ok"].format(api=api, runs=_runs(r.n, r.n, t))
-
-
-def _close_only(api: str, r, t) -> str:
-    text = t["close"].format(
-        api=api, runs=_runs(r.runs_complete, r.n, t), alive=r.children_alive_after_median, size=int(r.pool_size)
-    )
-    if r.runs_lingering == 0:
-        return text + t["close_gone"].format(s=fmt_seconds(r.children_exit_median))
-    return text + t["close_linger"].format(linger=float(r.linger_seconds), runs=_runs(r.runs_lingering, r.n, t))
-
-
-def _inside(api: str, r, t) -> str:
-    return t["inside"].format(api=api, runs=_runs(r.runs_complete, r.n, t), alive=r.children_alive_after_max)
-
-
-def _late(api: str, r, t) -> str:
-    return t["late"].format(
-        api="map_async" if api == "map" else "apply_async",
-        got=r.results_delivered_median,
-        tasks=int(r.tasks),
-        outcomes=r.outcomes,
-        runs=_runs(max(r.runs_ok, r.runs_incomplete, r.runs_error), r.n, t),
-        alive=r.children_alive_after_max,
-    )
+        template = t["inside" if variant == "context_manager" else "late"]
+    return template.format(**_fields(api, r, t))
 
 
 def _times(api: str, by: dict, t, language: str) -> str:
@@ -467,11 +421,11 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
     def rows(variant):
         return [(api, by[(api, variant)]) for api in apis if (api, variant) in by]
 
-    def sentence(head: str, variant: str, clause, tail: str | None = None) -> list[str]:
-        parts = [clause(api, r, t) for api, r in rows(variant)]
+    def sentence(head: str, variant: str, tail: str | None = None) -> list[str]:
+        parts = [_clause(variant, api, r, t) for api, r in rows(variant)]
         return [head + t["sep"].join(parts) + (t["end"] if tail is None else tail)] if parts else []
 
-    out = [_dropped(api, r, t) for api, r in rows("no_close_join")]
+    out = [_clause("no_close_join", api, r, t) for api, r in rows("no_close_join")]
     stuck = [r for r in data.itertuples() if r.runs_cleanup_stuck > 0]
     if stuck:
         runs = t["comma"].join(
@@ -483,25 +437,20 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
         out.append(t["stuck"].format(runs=runs, grace=CLEANUP_GRACE))
     warned = [(api, r) for api, r in rows("no_close_join") if r.runs_resource_warning > 0]
     if warned:
-        runs = t["and"].join(
-            t["warned_run"].format(runs=_runs(r.runs_resource_warning, r.n, t), api=api) for api, r in warned
-        )
+        runs = t["and"].join(t["warned_run"].format(**_fields(api, r, t)) for api, r in warned)
         out.append(t["warned"].format(runs=runs))
-    out += sentence(t["kept"], "no_close_join_kept", _kept)
+    out += sentence(t["kept"], "no_close_join_kept")
     joins = rows("join_only")
     out += sentence(
-        t["join_only"],
-        "join_only",
-        _join_only,
-        t["no_results"] if all(r.runs_complete == 0 for _, r in joins) else None,
+        t["join_only"], "join_only", t["no_results"] if all(r.runs_complete == 0 for _, r in joins) else None
     )
     cj = rows("close_join")
     seed = t["and"].join(t["seed_alive"].format(alive=r.children_alive_after_max, api=api) for api, r in cj)
-    out += sentence(t["close_only"], "close_only", _close_only, t["with_both"].format(seed=seed) if seed else None)
-    out += sentence(t["context"], "context_manager", _inside)
+    out += sentence(t["close_only"], "close_only", t["with_both"].format(seed=seed) if seed else None)
+    out += sentence(t["context"], "context_manager")
     late = rows("context_manager_late_get")
     if late:
-        out += sentence(t["late_head"].format(timeout=float(late[0][1].get_timeout)), "context_manager_late_get", _late)
+        out += sentence(t["late_head"].format(timeout=float(late[0][1].get_timeout)), "context_manager_late_get")
     out += [_times(api, by, t, language) for api in apis if (api, BASELINE) in by]
 
     # The answer to the seed's question, from the rows above.

@@ -1,14 +1,58 @@
-"""What every experiment's presentation shares: the summary of its variants,
-why its points stopped, one fixed ordering of rows, and the note under a table."""
+"""What every experiment's presentation shares: the summary of its variants, paired comparisons
+under a summary's column names, why its points stopped, one fixed ordering of rows, tables from
+column specs, the note under a table, and the words of its findings."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..stats import describe
+from ..stats import compare_paired, describe, interval_vs_one
+from ..tables import fmt_p, fmt_ratio, fmt_seconds, fmt_span, markdown_table
+
+#: What stats.compare_paired returns, in the order :func:`paired` and :func:`in_words` name it.
+PAIRED = "ratio ratio_ci_low ratio_ci_high p_value significant pairs"
+
+
+def flag(value) -> bool:
+    """A boolean that may have come back from CSV as text or NaN."""
+    return value in (True, "True")
+
+
+def paired(a: pd.Series, b: pd.Series, level: float = 0.95, names: str = PAIRED) -> dict:
+    """``a`` against ``b`` paired by repetition (stats.compare_paired: a / b) under a summary's
+    column names: ``names`` stand, in order, for the ratio, its interval's low and high, p,
+    significant and pairs (the first ones only, when fewer)."""
+    c = compare_paired(a, b, level)
+    return dict(zip(names.split(), (c[k] for k in PAIRED.split())))
+
+
+def compare_to(series: Mapping[str, pd.Series], ref: str | None, level: float, key: str) -> dict[str, dict]:
+    """Each variant's times (but serial's and the reference's own) against the reference variant's:
+    {variant: {key: the reference's name after its prefix ("pool_fork" -> "fork"), **paired}}."""
+    if ref not in series:
+        return {}
+    name = ref.split("_", 1)[1]
+    return {v: {key: name, **paired(s, series[ref], level)} for v, s in series.items() if v not in (ref, "serial")}
+
+
+def summarize_sweep(raw: pd.DataFrame, level: float, reference: Callable, key: str, columns: Callable) -> pd.DataFrame:
+    """The summary of a sweep of Pool variants by operation (summarize_variants), with each
+    (operation, variant)'s ``columns(variant, rows, series)`` and its paired time against the
+    operation's ``reference(series)`` variant (:func:`compare_to`); ``series``: each variant's
+    seconds by repetition."""
+    summary = summarize_variants(raw, ["operation"], level, baseline="serial")
+    extra = []
+    for op, cell in raw.groupby("operation", sort=True):
+        series = {v: c.set_index("rep")["seconds"] for v, c in cell.groupby("variant")}
+        compared = compare_to(series, reference(series), level, key)
+        extra += [
+            {"operation": op, "variant": v, **columns(v, c, series), **compared.get(v, {})}
+            for v, c in cell.groupby("variant")
+        ]
+    return summary.merge(pd.DataFrame(extra), on=["operation", "variant"], how="left", validate="one_to_one")
 
 
 def summarize_variants(
@@ -43,10 +87,7 @@ def summarize_variants(
                 # The speedup estimator (stats.ratio_summary): the median of the
                 # paired ratios baseline / variant of the same repetition.
                 r = ratio_summary(base, runs.set_index("rep")["seconds"], level)
-                row["speedup"] = r["ratio"]
-                row["speedup_ci_low"], row["speedup_ci_high"] = r["ratio_ci_low"], r["ratio_ci_high"]
-                row["speedup_ci_coverage"] = r["ratio_ci_coverage"]
-                row["speedup_ci_halfwidth_rel"] = r["ratio_ci_halfwidth_rel"]
+                row.update({k.replace("ratio", "speedup"): v for k, v in r.items() if k.startswith("ratio")})
                 # Is this variant's time different from the baseline's at all?
                 row["p_vs_baseline"] = r["p_value"] if variant != baseline else np.nan
             out.append(row)
@@ -88,6 +129,19 @@ def add_stops(summary: pd.DataFrame, raw: pd.DataFrame, keys: list[str]) -> pd.D
     return out[[*summary.columns, *[c for c in out.columns if c not in summary.columns]]]
 
 
+#: The line under an experiment's table: repetitions, and the reasons of points that stopped short.
+REPETITIONS = {
+    "en": (
+        "Repetitions per point: {reps}.",
+        " Some points stopped before their intervals reached ±{target:.0%} ({short}); the report's Precision section says why.",
+    ),
+    "zh": (
+        "每个测量点重复 {reps} 次。",
+        "部分测量点在达到 ±{target:.0%} 精度之前停止（{short}）；原因见报告的 Precision 一节。",
+    ),
+}
+
+
 def repetitions_note(summary: pd.DataFrame, language: str = "en", target: float = 0.05) -> str:
     """One line under an experiment's table: repetitions per point, and the points
     that stopped before their intervals reached the precision target."""
@@ -97,18 +151,8 @@ def repetitions_note(summary: pd.DataFrame, language: str = "en", target: float 
     reps = str(done.min()) if done.min() == done.max() else f"{done.min()}–{done.max()}"
     reasons = summary["stop_reason"].astype(str).str.split("/").explode()
     short = sorted(set(reasons) & {"max_repeats", "time"})
-    if language == "zh":
-        text = f"每个测量点重复 {reps} 次。"
-        if short:
-            text += f"部分测量点在达到 ±{target:.0%} 精度之前停止（{', '.join(short)}）；原因见报告的 Precision 一节。"
-        return text
-    text = f"Repetitions per point: {reps}."
-    if short:
-        text += (
-            f" Some points stopped before their intervals reached ±{target:.0%} ({', '.join(short)}); "
-            "the report's Precision section says why."
-        )
-    return text
+    text, stopped = pick(REPETITIONS, language)
+    return text.format(reps=reps) + (stopped.format(target=target, short=", ".join(short)) if short else "")
 
 
 def pick(texts: Mapping, language: str):
@@ -149,21 +193,61 @@ WORDS = {
 }
 
 
+def in_words(template: str, row, names: str = PAIRED, language: str = "en", fmt=fmt_ratio, /, **more) -> str:
+    """``template`` filled from a row's paired columns (``names`` as in :func:`paired`): {ratio},
+    {low}, {high} (by ``fmt``), {p}, {sig} (significant or not) and {where} (the interval against
+    1×: faster, slower or not distinguishable), in ``language``'s words, and ``more``."""
+    r = row._asdict() if hasattr(row, "_asdict") else row
+    values = dict(zip(("ratio", "low", "high", "p", "sig"), (r[n] for n in names.split())))
+    words = pick(WORDS, language)
+    fields = {
+        **{k: fmt(values[k]) for k in ("ratio", "low", "high")},
+        "p": fmt_p(values.get("p")),
+        "sig": words[flag(values.get("sig"))],
+        "where": words[interval_vs_one(values["low"], values["high"])],
+    }
+    return template.format(**{**fields, **more})
+
+
 def verdict(r, of: str, language: str = "en") -> str:
     """A compared row's paired ratio in words: "1.72× the time of fork (paired interval 1.46–2.35×,
     p = 0.250, not significant)" (``r``: ratio, ratio_ci_low, ratio_ci_high, p_value, significant, pairs);
     in Chinese ``of`` comes first: "fork 耗时的 1.72×（配对区间 …）"."""
-    from ..tables import fmt_p, fmt_ratio
-
     words = pick(WORDS, language)
-    significant = r.significant in (True, "True")  # a bool, or its text read back from CSV
-    few = not significant and np.isfinite(r.pairs) and r.p_value <= 2 / 2**r.pairs + 1e-9
-    return words["verdict"].format(
-        ratio=fmt_ratio(r.ratio),
-        of=of,
-        low=fmt_ratio(r.ratio_ci_low),
-        high=fmt_ratio(r.ratio_ci_high),
-        p=fmt_p(r.p_value),
-        sig=words[significant],
-        more=words["more"].format(pairs=int(r.pairs)) if few else "",
-    )
+    few = not flag(r.significant) and np.isfinite(r.pairs) and r.p_value <= 2 / 2**r.pairs + 1e-9
+    more = words["more"].format(pairs=int(r.pairs)) if few else ""
+    return in_words(words["verdict"], r, PAIRED, language, of=of, more=more)
+
+
+def few_repeats(n: int, template: str) -> str:
+    """``template`` ({n}, {p}: the smallest p that ``n`` pairs can give) when no difference can reach p < 0.05."""
+    return template.format(n=n, p=2 / 2**n) if 2 / 2**n >= 0.05 else ""
+
+
+def columns_table(columns: Sequence[tuple], rows, language: str = "en") -> str:
+    """A markdown table of ``rows`` from column specs: (English header, Chinese header, the cell of a row)."""
+    header = [zh if language == "zh" else en for en, zh, _ in columns]
+    return markdown_table(header, [[cell(r) for _, _, cell in columns] for r in rows])
+
+
+#: A variant's median, its interval and its speedup over serial.
+TIME_COLUMNS = [
+    ("Time (s)", "耗时（秒）", lambda r: fmt_seconds(r.median)),
+    ("Interval (s)", "区间（秒）", lambda r: fmt_span(r.ci_low, r.ci_high, fmt_seconds)),
+    ("Speedup (serial/Pool)", "提升（串行/多进程）", lambda r: fmt_ratio(r.speedup)),
+]
+
+
+def ratio_columns(en: str, zh: str, key: str, interval: bool = True) -> list[tuple]:
+    """A row's paired time against the reference (:func:`compare_to`): the ratio (headed ``en`` /
+    ``zh``), its interval where ``interval``, and p; "—" in a row not compared (no text in ``key``)."""
+
+    def cell(text):
+        return lambda r: text(r) if isinstance(getattr(r, key, None), str) else "—"
+
+    columns = [
+        (en, zh, cell(lambda r: fmt_ratio(r.ratio))),
+        ("Paired interval (x)", "配对区间（倍）", cell(lambda r: fmt_span(r.ratio_ci_low, r.ratio_ci_high))),
+        ("p", "p 值", cell(lambda r: fmt_p(r.p_value))),
+    ]
+    return columns if interval else [columns[0], columns[2]]

@@ -10,10 +10,13 @@ import pandas as pd
 
 from ..experiments.common import MODES
 from ..fileio import OPERATIONS
-from ..stats import compare_paired, interval_vs_one
 from ..tables import fmt_p, fmt_ratio, fmt_seconds, markdown_table
-from .common import WORDS, pick, summarize_variants
+from .common import WORDS, in_words, paired, pick, summarize_variants
+from .common import few_repeats as _few_repeats
 from .common import ordered as _ordered
+
+#: The columns of a level's paired time against the reference level (common.paired).
+VS_REF = "ratio_vs_ref ratio_ci_low ratio_ci_high p_vs_ref significant_vs_ref"
 
 
 def summarize(raw: pd.DataFrame, level: float, factor: str) -> pd.DataFrame:
@@ -40,20 +43,10 @@ def summarize(raw: pd.DataFrame, level: float, factor: str) -> pd.DataFrame:
         ref = rows.loc[rows["level_index"].idxmin(), factor]
         ref_times = rows[rows[factor] == ref].set_index("rep")["seconds"]
         for lvl, cell in rows.groupby(factor):
-            c = compare_paired(cell.set_index("rep")["seconds"], ref_times, level)
-            cmp.append(
-                {
-                    "operation": op,
-                    factor: lvl,
-                    "variant": mode,
-                    "reference": ref,
-                    "ratio_vs_ref": c["ratio"],
-                    "ratio_ci_low": c["ratio_ci_low"],
-                    "ratio_ci_high": c["ratio_ci_high"],
-                    "p_vs_ref": c["p_value"] if lvl != ref else np.nan,
-                    "significant_vs_ref": c["significant"] and lvl != ref,
-                }
-            )
+            c = paired(cell.set_index("rep")["seconds"], ref_times, level, VS_REF)
+            if lvl == ref:
+                c.update(p_vs_ref=np.nan, significant_vs_ref=False)
+            cmp.append({"operation": op, factor: lvl, "variant": mode, "reference": ref, **c})
     out = summary.merge(extra, on=keys, validate="one_to_one").merge(pd.DataFrame(cmp), on=keys, validate="one_to_one")
     return ordered(out, factor)
 
@@ -106,30 +99,16 @@ def mode_label(m: str, language: str = "en") -> str:
 
 def ratio_text(r, language: str = "en") -> str:
     """'1.12× (1.05–1.20×, p = 0.031, significant)'."""
-    return TEXT[language]["ratio"].format(
-        ratio=fmt_ratio(r["ratio_vs_ref"]),
-        low=fmt_ratio(r["ratio_ci_low"]),
-        high=fmt_ratio(r["ratio_ci_high"]),
-        p=fmt_p(r["p_vs_ref"]),
-        sig=WORDS[language][bool(r["significant_vs_ref"])],
-    )
+    return in_words(TEXT[language]["ratio"], r, VS_REF, language)
 
 
 def few_repeats(rows: pd.DataFrame, language: str = "en") -> str:
     """A note when the repetitions are too few for any paired difference to reach p < 0.05."""
-    n = int(rows["n"].min())
-    smallest = 2 / 2**n
-    return WORDS[language]["few"].format(n=n, p=smallest) if smallest >= 0.05 else ""
+    return _few_repeats(int(rows["n"].min()), WORDS[language]["few"])
 
 
 def speedup_text(r, language: str = "en") -> str:
-    where = interval_vs_one(r["speedup_ci_low"], r["speedup_ci_high"])
-    return TEXT[language]["speedup"].format(
-        ratio=fmt_ratio(r["speedup"]),
-        low=fmt_ratio(r["speedup_ci_low"]),
-        high=fmt_ratio(r["speedup_ci_high"]),
-        where=WORDS[language][where],
-    )
+    return in_words(TEXT[language]["speedup"], r, "speedup speedup_ci_low speedup_ci_high", language)
 
 
 def pool_speedup(rows: pd.DataFrame, lead: str = "; ", language: str = "en") -> str:
@@ -167,27 +146,26 @@ def versus(rows: pd.DataFrame, language: str = "en") -> str:
 
 TABLE_TEXT = {
     "zh": {
-        "op": "操作",
-        "serial": "串行（秒）",
-        "pool": "多进程（秒）",
-        "speedup": "多进程提升（倍）",
+        "columns": ("操作", "串行（秒）", "多进程（秒）", "多进程提升（倍）"),
         "vs": "{mode}：耗时 / {ref}（倍，p）",
-        "modes": {"serial": "串行", "pool": "多进程"},
         "note": "每格为 {n} 次重复的中位数（{loops} 次操作，Pool({workers})）；提升 = 串行 / 多进程；"
         "耗时比以同一模式下的 {ref} 为基准，按同一次重复配对，p 为配对符号翻转检验。",
     },
     "en": {
-        "op": "Operation",
-        "serial": "Serial (s)",
-        "pool": "Pool (s)",
-        "speedup": "Pool speedup (×)",
+        "columns": ("Operation", "Serial (s)", "Pool (s)", "Pool speedup (×)"),
         "vs": "{mode}: time / {ref} (×, p)",
-        "modes": {"serial": "serial", "pool": "Pool"},
         "note": "Each cell is the median of {n} runs ({loops} operations, Pool({workers})); speedup = serial / "
         "Pool; time ratios are against {ref} in the same mode, paired by repetition, p from a paired "
         "sign test.",
     },
 }
+
+
+def _vs_cell(r) -> str:
+    """A level's time / the reference level's: "1.12 (p = 0.031)", "—" for the reference itself."""
+    if r is None:
+        return "n/a"
+    return f"{fmt_ratio(r['ratio_vs_ref'])} (p = {fmt_p(r['p_vs_ref'])})" if np.isfinite(r["p_vs_ref"]) else "—"
 
 
 def table(
@@ -203,38 +181,17 @@ def table(
     data = ordered(summary, factor)
     refs = data.loc[data["level_index"] == data["level_index"].min(), factor]
     ref = label(refs.iloc[0]) if refs.nunique() == 1 else "reference"
-    header = [
-        text["op"],
-        factor_header[language],
-        text["serial"],
-        text["pool"],
-        text["speedup"],
-        *(text["vs"].format(mode=text["modes"][m], ref=ref) for m in MODES),
-    ]
+    first, *columns = text["columns"]
+    header = [first, factor_header[language], *columns]
+    header += [text["vs"].format(mode=mode_label(m, language), ref=ref) for m in MODES]
     header += [extra[0][language]] if extra else []
     rows = []
     for (op, lvl), cell in data.groupby(["operation", factor], sort=False):
         c = _cells(cell)
-        vs = [
-            (
-                "—"
-                if not np.isfinite(c[m]["p_vs_ref"])
-                else f"{fmt_ratio(c[m]['ratio_vs_ref'])} (p = {fmt_p(c[m]['p_vs_ref'])})"
-            )
-            if m in c
-            else "n/a"
-            for m in MODES
-        ]
-        rows.append(
-            [
-                op,
-                label(lvl),
-                *(fmt_seconds(c[m]["median"]) if m in c else "n/a" for m in MODES),
-                fmt_ratio(c["pool"]["speedup"]) if "pool" in c else "n/a",
-                *vs,
-            ]
-            + ([extra[1](c)] if extra else [])
-        )
+        medians = [fmt_seconds(c[m]["median"]) if m in c else "n/a" for m in MODES]
+        speedup = fmt_ratio(c["pool"]["speedup"]) if "pool" in c else "n/a"
+        row = [op, label(lvl), *medians, speedup, *(_vs_cell(c.get(m)) for m in MODES)]
+        rows.append(row + ([extra[1](c)] if extra else []))
     note = text["note"].format(
         n=int(data["n"].min()), loops=int(data["loops"].iloc[0]), workers=int(data["workers"].iloc[0]), ref=ref
     )

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.start_method_sweep import METHODS
-from ..stats import compare_paired, describe
-from ..tables import fmt_p, fmt_ratio, fmt_seconds, markdown_table
-from .common import ordered, summarize_variants, verdict
+from ..stats import describe
+from ..tables import fmt_ratio, fmt_seconds, fmt_span
+from .common import TIME_COLUMNS, columns_table, compare_to, ordered, ratio_columns, summarize_sweep, verdict
 
 COLOURS = {"none": "0.55", "fork": "#1f77b4", "spawn": "#d62728", "forkserver": "#2ca02c"}
 ORDER = ["serial", *[f"{p}_{m}" for p in ("pool", "startup") for m in METHODS]]
@@ -20,20 +20,6 @@ def reference(methods) -> str:
     return "fork" if "fork" in methods else methods[0]
 
 
-def _compare(cells: dict[str, pd.Series], ref: str, level: float) -> dict[str, dict]:
-    """Each variant's times against the reference variant's (paired by index)."""
-    out = {}
-    for variant, series in cells.items():
-        if variant in (ref, "serial") or ref not in cells:
-            continue
-        c = compare_paired(series, cells[ref], level)
-        out[variant] = {
-            "vs_method": ref.split("_", 1)[1],
-            **{k: c[k] for k in ("ratio", "ratio_ci_low", "ratio_ci_high", "p_value", "significant", "pairs")},
-        }
-    return out
-
-
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     from ..receipt import row_kind
     from ..stats import point_sentinel_cv
@@ -43,28 +29,22 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     files, start = raw[~is_startup], raw[is_startup]
     methods = [m for m in METHODS if f"pool_{m}" in set(files["variant"]) or f"startup_{m}" in set(start["variant"])]
     ref = reference(methods) if methods else "fork"
-    summary = summarize_variants(files, ["operation"], level, baseline="serial")
-    extra = []
-    for op, cell in files.groupby("operation", sort=True):
-        series = {v: c.set_index("rep")["seconds"] for v, c in cell.groupby("variant")}
-        compared = _compare(series, f"pool_{ref}", level)
-        for variant, c in cell.groupby("variant"):
-            extra.append(
-                {
-                    "operation": op,
-                    "variant": variant,
-                    "start_method": str(c["start_method"].iloc[0]),
-                    "loops": int(c["loops"].iloc[0]),
-                    "workers": int(c["workers"].iloc[0]),
-                    "pool_start_median": c.get("pool_start_seconds", pd.Series(dtype=float)).median(),
-                    **compared.get(variant, {}),
-                }
-            )
-    summary = summary.merge(pd.DataFrame(extra), on=["operation", "variant"], how="left", validate="one_to_one")
+    summary = summarize_sweep(
+        files,
+        level,
+        lambda series: f"pool_{ref}",
+        "vs_method",
+        lambda variant, c, series: {
+            "start_method": str(c["start_method"].iloc[0]),
+            "loops": int(c["loops"].iloc[0]),
+            "workers": int(c["workers"].iloc[0]),
+            "pool_start_median": c.get("pool_start_seconds", pd.Series(dtype=float)).median(),
+        },
+    )
     rows = []
     if not start.empty:
         series = {v: c.set_index(["operation", "rep"])["ready_seconds"] for v, c in start.groupby("variant")}
-        compared = _compare(series, f"startup_{ref}", level)
+        compared = compare_to(series, f"startup_{ref}", level, "vs_method")
         for variant, c in start.groupby("variant"):
             row = {
                 "operation": "startup",
@@ -94,50 +74,20 @@ def _ms(seconds: float) -> str:
     return f"{ms:,.0f}" if ms >= 100 else f"{ms:.3g}"
 
 
-HEADER = {
-    "zh": {
-        "startup": [
-            "启动方式",
-            "Pool() 返回（毫秒）",
-            "全部进程就绪（毫秒）",
-            "就绪区间（毫秒）",
-            "创建→close+join（毫秒）",
-            "就绪时间比（倍）",
-            "p 值",
-        ],
-        "files": [
-            "操作",
-            "方式",
-            "耗时（秒）",
-            "区间（秒）",
-            "提升（串行/多进程）",
-            "时间比（倍）",
-            "配对区间（倍）",
-            "p 值",
-        ],
-    },
-    "en": {
-        "startup": [
-            "Start method",
-            "Pool() returned (ms)",
-            "All workers ready (ms)",
-            "Ready interval (ms)",
-            "Create → close+join (ms)",
-            "Ready-time ratio (x)",
-            "p",
-        ],
-        "files": [
-            "Operation",
-            "Variant",
-            "Time (s)",
-            "Interval (s)",
-            "Speedup (serial/Pool)",
-            "Time ratio (x)",
-            "Paired interval (x)",
-            "p",
-        ],
-    },
-}
+STARTUP_COLUMNS = [
+    ("Start method", "启动方式", lambda r: r.start_method),
+    ("Pool() returned (ms)", "Pool() 返回（毫秒）", lambda r: _ms(r.pool_start_median)),
+    ("All workers ready (ms)", "全部进程就绪（毫秒）", lambda r: _ms(r.ready_median)),
+    ("Ready interval (ms)", "就绪区间（毫秒）", lambda r: fmt_span(r.ready_ci_low, r.ready_ci_high, _ms)),
+    ("Create → close+join (ms)", "创建→close+join（毫秒）", lambda r: _ms(r.median)),
+    *ratio_columns("Ready-time ratio (x)", "就绪时间比（倍）", "vs_method", interval=False),
+]
+FILES_COLUMNS = [
+    ("Operation", "操作", lambda r: f"{r.operation} ×{int(r.loops)}"),
+    ("Variant", "方式", lambda r: r.variant),
+    *TIME_COLUMNS,
+    *ratio_columns("Time ratio (x)", "时间比（倍）", "vs_method"),
+]
 NOTE = {
     "zh": "每格为中位数（{n} 次重复）。时间比 = 该方式 / {ref}，区间来自同一次重复的配对比值，p 为配对符号翻转检验；"
     "“全部进程就绪”计时到每个工作进程都执行完 initializer（Pool() 返回时进程尚未就绪）。",
@@ -155,48 +105,8 @@ def _compared(r) -> bool:
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
     start = summary[summary["operation"] == "startup"]
     files = summary[summary["operation"] != "startup"]
-    parts = []
-    if not start.empty:
-        parts.append(
-            markdown_table(
-                HEADER[language]["startup"],
-                [
-                    [
-                        r.start_method,
-                        _ms(r.pool_start_median),
-                        _ms(r.ready_median),
-                        f"{_ms(r.ready_ci_low)} – {_ms(r.ready_ci_high)}",
-                        _ms(r.median),
-                        *([fmt_ratio(r.ratio), fmt_p(r.p_value)] if _compared(r) else ["—"] * 2),
-                    ]
-                    for r in start.itertuples()
-                ],
-            )
-        )
-    parts.append(
-        markdown_table(
-            HEADER[language]["files"],
-            [
-                [
-                    f"{r.operation} ×{int(r.loops)}",
-                    r.variant,
-                    fmt_seconds(r.median),
-                    f"{fmt_seconds(r.ci_low)} – {fmt_seconds(r.ci_high)}",
-                    fmt_ratio(r.speedup),
-                    *(
-                        [
-                            fmt_ratio(r.ratio),
-                            f"{fmt_ratio(r.ratio_ci_low)} – {fmt_ratio(r.ratio_ci_high)}",
-                            fmt_p(r.p_value),
-                        ]
-                        if _compared(r)
-                        else ["—"] * 3
-                    ),
-                ]
-                for r in files.itertuples()
-            ],
-        )
-    )
+    parts = [columns_table(STARTUP_COLUMNS, start.itertuples(), language)] if not start.empty else []
+    parts.append(columns_table(FILES_COLUMNS, files.itertuples(), language))
     ref = reference(summary["start_method"][summary["start_method"] != "none"].unique())
     parts.append(NOTE[language].format(n=int(summary["n"].min()), ref=ref))
     return "\n\n".join(parts) + "\n"

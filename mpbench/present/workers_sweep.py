@@ -6,51 +6,33 @@ import numpy as np
 import pandas as pd
 
 from ..fileio import OPERATIONS
-from ..stats import compare_paired, interval_vs_one
-from ..tables import fmt_p, fmt_ratio, fmt_seconds, markdown_table
-from .common import WORDS, ordered, summarize_variants
+from ..tables import fmt_p, fmt_ratio, fmt_seconds, fmt_span
+from .common import WORDS, columns_table, few_repeats, flag, in_words, ordered, paired, summarize_variants
 
 ABOUT_80 = (64, 100)  # worker counts that count as "about 80"
 WRITES = ("readwrite", "overwrite")
 CONDITIONS = ("start_method", "chunksize", "cache", "fsync", "scratch_fs")
+OPTIONAL = ("pool_start_seconds", "map_seconds", "chunksize_effective", "usable_cores")
+SPEEDUP = "speedup speedup_ci_low speedup_ci_high p_vs_baseline"
 
 
-def _flag(value) -> bool:
-    """A boolean that may have come back from CSV as text or NaN."""
-    return value in (True, "True")
+def _names(prefix: str) -> str:
+    """The columns of a paired time ratio (common.paired): time_vs_best, time_vs_best_low, ..."""
+    return f"{prefix} {prefix}_low {prefix}_high {prefix}_p {prefix}_significant"
 
 
 def _compare(secs: dict, this: str, ref: str | None, prefix: str) -> dict:
     """Paired time ratio this / ref (above 1: ``this`` is slower), interval, p, significance."""
-    if ref is None or ref == this or ref not in secs:
-        return {
-            prefix: np.nan,
-            f"{prefix}_low": np.nan,
-            f"{prefix}_high": np.nan,
-            f"{prefix}_p": np.nan,
-            f"{prefix}_significant": False,
-        }
-    c = compare_paired(secs[this], secs[ref])
-    return {
-        prefix: c["ratio"],
-        f"{prefix}_low": c["ratio_ci_low"],
-        f"{prefix}_high": c["ratio_ci_high"],
-        f"{prefix}_p": c["p_value"],
-        f"{prefix}_significant": c["significant"],
-    }
+    if this == "serial" or ref == this or ref not in secs:
+        return {**dict.fromkeys(_names(prefix).split(), np.nan), f"{prefix}_significant": False}
+    return paired(secs[this], secs[ref], names=_names(prefix))
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     """Per operation also the best worker count (highest median speedup) and every count's paired time
     against it (``time_vs_best``) and against the one at the core count (``time_vs_cores``)."""
     summary = summarize_variants(raw, ["operation"], level, baseline="serial")
-    raw = raw.assign(
-        **{
-            c: np.nan
-            for c in ("pool_start_seconds", "map_seconds", "chunksize_effective", "usable_cores")
-            if c not in raw
-        }
-    )
+    raw = raw.assign(**{c: np.nan for c in OPTIONAL if c not in raw})
     conditions = {c: (c, lambda s: ",".join(sorted(s.dropna().astype(str).unique()))) for c in CONDITIONS if c in raw}
     extra = (
         raw.groupby(["operation", "variant"])
@@ -79,15 +61,12 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
         ref_variant = pool.loc[pool["workers"] == ref, "variant"].iloc[0] if ref is not None else None
         for _, row in rows.iterrows():
             row = row.to_dict()
-            pooled = row["variant"] != "serial"
-            row.update(_compare(secs, row["variant"], best if pooled else None, "time_vs_best"))
-            row.update(_compare(secs, row["variant"], ref_variant if pooled else None, "time_vs_cores"))
+            row.update(_compare(secs, row["variant"], best, "time_vs_best"))
+            row.update(_compare(secs, row["variant"], ref_variant, "time_vs_cores"))
             row.update(
-                {
-                    "best_workers": ranked["workers"].iloc[0] if best else np.nan,
-                    "runner_up_workers": ranked["workers"].iloc[1] if len(ranked) > 1 else np.nan,
-                    "cores_reference_workers": ref if ref is not None else np.nan,
-                }
+                best_workers=ranked["workers"].iloc[0] if best else np.nan,
+                runner_up_workers=ranked["workers"].iloc[1] if len(ranked) > 1 else np.nan,
+                cores_reference_workers=ref if ref is not None else np.nan,
             )
             out.append(row)
     return _ordered(pd.DataFrame(out))
@@ -132,15 +111,20 @@ LABELS = {
     "zh": {"read": "读", "readwrite": "读&写", "overwrite": "写覆盖"},
     "en": {"read": "read", "readwrite": "read & write", "overwrite": "overwrite"},
 }
-HEADER = {
-    "zh": ["操作", "进程数", "串行（秒）", "多进程（秒）", "提升（倍）", "提升区间（倍）", "p（对串行）"],
-    "en": ["Operation", "Processes", "Serial (s)", "Pool (s)", "Speedup (x)", "Speedup interval (x)", "p (vs serial)"],
-}
+COLUMNS = [
+    ("Operation", "操作", lambda r: r["label"]),
+    ("Processes", "进程数", lambda r: r["processes"]),
+    ("Serial (s)", "串行（秒）", lambda r: r["serial"]),
+    ("Pool (s)", "多进程（秒）", lambda r: fmt_seconds(r["median"])),
+    ("Speedup (x)", "提升（倍）", lambda r: fmt_ratio(r["speedup"])),
+    ("Speedup interval (x)", "提升区间（倍）", lambda r: fmt_span(r["speedup_ci_low"], r["speedup_ci_high"])),
+    ("p (vs serial)", "p（对串行）", lambda r: fmt_p(r["p_vs_baseline"])),
+]
 TEXT = {
     "zh": {
         "best": "最佳",
         "line": "{op}：最佳进程数 {w}（提升 {s} 倍）；次佳 {r}（{rs} 倍），次佳耗时为最佳的 {ratio} 倍"
-        "（区间 {lo}–{hi}，p = {p}）：{verdict}。",
+        "（区间 {low}–{high}，p = {p}）：{verdict}。",
         "yes": "差异显著",
         "no": "两者无法区分",
         "alone": "{op}：只测了一个进程数 {w}（提升 {s} 倍）。",
@@ -151,7 +135,7 @@ TEXT = {
     "en": {
         "best": "best",
         "line": "{op}: best worker count {w} ({s}×); runner-up {r} ({rs}×), whose time is {ratio}× "
-        "the best's (interval {lo}–{hi}, p = {p}): {verdict}.",
+        "the best's (interval {low}–{high}, p = {p}): {verdict}.",
         "yes": "significantly different",
         "no": "not distinguishable",
         "alone": "{op}: only one worker count, {w} ({s}×), was measured.",
@@ -171,40 +155,19 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
         serial = fmt_seconds(f["serial"]["median"]) if f["serial"] is not None else "n/a"
         for w, r in f["pool"].items():
             mark = f" ({text['best']})" if best is not None and w == int(best["workers"]) else ""
-            rows.append(
-                [
-                    label,
-                    f"{w}{mark}",
-                    serial,
-                    fmt_seconds(r["median"]),
-                    fmt_ratio(r["speedup"]),
-                    f"{fmt_ratio(r['speedup_ci_low'])} – {fmt_ratio(r['speedup_ci_high'])}",
-                    fmt_p(r["p_vs_baseline"]),
-                ]
-            )
+            rows.append({**r.to_dict(), "label": label, "processes": f"{w}{mark}", "serial": serial})
         if best is None:
             continue
+        w, s = int(best["workers"]), fmt_ratio(best["speedup"])
         if runner is None:
-            lines.append("- " + text["alone"].format(op=label, w=int(best["workers"]), s=fmt_ratio(best["speedup"])))
+            lines.append("- " + text["alone"].format(op=label, w=w, s=s))
             continue
-        lines.append(
-            "- "
-            + text["line"].format(
-                op=label,
-                w=int(best["workers"]),
-                s=fmt_ratio(best["speedup"]),
-                r=int(runner["workers"]),
-                rs=fmt_ratio(runner["speedup"]),
-                ratio=fmt_ratio(runner["time_vs_best"]),
-                lo=fmt_ratio(runner["time_vs_best_low"]),
-                hi=fmt_ratio(runner["time_vs_best_high"]),
-                p=fmt_p(runner["time_vs_best_p"]),
-                verdict=text["yes"] if _flag(runner["time_vs_best_significant"]) else text["no"],
-            )
-        )
+        verdict = text["yes"] if flag(runner["time_vs_best_significant"]) else text["no"]
+        more = dict(op=label, w=w, s=s, r=int(runner["workers"]), rs=fmt_ratio(runner["speedup"]), verdict=verdict)
+        lines.append("- " + in_words(text["line"], runner, _names("time_vs_best"), language, **more))
     cond = {c: ", ".join(sorted(set(data[c].dropna().astype(str)))) if c in data else "n/a" for c in CONDITIONS}
     note = text["note"].format(n=int(data["n"].min()), loops=_ints(data["loops"]), cores=_ints(data["cores"]), **cond)
-    return markdown_table(HEADER[language], rows) + "\n\n" + "\n".join(lines) + "\n\n" + note + "\n"
+    return columns_table(COLUMNS, rows, language) + "\n\n" + "\n".join(lines) + "\n\n" + note + "\n"
 
 
 def _ints(values) -> str:
@@ -268,7 +231,7 @@ FINDING = {
         "none_faster": " - no worker count was faster than the serial loop",
         "runner": "; the runner-up, Pool({w}), took {vs}",
         "end": ".",
-        "pairs": "With {pairs} paired repetitions the paired test cannot give p below {p:.3g}, so no difference here can be significant at 5%; 6 or more repetitions are needed.",
+        "pairs": "With {n} paired repetitions the paired test cannot give p below {p:.3g}, so no difference here can be significant at 5%; 6 or more repetitions are needed.",
         "idle": "With loops = {loops} and the default chunksize rule there are at most {loops} tasks, so worker counts above {loops} start processes that get no task; their cost is start-up only.",
     },
     "zh": {
@@ -301,7 +264,7 @@ FINDING = {
         "none_faster": "——没有哪个进程数快于串行循环",
         "runner": "；次佳的 Pool({w}) {vs}",
         "end": "。",
-        "pairs": "只有 {pairs} 次配对重复时，配对检验给不出低于 {p:.3g} 的 p，所以这里的差异都不可能在 5% 水平上显著；需要 6 次或更多重复。",
+        "pairs": "只有 {n} 次配对重复时，配对检验给不出低于 {p:.3g} 的 p，所以这里的差异都不可能在 5% 水平上显著；需要 6 次或更多重复。",
         "idle": "loops = {loops} 且使用默认 chunksize 规则时最多只有 {loops} 个任务，所以超过 {loops} 的进程数会启动分不到任务的进程，其开销只有启动。",
     },
 }
@@ -359,25 +322,11 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
 
 
 def _vs(row, prefix: str, other: str, language: str = "en") -> str:
-    return FINDING[language]["vs"].format(
-        ratio=fmt_ratio(row[prefix]),
-        other=other,
-        low=fmt_ratio(row[f"{prefix}_low"]),
-        high=fmt_ratio(row[f"{prefix}_high"]),
-        p=fmt_p(row[f"{prefix}_p"]),
-        sig=WORDS[language][_flag(row[f"{prefix}_significant"])],
-    )
+    return in_words(FINDING[language]["vs"], row, _names(prefix), language, other=other)
 
 
 def _speed(row, language: str = "en") -> str:
-    low, high = row["speedup_ci_low"], row["speedup_ci_high"]
-    return FINDING[language]["speed"].format(
-        ratio=fmt_ratio(row["speedup"]),
-        low=fmt_ratio(low),
-        high=fmt_ratio(high),
-        where=WORDS[language][interval_vs_one(low, high)],
-        p=fmt_p(row["p_vs_baseline"]),
-    )
+    return in_words(FINDING[language]["speed"], row, SPEEDUP, language)
 
 
 def _core_claim(op: str, f: dict, cores: int, language: str = "en") -> str:
@@ -388,15 +337,10 @@ def _core_claim(op: str, f: dict, cores: int, language: str = "en") -> str:
     lower = [w for w in by if w < r]
     if lower:
         low = by[lower[0]]
-        rising = _flag(low["time_vs_cores_significant"]) and low["time_vs_cores"] > 1
+        rising = flag(low["time_vs_cores_significant"]) and low["time_vs_cores"] > 1
         medians = [by[w]["speedup"] for w in [*lower, r]]
-        shape = (
-            "step"
-            if all(b >= a for a, b in zip(medians, medians[1:]))
-            else "not_step"
-            if medians[-1] > medians[0]
-            else "fell"
-        )
+        ascending = all(b >= a for a, b in zip(medians, medians[1:]))
+        shape = "step" if ascending else "not_step" if medians[-1] > medians[0] else "fell"
         up = t["up"].format(
             low_w=lower[0],
             r=r,
@@ -413,17 +357,10 @@ def _core_claim(op: str, f: dict, cores: int, language: str = "en") -> str:
     top = by[beyond[-1]]
     listed = ", ".join(f"{w}: {fmt_ratio(by[w]['speedup'])}×" for w in beyond)
     change = (
-        t["slower" if top["time_vs_cores"] > 1 else "faster"] if _flag(top["time_vs_cores_significant"]) else t["same"]
+        t["slower" if top["time_vs_cores"] > 1 else "faster"] if flag(top["time_vs_cores_significant"]) else t["same"]
     ).format(r=r)
-    return t["beyond"].format(
-        claim=claim,
-        up=up,
-        r=r,
-        listed=listed,
-        top=beyond[-1],
-        vs=_vs(top, "time_vs_cores", f"Pool({r})", language),
-        change=change,
-    )
+    vs = _vs(top, "time_vs_cores", f"Pool({r})", language)
+    return t["beyond"].format(claim=claim, up=up, r=r, listed=listed, top=beyond[-1], vs=vs, change=change)
 
 
 def _about_80(op: str, f: dict, loops: int, language: str = "en") -> str:
@@ -434,7 +371,7 @@ def _about_80(op: str, f: dict, loops: int, language: str = "en") -> str:
     if not near:
         return t["not_80"].format(op=op, lo=lo80, hi=hi80, measured=", ".join(map(str, by)))
     w80, b = min(near, key=lambda w: abs(w - 80)), int(best["workers"])
-    apart = runner is not None and _flag(runner["time_vs_best_significant"])
+    apart = runner is not None and flag(runner["time_vs_best_significant"])
     words = WORDS[language]
     if w80 == b:
         verdict = (
@@ -444,7 +381,7 @@ def _about_80(op: str, f: dict, loops: int, language: str = "en") -> str:
         )
         tail = t["apart" if apart else "close"] if runner is not None else ""
     else:
-        fails = _flag(by[w80]["time_vs_best_significant"])
+        fails = flag(by[w80]["time_vs_best_significant"])
         verdict = t["fails" if fails else "other_tie"].format(
             w=w80, b=b, v=words["does not hold" if fails else "inconclusive"]
         )
@@ -473,9 +410,8 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
             out.append(_about_80(op, f, loops, language))
         if f["reference"] is not None:
             out.append(_core_claim(op, f, cores, language))
-    pairs = int(data["n"].min())
-    if facts and 2 / 2**pairs >= 0.05:
-        out.append(t["pairs"].format(pairs=pairs, p=2 / 2**pairs))
+    if facts and (few := few_repeats(int(data["n"].min()), t["pairs"])):
+        out.append(few)
     if facts and max(max(f["pool"], default=0) for f in facts.values()) > loops:
         out.append(t["idle"].format(loops=loops))
     return out
