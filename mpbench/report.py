@@ -197,7 +197,12 @@ def precision_notes(
         # The cells the machine does not excuse, by name: what a reader can act on.
         ours = [(c, v) for c, v in zip(wide, verdicts) if v in ("budget", "noisy")]
         if ours:
-            named = "; ".join(f"{c[0]} ±{c[1]:.1%} ({words[v].split(':')[0].split(',')[0]})" for c, v in ours[:limit])
+            # A width that rounds to the target is printed finer: "±5.01%", not "±5.0%" beside "±5%".
+            named = "; ".join(
+                f"{c[0]} ±{c[1]:.{2 if f'{c[1]:.1%}' == f'{target:.1%}' else 1}%} "
+                f"({words[v].split(':')[0].split(',')[0]})"
+                for c, v in ours[:limit]
+            )
             text += f". Not held back by the machine: {named}" + (
                 f"; and {len(ours) - limit} more" if len(ours) > limit else ""
             )

@@ -482,6 +482,15 @@ def test_a_cell_the_floor_already_rules_out_is_held_back_by_the_machine_even_whe
     assert miss_kind(float("nan"), 0.10, 48, 0.05, 0.95) == "unknown"
 
 
+def test_a_cell_just_past_the_target_is_named_with_its_width_to_a_hundredth():
+    from mpbench.report import precision_notes
+
+    # the floor (15.4% over 21 runs, as the cell's) allows ±5% in about 19 of its 21 runs
+    cells = [("lock: workers 2, variant serial", 0.0501, 75.0, 0.1623, 0.077, "cpu_loop", 21, 0.1537)]
+    text = precision_notes(cells, 0.95, 0.05, calibration=None)[0]
+    assert "lock: workers 2, variant serial ±5.01% (short of repetitions)" in text
+
+
 def test_a_heavy_tailed_cell_is_judged_by_its_own_interval_at_the_floor():
     """100 runs quieter than the floor (CV 16.8% against 19.2%) that still measured ±6.0%:
     the normal approximation says the floor allows ±5% in 89 runs, the cell's own
