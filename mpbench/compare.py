@@ -87,8 +87,7 @@ def plot(frame: pd.DataFrame, out_paths) -> None:
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    from .plots import save, style
-    from .post import errorbars
+    from .plots import interval_bars, save, style
 
     panels = list(frame.groupby(["operation", "workers"], sort=False).groups)
     hosts = sorted(frame["host"].unique())
@@ -103,8 +102,17 @@ def plot(frame: pd.DataFrame, out_paths) -> None:
                 h = sub[sub["host"] == host].sort_values("loops")
                 if h.empty:
                     continue
-                errorbars(
-                    ax, h, "loops", "speedup", marker="o", capsize=3, color=palette[host], label=host, linewidth=1.5
+                interval_bars(
+                    ax,
+                    h["loops"],
+                    h["speedup"],
+                    h["speedup_ci_low"],
+                    h["speedup_ci_high"],
+                    fmt="",
+                    marker="o",
+                    color=palette[host],
+                    label=host,
+                    linewidth=1.5,
                 )
             ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.0)
             ax.set_xscale("log", base=2)

@@ -151,13 +151,6 @@ def differences(comparison: pd.DataFrame, env: dict) -> list[str]:
     return out
 
 
-def errorbars(ax, frame: pd.DataFrame, x: str, y: str, **style) -> None:
-    """``frame[y]`` against ``frame[x]``, with bars over its interval ``y``_ci_low to ``y``_ci_high
-    (none below an estimate that its interval misses)."""
-    est, low, high = frame[y], frame[f"{y}_ci_low"], frame[f"{y}_ci_high"]
-    ax.errorbar(frame[x], est, yerr=[np.clip(est - low, 0, None), np.clip(high - est, 0, None)], **style)
-
-
 FIGURE = {
     "en": {
         "titles": {"read": "read", "readwrite": "read & write (overwrite: Pool)"},
@@ -201,7 +194,7 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths, language: str = "en") 
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    from .plots import figure_language, save, seconds_ticks, style
+    from .plots import figure_language, interval_bars, save, seconds_ticks, style
 
     t = FIGURE[figure_language(language)]
 
@@ -227,7 +220,17 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths, language: str = "en") 
             ax = axes[1][j]
             ax.plot(sub["loops"], sub["seed_speedup_computed"], color="0.3", linewidth=1.3, **post_style)
             ours = sub.dropna(subset=["measured_speedup"])
-            errorbars(ax, ours, "loops", "measured_speedup", color="#c44e52", marker="o", linewidth=1.6, capsize=3)
+            interval_bars(
+                ax,
+                ours["loops"],
+                ours["measured_speedup"],
+                ours["measured_speedup_ci_low"],
+                ours["measured_speedup_ci_high"],
+                fmt="",
+                color="#c44e52",
+                marker="o",
+                linewidth=1.6,
+            )
             ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.0)
             workers = sub["workers_measured"].dropna()
             if len(workers):
