@@ -242,14 +242,15 @@ def _variant(fn, loops: int, cond: Condition, src: str, label: str = "", op: str
                 raise RuntimeError(f"{label}: a write run left the wrong files: {problem}")
         return {**times, "resident_before": resident}, results
 
-    def warmup() -> None:
-        """Seconds, not a whole run: the cache state, one operation, and for a
-        Pool its start with one operation per worker."""
-        prepare_cache(src, cond.cache)
-        if cond.mode == "serial":
-            fn(0)
-        else:
-            timing.time_pool(fn, min(loops, cond.workers), cond.workers, ctx, label=f"{label} warm-up")
-
-    run.warmup = warmup
+    run.warmup = functools.partial(warm_up, fn, loops, cond.mode, cond.workers, ctx, src, cond.cache, label=label)
     return run
+
+
+def warm_up(fn, loops: int, mode: str, workers: int, ctx, src: str, state: str, label: str = "", chunksize=None):
+    """A variant's warm-up - seconds, not a whole run: the cache ``state`` of
+    ``src``, one operation, and for a Pool its start with one operation per worker."""
+    prepare_cache(src, state)
+    if mode == "serial":
+        fn(0)
+    else:
+        timing.time_pool(fn, min(loops, workers), workers, ctx, chunksize=chunksize, label=f"{label} warm-up")

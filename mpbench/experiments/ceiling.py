@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from .. import cache as pagecache
 from .. import rawio, timing, workloads
 from ..environment import filesystem_of, usable_cores
-from ..fileio import Condition, effective_chunksize, map_chunksize, operation, prepare_cache, prime_files
+from ..fileio import Condition, effective_chunksize, map_chunksize, operation, prepare_cache, prime_files, warm_up
 from .common import finish_rows
 
 if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
@@ -77,15 +77,9 @@ def run(
                 times, result = timing.time_pool(fn, loops, procs, ctx, chunksize=chunk)
             return {**times, "resident_before": resident}, result
 
-        def warm(fn=fn, mode=mode, procs=procs) -> None:
-            """Seconds, not a whole run: the cache state, one operation, for a Pool its start."""
-            prepare_cache(src, state)
-            if mode == "serial":
-                fn(0)
-            else:
-                timing.time_pool(fn, min(loops, procs), procs, ctx, chunksize=chunk)
-
-        call.warmup = warm
+        call.warmup = partial(
+            warm_up, fn, loops, mode, procs, ctx, src, state, label=f"ceiling loops={loops} {name}", chunksize=chunk
+        )
         calls[name] = call
         extra[name] = {
             "path": path,
