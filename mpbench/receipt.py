@@ -181,16 +181,23 @@ def reps_at_floor(floor: float, target: float, level: float, cv=None, n=None, ha
     return max(precision.min_repeats(level), math.ceil(n * (half * floor / cv / target) ** 2))
 
 
+def machine_spread(cv: float, floor: float) -> float:
+    """The spread of a cell that the machine accounts for: its own spread where that is
+    within NEAR_FLOOR times the floor (the floor is itself an estimate from a few runs),
+    the floor where the cell is noisier or quieter."""
+    return max(floor, cv) if cv <= NEAR_FLOOR * floor else floor
+
+
 def miss_kind(cv: float, floor: float, allowed, target: float, level: float, n=None, floor_n=None, half=None) -> str:
     """Why a spread of ``cv`` (over ``n`` runs) missed ±target, against the
     machine's ``floor`` at its run length (over ``floor_n`` runs), with
     ``allowed`` repetitions:
 
     - ``floor`` when even at the floor ±target needs more repetitions than
-      were allowed (:func:`reps_at_floor`, with the cell's interval ``half``
-      when it has one): the machine made the target unreachable within the
-      budget, whatever the cell's own noise adds (:func:`noisier` says
-      whether it adds any);
+      were allowed (:func:`reps_at_floor` at :func:`machine_spread`, with the
+      cell's interval ``half`` when it has one): the machine made the target
+      unreachable within the budget, whatever the cell's own noise adds
+      (:func:`noisier` says whether it adds any);
     - ``noisy`` when the floor would have allowed it but the cell is
       noisier than the machine (:func:`noisier`): its own noise held it back;
     - ``budget`` when the floor would have allowed it and the cell is not
@@ -200,7 +207,7 @@ def miss_kind(cv: float, floor: float, allowed, target: float, level: float, n=N
     The one rule behind the receipt's and the report's words."""
     if not (pd.notna(cv) and pd.notna(floor) and floor > 0 and math.isfinite(cv)):
         return "unknown"
-    if pd.notna(allowed) and reps_at_floor(floor, target, level, cv, n, half) > allowed:
+    if pd.notna(allowed) and reps_at_floor(machine_spread(cv, floor), target, level, cv, n, half) > allowed:
         return "floor"
     return "noisy" if noisier(cv, n, floor, floor_n) else "budget"
 
@@ -219,6 +226,8 @@ def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
         )
     cap, rep = row["time_cap_s"], row["rep_seconds"]
     allowed = cap / rep if rep and math.isfinite(cap) else float(row["repeats_done"])
+    if str(row["stop_reason"]) == precision.MAX_REPEATS:  # the cap paid for more than max_repeats lets a point run
+        allowed = min(allowed, float(row["repeats_done"]))
     kind = miss_kind(cv, floor, allowed, target, level, n, floor_n, row.get("worst_halfwidth_rel"))
     if kind == "unknown":
         return "no floor measured"
@@ -229,11 +238,12 @@ def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
     )
     if kind == "noisy":
         return f"noisier than the machine: CV {cv:.1%}, {cv / floor:.1f}× the floor"
-    at_floor = reps_at_floor(floor, target, level, cv, n, row.get("worst_halfwidth_rel"))
+    at_floor = reps_at_floor(machine_spread(cv, floor), target, level, cv, n, row.get("worst_halfwidth_rel"))
     need = precision.reps_for(cv, target, level, paired=False)
+    near = f"; the point's {cv:.1%} is within {NEAR_FLOOR}× of it" if floor < cv <= NEAR_FLOOR * floor else ""
     if kind == "floor":
         return (
-            f"the machine's floor: even at its floor (CV {floor:.1%}) ±{target:.0%} needs about {at_floor} "
+            f"the machine's floor: even at its floor (CV {floor:.1%}{near}) ±{target:.0%} needs about {at_floor} "
             f"repetitions; the budget paid for {allowed:.0f}{also}"
         )
     return f"the budget: at its spread (CV {cv:.1%}) about {need} repetitions; the budget paid for {allowed:.0f}"

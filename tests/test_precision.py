@@ -485,10 +485,41 @@ def test_a_cell_the_floor_already_rules_out_is_held_back_by_the_machine_even_whe
 def test_a_cell_just_past_the_target_is_named_with_its_width_to_a_hundredth():
     from mpbench.report import precision_notes
 
-    # the floor (15.4% over 21 runs, as the cell's) allows ±5% in about 19 of its 21 runs
+    # 2.6x a floor of 15.4% (over 21 runs, as the cell's), which would have allowed ±5% in 21 runs
+    cells = [("lock: workers 2, variant serial", 0.0501, 75.0, 0.40, 0.077, "cpu_loop", 21, 0.1537)]
+    text = precision_notes(cells, 0.95, 0.05, calibration=None)[0]
+    assert "lock: workers 2, variant serial ±5.01% (noisier than the machine)" in text
+
+
+def test_a_spread_near_the_floor_is_the_machines_own():
+    """A spread within NEAR_FLOOR times the floor counts as the machine's: the cell is judged
+    at its own spread, and one that missed with every repetition it was allowed was held
+    back by the machine, not short of repetitions.  Above NEAR_FLOOR the floor decides."""
+    from mpbench.receipt import NEAR_FLOOR, floor_verdict, machine_spread, miss_kind
+    from mpbench.report import precision_notes
+
+    assert machine_spread(0.1623, 0.1537) == 0.1623  # near: its own
+    assert machine_spread(0.10, 0.1537) == 0.1537  # quieter: the floor
+    assert machine_spread(0.40, 0.1537) == 0.1537  # noisier than NEAR_FLOOR allows: the floor
+    assert machine_spread(NEAR_FLOOR * 0.2, 0.2) == NEAR_FLOOR * 0.2
+    # lock's serial run at 2 workers: ±5.01% after 21 runs, CV 16.2% against a floor of 15.4%;
+    # at the floor ±5% needed about 20 runs, at its own spread 22: more than the 21 it got
+    assert miss_kind(0.1623, 0.1537, 21, 0.05, 0.95, 21, 21, half=0.0501) == "floor"
     cells = [("lock: workers 2, variant serial", 0.0501, 75.0, 0.1623, 0.077, "cpu_loop", 21, 0.1537)]
     text = precision_notes(cells, 0.95, 0.05, calibration=None)[0]
-    assert "lock: workers 2, variant serial ±5.01% (short of repetitions)" in text
+    assert "1 held back by the machine" in text and "Not held back" not in text
+    # ... while the same width with 40 runs allowed was the budget's to buy
+    assert miss_kind(0.1623, 0.1537, 40, 0.05, 0.95, 21, 21, half=0.0501) == "budget"
+    # a point stopped at max_repeats was allowed no more than it ran, whatever its cap paid for:
+    # ±5.15% after 100 runs at the floor's spread needs 107, which its cap (6 s at 0.0556 s) paid for
+    row = {
+        "precise": False, "worst_cv": 0.30, "floor_cv": 0.30, "worst_n": 100, "floor_n": 15,
+        "stop_reason": "max_repeats", "repeats_done": 100, "time_cap_s": 6.0, "rep_seconds": 0.0556,
+        "worst_halfwidth_rel": 0.0515,
+    }  # fmt: skip
+    verdict = floor_verdict(row, 0.05, 0.95)
+    assert verdict.startswith("the machine's floor") and "needs about 107" in verdict and "paid for 100" in verdict
+    assert floor_verdict({**row, "stop_reason": "time"}, 0.05, 0.95).startswith("the budget")
 
 
 def test_a_heavy_tailed_cell_is_judged_by_its_own_interval_at_the_floor():
