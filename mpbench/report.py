@@ -182,8 +182,7 @@ def precision_notes(
         words = {
             "floor": "held back by the machine: even at its floor for their kind and run length, "
             f"±{target:.0%} needs more repetitions than they got (at their own spread where that is within "
-            f"{NEAR_FLOOR}× the floor)"
-            + (f" ({also} of them also noisier than the machine)" if also else ""),
+            f"{NEAR_FLOOR}× the floor)" + (f" ({also} of them also noisier than the machine)" if also else ""),
             "budget": "short of repetitions: the floor allowed the target, and their spread is not shown to "
             "be above it",
             "noisy": "noisier than the machine, which alone would have allowed the target",
