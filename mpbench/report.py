@@ -180,9 +180,9 @@ def precision_notes(
     if counts.drop("unknown", errors="ignore").sum():
         also = sum(1 for c, (f, f_n), v in zip(wide, floors, verdicts) if v == "floor" and noisier(c[3], c[6], f, f_n))
         words = {
-            "floor": "held back by the machine: even at its floor for their kind and run length, "
-            f"±{target:.0%} needs more repetitions than they got (at their own spread where that is within "
-            f"{NEAR_FLOOR}× the floor)" + (f" ({also} of them also noisier than the machine)" if also else ""),
+            "floor": "held back by the machine: even at its floor for their kind and run length (or at their "
+            f"own spread, where that is within {NEAR_FLOOR}× of it), ±{target:.0%} needs more repetitions than "
+            "they got" + (f" ({also} of them also noisier than the machine)" if also else ""),
             "budget": "short of repetitions: the floor allowed the target, and their spread is not shown to "
             "be above it",
             "noisy": "noisier than the machine, which alone would have allowed the target",

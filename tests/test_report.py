@@ -138,7 +138,7 @@ def test_precision_notes_set_each_wide_cell_against_the_floor_of_its_kind():
         ("write, serial", 0.08, 30, 0.11, 0.1, "readwrite", 9),  # at the write floor, 9 repetitions: floor
         ("loop", 0.08, 30, 0.20, 0.1, "crossover", 9),  # 10x the loop's floor: noisy
         ("pool", 0.08, 30, 0.30, 0.05, "cpu_loop+pool", 9),  # as short as a Pool start: its floor
-        ("loop, many", 0.06, 30, 0.025, 0.1, None, 30),  # near the floor, 30 would do: budget
+        ("loop, many", 0.06, 30, 0.025, 0.1, None, 9),  # near the floor, its spread says 9 would do: budget
         ("fine", 0.01, 6, 0.01, 0.1, None, 6),
     ]
     text = precision_notes(cells, 0.95, calibration=cal)[0]
