@@ -41,7 +41,13 @@ def worker(id: int, seconds: float = 0.0) -> int:  # noqa: A002 (the seed's name
     return id**2
 
 
-# crossover ----------------------------------------------------------------
+# crossover and process_queue (bounds: also shared_memory's slices) -----------
+
+
+def bounds(n: int, parts: int) -> list[tuple[int, int]]:
+    """``range(n)`` cut into ``parts`` contiguous (lo, hi) chunks whose lengths differ by at most 1
+    (empty ones when there are more parts than items)."""
+    return [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
 
 
 def sum_squares(bounds: tuple[int, int]) -> int:
