@@ -164,7 +164,7 @@ def run_conditions(
             if cond.scratch_dir not in out_dirs:
                 out_dirs[cond.scratch_dir] = Path(tempfile.mkdtemp(prefix=f"{op}-loops{loops}-", dir=cond.scratch_dir))
             fn = operation(op_of[name], src, str(out_dirs[cond.scratch_dir]), cond.fsync)
-            calls[name] = _variant(
+            calls[name] = variant(
                 fn, loops, cond, src, f"{label} {name}", op_of[name], str(out_dirs[cond.scratch_dir])
             )
             extra[name] = {
@@ -223,7 +223,10 @@ def prime_files(src: str, paths) -> "Callable[[], None]":
     return prime
 
 
-def _variant(fn, loops: int, cond: Condition, src: str, label: str = "", op: str = "read", out_dir: str | None = None):
+def variant(fn, loops: int, cond: Condition, src: str, label: str = "", op: str = "read", out_dir: str | None = None):
+    """One timed run of ``fn`` done ``loops`` times under ``cond`` (a write ``op``'s files in ``out_dir``
+    checked after it, untimed), and its ``warmup``: seconds, not a whole run - the cache state of ``src``,
+    one operation, and for a Pool its start with one operation per worker."""
     ctx = multiprocessing.get_context(cond.start_method)
     size = os.path.getsize(src)
 
@@ -242,15 +245,12 @@ def _variant(fn, loops: int, cond: Condition, src: str, label: str = "", op: str
                 raise RuntimeError(f"{label}: a write run left the wrong files: {problem}")
         return {**times, "resident_before": resident}, results
 
-    run.warmup = functools.partial(warm_up, fn, loops, cond.mode, cond.workers, ctx, src, cond.cache, label=label)
+    def warmup():
+        prepare_cache(src, cond.cache)
+        if cond.mode == "serial":
+            fn(0)
+        else:
+            timing.time_pool(fn, min(loops, cond.workers), cond.workers, ctx, label=f"{label} warm-up")
+
+    run.warmup = warmup
     return run
-
-
-def warm_up(fn, loops: int, mode: str, workers: int, ctx, src: str, state: str, label: str = "", chunksize=None):
-    """A variant's warm-up - seconds, not a whole run: the cache ``state`` of
-    ``src``, one operation, and for a Pool its start with one operation per worker."""
-    prepare_cache(src, state)
-    if mode == "serial":
-        fn(0)
-    else:
-        timing.time_pool(fn, min(loops, workers), workers, ctx, chunksize=chunksize, label=f"{label} warm-up")

@@ -5,7 +5,6 @@ What it measures and how to read it: docs/experiments/ceiling.md.
 
 from __future__ import annotations
 
-import multiprocessing
 import shutil
 import tempfile
 from functools import partial
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING
 from .. import cache as pagecache
 from .. import rawio, timing, workloads
 from ..environment import filesystem_of, usable_cores
-from ..fileio import Condition, effective_chunksize, map_chunksize, operation, prepare_cache, prime_files, warm_up
+from ..fileio import Condition, effective_chunksize, operation, prime_files, variant
 from .common import finish_rows
 
 if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
@@ -50,8 +49,6 @@ def run(
     rawio.load(src, size)  # the parent's buffer; forked workers inherit it
     Path(scratch_dir).mkdir(parents=True, exist_ok=True)
     out = {kind: tempfile.mkdtemp(prefix=f"ceiling-{kind}-", dir=scratch_dir) for kind in ("raw", "python")}
-    ctx = multiprocessing.get_context(base["start_method"])
-    chunk = map_chunksize(base["chunksize"])
     fns = {
         "raw_read": partial(rawio.read_raw, src, size),
         "raw_write": partial(rawio.write_raw, src, size, out["raw"], bool(base["fsync"])),
@@ -63,20 +60,7 @@ def run(
         path, direction, mode = name.split("_")
         procs = workers if mode == "pool" else 1
         cond = Condition(**{**base, "cache": state}, mode=mode, workers=procs, scratch_dir=scratch_dir)
-        fn = fns[f"{path}_{direction}"]
-
-        def call(fn=fn, mode=mode, procs=procs):
-            resident = prepare_cache(src, state)  # untimed
-            if mode == "serial":
-                times, result = timing.time_serial(fn, loops)
-            else:
-                times, result = timing.time_pool(fn, loops, procs, ctx, chunksize=chunk)
-            return {**times, "resident_before": resident}, result
-
-        call.warmup = partial(
-            warm_up, fn, loops, mode, procs, ctx, src, state, label=f"ceiling loops={loops} {name}", chunksize=chunk
-        )
-        calls[name] = call
+        calls[name] = variant(fns[f"{path}_{direction}"], loops, cond, src, f"ceiling loops={loops} {name}")
         extra[name] = {
             "path": path,
             "direction": direction,
