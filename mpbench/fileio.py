@@ -1,13 +1,6 @@
-"""The seed's file operations under stated conditions.
-
-A :class:`Condition` names how a number was measured: the Pool's start
-method, ``map``'s chunksize, whether the test file was in the page cache,
-whether writes reached the disk, and where the written files live.
-:func:`run_conditions` times one operation under several conditions (the
-variants of one point, in a balanced order), and every row records the
-condition it ran under, the input's page-cache residency just before the
-run (``resident_before``, from mincore) and the scratch directory's file
-system, so a reader can check the condition instead of trusting it.
+"""The seed's file operations under stated conditions (:class:`Condition`): :func:`run_conditions` times
+one operation under several, and every row records its condition, ``resident_before`` (mincore) and
+``scratch_fs``, so a reader can check the condition instead of trusting it (docs/outputs.md).
 """
 
 from __future__ import annotations
@@ -137,11 +130,8 @@ def run_conditions(
     Returns one row per timed run: the variant's name, its condition, the
     seconds (and the Pool's phases), ``resident_before``, and the effective
     chunksize.  Every run must handle the whole file ``loops`` times or it
-    is an error.  A warm-up is one operation per variant and a Pool start; a
-    write operation's files are replaced by the next run, and are created
-    once before the first (:func:`prime_files`).
-    The scratch directories of this call are removed after the last run,
-    also on failure.
+    is an error; its warm-up, its prime (:func:`prime_files`) and its scratch
+    directory, removed after the last run: docs/method.md.
     """
     op_of = {name: (ops or {}).get(name, op) for name in variants}
     for one in {op, *op_of.values()}:
@@ -199,15 +189,9 @@ def run_conditions(
 
 
 def prime_files(src: str, paths) -> "Callable[[], None]":
-    """What a write run needs before its timed runs, untimed: every file it will
-    replace, there already.  A timed run then replaces the files rather than
-    creating them: a virtual machine that hands freed memory back to the host
-    made deleted and rewritten files cost up to twice as much (docs/method.md,
-    "Freed memory goes back to the host").  The files are the test file's
-    bytes (what every write operation writes), written by one thread per
-    core: a 160-loop read & write's 6.25 GiB took 11 s this way against 21 s
-    for a full Pool run of the operation.  (Kernel copies, ``shutil.copyfile``,
-    took 6 s but left the first timed run at 40 loops 40-70% slower.)"""
+    """What a write run needs before its timed runs, untimed: every file it will replace, there already,
+    written with the test file's bytes by one thread per core (why, and what this was measured against:
+    docs/method.md, "Freed memory goes back to the host")."""
     paths = [str(p) for p in paths]
 
     def prime() -> None:

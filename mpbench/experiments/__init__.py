@@ -1,14 +1,9 @@
-"""The experiments: each declared once, in its own files, and found by the registry.
-
-An experiment ``<name>`` is its schema fragment ``mpbench/schemas/experiments/<name>.schema.yaml`` (its config
-section and, under ``x-experiment``, its :class:`Spec`), its measurement ``mpbench/experiments/<name>.py``
-(``run``, ``cost``, optionally ``check_config``), its presentation ``mpbench/present/<name>.py`` and its page
-``docs/experiments/<name>.md``: what each holds is in docs/adding-an-experiment.md.  With ``needs: [test_file]``
-its ``run`` also gets ``data_file=<path>``, with ``needs: [file_conditions]`` ``base=`` the appendix tables'
-conditions (start_method, chunksize, cache, fsync).
-
-The registry reads the specs lazily (``NAMES``, :func:`spec`), so a process
-that imports one experiment's worker functions does not parse YAML.
+"""The experiments, found by the registry: each is its schema fragment (its config section and, under
+``x-experiment``, its :class:`Spec`), its measurement and presentation modules and its page, as
+docs/adding-an-experiment.md says.  With ``needs: [test_file]`` its ``run`` also gets ``data_file=<path>``,
+with ``needs: [file_conditions]`` ``base=`` the appendix tables' conditions (start_method, chunksize, cache,
+fsync).  The specs are read lazily (``NAMES``, :func:`spec`), so a process that imports one experiment's
+worker functions does not parse YAML.
 """
 
 from __future__ import annotations

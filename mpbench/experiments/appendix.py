@@ -1,10 +1,6 @@
 """appendix (附录 B): the post's two tables - read, and read & write with the overwrite beside it.
 
-One point is one file operation (``read`` or ``readwrite``, each a table of
-its own) at one ``loops`` x ``workers``: runner.run_point times it serially
-and through a Pool, and the read & write job the overwrite too, paired with
-it repetition by repetition.  What it measures and how to read it:
-docs/experiments/appendix.md.
+What it measures (a point: runner.run_point) and how to read it: docs/experiments/appendix.md.
 """
 
 from __future__ import annotations
