@@ -5,12 +5,8 @@ What it measures (a point: runner.run_point) and how to read it: docs/experiment
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from ..plan import Units, file_run
 from ..runner import PAIRED, RAW_COLUMNS, run_point
-
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
 
 
 def run(point: dict, section: dict, *, repeats, warmup: int, scratch_dir, data_file=None, base=None) -> list[dict]:
@@ -34,8 +30,6 @@ def run(point: dict, section: dict, *, repeats, warmup: int, scratch_dir, data_f
 
 def cost(point: dict, section: dict, u: "Units") -> float:
     """A repetition: serial and Pool, for read & write also the overwrite's (mpbench.plan)."""
-    from ..plan import file_run
-
     op, loops, workers = point["operation"], point["loops"], point["workers"]
     return sum(
         file_run(one, loops, u) + file_run(one, loops, u, workers)

@@ -9,16 +9,13 @@ import shutil
 import tempfile
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import cache as pagecache
 from .. import rawio, timing, workloads
 from ..environment import filesystem_of, usable_cores
 from ..fileio import Condition, effective_chunksize, operation, prime_files, variant
+from ..plan import Units, file_run
 from .common import finish_rows
-
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
 
 VARIANTS = tuple(f"{p}_{d}_{m}" for d in ("read", "write") for p in ("raw", "python") for m in ("serial", "pool"))
 
@@ -108,8 +105,6 @@ def run(
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    from ..plan import file_run
-
     loops = point["loops"]
     w = u.cores if section["workers"] == "cores" else int(section["workers"])
     python = sum(file_run(op, loops, u) + file_run(op, loops, u, w) for op in ("read", "readwrite"))

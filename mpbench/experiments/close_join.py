@@ -13,13 +13,10 @@ import time
 import warnings
 import weakref
 from multiprocessing import connection
-from typing import TYPE_CHECKING
 
+from ..plan import Units
 from ..tasks import worker
 from .common import run_variants
-
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
 
 APIS = ("map", "apply_async")
 VARIANTS = (

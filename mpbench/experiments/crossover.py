@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
-from typing import TYPE_CHECKING
 
 from .. import timing
+from ..plan import Units
 from ..tasks import bounds, sum_squares
 from .common import expected_sum, run_variants
-
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
 
 VARIANTS = ("serial", "pool")
 

@@ -10,15 +10,12 @@ import math
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING
 
 from .. import timing
 from ..fileio import DEFAULT_CHUNKSIZE, effective_chunksize
+from ..plan import Units
 from ..tasks import heavy, square
 from .common import run_variants
-
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
 
 FUNCTIONS = ("square", "heavy")
 #: Every variant and the items per task it sends: the chunksize Pool.map chooses itself ("map"), the section's

@@ -12,14 +12,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from .. import timing
+from ..plan import Units
 from ..tasks import cpu_task, io_task, sleep_task
 from .common import expected_sum, run_variants
-
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
 
 KINDS = ("cpu", "io", "sleep")
 VARIANTS = ("serial", "thread", "thread_pool", "process_pool")
