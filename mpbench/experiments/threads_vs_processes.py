@@ -19,6 +19,7 @@ from ..plan import Units
 from ..tasks import cpu_task, io_task, sleep_task
 from .common import expected_sum, run_variants
 
+NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
 KINDS = ("cpu", "io", "sleep")
 VARIANTS = ("serial", "thread", "thread_pool", "process_pool")
 PARALLEL = VARIANTS[1:]
@@ -36,7 +37,7 @@ def make_task(kind: str, section: dict, data_file: str | None) -> tuple[Callable
         return partial(cpu_task, steps), expected_cpu_total(steps, section["tasks"])
     if kind == "io":
         if not data_file:
-            raise ValueError("threads_vs_processes: the io kind needs data_file (the pipeline's test file)")
+            raise ValueError(f"{NAME}: the io kind needs data_file (the pipeline's test file)")
         with open(data_file, encoding="utf-8") as fh:  # the reference length, read once, untimed
             length = len(fh.read())
         return partial(io_task, str(data_file)), length
@@ -47,7 +48,7 @@ def make_task(kind: str, section: dict, data_file: str | None) -> tuple[Callable
 
 def verify(kind: str, variant: str, result: list, tasks: int, expected: int | None) -> None:
     """Raise unless ``result`` (a list of (index, value)) is what the serial loop gives."""
-    where = f"threads_vs_processes {kind} {variant}"
+    where = f"{NAME} {kind} {variant}"
     indices = sorted(i for i, _ in result)
     if indices != list(range(tasks)):
         missing = sorted(set(range(tasks)) - set(indices))
@@ -165,15 +166,7 @@ def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_f
     work = "read" if kind == "io" else "cpu_loop"
     kinds = {**{v: work for v in VARIANTS}, "process_pool": work + "+pool"}
     return run_variants(
-        "threads_vs_processes",
-        point,
-        measure,
-        check,
-        repeats,
-        warmup,
-        names=VARIANTS,
-        settings=settings,
-        floor_kinds=kinds,
+        NAME, point, measure, check, repeats, warmup, names=VARIANTS, settings=settings, floor_kinds=kinds
     )
 
 
