@@ -23,6 +23,7 @@ HELPERS = {"common", "levels"}
 GROUPS = ("appendix", "post", "condition")  # the appendix, the post's other sections, the measurement conditions
 NEEDS = ("test_file", "file_conditions")
 PRESETS = ("quick", "tiny")
+AXIS_KEYS = {"key", "field", "convert", "values", "files"}  # what an axis of a spec may say
 #: How an axis may turn a config value into a point's value.
 CONVERSIONS = {"kib": lambda mib: max(1, int(round(float(mib) * 1024)))}  # MiB -> whole KiB, at least 1
 
@@ -138,17 +139,13 @@ def _spec(path: Path) -> Spec:
             raise SpecError(f"{where}.{key} is missing")
     if raw["group"] not in GROUPS:
         raise SpecError(f"{where}.group = {raw['group']!r}; allowed: {', '.join(GROUPS)}")
-    needs = tuple(raw.get("needs", ()))
-    if not set(needs) <= set(NEEDS):
-        raise SpecError(f"{where}.needs = {list(needs)}; allowed: any of {', '.join(NEEDS)}")
+    lists = {key: tuple(raw[key]) for key in ("needs", "top_level", "figures", "uses") if key in raw}
+    if not set(lists.get("needs", ())) <= set(NEEDS):
+        raise SpecError(f"{where}.needs = {list(lists['needs'])}; allowed: any of {', '.join(NEEDS)}")
     axes = []
     for i, axis in enumerate(raw["axes"]):
-        fixed = isinstance(axis, dict) and "values" in axis and "field" in axis and "key" not in axis
-        if (
-            not isinstance(axis, dict)
-            or not ("key" in axis or fixed)
-            or not set(axis) <= {"key", "field", "convert", "values", "files"}
-        ):
+        keys = set(axis) if isinstance(axis, dict) else {"(not a mapping)"}
+        if not keys <= AXIS_KEYS or not ("key" in keys or {"field", "values"} <= keys):
             raise SpecError(
                 f"{where}.axes[{i}] = {axis!r}; allowed: a mapping with key (and field, convert), "
                 "or with field and values (and files)"
@@ -165,18 +162,8 @@ def _spec(path: Path) -> Spec:
         raise SpecError(
             f"{where}.presets = {presets!r}; allowed: a mapping from {', '.join(PRESETS)} to section values"
         )
-    return Spec(
-        name=path.name.split(".")[0],
-        title=str(raw["title"]),
-        group=raw["group"],
-        order=int(raw["order"]),
-        axes=tuple(axes),
-        needs=needs,
-        presets=presets,
-        top_level=tuple(raw.get("top_level", ())),
-        figures=tuple(raw.get("figures", ())),
-        uses=tuple(raw.get("uses", ())),
-    )
+    name = path.name.split(".")[0]
+    return Spec(name, str(raw["title"]), raw["group"], int(raw["order"]), tuple(axes), presets=presets, **lists)
 
 
 def collect(spec_dir: Path = SPECS, module_dir: Path = HERE, present_dir: Path = PRESENT) -> dict[str, Spec]:
