@@ -83,15 +83,9 @@ def run_point(
     cache: str = "warm",
     fsync: bool = False,
 ) -> list[dict]:
-    """Measure one cell; return one row per timed run (two per repetition,
-    four for readwrite: its own and the overwrite's serial and Pool runs).
-
-    ``repeats`` is a whole number or a precision.Policy (repeat until precise).
-
-    ``start_method``, ``chunksize``, ``cache`` and ``fsync`` are the
-    conditions of the appendix tables (see fileio.Condition); the defaults
-    are the seed's setting.
-    """
+    """Measure one cell under the appendix tables' conditions (fileio.Condition; the defaults are the seed's),
+    ``repeats`` times or until precise (a precision.Policy): one row per timed run, two per repetition, four
+    for readwrite (the overwrite's serial and Pool runs too)."""
     if experiment not in workloads.OPERATIONS:
         raise ValueError(f"unknown experiment {experiment!r}; allowed: {', '.join(workloads.OPERATIONS)}")
     data = data or {}
