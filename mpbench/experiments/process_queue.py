@@ -23,9 +23,9 @@ VARIANTS = ("serial", "process_queue", "pool")
 POLL_SECONDS = 0.5
 
 
-def _share_sum(bounds: tuple[int, int]) -> int:
+def _share_sum(share: tuple[int, int]) -> int:
     """Pool.map's worker function, here beside the Process's target: a spawned child of either imports this module."""
-    return sum_squares(bounds)
+    return sum_squares(share)
 
 
 def _child(q, index: int, lo: int, hi: int) -> None:
