@@ -58,14 +58,8 @@ def variant_chunksize(variant: str, length: int, workers: int, chunksize: int) -
 
 
 def compute(variant: str, fn, length: int, workers: int, chunksize: int, ctx=None, inner: int = 1) -> tuple[dict, list]:
-    """Run one variant once; return its times (total and phases) and its results.
-
-    ``pool_start_seconds``: creating the Pool (or executor); ``call_seconds``:
-    from then until ``close`` (for the async variants only the submitting);
-    ``close_join_seconds``: ``close`` + ``join`` (the executor's shutdown);
-    ``collect_seconds``: the ``.get()`` calls after the join.  The serial
-    loop runs ``inner`` times back to back (see timing.inner_loops).
-    """
+    """Run one variant once; return its times (total and phases: docs/experiments/pool_api.md) and its
+    results.  The serial loop runs ``inner`` times back to back (see timing.inner_loops)."""
     if variant == "serial":
         return timing.time_serial(fn, length, inner)
     ctx = ctx or multiprocessing.get_context()

@@ -87,14 +87,8 @@ def _thread_worker(fn, indices, out: list, errors: list, go: threading.Event) ->
 
 
 def execute(variant: str, fn, tasks: int, workers: int, ctx=None) -> tuple[dict, list]:
-    """Run all tasks one way; return (times, [(index, value), ...]).
-
-    ``start_seconds`` (included in ``seconds``) is the part spent before the
-    first task may run: creating and starting the ``workers`` threads
-    (``thread``, which hold back until all have started), creating the Pool's
-    processes (``process_pool``), or just the executor object
-    (``thread_pool``, whose threads start lazily during ``map``); 0 for serial.
-    """
+    """Run all tasks one way; return (times, [(index, value), ...]); what ``start_seconds`` covers in each
+    way: docs/experiments/threads_vs_processes.md."""
     started_at = time.time()
     t0 = time.perf_counter()
     t_start = t0
