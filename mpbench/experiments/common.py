@@ -26,15 +26,10 @@ def run_variants(
     names: Sequence[str] = (),
     floor_kinds: Mapping[str, str] | None = None,
 ) -> list[dict]:
-    """Time every variant of one point (see timing.repeat_variants) into tidy
-    rows that carry what every raw row carries (runner.finish_rows).
-
-    ``variants``: a function of each variant in ``names`` (the row fields
-    and the result), or a mapping of each variant to its own.
-    ``floor_kinds``: the machine's floor each variant's runs are compared with
-    (mpbench.calibrate.floor_kind), recorded as ``floor_kind``; by default
-    ``cpu_loop+pool`` for every variant but ``serial`` (each starts processes).
-    """
+    """Time every variant of one point (timing.repeat_variants) into rows that carry what every raw row
+    carries (runner.finish_rows).  ``variants``: a function of each variant in ``names`` (the row fields and
+    the result), or a mapping of each variant to its own; ``floor_kinds`` (recorded as ``floor_kind``): as
+    docs/adding-an-experiment.md says (mpbench.calibrate.floor_kind)."""
     if callable(variants):
         variants = {name: functools.partial(variants, name) for name in names}
     if floor_kinds is None:
