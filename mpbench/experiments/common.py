@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from .. import timing
+from ..fileio import Condition, run_conditions
 from ..runner import finish_rows
 
 if TYPE_CHECKING:
@@ -62,10 +64,6 @@ def run_levels(
     one condition: ``levels`` maps each level to the fileio.Condition fields it sets (everything else is
     ``base``, then Condition's defaults).  Rows get ``factor`` (the level) and ``level_index`` (its
     position; 0 is the reference)."""
-    from pathlib import Path
-
-    from ..fileio import Condition, run_conditions  # here: the experiments without files do not load it
-
     if not data_file:
         raise ValueError(f"{experiment}: needs data_file (the pipeline's test file)")
     base, op = dict(base or {}), point["operation"]
