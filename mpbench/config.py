@@ -28,11 +28,9 @@ class ConfigError(ValueError):
 def load_schema(path: Path = SCHEMA_PATH) -> dict:
     """The config schema, with each experiment's section merged in from its fragment
     (``experiments/<name>.schema.yaml`` beside it: an experiment is added without touching the others)."""
-    with open(path, encoding="utf-8") as fh:
-        schema = yaml.safe_load(fh)
+    schema = yaml.safe_load(path.read_text(encoding="utf-8"))
     for fragment in sorted((path.parent / "experiments").glob("*.schema.yaml")):
-        with open(fragment, encoding="utf-8") as fh:
-            section = yaml.safe_load(fh)
+        section = yaml.safe_load(fragment.read_text(encoding="utf-8"))
         if section.get("x-experiment", {}).get("top_level"):
             continue  # its section is top-level keys (the appendix): nothing to merge
         section.setdefault("default", {})
@@ -333,12 +331,10 @@ def validate_config(config: dict | None, schema: dict | None = None, workdir: Pa
     if not isinstance(config, dict):
         raise ConfigError(f"config: the top level must be a mapping of keys, got {config!r}")
     config = apply_preset(coerce(config, schema), schema)
-    errors = sorted(
-        _strict_validator(schema).iter_errors(config),
-        key=lambda e: (len(list(e.absolute_path)), list(map(str, e.absolute_path))),
-    )
-    if errors:
-        raise ConfigError(_describe(errors[0], schema))
+    errors = _strict_validator(schema).iter_errors(config)
+    first = min(errors, key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))), default=None)
+    if first is not None:  # the shallowest error: the key a user wrote, not one inside it
+        raise ConfigError(_describe(first, schema))
     cfg = fill_defaults(config, schema)
     check_semantics(cfg, workdir)
     check_experiments(cfg, workdir)

@@ -50,12 +50,8 @@ def pool_phases(context, workers: int, work, phase: str, *, from_start: bool = F
 
 
 def time_startup(context, workers: int, timeout: float = 60.0) -> tuple[dict, list[tuple[int, str]]]:
-    """Create ``context.Pool(workers)``, wait until every worker has run its
-    initializer, then close and join: the times of :func:`pool_phases`, with
-    ``ready_seconds`` (until every worker had run its initializer), and the
-    (pid, start method) each worker reported.  Raises RuntimeError when the
-    workers are not all ready within ``timeout`` seconds.
-    """
+    """The times of :func:`pool_phases` with ``ready_seconds`` (until every worker had run its initializer),
+    and the (pid, start method) each worker reported; RuntimeError when not all are ready within ``timeout``."""
     barrier = context.Barrier(workers + 1)
     report = context.SimpleQueue()  # put() writes at once: done before a worker reaches the barrier
 

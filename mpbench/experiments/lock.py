@@ -1,7 +1,6 @@
 """lock (进程锁): a shared counter without a lock, locked per increment and locked per batch.
 
-What it measures and how to read it: docs/experiments/lock.md.  The locked
-variants must end with exactly the expected count, or the run is an error.
+What it measures and how to read it: docs/experiments/lock.md.
 """
 
 from __future__ import annotations
