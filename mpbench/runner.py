@@ -109,12 +109,6 @@ def run_point(
     facts = {"size_bytes": os.path.getsize(src), "lines": data.get("lines"), "data_seed": data.get("seed")}
     point = {"loops": loops, "workers": workers}
     rows = finish_rows(experiment, point, rows, repeats=repeats, warmup=warmup, settings=settings, facts=facts)
-    # "operation" and "mode" are "experiment" and "variant" here.
-    return [
-        {
-            **{k: v for k, v in row.items() if k not in ("operation", "mode")},
-            "experiment": row["operation"],
-            "variant": row["mode"],
-        }
-        for row in rows
-    ]
+    for row in rows:  # "operation" and "mode" are "experiment" and "variant" here
+        row["experiment"], row["variant"] = row.pop("operation"), row.pop("mode")
+    return rows
