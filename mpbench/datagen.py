@@ -57,7 +57,6 @@ def write_test_file(path: str | os.PathLike, size_bytes: int, lines: int, seed: 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     buf = generate_bytes(size_bytes, lines, seed)
-    with open(tmp, "wb") as fh:
-        fh.write(buf.tobytes())
+    tmp.write_bytes(buf.tobytes())
     os.replace(tmp, path)
     return int(buf.size)

@@ -100,10 +100,8 @@ def machine_state(samples: int = 5, pause: float = 0.01) -> dict:
     looks), the median core frequency, cpu0's governor and the hypervisor's steal so far, in clock ticks
     (docs/method.md); on Linux, missing facts are None."""
     state: dict = {"load_1m": None, "others_runnable": None, "cpu_mhz": None, "governor": None, "steal": None}
-    try:
-        state["load_1m"] = float(Path("/proc/loadavg").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        pass
+    load = _read("/proc/loadavg").split()
+    state["load_1m"] = float(load[0]) if load else None
     running = []
     for k in range(samples):
         stat = _proc_stat()

@@ -13,6 +13,6 @@ FACTOR = "write_mode"
 NAME = __name__.rsplit(".", 1)[-1]  # the section name; it may have to differ from the top-level key `fsync`
 
 
-run = levels_run(NAME, FACTOR, lambda section: {m: {"fsync": m == "fsync"} for m in WRITE_MODES if m in section["modes"]})
+run = levels_run(NAME, FACTOR, lambda s: {m: {"fsync": m == "fsync"} for m in WRITE_MODES if m in s["modes"]})
 #: Estimated seconds of one repetition (mpbench.plan).
 cost = levels_cost("modes", 1.3)

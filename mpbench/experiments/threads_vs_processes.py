@@ -38,8 +38,7 @@ def make_task(kind: str, section: dict, data_file: str | None) -> tuple[Callable
     if kind == "io":
         if not data_file:
             raise ValueError(f"{NAME}: the io kind needs data_file (the pipeline's test file)")
-        with open(data_file, encoding="utf-8") as fh:  # the reference length, read once, untimed
-            length = len(fh.read())
+        length = len(Path(data_file).read_text(encoding="utf-8"))  # the reference length, read once, untimed
         return partial(io_task, str(data_file)), length
     if kind == "sleep":
         return partial(sleep_task, float(section["sleep_seconds"])), None
