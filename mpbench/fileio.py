@@ -140,7 +140,7 @@ def run_conditions(
     src = str(Path(src).resolve())
     expected = workloads.read_once(src, 0)  # also brings the file into the page cache
     label = label or f"{op} loops={loops}"
-    out_dirs: dict[str, Path] = {}
+    out_dirs: dict[str, str] = {}
     calls = {}
     extra: dict[str, dict] = {}
     for cond in variants.values():
@@ -152,11 +152,10 @@ def run_conditions(
     try:
         for name, cond in variants.items():
             if cond.scratch_dir not in out_dirs:
-                out_dirs[cond.scratch_dir] = Path(tempfile.mkdtemp(prefix=f"{op}-loops{loops}-", dir=cond.scratch_dir))
-            fn = operation(op_of[name], src, str(out_dirs[cond.scratch_dir]), cond.fsync)
-            calls[name] = variant(
-                fn, loops, cond, src, f"{label} {name}", op_of[name], str(out_dirs[cond.scratch_dir])
-            )
+                out_dirs[cond.scratch_dir] = tempfile.mkdtemp(prefix=f"{op}-loops{loops}-", dir=cond.scratch_dir)
+            out = out_dirs[cond.scratch_dir]
+            fn = operation(op_of[name], src, out, cond.fsync)
+            calls[name] = variant(fn, loops, cond, src, f"{label} {name}", op_of[name], out)
             extra[name] = {
                 "operation": op_of[name],
                 **asdict(cond),

@@ -167,12 +167,8 @@ def _spec(path: Path) -> Spec:
 
 
 def collect(spec_dir: Path = SPECS, module_dir: Path = HERE, present_dir: Path = PRESENT) -> dict[str, Spec]:
-    """Every experiment, in the report's order: one per schema fragment, each
-    with its measurement and its presentation module.
-
-    A fragment without both modules, or a module without a fragment, is an
-    error - nothing is silently left out.
-    """
+    """Every experiment, in the report's order: one per schema fragment, each with its measurement and its
+    presentation module; a fragment without both, or a module without a fragment, is an error."""
     specs = [_spec(path) for path in sorted(spec_dir.glob("*.schema.yaml"))]
     declared = {s.name for s in specs}
     for where, folder in (("mpbench/experiments", module_dir), ("mpbench/present", present_dir)):
