@@ -1,12 +1,6 @@
-"""Page-cache state of a file: evict it, warm it, and measure how much is resident.
-
-A file read twice is read from memory the second time.  The seed measured
-with the test file in the page cache (``warm``); ``cold`` evicts the file
-before a timed run.  Eviction is ``fsync`` (so no dirty page pins the file)
-followed by ``posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)``, which needs no
-root.  Whether it worked is measured, not assumed: ``resident_fraction``
-asks the kernel with ``mincore(2)`` which pages of a mapping of the file are
-in memory.
+"""Page-cache state of a file: evict it (``fsync``, so that no dirty page pins it, then
+``posix_fadvise(POSIX_FADV_DONTNEED)``, which needs no root), warm it, and measure with ``mincore(2)``
+how much is resident, so that eviction is checked, not assumed (docs/experiments/cache_state.md).
 """
 
 from __future__ import annotations

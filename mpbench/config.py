@@ -4,6 +4,7 @@ and the checks a schema cannot express (docs/configuration.md)."""
 from __future__ import annotations
 
 import copy
+import multiprocessing
 import os
 import re
 import shutil
@@ -12,6 +13,9 @@ from typing import Any
 
 import jsonschema
 import yaml
+
+from . import cache, experiments
+from .precision import min_repeats
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.yaml"
 MIB = 1024 * 1024
@@ -24,11 +28,9 @@ class ConfigError(ValueError):
 def load_schema(path: Path = SCHEMA_PATH) -> dict:
     """The config schema, with each experiment's section merged in from its fragment
     (``experiments/<name>.schema.yaml`` beside it: an experiment is added without touching the others)."""
-    with open(path, encoding="utf-8") as fh:
-        schema = yaml.safe_load(fh)
+    schema = yaml.safe_load(path.read_text(encoding="utf-8"))
     for fragment in sorted((path.parent / "experiments").glob("*.schema.yaml")):
-        with open(fragment, encoding="utf-8") as fh:
-            section = yaml.safe_load(fh)
+        section = yaml.safe_load(fragment.read_text(encoding="utf-8"))
         if section.get("x-experiment", {}).get("top_level"):
             continue  # its section is top-level keys (the appendix): nothing to merge
         section.setdefault("default", {})
@@ -228,24 +230,18 @@ def check_semantics(cfg: dict, workdir: Path | None = None) -> None:
             f"config: data.lines = {lines} is more than a {cfg['data']['size_mb']} MiB file "
             f"can hold; allowed: at most {size_bytes // 2} (one character and a newline per line)"
         )
-    from .precision import min_repeats
-
     least = min_repeats(cfg["ci_level"])
     if cfg["max_repeats"] < least:
         raise ConfigError(
             f"config: max_repeats = {cfg['max_repeats']} is fewer than the {least} repetitions a "
             f"{cfg['ci_level']:.0%} interval needs; allowed: a whole number >= {least} and <= 1000"
         )
-    import multiprocessing
-
     available = multiprocessing.get_all_start_methods()
     if cfg["start_method"] not in available:
         raise ConfigError(
             f"config: start_method = {cfg['start_method']!r} is not available on this platform; "
             f"allowed here: one of {', '.join(available)}"
         )
-    from . import cache
-
     if cfg["cache"] == "cold" and not cache.EVICTION_SUPPORTED:
         raise ConfigError(
             "config: cache = 'cold' needs os.posix_fadvise to evict the test file, which this platform "
@@ -292,8 +288,6 @@ def estimate_appendix(cfg: dict) -> tuple[int, float]:
     moves the file once, read & write and overwrite twice (read, then write).
     """
     size = int(cfg["data"]["size_mb"] * MIB)
-    from .precision import min_repeats
-
     # With repeats: auto, the fewest repetitions a point can get.
     repeats = min_repeats(cfg["ci_level"]) if cfg["repeats"] == "auto" else cfg["repeats"]
     runs = (cfg["warmup"] + repeats) * 2
@@ -316,8 +310,6 @@ def warnings_for(cfg: dict) -> list[str]:
 def check_experiments(cfg: dict, workdir: Path | None = None) -> None:
     """Each enabled experiment's own checks (its optional ``check_config``): a measurement module
     imports nothing of the package's configuration, so it raises ValueError, reported here as ConfigError."""
-    from . import experiments
-
     for name in experiments.NAMES:
         section = cfg.get(name, {})
         module = experiments.get(name)
@@ -339,12 +331,10 @@ def validate_config(config: dict | None, schema: dict | None = None, workdir: Pa
     if not isinstance(config, dict):
         raise ConfigError(f"config: the top level must be a mapping of keys, got {config!r}")
     config = apply_preset(coerce(config, schema), schema)
-    errors = sorted(
-        _strict_validator(schema).iter_errors(config),
-        key=lambda e: (len(list(e.absolute_path)), list(map(str, e.absolute_path))),
-    )
-    if errors:
-        raise ConfigError(_describe(errors[0], schema))
+    errors = _strict_validator(schema).iter_errors(config)
+    first = min(errors, key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))), default=None)
+    if first is not None:  # the shallowest error: the key a user wrote, not one inside it
+        raise ConfigError(_describe(first, schema))
     cfg = fill_defaults(config, schema)
     check_semantics(cfg, workdir)
     check_experiments(cfg, workdir)

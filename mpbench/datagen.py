@@ -27,7 +27,6 @@ def line_lengths(size_bytes: int, lines: int, rng: np.random.Generator) -> np.nd
     """
     if lines < 1 or size_bytes < 2 * lines:
         raise ValueError(f"{lines} lines do not fit in {size_bytes} bytes")
-    mean = size_bytes / lines
     weights = rng.uniform(0.5, 1.5, lines)
     lengths = np.floor(weights / weights.sum() * size_bytes).astype(np.int64)
     lengths = np.maximum(lengths, 2)
@@ -39,7 +38,7 @@ def line_lengths(size_bytes: int, lines: int, rng: np.random.Generator) -> np.nd
         take = candidates[: min(abs(diff), len(candidates))]
         lengths[take] += step
         diff -= step * len(take)
-    assert lengths.min() >= 2 and int(lengths.sum()) == size_bytes, mean
+    assert lengths.min() >= 2 and int(lengths.sum()) == size_bytes
     return lengths
 
 
@@ -58,7 +57,6 @@ def write_test_file(path: str | os.PathLike, size_bytes: int, lines: int, seed: 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     buf = generate_bytes(size_bytes, lines, seed)
-    with open(tmp, "wb") as fh:
-        fh.write(buf.tobytes())
+    tmp.write_bytes(buf.tobytes())
     os.replace(tmp, path)
     return int(buf.size)

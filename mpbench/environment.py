@@ -24,14 +24,18 @@ def scheduler_facts() -> dict:
     return {"slurm_job_id": os.environ.get("SLURM_JOB_ID"), "node": os.environ.get("SLURMD_NODENAME")}
 
 
+def _read(path: str) -> str:
+    """The text of a system file, or "" where this platform has none."""
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
 def _cpuinfo() -> list[dict[str, str]]:
     """Parsed /proc/cpuinfo, one dict per logical CPU (empty off Linux)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return []
     cpus = []
-    for block in text.strip().split("\n\n"):
+    for block in filter(None, _read("/proc/cpuinfo").strip().split("\n\n")):
         entry = {}
         for line in block.splitlines():
             key, _, value = line.partition(":")
@@ -96,10 +100,8 @@ def machine_state(samples: int = 5, pause: float = 0.01) -> dict:
     looks), the median core frequency, cpu0's governor and the hypervisor's steal so far, in clock ticks
     (docs/method.md); on Linux, missing facts are None."""
     state: dict = {"load_1m": None, "others_runnable": None, "cpu_mhz": None, "governor": None, "steal": None}
-    try:
-        state["load_1m"] = float(Path("/proc/loadavg").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        pass
+    load = _read("/proc/loadavg").split()
+    state["load_1m"] = float(load[0]) if load else None
     running = []
     for k in range(samples):
         stat = _proc_stat()
@@ -120,10 +122,7 @@ def machine_state(samples: int = 5, pause: float = 0.01) -> dict:
         mhz = [float(c["cpu MHz"]) for c in _cpuinfo() if "cpu MHz" in c]
     if mhz:
         state["cpu_mhz"] = sorted(mhz)[len(mhz) // 2]
-    try:
-        state["governor"] = Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").read_text().strip()
-    except OSError:
-        pass
+    state["governor"] = _read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").strip() or None
     return state
 
 
@@ -134,23 +133,14 @@ def steal_ticks() -> int | None:
 
 
 def _proc_stat() -> dict[str, list[str]]:
-    try:
-        return {
-            parts[0]: parts[1:]
-            for parts in (line.split() for line in Path("/proc/stat").read_text().splitlines())
-            if parts
-        }
-    except OSError:
-        return {}
+    lines = (line.split() for line in _read("/proc/stat").splitlines())
+    return {parts[0]: parts[1:] for parts in lines if parts}
 
 
 def memory_bytes() -> int | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    for line in _read("/proc/meminfo").splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) * 1024
     return None
 
 
@@ -160,17 +150,14 @@ def filesystem_of(path: str | os.PathLike) -> str:
     while not os.path.exists(target):
         target = os.path.dirname(target)
     best, fstype = "", "unknown"
-    try:
-        for line in Path("/proc/mounts").read_text().splitlines():
-            parts = line.split()
-            if len(parts) < 3:
-                continue
-            mount = parts[1].replace("\\040", " ")
-            inside = target == mount or target.startswith(mount.rstrip("/") + "/")
-            if inside and len(mount) >= len(best):
-                best, fstype = mount, parts[2]
-    except OSError:
-        pass
+    for line in _read("/proc/mounts").splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount = parts[1].replace("\\040", " ")
+        inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) >= len(best):
+            best, fstype = mount, parts[2]
     return fstype
 
 

@@ -1,13 +1,6 @@
-"""The seed's file operations under stated conditions.
-
-A :class:`Condition` names how a number was measured: the Pool's start
-method, ``map``'s chunksize, whether the test file was in the page cache,
-whether writes reached the disk, and where the written files live.
-:func:`run_conditions` times one operation under several conditions (the
-variants of one point, in a balanced order), and every row records the
-condition it ran under, the input's page-cache residency just before the
-run (``resident_before``, from mincore) and the scratch directory's file
-system, so a reader can check the condition instead of trusting it.
+"""The seed's file operations under stated conditions (:class:`Condition`): :func:`run_conditions` times
+one operation under several, and every row records its condition, ``resident_before`` (mincore) and
+``scratch_fs``, so a reader can check the condition instead of trusting it (docs/outputs.md).
 """
 
 from __future__ import annotations
@@ -137,11 +130,8 @@ def run_conditions(
     Returns one row per timed run: the variant's name, its condition, the
     seconds (and the Pool's phases), ``resident_before``, and the effective
     chunksize.  Every run must handle the whole file ``loops`` times or it
-    is an error.  A warm-up is one operation per variant and a Pool start; a
-    write operation's files are replaced by the next run, and are created
-    once before the first (:func:`prime_files`).
-    The scratch directories of this call are removed after the last run,
-    also on failure.
+    is an error; its warm-up, its prime (:func:`prime_files`) and its scratch
+    directory, removed after the last run: docs/method.md.
     """
     op_of = {name: (ops or {}).get(name, op) for name in variants}
     for one in {op, *op_of.values()}:
@@ -150,7 +140,7 @@ def run_conditions(
     src = str(Path(src).resolve())
     expected = workloads.read_once(src, 0)  # also brings the file into the page cache
     label = label or f"{op} loops={loops}"
-    out_dirs: dict[str, Path] = {}
+    out_dirs: dict[str, str] = {}
     calls = {}
     extra: dict[str, dict] = {}
     for cond in variants.values():
@@ -162,11 +152,10 @@ def run_conditions(
     try:
         for name, cond in variants.items():
             if cond.scratch_dir not in out_dirs:
-                out_dirs[cond.scratch_dir] = Path(tempfile.mkdtemp(prefix=f"{op}-loops{loops}-", dir=cond.scratch_dir))
-            fn = operation(op_of[name], src, str(out_dirs[cond.scratch_dir]), cond.fsync)
-            calls[name] = _variant(
-                fn, loops, cond, src, f"{label} {name}", op_of[name], str(out_dirs[cond.scratch_dir])
-            )
+                out_dirs[cond.scratch_dir] = tempfile.mkdtemp(prefix=f"{op}-loops{loops}-", dir=cond.scratch_dir)
+            out = out_dirs[cond.scratch_dir]
+            fn = operation(op_of[name], src, out, cond.fsync)
+            calls[name] = variant(fn, loops, cond, src, f"{label} {name}", op_of[name], out)
             extra[name] = {
                 "operation": op_of[name],
                 **asdict(cond),
@@ -199,15 +188,9 @@ def run_conditions(
 
 
 def prime_files(src: str, paths) -> "Callable[[], None]":
-    """What a write run needs before its timed runs, untimed: every file it will
-    replace, there already.  A timed run then replaces the files rather than
-    creating them: a virtual machine that hands freed memory back to the host
-    made deleted and rewritten files cost up to twice as much (docs/method.md,
-    "Freed memory goes back to the host").  The files are the test file's
-    bytes (what every write operation writes), written by one thread per
-    core: a 160-loop read & write's 6.25 GiB took 11 s this way against 21 s
-    for a full Pool run of the operation.  (Kernel copies, ``shutil.copyfile``,
-    took 6 s but left the first timed run at 40 loops 40-70% slower.)"""
+    """What a write run needs before its timed runs, untimed: every file it will replace, there already,
+    written with the test file's bytes by one thread per core (why, and what this was measured against:
+    docs/method.md, "Freed memory goes back to the host")."""
     paths = [str(p) for p in paths]
 
     def prime() -> None:
@@ -223,7 +206,10 @@ def prime_files(src: str, paths) -> "Callable[[], None]":
     return prime
 
 
-def _variant(fn, loops: int, cond: Condition, src: str, label: str = "", op: str = "read", out_dir: str | None = None):
+def variant(fn, loops: int, cond: Condition, src: str, label: str = "", op: str = "read", out_dir: str | None = None):
+    """One timed run of ``fn`` done ``loops`` times under ``cond`` (a write ``op``'s files in ``out_dir``
+    checked after it, untimed), and its ``warmup``: seconds, not a whole run - the cache state of ``src``,
+    one operation, and for a Pool its start with one operation per worker."""
     ctx = multiprocessing.get_context(cond.start_method)
     size = os.path.getsize(src)
 
@@ -242,15 +228,12 @@ def _variant(fn, loops: int, cond: Condition, src: str, label: str = "", op: str
                 raise RuntimeError(f"{label}: a write run left the wrong files: {problem}")
         return {**times, "resident_before": resident}, results
 
-    run.warmup = functools.partial(warm_up, fn, loops, cond.mode, cond.workers, ctx, src, cond.cache, label=label)
+    def warmup():
+        prepare_cache(src, cond.cache)
+        if cond.mode == "serial":
+            fn(0)
+        else:
+            timing.time_pool(fn, min(loops, cond.workers), cond.workers, ctx, label=f"{label} warm-up")
+
+    run.warmup = warmup
     return run
-
-
-def warm_up(fn, loops: int, mode: str, workers: int, ctx, src: str, state: str, label: str = "", chunksize=None):
-    """A variant's warm-up - seconds, not a whole run: the cache ``state`` of
-    ``src``, one operation, and for a Pool its start with one operation per worker."""
-    prepare_cache(src, state)
-    if mode == "serial":
-        fn(0)
-    else:
-        timing.time_pool(fn, min(loops, workers), workers, ctx, chunksize=chunksize, label=f"{label} warm-up")

@@ -1,18 +1,9 @@
-"""How long a Pool takes until its workers can work: the worker side (stdlib only).
+"""A Pool's phases, and how long it takes until its workers can work (stdlib only: spawn and forkserver
+children import this module, which holds the initializer).
 
-``Pool(...)`` returns as soon as it has asked for its worker processes, not
-when they run: under fork they are forked but may not have been scheduled
-yet, under spawn each still has to start an interpreter and import what it
-needs, under forkserver the server still has to fork them.  Timing
-``Pool(...)`` alone therefore understates the start-up of spawn and
-forkserver.  :func:`time_startup` times until every worker has run its
-initializer: the initializer reports the worker's pid and start method and
-then waits at a ``Barrier(workers + 1)`` that the parent also waits at, so
-the parent passes it only once all workers are running.  A timeout on both
-sides keeps a failed start from hanging.
-
-Only stdlib imports here: spawn and forkserver children import this module
-(it holds the initializer), and a heavy import would inflate what it measures.
+``Pool(...)`` returns before its workers run (under spawn each still starts an interpreter), so
+:func:`time_startup` times until every worker has run its initializer, which reports the worker's pid and
+start method and meets the parent at a ``Barrier(workers + 1)`` (docs/experiments/start_method_sweep.md).
 """
 
 from __future__ import annotations
@@ -59,12 +50,8 @@ def pool_phases(context, workers: int, work, phase: str, *, from_start: bool = F
 
 
 def time_startup(context, workers: int, timeout: float = 60.0) -> tuple[dict, list[tuple[int, str]]]:
-    """Create ``context.Pool(workers)``, wait until every worker has run its
-    initializer, then close and join: the times of :func:`pool_phases`, with
-    ``ready_seconds`` (until every worker had run its initializer), and the
-    (pid, start method) each worker reported.  Raises RuntimeError when the
-    workers are not all ready within ``timeout`` seconds.
-    """
+    """The times of :func:`pool_phases` with ``ready_seconds`` (until every worker had run its initializer),
+    and the (pid, start method) each worker reported; RuntimeError when not all are ready within ``timeout``."""
     barrier = context.Barrier(workers + 1)
     report = context.SimpleQueue()  # put() writes at once: done before a worker reaches the barrier
 

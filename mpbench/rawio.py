@@ -1,17 +1,8 @@
-"""Raw file IO without Python's decoding: the machine's ceiling for the seed's file operations.
+"""Raw file IO without Python's decoding: the machine's ceiling for the seed's file operations (what it
+times, and what a warm or cold file and fsync make of it: docs/experiments/ceiling.md).
 
-Worker-side code of the ``ceiling`` experiment, so stdlib only: spawn and
-forkserver children import this module to unpickle its functions, and
-importing pandas there would inflate their start-up.
-
-Each process owns ONE buffer (``_BUFFER``, a module-level bytearray sized to
-the file), allocated the first time it is needed and reused by every later
-operation in that process.  A raw read fills it with ``os.readv`` in large
-chunks straight from the file descriptor (no ``str``, no decoding, no new
-object per read); a raw write hands the same buffer (the file's bytes, read
-once per process) to ``os.write``.  So what is timed is the kernel copying
-bytes: from the page cache (a warm file: memory bandwidth) or from the disk
-(a cold file), and into the page cache (or to the disk with fsync).
+Worker-side code of ``ceiling``, so stdlib only (docs/development.md).  Each process owns ONE buffer
+(``_BUFFER``, sized to the file), allocated on first use and reused by every later operation in it.
 """
 
 from __future__ import annotations

@@ -83,15 +83,9 @@ def run_point(
     cache: str = "warm",
     fsync: bool = False,
 ) -> list[dict]:
-    """Measure one cell; return one row per timed run (two per repetition,
-    four for readwrite: its own and the overwrite's serial and Pool runs).
-
-    ``repeats`` is a whole number or a precision.Policy (repeat until precise).
-
-    ``start_method``, ``chunksize``, ``cache`` and ``fsync`` are the
-    conditions of the appendix tables (see fileio.Condition); the defaults
-    are the seed's setting.
-    """
+    """Measure one cell under the appendix tables' conditions (fileio.Condition; the defaults are the seed's),
+    ``repeats`` times or until precise (a precision.Policy): one row per timed run, two per repetition, four
+    for readwrite (the overwrite's serial and Pool runs too)."""
     if experiment not in workloads.OPERATIONS:
         raise ValueError(f"unknown experiment {experiment!r}; allowed: {', '.join(workloads.OPERATIONS)}")
     data = data or {}
@@ -115,12 +109,6 @@ def run_point(
     facts = {"size_bytes": os.path.getsize(src), "lines": data.get("lines"), "data_seed": data.get("seed")}
     point = {"loops": loops, "workers": workers}
     rows = finish_rows(experiment, point, rows, repeats=repeats, warmup=warmup, settings=settings, facts=facts)
-    # "operation" and "mode" are "experiment" and "variant" here.
-    return [
-        {
-            **{k: v for k, v in row.items() if k not in ("operation", "mode")},
-            "experiment": row["operation"],
-            "variant": row["mode"],
-        }
-        for row in rows
-    ]
+    for row in rows:  # "operation" and "mode" are "experiment" and "variant" here
+        row["experiment"], row["variant"] = row.pop("operation"), row.pop("mode")
+    return rows

@@ -1,14 +1,7 @@
-"""What the experiments' worker processes run: standard library only.
-
-A Pool pickles a worker function by reference (module and name), so a child
-started with spawn, or a forkserver without a preload, imports the function's
-module before it can run it - inside the timed start-up. Every function a
-worker runs therefore lives here (or in :mod:`mpbench.workloads`,
-:mod:`mpbench.rawio`, :mod:`mpbench.experiments.process_queue`, and numpy's
-:mod:`mpbench.experiments.shared_memory`, which import nothing else), never
-in a module that imports pandas, the plotting libraries or the config's
-jsonschema. ``tests/test_experiments.py`` starts every experiment under spawn
-and fails when a child imports one of them.
+"""What the experiments' worker processes run: standard library only, because a child started with spawn
+imports a worker function's module inside the timed start-up (docs/development.md; tests/test_experiments.py
+checks every experiment).  The others live in :mod:`mpbench.workloads`, :mod:`mpbench.rawio`,
+:mod:`mpbench.experiments.process_queue` and numpy's :mod:`mpbench.experiments.shared_memory`.
 """
 
 from __future__ import annotations
@@ -41,7 +34,13 @@ def worker(id: int, seconds: float = 0.0) -> int:  # noqa: A002 (the seed's name
     return id**2
 
 
-# crossover ----------------------------------------------------------------
+# crossover and process_queue (bounds: also shared_memory's slices) -----------
+
+
+def bounds(n: int, parts: int) -> list[tuple[int, int]]:
+    """``range(n)`` cut into ``parts`` contiguous (lo, hi) chunks whose lengths differ by at most 1
+    (empty ones when there are more parts than items)."""
+    return [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
 
 
 def sum_squares(bounds: tuple[int, int]) -> int:

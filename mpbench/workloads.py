@@ -53,12 +53,9 @@ def written_names(op: str, loops: int) -> list[str]:
 
 
 def written_problem(op: str, out_dir: str, loops: int, size_bytes: int, since: float) -> str | None:
-    """Why the files a write run left in ``out_dir`` are not what it should have
-    written (None when they are): read & write, ``copy_0`` ... ``copy_{loops-1}``;
-    overwrite, the one shared ``overwrite.txt``; each ``size_bytes`` long and
-    written since ``since`` (epoch seconds; a file the run did not write keeps
-    the older stamp of the run before).  Checked after every write run,
-    outside its timed region."""
+    """Why the files a write run left in ``out_dir`` are not what it should have written (None when they
+    are): each of :func:`written_names`, ``size_bytes`` long and written since ``since`` (epoch seconds;
+    docs/method.md)."""
     for name in written_names(op, loops):
         path = os.path.join(out_dir, name)
         try:

@@ -91,12 +91,9 @@ def test_raw_ops_in_a_pool(data_file, tmp_path, method):
 def test_workers_resolve():
     assert ceiling.resolve_workers("cores") == environment.usable_cores() >= 1
     assert ceiling.resolve_workers(3) == 3
-    for bad in (0, "many", True):
-        with pytest.raises(ValueError, match=r"ceiling.workers = .* allowed: cores or a whole number >= 1"):
-            ceiling.resolve_workers(bad)
 
 
-@pytest.mark.parametrize("value, shown", [(0, "0"), ("many", "'many'")])
+@pytest.mark.parametrize("value, shown", [(0, "0"), ("many", "'many'"), (True, "True")])
 def test_config_refuses_bad_workers(tmp_path, value, shown, only_ceiling_checks):
     message = rf"config: ceiling.workers = {shown} is not allowed; allowed: cores or a whole number >= 1"
     with pytest.raises(ConfigError, match=message):

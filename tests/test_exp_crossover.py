@@ -18,10 +18,10 @@ def test_the_task_and_its_chunks():
     assert crossover.expected_sum(0) == 0 and crossover.expected_sum(1) == 0
     assert crossover.expected_sum(10) == sum(i * i for i in range(10)) == 285
     assert crossover.serial_sum(12345) == crossover.expected_sum(12345)
-    chunks = crossover.chunk_bounds(10, 3)
+    chunks = crossover.bounds(10, 3)
     assert chunks == [(0, 3), (3, 6), (6, 10)]
     assert sum(crossover.sum_squares(c) for c in chunks) == 285
-    assert crossover.chunk_bounds(1, 2) == [(0, 0), (0, 1)]  # more workers than terms: an empty chunk
+    assert crossover.bounds(1, 2) == [(0, 0), (0, 1)]  # more workers than terms: an empty chunk
 
 
 @pytest.mark.parametrize("workers", [1, 3])

@@ -52,7 +52,7 @@ def test_mismatch_explains_wrong_results():
 
 
 def test_chunksizes():
-    assert pool_api.map_chunksize(1000, 4) == 63 and pool_api.map_chunksize(16, 4) == 1
+    assert pool_api.variant_chunksize("map", 1000, 4, 50) == 63 and pool_api.variant_chunksize("map", 16, 4, 50) == 1
     assert pool_api.variant_chunksize("imap_chunked", 1000, 4, 50) == 50
     assert pool_api.variant_chunksize("apply_async", 1000, 4, 50) == 1
     assert pool_api.variant_chunksize("starmap", 1000, 4, 50) == 63

@@ -17,7 +17,7 @@ def test_expected_sum_and_shares():
     for size in (1000, 1001, 12345):
         assert expected_sum(size) == sum(i * i for i in range(size)) == pq.sum_squares((0, size))
         for workers in (1, 2, 3, 7):
-            parts = pq.shares(size, workers)
+            parts = pq.bounds(size, workers)
             assert len(parts) == workers and parts[0][0] == 0 and parts[-1][1] == size
             assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
             lengths = [hi - lo for lo, hi in parts]
@@ -104,8 +104,8 @@ def test_a_wrong_sum_is_an_error(monkeypatch, variant):
 
 
 def test_a_lost_share_is_caught(monkeypatch):
-    real = pq.shares
-    monkeypatch.setattr(pq, "shares", lambda size, workers: real(size, workers)[:-1])
+    real = pq.bounds
+    monkeypatch.setattr(pq, "bounds", lambda size, workers: real(size, workers)[:-1])
     # both process variants hand out the shares; whichever runs first in the balanced order fails
     with pytest.raises(RuntimeError, match="variant (process_queue|pool), workers=2: sum"):
         pq.run({"workers": 2}, SECTION, repeats=1, warmup=0)

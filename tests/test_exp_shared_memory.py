@@ -38,10 +38,10 @@ def test_data_slices_and_checksum():
     data = shm.make_data(10)
     assert data.dtype == np.float64 and data.nbytes == 10 * 1024
     assert np.array_equal(data, np.round(data))  # integers: sums are exact
-    bounds = shm.slices(1281, 3)
+    bounds = shm.bounds(1281, 3)
     assert bounds[0][0] == 0 and bounds[-1][1] == 1281
     assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
-    assert shm.combine(shm.checksum(data[a:b]) for a, b in shm.slices(len(data), 3)) == shm.checksum(data)
+    assert shm.combine(shm.checksum(data[a:b]) for a, b in shm.bounds(len(data), 3)) == shm.checksum(data)
 
 
 @pytest.mark.parametrize("variant", shm.VARIANTS)

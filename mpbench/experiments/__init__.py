@@ -1,14 +1,9 @@
-"""The experiments: each declared once, in its own files, and found by the registry.
-
-An experiment ``<name>`` is its schema fragment ``mpbench/schemas/experiments/<name>.schema.yaml`` (its config
-section and, under ``x-experiment``, its :class:`Spec`), its measurement ``mpbench/experiments/<name>.py``
-(``run``, ``cost``, optionally ``check_config``), its presentation ``mpbench/present/<name>.py`` and its page
-``docs/experiments/<name>.md``: what each holds is in docs/adding-an-experiment.md.  With ``needs: [test_file]``
-its ``run`` also gets ``data_file=<path>``, with ``needs: [file_conditions]`` ``base=`` the appendix tables'
-conditions (start_method, chunksize, cache, fsync).
-
-The registry reads the specs lazily (``NAMES``, :func:`spec`), so a process
-that imports one experiment's worker functions does not parse YAML.
+"""The experiments, found by the registry: each is its schema fragment (its config section and, under
+``x-experiment``, its :class:`Spec`), its measurement and presentation modules and its page, as
+docs/adding-an-experiment.md says.  With ``needs: [test_file]`` its ``run`` also gets ``data_file=<path>``,
+with ``needs: [file_conditions]`` ``base=`` the appendix tables' conditions (start_method, chunksize, cache,
+fsync).  The specs are read lazily (``NAMES``, :func:`spec`), so a process that imports one experiment's
+worker functions does not parse YAML.
 """
 
 from __future__ import annotations
@@ -28,6 +23,7 @@ HELPERS = {"common", "levels"}
 GROUPS = ("appendix", "post", "condition")  # the appendix, the post's other sections, the measurement conditions
 NEEDS = ("test_file", "file_conditions")
 PRESETS = ("quick", "tiny")
+AXIS_KEYS = {"key", "field", "convert", "values", "files"}  # what an axis of a spec may say
 #: How an axis may turn a config value into a point's value.
 CONVERSIONS = {"kib": lambda mib: max(1, int(round(float(mib) * 1024)))}  # MiB -> whole KiB, at least 1
 
@@ -143,17 +139,13 @@ def _spec(path: Path) -> Spec:
             raise SpecError(f"{where}.{key} is missing")
     if raw["group"] not in GROUPS:
         raise SpecError(f"{where}.group = {raw['group']!r}; allowed: {', '.join(GROUPS)}")
-    needs = tuple(raw.get("needs", ()))
-    if not set(needs) <= set(NEEDS):
-        raise SpecError(f"{where}.needs = {list(needs)}; allowed: any of {', '.join(NEEDS)}")
+    lists = {key: tuple(raw[key]) for key in ("needs", "top_level", "figures", "uses") if key in raw}
+    if not set(lists.get("needs", ())) <= set(NEEDS):
+        raise SpecError(f"{where}.needs = {list(lists['needs'])}; allowed: any of {', '.join(NEEDS)}")
     axes = []
     for i, axis in enumerate(raw["axes"]):
-        fixed = isinstance(axis, dict) and "values" in axis and "field" in axis and "key" not in axis
-        if (
-            not isinstance(axis, dict)
-            or not ("key" in axis or fixed)
-            or not set(axis) <= {"key", "field", "convert", "values", "files"}
-        ):
+        keys = set(axis) if isinstance(axis, dict) else {"(not a mapping)"}
+        if not keys <= AXIS_KEYS or not ("key" in keys or {"field", "values"} <= keys):
             raise SpecError(
                 f"{where}.axes[{i}] = {axis!r}; allowed: a mapping with key (and field, convert), "
                 "or with field and values (and files)"
@@ -170,27 +162,13 @@ def _spec(path: Path) -> Spec:
         raise SpecError(
             f"{where}.presets = {presets!r}; allowed: a mapping from {', '.join(PRESETS)} to section values"
         )
-    return Spec(
-        name=path.name.split(".")[0],
-        title=str(raw["title"]),
-        group=raw["group"],
-        order=int(raw["order"]),
-        axes=tuple(axes),
-        needs=needs,
-        presets=presets,
-        top_level=tuple(raw.get("top_level", ())),
-        figures=tuple(raw.get("figures", ())),
-        uses=tuple(raw.get("uses", ())),
-    )
+    name = path.name.split(".")[0]
+    return Spec(name, str(raw["title"]), raw["group"], int(raw["order"]), tuple(axes), presets=presets, **lists)
 
 
 def collect(spec_dir: Path = SPECS, module_dir: Path = HERE, present_dir: Path = PRESENT) -> dict[str, Spec]:
-    """Every experiment, in the report's order: one per schema fragment, each
-    with its measurement and its presentation module.
-
-    A fragment without both modules, or a module without a fragment, is an
-    error - nothing is silently left out.
-    """
+    """Every experiment, in the report's order: one per schema fragment, each with its measurement and its
+    presentation module; a fragment without both, or a module without a fragment, is an error."""
     specs = [_spec(path) for path in sorted(spec_dir.glob("*.schema.yaml"))]
     declared = {s.name for s in specs}
     for where, folder in (("mpbench/experiments", module_dir), ("mpbench/present", present_dir)):

@@ -1,20 +1,12 @@
 """appendix (附录 B): the post's two tables - read, and read & write with the overwrite beside it.
 
-One point is one file operation (``read`` or ``readwrite``, each a table of
-its own) at one ``loops`` x ``workers``: runner.run_point times it serially
-and through a Pool, and the read & write job the overwrite too, paired with
-it repetition by repetition.  What it measures and how to read it:
-docs/experiments/appendix.md.
+What it measures (a point: runner.run_point) and how to read it: docs/experiments/appendix.md.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from ..plan import Units, file_run
 from ..runner import PAIRED, RAW_COLUMNS, run_point
-
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
 
 
 def run(point: dict, section: dict, *, repeats, warmup: int, scratch_dir, data_file=None, base=None) -> list[dict]:
@@ -38,8 +30,6 @@ def run(point: dict, section: dict, *, repeats, warmup: int, scratch_dir, data_f
 
 def cost(point: dict, section: dict, u: "Units") -> float:
     """A repetition: serial and Pool, for read & write also the overwrite's (mpbench.plan)."""
-    from ..plan import file_run
-
     op, loops, workers = point["operation"], point["loops"], point["workers"]
     return sum(
         file_run(one, loops, u) + file_run(one, loops, u, workers)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import cache
 from ..plan import levels_cost
-from .common import run_levels
+from .common import levels_run
 
 STATES = ("warm", "cold")
 
@@ -20,13 +20,13 @@ def states(section: dict) -> list[str]:
     return usable or ["warm"]
 
 
-def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_file=None, base=None) -> list[dict]:
-    scratch = scratch_dir or "results/scratch"
+_run = levels_run("cache_state", "cache", lambda section: {s: {"cache": s} for s in states(section)})
+
+
+def run(point: dict, section: dict, *, data_file=None, **how) -> list[dict]:
+    """common.levels_run's run (``how``: repeats, warmup, scratch_dir, base), then the test file warm again."""
     try:
-        levels = {s: {"cache": s, "scratch_dir": scratch} for s in states(section)}
-        return run_levels(
-            "cache_state", point, section, "cache", levels, repeats, warmup, data_file=data_file, base=base
-        )
+        return _run(point, section, data_file=data_file, **how)
     finally:
         if data_file and Path(data_file).exists():
             cache.warm(data_file)  # leave the test file as the other experiments expect it

@@ -5,32 +5,24 @@ What it measures and how to read it: docs/experiments/ceiling.md.
 
 from __future__ import annotations
 
-import multiprocessing
 import shutil
 import tempfile
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import cache as pagecache
 from .. import rawio, timing, workloads
 from ..environment import filesystem_of, usable_cores
-from ..fileio import Condition, effective_chunksize, map_chunksize, operation, prepare_cache, prime_files, warm_up
+from ..fileio import Condition, effective_chunksize, operation, prime_files, variant
+from ..plan import Units, file_run
 from .common import finish_rows
-
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
 
 VARIANTS = tuple(f"{p}_{d}_{m}" for d in ("read", "write") for p in ("raw", "python") for m in ("serial", "pool"))
 
 
 def resolve_workers(value) -> int:
-    """ "cores" -> the usable cores of this process; a whole number >= 1 as is."""
-    if value == "cores":
-        return usable_cores()
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"config: ceiling.workers = {value!r} is not allowed; allowed: cores or a whole number >= 1")
-    return value
+    """ "cores" -> the usable cores of this process; a whole number (>= 1: the schema) as is."""
+    return usable_cores() if value == "cores" else value
 
 
 def check_config(section: dict, cfg: dict, workdir=None) -> None:
@@ -54,8 +46,6 @@ def run(
     rawio.load(src, size)  # the parent's buffer; forked workers inherit it
     Path(scratch_dir).mkdir(parents=True, exist_ok=True)
     out = {kind: tempfile.mkdtemp(prefix=f"ceiling-{kind}-", dir=scratch_dir) for kind in ("raw", "python")}
-    ctx = multiprocessing.get_context(base["start_method"])
-    chunk = map_chunksize(base["chunksize"])
     fns = {
         "raw_read": partial(rawio.read_raw, src, size),
         "raw_write": partial(rawio.write_raw, src, size, out["raw"], bool(base["fsync"])),
@@ -67,20 +57,7 @@ def run(
         path, direction, mode = name.split("_")
         procs = workers if mode == "pool" else 1
         cond = Condition(**{**base, "cache": state}, mode=mode, workers=procs, scratch_dir=scratch_dir)
-        fn = fns[f"{path}_{direction}"]
-
-        def call(fn=fn, mode=mode, procs=procs):
-            resident = prepare_cache(src, state)  # untimed
-            if mode == "serial":
-                times, result = timing.time_serial(fn, loops)
-            else:
-                times, result = timing.time_pool(fn, loops, procs, ctx, chunksize=chunk)
-            return {**times, "resident_before": resident}, result
-
-        call.warmup = partial(
-            warm_up, fn, loops, mode, procs, ctx, src, state, label=f"ceiling loops={loops} {name}", chunksize=chunk
-        )
-        calls[name] = call
+        calls[name] = variant(fns[f"{path}_{direction}"], loops, cond, src, f"ceiling loops={loops} {name}")
         extra[name] = {
             "path": path,
             "direction": direction,
@@ -128,8 +105,6 @@ def run(
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    from ..plan import file_run
-
     loops = point["loops"]
     w = u.cores if section["workers"] == "cores" else int(section["workers"])
     python = sum(file_run(op, loops, u) + file_run(op, loops, u, w) for op in ("read", "readwrite"))

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import multiprocessing
 from functools import partial
-from typing import TYPE_CHECKING
 
 from .. import fileio, timing
+from ..plan import Units, file_run
 from ..tasks import square
 from .common import finish_rows
-
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
 
 NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
 
@@ -94,8 +91,6 @@ def square_rows(items: int, workers: int, chunksizes, start_method: str, *, repe
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    from ..plan import file_run
-
     w = section["workers"]
     if point["operation"] == "square":
         items = section["items"]

@@ -13,13 +13,10 @@ import time
 import warnings
 import weakref
 from multiprocessing import connection
-from typing import TYPE_CHECKING
 
+from ..plan import Units
 from ..tasks import worker
 from .common import run_variants
-
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
 
 APIS = ("map", "apply_async")
 VARIANTS = (
@@ -36,12 +33,8 @@ CLEANUP_GRACE = 2.0  # seconds the Pool's own threads get to finish before the h
 
 
 class Probe:
-    """What the harness may know about a pattern's Pool without keeping it alive.
-
-    ``watch(pool)`` takes a snapshot of the worker processes and a weak
-    reference; ``kept`` holds the Pool strongly only for the variant that
-    keeps it referenced on purpose.
-    """
+    """What the harness may know about a pattern's Pool without keeping it alive (a weak reference; ``kept``
+    holds it strongly only for the variant that keeps it referenced on purpose)."""
 
     def __init__(self) -> None:
         self.workers: list = []
@@ -58,12 +51,8 @@ class Probe:
         return pool
 
     def alive(self) -> int:
-        """Workers that have not exited: their sentinel is not ready yet.
-
-        (The sentinel, not ``is_alive()``: the Pool's own threads reap the
-        same processes, and a ``waitpid`` that loses that race reports a
-        dead worker as alive.)
-        """
+        """Workers that have not exited: their sentinel is not ready yet (not ``is_alive()``: the Pool's own
+        threads reap the same processes, and a ``waitpid`` that loses that race reports a dead worker as alive)."""
         return len(self._pending(self.workers, 0.0))
 
     def wait_exit(self, deadline: float) -> int:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from .. import timing
+from ..fileio import Condition, run_conditions
 from ..runner import finish_rows
 
 if TYPE_CHECKING:
@@ -26,15 +28,10 @@ def run_variants(
     names: Sequence[str] = (),
     floor_kinds: Mapping[str, str] | None = None,
 ) -> list[dict]:
-    """Time every variant of one point (see timing.repeat_variants) into tidy
-    rows that carry what every raw row carries (runner.finish_rows).
-
-    ``variants``: a function of each variant in ``names`` (the row fields
-    and the result), or a mapping of each variant to its own.
-    ``floor_kinds``: the machine's floor each variant's runs are compared with
-    (mpbench.calibrate.floor_kind), recorded as ``floor_kind``; by default
-    ``cpu_loop+pool`` for every variant but ``serial`` (each starts processes).
-    """
+    """Time every variant of one point (timing.repeat_variants) into rows that carry what every raw row
+    carries (runner.finish_rows).  ``variants``: a function of each variant in ``names`` (the row fields and
+    the result), or a mapping of each variant to its own; ``floor_kinds`` (recorded as ``floor_kind``): as
+    docs/adding-an-experiment.md says (mpbench.calibrate.floor_kind)."""
     if callable(variants):
         variants = {name: functools.partial(variants, name) for name in names}
     if floor_kinds is None:
@@ -51,46 +48,36 @@ def run_variants(
 MODES = ("serial", "pool")
 
 
-def run_levels(
-    experiment: str,
-    point: dict,
-    section: dict,
-    factor: str,
-    levels: Mapping[str, dict],
-    repeats: "int | Policy",
-    warmup: int,
-    *,
-    data_file: str | None,
-    base: dict | None,
-) -> list[dict]:
-    """Time ``point["operation"]`` serially and through ``Pool(section["workers"])`` under every level of
-    one condition: ``levels`` maps each level to the fileio.Condition fields it sets (everything else is
-    ``base``, then Condition's defaults).  Rows get ``factor`` (the level) and ``level_index`` (its
-    position; 0 is the reference)."""
-    from pathlib import Path
+def levels_run(experiment: str, factor: str, levels_of: Callable[[dict], Mapping[str, dict]]):
+    """The ``run`` of an experiment that times ``point["operation"]`` serially and through
+    ``Pool(section["workers"])`` under every level of one condition: ``levels_of(section)`` maps each level to
+    the fileio.Condition fields it sets (everything else is ``base`` and ``scratch_dir``, then Condition's
+    defaults).  Rows get ``factor`` (the level) and ``level_index`` (its position; 0 is the reference)."""
 
-    from ..fileio import Condition, run_conditions  # here: the experiments without files do not load it
+    def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_file=None, base=None) -> list[dict]:
+        if not data_file:
+            raise ValueError(f"{experiment}: needs data_file (the pipeline's test file)")
+        base, op, levels = dict(base or {}), point["operation"], levels_of(section)
+        held = {**base, "workers": section["workers"], "scratch_dir": scratch_dir or "results/scratch"}
+        variants, names = {}, {}
+        for index, (level, fields) in enumerate(levels.items()):
+            for mode in MODES:
+                variants[f"{mode} {level}"] = Condition(**{**held, "mode": mode, **fields})
+                names[f"{mode} {level}"] = (str(level), index)
+        rows = run_conditions(
+            op, section["loops"], variants, src=data_file, repeats=repeats, warmup=warmup, label=f"{experiment} {op}"
+        )
+        for row in rows:
+            row[factor], row["level_index"] = names[row["variant"]]
+        varied = set().union(*levels.values()) - {"scratch_dir"}
+        settings = {
+            **{k: v for k, v in section.items() if k not in ("enabled", "operations")},
+            **{k: v for k, v in base.items() if k not in varied},
+            "data_bytes": Path(data_file).stat().st_size,
+        }
+        return finish_rows(experiment, point, rows, repeats=repeats, warmup=warmup, settings=settings)
 
-    if not data_file:
-        raise ValueError(f"{experiment}: needs data_file (the pipeline's test file)")
-    base, op = dict(base or {}), point["operation"]
-    variants, names = {}, {}
-    for index, (level, fields) in enumerate(levels.items()):
-        for mode in MODES:
-            variants[f"{mode} {level}"] = Condition(**{**base, "mode": mode, "workers": section["workers"], **fields})
-            names[f"{mode} {level}"] = (str(level), index)
-    rows = run_conditions(
-        op, section["loops"], variants, src=data_file, repeats=repeats, warmup=warmup, label=f"{experiment} {op}"
-    )
-    for row in rows:
-        row[factor], row["level_index"] = names[row["variant"]]
-    varied = set().union(*levels.values()) - {"scratch_dir"}
-    settings = {
-        **{k: v for k, v in section.items() if k not in ("enabled", "operations")},
-        **{k: v for k, v in base.items() if k not in varied},
-        "data_bytes": Path(data_file).stat().st_size,
-    }
-    return finish_rows(experiment, point, rows, repeats=repeats, warmup=warmup, settings=settings)
+    return run
 
 
 def expected_sum(n: int) -> int:

@@ -7,21 +7,13 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
-from typing import TYPE_CHECKING
 
 from .. import timing
-from ..tasks import sum_squares
+from ..plan import Units
+from ..tasks import bounds, sum_squares
 from .common import expected_sum, run_variants
 
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
-
 VARIANTS = ("serial", "pool")
-
-
-def chunk_bounds(n: int, parts: int) -> list[tuple[int, int]]:
-    """range(n) cut into ``parts`` contiguous chunks of near-equal length."""
-    return [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
 
 
 def serial_sum(n: int) -> int:
@@ -36,7 +28,7 @@ def pool_sum(n: int, workers: int, ctx=None) -> tuple[dict, int]:
     """Pool(workers) -> map over ``workers`` chunks -> close -> join; the
     seconds of each phase and the total."""
     ctx = ctx or multiprocessing.get_context()
-    times, parts = timing.time_pool(sum_squares, chunk_bounds(n, workers), workers, ctx, chunksize=1)
+    times, parts = timing.time_pool(sum_squares, bounds(n, workers), workers, ctx, chunksize=1)
     phases = {k: times[k] for k in ("pool_start_seconds", "map_seconds", "pool_close_seconds")}
     return phases, sum(parts)
 

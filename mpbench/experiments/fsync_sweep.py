@@ -6,19 +6,13 @@ What it measures and how to read it: docs/experiments/fsync_sweep.md.
 from __future__ import annotations
 
 from ..plan import levels_cost
-from .common import run_levels
+from .common import levels_run
 
 WRITE_MODES = ("buffered", "fsync")
 FACTOR = "write_mode"
 NAME = __name__.rsplit(".", 1)[-1]  # the section name; it may have to differ from the top-level key `fsync`
 
 
-def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_file=None, base=None) -> list[dict]:
-    scratch = scratch_dir or "results/scratch"
-    modes = [m for m in WRITE_MODES if m in section["modes"]]
-    levels = {m: {"fsync": m == "fsync", "scratch_dir": scratch} for m in modes}
-    return run_levels(NAME, point, section, FACTOR, levels, repeats, warmup, data_file=data_file, base=base)
-
-
+run = levels_run(NAME, FACTOR, lambda s: {m: {"fsync": m == "fsync"} for m in WRITE_MODES if m in s["modes"]})
 #: Estimated seconds of one repetition (mpbench.plan).
 cost = levels_cost("modes", 1.3)

@@ -1,20 +1,16 @@
 """lock (进程锁): a shared counter without a lock, locked per increment and locked per batch.
 
-What it measures and how to read it: docs/experiments/lock.md.  The locked
-variants must end with exactly the expected count, or the run is an error.
+What it measures and how to read it: docs/experiments/lock.md.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from typing import TYPE_CHECKING
 
 from .. import timing
+from ..plan import Units
 from ..tasks import add_to_counter as _add
 from .common import run_variants
-
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
 
 VARIANTS = ("serial", "no_lock", "lock_each", "lock_batch")
 

@@ -10,15 +10,12 @@ import math
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING
 
 from .. import timing
 from ..fileio import DEFAULT_CHUNKSIZE, effective_chunksize
+from ..plan import Units
 from ..tasks import heavy, square
 from .common import run_variants
-
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
 
 FUNCTIONS = ("square", "heavy")
 #: Every variant and the items per task it sends: the chunksize Pool.map chooses itself ("map"), the section's
@@ -50,30 +47,19 @@ def worker_function(name: str, heavy_iterations: int):
     raise ValueError(f"unknown function {name!r}; allowed: {', '.join(FUNCTIONS)}")
 
 
-def map_chunksize(length: int, workers: int) -> int:
-    """The chunksize Pool.map / map_async / starmap choose themselves: ceil(length / (4 x workers))."""
-    return effective_chunksize(length, workers, DEFAULT_CHUNKSIZE)
-
-
 def variant_chunksize(variant: str, length: int, workers: int, chunksize: int) -> float:
     """Items per task that a variant sends (NaN for the serial loop)."""
     chunks = CHUNKS[variant]
     if chunks is None:
         return math.nan
-    if chunks == "map":
-        return map_chunksize(length, workers)
+    if chunks == "map":  # the chunksize Pool.map / map_async / starmap choose themselves
+        return effective_chunksize(length, workers, DEFAULT_CHUNKSIZE)
     return chunksize if chunks == "chunked" else chunks
 
 
 def compute(variant: str, fn, length: int, workers: int, chunksize: int, ctx=None, inner: int = 1) -> tuple[dict, list]:
-    """Run one variant once; return its times (total and phases) and its results.
-
-    ``pool_start_seconds``: creating the Pool (or executor); ``call_seconds``:
-    from then until ``close`` (for the async variants only the submitting);
-    ``close_join_seconds``: ``close`` + ``join`` (the executor's shutdown);
-    ``collect_seconds``: the ``.get()`` calls after the join.  The serial
-    loop runs ``inner`` times back to back (see timing.inner_loops).
-    """
+    """Run one variant once; return its times (total and phases: docs/experiments/pool_api.md) and its
+    results.  The serial loop runs ``inner`` times back to back (see timing.inner_loops)."""
     if variant == "serial":
         return timing.time_serial(fn, length, inner)
     ctx = ctx or multiprocessing.get_context()
@@ -137,14 +123,6 @@ def compute(variant: str, fn, length: int, workers: int, chunksize: int, ctx=Non
     }, res
 
 
-def floor_kind_of(variant: str) -> str:
-    """The machine's floor this variant's runs are compared with (mpbench.calibrate):
-    the loop's, a Pool start plus the work, or a Pool start plus one task per item."""
-    if variant == "serial":
-        return "cpu_loop"
-    return "dispatch+pool" if variant in PER_ITEM else "cpu_loop+pool"
-
-
 def mismatch(variant: str, result, expected: list) -> str | None:
     """Why ``result`` is not the serial loop's result (None when it is)."""
     if not isinstance(result, list):
@@ -182,7 +160,9 @@ def run(point: dict, section: dict, *, repeats: int, warmup: int, scratch_dir: s
             raise RuntimeError(f"pool_api {v} function={name} length={length} workers={workers}: {why}")
 
     settings = {"chunksize": chunksize, "heavy_iterations": iterations}
-    kinds = {v: floor_kind_of(v) for v in VARIANTS}
+    # The machine's floor of each variant (mpbench.calibrate): the loop's, a Pool start plus the work,
+    # or a Pool start plus one task per item.
+    kinds = {"serial": "cpu_loop", **{v: "dispatch+pool" if v in PER_ITEM else "cpu_loop+pool" for v in POOL_VARIANTS}}
     return run_variants(
         "pool_api", point, measure, check, repeats, warmup, names=VARIANTS, settings=settings, floor_kinds=kinds
     )

@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .. import timing
-from ..tasks import sum_squares
+from ..tasks import bounds, sum_squares
 
 if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
     from ..plan import Units
@@ -23,20 +23,9 @@ VARIANTS = ("serial", "process_queue", "pool")
 POLL_SECONDS = 0.5
 
 
-def shares(size: int, workers: int) -> list[tuple[int, int]]:
-    """``range(size)`` cut into ``workers`` contiguous (lo, hi) shares, sizes differing by at most 1."""
-    step, extra = divmod(size, workers)
-    out, lo = [], 0
-    for k in range(workers):
-        hi = lo + step + (k < extra)
-        out.append((lo, hi))
-        lo = hi
-    return out
-
-
-def _share_sum(bounds: tuple[int, int]) -> int:
+def _share_sum(share: tuple[int, int]) -> int:
     """Pool.map's worker function, here beside the Process's target: a spawned child of either imports this module."""
-    return sum_squares(bounds)
+    return sum_squares(share)
 
 
 def _child(q, index: int, lo: int, hi: int) -> None:
@@ -144,7 +133,7 @@ def compute(variant: str, size: int, workers: int, start_method: str = "default"
     if variant == "serial":
         return run_serial(size)
     ctx = _context(start_method)
-    parts = shares(size, workers)
+    parts = bounds(size, workers)
     if variant == "process_queue":
         return run_process_queue(parts, ctx)
     if variant == "pool":

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from ..plan import levels_cost
-from .common import run_levels
+from .common import levels_run
 
 FACTOR = "scratch_dir"
 
@@ -41,12 +41,6 @@ def check_config(section: dict, cfg: dict, workdir=None) -> None:
             )
 
 
-def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_file=None, base=None) -> list[dict]:
-    levels = {d: {"scratch_dir": d} for d in section["dirs"]}
-    return run_levels(
-        "scratch_location", point, section, FACTOR, levels, repeats, warmup, data_file=data_file, base=base
-    )
-
-
+run = levels_run("scratch_location", FACTOR, lambda section: {d: {"scratch_dir": d} for d in section["dirs"]})
 #: Estimated seconds of one repetition (mpbench.plan).
 cost = levels_cost("dirs")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import timing
+from ..tasks import bounds
 
 if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
     from ..plan import Units
@@ -28,12 +29,6 @@ def make_data(kib: int) -> np.ndarray:
     """``kib`` KiB of float64 holding the integers 0..999 (so every sum is exact)."""
     n = kib * 1024 // ITEM
     return np.random.default_rng(SEED).integers(0, 1000, n).astype(np.float64)
-
-
-def slices(n: int, parts: int) -> list[tuple[int, int]]:
-    """``parts`` contiguous (start, stop) ranges covering range(n), sizes differing by one at most."""
-    edges = [n * i // parts for i in range(parts + 1)]
-    return list(zip(edges[:-1], edges[1:]))
 
 
 def checksum(values: np.ndarray) -> tuple[int, float]:
@@ -62,8 +57,8 @@ def _init_raw(raw) -> None:
     _SHARED = np.frombuffer(raw, dtype=np.float64)
 
 
-def _sum_raw(bounds: tuple[int, int]) -> tuple[int, float]:
-    start, stop = bounds
+def _sum_raw(span: tuple[int, int]) -> tuple[int, float]:
+    start, stop = span
     return checksum(_SHARED[start:stop])
 
 
@@ -113,23 +108,23 @@ def measure(variant: str, data: np.ndarray, workers: int, ctx=None, inner: int =
     per run (a small array takes microseconds; see timing.inner_loops)."""
     ctx = ctx or multiprocessing.get_context()
     n = int(data.shape[0])
-    bounds = slices(n, workers)
+    spans = bounds(n, workers)
     started_at = time.time()
     t0 = time.perf_counter()
     phases = dict.fromkeys(PHASES, 0.0)
     freed = 0.0  # unmapping the shared block, after the Pool: part of the close
     if variant == "serial":
         for _ in range(inner):
-            result = combine(checksum(data[a:b]) for a, b in bounds)
+            result = combine(checksum(data[a:b]) for a, b in spans)
         phases["map_seconds"] = (time.perf_counter() - t0) / inner
     elif variant == "pickle":
-        times, parts = _pool_map(ctx, workers, _sum_pickled, [data[a:b] for a, b in bounds])
+        times, parts = _pool_map(ctx, workers, _sum_pickled, [data[a:b] for a, b in spans])
     elif variant == "value_array":
         raw = ctx.RawArray("d", n)
         np.frombuffer(raw, dtype=np.float64)[:] = data
         phases["copy_seconds"] = time.perf_counter() - t0
         try:
-            times, parts = _pool_map(ctx, workers, _sum_raw, bounds, initializer=_init_raw, initargs=(raw,))
+            times, parts = _pool_map(ctx, workers, _sum_raw, spans, initializer=_init_raw, initargs=(raw,))
         finally:
             t1 = time.perf_counter()
             del raw  # the last reference: the heap frees (unmaps) the block
@@ -142,7 +137,7 @@ def measure(variant: str, data: np.ndarray, workers: int, ctx=None, inner: int =
             view[:] = data
             del view
             phases["copy_seconds"] = time.perf_counter() - t0
-            times, parts = _pool_map(ctx, workers, _sum_shm, [(block.name, n, a, b) for a, b in bounds])
+            times, parts = _pool_map(ctx, workers, _sum_shm, [(block.name, n, a, b) for a, b in spans])
         finally:
             t1 = time.perf_counter()
             block.close()

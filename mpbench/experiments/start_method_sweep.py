@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import multiprocessing
 from functools import partial
-from typing import TYPE_CHECKING
 
 from .. import fileio, poolstart, timing
+from ..plan import Units, file_run
 from .common import finish_rows
-
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
 
 NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
 METHODS = fileio.START_METHODS
@@ -86,8 +83,6 @@ def startup_rows(methods, workers: int, *, repeats: int, warmup: int, label: str
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    from ..plan import file_run
-
     op, loops, w = point["operation"], section["loops"], section["workers"]
     starts = [u.spawn if m == "spawn" else u.pool * (2 if m == "forkserver" else 1) for m in section["methods"]]
     return file_run(op, loops, u) + sum(file_run(op, loops, u, w, s) + s for s in starts)

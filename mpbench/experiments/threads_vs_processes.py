@@ -12,15 +12,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from .. import timing
+from ..plan import Units
 from ..tasks import cpu_task, io_task, sleep_task
 from .common import expected_sum, run_variants
 
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
-
+NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
 KINDS = ("cpu", "io", "sleep")
 VARIANTS = ("serial", "thread", "thread_pool", "process_pool")
 PARALLEL = VARIANTS[1:]
@@ -38,9 +37,8 @@ def make_task(kind: str, section: dict, data_file: str | None) -> tuple[Callable
         return partial(cpu_task, steps), expected_cpu_total(steps, section["tasks"])
     if kind == "io":
         if not data_file:
-            raise ValueError("threads_vs_processes: the io kind needs data_file (the pipeline's test file)")
-        with open(data_file, encoding="utf-8") as fh:  # the reference length, read once, untimed
-            length = len(fh.read())
+            raise ValueError(f"{NAME}: the io kind needs data_file (the pipeline's test file)")
+        length = len(Path(data_file).read_text(encoding="utf-8"))  # the reference length, read once, untimed
         return partial(io_task, str(data_file)), length
     if kind == "sleep":
         return partial(sleep_task, float(section["sleep_seconds"])), None
@@ -49,7 +47,7 @@ def make_task(kind: str, section: dict, data_file: str | None) -> tuple[Callable
 
 def verify(kind: str, variant: str, result: list, tasks: int, expected: int | None) -> None:
     """Raise unless ``result`` (a list of (index, value)) is what the serial loop gives."""
-    where = f"threads_vs_processes {kind} {variant}"
+    where = f"{NAME} {kind} {variant}"
     indices = sorted(i for i, _ in result)
     if indices != list(range(tasks)):
         missing = sorted(set(range(tasks)) - set(indices))
@@ -73,8 +71,6 @@ def verify(kind: str, variant: str, result: list, tasks: int, expected: int | No
         wrong = [(i, v) for i, v in result if v != i]
         if wrong:
             raise RuntimeError(f"{where}: task {wrong[0][0]} returned {wrong[0][1]}")
-    else:
-        raise ValueError(f"unknown kind {kind!r}")
 
 
 def _thread_worker(fn, indices, out: list, errors: list, go: threading.Event) -> None:
@@ -88,14 +84,8 @@ def _thread_worker(fn, indices, out: list, errors: list, go: threading.Event) ->
 
 
 def execute(variant: str, fn, tasks: int, workers: int, ctx=None) -> tuple[dict, list]:
-    """Run all tasks one way; return (times, [(index, value), ...]).
-
-    ``start_seconds`` (included in ``seconds``) is the part spent before the
-    first task may run: creating and starting the ``workers`` threads
-    (``thread``, which hold back until all have started), creating the Pool's
-    processes (``process_pool``), or just the executor object
-    (``thread_pool``, whose threads start lazily during ``map``); 0 for serial.
-    """
+    """Run all tasks one way; return (times, [(index, value), ...]); what ``start_seconds`` covers in each
+    way: docs/experiments/threads_vs_processes.md."""
     started_at = time.time()
     t0 = time.perf_counter()
     t_start = t0
@@ -167,15 +157,7 @@ def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_f
     work = "read" if kind == "io" else "cpu_loop"
     kinds = {**{v: work for v in VARIANTS}, "process_pool": work + "+pool"}
     return run_variants(
-        "threads_vs_processes",
-        point,
-        measure,
-        check,
-        repeats,
-        warmup,
-        names=VARIANTS,
-        settings=settings,
-        floor_kinds=kinds,
+        NAME, point, measure, check, repeats, warmup, names=VARIANTS, settings=settings, floor_kinds=kinds
     )
 
 

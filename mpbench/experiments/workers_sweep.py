@@ -6,14 +6,11 @@ What it measures and how to read it: docs/experiments/workers_sweep.md.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..environment import usable_cores
 from ..fileio import MIB, Condition, run_conditions
+from ..plan import Units, file_run
 from .common import finish_rows
-
-if TYPE_CHECKING:  # annotations only: a spawned child does not load the plan
-    from ..plan import Units
 
 
 def check_config(section: dict, cfg: dict, workdir) -> None:
@@ -56,7 +53,5 @@ def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_f
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
-    from ..plan import file_run
-
     op, loops = point["operation"], section["loops"]
     return file_run(op, loops, u) + sum(file_run(op, loops, u, w) for w in section["workers"])
