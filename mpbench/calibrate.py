@@ -1,16 +1,5 @@
-"""The machine's own noise floor, and what its basic operations cost, measured first.
-
-Back-to-back runs of one fixed pure-Python loop (at 10 ms, 100 ms, 1 s), of
-reads and of reads that replace a copy of a file of the test file's size, of
-a Pool start under each start method (``pool``, ``pool_<method>``) and of
-tiny tasks sent one at a time through a running Pool (``dispatch``): their
-spread is the floor a cell of that kind is compared with (a run that starts
-a Pool adds the Pool start's, :func:`floor_of`), and the same runs give the
-unit costs of the run's plan (:mod:`mpbench.plan`).  What they mean:
-docs/method.md, "Know the machine's floor".
-
-Only the standard library: this is timed.
-"""
+"""The machine's own noise floor, and what its basic operations cost (the units of :mod:`mpbench.plan`),
+measured first: docs/method.md, "Know the machine's floor".  Only the standard library: this is timed."""
 
 from __future__ import annotations
 
@@ -106,11 +95,8 @@ def measure(
     runs: dict[float, int] | None = None,
     workers: int | None = None,
 ) -> dict:
-    """The floor and the unit costs; about 20 s on a 2-core machine with a 40 MiB file.
-
-    ``workers``: the Pool size of the pool and dispatch floors (default: one
-    worker per usable core).
-    """
+    """The floor and the unit costs; about 20 s on a 2-core machine with a 40 MiB file.  ``workers``: the
+    Pool size of the pool and dispatch floors (default: one per usable core)."""
     started_at = time.time()
     quiet = machine_state()
     rate = steps_per_second()
@@ -147,9 +133,7 @@ def measure(
     cores = usable_cores()
     workers = workers or cores
 
-    # Pool starts under the configured method ("pool"), then under every other one
-    # ("pool_<method>", start_method_sweep's start-ups): spawn and forkserver start a
-    # fresh interpreter per worker and vary in their own way.
+    # Pool starts under the configured method ("pool"), then under every other one ("pool_<method>").
     others = [m for m in multiprocessing.get_all_start_methods() if m != start_method]
     for method in (start_method, *others):
         start = functools.partial(_pool_once, multiprocessing.get_context(method), workers)
@@ -235,28 +219,14 @@ def floor_of(
     sentinel: float = math.nan,
     sentinel_n: float = math.nan,
 ) -> tuple[float, float]:
-    """The machine's CV for a run of ``seconds`` of this ``kind`` (see
-    :func:`floor_kind`), and the fewest back-to-back runs it rests on (NaN
-    when unknown; stats.spread_above_p weighs it).
-
-    The calibration's runs of that kind, interpolated on log-log axes between
-    the measured run lengths and held flat beyond them; for a kind ending in
-    ``+pool`` the Pool start (median s) and the rest of the run vary
-    independently: sqrt((cv_pool s)^2 + (cv_work (T - s))^2) / T.  NaN
-    without a calibration.  ``sentinel`` (over ``sentinel_n`` runs): the
-    point's own timing.Sentinel, the floor when the machine was noisier
-    during the point than at the calibration.
-    """
+    """The machine's CV for a run of ``seconds`` of this :func:`floor_kind` and the fewest runs it rests on
+    (NaN when unknown): the calibration's, interpolated on log-log axes and held flat beyond them (with a Pool
+    start: sqrt((cv_pool s)^2 + (cv_work (T - s))^2) / T), or the point's ``sentinel`` where that is higher."""
     at_start, n = _floor_at_start(calibration, seconds, kind)
     if sentinel is not None and math.isfinite(sentinel) and sentinel > 0:
         if not math.isfinite(at_start) or sentinel > at_start:
             return sentinel, sentinel_n
     return at_start, n
-
-
-def floor_cv(calibration: dict | None, seconds: float, kind: str = "cpu_loop", sentinel: float = math.nan) -> float:
-    """The floor of :func:`floor_of`, without how many runs it rests on."""
-    return floor_of(calibration, seconds, kind, sentinel)[0]
 
 
 def sentinel_spread(values) -> float:

@@ -34,10 +34,7 @@ def _claim(cid: str, seed_text: str, english: str, verdict: str, evidence: str, 
     }
 
 
-# --------------------------------------------------------------------------
-# intervals
-
-
+# Intervals, and verdicts from them.
 def interval(row, prefix: str = "speedup", level: float = 0.95) -> tuple[float, float] | None:
     """The (low, high) interval ``prefix``_ci_low/_ci_high of a summary row, or None
     when it is missing (NaN) or covers less than ``level`` (too few repetitions)."""
@@ -99,10 +96,7 @@ def _best_by_intervals(sub: pd.DataFrame, key: str, inside: pd.Series) -> tuple[
     return INCONCLUSIVE, evidence, f"the intervals at {', '.join(open_)} overlap the band's best; {MORE}"
 
 
-# --------------------------------------------------------------------------
-# the claims
-
-
+# The claims, in the order of the post.
 def reads_more_parallel_is_better(read: pd.DataFrame | None) -> dict:
     """读操作，并行越多越好: the read speedup grows with the number of reads handed to the Pool."""
     seed = "读操作，并行越多越好"
@@ -194,8 +188,7 @@ def _combine(verdicts: list[str]) -> str:
 
 
 def overwrite_is_slower(readwrite: pd.DataFrame | None) -> dict:
-    """写覆盖…耗时变长: overwriting one shared file takes longer than writing new files, parallel or not.
-    By the paired ratios where the summary has them, else by the intervals of the two medians (docs/claims.md)."""
+    """The rule of ``overwrite_slower`` (docs/claims.md): overwriting one shared file is slower than new files."""
     seed = "写操作时，无论是否使用并行，当进行覆盖写文件时，耗时变长"
     en = "Overwriting one shared file takes longer than writing new files, serially and through a Pool"
     claim = partial(_claim, "overwrite_slower", seed, en)
@@ -255,8 +248,7 @@ def _loops(values: list[int]) -> str:
 
 
 def overwrite_defeats_parallel(readwrite: pd.DataFrame | None) -> dict:
-    """这个写覆盖操作会让并行操作失效: overwriting through a Pool is no faster than serially
-    (by more than MARGIN), at the largest loop count."""
+    """The rule of ``overwrite_no_parallel`` (docs/claims.md): a Pool overwrites no faster than a loop."""
     seed = "写覆盖操作会让并行操作失效"
     en = f"Overwriting makes the Pool ineffective (at most {MARGIN:.0%} faster than serial overwriting)"
     claim = partial(_claim, "overwrite_no_parallel", seed, en)
@@ -280,8 +272,7 @@ def overwrite_defeats_parallel(readwrite: pd.DataFrame | None) -> dict:
 
 
 def more_cores_faster(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
-    """processes 默认是 cpu 核的个数…在上线范围内，核数越多，速度越快: each step up in
-    worker count, up to the core count, lies above the one before."""
+    """The rule of ``more_cores_faster`` (docs/claims.md): up to the core count, each step up is faster."""
     seed = "在上线范围内，核数越多，速度越快"
     en = "Up to the core count, more processes are faster"
     claim = partial(_claim, "more_cores_faster", seed, en)
@@ -316,8 +307,7 @@ def more_cores_faster(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
 
 
 def cores_are_the_limit(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
-    """processes 默认是 cpu 核的个数，也是并行能力的上线: no worker count above the core
-    count is faster than the one at the core count.  Paired, with Holm's correction (docs/claims.md)."""
+    """The rule of ``cores_limit`` (docs/claims.md): no worker count above the cores is faster."""
     seed = "processes 默认是 cpu 核的个数，也是并行能力的上线"
     en = f"The core count is the upper limit of parallelism (more processes than cores are not faster by over {MARGIN:.0%})"
     claim = partial(_claim, "cores_limit", seed, en)
@@ -353,8 +343,7 @@ def cores_are_the_limit(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
 
 
 def close_join_optional(close_join: pd.DataFrame | None) -> dict:
-    """close join 这两句到底是什么意思，可有可无？ - answered as: are the results complete
-    without them?  A count, not a timing."""
+    """The rule of ``close_join_optional`` (docs/claims.md): results complete without them; a count."""
     seed = "close join 这两句到底是什么意思，可有可无？"
     en = "close() and join() are optional for getting the results (the post asks)"
     claim = partial(_claim, "close_join_optional", seed, en)
@@ -380,9 +369,7 @@ def close_join_optional(close_join: pd.DataFrame | None) -> dict:
 
 
 def cpu_needs_large_size(crossover: pd.DataFrame | None) -> dict:
-    """数学运算要达到较高数量级后才能体现多进程的优势: the Pool is slower than the loop
-    at the smallest size (interval below 1x, every worker count) and faster at
-    the largest (interval above 1x, at least one worker count)."""
+    """The rule of ``cpu_large_size`` (docs/claims.md): slower than the loop when small, faster when large."""
     seed = "数学运算要达到较高数量级后才能体现多进程的优势"
     en = "CPU-bound work must be large before processes pay off (slower when small, faster when large)"
     claim = partial(_claim, "cpu_large_size", seed, en)

@@ -1,25 +1,10 @@
-"""Time that points which finished early leave to points that are not yet precise.
+"""Time that points which finished early leave to points that are not yet precise, and the overruns the
+others pay back: the rule is in docs/method.md, "Spend the time where it buys precision".
 
-Why and to whom: docs/method.md ("Spend the time where it buys precision").  A point that
-ends under its cap leaves what it did not use (:meth:`Credit.leave`); one
-that reaches its cap may borrow it (:meth:`Credit.borrow`), only up to the
-checkpoint at which its own spread says it will be precise and within
-``max_repeats``.  A point whose first 6 repetitions (which every point gets)
-will overrun its cap owes the overrun as soon as its first repetition shows
-it coming (:meth:`Credit.owe`), so that others borrow only what is left net
-of it.  Where early finishers do not cover the overruns, the run is in debt
-(:meth:`Credit.debt`) and the next points that its own cap will not make
-precise pay it back: the cap shrinks by the debt, so such a point stops at an
-earlier checkpoint and leaves the difference.
-Points still stop only at checkpoints.
-
-One ledger per run: Snakemake's ``onstart`` empties it (:func:`start_run`).
-Its lines are ``point<TAB>left|borrowed|overran<TAB>seconds``; every change holds
-an exclusive lock on the file, so points running at once on a cluster
-neither lend the same seconds twice nor lose a line.
-
-Only the standard library: this runs in the process that times, between
-timed runs.
+One ledger per run (``results/logs/time_credit.tsv``, docs/outputs.md), emptied by Snakemake's ``onstart``
+(:func:`start_run`); every change holds an exclusive lock on the file, so points running at once on a
+cluster neither lend the same seconds twice nor lose a line.  Only the standard library: this runs in the
+process that times, between timed runs.
 """
 
 from __future__ import annotations
@@ -49,17 +34,19 @@ class Credit:
         self.borrowed = 0.0  # what this point has taken so far
         self.owed = 0.0  # the overrun it has owed ahead of its end (owe)
 
-    def _entries(self, handle) -> list[tuple[str, str, float]]:
+    @staticmethod
+    def _net(handle) -> float:
+        """The seconds the ledger's lines left, less what they borrowed or overran (other lines count nothing)."""
         handle.seek(0)
-        out = []
+        net = 0.0
         for line in handle.read().splitlines():
             parts = line.split("\t")
             if len(parts) == 3 and parts[1] in (LEFT, BORROWED, OVERRAN):
                 try:
-                    out.append((parts[0], parts[1], float(parts[2])))
+                    net += float(parts[2]) if parts[1] == LEFT else -float(parts[2])
                 except ValueError:
                     continue
-        return out
+        return net
 
     def _locked(self, change):
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,16 +57,12 @@ class Credit:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    @staticmethod
-    def _sum(entries) -> float:
-        return sum(s if kind == LEFT else -s for _point, kind, s in entries)
-
     def net(self) -> float:
         """Seconds left by points that ended under their cap, less what others took or overran
         (below zero: the run is in debt)."""
         if not self.path.exists():
             return 0.0
-        return self._locked(lambda handle: self._sum(self._entries(handle)))
+        return self._locked(self._net)
 
     def balance(self) -> float:
         """What the ledger can lend: the net, never below zero."""
@@ -114,7 +97,7 @@ class Credit:
             return True
 
         def take(handle) -> bool:
-            if self._sum(self._entries(handle)) < seconds:
+            if self._net(handle) < seconds:
                 return False
             self._append(handle, BORROWED, seconds)
             return True

@@ -1,11 +1,6 @@
-"""The markdown tables as small HTML pages, so Snakemake's HTML report shows them inline.
-
-Snakemake's report shows HTML, images and SVG in the page but offers other
-files (markdown, CSV) only as downloads.  The tables this pipeline writes use
-a small part of markdown - ``###`` headings, pipe tables, paragraphs,
-``**bold**`` and ```code``` - and this module turns exactly that into HTML,
-escaping everything else.
-"""
+"""The markdown tables as small HTML pages, so Snakemake's HTML report shows them inline (it offers markdown
+only as a download): exactly the markdown the tables use - ``###`` headings, pipe tables, paragraphs,
+``**bold**`` and ```code``` - and everything else escaped."""
 
 from __future__ import annotations
 
@@ -56,17 +51,15 @@ def _heading(line: str) -> str:
     return f"<h{level}>{_inline(line.lstrip('#'))}</h{level}>"
 
 
+def _td(j: int, cell: str) -> str:
+    """A body cell: text other than the first column's aligned left."""
+    return f"<td>{_inline(cell)}</td>" if _numeric(cell) or j == 0 else f'<td class="text">{_inline(cell)}</td>'
+
+
 def _table(header: str, rows: list[str]) -> str:
-    parts = ["<table>", "<thead><tr>" + "".join(f"<th>{_inline(h)}</th>" for h in _cells(header)) + "</tr></thead>"]
-    parts.append("<tbody>")
-    for row in rows:
-        tds = "".join(
-            f"<td>{_inline(c)}</td>" if _numeric(c) or j == 0 else f'<td class="text">{_inline(c)}</td>'
-            for j, c in enumerate(_cells(row))
-        )
-        parts.append(f"<tr>{tds}</tr>")
-    parts.append("</tbody></table>")
-    return "\n".join(parts)
+    head = "<thead><tr>" + "".join(f"<th>{_inline(h)}</th>" for h in _cells(header)) + "</tr></thead>"
+    body = ["<tr>" + "".join(_td(j, c) for j, c in enumerate(_cells(row))) + "</tr>" for row in rows]
+    return "\n".join(["<table>", head, "<tbody>", *body, "</tbody></table>"])
 
 
 def markdown_to_html(text: str, title: str = "") -> str:

@@ -26,9 +26,8 @@ def write_csv_atomic(df, path: str | os.PathLike) -> None:
 
 
 def write_rows_atomic(rows: list[dict], path: str | os.PathLike, columns: list[str] | None = None) -> None:
-    """Rows (dicts) as CSV, atomically, with the standard library only: the timed
-    jobs write their raw rows without importing pandas (a smaller parent to fork,
-    a faster start).  ``columns`` first, in order; any other key after them."""
+    """Rows (dicts) as CSV, atomically, with the standard library only (docs/method.md, "Imports"): ``columns``
+    first, in order; any other key after them."""
     names = list(columns or [])
     for row in rows:
         names += [key for key in row if key not in names]

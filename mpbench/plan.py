@@ -60,20 +60,14 @@ def load_calibration(path: str | Path = "results/calibration.json") -> dict | No
         return None
 
 
-# --------------------------------------------------------------------------
-# the cost of one repetition (every variant once): helpers of the experiments' cost models
-
-
-def _op(op: str, u: Units) -> float:
-    return u.read if op == "read" else u.readwrite
-
-
+# The cost of one repetition (every variant once): helpers of the experiments' cost models.
 def file_run(op: str, loops: int, u: Units, workers: int | None = None, start: float | None = None) -> float:
-    """One run of ``loops`` operations: serially (workers None) or through a Pool."""
+    """One run of ``loops`` operations (``read``, else a write): serially (workers None) or through a Pool."""
+    work = loops * (u.read if op == "read" else u.readwrite)
     if workers is None:
-        return loops * _op(op, u)
+        return work
     start = u.pool if start is None else start
-    return loops * _op(op, u) / max(1, min(workers, u.cores)) + start * max(1.0, workers / u.cores) ** 0.5
+    return work / max(1, min(workers, u.cores)) + start * max(1.0, workers / u.cores) ** 0.5
 
 
 def levels_cost(key: str, cold_factor: float = 1.0):
@@ -86,10 +80,7 @@ def levels_cost(key: str, cold_factor: float = 1.0):
     return cost
 
 
-# --------------------------------------------------------------------------
-# splitting the budget
-
-
+# Splitting the budget.
 @dataclass(frozen=True)
 class Point:
     """One timed job of the run: its experiment, its id, its estimated cost per repetition."""
@@ -101,11 +92,8 @@ class Point:
 
 
 def split(costs: list[float], budget_s: float, first: int, most: int) -> list[float]:
-    """Repetitions per point: ``first`` each, the rest of ``budget_s`` in
-    proportion to 1 / sqrt(cost), at most ``most`` each (real numbers).
-
-    When even ``first`` each does not fit, every point gets ``first``.
-    """
+    """Repetitions per point (real numbers): ``first`` each, the rest of ``budget_s`` in proportion to
+    1 / sqrt(cost), at most ``most`` each (docs/method.md, "Spend the time where it buys precision")."""
     floor_total = sum(c * first for c in costs)
     if not costs or floor_total >= budget_s:
         return [float(first)] * len(costs)

@@ -1,15 +1,5 @@
-"""When a point has been repeated enough: the stopping rule of the timed runs.
-
-A point repeats whole repetitions until the order-statistic intervals of
-each variant's median and of each paired ratio against its baseline are
-within ``precision``, or it reaches ``max_repeats`` or its time cap.  The
-rule looks only at checkpoints that grow geometrically (6, 9, 14, 21, ...),
-which keeps the intervals' coverage at its nominal level; why and how:
-docs/method.md ("Repeat until precise").
-
-Only the standard library: this runs in the process that times, between
-timed runs.
-"""
+"""When a point has been repeated enough: the stopping rule of the timed runs (docs/method.md, "Repeat
+until precise").  Only the standard library: this runs in the process that times, between timed runs."""
 
 from __future__ import annotations
 
@@ -17,7 +7,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from math import comb
-from statistics import NormalDist
+from statistics import NormalDist, median
 
 #: Each checkpoint is this many times the last one (rounded up).
 GROWTH = 1.5
@@ -41,12 +31,8 @@ def _coverage(n: int, j: int) -> float:
 
 
 def median_ci_ranks(n: int, level: float = 0.95) -> tuple[int, int, float]:
-    """0-based ranks (lo, hi) of the order-statistic interval of the median and its coverage.
-
-    The narrowest symmetric pair [x_(j), x_(n-j+1)] whose coverage still
-    reaches ``level``; with too few runs for that, [min, max] and the
-    coverage it really has.
-    """
+    """0-based ranks (lo, hi) of the narrowest symmetric order-statistic interval of the median that
+    reaches ``level``, and its coverage; with too few runs, [min, max] and the coverage it really has."""
     if n < 1:
         raise ValueError("no values")
     if n == 1:
@@ -67,12 +53,6 @@ def min_repeats(level: float = 0.95) -> int:
     while median_ci_ranks(n, level)[2] < level:
         n += 1
     return n
-
-
-def median(values) -> float:
-    x = sorted(values)
-    n = len(x)
-    return (x[(n - 1) // 2] + x[n // 2]) / 2
 
 
 def halfwidth_rel(values, level: float = 0.95) -> float:
@@ -96,14 +76,9 @@ def checkpoints(first: int, last: int) -> list[int]:
 
 
 def widths(times: dict[str, list[float]], baseline: "str | Mapping[str, str] | None", level: float = 0.95) -> dict:
-    """The relative half-width of every interval a point's table reports.
-
-    ``times`` maps each variant to its timings, one per repetition in
-    repetition order; the keys of the result are the variant names and
-    ``(baseline, variant)`` for the paired ratios of baseline over variant
-    (the speedup).  ``baseline`` is one variant for all, or a mapping from
-    each variant to its own (a point whose table has more than one speedup).
-    """
+    """The relative half-width of every interval a point's table reports, from each variant's timings in
+    repetition order: keyed by variant, and by ``(baseline, variant)`` for the paired ratios baseline /
+    variant (``baseline``: one variant for all, or one per variant)."""
     out = {name: halfwidth_rel(values, level) for name, values in times.items()}
     bases = baseline if isinstance(baseline, Mapping) else {name: baseline for name in times}
     for name, values in times.items():
@@ -115,14 +90,8 @@ def widths(times: dict[str, list[float]], baseline: "str | Mapping[str, str] | N
 
 @dataclass(frozen=True)
 class Policy:
-    """How many repetitions a point gets.
-
-    ``repeats`` a whole number: exactly that many (stop reason ``fixed``).
-    ``repeats`` None: repeat until every interval is within ``precision``
-    (relative half-width), checked at :func:`checkpoints`, but at most
-    ``max_repeats`` and no longer than ``time_cap_s`` seconds - never fewer
-    than the runs a ``level`` interval needs.
-    """
+    """How many repetitions a point gets: exactly ``repeats``, or (None) the rule of docs/method.md,
+    "Repeat until precise", looking at :func:`checkpoints`."""
 
     repeats: int | None = None
     precision: float = 0.05
@@ -162,13 +131,9 @@ class Policy:
         elapsed_s: float,
         rep_s: float,
     ) -> str | None:
-        """At a checkpoint of ``n`` repetitions: the stop reason, or None to go on.
-
-        ``elapsed_s`` is the time the point has taken so far and ``rep_s`` what
-        one repetition costs; the point stops for time when the next
-        checkpoint would end past ``time_cap_s`` (with CAP_SLACK) and the
-        run's ledger cannot pay for going on (:meth:`_go_on`).
-        """
+        """At a checkpoint of ``n`` repetitions, ``elapsed_s`` into the point, ``rep_s`` a repetition: the
+        stop reason, or None to go on (for time: the next checkpoint would end past the cap and the
+        ledger cannot pay for going on, :meth:`_go_on`)."""
         if self.repeats is not None:
             return FIXED if n >= self.repeats else None
         worst = max(widths(times, baseline, self.level).values(), default=0.0)
@@ -181,9 +146,7 @@ class Policy:
         if self.time_cap_s is None:
             return None
         cap = self.time_cap_s * CAP_SLACK + self.borrowed
-        # The run's debt (overruns that early finishers have not covered) comes off the cap
-        # of a point whose spread says its own cap will not make it precise: it stops sooner
-        # and leaves the difference (mpbench.credit), while one on its way to the target keeps its cap.
+        # The run's debt comes off the cap of a point its own cap will not make precise (docs/method.md).
         target = self._precise_at(n, worst)
         if self.credit is not None and (target is None or elapsed_s + (target - n) * rep_s > cap):
             cap -= self.credit.debt()
@@ -198,9 +161,8 @@ class Policy:
             self.credit.owe(elapsed_s + (self.first - n) * rep_s - self.time_cap_s)
 
     def leave_rest(self, elapsed_s: float) -> None:
-        """The point is done after ``elapsed_s``: what it did not use of its cap
-        (and of what it borrowed) goes to the points still short of the target,
-        or what it overran past it is owed (net of what :meth:`foresee` owed)."""
+        """The point is done after ``elapsed_s``: what it did not use of its cap (and of what it borrowed) goes
+        to the points still short of the target, or its overrun is owed (net of what :meth:`foresee` owed)."""
         if self.credit is not None and self.time_cap_s is not None:
             self.credit.leave(self.time_cap_s + self.borrowed - elapsed_s + self.credit.owed)
 
@@ -210,9 +172,8 @@ class Policy:
         return self.credit.borrowed if self.credit is not None else 0.0
 
     def _go_on(self, n: int, target: int | None, elapsed_s: float, rep_s: float, cap: float) -> bool:
-        """At its cap: borrow what reaching the checkpoint its spread projects as
-        precise costs, when that checkpoint is within ``max_repeats`` and the
-        ledger holds the time (see mpbench.credit)."""
+        """At its cap: borrow what reaching the checkpoint its spread projects as precise costs, when that
+        checkpoint is within ``max_repeats`` and the ledger holds the time (see mpbench.credit)."""
         if self.credit is None or target is None:
             return False
         return self.credit.borrow(elapsed_s + (target - n) * rep_s - cap)
@@ -228,11 +189,8 @@ class Policy:
 
 
 def setting(repeats: "Policy | int") -> dict:
-    """How a point was repeated, for its rows and their configuration hash.
-
-    The time cap is left out: it follows from the budget and the other
-    points, and changing it does not change what a number means.
-    """
+    """How a point was repeated, for its rows and their configuration hash; without the time cap, which
+    follows from the budget and the other points and does not change what a number means."""
     if isinstance(repeats, Policy):
         if repeats.repeats is not None:
             return {"repeats": repeats.repeats}
@@ -262,13 +220,9 @@ def policy_for(
 
 
 def reps_for(cv: float, precision: float, level: float = 0.95, paired: bool = True) -> int:
-    """Repetitions a median (or, ``paired``, a ratio of two) with this CV needs to be within ``precision``.
-
-    The normal approximation of pyperf: the median of n runs has a standard
-    error of about 1.2533 sigma / sqrt(n); a ratio of two independent
-    timings has about sqrt(2) times the CV of each.  At least
-    :func:`min_repeats`.
-    """
+    """Repetitions a median (or, ``paired``, a ratio of two: sqrt(2) times the CV) with this CV needs to be
+    within ``precision``, at least :func:`min_repeats`: pyperf's normal approximation, the median's
+    standard error about 1.2533 sigma / sqrt(n)."""
     if cv is None or not math.isfinite(cv):
         return min_repeats(level)
     z = NormalDist().inv_cdf((1 + level) / 2)

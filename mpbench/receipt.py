@@ -1,9 +1,5 @@
-"""What the run bought: per point, the repetitions it got, why it stopped, and its spread against the floor.
-
-Read back from the raw rows; a point that missed the target was held back by
-the machine's floor, by its budget, or by noise of its own (docs/method.md,
-"Know the machine's floor" and "Say what the run bought").
-"""
+"""What the run bought, per point, from its raw rows: the repetitions it got, why it stopped, and its spread
+against the floor (docs/method.md, "Know the machine's floor" and "Say what the run bought")."""
 
 from __future__ import annotations
 
@@ -60,19 +56,13 @@ def point_row(
     if "experiment" in raw and (raw["experiment"].astype(str) != experiment).any():
         # A job that also ran another operation (the read & write job's overwrite):
         # its runs go by the names the stopping rule knew them by.
-        other = raw["experiment"].astype(str) != experiment
-        raw = raw.assign(
-            mode=raw["variant"].astype(str),
-            variant=raw["variant"]
-            .astype(str)
-            .where(~other, raw["experiment"].astype(str) + "_" + raw["variant"].astype(str)),
-        )
+        variant, operation = raw["variant"].astype(str), raw["experiment"].astype(str)
+        raw = raw.assign(mode=variant, variant=variant.where(operation == experiment, operation + "_" + variant))
     stop = stop_of(raw)
     n = stop["repeats_done"]
     timed = float((raw["ended_at"] - raw["started_at"]).sum())
-    # What the stopping rule looked at: every variant's median and its paired
-    # ratio against the baseline of its block (a point may time more than one
-    # block of variants, each with its own baseline).
+    # What the stopping rule looked at: every variant's median and its paired ratio against the
+    # baseline of its block (a point may time more than one block, each with its own baseline).
     names = list(dict.fromkeys(raw["variant"].astype(str)))
     times = {
         name: raw[raw["variant"].astype(str) == name].sort_values("started_at")["seconds"].tolist() for name in names
@@ -87,9 +77,8 @@ def point_row(
         members = list(dict.fromkeys(block["variant"].astype(str)))
         widths.update(precision.widths({m: times[m] for m in members}, base, level))
     worst = max(widths, key=lambda k: widths[k]) if widths else None
-    # The spread that held the point back, and the machine's floor for it: the
-    # floor of its kind (read, write, tasks, or the CPU loop, plus a Pool
-    # start) at the run's length; for a ratio, both runs' floors.
+    # The spread that held the point back, and the machine's floor for it: the floor of its kind at
+    # the run's length (calibrate.floor_of); for a ratio, both runs' floors.
     worst_cv = floor = floor_n = worst_n = math.nan
     kind = None
     # The machine's noise while this point ran: the CV of its sentinel runs.
@@ -150,12 +139,9 @@ def point_row(
 
 
 def noisier(cv: float, n, floor: float, floor_n) -> bool:
-    """Is a spread of ``cv`` over ``n`` runs noisier than the machine's ``floor``
-    (measured over ``floor_n`` runs)?  Only when it is more than NEAR_FLOOR
-    times the floor and the F-test of the two spreads says the difference is
-    beyond chance (p < NOISIER_P): a CV from six runs is itself uncertain
-    by about a third, so a ratio alone is no verdict.  Without the run
-    counts, the ratio decides (as before they were recorded)."""
+    """Is a spread of ``cv`` over ``n`` runs noisier than the machine's ``floor`` (over ``floor_n`` runs)?
+    Over NEAR_FLOOR times it with the F-test's p < NOISIER_P (docs/method.md, "Know the machine's floor");
+    without the run counts, the ratio alone."""
     if not (pd.notna(cv) and pd.notna(floor) and floor > 0 and cv > NEAR_FLOOR * floor):
         return False
     p = spread_above_p(cv, n, floor, floor_n)
@@ -168,13 +154,9 @@ SHAPE_N = 20
 
 
 def reps_at_floor(floor: float, target: float, level: float, cv=None, n=None, half=None) -> int:
-    """Repetitions a cell would need for ±target if its spread were the machine's
-    ``floor``: pyperf's normal approximation (precision.reps_for), or, for a
-    cell of at least SHAPE_N runs whose measured interval (``half``, over
-    ``n`` runs with spread ``cv``) says otherwise, that interval scaled to the
-    floor's spread and to the target as 1/sqrt(n).  Heavy-tailed runs give an
-    interval of the median wider than the normal approximation: a cell of 100
-    runs with a CV of 16.8% measured ±6.0% where the approximation says ±4.1%."""
+    """Repetitions a cell would need for ±target if its spread were the machine's ``floor``: pyperf's normal
+    approximation, or, from SHAPE_N runs on, the cell's interval ``half`` (over ``n`` runs with spread
+    ``cv``) scaled to the floor and the target as 1/sqrt(n) (docs/method.md, "Know the machine's floor")."""
     normal = precision.reps_for(floor, target, level, paired=False)
     if not all(pd.notna(x) and x > 0 for x in (cv, n, half)) or n < SHAPE_N:
         return normal
@@ -189,22 +171,10 @@ def machine_spread(cv: float, floor: float) -> float:
 
 
 def miss_kind(cv: float, floor: float, allowed, target: float, level: float, n=None, floor_n=None, half=None) -> str:
-    """Why a spread of ``cv`` (over ``n`` runs) missed ±target, against the
-    machine's ``floor`` at its run length (over ``floor_n`` runs), with
-    ``allowed`` repetitions:
-
-    - ``floor`` when even at the floor ±target needs more repetitions than
-      were allowed (:func:`reps_at_floor` at :func:`machine_spread`, with the
-      cell's interval ``half`` when it has one): the machine made the target
-      unreachable within the budget, whatever the cell's own noise adds
-      (:func:`noisier` says whether it adds any);
-    - ``noisy`` when the floor would have allowed it but the cell is
-      noisier than the machine (:func:`noisier`): its own noise held it back;
-    - ``budget`` when the floor would have allowed it and the cell is not
-      shown to be noisier: more repetitions would have reached it;
-    - ``unknown`` without a floor or a spread.
-
-    The one rule behind the receipt's and the report's words."""
+    """Why a spread of ``cv`` (over ``n`` runs) missed ±target with ``allowed`` repetitions, against the
+    machine's ``floor`` (over ``floor_n`` runs): ``floor`` (held back by the machine, :func:`reps_at_floor` at :func:`machine_spread`),
+    ``noisy`` (:func:`noisier`), ``budget``, or ``unknown`` without a floor or a spread.  The one rule behind
+    the receipt's and the report's words (docs/method.md, "Know the machine's floor")."""
     if not (pd.notna(cv) and pd.notna(floor) and floor > 0 and math.isfinite(cv)):
         return "unknown"
     if pd.notna(allowed) and reps_at_floor(machine_spread(cv, floor), target, level, cv, n, half) > allowed:
@@ -231,29 +201,25 @@ def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
     kind = miss_kind(cv, floor, allowed, target, level, n, floor_n, row.get("worst_halfwidth_rel"))
     if kind == "unknown":
         return "no floor measured"
-    also = (
-        f"; the point is also noisier than the machine (CV {cv:.1%}, {cv / floor:.1f}× the floor)"
-        if noisier(cv, n, floor, floor_n)
-        else ""
-    )
     if kind == "noisy":
         return f"noisier than the machine: CV {cv:.1%}, {cv / floor:.1f}× the floor"
+    if kind == "budget":
+        need = precision.reps_for(cv, target, level, paired=False)
+        return f"the budget: at its spread (CV {cv:.1%}) about {need} repetitions; the budget paid for {allowed:.0f}"
     at_floor = reps_at_floor(machine_spread(cv, floor), target, level, cv, n, row.get("worst_halfwidth_rel"))
-    need = precision.reps_for(cv, target, level, paired=False)
     near = f"; the point's {cv:.1%} is within {NEAR_FLOOR}× of it" if floor < cv <= NEAR_FLOOR * floor else ""
-    if kind == "floor":
-        return (
-            f"the machine's floor: even at its floor (CV {floor:.1%}{near}) ±{target:.0%} needs about {at_floor} "
-            f"repetitions; the budget paid for {allowed:.0f}{also}"
-        )
-    return f"the budget: at its spread (CV {cv:.1%}) about {need} repetitions; the budget paid for {allowed:.0f}"
+    noisy = noisier(cv, n, floor, floor_n)
+    also = f"; the point is also noisier than the machine (CV {cv:.1%}, {cv / floor:.1f}× the floor)" if noisy else ""
+    return (
+        f"the machine's floor: even at its floor (CV {floor:.1%}{near}) ±{target:.0%} needs about {at_floor} "
+        f"repetitions; the budget paid for {allowed:.0f}{also}"
+    )
 
 
 def points_table(rows: list[dict], target: float, level: float) -> pd.DataFrame:
     df = pd.DataFrame(rows)
-    if df.empty:
-        return df
-    df["why"] = [floor_verdict(r, target, level) for _, r in df.iterrows()]
+    if not df.empty:
+        df["why"] = [floor_verdict(r, target, level) for _, r in df.iterrows()]
     return df
 
 
@@ -280,20 +246,16 @@ def quiet_lines(points: pd.DataFrame) -> list[str]:
     if points.empty or "others_runnable" not in points or points["others_runnable"].isna().all():
         return []
     others = points["others_runnable"].dropna()
-    steal = points["steal_share"].dropna() if "steal_share" in points else pd.Series(dtype=float)
+    share = points["steal_share"] if "steal_share" in points else pd.Series(math.nan, index=points.index)
+    steal = share.dropna()
     busy = int((others >= 1).sum())
     # a point counts once, whether another task was runnable, the hypervisor stole, or both
-    stolen = points["steal_share"] > BUSY_STEAL if "steal_share" in points else False
-    busy_or_stolen = int(((points["others_runnable"] >= 1) | stolen).sum())
+    busy_or_stolen = int(((points["others_runnable"] >= 1) | (share > BUSY_STEAL)).sum())
+    stole = f"; the hypervisor stole a median {steal.median():.1%} of the CPU time during a point, at most {steal.max():.1%}"
     text = (
         f"**Quiet machine?** {busy} of {len(others)} points began with another task runnable"
         + (f" (up to {int(others.max())})" if busy else "")
-        + (
-            f"; the hypervisor stole a median {steal.median():.1%} of the CPU time during a point, at most "
-            f"{steal.max():.1%}"
-            if len(steal)
-            else ""
-        )
+        + (stole if len(steal) else "")
         + "."
     )
     if busy > 0.1 * len(others) or (steal > BUSY_STEAL).any():

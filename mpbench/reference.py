@@ -1,11 +1,5 @@
-"""The configuration reference, generated from the schema: every key's default, what it allows and what it does.
-
-The schema (``mpbench/schemas``) is the one place a key is described;
-``docs/configuration.md`` holds this module's output between two markers,
-and ``tests/test_config.py`` fails when the two differ.  To regenerate::
-
-    python -m mpbench.reference docs/configuration.md
-"""
+"""The configuration reference, generated from the schema: every key's default, what it allows and what it does,
+between two markers of docs/configuration.md (how to regenerate it: docs/development.md)."""
 
 from __future__ import annotations
 
@@ -13,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .config import _allowed, load_schema
+from .tables import markdown_table
 
 BEGIN = "<!-- BEGIN generated from mpbench/schemas by `python -m mpbench.reference docs/configuration.md` -->"
 END = "<!-- END generated -->"
@@ -32,18 +27,18 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def _rows(properties: dict, prefix: str = "") -> list[str]:
+def _rows(properties: dict, prefix: str = "") -> list[list[str]]:
     rows = []
     for key, sub in properties.items():
         if sub.get("type") == "object" and "properties" in sub and not prefix:
             rows += _rows(sub["properties"], f"{key}.")
             continue
         default = f"`{_value(sub['default'])}`" if "default" in sub else "the top-level value"
-        rows.append(f"| `{prefix}{key}` | {default} | {_cell(_allowed(sub))} | {_cell(sub.get('description', ''))} |")
+        rows.append([f"`{prefix}{key}`", default, _cell(_allowed(sub)), _cell(sub.get("description", ""))])
     return rows
 
 
-HEADER = ["| key | default | allowed | what it does |", "| --- | --- | --- | --- |"]
+COLUMNS = ["key", "default", "allowed", "what it does"]
 
 
 def generate(schema: dict | None = None) -> str:
@@ -53,7 +48,7 @@ def generate(schema: dict | None = None) -> str:
     schema = schema or load_schema()
     props = schema["properties"]
     top = {k: v for k, v in props.items() if k not in experiments.NAMES}
-    out = ["## Top-level keys", "", *HEADER, *_rows(top)]
+    out = ["## Top-level keys", "", markdown_table(COLUMNS, _rows(top))]
     for name in experiments.NAMES:
         section = props[name]
         out += [
@@ -69,8 +64,7 @@ def generate(schema: dict | None = None) -> str:
                 for preset, values in section.get("x-experiment", {}).get("presets", {}).items()
             ],
             "",
-            *HEADER,
-            *_rows(section["properties"], f"{name}."),
+            markdown_table(COLUMNS, _rows(section["properties"], f"{name}.")),
         ]
     return "\n".join(out) + "\n"
 

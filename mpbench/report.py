@@ -8,9 +8,10 @@ import time
 import pandas as pd
 import yaml
 
+from .calibrate import floor_kind, floor_of
 from .precision import min_repeats
 from .present.common import WORDS
-from .receipt import opening_line, quiet_lines
+from .receipt import NEAR_FLOOR, NOISIER_P, miss_kind, noisier, opening_line, quiet_lines, stop_counts
 from .stats import interval_vs_one
 from .tables import fmt_p, fmt_seconds
 
@@ -38,6 +39,8 @@ TEXT = {
     },
 }
 NAMES = TEXT["en"]["names"]
+#: The operations of each appendix table, by the prefix of their summary columns.
+APPENDIX_OPERATIONS = {"read": [("", "read")], "readwrite": [("", "readwrite"), ("overwrite_", "overwrite")]}
 
 
 def _interval(low: float, high: float, coverage: float, level: float, language: str = "en") -> str:
@@ -135,24 +138,13 @@ def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
     return lines
 
 
-def cell_verdict(cv: float, floor: float, n, target: float, level: float, floor_n=None, half=None) -> str:
-    """Why one cell missed ±target (receipt.miss_kind, against the ``n`` repetitions it got;
-    ``floor_n``: the runs the floor rests on; ``half``: the cell's interval)."""
-    from .receipt import miss_kind
-
-    return miss_kind(cv, floor, n, target, level, n, floor_n, half)
-
-
 def precision_notes(
     cells: list[tuple], level: float, target: float = 0.05, limit: int = 5, calibration: dict | None = None
 ) -> list[str]:
     """Cells whose interval is wider than +-target, with the repeats that would reach it if the spread stays as
-    measured (as pyperf warns), each set against the floor of its kind and run length (:func:`cell_verdict`).
-    ``cells`` holds (label, relative half-width, repeats needed[, CV, run seconds, floor kind or operation,
-    repetitions, the sentinel CV of its point])."""
-    from .calibrate import floor_kind, floor_of
-    from .receipt import NEAR_FLOOR, NOISIER_P, noisier
-
+    measured (as pyperf warns), each set against the floor of its kind and run length (receipt.miss_kind, with
+    the repetitions it got).  ``cells`` holds (label, relative half-width, repeats needed[, CV, run seconds,
+    floor kind or operation, repetitions, the sentinel CV of its point])."""
     nan = float("nan")
     cells = [tuple(c) + ("", nan, nan, nan, nan, None, nan, nan)[len(c) :] for c in cells]
     wide = [c for c in cells if pd.notna(c[1]) and c[1] > target]
@@ -171,11 +163,8 @@ def precision_notes(
     # Each cell's floor: the calibration's for its kind and run length, or the
     # sentinel's of its point when the machine was noisier while it ran (one
     # sentinel per repetition: as many runs as the cell's).
-    floors = [
-        floor_of(calibration, c[4], floor_kind(c[5]), c[7], c[6]) if pd.notna(c[4]) else (float("nan"), float("nan"))
-        for c in wide
-    ]
-    verdicts = [cell_verdict(c[3], f, c[6], target, level, f_n, c[1]) for c, (f, f_n) in zip(wide, floors)]
+    floors = [floor_of(calibration, c[4], floor_kind(c[5]), c[7], c[6]) if pd.notna(c[4]) else (nan, nan) for c in wide]
+    verdicts = [miss_kind(c[3], f, c[6], target, level, c[6], f_n, c[1]) for c, (f, f_n) in zip(wide, floors)]
     counts = pd.Series(verdicts).value_counts()
     if counts.drop("unknown", errors="ignore").sum():
         also = sum(1 for c, (f, f_n), v in zip(wide, floors, verdicts) if v == "floor" and noisier(c[3], c[6], f, f_n))
@@ -231,9 +220,7 @@ def floor_line(calibration: dict | None) -> str:
     def kind(name: str) -> str:
         return ", ".join(f"CV {f['cv']:.1%} at {fmt_seconds(f['median'])} s" for f in floor if f["operation"] == name)
 
-    text = "The machine's floor (`results/calibration.json`): back-to-back runs of one fixed pure-Python loop, " + kind(
-        "cpu_loop"
-    )
+    text = f"The machine's floor (`results/calibration.json`): back-to-back runs of one fixed pure-Python loop, {kind('cpu_loop')}"
     for name, what in (
         ("read", "reads of a file of the test file's size (1 and 10 per run)"),
         ("write", "reads that replace a copy of it (1 and 10 per run)"),
@@ -266,9 +253,10 @@ def sentinel_line(points: pd.DataFrame | None) -> list[str]:
     ]
 
 
+#: The numbers each appendix table shows, by their summary columns.
 APPENDIX_QUANTITIES = {
-    "read": [("", "serial"), ("", "pool"), ("", "speedup")],
-    "readwrite": [("", "serial"), ("", "pool"), ("", "speedup"), ("overwrite_", "pool")],
+    "read": ["serial", "pool", "speedup"],
+    "readwrite": ["serial", "pool", "speedup", "overwrite_pool"],
 }
 
 
@@ -284,7 +272,7 @@ def appendix_rows_on_target(
             continue
         for _, row in summary.iterrows():
             total += 1
-            widths = {f"{prefix}{q}": row.get(f"{prefix}{q}_ci_halfwidth_rel") for prefix, q in quantities}
+            widths = {q: row.get(f"{q}_ci_halfwidth_rel") for q in quantities}
             wide = {k: v for k, v in widths.items() if pd.isna(v) or v > target}
             if not wide:
                 on += 1
@@ -318,8 +306,6 @@ def points_lines(points: pd.DataFrame | None, target: float, limit: int = 12) ->
     """Stop reasons over all points, and the points that missed the target with the reason."""
     if points is None or points.empty:
         return []
-    from .receipt import stop_counts
-
     counts = ", ".join(f"{k} {reason.replace('_', ' ')}" for reason, k in stop_counts(points).items())
     reps = points["repeats_done"]
     out = [
@@ -395,7 +381,7 @@ def _cell(label: str, row, prefix: str, seconds, kind) -> tuple:
 
 def appendix_precision_cells(summaries: dict[str, pd.DataFrame]) -> list[tuple]:
     cells = []
-    for table, parts in (("read", [("", "read")]), ("readwrite", [("", "readwrite"), ("overwrite_", "overwrite")])):
+    for table, parts in APPENDIX_OPERATIONS.items():
         summary = summaries.get(table)
         if summary is None:
             continue
@@ -453,11 +439,8 @@ def machine_section(env: dict) -> str:
 
 
 def experiment_sections(sections: list[dict]) -> list[str]:
-    """Report lines for the seed's other experiments: title, findings, table, figure.
-
-    Each section is a dict with ``title``, ``findings`` (sentences),
-    ``table`` (markdown) and ``figure`` (path relative to the report).
-    """
+    """Report lines for the seed's other experiments, each a dict of ``title``, ``findings`` (sentences),
+    ``table`` (markdown) and ``figure`` (path relative to the report)."""
     lines: list[str] = []
     for section in sections:
         lines += [f"## {section['title']}", ""]
@@ -545,12 +528,9 @@ def render(
     parts += ["", "## Machine", "", machine_section(env), ""]
     parts += ["## Conditions of the appendix tables", "", *conditions_section(raw, config, env), ""]
     parts += ["## Speedup at the largest loop count", ""]
-    for experiment, summary, prefix in (
-        ("read", summaries["read"], ""),
-        ("readwrite", summaries["readwrite"], ""),
-        ("overwrite", summaries["readwrite"], "overwrite_"),
-    ):
-        parts += [f"- {s}" for s in speedup_sentence(summary, experiment, cores, level, prefix, language)]
+    for table, operations in APPENDIX_OPERATIONS.items():
+        for prefix, op in operations:
+            parts += [f"- {s}" for s in speedup_sentence(summaries[table], op, cores, level, prefix, language)]
     parts += [
         "",
         "## Read (appendix B, table 1)",

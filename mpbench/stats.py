@@ -49,9 +49,8 @@ def repeats_needed(cv: float, level: float = 0.95, target: float = 0.05) -> floa
 
 
 def paired(a, b) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs of ``a`` and ``b``: matched by repetition when both are Series
-    indexed by it (``rep``), by position for plain sequences; pairs with a
-    missing side are dropped."""
+    """The pairs of ``a`` and ``b``, matched by repetition (Series indexed by ``rep``) or by position; pairs
+    with a missing side are dropped."""
     if isinstance(a, pd.Series) and isinstance(b, pd.Series):
         both = pd.concat({"a": a, "b": b}, axis=1).dropna()
         return both["a"].to_numpy(float), both["b"].to_numpy(float)
@@ -63,11 +62,8 @@ def paired(a, b) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ratio_summary(a, b, level: float = 0.95) -> dict:
-    """The speedup estimator, used everywhere: the median of the paired ratios
-    a_i / b_i of the same repetition, its distribution-free interval (see
-    :func:`describe`) and the sign test of that same median against 1
-    (:func:`paired_p_value`).  The point lies inside its interval by
-    construction."""
+    """The speedup estimator, used everywhere (docs/method.md, "How a cell is summarised"): the median of the
+    paired ratios a_i / b_i, its interval (:func:`describe`) and its sign test (:func:`paired_p_value`)."""
     x, y = paired(a, b)
     r = describe(x / y, level) if len(x) else describe([], level)
     return {
@@ -156,11 +152,8 @@ def spread_above_p(cv: float, n, floor: float, floor_n) -> float:
 
 
 def interval_vs_one(low: float, high: float) -> str:
-    """Where the interval of a ratio lies against 1: "above", "below" or "includes".
-
-    A ratio (speedup, time ratio) counts as different from 1 only when its
-    whole interval says so; a missing bound (NaN) counts as including 1.
-    """
+    """Where the interval of a ratio lies against 1: "above", "below" or "includes" (also with a missing,
+    NaN, bound): a ratio differs from 1 only when its whole interval says so."""
     if low > 1:
         return "above"
     if high < 1:
@@ -182,19 +175,9 @@ def check_consistent_by(raw: pd.DataFrame, keys: list[str]) -> None:
         )
 
 
-def check_consistent(raw: pd.DataFrame) -> None:
-    """check_consistent_by for the file experiments' points."""
-    check_consistent_by(raw, ["experiment", "loops", "workers"])
-
-
 def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95, prefix: str = "") -> pd.DataFrame:
-    """One row per (loops, workers): serial and Pool medians, intervals, speedup.
-
-    ``speedup`` is the seed's 提升 column, estimated as everywhere by
-    :func:`ratio_summary`: the median of the paired ratios serial / pool of
-    the same repetition (the two ran back to back), its interval and the sign
-    test of that median.
-    """
+    """One row per (loops, workers): serial and Pool medians, intervals, and the speedup (the seed's 提升,
+    by :func:`ratio_summary` of serial / pool)."""
     sub = raw[raw["experiment"] == experiment]
     if sub.empty:
         raise ValueError(f"no raw rows for experiment {experiment!r}")
@@ -219,7 +202,7 @@ def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95
         row[f"{prefix}host"] = ",".join(sorted(cell["host"].astype(str).unique()))
         if not prefix:
             # The conditions the cell was measured under (one value each, as
-            # check_consistent guarantees one configuration per point).
+            # check_consistent_by guarantees one configuration per point).
             for column in ("start_method", "chunksize", "cache", "fsync", "scratch_fs"):
                 if column in cell:
                     row[column] = ",".join(sorted(cell[column].dropna().astype(str).unique()))
@@ -263,7 +246,7 @@ def stop_of(cell: pd.DataFrame, prefix: str = "") -> dict:
 
 def summarize(raw: pd.DataFrame, table: str, level: float = 0.95) -> pd.DataFrame:
     """The summary behind one appendix table: ``read`` or ``readwrite`` (with overwrite)."""
-    check_consistent(raw)
+    check_consistent_by(raw, ["experiment", "loops", "workers"])
     summary = summarize_experiment(raw, table, level)
     if table == "readwrite":
         over = summarize_experiment(raw, "overwrite", level, prefix="overwrite_")
@@ -276,10 +259,8 @@ def summarize(raw: pd.DataFrame, table: str, level: float = 0.95) -> pd.DataFram
 
 
 def overwrite_ratios(raw: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Overwrite against read & write, serial and Pool, where they ran in the same job
-    (runner.PAIRED: same configuration hash, so repetition r of one ran beside
-    repetition r of the other): the median of the paired ratios overwrite / new
-    files, its interval and sign test (columns ``overwrite_<mode>_ratio*``)."""
+    """Overwrite against read & write, serial and Pool, paired by repetition where they ran in the same job
+    (runner.PAIRED, the same configuration hash): :func:`ratio_summary` as ``overwrite_<mode>_ratio*``."""
     out = []
     cells = raw[raw["experiment"].isin(["readwrite", "overwrite"])]
     for (loops, workers), cell in cells.groupby(["loops", "workers"], sort=True):
@@ -288,10 +269,8 @@ def overwrite_ratios(raw: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
             continue  # measured in separate jobs: nothing to pair
         row = {"loops": int(loops), "workers": int(workers)}
         for mode in ("serial", "pool"):
-            of = {
-                e: cell[(cell["experiment"] == e) & (cell["variant"] == mode)].set_index("rep")["seconds"]
-                for e in ("overwrite", "readwrite")
-            }
+            runs = cell[cell["variant"] == mode]
+            of = {e: runs[runs["experiment"] == e].set_index("rep")["seconds"] for e in ("overwrite", "readwrite")}
             r = ratio_summary(of["overwrite"], of["readwrite"], level)
             for key in ("", "_ci_low", "_ci_high", "_ci_coverage"):
                 row[f"overwrite_{mode}_ratio{key}"] = r[f"ratio{key}"]

@@ -1,12 +1,10 @@
-"""Timing one run of ``loops`` operations, serially or through a Pool, and the repetitions of a point.
-
-Every timing returns a dict of seconds (``time.perf_counter``) with the
-wall-clock start and end (epoch seconds), so that runs can be shown never to
-overlap.  How a point is timed and why: docs/method.md.
-"""
+"""Timing one run of ``loops`` operations, serially or through a Pool, and the repetitions of a point
+(docs/method.md): ``time.perf_counter`` seconds, with the wall-clock start and end (epoch seconds) that show
+runs never overlap."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import math
@@ -35,11 +33,7 @@ SENTINEL_MAX_S = 0.04
 
 
 class Sentinel:
-    """The machine's own noise while a point runs (docs/method.md): after every
-    repetition one fixed pure-Python loop (tasks.cpu_loop, the calibration's
-    operation) is timed; its spread over the repetitions is the floor while the
-    point ran.  Its length, set after the first repetition, costs a few percent
-    of a cheap point and next to nothing of an expensive one."""
+    """The sentinel: one run of the calibration's loop (tasks.cpu_loop) after every repetition (docs/method.md)."""
 
     def __init__(self, min_s: float = SENTINEL_MIN_S, max_s: float = SENTINEL_MAX_S):
         self.min_s, self.max_s = min_s, max_s
@@ -62,9 +56,8 @@ class Sentinel:
 
 
 def inner_loops(fn: Callable[[int], int], loops: int, min_seconds: float = MIN_SAMPLE_S) -> int:
-    """How many back-to-back serial loops make one timed sample of at least ``min_seconds``
-    (a loop of microseconds is at the mercy of every interrupt; docs/method.md).  Decided
-    from one untimed loop; 1 for a loop that takes ``min_seconds`` already."""
+    """How many back-to-back serial loops make one timed sample of at least ``min_seconds``, from one
+    untimed loop (docs/method.md, "Serial loops of microseconds")."""
     t0 = time.perf_counter()
     for i in range(loops):
         fn(i)
@@ -99,11 +92,8 @@ _RUN_TIMEOUT: float | None = None
 
 
 def children_skip_main() -> None:
-    """Hide the main script from the children that spawn and forkserver start: they
-    would re-run it, here with Snakemake's preamble, inside the timed start-up
-    (docs/method.md, "What a worker imports"), and need nothing from it: every
-    function a worker runs is importable from mpbench.  Without its ``__file__``
-    multiprocessing does not hand it to them (as for ``python -c``)."""
+    """Hide the main script from spawned and forkserver children (docs/method.md, "What a worker imports"):
+    without its ``__file__`` multiprocessing does not hand it to them, as for ``python -c``."""
     import sys
 
     main = sys.modules.get("__main__")
@@ -129,15 +119,8 @@ def _died(workers: list) -> list[str]:
 
 
 def wait_map(pool, async_result, timeout: float | None, label: str = ""):
-    """Wait for ``async_result`` of ``pool`` without the hang of plain ``Pool.map``.
-
-    A Pool replaces a worker that dies but loses its task, so ``map`` then
-    waits for ever (CPython gh-66587).  Here the workers that started the map
-    are watched while it runs: one that ends raises WorkerDied at once, and a
-    run longer than ``timeout`` seconds raises RunTimeout.  Waiting on the
-    result's event returns the moment it is ready, so the watch adds nothing
-    to a run that goes well.
-    """
+    """Wait for ``async_result`` of ``pool``, watching the workers that started the map: one that ends
+    raises WorkerDied, a run past ``timeout`` seconds RunTimeout (docs/method.md, "When a point fails")."""
     # Pool._pool is the list of worker Process objects (stable since Python 3.0).
     workers = list(getattr(pool, "_pool", []))
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -175,14 +158,9 @@ def time_pool(
     timeout: float | None = None,
     label: str = "",
 ) -> tuple[dict, list]:
-    """The seed's ``poolDemo``: Pool(workers).map over the items, close, join, each
-    phase also timed on its own (poolstart.pool_phases; ``map_seconds``).
-
-    ``items`` is an int for ``range(items)`` (the seed maps over
-    ``range(length)``) or any iterable of task arguments.  A worker that dies
-    or raises, or a run longer than ``timeout`` (default: the run timeout of
-    set_run_timeout), is an error naming ``label`` - never an endless wait.
-    """
+    """The seed's ``poolDemo``: Pool(workers).map over ``range(items)`` (or the iterable ``items``), close,
+    join, each phase also timed on its own (poolstart.pool_phases); :func:`wait_map` waits, by default with
+    the timeout of :func:`set_run_timeout`."""
     tasks = range(items) if isinstance(items, int) else items
     timeout = _RUN_TIMEOUT if timeout is None else timeout
 
@@ -204,20 +182,15 @@ def timed(fn: Callable[[], Any]) -> tuple[dict, Any]:
 
 def dirty_bytes() -> int | None:
     """Page-cache bytes waiting to be written or being written now (Linux; None elsewhere)."""
-    try:
-        with open("/proc/meminfo") as fh:
-            fields = dict(line.split(":", 1) for line in fh)
+    with contextlib.suppress(OSError, KeyError, ValueError), open("/proc/meminfo") as fh:
+        fields = dict(line.split(":", 1) for line in fh)
         return sum(int(fields[key].split()[0]) * 1024 for key in ("Dirty", "Writeback"))
-    except (OSError, KeyError, ValueError):
-        return None
+    return None
 
 
 def settle() -> int | None:
-    """Untimed, before every timed run: collect this process's garbage (so a
-    collection does not land in the run) and return the page-cache bytes still
-    waiting to be written (``dirty_before``).  Nothing is synced: the runs
-    replace their own files, whose dirty pages are then dropped, so an
-    ``os.sync()`` would write them for nothing (docs/method.md, "Writeback")."""
+    """Untimed, before every timed run: collect garbage and return the page-cache bytes still waiting to
+    be written (``dirty_before``); nothing is synced (docs/method.md, "Writeback")."""
     gc.collect()  # cheap: repeat_variants froze what was there before the timed runs
     return dirty_bytes()
 
@@ -233,9 +206,7 @@ def steal_share(steal_before: int | None, seconds: float) -> float | None:
 
 
 def williams(n: int) -> list[list[int]]:
-    """A Williams design for ``n`` variants: orders in which every variant runs
-    in every position equally often and runs right after every other variant
-    equally often (n orders for even n, 2n for odd n).  For two: (0, 1), (1, 0)."""
+    """A Williams design for ``n`` variants (docs/method.md): n orders for even n, 2n for odd n."""
     first, lo, hi = [0], 1, n - 1
     while len(first) < n:
         if len(first) % 2:
@@ -249,11 +220,8 @@ def williams(n: int) -> list[list[int]]:
 
 
 def run_orders(names: list[str], seed: str):
-    """The order of the variants in each repetition: the orders of a Williams
-    design (see :func:`williams`), the variants assigned to its symbols at
-    random and each block of orders shuffled, from a generator seeded by
-    ``seed`` (the point's label, so a point's orders are the same every time).
-    Yields one list of names per repetition, for ever."""
+    """One order of the variants per repetition, for ever: blocks of :func:`williams` orders, shuffled, the
+    variants assigned to its symbols at random, seeded by ``seed`` (the point's label: the same every time)."""
     rng = random.Random(zlib.crc32(seed.encode()))
     symbols = list(names)
     rng.shuffle(symbols)
@@ -274,22 +242,13 @@ def repeat_variants(
     baseline: "str | Mapping[str, str] | None" = None,
     prime: Callable[[], None] | None = None,
 ) -> list[dict]:
-    """Run every variant once per repetition and return one row per timed run
-    (how and why: docs/method.md).
+    """Run every variant once per repetition, in :func:`run_orders`, until the
+    :class:`~mpbench.precision.Policy` ``repeats`` (or a whole number) stops; one row per timed run
+    (docs/method.md, "How a cell is measured" and "Repeat until precise").
 
-    ``repeats`` is a :class:`~mpbench.precision.Policy` (or a whole number for
-    exactly that many): repetitions go on until every variant's median and
-    its paired ratio against ``baseline`` (default: the first variant; a
-    mapping gives each variant its own) is as precise as the policy asks, or
-    it reaches its maximum or its time cap; rows record ``stop_reason`` and
-    ``repeats_done``.  ``warmup`` untimed rounds come first (a variant's cheap
-    ``warmup`` attribute when it has one, else the variant itself); ``prime``
-    runs once more, untimed, right before the first timed repetition (for
-    state only a full run builds).  The variants run in a balanced order
-    (:func:`run_orders`; rows record ``order`` and ``previous``), and a
-    :class:`Sentinel` after every repetition (``sentinel_seconds``).
-    ``check(variant, result)`` raises when a run computed the wrong thing, so
-    a broken run is an error and never a number.
+    ``baseline``: the variant each ratio is against (default the first; a mapping: per variant).
+    ``warmup`` untimed rounds first (a variant's cheap ``warmup`` attribute when it has one), then
+    ``prime`` once; ``check(variant, result)`` raises when a run computed the wrong thing.
     """
     from .precision import Policy
 
@@ -313,10 +272,7 @@ def repeat_variants(
                 cheap()
     if prime is not None:
         prime()
-    # Everything alive now (the modules, the data of the point) is moved out of
-    # the collector's sight: a full collection in a process that imported pandas
-    # took 24 ms, twice a repetition, all of it untimed work; frozen, it takes
-    # microseconds (and forked workers share those pages).
+    # What is alive now leaves the collector's sight (docs/method.md, "Garbage collection between runs").
     gc.collect()
     gc.freeze()
     quiet = machine_state()  # untimed: was the machine quiet when the point began?
@@ -372,13 +328,8 @@ def repeat_variants(
 
 
 class PointTimeout(BaseException):
-    """A point ran past ``point_timeout_s``.
-
-    A BaseException, like KeyboardInterrupt: the alarm lands wherever the
-    main thread is, and library code that catches ``Exception`` or
-    ``OSError`` there (``os.path.exists``, ``shutil.rmtree(ignore_errors=
-    True)``) would otherwise swallow it and the point would run on.
-    """
+    """A point ran past ``point_timeout_s``; a BaseException, so that library code that catches
+    ``Exception`` where the alarm lands cannot swallow it (docs/method.md, "When a point fails")."""
 
 
 #: How long a point past its deadline gets to stop cleanly before it is killed.
@@ -386,52 +337,37 @@ HARD_STOP_GRACE_S = 30.0
 
 
 def _kill_children(spare_pool_workers: bool = False) -> None:
-    """SIGKILL every child of this process: those multiprocessing knows, and
-    on Linux every other one the kernel lists (a Pool's workers while Pool()
-    is still being built).
-
-    ``spare_pool_workers``: leave the workers of Pools to their Pool's
-    terminate().  A worker killed under a running Pool may hold the task
-    queue's lock (terminate() then waits for it for ever), and the Pool's
-    worker handler starts a new worker in its place, which outlives this
-    process and keeps its output pipes open."""
+    """SIGKILL every child of this process: those multiprocessing knows, and on Linux every other one the
+    kernel lists (a Pool's workers while Pool() is still being built).  ``spare_pool_workers``: leave the
+    workers of Pools to their Pool's terminate() (docs/method.md, "When a point fails")."""
     import glob
     import signal
 
     pids, pool_workers = set(), set()
-    try:
-        # Another thread may be changing the set of children right now.
+    # Another thread may be changing the set of children right now: ending the point matters more.
+    with contextlib.suppress(Exception):
         for p in multiprocessing.active_children():
             if p.pid:
                 (pool_workers if "PoolWorker" in p.name else pids).add(p.pid)
-    except Exception:  # noqa: BLE001 - ending the point matters more
-        pass
     for path in glob.glob(f"/proc/{os.getpid()}/task/*/children"):
-        try:
-            with open(path) as fh:
-                pids.update(int(pid) for pid in fh.read().split())
-        except (OSError, ValueError):
-            pass
+        with contextlib.suppress(OSError, ValueError), open(path) as fh:
+            pids.update(int(pid) for pid in fh.read().split())
     for pid in (pids - pool_workers) if spare_pool_workers else (pids | pool_workers):
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 def _kill_all_and_exit(status: int = 1) -> None:
-    """End the point now: kill every child (twice: a Pool's worker handler may
-    have replaced one in between) and exit without the interpreter's clean-up,
-    whose Pool finalizers can wait for ever on a lock a killed worker held."""
+    """Kill every child, twice (a Pool may have replaced one in between), and exit without the
+    interpreter's clean-up, whose Pool finalizers can wait for ever on a lock a killed worker held."""
     _kill_children()
     time.sleep(0.2)
     _kill_children()
     os._exit(status)
 
 
-#: Where an exception raised by the alarm would be dropped ("Exception ignored in
-#: ..."): logging's fork hooks (around every fork, a Pool's too), which would also
-#: leave logging's module lock held and the next fork from another thread stuck.
+#: Where an exception raised by the alarm would be dropped: logging's fork hooks, which would also
+#: leave logging's module lock held (docs/method.md, "When a point fails").
 SWALLOWING = {("logging", name) for name in ("_acquireLock", "_releaseLock", "_after_at_fork_child_reinit_locks")}
 #: How soon an alarm that landed there fires again.
 RETRY_S = 0.01
@@ -447,19 +383,9 @@ def swallowed_there(frame) -> bool:
 
 
 def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_GRACE_S) -> Callable[[], None]:
-    """Fail this process's point after ``seconds`` (config ``point_timeout_s``),
-    whatever hangs - a Queue, a join, a Pool.
-
-    Two stages.  At the deadline SIGALRM kills this process's children that
-    no Pool owns and raises PointTimeout in the main thread, so Pools are
-    terminated, scratch files are removed and the traceback names the point;
-    when it reaches the top, every child left is killed and the process
-    exits at once.  If the process is still alive ``grace`` seconds later
-    (the clean-up itself hangs, or the alarm could not be delivered), a
-    watchdog thread writes the message and where each thread was to stderr,
-    kills the process's children and ends it with exit status 1.  Returns a
-    function that disarms both (for callers that go on after the point).
-    """
+    """Fail this process's point after ``seconds`` (config ``point_timeout_s``), whatever hangs; kill it
+    ``grace`` seconds later if it is still alive (the two stages: docs/method.md, "When a point fails").
+    Returns a function that disarms both (for callers that go on after the point)."""
     import faulthandler
     import signal
     import sys
@@ -480,10 +406,8 @@ def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_G
                 # logging's lock left held: try again a moment later.
                 signal.setitimer(signal.ITIMER_REAL, RETRY_S)
                 return
-            # The point is lost: end the processes no Pool will end (one the
-            # point started itself, or whatever a hung child started); Pools end
-            # their workers as the exception unwinds, and the process ends them
-            # all when it reaches the top (point_excepthook).
+            # End the processes no Pool will end; Pools end their workers as the exception
+            # unwinds, and point_excepthook ends them all when it reaches the top.
             _kill_children(spare_pool_workers=True)
             raise PointTimeout(message)
 
@@ -496,10 +420,8 @@ def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_G
                 # The alarm may have landed inside Pool(), before any caller held
                 # the Pool to terminate it: its workers would outlive this process.
                 for stream in (sys.stdout, sys.stderr):
-                    try:
+                    with contextlib.suppress(OSError, ValueError, AttributeError):
                         stream.flush()
-                    except (OSError, ValueError, AttributeError):
-                        pass
                 _kill_all_and_exit(1)
 
         sys.excepthook = point_excepthook
@@ -514,15 +436,13 @@ def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_G
         if disarmed.wait(float(seconds) + grace):
             return
         # os.write, not sys.stderr: the main thread may hold the stream's lock.
-        try:
+        with contextlib.suppress(OSError, ValueError):
             os.write(
                 fd,
                 f"{message}; it did not stop within {grace:g} s after that, so it was killed. "
                 "Where each thread was:\n".encode(),
             )
             faulthandler.dump_traceback(fd, all_threads=True)
-        except (OSError, ValueError):
-            pass
         _kill_all_and_exit(1)
 
     threading.Thread(target=hard_stop, name="mpbench-point-deadline", daemon=True).start()

@@ -310,14 +310,14 @@ def test_floor_cv_interpolates_between_run_lengths():
             {"operation": "read", "median": 0.05, "cv": 0.5},
         ]
     }
-    assert calibrate.floor_cv(cal, 0.001) == 0.04  # held flat beyond the ends
-    assert calibrate.floor_cv(cal, 10) == 0.01
-    assert calibrate.floor_cv(cal, 0.1) == pytest.approx(0.02)  # halfway on log-log axes
-    assert math.isnan(calibrate.floor_cv(None, 1.0))
+    assert calibrate.floor_of(cal, 0.001)[0] == 0.04  # held flat beyond the ends
+    assert calibrate.floor_of(cal, 10)[0] == 0.01
+    assert calibrate.floor_of(cal, 0.1)[0] == pytest.approx(0.02)  # halfway on log-log axes
+    assert math.isnan(calibrate.floor_of(None, 1.0)[0])
     # a file operation is set against the floor of its kind; a kind not measured falls back to the loop's
-    assert calibrate.floor_cv(cal, 0.05, calibrate.floor_kind("read")) == 0.5
+    assert calibrate.floor_of(cal, 0.05, calibrate.floor_kind("read"))[0] == 0.5
     assert calibrate.floor_kind("readwrite") == "write" and calibrate.floor_kind("crossover") == "cpu_loop"
-    assert calibrate.floor_cv(cal, 0.1, "write") == pytest.approx(0.02)
+    assert calibrate.floor_of(cal, 0.1, "write")[0] == pytest.approx(0.02)
 
 
 def test_a_run_that_starts_a_pool_adds_the_pool_starts_spread():
@@ -332,12 +332,12 @@ def test_a_run_that_starts_a_pool_adds_the_pool_starts_spread():
     assert calibrate.floor_kind("dispatch+pool") == "dispatch+pool"
     assert calibrate.floor_kind("square", pool=True) == "cpu_loop+pool"
     # shorter than a Pool start: the Pool start's floor
-    assert calibrate.floor_cv(cal, 0.02, "cpu_loop+pool") == 0.2
+    assert calibrate.floor_of(cal, 0.02, "cpu_loop+pool")[0] == 0.2
     # a start of 30 ms (sd 6 ms) in a 1.03 s run whose second of work has a 5% floor (sd 50 ms)
-    assert calibrate.floor_cv(cal, 1.03, "cpu_loop+pool") == pytest.approx(math.hypot(0.006, 0.05) / 1.03)
-    assert calibrate.floor_cv(cal, 0.13, "dispatch+pool") == pytest.approx(math.hypot(0.006, 0.008) / 0.13)
+    assert calibrate.floor_of(cal, 1.03, "cpu_loop+pool")[0] == pytest.approx(math.hypot(0.006, 0.05) / 1.03)
+    assert calibrate.floor_of(cal, 0.13, "dispatch+pool")[0] == pytest.approx(math.hypot(0.006, 0.008) / 0.13)
     # without a pool floor, the work's own
-    assert calibrate.floor_cv({"floor": cal["floor"][:1]}, 1.0, "cpu_loop+pool") == 0.05
+    assert calibrate.floor_of({"floor": cal["floor"][:1]}, 1.0, "cpu_loop+pool")[0] == 0.05
 
 
 def test_a_sentinel_after_every_repetition_records_the_machine_while_the_point_ran(monkeypatch):
@@ -369,12 +369,12 @@ def test_the_floor_is_the_sentinels_when_the_machine_was_noisier_during_the_poin
             {"operation": "cpu_loop", "median": 1.0, "cv": 0.01},
         ]
     }
-    assert calibrate.floor_cv(cal, 0.1, "cpu_loop", sentinel=0.2) == 0.2
-    assert calibrate.floor_cv(cal, 0.1, "cpu_loop", sentinel=0.001) == pytest.approx(
+    assert calibrate.floor_of(cal, 0.1, "cpu_loop", sentinel=0.2)[0] == 0.2
+    assert calibrate.floor_of(cal, 0.1, "cpu_loop", sentinel=0.001)[0] == pytest.approx(
         0.01
     )  # never below the calibration's
-    assert calibrate.floor_cv(cal, 0.1, "cpu_loop", sentinel=float("nan")) == pytest.approx(0.01)
-    assert calibrate.floor_cv(None, 0.1, "cpu_loop", sentinel=0.2) == 0.2
+    assert calibrate.floor_of(cal, 0.1, "cpu_loop", sentinel=float("nan"))[0] == pytest.approx(0.01)
+    assert calibrate.floor_of(None, 0.1, "cpu_loop", sentinel=0.2)[0] == 0.2
     assert math.isnan(calibrate.sentinel_spread([0.1, 0.1]))  # too few to tell
     assert calibrate.sentinel_spread([1.0, 2.0, 3.0]) == pytest.approx(0.5)
 
@@ -439,12 +439,13 @@ def test_a_points_sentinel_spread_is_taken_within_each_block_of_variants():
 
 
 def test_cell_verdicts_against_the_floor():
-    from mpbench.report import cell_verdict
+    from mpbench.receipt import miss_kind
 
-    assert cell_verdict(0.30, 0.05, 20, 0.05, 0.95) == "noisy"
-    assert cell_verdict(0.06, 0.05, 6, 0.05, 0.95) == "floor"  # +-5% at a 5% floor needs ~15
-    assert cell_verdict(0.06, 0.05, 50, 0.05, 0.95) == "budget"
-    assert cell_verdict(float("nan"), 0.05, 6, 0.05, 0.95) == "unknown"
+    # a cell, as the report judges it: against the repetitions it got
+    assert miss_kind(0.30, 0.05, 20, 0.05, 0.95, n=20) == "noisy"
+    assert miss_kind(0.06, 0.05, 6, 0.05, 0.95, n=6) == "floor"  # +-5% at a 5% floor needs ~15
+    assert miss_kind(0.06, 0.05, 50, 0.05, 0.95, n=50) == "budget"
+    assert miss_kind(float("nan"), 0.05, 6, 0.05, 0.95, n=6) == "unknown"
 
 
 def test_the_f_distribution_matches_its_tables():

@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from mpbench.stats import check_consistent, describe, median_ci_ranks, summarize
+from mpbench.stats import check_consistent_by, describe, median_ci_ranks, summarize
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ def test_readwrite_summary_carries_overwrite():
 def test_stale_rows_are_refused():
     raw = pd.DataFrame(raw_rows("read", 5, 2, [1.0], [0.5], "old") + raw_rows("read", 5, 2, [1.0], [0.5], "new"))
     with pytest.raises(ValueError, match="different configurations"):
-        check_consistent(raw)
+        check_consistent_by(raw, ["experiment", "loops", "workers"])
     with pytest.raises(ValueError):
         summarize(raw, "read")
 
