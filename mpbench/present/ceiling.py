@@ -82,6 +82,19 @@ LABELS = {
 }
 
 
+def _facts(summary: pd.DataFrame) -> dict:
+    """What the table's note and the figure's title say of the run (its first row's settings, and its runs)."""
+    f = summary.iloc[0]
+    return {
+        "loops": int(f["loops"]),
+        "mib": f["size_bytes"] / MIB,
+        "cache": f["cache"],
+        "fsync": str(bool(f["fsync"])).lower(),
+        "sm": f["start_method"],
+        "n": int(summary["n"].min()),
+    }
+
+
 def _pct(value) -> str:
     return "n/a" if value is None or not np.isfinite(value) else f"{100 * value:.0f}%"
 
@@ -99,18 +112,7 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
         ]
         for r in summary.itertuples(index=False)
     ]
-    first = summary.iloc[0]
-    note = lab["note"].format(
-        n=int(summary["n"].min()),
-        loops=int(first["loops"]),
-        mib=first["size_bytes"] / MIB,
-        cache=first["cache"],
-        sm=first["start_method"],
-    )
-    return markdown_table(lab["header"], rows) + "\n\n" + note + "\n"
-
-
-BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
+    return markdown_table(lab["header"], rows) + "\n\n" + lab["note"].format(**_facts(summary)) + "\n"
 
 
 TEXT = {
@@ -220,7 +222,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
                     plots.interval_bars(ax, [x], *ends, fmt="o", zorder=5, **look)
                     if raw in by.index:
                         pct = t["of_raw"].format(pct=_pct(p["ratio_to_raw"]))
-                        look = {"fontweight": "bold", "color": colour[direction], "zorder": 6, "bbox": BOX}
+                        look = {"fontweight": "bold", "color": colour[direction], "zorder": 6, "bbox": plots.BOX}
                         plots.label(ax, pct, (x + 0.07, p["mib_s"]), (0, 0), ha="left", va="center", **look)
             ax.set_xticks(range(len(groups)), [g[1] for g in groups])
             ax.set(xlim=(-0.5, 1.5), title=t[direction])
@@ -239,17 +241,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
             Patch(label=t["legend"][3], **raw_band),
             plots.line(t["legend"][4], color="0.35", linestyle=":"),
         ]
-        f = summary.iloc[0]
-        title = t["title"].format(
-            loops=int(f["loops"]),
-            mib=f["size_bytes"] / MIB,
-            cache=f["cache"],
-            fsync=str(bool(f["fsync"])).lower(),
-            sm=f["start_method"],
-            cores=cores,
-            n=int(summary["n"].min()),
-        )
-        plots.finish(fig, title, handles)
+        plots.finish(fig, t["title"].format(**_facts(summary), cores=cores), handles)
 
 
 def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
