@@ -140,14 +140,12 @@ def speedup_frame(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def ideal_speedup(workers: int, cores: int) -> int:
-    """The best speedup a Pool can give: one task per core at most, so
-    min(workers, cores) (at least 1)."""
+    """The best speedup a Pool can give: one task per core at most, so min(workers, cores) (at least 1)."""
     return max(1, min(int(workers), int(cores)))
 
 
 def ideal_label(workers: int, cores: int, language: str = "en") -> str:
-    """Legend text of the ideal-speedup line, e.g.
-    "ideal: min(4 workers, 2 cores) = 2×"."""
+    """Legend text of the ideal-speedup line, e.g. "ideal: min(4 workers, 2 cores) = 2×"."""
     t = TEXT[language]
     return t["ideal_label"].format(
         workers=_plural(workers, "worker", language),

@@ -130,8 +130,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
 
     language = plots.figure_language(language)
     t = TEXT[language]
-    data = _ordered(summary)
-    data = data.assign(variant=data["variant"].astype(str))
+    data = _ordered(summary).astype({"variant": str})
     data = data[data["variant"] != "serial"]
     kinds = [k for k in KINDS if k in set(data["kind"].astype(str))]
     workers = sorted(int(w) for w in data["workers"].unique())
