@@ -59,29 +59,6 @@ def ceiling_seconds_per_op(summary: pd.DataFrame, size_bytes: int) -> dict:
     return out
 
 
-LABELS = {
-    "zh": {
-        "read": "读",
-        "write": "写",
-        "raw": "原始 os.{fn}（预分配缓冲）",
-        "python": "Python（workloads）",
-        "header": ["操作", "方式", "进程数", "中位耗时（秒）", "吞吐（MiB/s）", "Python / 原始上限"],
-        "note": "每格为 {n} 次重复的中位数；每次 {loops} 次操作，文件 {mib:.1f} MiB；吞吐 = 次数 × 大小 / 耗时；"
-        "Python 写 = 读、解码再写（readwrite_once），比例对原始写。缓存：{cache}；启动方式：{sm}。",
-    },
-    "en": {
-        "read": "read",
-        "write": "write",
-        "raw": "raw os.{fn} (preallocated buffer)",
-        "python": "Python (workloads)",
-        "header": ["Operation", "Path", "Processes", "Median (s)", "Throughput (MiB/s)", "Python / raw ceiling"],
-        "note": "Each cell is the median of {n} runs of {loops} operations on a {mib:.1f} MiB file; throughput = "
-        "loops × size / time; Python write = read, decode and write (readwrite_once), ratio against the raw "
-        "write. Cache: {cache}; start method: {sm}.",
-    },
-}
-
-
 def _facts(summary: pd.DataFrame) -> dict:
     """What the table's note and the figure's title say of the run (its first row's settings, and its runs)."""
     f = summary.iloc[0]
@@ -100,7 +77,7 @@ def _pct(value) -> str:
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    lab = LABELS[language]
+    lab = TEXT[language]["table"]
     rows = [
         [
             lab[r.direction],
@@ -117,6 +94,16 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
 
 TEXT = {
     "en": {
+        "table": {
+            "read": "read",
+            "write": "write",
+            "raw": "raw os.{fn} (preallocated buffer)",
+            "python": "Python (workloads)",
+            "header": ["Operation", "Path", "Processes", "Median (s)", "Throughput (MiB/s)", "Python / raw ceiling"],
+            "note": "Each cell is the median of {n} runs of {loops} operations on a {mib:.1f} MiB file; throughput = "
+            "loops × size / time; Python write = read, decode and write (readwrite_once), ratio against the raw "
+            "write. Cache: {cache}; start method: {sm}.",
+        },
         "one": "1 process",
         "pool": "Pool: {procs} process{es}\n(one per usable core)",
         "raw": "raw {mib:,.0f} MiB/s",
@@ -150,6 +137,15 @@ TEXT = {
         "input": "The input was {cache} (page-cache residency before the runs: {resident}), so the raw read measures {src}; writes were {writes} on {fs}.",
     },
     "zh": {
+        "table": {
+            "read": "读",
+            "write": "写",
+            "raw": "原始 os.{fn}（预分配缓冲）",
+            "python": "Python（workloads）",
+            "header": ["操作", "方式", "进程数", "中位耗时（秒）", "吞吐（MiB/s）", "Python / 原始上限"],
+            "note": "每格为 {n} 次重复的中位数；每次 {loops} 次操作，文件 {mib:.1f} MiB；吞吐 = 次数 × 大小 / 耗时；"
+            "Python 写 = 读、解码再写（readwrite_once），比例对原始写。缓存：{cache}；启动方式：{sm}。",
+        },
         "one": "1 个进程",
         "pool": "Pool：{procs} 个进程\n（每个可用核一个）",
         "raw": "原始 {mib:,.0f} MiB/s",
