@@ -67,65 +67,36 @@ def table(frame: pd.DataFrame) -> str:
         parts.append(f"- **{host}**: {h['cpu_model']}, {h['usable_cores']} usable cores, Python {h['python']}")
     parts.append("")
     for (op, workers), sub in frame.groupby(["operation", "workers"], sort=False):
-        rows = []
-        for loops, cell in sub.groupby("loops", sort=True):
-            row = [str(loops)]
-            for host in hosts:
-                c = cell[cell["host"] == host]
-                row.append(
-                    "—"
-                    if c.empty
-                    else f"{c['speedup'].iloc[0]:.2f} ({c['speedup_ci_low'].iloc[0]:.2f}–{c['speedup_ci_high'].iloc[0]:.2f})"
-                )
-            rows.append(row)
+        ends = zip(sub["speedup"], sub["speedup_ci_low"], sub["speedup_ci_high"])
+        sub = sub.assign(cell=[f"{s:.2f} ({low:.2f}–{high:.2f})" for s, low, high in ends])
+        grid = sub.pivot(index="loops", columns="host", values="cell").reindex(columns=hosts).fillna("—")
+        rows = [[str(loops), *cells] for loops, cells in zip(grid.index, grid.to_numpy())]
         parts += [f"### {NAMES[op]}, Pool({workers})", "", markdown_table(["loops", *hosts], rows), ""]
     return "\n".join(parts)
 
 
 def plot(frame: pd.DataFrame, out_paths) -> None:
     """Speedup against loops, one line per host, one panel per operation (and worker count)."""
-    import matplotlib.pyplot as plt
     import seaborn as sns
 
-    from .plots import interval_bars, save, style
+    from . import plots
 
     panels = list(frame.groupby(["operation", "workers"], sort=False).groups)
     hosts = sorted(frame["host"].unique())
     palette = dict(zip(hosts, sns.color_palette("colorblind", len(hosts))))
-    with style():
-        fig, axes = plt.subplots(
-            1, len(panels), figsize=(4.2 * len(panels) + 0.6, 4.4), sharey=True, squeeze=False, layout="constrained"
-        )
+    size = (4.2 * len(panels) + 0.6, 4.4)
+    with plots.figure(out_paths, 1, len(panels), figsize=size, sharey=True, squeeze=False) as (fig, axes):
         for ax, (op, workers) in zip(axes[0], panels):
             sub = frame[(frame["operation"] == op) & (frame["workers"] == workers)]
-            for host in hosts:
-                h = sub[sub["host"] == host].sort_values("loops")
-                if h.empty:
-                    continue
-                interval_bars(
-                    ax,
-                    h["loops"],
-                    h["speedup"],
-                    h["speedup_ci_low"],
-                    h["speedup_ci_high"],
-                    fmt="",
-                    marker="o",
-                    color=palette[host],
-                    label=host,
-                    linewidth=1.5,
-                )
-            ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.0)
+            for host, h in sub.sort_values("loops").groupby("host"):
+                ends = h["speedup"], h["speedup_ci_low"], h["speedup_ci_high"]
+                look = {"marker": "o", "color": palette[host], "label": host, "linewidth": 1.5}
+                plots.interval_bars(ax, h["loops"], *ends, fmt="", **look)
+            plots.reference_lines(ax, linewidth=1.0)
             ax.set_xscale("log", base=2)
-            loops = sorted(sub["loops"].unique())
-            ax.set_xticks(loops)
-            ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
-            ax.set_title(f"{NAMES[op]}, Pool({workers})")
-            ax.set_xlabel("loops (file operations per run)")
-        axes[0][0].set_ylabel("speedup (serial / Pool, ×)")
-        axes[0][0].set_ylim(bottom=0)
-        handles, labels = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncol=min(len(hosts), 4), frameon=False, title="host")
-        fig.suptitle(
-            "Appendix B speedups per host (dashed: no gain, 1×; bars: interval of the paired ratios)", fontsize="medium"
-        )
-        save(fig, out_paths)
+            plots.fixed_ticks(ax.xaxis, sorted(sub["loops"].unique()))
+            ax.set(title=f"{NAMES[op]}, Pool({workers})", xlabel="loops (file operations per run)")
+        axes[0][0].set(ylabel="speedup (serial / Pool, ×)", ylim=(0, None))
+        title = "Appendix B speedups per host (dashed: no gain, 1×; bars: interval of the paired ratios)"
+        handles = axes[0][0].get_legend_handles_labels()[0]
+        plots.finish(fig, title, handles, min(len(hosts), 4), title="host")

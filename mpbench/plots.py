@@ -119,20 +119,13 @@ PANEL_HEIGHT = 3.4  # inches per row of panels
 
 
 def long_frame(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Wide summaries -> one tidy row per (operation, variant, loops, workers).
-
-    Columns: operation (the summary key, "read" or "readwrite"), variant
-    ("serial", "pool", and for readwrite "overwrite_serial",
-    "overwrite_pool"), loops, workers, median, ci_low, ci_high (seconds).
-    A variant is included where its ``<variant>_median`` column exists.
-    """
+    """Wide summaries -> one tidy row (LONG_COLUMNS) per operation (the summary's key), variant
+    (of TIME_VARIANTS, where its ``<variant>_median`` column exists), loops and workers (seconds)."""
     return _concat(
-        [
-            _tidy(summaries[operation], f"{variant}_median", variant, operation, variant)
-            for operation in _ordered_keys(summaries)
-            for variant in TIME_VARIANTS
-            if f"{variant}_median" in summaries[operation].columns
-        ]
+        _tidy(summaries[operation], f"{variant}_median", variant, operation, variant)
+        for operation in _ordered_keys(summaries)
+        for variant in TIME_VARIANTS
+        if f"{variant}_median" in summaries[operation].columns
     )
 
 
@@ -140,23 +133,19 @@ def speedup_frame(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Speedups as tidy rows: series ("read", "readwrite", "overwrite"),
     loops, workers, median (the speedup, serial / Pool), ci_low, ci_high."""
     return _concat(
-        [
-            _tidy(summaries[key], prefix, prefix, key, series)
-            for series, (key, prefix, _label) in SPEEDUP_SERIES.items()
-            if key in summaries and prefix in summaries[key].columns
-        ]
+        _tidy(summaries[key], prefix, prefix, key, series)
+        for series, (key, prefix, _label) in SPEEDUP_SERIES.items()
+        if key in summaries and prefix in summaries[key].columns
     )
 
 
 def ideal_speedup(workers: int, cores: int) -> int:
-    """The best speedup a Pool can give: one task per core at most, so
-    min(workers, cores) (at least 1)."""
+    """The best speedup a Pool can give: one task per core at most, so min(workers, cores) (at least 1)."""
     return max(1, min(int(workers), int(cores)))
 
 
 def ideal_label(workers: int, cores: int, language: str = "en") -> str:
-    """Legend text of the ideal-speedup line, e.g.
-    "ideal: min(4 workers, 2 cores) = 2×"."""
+    """Legend text of the ideal-speedup line, e.g. "ideal: min(4 workers, 2 cores) = 2×"."""
     t = TEXT[language]
     return t["ideal_label"].format(
         workers=_plural(workers, "worker", language),
@@ -166,7 +155,8 @@ def ideal_label(workers: int, cores: int, language: str = "en") -> str:
 
 
 def _tidy(summary: pd.DataFrame, median: str, prefix: str, operation: str, variant: str) -> pd.DataFrame:
-    """The rows of ``median`` and its interval ``<prefix>_ci_low`` / ``_ci_high`` (NaN where missing)."""
+    """The rows of ``median`` and its interval ``<prefix>_ci_low`` / ``_ci_high`` (NaN where missing),
+    by workers and loops."""
     ends = (f"{prefix}_ci_low", f"{prefix}_ci_high")
     low, high = (summary[c].astype(float).to_numpy() if c in summary.columns else np.nan for c in ends)
     return pd.DataFrame(
@@ -179,26 +169,22 @@ def _tidy(summary: pd.DataFrame, median: str, prefix: str, operation: str, varia
             "ci_low": low,
             "ci_high": high,
         }
-    )
+    ).sort_values(["workers", "loops"], kind="stable")
 
 
-def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    if not parts:
-        return pd.DataFrame(
-            {c: pd.Series(dtype=object if c in ("operation", "variant") else float) for c in LONG_COLUMNS}
-        )
-    frame = pd.concat(parts, ignore_index=True)
-    return frame.sort_values(["operation", "variant", "workers", "loops"], kind="stable", key=_order_key).reset_index(
-        drop=True
-    )[LONG_COLUMNS]
+def _concat(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """The parts (in display order: operations, then variants) as one frame, or an empty one."""
+    return pd.concat([*parts] or [pd.DataFrame(columns=LONG_COLUMNS)], ignore_index=True)
 
 
-def _order_key(column: pd.Series) -> pd.Series:
-    """Sort operations and variants in display order, numbers numerically."""
-    order = {name: i for i, name in enumerate([*OPERATIONS, *TIME_VARIANTS, *SPEEDUP_SERIES])}
-    if column.name in ("operation", "variant"):
-        return column.map(lambda v: order.get(v, len(order)))
-    return column
+def _series(data: pd.DataFrame, labels: Mapping[str, str], styles: Mapping[str, tuple[str, str]]) -> tuple:
+    """A tidy frame's rows with x (loops, its series dodged apart) and label (``labels``: series ->
+    legend label, in display order), its series' styles by label, its loop and worker counts."""
+    series = [s for s in labels if s in set(data["variant"])]
+    loops = sorted(int(x) for x in data["loops"].unique())
+    x = data["loops"] * dodge(data["variant"], series, 0.012 * max(span(loops), 2.0))
+    data = data.assign(x=x, label=data["variant"].map(labels))
+    return data, {labels[s]: styles[s] for s in series}, loops, sorted(int(w) for w in data["workers"].unique())
 
 
 def _ordered_keys(summaries: Mapping[str, pd.DataFrame]) -> list[str]:
@@ -216,24 +202,14 @@ def plot_time(
     ceiling: Mapping[str, float] | None = None,
     language: str = "en",
 ) -> None:
-    """Median wall time against loops, serial vs Pool, with the intervals of the medians: one
-    column of panels per operation, one row per worker count, both axes logarithmic.
-
-    ``ceiling`` (the ceiling experiment's raw seconds per operation in one process,
-    {"read": s, "readwrite": s}) adds the line loops × that time to each panel.
-    """
+    """time.png (docs/experiments/appendix.md, "Reading the figures"); ``ceiling``: the ceiling experiment's
+    raw seconds per operation in one process, {"read": s, "readwrite": s}."""
     language = figure_language(language)
     t = TEXT[language]
-    data = long_frame(summaries)
     operations = _ordered_keys(summaries)
-    workers = sorted(int(w) for w in data["workers"].unique())
+    data, styles, loops, workers = _series(long_frame(summaries), t["variants"], TIME_STYLE)
     if not operations or not workers:
         raise ValueError("plot_time: no rows to plot")
-    variants = [v for v in TIME_VARIANTS if v in set(data["variant"])]
-    styles = {t["variants"][v]: TIME_STYLE[v] for v in variants}
-    loops = sorted(int(x) for x in data["loops"].unique())
-    x = data["loops"] * dodge(data["variant"], variants, 0.012 * max(span(loops), 2.0))
-    data = data.assign(x=x, label=data["variant"].map(t["variants"]))
     nrows, ncols = len(workers), len(operations)
     size = (max(5.0, PANEL_WIDTH * ncols + 0.6), PANEL_HEIGHT * nrows + 1.3)
     with figure(out_paths, nrows, ncols, squeeze=False, sharex=True, sharey=True, figsize=size) as (fig, axes):
@@ -245,13 +221,10 @@ def plot_time(
                 if raw is not None and np.isfinite(raw) and raw > 0:
                     xs = np.array([min(loops), max(loops)], dtype=float)
                     ax.plot(xs, xs * raw, zorder=1, **CEILING)
-                ax.set_xscale("log", base=2)
                 ax.set_yscale("log")
                 _loop_ticks(ax, loops)
-                title = t["ops"].get(op, op)
-                ax.set_title(f"{title}: Pool(processes={w})" if nrows > 1 else title)
-                ax.set_xlabel(t["loops"] if i == nrows - 1 else "")
-                ax.set_ylabel(t["time"] if j == 0 else "")
+                title = t["ops"].get(op, op) + (f": Pool(processes={w})" if nrows > 1 else "")
+                ax.set(title=title, xlabel=t["loops"] if i == nrows - 1 else "", ylabel=t["time"] if j == 0 else "")
         handles = series_handles(styles)
         if ceiling and any(np.isfinite(ceiling.get(op, np.nan)) for op in operations):
             handles.append(line(t["ceiling"], **CEILING))
@@ -264,20 +237,12 @@ def plot_time(
 def plot_speedup(
     summaries: Mapping[str, pd.DataFrame], cores: int, out_paths: Iterable[str | Path], language: str = "en"
 ) -> None:
-    """Speedup (median of paired serial / Pool ratios) against loops, one panel per
-    worker count, with the interval of each speedup and two reference
-    lines: no gain (1×) and the ideal min(workers, cores)."""
+    """speedup.png (docs/experiments/appendix.md, "Reading the figures")."""
     language = figure_language(language)
     t = TEXT[language]
-    data = speedup_frame(summaries)
-    workers = sorted(int(w) for w in data["workers"].unique())
+    data, styles, loops, workers = _series(speedup_frame(summaries), t["series"], SPEEDUP_STYLE)
     if not workers:
         raise ValueError("plot_speedup: no rows to plot")
-    series = [s for s in SPEEDUP_SERIES if s in set(data["variant"])]
-    styles = {t["series"][s]: SPEEDUP_STYLE[s] for s in series}
-    loops = sorted(int(x) for x in data["loops"].unique())
-    x = data["loops"] * dodge(data["variant"], series, 0.012 * max(span(loops), 2.0))
-    data = data.assign(x=x, label=data["variant"].map(t["series"]))
     values = np.concatenate([data["median"].to_numpy(float), data["ci_high"].to_numpy(float)])
     top = max([float(ideal_speedup(w, cores)) for w in workers] + list(values[np.isfinite(values)])) * 1.12
     ncols = min(len(workers), 3)
@@ -290,12 +255,10 @@ def plot_speedup(
             ax = axes.flat[j]
             reference_lines(ax, ideal_speedup(w, cores))
             lines(ax, data[data["workers"] == w], styles)
-            ax.set_xscale("log", base=2)
             _loop_ticks(ax, loops)
             ratio_axis(ax, 0, top)
             ax.set_title(f"Pool(processes={w})\n{ideal_label(w, cores, language)}")
-            ax.set_xlabel(t["loops"])
-            ax.set_ylabel(t["speedup"] if j % ncols == 0 else "")
+            ax.set(xlabel=t["loops"], ylabel=t["speedup"] if j % ncols == 0 else "")
         handles = [*series_handles(styles), line(t["no_gain"], **NO_GAIN)]
         if any(ideal_speedup(w, cores) != 1 for w in workers):
             handles.append(line(t["ideal"], **IDEAL))
@@ -413,11 +376,13 @@ def figure(out_paths: Iterable[str | Path], nrows: int = 1, ncols: int = 1, **su
             plt.close(fig)
 
 
-def finish(fig: Figure, title: str, handles: list | None = None, ncol: int = 3, **legend) -> None:
-    """The figure's title, and the legend of ``handles`` under its panels."""
+def finish(
+    fig: Figure, suptitle: str, handles: list | None = None, ncol: int = 3, titlesize: str = "medium", **legend
+) -> None:
+    """The figure's title, and the legend of ``handles`` under its panels (``legend``: as ``fig.legend``)."""
     if handles:
         fig.legend(handles=handles, loc="outside lower center", ncol=ncol, frameon=False, **legend)
-    fig.suptitle(title, fontsize="medium")
+    fig.suptitle(suptitle, fontsize=titlesize)
 
 
 def legend_below(ax: Axes, *args, drop: float = 0.14, ncol: int = 2, **kwargs) -> None:
@@ -556,6 +521,8 @@ def bar_intervals(ax: Axes, groups, **style) -> None:
 
 
 def _loop_ticks(ax: Axes, loops: list[int]) -> None:
+    """x on a log2 scale, labelled at the loop counts (every k-th where there are many)."""
+    ax.set_xscale("log", base=2)
     shown = loops
     if len(loops) > 12:  # keep labels readable: every k-th loop count
         k = math.ceil(len(loops) / 12)
@@ -567,14 +534,14 @@ def _loop_ticks(ax: Axes, loops: list[int]) -> None:
         ax.tick_params(axis="x", labelrotation=45)
 
 
-def seconds_ticks(ax: Axes) -> None:
-    """Plain-number labels on a log seconds axis: 1-2-5 steps where the axis
+def seconds_ticks(ax: Axes, suffix: str = "") -> None:
+    """Plain-number labels (followed by ``suffix``) on a log y axis: 1-2-5 steps where the axis
     spans few decades (else one label per decade), unlabelled minor ticks."""
     low, high = ax.get_ylim()
     decades = math.log10(high / low) if low > 0 and high > low else 1.0
     subs = (1.0, 2.0, 5.0) if decades <= 3.5 else (1.0,)
     ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=subs))
-    plain_labels(ax.yaxis)
+    plain_labels(ax.yaxis, suffix)
     ax.yaxis.set_minor_locator(ticker.LogLocator(base=10, subs="auto"))
     ax.yaxis.set_minor_formatter(ticker.NullFormatter())
 
@@ -607,11 +574,6 @@ def _interval_text(summaries: Mapping[str, pd.DataFrame], kind: str, language: s
 
 
 def save(fig: Figure, out_paths: Iterable[str | Path]) -> None:
-    try:
-        for path in out_paths:
-            path = Path(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            metadata = {"Date": None} if path.suffix.lower() == ".svg" else None
-            fig.savefig(path, dpi=150, metadata=metadata)
-    finally:
-        plt.close(fig)
+    for path in map(Path, out_paths):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=150, metadata={"Date": None} if path.suffix.lower() == ".svg" else None)

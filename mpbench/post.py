@@ -15,6 +15,13 @@ SEED_SIZE_MB = 40
 SEED_LINES = 20000
 SEED_DATE = "2019-01-16"
 TABLES = ("read", "readwrite")
+#: The ratios ours / the post's: measured_<name> / the post's column.
+RATIOS = {
+    "serial": "seed_serial",
+    "pool": "seed_pool",
+    "speedup": "seed_speedup_computed",
+    "overwrite": "seed_overwrite",
+}
 
 
 def load(path: Path = DATA) -> pd.DataFrame:
@@ -29,12 +36,8 @@ def pick_workers(summary: pd.DataFrame) -> int:
 
 
 def compare(seed: pd.DataFrame, summaries: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per table and loop count of the post: its numbers, ours, and the ratios.
-
-    Loop counts the post had but this run did not measure stay, with NaN for
-    ours; loop counts only this run has are left out (the post has nothing to
-    compare them with).
-    """
+    """One row per table and loop count of the post: its numbers, ours (NaN where this run did not measure
+    that loop count; loop counts only this run has are left out), and the ratios ours / the post's."""
     out = []
     for table in TABLES:
         summary = summaries.get(table)
@@ -56,15 +59,12 @@ def compare(seed: pd.DataFrame, summaries: dict[str, pd.DataFrame]) -> pd.DataFr
             }
             # The post's 提升 is rounded and missing at 1 loop: recompute it from its times.
             row["seed_speedup_computed"] = r.serial_s / r.pool_s
-            m = ours.loc[int(r.loops)] if int(r.loops) in ours.index else None
+            m = ours.loc[int(r.loops)] if int(r.loops) in ours.index else pd.Series(dtype=float)
             for ours_col in ("serial_median", "pool_median", "speedup", "speedup_ci_low", "speedup_ci_high"):
-                row[f"measured_{ours_col.removesuffix('_median')}"] = float(m[ours_col]) if m is not None else np.nan
-            over = m.get("overwrite_pool_median") if m is not None else None
-            row["measured_overwrite"] = float(over) if over is not None and not pd.isna(over) else np.nan
-            row["serial_ratio"] = row["measured_serial"] / row["seed_serial"]
-            row["pool_ratio"] = row["measured_pool"] / row["seed_pool"]
-            row["speedup_ratio"] = row["measured_speedup"] / row["seed_speedup_computed"]
-            row["overwrite_ratio"] = row["measured_overwrite"] / row["seed_overwrite"]
+                row[f"measured_{ours_col.removesuffix('_median')}"] = float(m.get(ours_col, np.nan))
+            row["measured_overwrite"] = float(m.get("overwrite_pool_median", np.nan))
+            for name, seed_column in RATIOS.items():
+                row[f"{name}_ratio"] = row[f"measured_{name}"] / row[seed_column]
             out.append(row)
     return pd.DataFrame(out)
 
@@ -96,14 +96,8 @@ def table(comparison: pd.DataFrame, language: str = "zh") -> str:
     """The side-by-side table as markdown, with a note on what the ratios mean."""
     from .tables import markdown_table
 
-    rows = [
-        [
-            NAMES[language][r.table],
-            str(r.loops),
-            *(_f(getattr(r, column), digits) for _, _, column, digits in COLUMNS[2:]),
-        ]
-        for r in comparison.itertuples(index=False)
-    ]
+    named = comparison.assign(table=comparison["table"].map(NAMES[language]))
+    rows = [[_f(getattr(r, column), digits) for _, _, column, digits in COLUMNS] for r in named.itertuples(index=False)]
     workers = sorted({int(w) for w in comparison["workers_measured"].dropna()})
     note = {
         "zh": f"原文：{SEED_DATE}，Pool(processes={SEED_WORKERS})，{SEED_SIZE_MB}M、{SEED_LINES} 行；本机：Pool(processes="
@@ -191,65 +185,44 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths, language: str = "en") 
     """Top: time against loops, the post's (open markers, dashed) and ours
     (filled, solid), serial and Pool; bottom: the two speedups, ours with
     its interval, and the ideal min(workers, cores) for this machine."""
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
+    from . import plots
 
-    from .plots import figure_language, interval_bars, save, seconds_ticks, style
-
-    t = FIGURE[figure_language(language)]
-
+    t = FIGURE[plots.figure_language(language)]
     colors = {"serial": "#4c72b0", "pool": "#dd8452", "overwrite": "#55a868"}
     post_style = {"linestyle": "--", "marker": "o", "markerfacecolor": "white"}  # the post's series: dashed, open
-    with style():
-        fig, axes = plt.subplots(2, 2, figsize=(10, 7.4), sharex=True, layout="constrained")
+    with plots.figure(out_paths, 2, 2, figsize=(10, 7.4), sharex=True) as (fig, axes):
         for j, table_name in enumerate(TABLES):
             sub = comparison[comparison["table"] == table_name].sort_values("loops")
             ax = axes[0][j]
-            series = [("serial", "seed_serial", "measured_serial"), ("pool", "seed_pool", "measured_pool")]
-            if table_name == "readwrite":
-                series.append(("overwrite", "seed_overwrite", "measured_overwrite"))
-            for name, seed_col, ours_col in series:
-                ax.plot(sub["loops"], sub[seed_col], color=colors[name], linewidth=1.3, **post_style)
-                ours = sub.dropna(subset=[ours_col])
-                ax.plot(ours["loops"], ours[ours_col], linestyle="-", marker="o", color=colors[name], linewidth=1.6)
+            for name in [*colors][: 3 if table_name == "readwrite" else 2]:
+                ax.plot(sub["loops"], sub[f"seed_{name}"], color=colors[name], linewidth=1.3, **post_style)
+                ours = sub.dropna(subset=[f"measured_{name}"])
+                ax.plot(
+                    ours["loops"],
+                    ours[f"measured_{name}"],
+                    linestyle="-",
+                    marker="o",
+                    color=colors[name],
+                    linewidth=1.6,
+                )
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")
-            ax.set_title(t["titles"][table_name])
-            ax.set_ylabel(t["time"] if j == 0 else "")
-            seconds_ticks(ax)
+            ax.set(title=t["titles"][table_name], ylabel=t["time"] if j == 0 else "")
+            plots.seconds_ticks(ax)
             ax = axes[1][j]
             ax.plot(sub["loops"], sub["seed_speedup_computed"], color="0.3", linewidth=1.3, **post_style)
             ours = sub.dropna(subset=["measured_speedup"])
-            interval_bars(
-                ax,
-                ours["loops"],
-                ours["measured_speedup"],
-                ours["measured_speedup_ci_low"],
-                ours["measured_speedup_ci_high"],
-                fmt="",
-                color="#c44e52",
-                marker="o",
-                linewidth=1.6,
-            )
-            ax.axhline(1.0, color="0.45", linestyle="--", linewidth=1.0)
+            ends = (ours[f"measured_speedup{end}"] for end in ("", "_ci_low", "_ci_high"))
+            plots.interval_bars(ax, ours["loops"], *ends, fmt="", color="#c44e52", marker="o", linewidth=1.6)
             workers = sub["workers_measured"].dropna()
-            if len(workers):
-                ax.axhline(min(int(workers.iloc[0]), cores), color="black", linestyle=":", linewidth=1.4)
-            ax.set_ylim(bottom=0)
-            ax.set_xlabel(t["loops"])
-            ax.set_ylabel(t["speedup"] if j == 0 else "")
-            ax.set_xticks(sorted(sub["loops"].unique()))
-            ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:g}"))
-        handles = [
-            *(
-                Line2D([], [], color=color, marker="o", label=label)
-                for color, label in zip(colors.values(), t["legend"])
-            ),
-            Line2D([], [], color="0.3", label=t["legend"][3], **post_style),
-            Line2D([], [], color="#c44e52", marker="o", label=t["legend"][4]),
-            Line2D([], [], color="0.3", linestyle="-", label=t["legend"][5]),
-            Line2D([], [], color="black", linestyle=":", label=t["legend"][6].format(cores=cores)),
+            plots.reference_lines(ax, min(int(workers.iloc[0]), cores) if len(workers) else None, linewidth=1.0)
+            ax.set(ylim=(0, None), xlabel=t["loops"], ylabel=t["speedup"] if j == 0 else "")
+            plots.fixed_ticks(ax.xaxis, sorted(sub["loops"].unique()))
+        handles = [plots.line(label, color=color, marker="o") for color, label in zip(colors.values(), t["legend"])]
+        handles += [
+            plots.line(t["legend"][3], color="0.3", **post_style),
+            plots.line(t["legend"][4], color="#c44e52", marker="o"),
+            plots.line(t["legend"][5], color="0.3", linestyle="-"),
+            plots.line(t["legend"][6].format(cores=cores), **plots.IDEAL),
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False)
-        fig.suptitle(t["title"], fontsize="medium")
-        save(fig, out_paths)
+        plots.finish(fig, t["title"], handles, ncol=4)

@@ -207,7 +207,7 @@ def test_table_headers_and_rows(language, first, tmp_path):
     assert lines[0].startswith(first) and len(lines[0].split("|")) == 8
     body = [line for line in lines[2:] if line.startswith("| ")]
     assert len(body) == len(CELLS)
-    labels = present.KIND_LABELS[language]
+    labels = present.TEXT[language]["kinds"]
     assert body[0].startswith(f"| {labels['cpu']} | 2 | 1 | 1 / 1.00 |") and body[-1].startswith(
         f"| {labels['sleep']} | 8 |"
     )

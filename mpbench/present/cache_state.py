@@ -38,21 +38,13 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    levels.plot(
-        summary,
-        "cache",
-        out_paths,
-        {
-            "en": "Cache state: the test file warm in the page cache or evicted before every run (cold)",
-            "zh": "缓存状态：测试文件留在页缓存中（warm），或每次运行前被逐出（cold）",
-        },
-        {"en": "page-cache state of the test file before each run", "zh": "每次运行前测试文件的页缓存状态"},
-        language=language,
-    )
+    levels.plot(summary, "cache", out_paths, TEXT, language=language)
 
 
 TEXT = {
     "en": {
+        "title": "Cache state: the test file warm in the page cache or evicted before every run (cold)",
+        "x": "page-cache state of the test file before each run",
         "no_eviction": "cold not measured: this platform lacks os.posix_fadvise; only the warm page cache (the seed's setting) was measured.",
         "warm_only": "cold not measured: the config's cache_state.states is warm only.",
         "warm": "{head}: warm {medians}.",
@@ -63,6 +55,8 @@ TEXT = {
         "resident": "eviction did NOT happen: before a cold run up to {share:.0%} of the file's pages were still resident (mincore; a file on tmpfs cannot be evicted), so the cold times are not cold{warm}.",
     },
     "zh": {
+        "title": "缓存状态：测试文件留在页缓存中（warm），或每次运行前被逐出（cold）",
+        "x": "每次运行前测试文件的页缓存状态",
         "no_eviction": "未测 cold：本平台没有 os.posix_fadvise；只测了热页缓存（原文的设置）。",
         "warm_only": "未测 cold：配置的 cache_state.states 只有 warm。",
         "warm": "{head}：warm {medians}。",

@@ -59,27 +59,17 @@ def ceiling_seconds_per_op(summary: pd.DataFrame, size_bytes: int) -> dict:
     return out
 
 
-LABELS = {
-    "zh": {
-        "read": "读",
-        "write": "写",
-        "raw": "原始 os.{fn}（预分配缓冲）",
-        "python": "Python（workloads）",
-        "header": ["操作", "方式", "进程数", "中位耗时（秒）", "吞吐（MiB/s）", "Python / 原始上限"],
-        "note": "每格为 {n} 次重复的中位数；每次 {loops} 次操作，文件 {mib:.1f} MiB；吞吐 = 次数 × 大小 / 耗时；"
-        "Python 写 = 读、解码再写（readwrite_once），比例对原始写。缓存：{cache}；启动方式：{sm}。",
-    },
-    "en": {
-        "read": "read",
-        "write": "write",
-        "raw": "raw os.{fn} (preallocated buffer)",
-        "python": "Python (workloads)",
-        "header": ["Operation", "Path", "Processes", "Median (s)", "Throughput (MiB/s)", "Python / raw ceiling"],
-        "note": "Each cell is the median of {n} runs of {loops} operations on a {mib:.1f} MiB file; throughput = "
-        "loops × size / time; Python write = read, decode and write (readwrite_once), ratio against the raw "
-        "write. Cache: {cache}; start method: {sm}.",
-    },
-}
+def _facts(summary: pd.DataFrame) -> dict:
+    """What the table's note and the figure's title say of the run (its first row's settings, and its runs)."""
+    f = summary.iloc[0]
+    return {
+        "loops": int(f["loops"]),
+        "mib": f["size_bytes"] / MIB,
+        "cache": f["cache"],
+        "fsync": str(bool(f["fsync"])).lower(),
+        "sm": f["start_method"],
+        "n": int(summary["n"].min()),
+    }
 
 
 def _pct(value) -> str:
@@ -87,7 +77,7 @@ def _pct(value) -> str:
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    lab = LABELS[language]
+    lab = TEXT[language]["table"]
     rows = [
         [
             lab[r.direction],
@@ -99,22 +89,21 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
         ]
         for r in summary.itertuples(index=False)
     ]
-    first = summary.iloc[0]
-    note = lab["note"].format(
-        n=int(summary["n"].min()),
-        loops=int(first["loops"]),
-        mib=first["size_bytes"] / MIB,
-        cache=first["cache"],
-        sm=first["start_method"],
-    )
-    return markdown_table(lab["header"], rows) + "\n\n" + note + "\n"
-
-
-BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
+    return markdown_table(lab["header"], rows) + "\n\n" + lab["note"].format(**_facts(summary)) + "\n"
 
 
 TEXT = {
     "en": {
+        "table": {
+            "read": "read",
+            "write": "write",
+            "raw": "raw os.{fn} (preallocated buffer)",
+            "python": "Python (workloads)",
+            "header": ["Operation", "Path", "Processes", "Median (s)", "Throughput (MiB/s)", "Python / raw ceiling"],
+            "note": "Each cell is the median of {n} runs of {loops} operations on a {mib:.1f} MiB file; throughput = "
+            "loops × size / time; Python write = read, decode and write (readwrite_once), ratio against the raw "
+            "write. Cache: {cache}; start method: {sm}.",
+        },
         "one": "1 process",
         "pool": "Pool: {procs} process{es}\n(one per usable core)",
         "raw": "raw {mib:,.0f} MiB/s",
@@ -148,6 +137,15 @@ TEXT = {
         "input": "The input was {cache} (page-cache residency before the runs: {resident}), so the raw read measures {src}; writes were {writes} on {fs}.",
     },
     "zh": {
+        "table": {
+            "read": "读",
+            "write": "写",
+            "raw": "原始 os.{fn}（预分配缓冲）",
+            "python": "Python（workloads）",
+            "header": ["操作", "方式", "进程数", "中位耗时（秒）", "吞吐（MiB/s）", "Python / 原始上限"],
+            "note": "每格为 {n} 次重复的中位数；每次 {loops} 次操作，文件 {mib:.1f} MiB；吞吐 = 次数 × 大小 / 耗时；"
+            "Python 写 = 读、解码再写（readwrite_once），比例对原始写。缓存：{cache}；启动方式：{sm}。",
+        },
         "one": "1 个进程",
         "pool": "Pool：{procs} 个进程\n（每个可用核一个）",
         "raw": "原始 {mib:,.0f} MiB/s",
@@ -220,7 +218,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
                     plots.interval_bars(ax, [x], *ends, fmt="o", zorder=5, **look)
                     if raw in by.index:
                         pct = t["of_raw"].format(pct=_pct(p["ratio_to_raw"]))
-                        look = {"fontweight": "bold", "color": colour[direction], "zorder": 6, "bbox": BOX}
+                        look = {"fontweight": "bold", "color": colour[direction], "zorder": 6, "bbox": plots.BOX}
                         plots.label(ax, pct, (x + 0.07, p["mib_s"]), (0, 0), ha="left", va="center", **look)
             ax.set_xticks(range(len(groups)), [g[1] for g in groups])
             ax.set(xlim=(-0.5, 1.5), title=t[direction])
@@ -239,17 +237,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
             Patch(label=t["legend"][3], **raw_band),
             plots.line(t["legend"][4], color="0.35", linestyle=":"),
         ]
-        f = summary.iloc[0]
-        title = t["title"].format(
-            loops=int(f["loops"]),
-            mib=f["size_bytes"] / MIB,
-            cache=f["cache"],
-            fsync=str(bool(f["fsync"])).lower(),
-            sm=f["start_method"],
-            cores=cores,
-            n=int(summary["n"].min()),
-        )
-        plots.finish(fig, title, handles)
+        plots.finish(fig, t["title"].format(**_facts(summary), cores=cores), handles)
 
 
 def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:

@@ -64,22 +64,18 @@ COLUMNS = [
     *TIME_COLUMNS,
     *ratio_columns("Ratio to default rule (x)", "相对默认规则（倍）", "vs_chunksize"),
 ]
-NOTE = {
-    "zh": "每格为 {n} 次重复的中位数。默认规则：chunksize=None 时 Pool.map 取 ceil(任务数 / (4 × 进程数))，括号内为实际值。"
-    "比值 = 该 chunksize / 默认规则，区间来自同一次重复的配对比值，p 为配对符号翻转检验；★ 为最快的 chunksize。",
-    "en": "Each cell is the median of {n} repetitions. Default rule: with chunksize=None Pool.map uses ceil(tasks / "
-    "(4 × workers)), its value in brackets. Ratio = this chunksize / the default rule, its interval from the "
-    "paired ratios of the same repetition, p from a paired sign test; ★ marks the fastest chunksize.",
-}
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    note = NOTE[language].format(n=int(summary["n"].min()))
+    note = TEXT[language]["note"].format(n=int(summary["n"].min()))
     return columns_table(COLUMNS, summary.itertuples(), language) + "\n\n" + note + "\n"
 
 
 TEXT = {
     "en": {
+        "note": "Each cell is the median of {n} repetitions. Default rule: with chunksize=None Pool.map uses ceil(tasks / "
+        "(4 × workers)), its value in brackets. Ratio = this chunksize / the default rule, its interval from the "
+        "paired ratios of the same repetition, p from a paired sign test; ★ marks the fastest chunksize.",
         "default": "default (={n})",
         "rule": "default rule (= {n:,})",
         "square": "id**2 over {tasks:,} numbers",
@@ -107,6 +103,8 @@ TEXT = {
         "one": "{what}: chunksize 1 (one trip per task{same}) took {verdict}.",
     },
     "zh": {
+        "note": "每格为 {n} 次重复的中位数。默认规则：chunksize=None 时 Pool.map 取 ceil(任务数 / (4 × 进程数))，括号内为实际值。"
+        "比值 = 该 chunksize / 默认规则，区间来自同一次重复的配对比值，p 为配对符号翻转检验；★ 为最快的 chunksize。",
         "default": "默认（={n}）",
         "rule": "默认规则（= {n:,}）",
         "square": "对 {tasks:,} 个数求 id**2",
@@ -145,24 +143,21 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
     language = plots.figure_language(language)
     t = TEXT[language]
     ops = list(dict.fromkeys(summary["operation"]))
-    chosen = {"fmt": "-o", "color": "#1f77b4", "markersize": 5}  # a chunksize set by hand
-    rule = {"fmt": "*", "color": "#d62728", "markersize": 15}  # the default rule's chunksize
+    chosen = {"fmt": "-o", "color": "#1f77b4", "markersize": 5, "zorder": 3}  # a chunksize set by hand
+    rule = {"fmt": "*", "color": "#d62728", "markersize": 15, "zorder": 4}  # the default rule's chunksize
     size = (5.6 * len(ops) + 0.6, 5.0)
     with plots.figure(out_paths, 1, len(ops), figsize=size, squeeze=False) as (fig, axes):
         for ax, op in zip(axes[0], ops):
             rows = summary[summary["operation"] == op]
             pool = rows[rows["variant"] != "serial"].sort_values("chunksize_effective")
             serial = rows[rows["variant"] == "serial"]
-            if len(serial):
-                s = serial.iloc[0]
-                ax.axhspan(s["ci_low"], s["ci_high"], color="0.6", alpha=0.2, zorder=1)
-                ax.axhline(s["median"], color="0.4", linestyle="--", linewidth=1.3, zorder=2)
+            for s in serial.head(1).itertuples():
+                ax.axhspan(s.ci_low, s.ci_high, color="0.6", alpha=0.2, zorder=1)
+                ax.axhline(s.median, color="0.4", linestyle="--", linewidth=1.3, zorder=2)
             for default, style in ((False, chosen), (True, rule)):
                 part = pool[(pool["chunksize"] == "default") == default]
                 ends = part["median"], part["ci_low"], part["ci_high"]
-                plots.interval_bars(
-                    ax, part["chunksize_effective"], *ends, linewidth=1.5, zorder=4 if default else 3, **style
-                )
+                plots.interval_bars(ax, part["chunksize_effective"], *ends, linewidth=1.5, **style)
             for r in pool[pool["chunksize"] == "default"].itertuples():
                 text = t["rule"].format(n=int(r.chunksize_effective))
                 at = (r.chunksize_effective, r.median)

@@ -251,3 +251,9 @@ def ratio_columns(en: str, zh: str, key: str, interval: bool = True) -> list[tup
         ("p", "p 值", cell(lambda r: fmt_p(r.p_value))),
     ]
     return columns if interval else [columns[0], columns[2]]
+
+
+def with_agg(summary: pd.DataFrame, raw: pd.DataFrame, keys: list[str], **agg) -> pd.DataFrame:
+    """``summary`` with the named aggregations ``agg`` (as ``DataFrame.agg``'s) of ``raw`` grouped by ``keys``
+    merged in, one row to one row."""
+    return summary.merge(raw.groupby(keys).agg(**agg).reset_index(), on=keys, validate="one_to_one")

@@ -52,14 +52,7 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    levels.plot(
-        summary,
-        FACTOR,
-        out_paths,
-        {k: v["title"] for k, v in TEXT.items()},
-        {k: v["x"] for k, v in TEXT.items()},
-        language=language,
-    )
+    levels.plot(summary, FACTOR, out_paths, TEXT, language=language)
 
 
 def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:

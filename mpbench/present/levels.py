@@ -11,7 +11,7 @@ import pandas as pd
 from ..experiments.common import MODES
 from ..fileio import OPERATIONS
 from ..tables import fmt_p, fmt_ratio, fmt_seconds, markdown_table
-from .common import WORDS, in_words, paired, pick, summarize_variants
+from .common import WORDS, in_words, paired, pick, summarize_variants, with_agg
 from .common import few_repeats as _few_repeats
 from .common import ordered as _ordered
 
@@ -26,18 +26,8 @@ def summarize(raw: pd.DataFrame, level: float, factor: str) -> pd.DataFrame:
     data = raw.assign(variant=raw["mode"].astype(str), **{factor: raw[factor].astype(str)})
     summary = summarize_variants(data, ["operation", factor], level, baseline="serial")
     keys = ["operation", factor, "variant"]
-    extra = (
-        data.groupby(keys)
-        .agg(
-            level_index=("level_index", "first"),
-            loops=("loops", "first"),
-            workers=("workers", "first"),
-            scratch_fs=("scratch_fs", "first"),
-            resident_before_min=("resident_before", "min"),
-            resident_before_max=("resident_before", "max"),
-        )
-        .reset_index()
-    )
+    first = {c: (c, "first") for c in ("level_index", "loops", "workers", "scratch_fs")}
+    resident = {f"resident_before_{f}": ("resident_before", f) for f in ("min", "max")}
     cmp = []
     for (op, mode), rows in data.groupby(["operation", "variant"]):
         ref = rows.loc[rows["level_index"].idxmin(), factor]
@@ -47,7 +37,7 @@ def summarize(raw: pd.DataFrame, level: float, factor: str) -> pd.DataFrame:
             if lvl == ref:
                 c.update(p_vs_ref=np.nan, significant_vs_ref=False)
             cmp.append({"operation": op, factor: lvl, "variant": mode, "reference": ref, **c})
-    out = summary.merge(extra, on=keys, validate="one_to_one").merge(pd.DataFrame(cmp), on=keys, validate="one_to_one")
+    out = with_agg(summary, data, keys, **first, **resident).merge(pd.DataFrame(cmp), on=keys, validate="one_to_one")
     return ordered(out, factor)
 
 
@@ -64,7 +54,7 @@ def _cells(rows: pd.DataFrame) -> dict:
     return {m: r for m in MODES for _, r in rows[rows["variant"] == m].iterrows()}
 
 
-#: The words of the findings and figures of the three conditions.
+#: The words of the findings, tables and figures of the three conditions.
 TEXT = {
     "en": {
         "modes": {"serial": "serial", "pool": "Pool"},
@@ -77,6 +67,11 @@ TEXT = {
         "y": "median wall time per run (s)",
         "legend": ("serial (a for loop)", "Pool({workers}) (create, map, close, join)"),
         "note": "bars: interval of the median (n = {n}, coverage ≥ {cover:.0%}); labels: time / {ref} in the same mode, * = significant (paired p)",
+        "columns": ("Operation", "Serial (s)", "Pool (s)", "Pool speedup (×)"),
+        "vs": "{mode}: time / {ref} (×, p)",
+        "table_note": "Each cell is the median of {n} runs ({loops} operations, Pool({workers})); speedup = serial / "
+        "Pool; time ratios are against {ref} in the same mode, paired by repetition, p from a paired "
+        "sign test.",
     },
     "zh": {
         "modes": {"serial": "串行", "pool": "多进程"},
@@ -89,6 +84,10 @@ TEXT = {
         "y": "每次运行耗时中位数（秒）",
         "legend": ("串行（for 循环）", "Pool({workers})（创建、map、close、join）"),
         "note": "误差线：中位数的区间（n = {n}，覆盖率 ≥ {cover:.0%}）；标注：同一模式下耗时 / {ref}，* 表示显著（配对 p）",
+        "columns": ("操作", "串行（秒）", "多进程（秒）", "多进程提升（倍）"),
+        "vs": "{mode}：耗时 / {ref}（倍，p）",
+        "table_note": "每格为 {n} 次重复的中位数（{loops} 次操作，Pool({workers})）；提升 = 串行 / 多进程；"
+        "耗时比以同一模式下的 {ref} 为基准，按同一次重复配对，p 为配对符号翻转检验。",
     },
 }
 
@@ -144,23 +143,6 @@ def versus(rows: pd.DataFrame, language: str = "en") -> str:
     return sep.join(f"{mode_label(m, language)} {ratio_text(r, language)}" for m, r in _cells(rows).items())
 
 
-TABLE_TEXT = {
-    "zh": {
-        "columns": ("操作", "串行（秒）", "多进程（秒）", "多进程提升（倍）"),
-        "vs": "{mode}：耗时 / {ref}（倍，p）",
-        "note": "每格为 {n} 次重复的中位数（{loops} 次操作，Pool({workers})）；提升 = 串行 / 多进程；"
-        "耗时比以同一模式下的 {ref} 为基准，按同一次重复配对，p 为配对符号翻转检验。",
-    },
-    "en": {
-        "columns": ("Operation", "Serial (s)", "Pool (s)", "Pool speedup (×)"),
-        "vs": "{mode}: time / {ref} (×, p)",
-        "note": "Each cell is the median of {n} runs ({loops} operations, Pool({workers})); speedup = serial / "
-        "Pool; time ratios are against {ref} in the same mode, paired by repetition, p from a paired "
-        "sign test.",
-    },
-}
-
-
 def _vs_cell(r) -> str:
     """A level's time / the reference level's: "1.12 (p = 0.031)", "—" for the reference itself."""
     if r is None:
@@ -177,7 +159,7 @@ def table(
     extra: tuple | None = None,
 ) -> str:
     """One row per (operation, level); ``extra``: (header per language, cell from the row's {mode: row})."""
-    text = TABLE_TEXT[language]
+    text = TEXT[language]
     data = ordered(summary, factor)
     refs = data.loc[data["level_index"] == data["level_index"].min(), factor]
     ref = label(refs.iloc[0]) if refs.nunique() == 1 else "reference"
@@ -192,33 +174,28 @@ def table(
         speedup = fmt_ratio(c["pool"]["speedup"]) if "pool" in c else "n/a"
         row = [op, label(lvl), *medians, speedup, *(_vs_cell(c.get(m)) for m in MODES)]
         rows.append(row + ([extra[1](c)] if extra else []))
-    note = text["note"].format(
+    note = text["table_note"].format(
         n=int(data["n"].min()), loops=int(data["loops"].iloc[0]), workers=int(data["workers"].iloc[0]), ref=ref
     )
     return markdown_table(header, rows) + "\n\n" + note + "\n"
 
 
-COLOURS = {"serial": "#1f77b4", "pool": "#d62728"}
-MARKERS = {"serial": "o", "pool": "s"}
+STYLE = {"serial": ("#1f77b4", "o"), "pool": ("#d62728", "s")}  # mode -> (colour, marker)
+MARKS = {"fmt": "-", "capsize": 4, "linewidth": 1.0, "markersize": 7, "zorder": 3}  # a mode's medians and intervals
 
 
 def plot(
-    summary: pd.DataFrame,
-    factor: str,
-    out_paths,
-    title: dict,
-    xlabel: dict,
-    label: Callable[[str], str] = str,
-    language: str = "en",
+    summary: pd.DataFrame, factor: str, out_paths, text: dict, label: Callable[[str], str] = str, language: str = "en"
 ) -> None:
     """Per operation: median time per level, serial and Pool side by side, interval bars,
-    and each non-reference level's time ratio against the reference written beside it."""
+    and each non-reference level's time ratio against the reference written beside it (``text``: the
+    experiment's words by language, with its "title" and "x", the label of its levels)."""
     import textwrap
 
     from .. import plots  # here: tables and findings need no plotting libraries
 
     language = plots.figure_language(language)
-    t = TEXT[language]
+    t, own = TEXT[language], pick(text, language)
     data = ordered(summary, factor)
     ops = list(dict.fromkeys(data["operation"]))
     width = max(4.6, 1.7 * data.groupby("operation")[factor].nunique().max() + 1.4)
@@ -228,35 +205,25 @@ def plot(
             sub = data[data["operation"] == op]
             levels = list(dict.fromkeys(sub[factor]))
             for k, mode in enumerate(MODES):
-                rows = sub[sub["variant"] == mode]
+                rows, (colour, marker) = sub[sub["variant"] == mode], STYLE[mode]
                 x = np.array([levels.index(v) for v in rows[factor]]) + (k - 0.5) * 0.24
-                look = {
-                    "marker": MARKERS[mode],
-                    "color": COLOURS[mode],
-                    "capsize": 4,
-                    "linewidth": 1.0,
-                    "markersize": 7,
-                }
-                plots.interval_bars(ax, x, rows["median"], rows["ci_low"], rows["ci_high"], fmt="-", zorder=3, **look)
-                for xi, (_, r) in zip(x, rows.iterrows()):
-                    if np.isfinite(r["p_vs_ref"]):
-                        star = "*" if bool(r["significant_vs_ref"]) else ""
-                        text = f"{fmt_ratio(r['ratio_vs_ref'])}×{star}"
-                        plots.label(ax, text, (xi, r["ci_high"]), (0, 4), color=COLOURS[mode])
+                plots.interval_bars(
+                    ax, x, rows["median"], rows["ci_low"], rows["ci_high"], marker=marker, color=colour, **MARKS
+                )
+                for xi, r in zip(x, rows.itertuples()):
+                    if np.isfinite(r.p_vs_ref):
+                        mark = f"{fmt_ratio(r.ratio_vs_ref)}×{'*' if bool(r.significant_vs_ref) else ''}"
+                        plots.label(ax, mark, (xi, r.ci_high), (0, 4), color=colour)
             ax.set_xticks(range(len(levels)), [label(v) for v in levels])
             ax.set(xlim=(-0.6, len(levels) - 0.4), ylim=(0, float(sub["ci_high"].max()) * 1.18))
-            ax.set(title=f"{op} ({context(sub, language)})", xlabel=pick(xlabel, language), ylabel=t["y"])
+            ax.set(title=f"{op} ({context(sub, language)})", xlabel=own["x"], ylabel=t["y"])
         workers = int(data["workers"].iloc[0])
         handles = [
-            plots.line(n.format(workers=workers), color=COLOURS[m], marker=MARKERS[m])
-            for m, n in zip(MODES, t["legend"])
+            plots.line(n.format(workers=workers), color=c, marker=m) for (c, m), n in zip(STYLE.values(), t["legend"])
         ]
-        cov = data["ci_coverage"].dropna()
         ref = data.loc[data["level_index"].idxmin(), factor]
-        note = t["note"].format(n=int(data["n"].min()), cover=cov.min(), ref=ref)
+        note = t["note"].format(n=int(data["n"].min()), cover=data["ci_coverage"].dropna().min(), ref=ref)
         # A figure of one panel is narrow: wrap what would run past its edges (a Chinese character is wider).
-        chars = int(fig.get_size_inches()[0] * (6 if language == "zh" else 11))
-        note, title = ("\n".join(textwrap.wrap(text, chars)) for text in (note, pick(title, language)))
-        legend = {"loc": "outside lower center", "ncol": 2, "frameon": False, "fontsize": "small"}
-        fig.legend(handles=handles, title=note, title_fontsize="small", **legend)
-        fig.suptitle(title)
+        chars = int(size[0] * (6 if language == "zh" else 11))
+        note, title = ("\n".join(textwrap.wrap(s, chars)) for s in (note, own["title"]))
+        plots.finish(fig, title, handles, 2, "large", fontsize="small", title=note, title_fontsize="small")

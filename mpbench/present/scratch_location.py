@@ -35,23 +35,22 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    levels.plot(
-        summary,
-        FACTOR,
-        out_paths,
-        {
-            "en": "Scratch location: the written files in each directory (file system)",
-            "zh": "写入位置：写出的文件放在各个目录（文件系统）中",
-        },
-        {"en": "directory of the written files (file system)", "zh": "写出文件所在的目录（文件系统）"},
-        _labeller(summary, wrap=True),
-        language,
-    )
+    levels.plot(summary, FACTOR, out_paths, TEXT, _labeller(summary, wrap=True), language)
 
 
 TEXT = {
-    "en": {"first": "{head}: files in {where}: {medians}", "other": " In {where}: {medians}; time relative to {ref}: "},
-    "zh": {"first": "{head}：文件写在 {where}：{medians}", "other": "写在 {where}：{medians}；相对 {ref} 的耗时比："},
+    "en": {
+        "title": "Scratch location: the written files in each directory (file system)",
+        "x": "directory of the written files (file system)",
+        "first": "{head}: files in {where}: {medians}",
+        "other": " In {where}: {medians}; time relative to {ref}: ",
+    },
+    "zh": {
+        "title": "写入位置：写出的文件放在各个目录（文件系统）中",
+        "x": "写出文件所在的目录（文件系统）",
+        "first": "{head}：文件写在 {where}：{medians}",
+        "other": "写在 {where}：{medians}；相对 {ref} 的耗时比：",
+    },
 }
 
 

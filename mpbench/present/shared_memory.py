@@ -6,30 +6,23 @@ import pandas as pd
 
 from ..experiments.shared_memory import PHASES, VARIANTS
 from ..stats import interval_vs_one
-from ..tables import fmt_ratio, fmt_seconds, markdown_table
-from .common import ordered, summarize_variants
+from ..tables import fmt_ratio, fmt_seconds
+from .common import columns_table, ordered, summarize_variants, with_agg
 
 KEYS = ["size_kib", "workers"]
 SHARED = ("value_array", "shared_memory")
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
+    keys = [*KEYS, "variant"]
     summary = summarize_variants(raw, KEYS, level, baseline="serial")
     vs = summarize_variants(raw, KEYS, level, baseline="pickle")
-    vs = vs[[*KEYS, "variant", "speedup", "speedup_ci_low", "speedup_ci_high", "speedup_ci_coverage"]].rename(
+    vs = vs[[*keys, "speedup", "speedup_ci_low", "speedup_ci_high", "speedup_ci_coverage"]].rename(
         columns=lambda c: c.replace("speedup", "vs_pickle")
     )
-    phases = (
-        raw.groupby([*KEYS, "variant"])
-        .agg(
-            **{f"{p.removesuffix('_seconds')}_median": (p, "median") for p in PHASES},
-            elements=("elements", "first"),
-            nbytes=("nbytes", "first"),
-        )
-        .reset_index()
-    )
-    out = summary.merge(vs, on=[*KEYS, "variant"], validate="one_to_one")
-    out = out.merge(phases, on=[*KEYS, "variant"], validate="one_to_one")
+    phases = {f"{p.removesuffix('_seconds')}_median": (p, "median") for p in PHASES}
+    out = summary.merge(vs, on=keys, validate="one_to_one")
+    out = with_agg(out, raw, keys, **phases, elements=("elements", "first"), nbytes=("nbytes", "first"))
     out.insert(1, "size_mib", out["size_kib"] / 1024)
     return _ordered(out)
 
@@ -47,59 +40,25 @@ def fmt_size(kib: int) -> str:
     return f"{kib} KiB"
 
 
-LABELS = {
-    "zh": {
-        "serial": "串行（父进程自己算）",
-        "pickle": "pickle（切片作为任务参数）",
-        "value_array": "RawArray（Array，无锁）",
-        "shared_memory": "SharedMemory（按名字挂载）",
-    },
-    "en": {
-        "serial": "serial (parent computes)",
-        "pickle": "pickle (slices as task arguments)",
-        "value_array": "RawArray (Array, no lock)",
-        "shared_memory": "SharedMemory (attached by name)",
-    },
-}
-HEADER = {
-    "zh": [
-        "数据量",
-        "进程数",
-        "方式",
-        "耗时中位数（秒）",
-        "区间（秒）",
-        "拷入共享内存（秒）",
-        "map（秒）",
-        "相对 pickle（倍）",
-    ],
-    "en": [
-        "Data size",
-        "Processes",
-        "Variant",
-        "Median time (s)",
-        "Interval (s)",
+COLUMNS = [
+    ("Data size", "数据量", lambda r: fmt_size(r.size_kib)),
+    ("Processes", "进程数", lambda r: str(r.workers)),
+    ("Variant", "方式", lambda r: r.label),
+    ("Median time (s)", "耗时中位数（秒）", lambda r: fmt_seconds(r.median)),
+    ("Interval (s)", "区间（秒）", lambda r: f"{fmt_seconds(r.ci_low)}–{fmt_seconds(r.ci_high)}"),
+    (
         "Copy into shared block (s)",
-        "Map (s)",
-        "Speedup over pickle (x)",
-    ],
-}
+        "拷入共享内存（秒）",
+        lambda r: fmt_seconds(r.copy_median) if r.variant in SHARED else "—",
+    ),
+    ("Map (s)", "map（秒）", lambda r: fmt_seconds(r.map_median)),
+    ("Speedup over pickle (x)", "相对 pickle（倍）", lambda r: fmt_ratio(r.vs_pickle)),
+]
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    rows = [
-        [
-            fmt_size(r.size_kib),
-            str(r.workers),
-            LABELS[language][r.variant],
-            fmt_seconds(r.median),
-            f"{fmt_seconds(r.ci_low)}–{fmt_seconds(r.ci_high)}",
-            fmt_seconds(r.copy_median) if r.variant in SHARED else "—",
-            fmt_seconds(r.map_median),
-            fmt_ratio(r.vs_pickle),
-        ]
-        for r in _ordered(summary).itertuples()
-    ]
-    return markdown_table(HEADER[language], rows) + "\n"
+    rows = _ordered(summary).assign(label=lambda d: d["variant"].astype(str).map(TEXT[language]["labels"]))
+    return columns_table(COLUMNS, rows.itertuples(), language) + "\n"
 
 
 STYLE = {
@@ -117,6 +76,12 @@ def _plain(value: float, _pos=None) -> str:
 
 TEXT = {
     "en": {
+        "labels": {
+            "serial": "serial (parent computes)",
+            "pickle": "pickle (slices as task arguments)",
+            "value_array": "RawArray (Array, no lock)",
+            "shared_memory": "SharedMemory (attached by name)",
+        },
         "x": "data size (MiB, log scale)",
         "time_y": "time per run (s, log scale)",
         "time_title": "{w} worker processes: median time per run",
@@ -141,6 +106,12 @@ TEXT = {
         "largest": "At {size} with {procs}, pickling took {pickle} s and SharedMemory {shm} s ({copy} s of it copying the data in), {shm_ratio}; RawArray took {raw} s, {raw_ratio}.",
     },
     "zh": {
+        "labels": {
+            "serial": "串行（父进程自己算）",
+            "pickle": "pickle（切片作为任务参数）",
+            "value_array": "RawArray（Array，无锁）",
+            "shared_memory": "SharedMemory（按名字挂载）",
+        },
         "x": "数据量（MiB，对数刻度）",
         "time_y": "每次运行耗时（秒，对数刻度）",
         "time_title": "{w} 个工作进程：每次运行耗时中位数",
@@ -169,7 +140,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
     from .. import plots  # here: tables and findings need no plotting libraries
 
     language = plots.figure_language(language)
-    t, labels = TEXT[language], LABELS[language]
+    t, labels = TEXT[language], TEXT[language]["labels"]
     data = _ordered(summary)
     variant = data["variant"].astype(str)
     # x: MiB, nudged by a few percent per variant so that interval bars at one size do not hide one another
@@ -187,19 +158,14 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
             shared = rows[rows["variant"].isin(SHARED)]
             plots.lines(right, shared, styles, "vs_pickle", "vs_pickle_ci_low", "vs_pickle_ci_high", elinewidth=1.1)
             for ax in (left, right):
-                ax.set_xscale("log")
-                ax.xaxis.set_major_locator(ticker.LogLocator(base=10))
+                ax.set(xscale="log", yscale="log", xlabel=t["x"])
                 ax.xaxis.set_major_formatter(ticker.FuncFormatter(_plain))
                 if len(sizes) > 1:
                     ax.set_xlim(sizes[0] / 1.6, sizes[-1] * 1.6)
-                ax.set_yscale("log")
-                ax.yaxis.set_minor_formatter(ticker.NullFormatter())
-                ax.set_xlabel(t["x"])
             left.yaxis.set_major_formatter(ticker.FuncFormatter(_plain))
+            left.yaxis.set_minor_formatter(ticker.NullFormatter())
+            plots.seconds_ticks(right, "×")
             left.set(ylabel=t["time_y"], title=t["time_title"].format(w=w) if w != 1 else t["time_title_1"])
-            right.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-            plots.plain_labels(right.yaxis, "×")
-            right.yaxis.set_minor_locator(ticker.LogLocator(base=10, subs="auto"))
             right.set(ylabel=t["vs_y"], title=t["vs_title"])
         handles = [*plots.series_handles(styles), plots.line(t["as_fast"], **plots.NO_GAIN)]
         title = t["title"].format(cores=cores, s="s" if cores != 1 else "", runs=plots.extent(data["n"]))

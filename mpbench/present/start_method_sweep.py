@@ -42,25 +42,24 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
         },
     )
     rows = []
-    if not start.empty:
-        series = {v: c.set_index(["operation", "rep"])["ready_seconds"] for v, c in start.groupby("variant")}
-        compared = compare_to(series, f"startup_{ref}", level, "vs_method")
-        for variant, c in start.groupby("variant"):
-            row = {
-                "operation": "startup",
-                "variant": variant,
-                "start_method": variant.removeprefix("startup_"),
-                "workers": int(c["workers"].iloc[0]),
-                **describe(c["seconds"].to_numpy(), level),
-                # the floor its spread is set against (the calibration's Pool start under its method)
-                "floor_kind": row_kind(c, "start_method_sweep"),
-                "sentinel_cv": point_sentinel_cv(start),
-            }
-            for key in ("ready", "pool_start"):
-                d = describe(c[f"{key}_seconds"].to_numpy(), level)
-                row.update({f"{key}_{k}": d[k] for k in ("median", "ci_low", "ci_high", "ci_coverage", "cv")})
-            row["methods_seen"] = ",".join(sorted(set(c["start_method_seen"].astype(str))))
-            rows.append({**row, **compared.get(variant, {})})
+    series = {v: c.set_index(["operation", "rep"])["ready_seconds"] for v, c in start.groupby("variant")}
+    compared = compare_to(series, f"startup_{ref}", level, "vs_method")
+    for variant, c in start.groupby("variant"):
+        row = {
+            "operation": "startup",
+            "variant": variant,
+            "start_method": variant.removeprefix("startup_"),
+            "workers": int(c["workers"].iloc[0]),
+            **describe(c["seconds"].to_numpy(), level),
+            # the floor its spread is set against (the calibration's Pool start under its method)
+            "floor_kind": row_kind(c, "start_method_sweep"),
+            "sentinel_cv": point_sentinel_cv(start),
+        }
+        for key in ("ready", "pool_start"):
+            d = describe(c[f"{key}_seconds"].to_numpy(), level)
+            row.update({f"{key}_{k}": d[k] for k in ("median", "ci_low", "ci_high", "ci_coverage", "cv")})
+        row["methods_seen"] = ",".join(sorted(set(c["start_method_seen"].astype(str))))
+        rows.append({**row, **compared.get(variant, {})})
     return ordered(
         pd.concat([summary, pd.DataFrame(rows)], ignore_index=True), ["operation", "variant"], {"variant": ORDER}
     )
@@ -88,13 +87,6 @@ FILES_COLUMNS = [
     *TIME_COLUMNS,
     *ratio_columns("Time ratio (x)", "时间比（倍）", "vs_method"),
 ]
-NOTE = {
-    "zh": "每格为中位数（{n} 次重复）。时间比 = 该方式 / {ref}，区间来自同一次重复的配对比值，p 为配对符号翻转检验；"
-    "“全部进程就绪”计时到每个工作进程都执行完 initializer（Pool() 返回时进程尚未就绪）。",
-    "en": "Each cell is a median ({n} repetitions). Ratio = this method / {ref}, its interval from the paired ratios "
-    'of the same repetition, p from a paired sign test; "all workers ready" is timed until every worker has '
-    "run its initializer (Pool() returns before that).",
-}
 
 
 def _compared(r) -> bool:
@@ -108,12 +100,15 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
     parts = [columns_table(STARTUP_COLUMNS, start.itertuples(), language)] if not start.empty else []
     parts.append(columns_table(FILES_COLUMNS, files.itertuples(), language))
     ref = reference(summary["start_method"][summary["start_method"] != "none"].unique())
-    parts.append(NOTE[language].format(n=int(summary["n"].min()), ref=ref))
+    parts.append(TEXT[language]["note"].format(n=int(summary["n"].min()), ref=ref))
     return "\n\n".join(parts) + "\n"
 
 
 TEXT = {
     "en": {
+        "note": "Each cell is a median ({n} repetitions). Ratio = this method / {ref}, its interval from the paired ratios "
+        'of the same repetition, p from a paired sign test; "all workers ready" is timed until every worker has '
+        "run its initializer (Pool() returns before that).",
         "phases": ("Pool() returned", "all workers ready", "create → close + join"),
         "method": "start method",
         "startup_y": "Pool start-up (ms, log scale)",
@@ -136,6 +131,8 @@ TEXT = {
         "forkserver": "Python 3.14 makes forkserver the default start method on Linux (this run: Python {python}, default {default}); code that relied on fork's default would see a Pool ready after {fs} ms instead of {ref} ms here, and workers that must import what they use instead of inheriting it.",
     },
     "zh": {
+        "note": "每格为中位数（{n} 次重复）。时间比 = 该方式 / {ref}，区间来自同一次重复的配对比值，p 为配对符号翻转检验；"
+        "“全部进程就绪”计时到每个工作进程都执行完 initializer（Pool() 返回时进程尚未就绪）。",
         "phases": ("Pool() 返回", "全部进程就绪", "创建 → close + join"),
         "method": "启动方式",
         "startup_y": "进程池启动（毫秒，对数刻度）",
@@ -169,15 +166,13 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
     files = summary[summary["operation"] != "startup"]
     size = {"figsize": (12.5, 5.2), "gridspec_kw": {"width_ratios": [1, 1.4]}}
     with plots.figure(out_paths, 1, 2, **size) as (fig, (left, right)):
-        phases = list(zip(("pool_start_", "ready_", ""), t["phases"], "vos"))
-        fill = {prefix: "full" if prefix == "ready_" else "none" for prefix, _, _ in phases}
+        # each phase: its columns' prefix, legend label, marker and fill
+        phases = list(zip(("pool_start_", "ready_", ""), t["phases"], "vos", ("none", "full", "none")))
         for i, r in enumerate(start.itertuples()):
-            for j, (prefix, _label, marker) in enumerate(phases):
+            for j, (prefix, _label, marker, fill) in enumerate(phases):
                 ends = [[getattr(r, f"{prefix}{k}") * 1000] for k in ("median", "ci_low", "ci_high")]
-                colour = COLOURS.get(r.start_method, "0.3")
-                plots.interval_bars(
-                    left, [i + (j - 1) * 0.22], *ends, fmt=marker, markersize=7, color=colour, fillstyle=fill[prefix]
-                )
+                look = {"fmt": marker, "markersize": 7, "color": COLOURS.get(r.start_method, "0.3"), "fillstyle": fill}
+                plots.interval_bars(left, [i + (j - 1) * 0.22], *ends, **look)
         left.set_xticks(range(len(start)), list(start["start_method"]))
         left.set_xlim(-0.6, len(start) - 0.4)
         left.set_yscale("log")
@@ -185,7 +180,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
         workers = int(start["workers"].iloc[0]) if len(start) else int(files["workers"].dropna().iloc[0])
         left.set(xlabel=t["method"], ylabel=t["startup_y"], title=t["startup_title"].format(workers=workers))
         look = {"color": "0.3", "linestyle": "", "markersize": 7}
-        handles = [plots.line(label, marker=m, fillstyle=fill[p], **look) for p, label, m in phases]
+        handles = [plots.line(label, marker=m, fillstyle=fill, **look) for _, label, m, fill in phases]
         plots.legend_below(left, handles=handles, drop=0.13, ncol=3)
 
         ops = list(dict.fromkeys(files["operation"]))
@@ -197,9 +192,8 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
             method = "none" if v == "serial" else v.removeprefix("pool_")
             label = t["serial"] if v == "serial" else t["pool"].format(method=method)
             right.bar(x, rows["median"], width * 0.92, color=COLOURS.get(method, "0.3"), label=label)
-            plots.interval_bars(
-                right, x, rows["median"], rows["ci_low"], rows["ci_high"], ecolor="black", elinewidth=1.2
-            )
+            ends = rows["median"], rows["ci_low"], rows["ci_high"]
+            plots.interval_bars(right, x, *ends, ecolor="black", elinewidth=1.2)
         loops = files.groupby("operation")["loops"].first()
         right.set_xticks(range(len(ops)), [f"{op} ×{int(loops[op])}" for op in ops])
         right.grid(axis="x", visible=False)

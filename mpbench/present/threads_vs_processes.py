@@ -8,82 +8,59 @@ import pandas as pd
 
 from ..experiments.threads_vs_processes import KINDS, PARALLEL, VARIANTS
 from ..stats import interval_vs_one
-from ..tables import fmt_ratio, fmt_seconds, markdown_table
-from .common import WORDS, ordered, summarize_variants
+from ..tables import fmt_ratio, fmt_seconds
+from .common import WORDS, columns_table, ordered, summarize_variants, with_agg
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     summary = summarize_variants(raw, ["kind", "workers"], level, baseline="serial")
-    extra = (
-        raw.groupby(["kind", "workers", "variant"])
-        .agg(tasks=("tasks", "first"), start_seconds_median=("start_seconds", "median"))
-        .reset_index()
-    )
-    out = summary.merge(extra, on=["kind", "workers", "variant"], validate="one_to_one")
-    return _ordered(out)
+    extra = {"tasks": ("tasks", "first"), "start_seconds_median": ("start_seconds", "median")}
+    return _ordered(with_agg(summary, raw, ["kind", "workers", "variant"], **extra))
 
 
 def _ordered(summary: pd.DataFrame) -> pd.DataFrame:
     return ordered(summary, ["kind", "workers", "variant"], {"kind": KINDS, "variant": VARIANTS})
 
 
-KIND_LABELS = {
-    "zh": {"cpu": "CPU 密集（纯 Python 计算）", "io": "读文件（IO）", "sleep": "sleep（等待）"},
-    "en": {"cpu": "CPU-bound (pure Python)", "io": "file read (IO)", "sleep": "sleep (waiting)"},
-}
 VARIANT_LABELS = {
     "serial": "serial",
     "thread": "threading.Thread",
     "thread_pool": "ThreadPoolExecutor",
     "process_pool": "multiprocessing.Pool",
 }
-HEADER = {
-    "zh": [
-        "任务类型",
-        "线程/进程数",
-        "串行（秒）",
-        "多线程 threading.Thread（秒 / 倍）",
-        "线程池 ThreadPoolExecutor（秒 / 倍）",
-        "进程池 multiprocessing.Pool（秒 / 倍）",
-    ],
-    "en": [
-        "Work",
-        "Workers",
-        "Serial (s)",
-        "threading.Thread (s / ×)",
-        "ThreadPoolExecutor (s / ×)",
-        "multiprocessing.Pool (s / ×)",
-    ],
-}
-NOTE = {
-    "zh": "每格为 {n} 次重复的中位数；倍数 = 同一次重复中 串行 / 该方式 之比的中位数（大于 1 即更快）。"
-    "每次运行 {tasks} 个任务；threading.Thread 把任务轮流分给 workers 个线程；线程与进程（池）的创建和关闭都计入耗时；"
-    "区间见 results/summary/threads_vs_processes.csv。",
-    "en": "Each cell is the median of {n} runs; × = median of the paired ratios serial / that variant "
-    "(above 1 is faster). {tasks} tasks per run; threading.Thread splits them round-robin over `workers` "
-    "threads; creating and closing the threads and pools is part of every time; intervals are in "
-    "results/summary/threads_vs_processes.csv.",
-}
+ZH_NAMES = {"thread": "多线程", "thread_pool": "线程池", "process_pool": "进程池"}
+
+
+def _cell(v: str, speedup: bool = True):
+    """A table row's cell of variant ``v``: its median time (and its speedup over serial); n/a where it did not run."""
+
+    def text(r: dict) -> str:
+        if v not in r["by"].index:
+            return "n/a"
+        median = fmt_seconds(r["by"].loc[v, "median"])
+        return f"{median} / {fmt_ratio(r['by'].loc[v, 'speedup'])}" if speedup else median
+
+    return text
+
+
+#: One row per kind of work and worker count (the variants of a row by name in its "by").
+COLUMNS = [
+    ("Work", "任务类型", lambda r: r["label"]),
+    ("Workers", "线程/进程数", lambda r: str(r["workers"])),
+    ("Serial (s)", "串行（秒）", _cell("serial", speedup=False)),
+    *((f"{VARIANT_LABELS[v]} (s / ×)", f"{ZH_NAMES[v]} {VARIANT_LABELS[v]}（秒 / 倍）", _cell(v)) for v in PARALLEL),
+]
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
     summary = _ordered(summary)
-    rows = []
-    for (kind, workers), cell in summary.groupby(["kind", "workers"], observed=True, sort=True):
-        by = cell.set_index(cell["variant"].astype(str))
-        row = [
-            KIND_LABELS[language][kind],
-            str(workers),
-            fmt_seconds(by.loc["serial", "median"]) if "serial" in by.index else "n/a",
-        ]
-        for v in PARALLEL:
-            row.append(
-                f"{fmt_seconds(by.loc[v, 'median'])} / {fmt_ratio(by.loc[v, 'speedup'])}" if v in by.index else "n/a"
-            )
-        rows.append(row)
+    rows = [
+        {"label": TEXT[language]["kinds"][kind], "workers": workers, "by": cell.set_index(cell["variant"].astype(str))}
+        for (kind, workers), cell in summary.groupby(["kind", "workers"], observed=True, sort=True)
+    ]
     n = int(summary["n"].min())
     tasks = ", ".join(str(int(t)) for t in sorted(summary["tasks"].unique()))
-    return markdown_table(HEADER[language], rows) + "\n\n" + NOTE[language].format(n=n, tasks=tasks) + "\n"
+    return columns_table(COLUMNS, rows, language) + "\n\n" + TEXT[language]["note"].format(n=n, tasks=tasks) + "\n"
 
 
 STYLE = {"thread": ("#1f77b4", "o"), "thread_pool": ("#17becf", "s"), "process_pool": ("#d62728", "^")}
@@ -93,6 +70,11 @@ CORES = {"color": "black", "linestyle": ":", "linewidth": 1.4}  # the usable cor
 
 TEXT = {
     "en": {
+        "kinds": {"cpu": "CPU-bound (pure Python)", "io": "file read (IO)", "sleep": "sleep (waiting)"},
+        "note": "Each cell is the median of {n} runs; × = median of the paired ratios serial / that variant "
+        "(above 1 is faster). {tasks} tasks per run; threading.Thread splits them round-robin over `workers` "
+        "threads; creating and closing the threads and pools is part of every time; intervals are in "
+        "results/summary/threads_vs_processes.csv.",
         "x": "workers (threads or processes, log scale)",
         "y": "speedup over serial (×, log scale)",
         "cores": "{cores} cores",
@@ -115,6 +97,10 @@ TEXT = {
         "sep": " ",
     },
     "zh": {
+        "kinds": {"cpu": "CPU 密集（纯 Python 计算）", "io": "读文件（IO）", "sleep": "sleep（等待）"},
+        "note": "每格为 {n} 次重复的中位数；倍数 = 同一次重复中 串行 / 该方式 之比的中位数（大于 1 即更快）。"
+        "每次运行 {tasks} 个任务；threading.Thread 把任务轮流分给 workers 个线程；线程与进程（池）的创建和关闭都计入耗时；"
+        "区间见 results/summary/threads_vs_processes.csv。",
         "x": "线程数或进程数（对数刻度）",
         "y": "相对串行的加速比（×，对数刻度）",
         "cores": "{cores} 个核",
@@ -144,8 +130,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
 
     language = plots.figure_language(language)
     t = TEXT[language]
-    data = _ordered(summary)
-    data = data.assign(variant=data["variant"].astype(str))
+    data = _ordered(summary).astype({"variant": str})
     data = data[data["variant"] != "serial"]
     kinds = [k for k in KINDS if k in set(data["kind"].astype(str))]
     workers = sorted(int(w) for w in data["workers"].unique())
@@ -153,10 +138,8 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
     x = data["workers"] * plots.dodge(data["variant"], PARALLEL, 0.05)
     data = data.assign(x=x, label=data["variant"].map(VARIANT_LABELS))
     styles = {VARIANT_LABELS[v]: STYLE[v] for v in PARALLEL}
-    values = pd.concat([data["speedup"], data["speedup_ci_low"], data["speedup_ci_high"]]).astype(float)
-    values = values[values > 0]
-    low = min(0.5, float(values.min()) / 1.25) if len(values) else 0.5
-    high = max(2.0, float(values.max()) * 1.25, max(workers) * 1.1) if len(values) else 2.0
+    low, high = plots.log_limits(data[["speedup", "speedup_ci_low", "speedup_ci_high"]], 1.0, pad=1.25)
+    low, high = min(0.5, low), max(2.0, high, max(workers) * 1.1)  # at least 0.5–2×, and every worker count
     ticks = [2.0**e for e in range(math.floor(math.log2(low)), math.ceil(math.log2(high)) + 1)]
     coverage = data["speedup_ci_coverage"].dropna()
     tasks = ", ".join(str(int(t)) for t in sorted(data["tasks"].unique()))
@@ -174,7 +157,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
             ax.set_xlim(min(min(workers), cores) / 2**0.4, max(max(workers), cores) * 2**0.4)
             ax.set_ylim(low, high)
             plots.fixed_ticks(ax.yaxis, ticks, [f"{v:g}×" for v in ticks])
-            ax.set(title=KIND_LABELS[language][kind], xlabel=t["x"], ylabel=t["y"] if ax is axes[0][0] else "")
+            ax.set(title=t["kinds"][kind], xlabel=t["x"], ylabel=t["y"] if ax is axes[0][0] else "")
             label = t["cores"].format(cores=cores)
             right = cores >= max(workers) and cores > min(workers)  # label on the side with room
             text, ha = (f"{label} ", "right") if right else (f" {label}", "left")
@@ -203,7 +186,7 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
         tname = max(("thread", "thread_pool"), key=lambda v: by.loc[v, "speedup"])
         other = "thread_pool" if tname == "thread" else "thread"
         t, o, p = by.loc[tname], by.loc[other], by.loc["process_pool"]
-        label = KIND_LABELS[language][kind]
+        label = text["kinds"][kind]
         head = text["head"].format(
             label=label[0].upper() + label[1:],
             workers=workers,
