@@ -1,6 +1,6 @@
-"""What every experiment's presentation shares: the summary of its variants, paired comparisons
-under a summary's column names, why its points stopped, one fixed ordering of rows, tables from
-column specs, the note under a table, and the words of its findings."""
+"""What every experiment's presentation shares: the summary of its variants (with more columns), paired
+comparisons under a summary's column names, why its points stopped, one fixed ordering of rows, tables
+from column specs, the note under a table, the words of its findings and of both languages side by side."""
 
 from __future__ import annotations
 
