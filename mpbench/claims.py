@@ -13,7 +13,7 @@ from .tables import fmt_ratio
 
 HOLDS, FAILS, INCONCLUSIVE, UNKNOWN = "holds", "does not hold", "inconclusive", "not measured"
 VERDICTS = (HOLDS, FAILS, INCONCLUSIVE, UNKNOWN)
-ABOUT_80 = (64, 100)
+ABOUT_80 = (64, 100)  # the counts (of loops, of workers) that count as "about 80", here and in present.workers_sweep
 #: "No speedup" allows the Pool to be up to this much faster (overwrite_no_parallel), and
 #: "not faster" up to this much (cores_limit): a difference smaller than this is no difference.
 MARGIN = 0.10

@@ -27,8 +27,7 @@ def render(summary: pd.DataFrame, language: str = "zh", cv_threshold: float = 0.
     return render_table(summary, table_of(summary), language, cv_threshold, precision)
 
 
-def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    return render(summary, language)
+table = render  # table(summary, language): the table file at the default threshold and target
 
 
 def plot(summaries: dict[str, pd.DataFrame], cores: int, out_paths, figure: str = "time", language: str = "en") -> None:
@@ -37,12 +36,11 @@ def plot(summaries: dict[str, pd.DataFrame], cores: int, out_paths, figure: str 
 
     tables = {name: summaries[name] for name in TABLES if name in summaries}
     if figure == "time":
-        ceiling = None
-        if "ceiling" in summaries:
+        ceiling = summaries.get("ceiling")  # its summary, then its seconds per operation
+        if ceiling is not None:
             from .ceiling import ceiling_seconds_per_op
 
-            raw_ceiling = summaries["ceiling"]
-            ceiling = ceiling_seconds_per_op(raw_ceiling, int(raw_ceiling["size_bytes"].iloc[0]))
+            ceiling = ceiling_seconds_per_op(ceiling, int(ceiling["size_bytes"].iloc[0]))
         plot_time(tables, out_paths, ceiling, language)
     elif figure == "speedup":
         plot_speedup(tables, cores, out_paths, language)

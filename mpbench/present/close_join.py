@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from ..experiments.close_join import APIS, BASELINE, CLEANUP_GRACE, VARIANTS
 from ..stats import interval_vs_one
 from ..tables import fmt_seconds
-from .common import columns_table, ordered, summarize_variants
+from .common import COLUMN, bilingual, columns_table, for_figure, ordered, summarize_with
+
+_ordered = partial(ordered, by=["api", "variant"], orders={"api": APIS, "variant": VARIANTS})
 
 
 def _tally(outcomes: pd.Series) -> str:
@@ -28,64 +32,40 @@ def _true(values: pd.Series) -> pd.Series:
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
-    summary = summarize_variants(raw, ["api"], level, baseline=BASELINE)
-    facts = (
-        raw.groupby(["api", "variant"])
-        .agg(
-            outcome=("outcome", lambda s: str(s.astype(str).mode().iloc[0])),
-            outcomes=("outcome", _tally),
-            runs_ok=("outcome", _count(lambda s: s.astype(str) == "ok")),
-            runs_incomplete=("outcome", _count(lambda s: s.astype(str) == "incomplete")),
-            runs_error=("outcome", _count(lambda s: s.astype(str).str.startswith("error"))),
-            runs_complete=("results_complete", _count(_true)),
-            tasks=("expected_results", "first"),
-            pool_size=("pool_size", "first"),
-            **{
-                f"{c}_{f}": (c, f)
-                for c in ("results_delivered", "children_alive_after")
-                for f in ("median", "min", "max")
-            },
-            children_exit_median=("children_exit_seconds", "median"),
-            runs_lingering=("children_lingering", _count(lambda s: s > 0)),
-            children_lingering_max=("children_lingering", "max"),
-            runs_pool_collected=("pool_collected", _count(_true)),
-            runs_resource_warning=("resource_warnings", _count(lambda s: s > 0)),
-            runs_cleanup_stuck=("pool_cleanup_stuck", _count(_true)),
-            **{c: (c, "first") for c in ("task_seconds", "get_timeout", "linger_seconds")},
-        )
-        .reset_index()
+    summary = summarize_with(
+        raw,
+        ["api"],
+        level,
+        baseline=BASELINE,
+        outcome=("outcome", lambda s: str(s.astype(str).mode().iloc[0])),
+        outcomes=("outcome", _tally),
+        runs_ok=("outcome", _count(lambda s: s.astype(str) == "ok")),
+        runs_incomplete=("outcome", _count(lambda s: s.astype(str) == "incomplete")),
+        runs_error=("outcome", _count(lambda s: s.astype(str).str.startswith("error"))),
+        runs_complete=("results_complete", _count(_true)),
+        tasks=("expected_results", "first"),
+        pool_size=("pool_size", "first"),
+        **{f"{c}_{f}": (c, f) for c in ("results_delivered", "children_alive_after") for f in ("median", "min", "max")},
+        children_exit_median=("children_exit_seconds", "median"),
+        runs_lingering=("children_lingering", _count(lambda s: s > 0)),
+        children_lingering_max=("children_lingering", "max"),
+        runs_pool_collected=("pool_collected", _count(_true)),
+        runs_resource_warning=("resource_warnings", _count(lambda s: s > 0)),
+        runs_cleanup_stuck=("pool_cleanup_stuck", _count(_true)),
+        **{c: (c, "first") for c in ("task_seconds", "get_timeout", "linger_seconds")},
     )
-    return _ordered(summary.merge(facts, on=["api", "variant"], validate="one_to_one"))
+    return _ordered(summary)
 
 
-LABELS = {
-    "zh": {
-        "close_join": "close() + join()（原文写法）",
-        "no_close_join": "都不调用（函数返回时丢弃 Pool）",
-        "no_close_join_kept": "都不调用（Pool 仍被引用）",
-        "close_only": "只调用 close()",
-        "join_only": "只调用 join()",
-        "context_manager": "with Pool() as p（块内取结果）",
-        "context_manager_late_get": "with Pool() as p（块外再 .get()）",
-    },
-    "en": {
-        "close_join": "close() + join() (seed)",
-        "no_close_join": "neither (Pool dropped at return)",
-        "no_close_join_kept": "neither (Pool kept referenced)",
-        "close_only": "close() only",
-        "join_only": "join() only",
-        "context_manager": "with Pool() as p, results inside",
-        "context_manager_late_get": "with Pool() as p, .get() after it",
-    },
-}
-LINGER = {
-    "zh": "{linger:g} 秒后仍有 {alive} 个存活（{k}/{n} 次）",
-    "en": "{alive} still alive {linger:g} s later ({k}/{n} runs)",
-}
-
-
-def _ordered(summary: pd.DataFrame) -> pd.DataFrame:
-    return ordered(summary, ["api", "variant"], {"api": APIS, "variant": VARIANTS})
+LABELS = bilingual(
+    close_join=("close() + join() (seed)", "close() + join()（原文写法）"),
+    no_close_join=("neither (Pool dropped at return)", "都不调用（函数返回时丢弃 Pool）"),
+    no_close_join_kept=("neither (Pool kept referenced)", "都不调用（Pool 仍被引用）"),
+    close_only=("close() only", "只调用 close()"),
+    join_only=("join() only", "只调用 join()"),
+    context_manager=("with Pool() as p, results inside", "with Pool() as p（块内取结果）"),
+    context_manager_late_get=("with Pool() as p, .get() after it", "with Pool() as p（块外再 .get()）"),
+)
 
 
 def _label(variant: str, api: str, language: str = "en") -> str:
@@ -97,7 +77,7 @@ def _label(variant: str, api: str, language: str = "en") -> str:
 
 def _exit_cell(r, language: str) -> str:
     if r.runs_lingering > 0:
-        return LINGER[language].format(
+        return TEXT[language]["still_alive"].format(
             linger=float(r.linger_seconds), alive=int(r.children_lingering_max), k=int(r.runs_lingering), n=int(r.n)
         )
     return fmt_seconds(r.children_exit_median)
@@ -114,7 +94,7 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
             "返回后仍存活的子进程（中位数 / 最多）",
             lambda r: f"{r.children_alive_after_median:g} / {int(r.children_alive_after_max)}",
         ),
-        ("Median time (s)", "耗时中位数（秒）", lambda r: fmt_seconds(r.median)),
+        COLUMN["median"],
         ("All workers exited (s after start)", "子进程全部退出（秒，自开始）", lambda r: _exit_cell(r, language)),
     ]
     return columns_table(columns, _ordered(summary).itertuples(), language) + "\n"
@@ -126,20 +106,31 @@ def _long(data: pd.DataFrame, low: str, mid: str, high: str) -> pd.DataFrame:
     return pd.concat([data.assign(value=data[c].astype(float)) for c in (low, mid, high)], ignore_index=True)
 
 
-TEXT = {
+#: A horizontal bar per row of the summary: seaborn's median and 100% percentile interval of _long's three rows.
+RANGE_BARS = {"estimator": "median", "errorbar": ("pi", 100), "orient": "h", "legend": False}
+RANGE_BARS |= {"err_kws": {"color": "0.2", "linewidth": 1.1}, "capsize": 0.25}  # the whiskers
+
+
+FIGURE = bilingual(
+    late_label=("\n(map: map_async)", "\n（map：map_async）"),
+    time_x=("time of poolDemo(), Pool start-up included (s)", "poolDemo() 的耗时，含进程池启动（秒）"),
+    time_title=("time (median; whiskers: interval of the median)", "耗时（中位数；须线：中位数的区间）"),
+    timeout=("incl. {s:g} s .get() timeout", "含 {s:g} 秒 .get() 超时"),
+    alive_x=("worker processes alive right after return (count)", "返回后立即存活的工作进程数"),
+    alive_title=("workers still alive (median; whiskers: min–max)", "仍存活的工作进程（中位数；须线：最小–最大）"),
+    share_x=("results the function returned (% of tasks)", "函数返回的结果（占任务数的 %）"),
+    share_title=("results delivered (median; whiskers: min–max)", "取回的结果（中位数；须线：最小–最大）"),
+    nothing=("{error}: nothing returned", "{error}：没有返回结果"),
+    incomplete=("incomplete: {got:g} of {tasks}", "不完整：{tasks} 个中只有 {got:g} 个"),
+    sizes=("Pool size (middle) / all tasks (right)", "进程池大小（中）/ 全部任务（右）"),
+    title=(
+        "Are close() and join() optional? poolDemo() with Pool(processes={sizes}), {tasks} tasks of {seconds} s each, {runs} runs per bar, on {cores} cores",
+        "close() 和 join() 可有可无？poolDemo() 使用 Pool(processes={sizes})，{tasks} 个任务、每个 {seconds} 秒，每根柱 {runs} 次运行，{cores} 个核",
+    ),
+)
+TEXT = {  # the table's words, then the findings'
     "en": {
-        "late_label": "\n(map: map_async)",
-        "time_x": "time of poolDemo(), Pool start-up included (s)",
-        "time_title": "time (median; whiskers: interval of the median)",
-        "timeout": "incl. {s:g} s .get() timeout",
-        "alive_x": "worker processes alive right after return (count)",
-        "alive_title": "workers still alive (median; whiskers: min–max)",
-        "share_x": "results the function returned (% of tasks)",
-        "share_title": "results delivered (median; whiskers: min–max)",
-        "nothing": "{error}: nothing returned",
-        "incomplete": "incomplete: {got:g} of {tasks}",
-        "sizes": "Pool size (middle) / all tasks (right)",
-        "title": "Are close() and join() optional? poolDemo() with Pool(processes={sizes}), {tasks} tasks of {seconds} s each, {runs} runs per bar, on {cores} cores",
+        "still_alive": "{alive} still alive {linger:g} s later ({k}/{n} runs)",
         "all_runs": "all {n} runs",
         "some_runs": "{k} of {n} runs",
         "waits": {
@@ -195,18 +186,7 @@ TEXT = {
         "comma": ", ",
     },
     "zh": {
-        "late_label": "\n（map：map_async）",
-        "time_x": "poolDemo() 的耗时，含进程池启动（秒）",
-        "time_title": "耗时（中位数；须线：中位数的区间）",
-        "timeout": "含 {s:g} 秒 .get() 超时",
-        "alive_x": "返回后立即存活的工作进程数",
-        "alive_title": "仍存活的工作进程（中位数；须线：最小–最大）",
-        "share_x": "函数返回的结果（占任务数的 %）",
-        "share_title": "取回的结果（中位数；须线：最小–最大）",
-        "nothing": "{error}：没有返回结果",
-        "incomplete": "不完整：{tasks} 个中只有 {got:g} 个",
-        "sizes": "进程池大小（中）/ 全部任务（右）",
-        "title": "close() 和 join() 可有可无？poolDemo() 使用 Pool(processes={sizes})，{tasks} 个任务、每个 {seconds} 秒，每根柱 {runs} 次运行，{cores} 个核",
+        "still_alive": "{linger:g} 秒后仍有 {alive} 个存活（{k}/{n} 次）",
         "all_runs": "全部 {n} 次运行中",
         "some_runs": "{n} 次运行中的 {k} 次",
         "waits": {"map": "——map() 本身会等待所有结果", "apply_async": "——每个 .get() 都会等待各自的结果"},
@@ -260,10 +240,7 @@ TEXT = {
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     import seaborn as sns
 
-    from .. import plots  # here: tables and findings need no plotting libraries
-
-    language = plots.figure_language(language)
-    t = TEXT[language]
+    plots, language, t = for_figure(language, FIGURE)
     labels = {**LABELS[language]}
     labels["context_manager_late_get"] += t["late_label"]
     data = _ordered(summary)
@@ -271,31 +248,16 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
     order = [labels[v] for v in VARIANTS if v in set(data["variant"].astype(str))]
     apis = [a for a in APIS if a in set(data["api"])]
     palette = dict(zip(APIS, sns.color_palette("colorblind", 2)))
+    shares = {"share_low": "min", "share": "median", "share_high": "max"}  # of the tasks' results, in %
     delivered = data.assign(
-        **{
-            name: data[f"results_delivered_{k}"] / data["tasks"] * 100
-            for name, k in (("share_low", "min"), ("share", "median"), ("share_high", "max"))
-        }
+        **{name: data[f"results_delivered_{k}"] / data["tasks"] * 100 for name, k in shares.items()}
     )
     pool_sizes = sorted(int(s) for s in data["pool_size"].unique())
 
     def values(column: str, kind=int, fmt=str) -> str:
         return "/".join(fmt(v) for v in sorted(kind(v) for v in data[column].unique()))
 
-    common = dict(
-        y="pattern",
-        x="value",
-        hue="api",
-        order=order,
-        hue_order=apis,
-        palette=palette,
-        estimator="median",
-        errorbar=("pi", 100),
-        err_kws={"color": "0.2", "linewidth": 1.1},
-        capsize=0.25,
-        orient="h",
-        legend=False,
-    )
+    common = dict(y="pattern", x="value", hue="api", order=order, hue_order=apis, palette=palette, **RANGE_BARS)
     width = 0.8 / len(apis)
     note = {"va": "center", "fontsize": "x-small", "color": "0.15"}  # a few words beside a bar
 
@@ -317,7 +279,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
             x = float(r.children_alive_after_max) + 0.04 * max(pool_sizes)
             middle.text(x, y_of(r), f"{r.children_alive_after_median:g}", **note)
         middle.set(xlim=(0, max(pool_sizes) * 1.2), xlabel=t["alive_x"], title=t["alive_title"])
-        sns.barplot(data=_long(delivered, "share_low", "share", "share_high"), ax=right, **common)
+        sns.barplot(data=_long(delivered, *shares), ax=right, **common)
         right.axvline(100, color="0.3", linestyle="--", linewidth=1.2, zorder=0)
         right.set(xlim=(0, 145), xlabel=t["share_x"], title=t["share_title"])
         for r in delivered.itertuples():  # name what went wrong next to its bar
@@ -332,13 +294,8 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
             ax.set_ylabel("")
         handles = [plots.line(a, color=palette[a], marker="s", linestyle="", markersize=9) for a in apis]
         handles.append(plots.line(t["sizes"], color="0.3", linestyle="--"))
-        title = t["title"].format(
-            sizes=values("pool_size"),
-            tasks=values("tasks"),
-            seconds=values("task_seconds", float, "{:g}".format),
-            runs=values("n"),
-            cores=cores,
-        )
+        counts = {name: values(column) for name, column in (("sizes", "pool_size"), ("tasks", "tasks"), ("runs", "n"))}
+        title = t["title"].format(seconds=values("task_seconds", float, "{:g}".format), cores=cores, **counts)
         plots.finish(fig, title, handles, ncol=len(handles))
 
 

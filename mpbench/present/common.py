@@ -1,6 +1,6 @@
-"""What every experiment's presentation shares: the summary of its variants, paired comparisons
-under a summary's column names, why its points stopped, one fixed ordering of rows, tables from
-column specs, the note under a table, and the words of its findings."""
+"""What every experiment's presentation shares: the summary of its variants (with more columns), paired
+comparisons under a summary's column names, why its points stopped, one fixed ordering of rows, tables
+from column specs, the note under a table, the words of its findings and of both languages side by side."""
 
 from __future__ import annotations
 
@@ -92,6 +92,14 @@ def summarize_variants(
                 row["p_vs_baseline"] = r["p_value"] if variant != baseline else np.nan
             out.append(row)
     return pd.DataFrame(out)
+
+
+def summarize_with(raw: pd.DataFrame, keys: list[str], level: float, baseline: str | None = "serial", **columns):
+    """:func:`summarize_variants` with more columns per (keys..., variant): ``columns`` as pandas'
+    named aggregation of the cell's raw rows (``name=(raw column, function)``)."""
+    summary = summarize_variants(raw, keys, level, baseline)
+    extra = raw.groupby([*keys, "variant"]).agg(**columns).reset_index()
+    return summary.merge(extra, on=[*keys, "variant"], validate="one_to_one")
 
 
 def ordered(summary: pd.DataFrame, by: Sequence[str], orders: Mapping[str, Sequence]) -> pd.DataFrame:
@@ -228,6 +236,31 @@ def columns_table(columns: Sequence[tuple], rows, language: str = "en") -> str:
     """A markdown table of ``rows`` from column specs: (English header, Chinese header, the cell of a row)."""
     header = [zh if language == "zh" else en for en, zh, _ in columns]
     return markdown_table(header, [[cell(r) for _, _, cell in columns] for r in rows])
+
+
+def bilingual(**texts: tuple[str, str] | str) -> dict[str, dict[str, str]]:
+    """{"en": {key: English}, "zh": {key: Chinese}} from key=(English, Chinese), or key=text where both
+    are the same: the short texts of a module (labels) with both languages side by side."""
+    pairs = {k: (v, v) if isinstance(v, str) else v for k, v in texts.items()}
+    return {language: {k: pair[i] for k, pair in pairs.items()} for i, language in enumerate(("en", "zh"))}
+
+
+def for_figure(language: str, texts: Mapping) -> tuple:
+    """``mpbench.plots`` (imported here: tables and findings need no plotting libraries), the language
+    a figure is drawn in (``plots.figure_language``: English where no font has Chinese glyphs) and
+    that language's entry of ``texts``."""
+    from .. import plots
+
+    language = plots.figure_language(language)
+    return plots, language, texts[language]
+
+
+#: Columns that several tables share: the worker count, a variant's median time and its speedup over serial.
+COLUMN = {
+    "processes": ("Processes", "进程数", lambda r: str(r.workers)),
+    "median": ("Median time (s)", "耗时中位数（秒）", lambda r: fmt_seconds(r.median)),
+    "speedup": ("Speedup vs serial (x)", "相对串行（倍）", lambda r: fmt_ratio(r.speedup)),
+}
 
 
 #: A variant's median, its interval and its speedup over serial.

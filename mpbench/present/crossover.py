@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from ..experiments.crossover import VARIANTS
-from ..tables import fmt_ratio, fmt_seconds, markdown_table
-from .common import ordered, summarize_variants
+from ..stats import interval_vs_one
+from ..tables import fmt_ratio, fmt_seconds, fmt_span
+from .common import bilingual, columns_table, for_figure, in_words, ordered, summarize_with
 
+SPEEDUP = "speedup speedup_low speedup_high"  # of _wide's rows, as common.in_words names them
 BREAK_EVEN_COLUMNS = ["break_even_size", "break_even_low", "break_even_high", "break_even_note", "faster_from_size"]
+_ordered = partial(ordered, by=["workers", "size", "variant"], orders={"variant": VARIANTS})
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
-    summary = summarize_variants(raw, ["workers", "size"], level, baseline="serial")
-    pool = raw[raw["variant"] == "pool"]
-    if "pool_start_seconds" in raw.columns and not pool.empty:
-        phases = (
-            pool.groupby(["workers", "size"])
-            .agg(pool_start_median=("pool_start_seconds", "median"), map_median=("map_seconds", "median"))
-            .reset_index()
-            .assign(variant="pool")
-        )
-        summary = summary.merge(phases, on=["workers", "size", "variant"], how="left", validate="one_to_one")
-    else:
-        summary = summary.assign(pool_start_median=np.nan, map_median=np.nan)
+    # The Pool's phases: serial rows have none (their medians are NaN), nor do rows without them.
+    raw = raw.assign(**{c: np.nan for c in ("pool_start_seconds", "map_seconds") if c not in raw})
+    phases = {"pool_start_median": ("pool_start_seconds", "median"), "map_median": ("map_seconds", "median")}
+    summary = summarize_with(raw, ["workers", "size"], level, **phases)
     facts = [
         {"workers": workers, **break_even(rows["size"], rows["speedup"], rows["speedup_ci_low"])}
         for workers, rows in summary[summary["variant"] == "pool"].groupby("workers", sort=True)
@@ -39,9 +35,7 @@ def break_even(sizes, speedups, ci_lows) -> dict:
     """The break-even of one worker count from its (size, median speedup, interval low) triples:
     where the median speedup last crosses 1× going up, interpolated on log(size) against log(speedup)."""
     order = np.argsort(np.asarray(sizes, dtype=float))
-    s = np.asarray(sizes, dtype=float)[order]
-    r = np.asarray(speedups, dtype=float)[order]
-    low = np.asarray(ci_lows, dtype=float)[order]
+    s, r, low = (np.asarray(values, dtype=float)[order] for values in (sizes, speedups, ci_lows))
     strict = _tail_start(low > 1)
     out = dict.fromkeys(BREAK_EVEN_COLUMNS, np.nan) | {"break_even_note": ""}
     out["faster_from_size"] = np.nan if strict is None else float(s[strict])
@@ -74,10 +68,6 @@ def _tail_start(above: np.ndarray) -> int | None:
     while k > 0 and above[k - 1]:
         k -= 1
     return k
-
-
-def _ordered(summary: pd.DataFrame) -> pd.DataFrame:
-    return ordered(summary, ["workers", "size", "variant"], {"variant": VARIANTS})
 
 
 def _wide(summary: pd.DataFrame) -> pd.DataFrame:
@@ -126,10 +116,6 @@ def _reading(workers: int, facts: dict, sizes, text: dict) -> str:
     return line + (text["strict"].format(size=_size(strict)) if np.isfinite(strict) else text["strict_none"])
 
 
-HEADER = {
-    "zh": ["进程数", "规模 n（i*i 的项数）", "串行（秒）", "多进程（秒）", "提升（倍）", "提升区间（倍）"],
-    "en": ["Processes", "Size n (terms i*i)", "Serial (s)", "Pool (s)", "Speedup (x)", "Speedup interval (x)"],
-}
 TEXT = {
     "zh": {
         "interpolated": "进程数 {w}：盈亏平衡规模 ≈ {size}（中位数提升在 n = {low} 与 {high} 之间越过 1 倍，按对数插值）",
@@ -189,60 +175,51 @@ SERIES = {
     "serial": {"fmt": "--", "marker": "s", "markersize": 4, "alpha": 0.55, "capsize": 2, "linewidth": 1.2},
     "pool": {"fmt": "-", "marker": "o", "markersize": 5, "linewidth": 1.6},
 }
-FIGURE = {
-    "en": {
-        "serial": "serial loop (run beside Pool({w}))",
-        "pool": "Pool({w}) (create, map, close, join)",
-        "time_y": "median wall time per run (s, log scale)",
-        "time_title": "time against size",
-        "interpolated": "break-even ≈ {size}",
-        "faster": "faster already at the smallest n",
-        "slower": "not faster at the largest n",
-        "ideal": "ideal min(w, {cores} cores) = {ideal}× (w = {ws})",
-        "no_gain": "no gain (1×)",
-        "break_even": "break-even (median crosses 1×)",
-        "speedup_y": "speedup (median of paired serial / Pool ratios, ×, log scale)",
-        "speedup_title": "speedup against size",
-        "x": "size n (terms of sum i*i, log scale)",
-        "title": "Crossover: from which size does a Pool pay off? sum of i*i, serial loop vs Pool(w).map over w chunks, on {cores} core{s}\npoints: medians of {n} runs; bars: intervals of the median / of the paired ratios (coverage ≥ {cover})",
-    },
-    "zh": {
-        "serial": "串行循环（与 Pool({w}) 交替运行）",
-        "pool": "Pool({w})（创建、map、close、join）",
-        "time_y": "每次运行耗时中位数（秒，对数刻度）",
-        "time_title": "耗时随规模变化",
-        "interpolated": "盈亏平衡 ≈ {size}",
-        "faster": "在最小 n 时已更快",
-        "slower": "在最大 n 时仍不更快",
-        "ideal": "理想值 min(w, {cores} 个核) = {ideal}×（w = {ws}）",
-        "no_gain": "没有提升（1×）",
-        "break_even": "盈亏平衡（中位数越过 1×）",
-        "speedup_y": "加速比（串行 / Pool 配对比值的中位数，×，对数刻度）",
-        "speedup_title": "加速比随规模变化",
-        "x": "规模 n（i*i 求和的项数，对数刻度）",
-        "title": "计算量多大时多进程才划算？i*i 求和，串行循环对比把任务分成 w 块的 Pool(w).map，{cores} 个核\n点：{n} 次运行的中位数；误差线：中位数的区间 / 配对比值的区间（覆盖率 ≥ {cover}）",
-    },
-}
+FIGURE = bilingual(
+    serial=("serial loop (run beside Pool({w}))", "串行循环（与 Pool({w}) 交替运行）"),
+    pool=("Pool({w}) (create, map, close, join)", "Pool({w})（创建、map、close、join）"),
+    time_y=("median wall time per run (s, log scale)", "每次运行耗时中位数（秒，对数刻度）"),
+    time_title=("time against size", "耗时随规模变化"),
+    interpolated=("break-even ≈ {size}", "盈亏平衡 ≈ {size}"),
+    faster=("faster already at the smallest n", "在最小 n 时已更快"),
+    slower=("not faster at the largest n", "在最大 n 时仍不更快"),
+    ideal=("ideal min(w, {cores} cores) = {ideal}× (w = {ws})", "理想值 min(w, {cores} 个核) = {ideal}×（w = {ws}）"),
+    break_even=("break-even (median crosses 1×)", "盈亏平衡（中位数越过 1×）"),
+    speedup_y=(
+        "speedup (median of paired serial / Pool ratios, ×, log scale)",
+        "加速比（串行 / Pool 配对比值的中位数，×，对数刻度）",
+    ),
+    speedup_title=("speedup against size", "加速比随规模变化"),
+    x=("size n (terms of sum i*i, log scale)", "规模 n（i*i 求和的项数，对数刻度）"),
+    title=(
+        "Crossover: from which size does a Pool pay off? sum of i*i, serial loop vs Pool(w).map over w chunks, on {cores} core{s}\npoints: medians of {n} runs; bars: intervals of the median / of the paired ratios (coverage ≥ {cover})",
+        "计算量多大时多进程才划算？i*i 求和，串行循环对比把任务分成 w 块的 Pool(w).map，{cores} 个核\n点：{n} 次运行的中位数；误差线：中位数的区间 / 配对比值的区间（覆盖率 ≥ {cover}）",
+    ),
+)
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
     wide, facts, text = _wide(summary), _facts(summary), TEXT[language]
-    rows = [
-        [
-            str(int(r.workers)),
-            _size(r.size),
-            fmt_seconds(r.serial),
-            fmt_seconds(r.pool),
-            fmt_ratio(r.speedup),
-            f"{fmt_ratio(r.speedup_low)} – {fmt_ratio(r.speedup_high)}",
-        ]
-        for r in wide.itertuples()
+    columns = [
+        ("Processes", "进程数", lambda r: str(int(r.workers))),
+        ("Size n (terms i*i)", "规模 n（i*i 的项数）", lambda r: _size(r.size)),
+        ("Serial (s)", "串行（秒）", lambda r: fmt_seconds(r.serial)),
+        ("Pool (s)", "多进程（秒）", lambda r: fmt_seconds(r.pool)),
+        ("Speedup (x)", "提升（倍）", lambda r: fmt_ratio(r.speedup)),
+        ("Speedup interval (x)", "提升区间（倍）", lambda r: fmt_span(r.speedup_low, r.speedup_high)),
     ]
     lines = [
         f"- {_reading(w, facts[w], wide.loc[wide['workers'] == w, 'size'], text)}{text['end']}" for w in sorted(facts)
     ]
     n = int(wide["n"].min()) if len(wide) else 0
-    return markdown_table(HEADER[language], rows) + "\n\n" + "\n".join(lines) + "\n\n" + text["note"].format(n=n) + "\n"
+    return (
+        columns_table(columns, wide.itertuples(), language)
+        + "\n\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + text["note"].format(n=n)
+        + "\n"
+    )
 
 
 def _compact(n: float) -> str:
@@ -256,10 +233,7 @@ def _compact(n: float) -> str:
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     import seaborn as sns
 
-    from .. import plots  # here: tables and findings need no plotting libraries
-
-    language = plots.figure_language(language)
-    t = FIGURE[language]
+    plots, language, t = for_figure(language, FIGURE)
     wide, facts = _wide(summary), _facts(summary)
     workers = sorted(int(w) for w in wide["workers"].unique())
     sizes = sorted(float(s) for s in wide["size"].unique())
@@ -295,7 +269,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
                 right.axhline(ideal, zorder=1, **plots.IDEAL)
                 label = t["ideal"].format(cores=cores, ideal=ideal, ws=", ".join(map(str, ws)))
                 handles.append(plots.line(label, **plots.IDEAL))
-        handles.append(plots.line(t["no_gain"], **plots.NO_GAIN))
+        handles.append(plots.line(plots.TEXT[language]["no_gain"], **plots.NO_GAIN))
         if any(np.isfinite(facts[w]["break_even_size"]) for w in workers):
             tick = {"color": "0.3", "marker": "|", "markersize": 14, "markeredgewidth": 1.4, "linestyle": "none"}
             handles.append(plots.line(t["break_even"], **tick))
@@ -324,18 +298,7 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
         out.append(_reading(w, facts[w], rows["size"], text))
         last = rows.iloc[-1]
         ideal = text["ideal"].format(w=w, cores=cores, ideal=max(1, min(w, int(cores)))) if cores else ""
-        verdict = "above" if last["speedup_low"] > 1 else "below" if last["speedup_high"] < 1 else "includes"
-        out.append(
-            text["largest"].format(
-                size=_size(last["size"]),
-                w=w,
-                pool=fmt_seconds(last["pool"]),
-                serial=fmt_seconds(last["serial"]),
-                ratio=fmt_ratio(last["speedup"]),
-                low=fmt_ratio(last["speedup_low"]),
-                high=fmt_ratio(last["speedup_high"]),
-                verdict=text[verdict],
-                ideal=ideal,
-            )
-        )
+        times = {"pool": fmt_seconds(last["pool"]), "serial": fmt_seconds(last["serial"]), "size": _size(last["size"])}
+        verdict = text[interval_vs_one(last["speedup_low"], last["speedup_high"])]
+        out.append(in_words(text["largest"], last, SPEEDUP, language, w=w, verdict=verdict, ideal=ideal, **times))
     return out

@@ -2,89 +2,47 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from ..experiments.pool_api import FUNCTIONS, PER_ITEM, POOL_VARIANTS, VARIANTS
 from ..stats import interval_vs_one
-from ..tables import fmt_ratio, fmt_seconds, markdown_table
-from .common import ordered, summarize_variants
+from ..tables import fmt_ratio, fmt_seconds
+from .common import COLUMN, bilingual, columns_table, for_figure, ordered, summarize_with
 
-KEYS = ["function", "length", "workers"]
-
-
-def _ordered(summary: pd.DataFrame) -> pd.DataFrame:
-    return ordered(summary, ["function", "workers", "length", "variant"], {"function": FUNCTIONS, "variant": VARIANTS})
+_ordered = partial(
+    ordered, by=["function", "workers", "length", "variant"], orders={"function": FUNCTIONS, "variant": VARIANTS}
+)
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
-    summary = summarize_variants(raw, KEYS, level, baseline="serial")
-    extra = (
-        raw.groupby([*KEYS, "variant"])
-        .agg(
-            chunksize=("chunksize", "first"),
-            pool_start_median=("pool_start_seconds", "median"),
-            close_join_median=("close_join_seconds", "median"),
-            matches_serial=("matches_serial", "all"),
-        )
-        .reset_index()
+    out = summarize_with(
+        raw,
+        ["function", "length", "workers"],
+        level,
+        chunksize=("chunksize", "first"),
+        pool_start_median=("pool_start_seconds", "median"),
+        close_join_median=("close_join_seconds", "median"),
+        matches_serial=("matches_serial", "all"),
     )
-    out = summary.merge(extra, on=[*KEYS, "variant"], validate="one_to_one")
     out["per_item_seconds"] = out["median"] / out["length"]
     return _ordered(out)
 
 
-LABELS = {
-    "zh": {
-        "serial": "串行 for 循环",
-        "map": "Pool.map（原文）",
-        "apply_async": "Pool.apply_async（原文）",
-        "map_async": "Pool.map_async",
-        "imap": "Pool.imap",
-        "imap_chunked": "Pool.imap（指定 chunksize）",
-        "imap_unordered": "Pool.imap_unordered",
-        "imap_unordered_chunked": "Pool.imap_unordered（指定 chunksize）",
-        "starmap": "Pool.starmap",
-        "executor_map": "ProcessPoolExecutor.map",
-    },
-    "en": {
-        "serial": "serial for loop",
-        "map": "Pool.map (seed)",
-        "apply_async": "Pool.apply_async (seed)",
-        "map_async": "Pool.map_async",
-        "imap": "Pool.imap",
-        "imap_chunked": "Pool.imap (chunksize set)",
-        "imap_unordered": "Pool.imap_unordered",
-        "imap_unordered_chunked": "Pool.imap_unordered (chunksize set)",
-        "starmap": "Pool.starmap",
-        "executor_map": "ProcessPoolExecutor.map",
-    },
-}
-FUNCTION_LABELS = {
-    "zh": {"square": "id**2", "heavy": "heavy（纯 Python 循环）"},
-    "en": {"square": "id**2", "heavy": "heavy (pure-Python loop)"},
-}
-HEADER = {
-    "zh": [
-        "函数",
-        "长度（个）",
-        "进程数",
-        "方式",
-        "每个任务的元素数",
-        "耗时中位数（秒）",
-        "相对串行（倍）",
-        "创建进程池（秒）",
-    ],
-    "en": [
-        "Function",
-        "Length (items)",
-        "Processes",
-        "Variant",
-        "Items per task",
-        "Median time (s)",
-        "Speedup vs serial (x)",
-        "Pool start (s)",
-    ],
-}
+LABELS = bilingual(
+    serial=("serial for loop", "串行 for 循环"),
+    map=("Pool.map (seed)", "Pool.map（原文）"),
+    apply_async=("Pool.apply_async (seed)", "Pool.apply_async（原文）"),
+    map_async="Pool.map_async",
+    imap="Pool.imap",
+    imap_chunked=("Pool.imap (chunksize set)", "Pool.imap（指定 chunksize）"),
+    imap_unordered="Pool.imap_unordered",
+    imap_unordered_chunked=("Pool.imap_unordered (chunksize set)", "Pool.imap_unordered（指定 chunksize）"),
+    starmap="Pool.starmap",
+    executor_map="ProcessPoolExecutor.map",
+)
+FUNCTION_LABELS = bilingual(square="id**2", heavy=("heavy (pure-Python loop)", "heavy（纯 Python 循环）"))
 
 
 def _int_or_dash(value) -> str:
@@ -92,47 +50,49 @@ def _int_or_dash(value) -> str:
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    summary = _ordered(summary)
-    rows = [
-        [
-            FUNCTION_LABELS[language][r.function],
-            f"{int(r.length):,}",
-            str(r.workers),
-            LABELS[language][r.variant],
-            _int_or_dash(r.chunksize),
-            fmt_seconds(r.median),
-            fmt_ratio(r.speedup),
-            "–" if r.variant == "serial" else fmt_seconds(r.pool_start_median),
-        ]
-        for r in summary.itertuples()
+    columns = [
+        ("Function", "函数", lambda r: FUNCTION_LABELS[language][r.function]),
+        ("Length (items)", "长度（个）", lambda r: f"{int(r.length):,}"),
+        COLUMN["processes"],
+        ("Variant", "方式", lambda r: LABELS[language][r.variant]),
+        ("Items per task", "每个任务的元素数", lambda r: _int_or_dash(r.chunksize)),
+        COLUMN["median"],
+        COLUMN["speedup"],
+        (
+            "Pool start (s)",
+            "创建进程池（秒）",
+            lambda r: "–" if r.variant == "serial" else fmt_seconds(r.pool_start_median),
+        ),
     ]
-    return markdown_table(HEADER[language], rows) + "\n"
+    return columns_table(columns, _ordered(summary).itertuples(), language) + "\n"
 
 
-# Colour and marker per API family; dashed lines: one task per item (chunksize 1).
+# Colour and marker per API family (a chunked variant in its family's); dashed lines: one task per item (chunksize 1).
 STYLE = {
     "map": ("#1f77b4", "o"),
     "apply_async": ("#d62728", "s"),
     "map_async": ("#17becf", "v"),
     "imap": ("#2ca02c", "^"),
-    "imap_chunked": ("#2ca02c", "^"),
     "imap_unordered": ("#9467bd", "D"),
-    "imap_unordered_chunked": ("#9467bd", "D"),
     "starmap": ("#8c564b", "P"),
     "executor_map": ("#ff7f0e", "X"),
 }
 
 
+FIGURE = bilingual(
+    chunked=("{base}, chunksize={size}", "{base}，chunksize={size}"),
+    per_item=("{label}, 1 item/task", "{label}，每个任务 1 个元素"),
+    panel=("{function}, Pool(processes={workers})", "{function}，Pool(processes={workers})"),
+    x=("length (items mapped per run, log scale)", "长度（每次运行映射的元素数，对数刻度）"),
+    y=("speedup (serial time / variant time, ×, log)", "加速比（串行耗时 / 该方式耗时，×，对数）"),
+    ideal=("ideal: min(workers, {cores} cores)", "理想值：min(进程数, {cores} 个核)"),
+    title=(
+        "Pool API: speedup of each variant over the serial for loop (Pool creation included)\npoints: median of paired serial / variant ratios of {runs} runs; bars: interval from paired ratios; dashed, hollow: one task per item",
+        "进程池 API：各方式相对串行 for 循环的加速比（含创建进程池）\n点：{runs} 次运行中串行 / 该方式配对比值的中位数；误差线：配对比值的区间；虚线空心：每个元素一个任务",
+    ),
+)
 TEXT = {
     "en": {
-        "chunked": "{base}, chunksize={size}",
-        "per_item": "{label}, 1 item/task",
-        "panel": "{function}, Pool(processes={workers})",
-        "x": "length (items mapped per run, log scale)",
-        "y": "speedup (serial time / variant time, ×, log)",
-        "no_gain": "no gain (1×)",
-        "ideal": "ideal: min(workers, {cores} cores)",
-        "title": "Pool API: speedup of each variant over the serial for loop (Pool creation included)\npoints: median of paired serial / variant ratios of {runs} runs; bars: interval from paired ratios; dashed, hollow: one task per item",
         "square": "`id**2`",
         "heavy": "the heavy worker",
         "fastest": "For {what} with {workers} workers at length {length:,}, the fastest process API was `{best}` ({seconds} s, {speed} vs the loop)",
@@ -149,14 +109,6 @@ TEXT = {
         "cheap": " Here `id**2` is too cheap for processes to pay off at these lengths (the seed: 数学运算要达到较高数量级后才能体现多进程的优势).",
     },
     "zh": {
-        "chunked": "{base}，chunksize={size}",
-        "per_item": "{label}，每个任务 1 个元素",
-        "panel": "{function}，Pool(processes={workers})",
-        "x": "长度（每次运行映射的元素数，对数刻度）",
-        "y": "加速比（串行耗时 / 该方式耗时，×，对数）",
-        "no_gain": "没有提升（1×）",
-        "ideal": "理想值：min(进程数, {cores} 个核)",
-        "title": "进程池 API：各方式相对串行 for 循环的加速比（含创建进程池）\n点：{runs} 次运行中串行 / 该方式配对比值的中位数；误差线：配对比值的区间；虚线空心：每个元素一个任务",
         "square": "`id**2`",
         "heavy": "heavy 任务",
         "fastest": "对 {what}，用 {workers} 个进程、长度 {length:,} 时，最快的多进程接口是 `{best}`（{seconds} 秒，相对 for 循环 {speed}）",
@@ -176,23 +128,19 @@ TEXT = {
 
 
 def _plot_label(variant: str, chunksize, language: str = "en") -> str:
-    t, labels = TEXT[language], LABELS[language]
-    if variant.endswith("_chunked"):
-        base = "Pool.imap" if variant == "imap_chunked" else "Pool.imap_unordered"
-        return t["chunked"].format(base=base, size=_int_or_dash(chunksize))
+    t, labels = FIGURE[language], LABELS[language]
+    if variant.endswith("_chunked"):  # imap's or imap_unordered's label, with the chunksize it got
+        return t["chunked"].format(base=labels[variant.removesuffix("_chunked")], size=_int_or_dash(chunksize))
     if variant in PER_ITEM:
         return t["per_item"].format(label=labels[variant])
     return labels[variant]
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    from .. import plots  # here: tables and findings need no plotting libraries
-
-    language = plots.figure_language(language)
-    t = TEXT[language]
+    plots, language, t = for_figure(language, FIGURE)
 
     def look(v: str) -> dict:
-        colour, marker = STYLE[v]
+        colour, marker = STYLE[v.removesuffix("_chunked")]
         face, linestyle = ("white", "--") if v in PER_ITEM else (colour, "-")
         return dict(color=colour, marker=marker, markersize=6, linewidth=1.5, linestyle=linestyle, markerfacecolor=face)
 
@@ -228,7 +176,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
                 ax.set_title(t["panel"].format(function=FUNCTION_LABELS[language][f], workers=w))
                 ax.set(xlabel=t["x"] if i == len(workers) - 1 else "", ylabel=t["y"] if j == 0 else "")
         handles = [plots.line(labels.get(v, LABELS[language][v]), **look(v)) for v in variants]
-        handles.append(plots.line(t["no_gain"], **plots.NO_GAIN))
+        handles.append(plots.line(plots.TEXT[language]["no_gain"], **plots.NO_GAIN))
         if any(i != 1 for i in ideals):
             handles.append(plots.line(t["ideal"].format(cores=cores), **plots.IDEAL))
         plots.finish(fig, t["title"].format(runs=plots.extent(data["n"])), handles, fontsize="small")
@@ -244,6 +192,10 @@ def _speed(row, language: str = "en") -> str:
     return f"{fmt_ratio(row['speedup'])}×" + (f"（{low}–{high}）" if language == "zh" else f" ({low}–{high})")
 
 
+def _lengths(lengths) -> str:
+    return ", ".join(f"{int(n):,}" for n in lengths)
+
+
 def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
     t, out = TEXT[language], []
     data = _ordered(summary)
@@ -255,43 +207,27 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
         what = t["square" if function == "square" else "heavy"]
         largest = int(pools["length"].max())
         top = pools[pools["length"] == largest].set_index("variant")
-        best = top["median"].idxmin()
-        b = top.loc[best]
+        best, worst = top["median"].idxmin(), top["median"].idxmax()
+        b, slowest = top.loc[best], top.loc[worst]
         close = [v for v in top.index if v != best and top.loc[v, "ci_low"] <= b["ci_high"]]
-        worst = top["median"].idxmax()
-        text = t["fastest"].format(
-            what=what,
-            workers=workers,
-            length=largest,
-            best=best,
-            seconds=fmt_seconds(b["median"]),
-            speed=_speed(b, language),
-        )
+        point = {"what": what, "workers": workers, "length": largest}
+        text = t["fastest"].format(**point, best=best, seconds=fmt_seconds(b["median"]), speed=_speed(b, language))
         text += t["close"].format(names=", ".join(f"`{v}`" for v in close)) if close else ""
-        text += t["slowest"].format(
-            worst=worst, seconds=fmt_seconds(top.loc[worst, "median"]), ratio=fmt_ratio(top.loc[worst, "speedup"])
-        )
-        out.append(text)
+        slow = {"worst": worst, "seconds": fmt_seconds(slowest["median"]), "ratio": fmt_ratio(slowest["speedup"])}
+        out.append(text + t["slowest"].format(**slow))
 
         if {"imap", "imap_chunked"} <= set(top.index):
             one, chunked = top.loc["imap"], top.loc["imap_chunked"]
-            x = one["median"] / chunked["median"]
-            if one["ci_low"] > chunked["ci_high"]:
-                how = t["imap_more"].format(x=x)
-            elif one["ci_high"] < chunked["ci_low"]:
-                how = t["imap_less"].format(x=x)
-            else:
-                how = t["imap_same"]
-            out.append(
-                t["imap"].format(
-                    what=what,
-                    length=largest,
-                    one=fmt_seconds(one["median"]),
-                    how=how,
-                    size=_int_or_dash(chunked["chunksize"]),
-                    chunked=fmt_seconds(chunked["median"]),
-                )
+            how = (
+                "more"
+                if one["ci_low"] > chunked["ci_high"]
+                else "less"
+                if one["ci_high"] < chunked["ci_low"]
+                else "same"
             )
+            how = t[f"imap_{how}"].format(x=one["median"] / chunked["median"])
+            times = {"one": fmt_seconds(one["median"]), "chunked": fmt_seconds(chunked["median"])}
+            out.append(t["imap"].format(**point, **times, how=how, size=_int_or_dash(chunked["chunksize"])))
 
         verdicts = {
             n: {v: _verdict(r) for v, r in g.set_index("variant").iterrows()}
@@ -299,34 +235,26 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
         }
         wins = [n for n, v in verdicts.items() if "above" in v.values()]
         ties = [n for n, v in verdicts.items() if "above" not in v.values() and "includes" in v.values()]
-        lengths = ", ".join(f"{int(n):,}" for n in sorted(verdicts))
+        lengths = _lengths(sorted(verdicts))
         if wins:
             n0 = int(min(wins))
             at = pools[pools["length"] == n0].set_index("variant")
             winners = [v for v in at.index if _verdict(at.loc[v]) == "above"]
             fastest = at.loc[winners, "median"].idxmin()
+            speed = _speed(at.loc[fastest], language)
+            counts = {"n0": n0, "k": len(winners), "n": len(at)}
             text = t["wins"].format(
-                what=what,
-                wins=", ".join(f"{int(n):,}" for n in wins),
-                lengths=lengths,
-                n0=n0,
-                k=len(winners),
-                n=len(at),
-                best=fastest,
-                speed=_speed(at.loc[fastest], language),
+                what=what, wins=_lengths(wins), lengths=lengths, best=fastest, speed=speed, **counts
             )
             if function == "square" and n0 > int(min(verdicts)):
                 text += t["larger"]
         elif ties:
-            text = t["ties"].format(what=what, lengths=lengths, ties=", ".join(f"{int(n):,}" for n in ties))
+            text = t["ties"].format(what=what, lengths=lengths, ties=_lengths(ties))
         else:
-            best_ratio = pools.loc[pools["speedup"].idxmax()]
+            r = pools.loc[pools["speedup"].idxmax()]
+            speed = _speed(r, language)
             text = t["loses"].format(
-                what=what,
-                lengths=lengths,
-                best=best_ratio["variant"],
-                speed=_speed(best_ratio, language),
-                length=int(best_ratio["length"]),
+                what=what, lengths=lengths, best=r["variant"], speed=speed, length=int(r["length"])
             )
             if function == "square":
                 text += t["cheap"]

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from ..experiments.process_queue import VARIANTS
 from ..stats import describe
-from ..tables import fmt_ratio, fmt_seconds, markdown_table
-from .common import ordered, summarize_variants
+from ..tables import fmt_seconds
+from .common import COLUMN, bilingual, columns_table, for_figure, in_words, ordered, summarize_variants
 
 PHASES = ("start", "work", "join")
+_ordered = partial(ordered, by=["workers", "variant"], orders={"variant": VARIANTS})
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -20,12 +22,8 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     summary = summarize_variants(raw, ["workers"], level, baseline="serial")
     extra = []
     for (workers, variant), runs in raw.groupby(["workers", "variant"], sort=True):
-        row = {
-            "workers": workers,
-            "variant": variant,
-            "size": int(runs["size"].iloc[0]),
-            "start_method": ",".join(sorted(runs["start_method"].astype(str).unique())),
-        }
+        methods = ",".join(sorted(runs["start_method"].astype(str).unique()))
+        row = {"workers": workers, "variant": variant, "size": int(runs["size"].iloc[0]), "start_method": methods}
         for phase in PHASES:
             d = describe(runs[f"{phase}_seconds"].to_numpy(), level)
             row.update({f"{phase}_{k}": d[k] for k in ("median", "ci_low", "ci_high")})
@@ -43,22 +41,23 @@ LABELS = {
     "zh": {"serial": "串行（一个循环）", "process_queue": "手动 Process + Queue", "pool": "Pool.map"},
     "en": {"serial": "serial (one loop)", "process_queue": "Process + Queue (by hand)", "pool": "Pool(workers).map"},
 }
+FIGURE = bilingual(
+    start=("start-up (create + start)", "启动（创建 + start）"),
+    work=("work (until all results are in)", "计算（直到取回全部结果）"),
+    join=("join (join / close + join)", "join（join / close + join）"),
+    workers=("worker processes", "工作进程数"),
+    time_y=("time per run (s, log scale)", "每次运行耗时（秒，对数刻度）"),
+    phase_title=("{label}: time per phase", "{label}：各阶段耗时"),
+    speedup_y=("speedup (serial time / total time, ×)", "加速比（串行耗时 / 总耗时，×）"),
+    speedup_title=("speedup over serial, on {cores} core{s}", "相对串行的加速比，{cores} 个核"),
+    serial_line=("serial: the whole loop (median)", "串行：整个循环（中位数）"),
+    title=(
+        "Hand-made Process + Queue vs Pool: sum of i·i for i < {size:,} split into equal shares\nbars and points: medians of {n} runs; whiskers: distribution-free interval of the median (speedup: of the paired ratios); start method: {method}",
+        "手动 Process + Queue 对比 Pool：i < {size:,} 的 i·i 之和，平均分成几份\n柱和点：{n} 次运行的中位数；须线：中位数的无分布假设区间（加速比为配对比值的区间）；启动方式：{method}",
+    ),
+)
 TEXT = {
     "en": {
-        "phases": {
-            "start": "start-up (create + start)",
-            "work": "work (until all results are in)",
-            "join": "join (join / close + join)",
-        },
-        "workers": "worker processes",
-        "time_y": "time per run (s, log scale)",
-        "phase_title": "{label}: time per phase",
-        "speedup_y": "speedup (serial time / total time, ×)",
-        "speedup_title": "speedup over serial, on {cores} core{s}",
-        "serial_line": "serial: the whole loop (median)",
-        "no_gain": "no gain (1×)",
-        "ideal_line": "ideal: min(workers, cores)",
-        "title": "Hand-made Process + Queue vs Pool: sum of i·i for i < {size:,} split into equal shares\nbars and points: medians of {n} runs; whiskers: distribution-free interval of the median (speedup: of the paired ratios); start method: {method}",
         "tie": "{name} {ratio}× (not distinguishable from serial)",
         "speed": "{name} {ratio}× ({low}–{high})",
         "method": " (start method {method})",
@@ -70,20 +69,6 @@ TEXT = {
         "serial": "Against the serial loop of {seconds} s, {workers} processes gave {parts}{ideal}.",
     },
     "zh": {
-        "phases": {
-            "start": "启动（创建 + start）",
-            "work": "计算（直到取回全部结果）",
-            "join": "join（join / close + join）",
-        },
-        "workers": "工作进程数",
-        "time_y": "每次运行耗时（秒，对数刻度）",
-        "phase_title": "{label}：各阶段耗时",
-        "speedup_y": "加速比（串行耗时 / 总耗时，×）",
-        "speedup_title": "相对串行的加速比，{cores} 个核",
-        "serial_line": "串行：整个循环（中位数）",
-        "no_gain": "没有提升（1×）",
-        "ideal_line": "理想值：min(进程数, 核数)",
-        "title": "手动 Process + Queue 对比 Pool：i < {size:,} 的 i·i 之和，平均分成几份\n柱和点：{n} 次运行的中位数；须线：中位数的无分布假设区间（加速比为配对比值的区间）；启动方式：{method}",
         "tie": "{name} {ratio}×（与串行无法区分）",
         "speed": "{name} {ratio}×（{low}–{high}）",
         "method": "（启动方式 {method}）",
@@ -98,60 +83,34 @@ TEXT = {
 
 
 PHASE_COLOURS = {"start": "#d62728", "work": "#1f77b4", "join": "#ff7f0e"}
+# A bar per phase in its colour (its interval drawn by plots.bar_intervals), one group per worker count.
+PHASE_BARS = {"hue": "phase", "hue_order": list(PHASES), "palette": PHASE_COLOURS, "errorbar": None, "legend": False}
 VARIANT_STYLE = {"process_queue": ("#2ca02c", "o"), "pool": ("#9467bd", "s")}
 SERIAL_LINE = {"color": "0.15", "linestyle": "-.", "linewidth": 1.3}  # each point's serial time, across its bars
-HEADER = {
-    "zh": [
-        "进程数",
-        "方式",
-        "总耗时中位数（秒）",
-        "启动（秒）",
-        "计算至取回全部结果（秒）",
-        "join（秒）",
-        "相对串行（倍）",
-    ],
-    "en": [
-        "Processes",
-        "Variant",
-        "Median total (s)",
-        "Start-up (s)",
-        "Work until all results (s)",
-        "Join (s)",
-        "Speedup vs serial (x)",
-    ],
-}
-
-
-def _ordered(summary: pd.DataFrame) -> pd.DataFrame:
-    return ordered(summary, ["workers", "variant"], {"variant": VARIANTS})
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    rows = []
-    for r in _ordered(summary).itertuples():
-        serial = r.variant == "serial"
-        rows.append(
-            [
-                str(r.workers),
-                LABELS[language][r.variant],
-                fmt_seconds(r.median),
-                "–" if serial else fmt_seconds(r.start_median),
-                fmt_seconds(r.work_median),
-                "–" if serial else fmt_seconds(r.join_median),
-                fmt_ratio(r.speedup),
-            ]
-        )
-    return markdown_table(HEADER[language], rows) + "\n"
+    def unless_serial(cell):
+        return lambda r: "–" if r.variant == "serial" else cell(r)
+
+    columns = [
+        COLUMN["processes"],
+        ("Variant", "方式", lambda r: LABELS[language][r.variant]),
+        ("Median total (s)", "总耗时中位数（秒）", lambda r: fmt_seconds(r.median)),
+        ("Start-up (s)", "启动（秒）", unless_serial(lambda r: fmt_seconds(r.start_median))),
+        ("Work until all results (s)", "计算至取回全部结果（秒）", lambda r: fmt_seconds(r.work_median)),
+        ("Join (s)", "join（秒）", unless_serial(lambda r: fmt_seconds(r.join_median))),
+        COLUMN["speedup"],
+    ]
+    return columns_table(columns, _ordered(summary).itertuples(), language) + "\n"
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     import seaborn as sns
     from matplotlib.patches import Patch
 
-    from .. import plots  # here: tables and findings need no plotting libraries
-
-    language = plots.figure_language(language)
-    t, labels = TEXT[language], LABELS[language]
+    plots, language, t = for_figure(language, FIGURE)
+    labels = LABELS[language]
     data = _ordered(summary)
     workers = sorted(int(w) for w in data["workers"].unique())
     serial = data[data["variant"] == "serial"].set_index("workers")["median"].astype(float)
@@ -168,19 +127,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
         for ax, variant in zip(axes[:2], VARIANT_STYLE):
             sub = phases[phases["variant"] == variant].copy()
             sub["x"] = sub["workers"].astype(str)
-            sns.barplot(
-                data=sub,
-                x="x",
-                y="median",
-                hue="phase",
-                hue_order=list(PHASES),
-                order=[str(w) for w in workers],
-                palette=PHASE_COLOURS,
-                errorbar=None,
-                legend=False,
-                ax=ax,
-                zorder=2,
-            )
+            sns.barplot(data=sub, x="x", y="median", order=[str(w) for w in workers], ax=ax, zorder=2, **PHASE_BARS)
             by_phase = [sub[sub["phase"] == p].set_index("workers").reindex(workers) for p in PHASES]
             plots.bar_intervals(ax, by_phase, zorder=3)
             for i, w in enumerate(workers):  # each point's own serial run, across its group of bars
@@ -213,10 +160,11 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
         title = t["speedup_title"].format(cores=cores, s="s" if int(cores) != 1 else "")
         right.set(xlabel=t["workers"], ylabel=t["speedup_y"], title=title)
 
-        handles = [Patch(color=PHASE_COLOURS[p], label=t["phases"][p]) for p in PHASES]
+        handles = [Patch(color=PHASE_COLOURS[p], label=t[p]) for p in PHASES]
         handles.append(plots.line(t["serial_line"], **SERIAL_LINE))
         handles += [plots.line(labels[v], color=colour, marker=marker) for v, (colour, marker) in VARIANT_STYLE.items()]
-        handles += [plots.line(t["no_gain"], **plots.NO_GAIN), plots.line(t["ideal_line"], **plots.IDEAL)]
+        shared = plots.TEXT[language]  # the appendix figures' words for the same lines
+        handles += [plots.line(shared["no_gain"], **plots.NO_GAIN), plots.line(shared["ideal"], **plots.IDEAL)]
         size, n, method = int(data["size"].iloc[0]), int(data["n"].min()), data["start_method"].iloc[0]
         plots.finish(fig, t["title"].format(size=size, n=n, method=method), handles, ncol=4)
 
@@ -226,11 +174,8 @@ def _ms(seconds: float) -> str:
 
 
 def _speedup(name: str, r, language: str = "en") -> str:
-    t = TEXT[language]
-    if r["speedup_ci_low"] <= 1.0 <= r["speedup_ci_high"]:
-        return t["tie"].format(name=name, ratio=fmt_ratio(r["speedup"]))
-    low, high = fmt_ratio(r["speedup_ci_low"]), fmt_ratio(r["speedup_ci_high"])
-    return t["speed"].format(name=name, ratio=fmt_ratio(r["speedup"]), low=low, high=high)
+    template = TEXT[language]["tie" if r["speedup_ci_low"] <= 1.0 <= r["speedup_ci_high"] else "speed"]
+    return in_words(template, r, "speedup speedup_ci_low speedup_ci_high", language, name=name)
 
 
 def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
@@ -240,49 +185,26 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
         by = rows.set_index("variant")
         pq, pool, serial = by.loc["process_queue"], by.loc["pool"], by.loc["serial"]
         method = pq.get("start_method", "")
-        out.append(
-            t["start"].format(
-                workers=workers,
-                method=t["method"].format(method=method) if method else "",
-                pq=_ms(pq["start_median"]),
-                pq_low=_ms(pq["start_ci_low"]),
-                pq_high=_ms(pq["start_ci_high"]),
-                pool=_ms(pool["start_median"]),
-                pool_low=_ms(pool["start_ci_low"]),
-                pool_high=_ms(pool["start_ci_high"]),
-                pq_share=pq["start_median"] / pq["median"],
-                pool_share=pool["start_median"] / pool["median"],
-                pq_total=fmt_seconds(pq["median"]),
-                pool_total=fmt_seconds(pool["median"]),
-            )
-        )
-        lo, hi = pq["time_vs_pool_ci_low"], pq["time_vs_pool_ci_high"]
-        ratio = pq["time_vs_pool"]
+        start = {}  # of each: its start-up (median, interval), that median's share of its total, the total
+        for name, r in (("pq", pq), ("pool", pool)):
+            start |= {name: _ms(r["start_median"]), f"{name}_low": _ms(r["start_ci_low"])}
+            start |= {f"{name}_high": _ms(r["start_ci_high"]), f"{name}_share": r["start_median"] / r["median"]}
+            start[f"{name}_total"] = fmt_seconds(r["median"])
+        method = t["method"].format(method=method) if method else ""
+        out.append(t["start"].format(workers=workers, method=method, **start))
+        lo, hi, ratio = pq["time_vs_pool_ci_low"], pq["time_vs_pool_ci_high"], pq["time_vs_pool"]
+        numbers = {"workers": workers, "ratio": ratio, "lo": lo, "hi": hi}
         if not (math.isnan(lo) or math.isnan(hi)) and lo <= 1.0 <= hi:
-            out.append(t["same"].format(workers=workers, ratio=ratio, lo=lo, hi=hi))
+            out.append(t["same"].format(**numbers))
         else:
-            faster, slower, factor = (
-                ("Process + Queue", "Pool.map", 1 / ratio) if ratio < 1 else ("Pool.map", "Process + Queue", ratio)
-            )
-            out.append(
-                t["faster"].format(
-                    workers=workers, faster=faster, slower=slower, ratio=ratio, lo=lo, hi=hi, more=factor - 1
-                )
-            )
-        ideal = (
-            t["ideal"].format(
-                workers=workers,
-                cores=cores,
-                s="s" if int(cores) != 1 else "",
-                ideal=max(1, min(int(workers), int(cores))),
-            )
-            if cores
-            else ""
-        )
-        parts = [_speedup(name, r, language) for name, r in (("Process + Queue", pq), ("Pool.map", pool))]
-        out.append(
-            t["serial"].format(
-                seconds=fmt_seconds(serial["median"]), workers=workers, parts=t["and"].join(parts), ideal=ideal
-            )
-        )
+            names = ("Process + Queue", "Pool.map")
+            faster, slower = names if ratio < 1 else names[::-1]
+            more = (1 / ratio if ratio < 1 else ratio) - 1
+            out.append(t["faster"].format(faster=faster, slower=slower, more=more, **numbers))
+        ideal = ""
+        if cores:
+            s = "s" if int(cores) != 1 else ""
+            ideal = t["ideal"].format(workers=workers, cores=cores, s=s, ideal=max(1, min(int(workers), int(cores))))
+        parts = t["and"].join(_speedup(name, r, language) for name, r in (("Process + Queue", pq), ("Pool.map", pool)))
+        out.append(t["serial"].format(seconds=fmt_seconds(serial["median"]), workers=workers, parts=parts, ideal=ideal))
     return out

@@ -5,11 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..claims import ABOUT_80
 from ..fileio import OPERATIONS
 from ..tables import fmt_p, fmt_ratio, fmt_seconds, fmt_span
-from .common import WORDS, columns_table, few_repeats, flag, in_words, ordered, paired, summarize_variants
+from .common import (
+    WORDS,
+    bilingual,
+    columns_table,
+    few_repeats,
+    flag,
+    for_figure,
+    in_words,
+    ordered,
+    paired,
+    summarize_with,
+)
 
-ABOUT_80 = (64, 100)  # worker counts that count as "about 80"
 WRITES = ("readwrite", "overwrite")
 CONDITIONS = ("start_method", "chunksize", "cache", "fsync", "scratch_fs")
 OPTIONAL = ("pool_start_seconds", "map_seconds", "chunksize_effective", "usable_cores")
@@ -31,23 +42,20 @@ def _compare(secs: dict, this: str, ref: str | None, prefix: str) -> dict:
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     """Per operation also the best worker count (highest median speedup) and every count's paired time
     against it (``time_vs_best``) and against the one at the core count (``time_vs_cores``)."""
-    summary = summarize_variants(raw, ["operation"], level, baseline="serial")
     raw = raw.assign(**{c: np.nan for c in OPTIONAL if c not in raw})
     conditions = {c: (c, lambda s: ",".join(sorted(s.dropna().astype(str).unique()))) for c in CONDITIONS if c in raw}
-    extra = (
-        raw.groupby(["operation", "variant"])
-        .agg(
-            workers=("workers", "first"),
-            loops=("loops", "first"),
-            chunksize_effective=("chunksize_effective", "first"),
-            pool_start_median=("pool_start_seconds", "median"),
-            map_median=("map_seconds", "median"),
-            cores=("usable_cores", "max"),
-            **conditions,
-        )
-        .reset_index()
+    summary = summarize_with(
+        raw,
+        ["operation"],
+        level,
+        workers=("workers", "first"),
+        loops=("loops", "first"),
+        chunksize_effective=("chunksize_effective", "first"),
+        pool_start_median=("pool_start_seconds", "median"),
+        map_median=("map_seconds", "median"),
+        cores=("usable_cores", "max"),
+        **conditions,
     )
-    summary = summary.merge(extra, on=["operation", "variant"], validate="one_to_one")
     # the cell's name (the columns before "median"): operation, variant, workers
     name = ["operation", "variant", "workers"]
     summary = summary[[*name, *[c for c in summary if c not in name]]]
@@ -107,10 +115,7 @@ def _facts(summary: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
-LABELS = {
-    "zh": {"read": "读", "readwrite": "读&写", "overwrite": "写覆盖"},
-    "en": {"read": "read", "readwrite": "read & write", "overwrite": "overwrite"},
-}
+LABELS = bilingual(read=("read", "读"), readwrite=("read & write", "读&写"), overwrite=("overwrite", "写覆盖"))
 COLUMNS = [
     ("Operation", "操作", lambda r: r["label"]),
     ("Processes", "进程数", lambda r: r["processes"]),
@@ -120,31 +125,6 @@ COLUMNS = [
     ("Speedup interval (x)", "提升区间（倍）", lambda r: fmt_span(r["speedup_ci_low"], r["speedup_ci_high"])),
     ("p (vs serial)", "p（对串行）", lambda r: fmt_p(r["p_vs_baseline"])),
 ]
-TEXT = {
-    "zh": {
-        "best": "最佳",
-        "line": "{op}：最佳进程数 {w}（提升 {s} 倍）；次佳 {r}（{rs} 倍），次佳耗时为最佳的 {ratio} 倍"
-        "（区间 {low}–{high}，p = {p}）：{verdict}。",
-        "yes": "差异显著",
-        "no": "两者无法区分",
-        "alone": "{op}：只测了一个进程数 {w}（提升 {s} 倍）。",
-        "note": "每格为 {n} 次重复的中位数；每次运行 {loops} 次文件操作（loops），多进程含创建、map、close、join。"
-        "提升 = 串行 / 多进程，区间与 p 来自同一次重复的配对比值。测量条件：启动方式 {start_method}，"
-        "chunksize {chunksize}，页缓存 {cache}，fsync {fsync}，写入文件系统 {scratch_fs}；本机 {cores} 核。",
-    },
-    "en": {
-        "best": "best",
-        "line": "{op}: best worker count {w} ({s}×); runner-up {r} ({rs}×), whose time is {ratio}× "
-        "the best's (interval {low}–{high}, p = {p}): {verdict}.",
-        "yes": "significantly different",
-        "no": "not distinguishable",
-        "alone": "{op}: only one worker count, {w} ({s}×), was measured.",
-        "note": "Each cell is the median of {n} repetitions of {loops} file operations (loops); Pool times include "
-        "creating the Pool, map, close and join. Speedup = serial / Pool; its interval and p come from the "
-        "paired ratios of the same repetition. Conditions: start method {start_method}, chunksize "
-        "{chunksize}, page cache {cache}, fsync {fsync}, written files on {scratch_fs}; {cores} cores.",
-    },
-}
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
@@ -178,30 +158,30 @@ def _ints(values) -> str:
 STYLE = {"read": ("#2ca02c", "o"), "readwrite": ("#9467bd", "s"), "overwrite": ("#ff7f0e", "D")}
 
 
-FIGURE = {
+FIGURE = bilingual(
+    best=(" (best: {w} worker{s})", "（最佳：{w} 个进程）"),
+    star=("best worker count (highest median speedup)", "最佳进程数（中位数加速比最高）"),
+    ideal=("ideal: min(w, {cores} core{s})", "理想值：min(w, {cores} 个核)"),
+    cores=("core count ({cores})", "核数（{cores}）"),
+    x=("Pool workers w (processes, log2 scale)", "Pool 的进程数 w（log2 刻度）"),
+    y=("speedup (median of paired serial / Pool ratios, ×)", "加速比（串行 / Pool 配对比值的中位数，×）"),
+    title=(
+        "Speedup against worker count, loops = {loops}, on {cores} core{s}\npoints: medians of {n} runs; bars: intervals of the paired ratios (coverage ≥ {cover})",
+        "加速比随进程数变化，loops = {loops}，{cores} 个核\n点：{n} 次运行的中位数；误差线：配对比值的区间（覆盖率 ≥ {cover}）",
+    ),
+)
+TEXT = {  # the table's words, then the findings'
     "en": {
-        "best": " (best: {w} worker{s})",
-        "star": "best worker count (highest median speedup)",
-        "ideal": "ideal: min(w, {cores} core{s})",
-        "cores": "core count ({cores})",
-        "no_gain": "no gain (1×)",
-        "x": "Pool workers w (processes, log2 scale)",
-        "y": "speedup (median of paired serial / Pool ratios, ×)",
-        "title": "Speedup against worker count, loops = {loops}, on {cores} core{s}\npoints: medians of {n} runs; bars: intervals of the paired ratios (coverage ≥ {cover})",
-    },
-    "zh": {
-        "best": "（最佳：{w} 个进程）",
-        "star": "最佳进程数（中位数加速比最高）",
-        "ideal": "理想值：min(w, {cores} 个核)",
-        "cores": "核数（{cores}）",
-        "no_gain": "没有提升（1×）",
-        "x": "Pool 的进程数 w（log2 刻度）",
-        "y": "加速比（串行 / Pool 配对比值的中位数，×）",
-        "title": "加速比随进程数变化，loops = {loops}，{cores} 个核\n点：{n} 次运行的中位数；误差线：配对比值的区间（覆盖率 ≥ {cover}）",
-    },
-}
-FINDING = {
-    "en": {
+        "best": "best",
+        "line": "{op}: best worker count {w} ({s}×); runner-up {r} ({rs}×), whose time is {ratio}× "
+        "the best's (interval {low}–{high}, p = {p}): {verdict}.",
+        "yes": "significantly different",
+        "no": "not distinguishable",
+        "alone": "{op}: only one worker count, {w} ({s}×), was measured.",
+        "note": "Each cell is the median of {n} repetitions of {loops} file operations (loops); Pool times include "
+        "creating the Pool, map, close and join. Speedup = serial / Pool; its interval and p come from the "
+        "paired ratios of the same repetition. Conditions: start method {start_method}, chunksize "
+        "{chunksize}, page cache {cache}, fsync {fsync}, written files on {scratch_fs}; {cores} cores.",
         "vs": "{ratio}× the time of {other} (interval {low}–{high}, p = {p}, {sig})",
         "the_best": "the best",
         "speed": "{ratio}× (interval {low}–{high}, {where}, p = {p})",
@@ -235,6 +215,15 @@ FINDING = {
         "idle": "With loops = {loops} and the default chunksize rule there are at most {loops} tasks, so worker counts above {loops} start processes that get no task; their cost is start-up only.",
     },
     "zh": {
+        "best": "最佳",
+        "line": "{op}：最佳进程数 {w}（提升 {s} 倍）；次佳 {r}（{rs} 倍），次佳耗时为最佳的 {ratio} 倍"
+        "（区间 {low}–{high}，p = {p}）：{verdict}。",
+        "yes": "差异显著",
+        "no": "两者无法区分",
+        "alone": "{op}：只测了一个进程数 {w}（提升 {s} 倍）。",
+        "note": "每格为 {n} 次重复的中位数；每次运行 {loops} 次文件操作（loops），多进程含创建、map、close、join。"
+        "提升 = 串行 / 多进程，区间与 p 来自同一次重复的配对比值。测量条件：启动方式 {start_method}，"
+        "chunksize {chunksize}，页缓存 {cache}，fsync {fsync}，写入文件系统 {scratch_fs}；本机 {cores} 核。",
         "vs": "耗时是 {other} 的 {ratio}×（区间 {low}–{high}，p = {p}，{sig}）",
         "the_best": "最佳进程数",
         "speed": "{ratio}×（区间 {low}–{high}，{where}，p = {p}）",
@@ -271,10 +260,7 @@ FINDING = {
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    from .. import plots  # here: tables and findings need no plotting libraries
-
-    language = plots.figure_language(language)
-    t = FIGURE[language]
+    plots, language, t = for_figure(language, FIGURE)
     data, facts = _ordered(summary), _facts(summary)
     pool = data[data["variant"] != "serial"]
     workers = sorted(int(w) for w in pool["workers"].unique())
@@ -307,7 +293,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
             plots.line(t["star"], color="0.5", markersize=13, **star),
             plots.line(t["ideal"].format(cores=cores, s=plural), **plots.IDEAL),
             plots.line(t["cores"].format(cores=cores), **core_line),
-            plots.line(t["no_gain"], **plots.NO_GAIN),
+            plots.line(plots.TEXT[language]["no_gain"], **plots.NO_GAIN),
         ]
         plots.log_x(ax, workers, base=2)
         ax.set_xlim(lo_x, hi_x)
@@ -322,16 +308,16 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
 
 
 def _vs(row, prefix: str, other: str, language: str = "en") -> str:
-    return in_words(FINDING[language]["vs"], row, _names(prefix), language, other=other)
+    return in_words(TEXT[language]["vs"], row, _names(prefix), language, other=other)
 
 
 def _speed(row, language: str = "en") -> str:
-    return in_words(FINDING[language]["speed"], row, SPEEDUP, language)
+    return in_words(TEXT[language]["speed"], row, SPEEDUP, language)
 
 
 def _core_claim(op: str, f: dict, cores: int, language: str = "en") -> str:
     """The seed's "more processes are faster, up to the core count", for one operation."""
-    t, by, ref = FINDING[language], f["pool"], f["reference"]
+    t, by, ref = TEXT[language], f["pool"], f["reference"]
     r = int(ref["workers"])
     claim = t["claim"].format(op=op, cores=cores)
     lower = [w for w in by if w < r]
@@ -341,14 +327,10 @@ def _core_claim(op: str, f: dict, cores: int, language: str = "en") -> str:
         medians = [by[w]["speedup"] for w in [*lower, r]]
         ascending = all(b >= a for a, b in zip(medians, medians[1:]))
         shape = "step" if ascending else "not_step" if medians[-1] > medians[0] else "fell"
-        up = t["up"].format(
-            low_w=lower[0],
-            r=r,
-            shape=t[shape],
-            low=fmt_ratio(low["speedup"]),
-            ref=fmt_ratio(ref["speedup"]),
-            vs=_vs(low, "time_vs_cores", f"Pool({r})", language),
-        ) + t["rising" if rising else "flat"].format(v=WORDS[language]["holds"])
+        speedups = {"low": fmt_ratio(low["speedup"]), "ref": fmt_ratio(ref["speedup"])}
+        vs = _vs(low, "time_vs_cores", f"Pool({r})", language)
+        up = t["up"].format(low_w=lower[0], r=r, shape=t[shape], vs=vs, **speedups)
+        up += t["rising" if rising else "flat"].format(v=WORDS[language]["holds"])
     else:
         up = t["unchecked"].format(r=r)
     beyond = [w for w in by if w > r]
@@ -365,7 +347,7 @@ def _core_claim(op: str, f: dict, cores: int, language: str = "en") -> str:
 
 def _about_80(op: str, f: dict, loops: int, language: str = "en") -> str:
     """The seed's "about 80-way parallel is best for writes", earned by the paired test against the best."""
-    t, best, runner, by = FINDING[language], f["best"], f["runner_up"], f["pool"]
+    t, best, runner, by = TEXT[language], f["best"], f["runner_up"], f["pool"]
     lo80, hi80 = ABOUT_80
     near = [w for w in by if lo80 <= w <= hi80]
     if not near:
@@ -392,7 +374,7 @@ def _about_80(op: str, f: dict, loops: int, language: str = "en") -> str:
 
 
 def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
-    t, data, facts, out = FINDING[language], _ordered(summary), _facts(summary), []
+    t, data, facts, out = TEXT[language], _ordered(summary), _facts(summary), []
     loops = int(data["loops"].max())
     for op, f in facts.items():
         best, runner = f["best"], f["runner_up"]
