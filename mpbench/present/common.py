@@ -97,9 +97,13 @@ def summarize_variants(
 def summarize_with(raw: pd.DataFrame, keys: list[str], level: float, baseline: str | None = "serial", **columns):
     """:func:`summarize_variants` with more columns per (keys..., variant): ``columns`` as pandas'
     named aggregation of the cell's raw rows (``name=(raw column, function)``)."""
-    summary = summarize_variants(raw, keys, level, baseline)
-    extra = raw.groupby([*keys, "variant"]).agg(**columns).reset_index()
-    return summary.merge(extra, on=[*keys, "variant"], validate="one_to_one")
+    return with_agg(summarize_variants(raw, keys, level, baseline), raw, [*keys, "variant"], **columns)
+
+
+def with_agg(summary: pd.DataFrame, raw: pd.DataFrame, keys: list[str], **agg) -> pd.DataFrame:
+    """``summary`` with the named aggregations ``agg`` (as ``DataFrame.agg``'s) of ``raw`` grouped by ``keys``
+    merged in, one row to one row."""
+    return summary.merge(raw.groupby(keys).agg(**agg).reset_index(), on=keys, validate="one_to_one")
 
 
 def ordered(summary: pd.DataFrame, by: Sequence[str], orders: Mapping[str, Sequence]) -> pd.DataFrame:
@@ -284,9 +288,3 @@ def ratio_columns(en: str, zh: str, key: str, interval: bool = True) -> list[tup
         ("p", "p 值", cell(lambda r: fmt_p(r.p_value))),
     ]
     return columns if interval else [columns[0], columns[2]]
-
-
-def with_agg(summary: pd.DataFrame, raw: pd.DataFrame, keys: list[str], **agg) -> pd.DataFrame:
-    """``summary`` with the named aggregations ``agg`` (as ``DataFrame.agg``'s) of ``raw`` grouped by ``keys``
-    merged in, one row to one row."""
-    return summary.merge(raw.groupby(keys).agg(**agg).reset_index(), on=keys, validate="one_to_one")

@@ -9,13 +9,12 @@ import pandas as pd
 from ..experiments.threads_vs_processes import KINDS, PARALLEL, VARIANTS
 from ..stats import interval_vs_one
 from ..tables import fmt_ratio, fmt_seconds
-from .common import WORDS, columns_table, ordered, summarize_variants, with_agg
+from .common import WORDS, columns_table, ordered, summarize_with
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
-    summary = summarize_variants(raw, ["kind", "workers"], level, baseline="serial")
     extra = {"tasks": ("tasks", "first"), "start_seconds_median": ("start_seconds", "median")}
-    return _ordered(with_agg(summary, raw, ["kind", "workers", "variant"], **extra))
+    return _ordered(summarize_with(raw, ["kind", "workers"], level, **extra))
 
 
 def _ordered(summary: pd.DataFrame) -> pd.DataFrame:
