@@ -10,7 +10,7 @@ from ..experiments.ceiling import VARIANTS
 from ..receipt import row_kind
 from ..stats import check_consistent_by, describe, point_sentinel_cv
 from ..tables import fmt_seconds, markdown_table
-from .common import few_repeats, flag, in_words, paired
+from .common import few_repeats, flag, for_figure, in_words, paired
 
 #: The point's settings each row repeats.
 SETTINGS = "path direction mode workers pool_workers size_bytes start_method chunksize cache fsync scratch_fs".split()
@@ -184,10 +184,7 @@ TEXT = {
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     from matplotlib.patches import Patch
 
-    from .. import plots  # here: tables and findings need no plotting libraries
-
-    language = plots.figure_language(language)
-    t = TEXT[language]
+    plots, language, t = for_figure(language, TEXT)
     by = summary.set_index("variant")
     values = pd.concat([summary["mib_s_ci_low"], summary["mib_s_ci_high"]]).astype(float)
     log = values.max() / max(values.min(), 1e-9) > 10

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..experiments.chunksize_sweep import variant_name
 from ..tables import fmt_ratio, fmt_seconds
-from .common import TIME_COLUMNS, columns_table, flag, ratio_columns, summarize_sweep, verdict
+from .common import TIME_COLUMNS, columns_table, flag, for_figure, ratio_columns, summarize_sweep, verdict
 
 
 def _best(series: dict) -> str | None:
@@ -138,10 +138,7 @@ def _what(op: str, tasks: int, language: str, key: str = "ops") -> str:
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     from matplotlib import ticker
 
-    from .. import plots  # here: tables and findings need no plotting libraries
-
-    language = plots.figure_language(language)
-    t = TEXT[language]
+    plots, language, t = for_figure(language, TEXT)
     ops = list(dict.fromkeys(summary["operation"]))
     chosen = {"fmt": "-o", "color": "#1f77b4", "markersize": 5, "zorder": 3}  # a chunksize set by hand
     rule = {"fmt": "*", "color": "#d62728", "markersize": 15, "zorder": 4}  # the default rule's chunksize

@@ -11,7 +11,7 @@ import pandas as pd
 from ..experiments.common import MODES
 from ..fileio import OPERATIONS
 from ..tables import fmt_p, fmt_ratio, fmt_seconds, markdown_table
-from .common import WORDS, in_words, paired, pick, summarize_variants, with_agg
+from .common import WORDS, for_figure, in_words, paired, pick, summarize_variants, with_agg
 from .common import few_repeats as _few_repeats
 from .common import ordered as _ordered
 
@@ -192,10 +192,8 @@ def plot(
     experiment's words by language, with its "title" and "x", the label of its levels)."""
     import textwrap
 
-    from .. import plots  # here: tables and findings need no plotting libraries
-
-    language = plots.figure_language(language)
-    t, own = TEXT[language], pick(text, language)
+    plots, language, t = for_figure(language, TEXT)
+    own = pick(text, language)
     data = ordered(summary, factor)
     ops = list(dict.fromkeys(data["operation"]))
     width = max(4.6, 1.7 * data.groupby("operation")[factor].nunique().max() + 1.4)

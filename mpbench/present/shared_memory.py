@@ -7,7 +7,7 @@ import pandas as pd
 from ..experiments.shared_memory import PHASES, VARIANTS
 from ..stats import interval_vs_one
 from ..tables import fmt_ratio, fmt_seconds
-from .common import columns_table, ordered, summarize_variants, with_agg
+from .common import columns_table, for_figure, ordered, summarize_variants, with_agg
 
 KEYS = ["size_kib", "workers"]
 SHARED = ("value_array", "shared_memory")
@@ -137,10 +137,8 @@ TEXT = {
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     from matplotlib import ticker
 
-    from .. import plots  # here: tables and findings need no plotting libraries
-
-    language = plots.figure_language(language)
-    t, labels = TEXT[language], TEXT[language]["labels"]
+    plots, language, t = for_figure(language, TEXT)
+    labels = t["labels"]
     data = _ordered(summary)
     variant = data["variant"].astype(str)
     # x: MiB, nudged by a few percent per variant so that interval bars at one size do not hide one another

@@ -8,7 +8,16 @@ import pandas as pd
 from ..experiments.start_method_sweep import METHODS
 from ..stats import describe
 from ..tables import fmt_ratio, fmt_seconds, fmt_span
-from .common import TIME_COLUMNS, columns_table, compare_to, ordered, ratio_columns, summarize_sweep, verdict
+from .common import (
+    TIME_COLUMNS,
+    columns_table,
+    compare_to,
+    for_figure,
+    ordered,
+    ratio_columns,
+    summarize_sweep,
+    verdict,
+)
 
 COLOURS = {"none": "0.55", "fork": "#1f77b4", "spawn": "#d62728", "forkserver": "#2ca02c"}
 ORDER = ["serial", *[f"{p}_{m}" for p in ("pool", "startup") for m in METHODS]]
@@ -158,10 +167,7 @@ TEXT = {
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    from .. import plots  # here: tables and findings need no plotting libraries
-
-    language = plots.figure_language(language)
-    t = TEXT[language]
+    plots, language, t = for_figure(language, TEXT)
     start = summary[summary["operation"] == "startup"]
     files = summary[summary["operation"] != "startup"]
     size = {"figsize": (12.5, 5.2), "gridspec_kw": {"width_ratios": [1, 1.4]}}

@@ -9,7 +9,7 @@ import pandas as pd
 from ..experiments.threads_vs_processes import KINDS, PARALLEL, VARIANTS
 from ..stats import interval_vs_one
 from ..tables import fmt_ratio, fmt_seconds
-from .common import WORDS, columns_table, ordered, summarize_with
+from .common import WORDS, columns_table, for_figure, ordered, summarize_with
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -125,10 +125,7 @@ TEXT = {
 
 
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
-    from .. import plots  # here: tables and findings need no plotting libraries
-
-    language = plots.figure_language(language)
-    t = TEXT[language]
+    plots, language, t = for_figure(language, TEXT)
     data = _ordered(summary).astype({"variant": str})
     data = data[data["variant"] != "serial"]
     kinds = [k for k in KINDS if k in set(data["kind"].astype(str))]
