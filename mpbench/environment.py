@@ -99,9 +99,7 @@ def machine_state(samples: int = 5, pause: float = 0.01) -> dict:
     """Is the machine quiet right now?  The 1-minute load, the other runnable tasks (the median of ``samples``
     looks), the median core frequency, cpu0's governor and the hypervisor's steal so far, in clock ticks
     (docs/method.md); on Linux, missing facts are None."""
-    state: dict = {"load_1m": None, "others_runnable": None, "cpu_mhz": None, "governor": None, "steal": None}
     load = _read("/proc/loadavg").split()
-    state["load_1m"] = float(load[0]) if load else None
     running = []
     for k in range(samples):
         stat = _proc_stat()
@@ -109,9 +107,7 @@ def machine_state(samples: int = 5, pause: float = 0.01) -> dict:
             running.append(int(stat["procs_running"][0]) - 1)
         if k + 1 < samples:
             time.sleep(pause)
-    if running:
-        state["others_runnable"] = sorted(running)[len(running) // 2]
-    state["steal"] = steal_ticks()
+    steal = steal_ticks()
     mhz = []
     for f in Path("/sys/devices/system/cpu").glob("cpu[0-9]*/cpufreq/scaling_cur_freq"):
         try:
@@ -120,10 +116,13 @@ def machine_state(samples: int = 5, pause: float = 0.01) -> dict:
             pass
     if not mhz:
         mhz = [float(c["cpu MHz"]) for c in _cpuinfo() if "cpu MHz" in c]
-    if mhz:
-        state["cpu_mhz"] = sorted(mhz)[len(mhz) // 2]
-    state["governor"] = _read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").strip() or None
-    return state
+    return {
+        "load_1m": float(load[0]) if load else None,
+        "others_runnable": sorted(running)[len(running) // 2] if running else None,
+        "cpu_mhz": sorted(mhz)[len(mhz) // 2] if mhz else None,
+        "governor": _read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").strip() or None,
+        "steal": steal,
+    }
 
 
 def steal_ticks() -> int | None:
@@ -194,17 +193,9 @@ def package_version(name: str) -> str | None:
 
 
 def capture(paths: dict[str, str] | None = None, project_dir: str | None = None, config: dict | None = None) -> dict:
-    """Everything about this machine and Python worth printing next to a number.
-
-    With ``project_dir`` the project's git commit is recorded, with
-    ``config`` the full effective configuration.
-    """
+    """Everything about this machine and Python worth printing next to a number; with ``project_dir`` the
+    project's git commit too, with ``config`` the full effective configuration."""
     uname = platform.uname()
-    extra = {}
-    if project_dir is not None:
-        extra["git_commit"] = git_commit(project_dir)
-    if config is not None:
-        extra["config"] = config
     return {
         "host": hostname(),
         "cpu_model": cpu_model(),
@@ -222,5 +213,6 @@ def capture(paths: dict[str, str] | None = None, project_dir: str | None = None,
         "cache_eviction": _eviction(),
         "filesystems": {name: filesystem_of(p) for name, p in (paths or {}).items()},
         "packages": {name: package_version(name) for name in ("snakemake", "pandas", "seaborn", "numpy", "matplotlib")},
-        **extra,
+        **({"git_commit": git_commit(project_dir)} if project_dir is not None else {}),
+        **({"config": config} if config is not None else {}),
     }

@@ -40,12 +40,9 @@ class Condition:
     scratch_dir: str = "results/scratch"
 
     def __post_init__(self):
-        if self.mode not in ("serial", "pool"):
-            raise ValueError(f"mode = {self.mode!r}; allowed: serial, pool")
-        if self.start_method not in START_METHODS:
-            raise ValueError(f"start_method = {self.start_method!r}; allowed: {', '.join(START_METHODS)}")
-        if self.cache not in CACHE_STATES:
-            raise ValueError(f"cache = {self.cache!r}; allowed: {', '.join(CACHE_STATES)}")
+        for key, allowed in (("mode", ("serial", "pool")), ("start_method", START_METHODS), ("cache", CACHE_STATES)):
+            if getattr(self, key) not in allowed:
+                raise ValueError(f"{key} = {getattr(self, key)!r}; allowed: {', '.join(allowed)}")
         if self.chunksize != DEFAULT_CHUNKSIZE and not (isinstance(self.chunksize, int) and self.chunksize >= 1):
             raise ValueError(f"chunksize = {self.chunksize!r}; allowed: default or a whole number >= 1")
         if self.workers < 1:

@@ -260,32 +260,35 @@ APPENDIX_QUANTITIES = {
 }
 
 
+def _appendix_rows(summaries: dict[str, pd.DataFrame]):
+    """(table, row) for every row of the appendix tables measured, read first."""
+    for table in APPENDIX_OPERATIONS:
+        if summaries.get(table) is not None:
+            yield from ((table, row) for _, row in summaries[table].iterrows())
+
+
 def appendix_rows_on_target(
     summaries: dict[str, pd.DataFrame], points: pd.DataFrame | None, target: float
 ) -> list[str]:
     """Rows of the appendix tables with every number they show within +-target, and why the others are not."""
     total, on, missed = 0, 0, []
     why = {} if points is None or points.empty else {(r.experiment, r.point): r for r in points.itertuples()}
-    for table, quantities in APPENDIX_QUANTITIES.items():
-        summary = summaries.get(table)
-        if summary is None:
+    for table, row in _appendix_rows(summaries):
+        total += 1
+        widths = {q: row.get(f"{q}_ci_halfwidth_rel") for q in APPENDIX_QUANTITIES[table]}
+        wide = {k: v for k, v in widths.items() if pd.isna(v) or v > target}
+        if not wide:
+            on += 1
             continue
-        for _, row in summary.iterrows():
-            total += 1
-            widths = {q: row.get(f"{q}_ci_halfwidth_rel") for q in quantities}
-            wide = {k: v for k, v in widths.items() if pd.isna(v) or v > target}
-            if not wide:
-                on += 1
-                continue
-            worst = max(wide, key=lambda k: -1 if pd.isna(wide[k]) else wide[k])
-            # the overwrite is timed in the read & write job (runner.PAIRED): that point's receipt
-            point = why.get((table, f"loops{int(row['loops'])}_workers{int(row['workers'])}"))
-            reason = f" ({point.repeats_done} repetitions, stopped: {point.stop_reason}; {point.why})" if point else ""
-            n = int(row.get("serial_n", 0))
-            missed.append(
-                f"{NAMES[table]}, {int(row['loops'])} loops, Pool({int(row['workers'])}): "
-                f"{worst.replace('_', ' ')} {width_text(wide[worst], n)}{reason}"
-            )
+        worst = max(wide, key=lambda k: -1 if pd.isna(wide[k]) else wide[k])
+        # the overwrite is timed in the read & write job (runner.PAIRED): that point's receipt
+        point = why.get((table, f"loops{int(row['loops'])}_workers{int(row['workers'])}"))
+        reason = f" ({point.repeats_done} repetitions, stopped: {point.stop_reason}; {point.why})" if point else ""
+        n = int(row.get("serial_n", 0))
+        missed.append(
+            f"{NAMES[table]}, {int(row['loops'])} loops, Pool({int(row['workers'])}): "
+            f"{worst.replace('_', ' ')} {width_text(wide[worst], n)}{reason}"
+        )
     if not total:
         return []
     out = [
@@ -381,19 +384,15 @@ def _cell(label: str, row, prefix: str, seconds, kind) -> tuple:
 
 def appendix_precision_cells(summaries: dict[str, pd.DataFrame]) -> list[tuple]:
     cells = []
-    for table, parts in APPENDIX_OPERATIONS.items():
-        summary = summaries.get(table)
-        if summary is None:
-            continue
-        for _, row in summary.iterrows():
-            for prefix, op in parts:
-                for variant in ("serial", "pool"):
-                    p = f"{prefix}{variant}_"
-                    if row.get(p + "ci_halfwidth_rel") is None:
-                        continue
-                    label = f"{NAMES[op]}, {int(row['loops'])} loops, {variant} (Pool({int(row['workers'])}))"
-                    kind = op + ("+pool" if variant == "pool" else "")
-                    cells.append(_cell(label, row, p, row.get(p + "median"), kind))
+    for table, row in _appendix_rows(summaries):
+        for prefix, op in APPENDIX_OPERATIONS[table]:
+            for variant in ("serial", "pool"):
+                p = f"{prefix}{variant}_"
+                if row.get(p + "ci_halfwidth_rel") is None:
+                    continue
+                label = f"{NAMES[op]}, {int(row['loops'])} loops, {variant} (Pool({int(row['workers'])}))"
+                kind = op + ("+pool" if variant == "pool" else "")
+                cells.append(_cell(label, row, p, row.get(p + "median"), kind))
     return cells
 
 

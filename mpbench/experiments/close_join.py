@@ -73,18 +73,8 @@ class Probe:
         return [p for p in workers if p.sentinel not in ready]
 
     def cleanup(self, grace: float | None = None) -> bool:
-        """Terminate and join the Pool; then make sure every worker has exited.
-
-        A Pool that was garbage-collected inside one of its own threads
-        finalizes there (terminating and joining its workers), so those
-        threads are waited for before anything is killed: a worker killed
-        while it holds the Pool's task-queue lock would block that finalizer
-        for good.  When the finalizer runs in the task-handler thread it waits
-        for that lock, which an idle worker holds while it waits for a task
-        that only this thread would send; after ``grace`` seconds one stop
-        message per worker is sent to release it.  Returns whether that was
-        needed (the Pool's own clean-up was stuck).
-        """
+        """Terminate and join the Pool, then make sure every worker has exited; returns whether the Pool's own
+        clean-up was stuck (docs/experiments/close_join.md, "Cleaning up after a pattern")."""
         grace = CLEANUP_GRACE if grace is None else grace
         pool = self.ref() if self.ref is not None else None
         self.kept = None
