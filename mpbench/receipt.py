@@ -172,9 +172,10 @@ def machine_spread(cv: float, floor: float) -> float:
 
 def miss_kind(cv: float, floor: float, allowed, target: float, level: float, n=None, floor_n=None, half=None) -> str:
     """Why a spread of ``cv`` (over ``n`` runs) missed ±target with ``allowed`` repetitions, against the
-    machine's ``floor`` (over ``floor_n`` runs): ``floor`` (held back by the machine, :func:`reps_at_floor` at :func:`machine_spread`),
-    ``noisy`` (:func:`noisier`), ``budget``, or ``unknown`` without a floor or a spread.  The one rule behind
-    the receipt's and the report's words (docs/method.md, "Know the machine's floor")."""
+    machine's ``floor`` (over ``floor_n`` runs): ``floor`` (held back by the machine: :func:`reps_at_floor`
+    at :func:`machine_spread`), ``noisy`` (:func:`noisier`), ``budget``, or ``unknown`` without a floor or a
+    spread.  The one rule behind the receipt's and the report's words (docs/method.md, "Know the machine's
+    floor")."""
     if not (pd.notna(cv) and pd.notna(floor) and floor > 0 and math.isfinite(cv)):
         return "unknown"
     if pd.notna(allowed) and reps_at_floor(machine_spread(cv, floor), target, level, cv, n, half) > allowed:
@@ -206,8 +207,9 @@ def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
     if kind == "budget":
         need = precision.reps_for(cv, target, level, paired=False)
         return f"the budget: at its spread (CV {cv:.1%}) about {need} repetitions; the budget paid for {allowed:.0f}"
-    at_floor = reps_at_floor(machine_spread(cv, floor), target, level, cv, n, row.get("worst_halfwidth_rel"))
-    near = f"; the point's {cv:.1%} is within {NEAR_FLOOR}× of it" if floor < cv <= NEAR_FLOOR * floor else ""
+    spread = machine_spread(cv, floor)
+    at_floor = reps_at_floor(spread, target, level, cv, n, row.get("worst_halfwidth_rel"))
+    near = f"; the point's {cv:.1%} is within {NEAR_FLOOR}× of it" if spread > floor else ""
     noisy = noisier(cv, n, floor, floor_n)
     also = f"; the point is also noisier than the machine (CV {cv:.1%}, {cv / floor:.1f}× the floor)" if noisy else ""
     return (
