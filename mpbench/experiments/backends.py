@@ -8,11 +8,13 @@ backend that is not installed is skipped (the reason in every row of the point) 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import time
 from dataclasses import dataclass
@@ -214,11 +216,23 @@ def apply(fn: Callable, *args):
 
 
 def _ray_map(ray, work: Work, workers: int) -> list:
-    remote = ray.remote(apply)
+    remote = ray.remote(max_retries=0)(apply)  # a task whose worker died fails the run, as in every backend
     if work.shared is None:
-        return ray.get([remote.remote(work.fn, item) for item in work.items])
-    shared = ray.put(work.shared)  # in the object store once; each task reads it without a copy
-    return ray.get([remote.remote(work.fn, shared, item) for item in work.items])
+        refs = [remote.remote(work.fn, item) for item in work.items]
+    else:
+        shared = ray.put(work.shared)  # in the object store once; each task reads it without a copy
+        refs = [remote.remote(work.fn, shared, item) for item in work.items]
+    # ray.get blocks where no signal reaches Python (point_timeout_s would wait for ever): wait in short steps.
+    pending = refs
+    try:
+        while pending:
+            _, pending = ray.wait(pending, num_returns=len(pending), timeout=0.2)
+    except SystemError as err:
+        # Ray's C code wraps what a signal handler raised (PointTimeout, KeyboardInterrupt): raise that instead.
+        if isinstance(err.__context__, BaseException) and not isinstance(err.__context__, Exception):
+            raise err.__context__ from None
+        raise
+    return ray.get(refs)
 
 
 def _ray_stop(ray) -> None:
@@ -279,23 +293,54 @@ def version(backend: str) -> str:
 # Processes of this one ---------------------------------------------------------------------------------------
 
 
-def descendants(pid: int | None = None) -> list[int]:
-    """Every process below ``pid`` (this one by default) in the process tree, from /proc (empty elsewhere)."""
-    parent_of = {}
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
-                    parent_of[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-    found, todo = [], [pid or os.getpid()]
+def _stat(pid) -> tuple[int, int] | None:
+    """(parent pid, start time) of a process, from /proc; None when it is gone (or there is no /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return int(fields[1]), int(fields[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def descendants() -> dict[int, int]:
+    """Every process below this one in the process tree, with its start time (a pid used again is another
+    process), from /proc (none elsewhere)."""
+    entries = os.listdir("/proc") if os.path.isdir("/proc") else ()
+    stat = {int(e): s for e in entries if e.isdigit() and (s := _stat(e)) is not None}
+    found, todo = {}, [os.getpid()]
     while todo:
         this = todo.pop()
-        children = [p for p, parent in parent_of.items() if parent == this]
-        found += children
+        children = {p: start for p, (parent, start) in stat.items() if parent == this}
+        found.update(children)
         todo += children
     return found
+
+
+#: Set in this process's environment for every process a backend starts by exec (Dask's, Ray's), which inherit it:
+#: what a failed run left is found by it even where its parent is gone (point_timeout_s ends this process's
+#: children first, and Ray's workers outlive their raylet).
+OWNER = "MPBENCH_BACKEND_OWNER"
+
+
+def owned() -> dict[int, int]:
+    """Every process below this one, and every other that carries this one's OWNER mark (pid: start time)."""
+    mark, found = f"{OWNER}={os.getpid()}".encode(), descendants()
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        with contextlib.suppress(OSError):
+            if entry.isdigit() and int(entry) != os.getpid():
+                with open(f"/proc/{entry}/environ", "rb") as fh:
+                    if mark in fh.read().split(b"\0") and (stat := _stat(entry)) is not None:
+                        found[int(entry)] = stat[1]
+    return found
+
+
+def kill_left(processes: dict[int, int]) -> None:
+    """SIGKILL every one of ``processes`` (pid: start time) still running."""
+    for pid, start in processes.items():
+        if (_stat(pid) or (None, None))[1] == start:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def peak_mib(pids) -> float | None:
@@ -320,7 +365,8 @@ def run_backend(backend: str, work: Work, workers: int, start_method: str) -> tu
     """Start ``backend``, map the work, read its processes' peak memory (untimed), shut it down: each phase
     timed; whatever happens in between (a failing task, point_timeout_s), what it started is shut down."""
     api = API[backend]
-    before = set(descendants())  # untimed: processes of this one that the backend did not start
+    os.environ[OWNER] = str(os.getpid())
+    before = owned()  # untimed: processes that the backend did not start
     started_at = time.time()
     t0 = time.perf_counter()
     handle = api.start(workers, work, start_method)
@@ -328,14 +374,19 @@ def run_backend(backend: str, work: Work, workers: int, start_method: str) -> tu
         t1 = time.perf_counter()
         results = list(api.map(handle, work, workers))
         t2 = time.perf_counter()
-        memory = peak_mib(set(descendants()) - before)
+        memory = peak_mib(set(descendants()) - set(before))
         t3 = time.perf_counter()
         api.stop(handle)
         handle = None
         t4 = time.perf_counter()
     finally:
         if handle is not None:
-            api.abort(handle)
+            started = {p: t for p, t in owned().items() if p not in before}
+            try:
+                api.abort(handle)
+            finally:
+                # What the backend's own shutdown left running (Ray's busy workers), and what started meanwhile.
+                kill_left({**started, **{p: t for p, t in owned().items() if p not in before}})
     start, work_s, stop = t1 - t0, t2 - t1, t4 - t3
     times = {"seconds": start + work_s + stop, "start_seconds": start, "work_seconds": work_s, "stop_seconds": stop}
     return {**times, "children_peak_mib": memory, "started_at": started_at, "ended_at": time.time()}, results

@@ -91,7 +91,7 @@ def skipped(summary: pd.DataFrame) -> list[str]:
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
     t = TEXT[language]
-    own = ", ".join(f"{b} ({how})" for b, how in OWN_START.items())
+    own = ", ".join(OWN_START)
     note = t["note"].format(n=int(summary["n"].min()), own=own)
     note += "".join(t["skipped"].format(why=why) for why in skipped(summary))
     return columns_table(COLUMNS, summary.itertuples(), language) + "\n\n" + note + "\n"
@@ -106,7 +106,7 @@ TEXT = {
         "min(workers, tasks)) / tasks. Peak memory: the sum of the peak resident memory of every process the backend "
         "started. ★ the fastest backend of the workload, ≈ not distinguishable from it (the paired interval of its "
         "time to the fastest's includes 1×). start_method does not reach {own}: they start their processes their "
-        "own way.",
+        "own way (the Start method column says how).",
         "skipped": " Not run: {why}.",
         "panel": "{workload} ({tasks:,} tasks, {workers} workers)",
         "y": "speedup over the serial loop (×, log scale)",
@@ -132,7 +132,7 @@ TEXT = {
         "note": "每格为 {n} 次重复的中位数；每次运行都启动后端、执行负载、再关闭后端，耗时为三者之和（启动、工作、关闭各为其中位数）。"
         "提升 = 串行循环耗时 / 该后端耗时，来自配对比值；相对 Pool = 该后端 / multiprocessing.Pool，配对区间与符号检验 p。"
         "每任务开销 = (工作 − 串行 / min(进程数, 任务数)) / 任务数。峰值内存：后端启动的所有进程的峰值常驻内存之和。"
-        "★ 为该负载最快的后端，≈ 为与之无法区分（其耗时相对最快者的配对区间包含 1×）。start_method 对 {own} 不起作用：它们自行启动进程。",
+        "★ 为该负载最快的后端，≈ 为与之无法区分（其耗时相对最快者的配对区间包含 1×）。start_method 对 {own} 不起作用：它们自行启动进程（启动方式一列写明如何启动）。",
         "skipped": "未运行：{why}。",
         "panel": "{workload}（{tasks:,} 个任务，{workers} 个进程）",
         "y": "相对串行循环的加速比（×，对数刻度）",
