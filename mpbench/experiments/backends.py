@@ -447,25 +447,32 @@ def _skipped_text(skipped: dict) -> str:
     return "; ".join(f"{b}: {why}" for b, why in skipped.items())
 
 
-#: Seconds that starting and shutting down each backend costs on the reference machine (2 cores, 2 workers),
-#: beyond a Pool's start (``Units.pool``); per-task seconds of the backends that send every task alone.
-START_S = {"joblib": 0.5, "mpire": 0.2, "dask": 1.8, "ray": 8.0}
+#: Seconds that starting and shutting down each backend costs beyond a Pool's start (``Units.pool``), measured on
+#: the reference machine (2 cores, 2 workers); per-task seconds of those that send every task alone through a
+#: scheduler; the backends that pickle the array workload's array with every task, and how fast (bytes/s).
+START_S = {"joblib": 0.5, "mpire": 0.1, "dask": 1.5, "ray": 6.0}
 TASK_S = {"dask": 2e-3, "ray": 1e-3}
+PICKLED = {"pool", "executor", "multiprocess"}
+COPY_BPS = 500 * MIB
 
 
 def cost(point: dict, section: dict, u: Units) -> float:
     """One repetition: the serial loop and every backend's start, work and shutdown."""
-    kind, w = WORKLOADS[point["workload"]], section["workers"]
+    name, w = point["workload"], section["workers"]
+    kind = WORKLOADS[name]
     if kind in ("read", "readwrite"):
-        loops = section["loops_" + point["workload"].rsplit("_", 1)[1]]
-        serial, tasks_n = file_run(kind, loops, u), loops
+        tasks_n = section["loops_" + name.rsplit("_", 1)[1]]
+        serial = file_run(kind, tasks_n, u)
     elif kind == "cpu":
-        serial, tasks_n = section[point["workload"]] * 5 * u.step, section["cpu_tasks"]
-    elif kind == "array":
-        # each task sums a slice; pickling backends send the whole array with each task (about 1 GB/s)
-        serial, tasks_n = section["array_mib"] * MIB / 8 * u.step, section["array_tasks"]
-        serial += section["array_tasks"] * section["array_mib"] / 1000 * 3
+        tasks_n, serial = section["cpu_tasks"], section[name] * 5 * u.step
+    elif kind == "array":  # numpy sums about 1 GB/s
+        tasks_n, serial = section["array_tasks"], section["array_mib"] * 1e-3
     else:
-        serial, tasks_n = section["tiny_tasks"] * u.step * 5, section["tiny_tasks"]
-    parallel = serial / max(1, min(w, u.cores)) + u.pool + tasks_n * u.task
-    return serial + sum(parallel + START_S.get(b, 0.0) + tasks_n * TASK_S.get(b, 0.0) for b in section["backends"])
+        tasks_n, serial = section["tiny_tasks"], section["tiny_tasks"] * 5 * u.step
+    copies = tasks_n * section["array_mib"] * MIB / COPY_BPS if kind == "array" else 0.0
+
+    def one(b: str) -> float:
+        work = serial / max(1, min(w, u.cores)) + tasks_n * (u.task + TASK_S.get(b, 0.0))
+        return u.pool + START_S.get(b, 0.0) + work + (copies if b in PICKLED else 0.0)
+
+    return serial + sum(one(b) for b in section["backends"])
