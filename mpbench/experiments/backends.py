@@ -40,16 +40,8 @@ BACKENDS = tuple(NEEDS)
 #: What stands in a row's start_method where the backend starts its processes its own way, whatever start_method says.
 OWN_START = {"joblib": "loky", "dask": "Dask nanny (spawn)", "ray": "raylet"}
 #: Each workload: the file operation it repeats, or the kind of task (docs/experiments/backends.md).
-WORKLOADS = {
-    "read_small": "read",
-    "read_large": "read",
-    "readwrite_small": "readwrite",
-    "readwrite_large": "readwrite",
-    "cpu_small": "cpu",
-    "cpu_large": "cpu",
-    "array": "array",
-    "tiny": "tiny",
-}
+WORKLOADS = {f"{kind}_{size}": kind for kind in ("read", "readwrite", "cpu") for size in ("small", "large")}
+WORKLOADS.update(array="array", tiny="tiny")
 MIB = 1024 * 1024
 
 
@@ -64,8 +56,7 @@ def slice_sum(array, i: int, parts: int) -> int:
 
 @dataclass
 class Work:
-    """One workload: ``fn(item)`` for every item (``fn(shared, item)`` where a large argument is ``shared``), and
-    what the serial loop returns."""
+    """One workload: ``fn(item)`` for every item, ``fn(shared, item)`` where every task gets a large argument."""
 
     fn: Callable
     items: list
@@ -101,17 +92,9 @@ def workload(name: str, section: dict, data_file: str | None, scratch_dir: str) 
 # Each start returns a handle; map returns the results in the items' order.
 
 
-def _pool_start(module, workers: int, work: Work, start_method: str):
-    return module.get_context(start_method).Pool(workers)
-
-
-def _pool_stop(pool) -> None:
-    pool.close()
-    pool.join()
-
-
-def _pool_abort(pool) -> None:
-    pool.terminate()
+def _pool_end(pool, terminate: bool = False) -> None:
+    """close (the normal end) or terminate a Pool, then join it."""
+    (pool.terminate if terminate else pool.close)()
     pool.join()
 
 
@@ -149,7 +132,8 @@ def _joblib_stop(parallel) -> None:
 
     parallel.__exit__(None, None, None)
     # loky keeps its workers for the next call: shut them down, so that each run starts its own.
-    get_reusable_executor().shutdown(wait=True, kill_workers=True)
+    # (The same size as the call's: another would resize the executor first.)
+    get_reusable_executor(max_workers=parallel.n_jobs).shutdown(wait=True, kill_workers=True)
 
 
 def _mpire_start(workers: int, work: Work, start_method: str):
@@ -163,10 +147,6 @@ def _mpire_start(workers: int, work: Work, start_method: str):
 def _mpire_map(pool, work: Work, workers: int) -> list:
     # mpire unpacks a tuple item into arguments: each item goes as a 1-tuple.
     return pool.map(work.fn, [(item,) for item in work.items])
-
-
-def _mpire_abort(pool) -> None:
-    pool.terminate()
 
 
 def _dask_start(workers: int, work: Work, start_method: str):
@@ -235,10 +215,6 @@ def _ray_map(ray, work: Work, workers: int) -> list:
     return ray.get(refs)
 
 
-def _ray_stop(ray) -> None:
-    ray.shutdown()
-
-
 @dataclass(frozen=True)
 class Backend:
     start: Callable  # (workers, work, start_method) -> handle
@@ -250,10 +226,10 @@ class Backend:
 def _module_pool(module: str) -> Backend:
     """multiprocessing's Pool or multiprocess's (the same API, dill instead of pickle)."""
     return Backend(
-        lambda w, work, sm: _pool_start(importlib.import_module(module), w, work, sm),
-        lambda pool, work, w: pool.map(work.call(), work.items),
-        _pool_stop,
-        _pool_abort,
+        lambda workers, work, start_method: importlib.import_module(module).get_context(start_method).Pool(workers),
+        lambda pool, work, workers: pool.map(work.call(), work.items),
+        _pool_end,
+        functools.partial(_pool_end, terminate=True),
     )
 
 
@@ -266,10 +242,10 @@ API = {
         lambda ex: ex.shutdown(True, cancel_futures=True),
     ),
     "joblib": Backend(_joblib_start, _joblib_map, _joblib_stop, _joblib_stop),
-    "mpire": Backend(_mpire_start, _mpire_map, lambda pool: pool.stop_and_join(), _mpire_abort),
+    "mpire": Backend(_mpire_start, _mpire_map, lambda pool: pool.stop_and_join(), lambda pool: pool.terminate()),
     "multiprocess": _module_pool("multiprocess"),
     "dask": Backend(_dask_start, _dask_map, _dask_stop, _dask_stop),
-    "ray": Backend(_ray_start, _ray_map, _ray_stop, _ray_stop),
+    "ray": Backend(_ray_start, _ray_map, lambda ray: ray.shutdown(), lambda ray: ray.shutdown()),
 }
 
 

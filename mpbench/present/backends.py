@@ -58,8 +58,8 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     return ordered(summary, ["workload", "variant"], {"variant": ["serial", *BACKENDS]})
 
 
-def _ms(seconds) -> str:
-    return "—" if pd.isna(seconds) else f"{seconds * 1000:.3g}"
+def _or_dash(value, fmt=fmt_seconds) -> str:
+    return "—" if pd.isna(value) else fmt(value)
 
 
 def _mark(r) -> str:
@@ -74,11 +74,15 @@ COLUMNS = [
     ("Interval (s)", "区间（秒）", lambda r: fmt_span(r.ci_low, r.ci_high, fmt_seconds)),
     ("Speedup vs serial (x)", "相对串行（倍）", lambda r: fmt_ratio(r.speedup)),
     ("Speedup interval (x)", "提升区间（倍）", lambda r: fmt_span(r.speedup_ci_low, r.speedup_ci_high)),
-    ("Start-up (s)", "启动（秒）", lambda r: "—" if pd.isna(r.start_seconds) else fmt_seconds(r.start_seconds)),
-    ("Work (s)", "工作（秒）", lambda r: "—" if pd.isna(r.work_seconds) else fmt_seconds(r.work_seconds)),
-    ("Shutdown (s)", "关闭（秒）", lambda r: "—" if pd.isna(r.stop_seconds) else fmt_seconds(r.stop_seconds)),
-    ("Overhead per task (ms)", "每任务开销（毫秒）", lambda r: _ms(r.overhead_per_task)),
-    ("Peak memory (MiB)", "峰值内存（MiB）", lambda r: "—" if pd.isna(r.peak_mib) else f"{r.peak_mib:.0f}"),
+    ("Start-up (s)", "启动（秒）", lambda r: _or_dash(r.start_seconds)),
+    ("Work (s)", "工作（秒）", lambda r: _or_dash(r.work_seconds)),
+    ("Shutdown (s)", "关闭（秒）", lambda r: _or_dash(r.stop_seconds)),
+    (
+        "Overhead per task (ms)",
+        "每任务开销（毫秒）",
+        lambda r: _or_dash(r.overhead_per_task, lambda s: f"{s * 1000:.3g}"),
+    ),
+    ("Peak memory (MiB)", "峰值内存（MiB）", lambda r: _or_dash(r.peak_mib, "{:.0f}".format)),
     *ratio_columns("Ratio to Pool (x)", "相对 Pool（倍）", "vs_pool"),
 ]
 
