@@ -186,19 +186,7 @@ def git_commit(path: str | os.PathLike) -> str | None:
 
 
 #: The packages whose versions environment.json records: the pipeline's and the backends of ``backends``.
-PACKAGES = (
-    "snakemake",
-    "pandas",
-    "seaborn",
-    "numpy",
-    "matplotlib",
-    "joblib",
-    "mpire",
-    "multiprocess",
-    "dask",
-    "distributed",
-    "ray",
-)
+PACKAGES = "snakemake pandas seaborn numpy matplotlib joblib mpire multiprocess dask distributed ray".split()
 
 
 def package_version(name: str) -> str | None:
