@@ -218,15 +218,26 @@ def floor_of(
     kind: str = "cpu_loop",
     sentinel: float = math.nan,
     sentinel_n: float = math.nan,
+    own: tuple[float, float] = (math.nan, math.nan),
 ) -> tuple[float, float]:
     """The machine's CV for a run of ``seconds`` of this :func:`floor_kind` and the fewest runs it rests on
     (NaN when unknown): the calibration's, interpolated on log-log axes and held flat beyond them (with a Pool
-    start: sqrt((cv_pool s)^2 + (cv_work (T - s))^2) / T), or the point's ``sentinel`` where that is higher."""
-    at_start, n = _floor_at_start(calibration, seconds, kind)
+    start: sqrt((cv_pool s)^2 + (cv_work (T - s))^2) / T), or the point's ``sentinel`` where that is higher,
+    :func:`capped` at the ``own`` spread (CV, runs) being judged."""
+    at_start = _floor_at_start(calibration, seconds, kind)
     if sentinel is not None and math.isfinite(sentinel) and sentinel > 0:
-        if not math.isfinite(at_start) or sentinel > at_start:
-            return sentinel, sentinel_n
-    return at_start, n
+        if not math.isfinite(at_start[0]) or sentinel > at_start[0]:
+            return capped((sentinel, sentinel_n), at_start, own)
+    return at_start
+
+
+def capped(floor: tuple[float, float], calibrated: tuple[float, float], own: tuple[float, float]) -> tuple:
+    """A floor above the calibration's (the sentinel's, a short loop's) accounts for a spread ``own`` up to
+    that spread, never for more, and never below the ``calibrated`` floor (docs/method.md, "Know the
+    machine's floor"); each a (CV, runs) pair."""
+    if own[0] < floor[0] and not floor[0] <= calibrated[0]:
+        return calibrated if own[0] <= calibrated[0] else own
+    return floor
 
 
 def sentinel_spread(values) -> float:

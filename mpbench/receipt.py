@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from . import precision
-from .calibrate import fewest, floor_kind, floor_of
+from .calibrate import capped, fewest, floor_kind, floor_of
 from .stats import point_sentinel, spread_above_p, stop_of
 
 #: A spread up to this many times the machine's floor counts as the machine's own.
@@ -87,17 +87,24 @@ def point_row(
         paired = isinstance(worst, tuple)
 
         def floor_for(variant: str) -> tuple:
-            """The variant's timings, the kind of its floor, and that floor with its run count."""
+            """The variant's timings, the kind of its floor, that floor with its run count, and the
+            calibration's floor alone."""
             values = pd.Series(times[variant], dtype=float)
             kind = row_kind(raw[raw["variant"].astype(str) == variant], experiment)
             seconds = sample_seconds(raw, variant, float(values.median()))
-            return values, kind, *floor_of(calibration, seconds, kind, sentinel, sentinel_n)
+            return (
+                values,
+                kind,
+                *floor_of(calibration, seconds, kind, sentinel, sentinel_n),
+                floor_of(calibration, seconds, kind),
+            )
 
-        values, kind, floor, floor_n = floor_for(worst[1] if paired else worst)
+        values, kind, floor, floor_n, calibrated = floor_for(worst[1] if paired else worst)
         if paired:
             # A ratio of two runs: both runs' floors add (in variance).
-            base, _, other, other_n = floor_for(worst[0])
+            base, _, other, other_n, other_calibrated = floor_for(worst[0])
             floor, floor_n = math.hypot(floor, other), fewest(floor_n, other_n)
+            calibrated = math.hypot(calibrated[0], other_calibrated[0]), fewest(calibrated[1], other_calibrated[1])
             k = min(len(base), len(values))
             values_cv = pd.Series(base[:k].to_numpy() / values[:k].to_numpy())
         else:
@@ -105,6 +112,7 @@ def point_row(
         worst_n = float(len(values_cv))
         if len(values_cv) > 1 and values_cv.mean() > 0:
             worst_cv = float(values_cv.std() / values_cv.mean())
+        floor, floor_n = capped((floor, floor_n), calibrated, (worst_cv, worst_n))
     cap = raw["time_cap_s"].dropna().max() if "time_cap_s" in raw else math.nan
     rep_seconds = timed / n if n else math.nan
     return {
@@ -117,7 +125,7 @@ def point_row(
         "ended_at": float(raw["ended_at"].max()),
         "time_cap_s": float(cap) if pd.notna(cap) else math.nan,
         # time it went on with past its cap, left by points that finished early (mpbench.credit)
-        "borrowed_s": float(raw["borrowed_s"].fillna(0).max()) if "borrowed_s" in raw else 0.0,
+        **{key: float(raw[key].fillna(0).max()) if key in raw else 0.0 for key in ("borrowed_s", "repaid_s")},
         "worst": (f"{worst[0]} ÷ {worst[1]}" if isinstance(worst, tuple) else worst) if worst is not None else None,
         "worst_halfwidth_rel": widths.get(worst, math.nan) if worst is not None else math.nan,
         "precise": bool(widths) and all(w <= target for w in widths.values()),
@@ -196,9 +204,15 @@ def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
             f"; at its spread (CV {cv:.1%}) about {need} would reach ±{target:.0%}" if need else ""
         )
     cap, rep = row["time_cap_s"], row["rep_seconds"]
-    allowed = cap / rep if rep and math.isfinite(cap) else float(row["repeats_done"])
+    # its share, less what it gave up to the run's debt (points that overran theirs)
+    repaid = row.get("repaid_s", 0.0)
+    repaid = float(repaid) if pd.notna(repaid) else 0.0
+    allowed = (cap - repaid) / rep if rep and math.isfinite(cap) else float(row["repeats_done"])
     if str(row["stop_reason"]) == precision.MAX_REPEATS:  # the cap paid for more than max_repeats lets a point run
         allowed = min(allowed, float(row["repeats_done"]))
+    paid = f"the budget paid for {allowed:.0f}" + (
+        f" ({repaid:.0f} s of its share went to points that overran)" if repaid >= 0.5 else ""
+    )
     kind = miss_kind(cv, floor, allowed, target, level, n, floor_n, row.get("worst_halfwidth_rel"))
     if kind == "unknown":
         return "no floor measured"
@@ -206,7 +220,7 @@ def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
         return f"noisier than the machine: CV {cv:.1%}, {cv / floor:.1f}× the floor"
     if kind == "budget":
         need = precision.reps_for(cv, target, level, paired=False)
-        return f"the budget: at its spread (CV {cv:.1%}) about {need} repetitions; the budget paid for {allowed:.0f}"
+        return f"the budget: at its spread (CV {cv:.1%}) about {need} repetitions; {paid}"
     spread = machine_spread(cv, floor)
     at_floor = reps_at_floor(spread, target, level, cv, n, row.get("worst_halfwidth_rel"))
     near = f"; the point's {cv:.1%} is within {NEAR_FLOOR}× of it" if spread > floor else ""
@@ -214,7 +228,7 @@ def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
     also = f"; the point is also noisier than the machine (CV {cv:.1%}, {cv / floor:.1f}× the floor)" if noisy else ""
     return (
         f"the machine's floor: even at its floor (CV {floor:.1%}{near}) ±{target:.0%} needs about {at_floor} "
-        f"repetitions; the budget paid for {allowed:.0f}{also}"
+        f"repetitions; {paid}{also}"
     )
 
 

@@ -162,8 +162,11 @@ def precision_notes(
 
     # Each cell's floor: the calibration's for its kind and run length, or the
     # sentinel's of its point when the machine was noisier while it ran (one
-    # sentinel per repetition: as many runs as the cell's).
-    floors = [floor_of(calibration, c[4], floor_kind(c[5]), c[7], c[6]) if pd.notna(c[4]) else (nan, nan) for c in wide]
+    # sentinel per repetition: as many runs as the cell's), up to the cell's own spread.
+    floors = [
+        floor_of(calibration, c[4], floor_kind(c[5]), c[7], c[6], (c[3], c[6])) if pd.notna(c[4]) else (nan, nan)
+        for c in wide
+    ]
     verdicts = [miss_kind(c[3], f, c[6], target, level, c[6], f_n, c[1]) for c, (f, f_n) in zip(wide, floors)]
     counts = pd.Series(verdicts).value_counts()
     if counts.drop("unknown", errors="ignore").sum():
@@ -238,7 +241,7 @@ def floor_line(calibration: dict | None) -> str:
         "machine allows; a run that starts a Pool is held to the Pool start's floor plus its work's. "
         "The machine's noise changes over a run, so every point also times the same loop once after "
         "each repetition (the sentinel); where the machine was noisier while a point ran than at the "
-        "start, the sentinel's spread is that point's floor."
+        "start, the sentinel's spread is that point's floor, up to the point's own spread."
     )
 
 

@@ -322,7 +322,13 @@ def repeat_variants(
     point = {key: quiet[key] for key in ("load_1m", "others_runnable", "cpu_mhz", "governor")}
     point["steal_share"] = steal_share(quiet["steal"], time.monotonic() - began)
     for row in rows:
-        row.update(stop_reason=reason, repeats_done=rep, time_cap_s=policy.time_cap_s, borrowed_s=policy.borrowed)
+        row.update(
+            stop_reason=reason,
+            repeats_done=rep,
+            time_cap_s=policy.time_cap_s,
+            borrowed_s=policy.borrowed,
+            repaid_s=policy.repaid,
+        )
         row.update(point)
     return rows
 
