@@ -142,7 +142,7 @@ def precision_notes(
     cells: list[tuple], level: float, target: float = 0.05, limit: int = 5, calibration: dict | None = None
 ) -> list[str]:
     """Cells whose interval is wider than +-target, with the repeats that would reach it if the spread stays as
-    measured (as pyperf warns), each set against the floor of its kind and run length (receipt.miss_kind, with
+    measured (precision.reps_for), each set against the floor of its kind and run length (receipt.miss_kind, with
     the repetitions it got).  ``cells`` holds (label, relative half-width, repeats needed[, CV, run seconds,
     floor kind or operation, repetitions, the sentinel CV of its point])."""
     nan = float("nan")
@@ -155,7 +155,7 @@ def precision_notes(
     text = f"{len(wide)} of {len(cells)} cells have a {level:.0%} interval of the median wider than ±{target:.0%}"
     if len(needs):
         text += (
-            f"; estimated from their spread (as pyperf does), half of them would reach ±{target:.0%} with "
+            f"; estimated from their spread (the expected width of the interval at it), half of them would reach ±{target:.0%} with "
             f"about {int(needs.median())} repetitions and 90% with about {int(needs.quantile(0.9))} "
             f"(`max_repeats` and `budget_minutes` with `repeats: auto`, or a fixed `repeats`)"
         )
