@@ -267,6 +267,11 @@ COLUMN = {
 }
 
 
+def unless_serial(en: str, zh: str, cell: Callable) -> tuple:
+    """A column (as :data:`COLUMN`'s) of what only a Pool has: "–" in the serial row."""
+    return en, zh, lambda r: "–" if r.variant == "serial" else cell(r)
+
+
 #: A variant's median, its interval and its speedup over serial.
 TIME_COLUMNS = [
     ("Time (s)", "耗时（秒）", lambda r: fmt_seconds(r.median)),
