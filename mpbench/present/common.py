@@ -84,8 +84,6 @@ def summarize_variants(
             # The machine's noise while the point ran (timing.Sentinel).
             row["sentinel_cv"] = point_sentinel_cv(cell)
             if base is not None and not base.empty:
-                # The speedup estimator (stats.ratio_summary): the median of the
-                # paired ratios baseline / variant of the same repetition.
                 r = ratio_summary(base, runs.set_index("rep")["seconds"], level)
                 row.update({k.replace("ratio", "speedup"): v for k, v in r.items() if k.startswith("ratio")})
                 # Is this variant's time different from the baseline's at all?
