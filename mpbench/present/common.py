@@ -84,8 +84,6 @@ def summarize_variants(
             # The machine's noise while the point ran (timing.Sentinel).
             row["sentinel_cv"] = point_sentinel_cv(cell)
             if base is not None and not base.empty:
-                # The speedup estimator (stats.ratio_summary): the median of the
-                # paired ratios baseline / variant of the same repetition.
                 r = ratio_summary(base, runs.set_index("rep")["seconds"], level)
                 row.update({k.replace("ratio", "speedup"): v for k, v in r.items() if k.startswith("ratio")})
                 # Is this variant's time different from the baseline's at all?
@@ -265,6 +263,11 @@ COLUMN = {
     "median": ("Median time (s)", "耗时中位数（秒）", lambda r: fmt_seconds(r.median)),
     "speedup": ("Speedup vs serial (x)", "相对串行（倍）", lambda r: fmt_ratio(r.speedup)),
 }
+
+
+def unless_serial(en: str, zh: str, cell: Callable) -> tuple:
+    """A column (as :data:`COLUMN`'s) of what only a Pool has: "–" in the serial row."""
+    return en, zh, lambda r: "–" if r.variant == "serial" else cell(r)
 
 
 #: A variant's median, its interval and its speedup over serial.

@@ -211,15 +211,8 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
     lines = [
         f"- {_reading(w, facts[w], wide.loc[wide['workers'] == w, 'size'], text)}{text['end']}" for w in sorted(facts)
     ]
-    n = int(wide["n"].min()) if len(wide) else 0
-    return (
-        columns_table(columns, wide.itertuples(), language)
-        + "\n\n"
-        + "\n".join(lines)
-        + "\n\n"
-        + text["note"].format(n=n)
-        + "\n"
-    )
+    note = text["note"].format(n=int(wide["n"].min()) if len(wide) else 0)
+    return "\n\n".join([columns_table(columns, wide.itertuples(), language), "\n".join(lines), note]) + "\n"
 
 
 def _compact(n: float) -> str:

@@ -9,7 +9,7 @@ import pandas as pd
 from ..experiments.pool_api import FUNCTIONS, PER_ITEM, POOL_VARIANTS, VARIANTS
 from ..stats import interval_vs_one
 from ..tables import fmt_ratio, fmt_seconds
-from .common import COLUMN, bilingual, columns_table, for_figure, ordered, summarize_with
+from .common import COLUMN, bilingual, columns_table, for_figure, ordered, summarize_with, unless_serial
 
 _ordered = partial(
     ordered, by=["function", "workers", "length", "variant"], orders={"function": FUNCTIONS, "variant": VARIANTS}
@@ -58,11 +58,7 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
         ("Items per task", "每个任务的元素数", lambda r: _int_or_dash(r.chunksize)),
         COLUMN["median"],
         COLUMN["speedup"],
-        (
-            "Pool start (s)",
-            "创建进程池（秒）",
-            lambda r: "–" if r.variant == "serial" else fmt_seconds(r.pool_start_median),
-        ),
+        unless_serial("Pool start (s)", "创建进程池（秒）", lambda r: fmt_seconds(r.pool_start_median)),
     ]
     return columns_table(columns, _ordered(summary).itertuples(), language) + "\n"
 

@@ -7,7 +7,7 @@ import pandas as pd
 from ..experiments.shared_memory import PHASES, VARIANTS
 from ..stats import interval_vs_one
 from ..tables import fmt_ratio, fmt_seconds
-from .common import columns_table, for_figure, ordered, summarize_variants, with_agg
+from .common import COLUMN, columns_table, for_figure, ordered, summarize_variants, with_agg
 
 KEYS = ["size_kib", "workers"]
 SHARED = ("value_array", "shared_memory")
@@ -42,9 +42,9 @@ def fmt_size(kib: int) -> str:
 
 COLUMNS = [
     ("Data size", "数据量", lambda r: fmt_size(r.size_kib)),
-    ("Processes", "进程数", lambda r: str(r.workers)),
+    COLUMN["processes"],
     ("Variant", "方式", lambda r: r.label),
-    ("Median time (s)", "耗时中位数（秒）", lambda r: fmt_seconds(r.median)),
+    COLUMN["median"],
     ("Interval (s)", "区间（秒）", lambda r: f"{fmt_seconds(r.ci_low)}–{fmt_seconds(r.ci_high)}"),
     (
         "Copy into shared block (s)",
