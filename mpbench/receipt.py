@@ -207,9 +207,11 @@ def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
     # its share, less what it gave up to the run's debt (points that overran theirs)
     repaid = row.get("repaid_s", 0.0)
     repaid = float(repaid) if pd.notna(repaid) else 0.0
-    allowed = (cap - repaid) / rep if rep and math.isfinite(cap) else float(row["repeats_done"])
+    # (never fewer than it ran)
+    done = float(row["repeats_done"])
+    allowed = max(done, (cap - repaid) / rep) if rep and math.isfinite(cap) else done
     if str(row["stop_reason"]) == precision.MAX_REPEATS:  # the cap paid for more than max_repeats lets a point run
-        allowed = min(allowed, float(row["repeats_done"]))
+        allowed = min(allowed, done)
     paid = f"the budget paid for {allowed:.0f}" + (
         f" ({repaid:.0f} s of its share went to points that overran)" if repaid >= 0.5 else ""
     )

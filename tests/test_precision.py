@@ -610,9 +610,14 @@ def test_floor_verdict_tells_the_machine_from_the_cell():
     assert machine.startswith("the machine's floor") and "paid for 6" in machine
     budget = floor_verdict({**base, "worst_cv": 0.03, "floor_cv": 0.025}, 0.05, 0.95)
     assert budget.startswith("the budget")
-    # 24 s of its 60 went to points that overran theirs: it was paid for 3.6, which the floor's needs exceed
-    repaid = floor_verdict({**base, "worst_cv": 0.03, "floor_cv": 0.025, "repaid_s": 24.0}, 0.05, 0.95)
-    assert repaid.startswith("the machine's floor") and "paid for 4 (24 s of its share went to points" in repaid
+    # repetitions of 5 s with a cap of 60: 12 paid for, and at a CV of 4.5% ±5% needs 9 - short of repetitions;
+    # with 24 s of its 60 gone to points that overran theirs, 7 were paid for: held back by the machine
+    fast = {**base, "rep_seconds": 5.0, "worst_cv": 0.045, "floor_cv": 0.04}
+    assert floor_verdict(fast, 0.05, 0.95).startswith("the budget")
+    repaid = floor_verdict({**fast, "repaid_s": 24.0}, 0.05, 0.95)
+    assert repaid.startswith("the machine's floor") and "paid for 7 (24 s of its share went to points" in repaid
+    # never fewer than it ran
+    assert "paid for 6 (59 s" in floor_verdict({**fast, "repaid_s": 59.0}, 0.05, 0.95)
     fixed = floor_verdict({**base, "stop_reason": "fixed", "worst_cv": 0.03, "floor_cv": 0.025}, 0.05, 0.95)
     assert fixed.startswith("repeats fixed at 6")
 
