@@ -411,8 +411,8 @@ def test_a_cell_as_noisy_as_the_sentinel_is_held_back_by_the_machine_not_by_itse
                 }
             )
     raw = pd.DataFrame(rows)
-    quiet = point_row("crossover", "p", raw.drop(columns="sentinel_seconds"), cal, 0.05, 0.95, baseline="serial")
-    noisy = point_row("crossover", "p", raw, cal, 0.05, 0.95, baseline="serial")
+    quiet = point_row("crossover", "p", raw.drop(columns="sentinel_seconds"), cal, 0.05, 0.95)
+    noisy = point_row("crossover", "p", raw, cal, 0.05, 0.95)
     assert quiet["floor_cv"] < 0.05 < noisy["floor_cv"] and noisy["sentinel_cv"] > 0.1
     assert floor_verdict(quiet, 0.05, 0.95).startswith("noisier than the machine")
     assert floor_verdict(noisy, 0.05, 0.95).startswith("the machine's floor")
@@ -420,13 +420,10 @@ def test_a_cell_as_noisy_as_the_sentinel_is_held_back_by_the_machine_not_by_itse
     assert noisy["borrowed_s"] == 0.0 and noisy["repaid_s"] == 0.0  # rows from before the ledger
     # a point quieter than its sentinel: the sentinel accounts for the point's own spread, not for more
     calm = raw.assign(seconds=[0.1 * (1 + 0.01 * (i % 3)) for i in range(len(raw))])
-    capped = point_row("crossover", "p", calm, cal, 0.05, 0.95, baseline="serial")
+    capped = point_row("crossover", "p", calm, cal, 0.05, 0.95)
     assert capped["floor_cv"] == pytest.approx(capped["worst_cv"]) and capped["floor_cv"] < capped["sentinel_cv"]
     assert (
-        point_row("crossover", "p", raw.assign(borrowed_s=[0.0] * 8 + [1.5] * 10), cal, 0.05, 0.95, baseline="serial")[
-            "borrowed_s"
-        ]
-        == 1.5
+        point_row("crossover", "p", raw.assign(borrowed_s=[0.0] * 8 + [1.5] * 10), cal, 0.05, 0.95)["borrowed_s"] == 1.5
     )
 
 
