@@ -129,7 +129,6 @@ def measure(
                 unit.setdefault(kind, times["median"] / k)
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
-    ctx = multiprocessing.get_context(start_method)
     cores = usable_cores()
     workers = workers or cores
 
@@ -141,9 +140,8 @@ def measure(
         times = spread(_runs(start, POOL_RUNS))
         operation = "pool" if method == start_method else f"pool_{method}"
         floor.append({"operation": operation, "target_seconds": None, "steps": workers, **times})
-        if method == start_method:
-            pool_start = times
-    p = ctx.Pool(workers)
+        unit.setdefault("pool", times["median"])  # the first: the configured method's
+    p = multiprocessing.get_context(start_method).Pool(workers)
     try:
         list(p.imap(abs, range(workers * 10)))  # every worker up and running
         for k, n in DISPATCH_RUNS.items():
@@ -164,7 +162,7 @@ def measure(
             "step_seconds": 1 / rate,
             "read_seconds": unit["read"],
             "readwrite_seconds": unit["write"],
-            "pool_seconds": pool_start["median"],
+            "pool_seconds": unit["pool"],
             "pool_workers": workers,
             "task_seconds": unit["task"],
             "start_method": start_method,
@@ -201,10 +199,9 @@ def _interpolated(calibration: dict | None, seconds: float, kind: str) -> tuple[
         return _interpolated(calibration, seconds, "pool" if kind.startswith("pool_") else "cpu_loop")
     if not points or not seconds or seconds <= 0 or not math.isfinite(seconds):
         return math.nan, math.nan
-    if seconds <= points[0][0]:
-        return points[0][1], points[0][2]
-    if seconds >= points[-1][0]:
-        return points[-1][1], points[-1][2]
+    if not points[0][0] < seconds < points[-1][0]:  # held flat beyond the calibration's run lengths
+        _, cv, n = points[0] if seconds <= points[0][0] else points[-1]
+        return cv, n
     for (x0, y0, n0), (x1, y1, n1) in zip(points, points[1:]):
         if x0 <= seconds <= x1:
             t = (math.log(seconds) - math.log(x0)) / (math.log(x1) - math.log(x0))

@@ -36,16 +36,10 @@ def median_ci_ranks(n: int, level: float = 0.95) -> tuple[int, int, float]:
     reaches ``level``, and its coverage; with too few runs, [min, max] and the coverage it really has."""
     if n < 1:
         raise ValueError("no values")
-    if n == 1:
-        return 0, 0, 0.0
-    best = (0, n - 1, _coverage(n, 1))
-    for j in range(1, n // 2 + 1):
-        cov = _coverage(n, j)
-        if cov >= level:
-            best = (j - 1, n - j, cov)
-        else:
-            break
-    return best
+    j = 1  # the coverage falls as j grows: the largest j that still reaches level
+    while j < n // 2 and _coverage(n, j + 1) >= level:
+        j += 1
+    return j - 1, n - j, _coverage(n, j)
 
 
 def min_repeats(level: float = 0.95) -> int:
@@ -199,11 +193,10 @@ class Policy:
 def setting(repeats: "Policy | int") -> dict:
     """How a point was repeated, for its rows and their configuration hash; without the time cap, which
     follows from the budget and the other points and does not change what a number means."""
-    if isinstance(repeats, Policy):
-        if repeats.repeats is not None:
-            return {"repeats": repeats.repeats}
+    fixed = repeats.repeats if isinstance(repeats, Policy) else int(repeats)
+    if fixed is None:
         return {"repeats": "auto", "precision": repeats.precision, "max_repeats": repeats.max_repeats}
-    return {"repeats": int(repeats)}
+    return {"repeats": fixed}
 
 
 def policy_for(
