@@ -64,12 +64,11 @@ def square_rows(items: int, workers: int, chunksizes, start_method: str, *, repe
         }
     }
     for c in chunksizes:
-        calls[variant_name(c)] = partial(
-            timing.time_pool, square, items, workers, ctx, chunksize=fileio.map_chunksize(c)
-        )
+        name = variant_name(c)
+        calls[name] = partial(timing.time_pool, square, items, workers, ctx, chunksize=fileio.map_chunksize(c))
         effective = fileio.effective_chunksize(items, workers, c)
         # One item per task: the run is the tasks' trips through the queues.
-        meta[variant_name(c)] = {
+        meta[name] = {
             "mode": "pool",
             "start_method": start_method,
             "chunksize": str(c),

@@ -34,10 +34,8 @@ def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_f
     if not data_file:
         raise ValueError("workers_sweep: run needs data_file (the pipeline's test file)")
     op, loops, base = point["operation"], section["loops"], dict(base or {})
-    scratch = scratch_dir or "results/scratch"
-    variants = conditions(
-        {**base, "workers": 1, "scratch_dir": scratch}, {f"pool{w}": {"workers": w} for w in section["workers"]}
-    )
+    held = {**base, "workers": 1, "scratch_dir": scratch_dir or "results/scratch"}
+    variants = conditions(held, {f"pool{w}": {"workers": w} for w in section["workers"]})
     rows = run_conditions(
         op, loops, variants, src=data_file, repeats=repeats, warmup=warmup, label=f"workers_sweep {op} loops={loops}"
     )

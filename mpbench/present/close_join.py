@@ -7,9 +7,8 @@ from functools import partial
 import pandas as pd
 
 from ..experiments.close_join import APIS, BASELINE, CLEANUP_GRACE, VARIANTS
-from ..stats import interval_vs_one
 from ..tables import fmt_seconds
-from .common import COLUMN, bilingual, columns_table, flag, for_figure, ordered, summarize_with
+from .common import COLUMN, bilingual, columns_table, flag, for_figure, ordered, speedup_vs_one, summarize_with
 
 _ordered = partial(ordered, by=["api", "variant"], orders={"api": APIS, "variant": VARIANTS})
 
@@ -294,11 +293,6 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
         plots.finish(fig, title, handles, ncol=len(handles))
 
 
-def _runs(k, n, t) -> str:
-    k, n = int(k), int(n)
-    return t["all_runs"].format(n=n) if k == n else t["some_runs"].format(k=k, n=n)
-
-
 def _error_type(outcomes) -> str:
     return str(outcomes).split(",")[0].replace("error: ", "").split(" ×")[0]
 
@@ -307,7 +301,8 @@ def _fields(api: str, r, t) -> dict:
     """What the sentences about one API's runs of a pattern say, by the names their templates use."""
 
     def runs(k) -> str:
-        return _runs(k, r.n, t)
+        k, n = int(k), int(r.n)
+        return t["all_runs"].format(n=n) if k == n else t["some_runs"].format(k=k, n=n)
 
     return {
         "api": api,
@@ -356,7 +351,7 @@ def _times(api: str, by: dict, t, language: str) -> str:
         r = by.get((api, variant))
         if variant == BASELINE or r is None or r.runs_ok < r.n:
             continue
-        where = interval_vs_one(float(r.speedup_ci_low), float(r.speedup_ci_high))
+        where = speedup_vs_one(r)
         name = t["quote"].format(label=LABELS[language][variant])
         groups[where].append(name if where == "includes" else t["named"].format(name=name, s=fmt_seconds(r.median)))
     text = t["times"].format(api=api, s=fmt_seconds(by[(api, BASELINE)].median))
