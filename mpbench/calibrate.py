@@ -129,7 +129,6 @@ def measure(
                 unit.setdefault(kind, times["median"] / k)
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
-    ctx = multiprocessing.get_context(start_method)
     cores = usable_cores()
     workers = workers or cores
 
@@ -141,9 +140,8 @@ def measure(
         times = spread(_runs(start, POOL_RUNS))
         operation = "pool" if method == start_method else f"pool_{method}"
         floor.append({"operation": operation, "target_seconds": None, "steps": workers, **times})
-        if method == start_method:
-            pool_start = times
-    p = ctx.Pool(workers)
+        unit.setdefault("pool", times["median"])  # the first: the configured method's
+    p = multiprocessing.get_context(start_method).Pool(workers)
     try:
         list(p.imap(abs, range(workers * 10)))  # every worker up and running
         for k, n in DISPATCH_RUNS.items():
@@ -164,7 +162,7 @@ def measure(
             "step_seconds": 1 / rate,
             "read_seconds": unit["read"],
             "readwrite_seconds": unit["write"],
-            "pool_seconds": pool_start["median"],
+            "pool_seconds": unit["pool"],
             "pool_workers": workers,
             "task_seconds": unit["task"],
             "start_method": start_method,
@@ -201,10 +199,9 @@ def _interpolated(calibration: dict | None, seconds: float, kind: str) -> tuple[
         return _interpolated(calibration, seconds, "pool" if kind.startswith("pool_") else "cpu_loop")
     if not points or not seconds or seconds <= 0 or not math.isfinite(seconds):
         return math.nan, math.nan
-    if seconds <= points[0][0]:
-        return points[0][1], points[0][2]
-    if seconds >= points[-1][0]:
-        return points[-1][1], points[-1][2]
+    if not points[0][0] < seconds < points[-1][0]:  # held flat beyond the calibration's run lengths
+        _, cv, n = points[0] if seconds <= points[0][0] else points[-1]
+        return cv, n
     for (x0, y0, n0), (x1, y1, n1) in zip(points, points[1:]):
         if x0 <= seconds <= x1:
             t = (math.log(seconds) - math.log(x0)) / (math.log(x1) - math.log(x0))
@@ -218,15 +215,26 @@ def floor_of(
     kind: str = "cpu_loop",
     sentinel: float = math.nan,
     sentinel_n: float = math.nan,
+    own: tuple[float, float] = (math.nan, math.nan),
 ) -> tuple[float, float]:
     """The machine's CV for a run of ``seconds`` of this :func:`floor_kind` and the fewest runs it rests on
     (NaN when unknown): the calibration's, interpolated on log-log axes and held flat beyond them (with a Pool
-    start: sqrt((cv_pool s)^2 + (cv_work (T - s))^2) / T), or the point's ``sentinel`` where that is higher."""
-    at_start, n = _floor_at_start(calibration, seconds, kind)
+    start: sqrt((cv_pool s)^2 + (cv_work (T - s))^2) / T), or the point's ``sentinel`` where that is higher,
+    :func:`capped` at the ``own`` spread (CV, runs) being judged."""
+    at_start = _floor_at_start(calibration, seconds, kind)
     if sentinel is not None and math.isfinite(sentinel) and sentinel > 0:
-        if not math.isfinite(at_start) or sentinel > at_start:
-            return sentinel, sentinel_n
-    return at_start, n
+        if not math.isfinite(at_start[0]) or sentinel > at_start[0]:
+            return capped((sentinel, sentinel_n), at_start, own)
+    return at_start
+
+
+def capped(floor: tuple[float, float], calibrated: tuple[float, float], own: tuple[float, float]) -> tuple:
+    """A floor above the calibration's (the sentinel's, a short loop's) accounts for a spread ``own`` up to
+    that spread, never for more, and never below the ``calibrated`` floor (docs/method.md, "Know the
+    machine's floor"); each a (CV, runs) pair."""
+    if own[0] < floor[0] and not floor[0] <= calibrated[0]:
+        return calibrated if own[0] <= calibrated[0] else own
+    return floor
 
 
 def sentinel_spread(values) -> float:

@@ -9,7 +9,7 @@ from functools import partial
 from .lazy import numpy as np
 from .lazy import pandas as pd
 from .post import pick_workers
-from .tables import fmt_ratio
+from .tables import fmt_ratio, markdown_table
 
 HOLDS, FAILS, INCONCLUSIVE, UNKNOWN = "holds", "does not hold", "inconclusive", "not measured"
 VERDICTS = (HOLDS, FAILS, INCONCLUSIVE, UNKNOWN)
@@ -40,9 +40,7 @@ def interval(row, prefix: str = "speedup", level: float = 0.95) -> tuple[float, 
     when it is missing (NaN) or covers less than ``level`` (too few repetitions)."""
     low, high = row.get(f"{prefix}_ci_low"), row.get(f"{prefix}_ci_high")
     coverage = row.get(f"{prefix}_ci_coverage", level)
-    if low is None or high is None or pd.isna(low) or pd.isna(high):
-        return None
-    if coverage is not None and pd.notna(coverage) and float(coverage) + 1e-9 < level:
+    if pd.isna(low) or pd.isna(high) or (pd.notna(coverage) and float(coverage) + 1e-9 < level):
         return None
     return float(low), float(high)
 
@@ -284,9 +282,8 @@ def more_cores_faster(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
         sub = sub.sort_values("workers").reset_index(drop=True)
         if len(sub) < 2:
             continue
-        steps = [
-            order(interval(b), interval(a)) for (_, a), (_, b) in zip(sub.iloc[:-1].iterrows(), sub.iloc[1:].iterrows())
-        ]
+        intervals = [interval(r) for _, r in sub.iterrows()]
+        steps = [order(b, a) for a, b in zip(intervals, intervals[1:])]
         verdicts.append(FAILS if "below" in steps else HOLDS if all(s == "above" for s in steps) else INCONCLUSIVE)
         parts.append(
             f"{op}: "
@@ -325,8 +322,7 @@ def cores_are_the_limit(workers_sweep: pd.DataFrame | None, cores: int) -> dict:
     not_faster = [r.time_vs_cores_low >= 1 - MARGIN for r in above.itertuples()]
     ref = int(above["cores_reference_workers"].iloc[0])
     evidence = f"time against Pool({ref}) (the core count's): " + ", ".join(
-        f"{r.operation} Pool({int(r.workers)}) {r.time_vs_cores:.2f}× "
-        f"({fmt_ratio(r.time_vs_cores_low)}–{fmt_ratio(r.time_vs_cores_high)})"
+        f"{r.operation} Pool({int(r.workers)}) {r.time_vs_cores:.2f}× ({_ci((r.time_vs_cores_low, r.time_vs_cores_high))})"
         for r in above.itertuples()
     )
     if faster:
@@ -422,8 +418,6 @@ def check_all(summaries: dict[str, pd.DataFrame], cores: int) -> pd.DataFrame:
 
 
 def table(claims: pd.DataFrame) -> str:
-    from .tables import markdown_table
-
     decide = claims["decide"].fillna("").astype(str) if "decide" in claims else pd.Series([""] * len(claims))
     return markdown_table(
         ["原文结论", "claim", "verdict", "the numbers behind it", "what would decide it"],

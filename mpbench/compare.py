@@ -81,13 +81,12 @@ def plot(frame: pd.DataFrame, out_paths) -> None:
 
     from . import plots
 
-    panels = list(frame.groupby(["operation", "workers"], sort=False).groups)
+    panels = frame.groupby(["operation", "workers"], sort=False)
     hosts = sorted(frame["host"].unique())
     palette = dict(zip(hosts, sns.color_palette("colorblind", len(hosts))))
-    size = (4.2 * len(panels) + 0.6, 4.4)
-    with plots.figure(out_paths, 1, len(panels), figsize=size, sharey=True, squeeze=False) as (fig, axes):
-        for ax, (op, workers) in zip(axes[0], panels):
-            sub = frame[(frame["operation"] == op) & (frame["workers"] == workers)]
+    size = (4.2 * panels.ngroups + 0.6, 4.4)
+    with plots.figure(out_paths, 1, panels.ngroups, figsize=size, sharey=True, squeeze=False) as (fig, axes):
+        for ax, ((op, workers), sub) in zip(axes[0], panels):
             for host, h in sub.sort_values("loops").groupby("host"):
                 ends = h["speedup"], h["speedup_ci_low"], h["speedup_ci_high"]
                 look = {"marker": "o", "color": palette[host], "label": host, "linewidth": 1.5}

@@ -19,6 +19,7 @@ from .precision import min_repeats
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.yaml"
 MIB = 1024 * 1024
+TYPE_WORDS = {"integer": "a whole number", "number": "a number", "string": "a text", "boolean": "true or false"}
 
 
 class ConfigError(ValueError):
@@ -75,8 +76,7 @@ def _strict_validator(schema: dict) -> jsonschema.protocols.Validator:
     checker = base.TYPE_CHECKER.redefine(
         "integer", lambda _c, x: isinstance(x, int) and not isinstance(x, bool)
     ).redefine("number", lambda _c, x: isinstance(x, (int, float)) and not isinstance(x, bool))
-    cls = jsonschema.validators.extend(base, type_checker=checker)
-    return cls(schema)
+    return jsonschema.validators.extend(base, type_checker=checker)(schema)
 
 
 def _where(path) -> str:
@@ -102,11 +102,8 @@ def _allowed(sub: dict) -> str:
     if "anyOf" in sub:
         return " or ".join(_allowed(option) for option in sub["anyOf"])
     kind = sub.get("type", "value")
-    if kind == "boolean":
-        return "true or false"
     if kind == "array":
-        item = sub.get("items", {})
-        words = f"a list of {_allowed(item)}"
+        words = f"a list of {_allowed(sub.get('items', {}))}"
         if sub.get("uniqueItems"):
             words += " without duplicates"
         if sub.get("minItems"):
@@ -114,7 +111,7 @@ def _allowed(sub: dict) -> str:
         return words
     if kind == "object":
         return "a mapping with keys " + ", ".join(sub.get("properties", {}))
-    words = {"integer": "a whole number", "number": "a number", "string": "a text"}.get(kind, str(kind))
+    words = TYPE_WORDS.get(kind, str(kind))
     signs = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
     bounds = [f"{sign} {sub[key]}" for key, sign in signs.items() if key in sub]
     if "minLength" in sub:
@@ -130,25 +127,21 @@ def _describe(error: jsonschema.ValidationError, schema: dict) -> str:
         extra = sorted(set(error.instance) - set(allowed))
         where = _where(path + [extra[0]]) if extra else _where(path)
         return f"config: unknown key '{where}'; allowed keys here: {', '.join(allowed)}"
-    sub = _subschema(schema, path)
-    value = error.instance
-    if error.validator == "uniqueItems":
-        return f"config: {_where(path)} = {value!r} has duplicate entries; allowed: {_allowed(sub)}"
-    return f"config: {_where(path)} = {value!r} is not allowed; allowed: {_allowed(sub)}"
+    problem = "has duplicate entries" if error.validator == "uniqueItems" else "is not allowed"
+    return f"config: {_where(path)} = {error.instance!r} {problem}; allowed: {_allowed(_subschema(schema, path))}"
 
 
 def _coerce_scalar(value: Any, kind: Any) -> Any:
     if not isinstance(value, str):
         return value
     text = value.strip()
-    if kind == "integer" and re.fullmatch(r"[+-]?\d+", text):
+    if kind in ("integer", "number") and re.fullmatch(r"[+-]?\d+", text):
         return int(text)
     if kind == "number":
         try:
-            number = float(text)
+            return float(text)
         except ValueError:
             return value
-        return int(number) if re.fullmatch(r"[+-]?\d+", text) else number
     if kind == "boolean" and text.lower() in ("true", "false"):
         return text.lower() == "true"
     return value
@@ -321,11 +314,7 @@ def check_experiments(cfg: dict, workdir: Path | None = None) -> None:
 
 
 def validate_config(config: dict | None, schema: dict | None = None, workdir: Path | None = None) -> dict:
-    """Validate ``config``, fill its defaults and return the effective config.
-
-    Raises ConfigError with a one-line message naming the key, the value and
-    what is allowed.
-    """
+    """Validate ``config``, fill its defaults and return the effective config (or raise ConfigError)."""
     schema = schema or load_schema()
     config = config or {}
     if not isinstance(config, dict):

@@ -32,6 +32,7 @@ class Credit:
         self.point = point
         self.path = Path(path)
         self.borrowed = 0.0  # what this point has taken so far
+        self.repaid = 0.0  # what of its cap it gave up to the run's debt when it stopped
         self.owed = 0.0  # the overrun it has owed ahead of its end (owe)
 
     @staticmethod

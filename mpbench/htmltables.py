@@ -36,10 +36,6 @@ def _is_rule(line: str) -> bool:
     return bool(re.fullmatch(r"\|?(\s*:?-{3,}:?\s*\|)+\s*:?-{0,}:?\s*\|?", line.strip()))
 
 
-def _numeric(cell: str) -> bool:
-    return bool(re.fullmatch(r"[-+]?[\d.,]+(e[-+]?\d+)?\s*[×%†*]*|n/a", cell.strip()))
-
-
 def _kind(line: str) -> str:
     if not line.strip():
         return "blank"
@@ -53,7 +49,8 @@ def _heading(line: str) -> str:
 
 def _td(j: int, cell: str) -> str:
     """A body cell: text other than the first column's aligned left."""
-    return f"<td>{_inline(cell)}</td>" if _numeric(cell) or j == 0 else f'<td class="text">{_inline(cell)}</td>'
+    numeric = re.fullmatch(r"[-+]?[\d.,]+(e[-+]?\d+)?\s*[×%†*]*|n/a", cell.strip())
+    return f"<td>{_inline(cell)}</td>" if numeric or j == 0 else f'<td class="text">{_inline(cell)}</td>'
 
 
 def _table(header: str, rows: list[str]) -> str:

@@ -34,6 +34,5 @@ def write_rows_atomic(rows: list[dict], path: str | os.PathLike, columns: list[s
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=names, lineterminator="\n")
     writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
     write_text_atomic(path, buf.getvalue())

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .precision import checkpoints, min_repeats
+from .precision import checkpoints, min_repeats, policy_for
 
 MIB = 1024 * 1024
 #: Untimed seconds a timed job costs besides its repetitions: starting the
@@ -94,8 +94,7 @@ class Point:
 def split(costs: list[float], budget_s: float, first: int, most: int) -> list[float]:
     """Repetitions per point (real numbers): ``first`` each, the rest of ``budget_s`` in proportion to
     1 / sqrt(cost), at most ``most`` each (docs/method.md, "Spend the time where it buys precision")."""
-    floor_total = sum(c * first for c in costs)
-    if not costs or floor_total >= budget_s:
+    if not costs or sum(c * first for c in costs) >= budget_s:
         return [float(first)] * len(costs)
     if sum(c * most for c in costs) <= budget_s:
         return [float(most)] * len(costs)
@@ -160,21 +159,12 @@ def make(points: list[Point], budget_minutes: float, level: float = 0.95, max_re
     auto = [p for p in points if p.repeats is None]
     spent = sum(p.repeats * p.rep_seconds + JOB_OVERHEAD_S for p in fixed) + JOB_OVERHEAD_S * len(auto)
     reps = split([p.rep_seconds for p in auto], max(0.0, budget_s - spent), first, max_repeats)
-    caps, counts = {}, {}
-    for p in fixed:
-        caps[(p.experiment, p.point_id)] = p.repeats * p.rep_seconds + JOB_OVERHEAD_S
-        counts[(p.experiment, p.point_id)] = float(p.repeats)
     looks = checkpoints(first, max(first, max_repeats))
-    for p, r in zip(auto, reps):
-        # A point only stops at a checkpoint: its cap pays for the nearest one.
-        r = min(looks, key=lambda k: (abs(k - r), k))
-        caps[(p.experiment, p.point_id)] = r * p.rep_seconds + JOB_OVERHEAD_S
-        counts[(p.experiment, p.point_id)] = float(r)
+    # A point only stops at a checkpoint: an auto one's cap pays for the nearest one.
+    count = {p: p.repeats for p in fixed} | {p: min(looks, key=lambda k: (abs(k - r), k)) for p, r in zip(auto, reps)}
+    caps = {(p.experiment, p.point_id): n * p.rep_seconds + JOB_OVERHEAD_S for p, n in count.items()}
+    counts = {(p.experiment, p.point_id): float(n) for p, n in count.items()}
     return Plan(points=points, caps=caps, reps=counts, budget_s=budget_s, first=first)
-
-
-def _repeats(value) -> int | None:
-    return None if value == "auto" else int(value)
 
 
 def points_of(config: dict, u: Units) -> list[Point]:
@@ -190,7 +180,7 @@ def points_of(config: dict, u: Units) -> list[Point]:
         for point in spec.points(section):
             # (the table it is filed under, its id there): results/raw/<table>/<id>.csv
             table, pid = spec.job(point)
-            out.append(Point(table, pid, cost(point, section, u), _repeats(section.get("repeats", config["repeats"]))))
+            out.append(Point(table, pid, cost(point, section, u), policy_for(config, section).repeats))
     return out
 
 

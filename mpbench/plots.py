@@ -26,42 +26,33 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from .tables import extent  # noqa: E402
+
 # Display names of the summaries ("read", "readwrite") and their panel order.
 OPERATIONS: dict[str, str] = {"read": "read", "readwrite": "read & write"}
 
-# Time variants: column prefix in the summary -> legend label.  Overwrite
+# Time variants: column prefix in the summary -> (legend label, colour, marker).  Overwrite
 # columns exist in the readwrite summary only.
-TIME_VARIANTS: dict[str, str] = {
-    "serial": "serial",
-    "pool": "Pool",
-    "overwrite_serial": "overwrite, serial",
-    "overwrite_pool": "overwrite, Pool",
-}
-TIME_STYLE: dict[str, tuple[str, str]] = {  # variant -> (colour, marker)
-    "serial": ("#1f77b4", "o"),
-    "pool": ("#d62728", "s"),
-    "overwrite_serial": ("#17becf", "^"),
-    "overwrite_pool": ("#ff7f0e", "D"),
+TIME_VARIANTS: dict[str, tuple[str, str, str]] = {
+    "serial": ("serial", "#1f77b4", "o"),
+    "pool": ("Pool", "#d62728", "s"),
+    "overwrite_serial": ("overwrite, serial", "#17becf", "^"),
+    "overwrite_pool": ("overwrite, Pool", "#ff7f0e", "D"),
 }
 
-# Speedup series: name -> (summary key, column prefix, legend label).
-SPEEDUP_SERIES: dict[str, tuple[str, str, str]] = {
-    "read": ("read", "speedup", "read"),
-    "readwrite": ("readwrite", "speedup", "read & write"),
-    "overwrite": ("readwrite", "overwrite_speedup", "overwrite (read & write, one file)"),
-}
-SPEEDUP_STYLE: dict[str, tuple[str, str]] = {
-    "read": ("#2ca02c", "o"),
-    "readwrite": ("#9467bd", "s"),
-    "overwrite": ("#ff7f0e", "D"),
+# Speedup series: name -> (summary key, column prefix, legend label, colour, marker).
+SPEEDUP_SERIES: dict[str, tuple[str, str, str, str, str]] = {
+    "read": ("read", "speedup", "read", "#2ca02c", "o"),
+    "readwrite": ("readwrite", "speedup", "read & write", "#9467bd", "s"),
+    "overwrite": ("readwrite", "overwrite_speedup", "overwrite (read & write, one file)", "#ff7f0e", "D"),
 }
 
 # The appendix figures' words: English from the names above, Chinese beside them.
 TEXT = {
     "en": {
         "ops": OPERATIONS,
-        "variants": TIME_VARIANTS,
-        "series": {name: label for name, (_, _, label) in SPEEDUP_SERIES.items()},
+        "variants": {variant: label for variant, (label, _, _) in TIME_VARIANTS.items()},
+        "series": {name: label for name, (_, _, label, _, _) in SPEEDUP_SERIES.items()},
         "worker": ("{n} worker", "{n} workers"),
         "core": ("{n} core", "{n} cores"),
         "ideal_label": "ideal: min({workers}, {cores}) = {ideal}×",
@@ -134,7 +125,7 @@ def speedup_frame(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     loops, workers, median (the speedup, serial / Pool), ci_low, ci_high."""
     return _concat(
         _tidy(summaries[key], prefix, prefix, key, series)
-        for series, (key, prefix, _label) in SPEEDUP_SERIES.items()
+        for series, (key, prefix, *_) in SPEEDUP_SERIES.items()
         if key in summaries and prefix in summaries[key].columns
     )
 
@@ -146,8 +137,7 @@ def ideal_speedup(workers: int, cores: int) -> int:
 
 def ideal_label(workers: int, cores: int, language: str = "en") -> str:
     """Legend text of the ideal-speedup line, e.g. "ideal: min(4 workers, 2 cores) = 2×"."""
-    t = TEXT[language]
-    return t["ideal_label"].format(
+    return TEXT[language]["ideal_label"].format(
         workers=_plural(workers, "worker", language),
         cores=_plural(cores, "core", language),
         ideal=ideal_speedup(workers, cores),
@@ -177,14 +167,14 @@ def _concat(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat([*parts] or [pd.DataFrame(columns=LONG_COLUMNS)], ignore_index=True)
 
 
-def _series(data: pd.DataFrame, labels: Mapping[str, str], styles: Mapping[str, tuple[str, str]]) -> tuple:
-    """A tidy frame's rows with x (loops, its series dodged apart) and label (``labels``: series ->
-    legend label, in display order), its series' styles by label, its loop and worker counts."""
+def _series(data: pd.DataFrame, labels: Mapping[str, str], specs: Mapping[str, tuple]) -> tuple:
+    """A tidy frame's rows with x (loops, its series dodged apart) and label (``labels``: series -> legend
+    label, in display order), its series' (colour, marker) by label (``specs``' last two), its loops and workers."""
     series = [s for s in labels if s in set(data["variant"])]
     loops = sorted(int(x) for x in data["loops"].unique())
     x = data["loops"] * dodge(data["variant"], series, 0.012 * max(span(loops), 2.0))
     data = data.assign(x=x, label=data["variant"].map(labels))
-    return data, {labels[s]: styles[s] for s in series}, loops, sorted(int(w) for w in data["workers"].unique())
+    return data, {labels[s]: specs[s][-2:] for s in series}, loops, sorted(int(w) for w in data["workers"].unique())
 
 
 def _ordered_keys(summaries: Mapping[str, pd.DataFrame]) -> list[str]:
@@ -207,7 +197,7 @@ def plot_time(
     language = figure_language(language)
     t = TEXT[language]
     operations = _ordered_keys(summaries)
-    data, styles, loops, workers = _series(long_frame(summaries), t["variants"], TIME_STYLE)
+    data, styles, loops, workers = _series(long_frame(summaries), t["variants"], TIME_VARIANTS)
     if not operations or not workers:
         raise ValueError("plot_time: no rows to plot")
     nrows, ncols = len(workers), len(operations)
@@ -240,11 +230,10 @@ def plot_speedup(
     """speedup.png (docs/experiments/appendix.md, "Reading the figures")."""
     language = figure_language(language)
     t = TEXT[language]
-    data, styles, loops, workers = _series(speedup_frame(summaries), t["series"], SPEEDUP_STYLE)
+    data, styles, loops, workers = _series(speedup_frame(summaries), t["series"], SPEEDUP_SERIES)
     if not workers:
         raise ValueError("plot_speedup: no rows to plot")
-    values = np.concatenate([data["median"].to_numpy(float), data["ci_high"].to_numpy(float)])
-    top = max([float(ideal_speedup(w, cores)) for w in workers] + list(values[np.isfinite(values)])) * 1.12
+    top = log_limits(data[["median", "ci_high"]], *(ideal_speedup(w, cores) for w in workers), pad=1.12)[1]
     ncols = min(len(workers), 3)
     nrows = math.ceil(len(workers) / ncols)
     size = (max(8.0, 4.4 * ncols + 0.6), PANEL_HEIGHT * nrows + 1.7)
@@ -467,12 +456,6 @@ def dodge(keys, order, step: float, base: float = 2) -> np.ndarray:
     return np.power(float(base), (index - (len(order) - 1) / 2) * step)
 
 
-def extent(values) -> str:
-    """The range of ``values`` as text: "3" where every value is 3, else "2–5"."""
-    v = pd.Series(values).dropna().astype(int)
-    return f"{v.min()}" if v.min() == v.max() else f"{v.min()}–{v.max()}"
-
-
 def lines(
     ax: Axes,
     sub: pd.DataFrame,
@@ -502,14 +485,9 @@ def lines(
 def interval_bars(ax: Axes, x, centre, low, high, **style) -> None:
     """``centre`` at ``x`` with its interval [low, high] as error bars (``style``
     goes to ``Axes.errorbar``; by default bars only, with caps)."""
-    centre, low, high = (np.asarray(v, dtype=float) for v in (centre, low, high))
-    style = {"fmt": "none", "capsize": 3, **style}
-    ax.errorbar(
-        np.asarray(x, dtype=float),
-        centre,
-        yerr=[np.clip(centre - low, 0, None), np.clip(high - centre, 0, None)],
-        **style,
-    )
+    x, centre, low, high = (np.asarray(v, dtype=float) for v in (x, centre, low, high))
+    yerr = [np.clip(centre - low, 0, None), np.clip(high - centre, 0, None)]
+    ax.errorbar(x, centre, yerr=yerr, **{"fmt": "none", "capsize": 3, **style})
 
 
 def bar_intervals(ax: Axes, groups, **style) -> None:
@@ -523,10 +501,7 @@ def bar_intervals(ax: Axes, groups, **style) -> None:
 def _loop_ticks(ax: Axes, loops: list[int]) -> None:
     """x on a log2 scale, labelled at the loop counts (every k-th where there are many)."""
     ax.set_xscale("log", base=2)
-    shown = loops
-    if len(loops) > 12:  # keep labels readable: every k-th loop count
-        k = math.ceil(len(loops) / 12)
-        shown = loops[::k]
+    shown = loops[:: math.ceil(len(loops) / 12)]  # keep labels readable: every k-th of more than 12
     fixed_ticks(ax.xaxis, shown, [f"{x:,}" for x in shown])
     if len(loops) > 1:
         ax.set_xlim(min(loops) / 2**0.35, max(loops) * 2**0.35)
@@ -562,8 +537,7 @@ def _interval_text(summaries: Mapping[str, pd.DataFrame], kind: str, language: s
     coverage, runs = [], []
     for summary in summaries.values():
         for column in summary.columns:
-            is_speedup = "speedup" in column
-            if column.endswith("_ci_coverage") and is_speedup == (kind == "speedup"):
+            if column.endswith("_ci_coverage") and ("speedup" in column) == (kind == "speedup"):
                 coverage.extend(summary[column].dropna().astype(float))
             if column.endswith("_n"):
                 runs.extend(summary[column].dropna().astype(int))

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .tables import TITLES, markdown_table
+
 DATA = Path(__file__).resolve().parent / "data" / "post_appendix_b.csv"
 SEED_WORKERS = 4
 SEED_SIZE_MB = 40
@@ -31,8 +33,7 @@ def load(path: Path = DATA) -> pd.DataFrame:
 
 def pick_workers(summary: pd.DataFrame) -> int:
     """The measured worker count to compare with the post: 4 when it was run, else the closest."""
-    workers = sorted(int(w) for w in summary["workers"].unique())
-    return min(workers, key=lambda w: (abs(w - SEED_WORKERS), w))
+    return min((int(w) for w in summary["workers"].unique()), key=lambda w: (abs(w - SEED_WORKERS), w))
 
 
 def compare(seed: pd.DataFrame, summaries: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -41,12 +42,11 @@ def compare(seed: pd.DataFrame, summaries: dict[str, pd.DataFrame]) -> pd.DataFr
     out = []
     for table in TABLES:
         summary = summaries.get(table)
-        ours = pd.DataFrame()
-        workers = np.nan
-        if summary is not None and not summary.empty:
-            workers = pick_workers(summary)
-            ours = summary[summary["workers"] == workers].set_index("loops")
+        measured = summary is not None and not summary.empty
+        workers = pick_workers(summary) if measured else np.nan
+        ours = summary[summary["workers"] == workers].set_index("loops") if measured else pd.DataFrame()
         for r in seed[seed["table"] == table].itertuples(index=False):
+            # The post's 提升 is rounded and missing at 1 loop: seed_speedup_computed recomputes it from its times.
             row = {
                 "table": table,
                 "loops": int(r.loops),
@@ -56,9 +56,8 @@ def compare(seed: pd.DataFrame, summaries: dict[str, pd.DataFrame]) -> pd.DataFr
                 "seed_pool": r.pool_s,
                 "seed_speedup": r.speedup,
                 "seed_overwrite": r.overwrite_s,
+                "seed_speedup_computed": r.serial_s / r.pool_s,
             }
-            # The post's 提升 is rounded and missing at 1 loop: recompute it from its times.
-            row["seed_speedup_computed"] = r.serial_s / r.pool_s
             m = ours.loc[int(r.loops)] if int(r.loops) in ours.index else pd.Series(dtype=float)
             for ours_col in ("serial_median", "pool_median", "speedup", "speedup_ci_low", "speedup_ci_high"):
                 row[f"measured_{ours_col.removesuffix('_median')}"] = float(m.get(ours_col, np.nan))
@@ -88,33 +87,28 @@ COLUMNS = [
     ("原文写覆盖（秒）", "Seed overwrite (s)", "seed_overwrite", ".3g"),
     ("本机写覆盖（秒）", "Our overwrite (s)", "measured_overwrite", ".3g"),
 ]
-HEADERS = {"zh": [c[0] for c in COLUMNS], "en": [c[1] for c in COLUMNS]}
-NAMES = {"zh": {"read": "读", "readwrite": "读&写"}, "en": {"read": "read", "readwrite": "read & write"}}
 
 
 def table(comparison: pd.DataFrame, language: str = "zh") -> str:
     """The side-by-side table as markdown, with a note on what the ratios mean."""
-    from .tables import markdown_table
-
-    named = comparison.assign(table=comparison["table"].map(NAMES[language]))
+    named = comparison.assign(table=comparison["table"].map(TITLES[language]))
     rows = [[_f(getattr(r, column), digits) for _, _, column, digits in COLUMNS] for r in named.itertuples(index=False)]
-    workers = sorted({int(w) for w in comparison["workers_measured"].dropna()})
+    workers = "/".join(str(w) for w in sorted({int(w) for w in comparison["workers_measured"].dropna()})) or "?"
     note = {
         "zh": f"原文：{SEED_DATE}，Pool(processes={SEED_WORKERS})，{SEED_SIZE_MB}M、{SEED_LINES} 行；本机：Pool(processes="
-        f"{'/'.join(map(str, workers)) or '?'})，各格为中位数。本机/原文 < 1 表示本机更快。原文提升按其串行/多进程重新计算"
+        f"{workers})，各格为中位数。本机/原文 < 1 表示本机更快。原文提升按其串行/多进程重新计算"
         "（原文只给到一位小数，且 1 次循环一行为空）。",
         "en": f"Seed: {SEED_DATE}, Pool(processes={SEED_WORKERS}), 40 MB, {SEED_LINES} lines; ours: Pool(processes="
-        f"{'/'.join(map(str, workers)) or '?'}), medians. Ours / seed below 1 means this machine was faster. The "
+        f"{workers}), medians. Ours / seed below 1 means this machine was faster. The "
         "seed's speedup is recomputed from its serial / Pool times (the post rounds it and leaves the 1-loop row empty).",
     }[language]
-    return markdown_table(HEADERS[language], rows) + "\n\n" + note + "\n"
+    return markdown_table([zh if language == "zh" else en for zh, en, _, _ in COLUMNS], rows) + "\n\n" + note + "\n"
 
 
 def differences(comparison: pd.DataFrame, env: dict) -> list[str]:
     """Plain sentences: where this machine differs from the post's and what that predicts."""
     cores = int(env.get("usable_cores") or 1)
-    workers = sorted({int(w) for w in comparison["workers_measured"].dropna()}) or [SEED_WORKERS]
-    w = workers[0]
+    w = min((int(x) for x in comparison["workers_measured"].dropna()), default=SEED_WORKERS)
     ideal = min(w, cores)
     out = [
         f"The post's machine is not described beyond Pool(processes={SEED_WORKERS}); its read speedup reached "
@@ -128,12 +122,12 @@ def differences(comparison: pd.DataFrame, env: dict) -> list[str]:
     for table in TABLES:
         sub = comparison[(comparison["table"] == table)].dropna(subset=["serial_ratio"])
         if sub.empty:
-            out.append(f"{NAMES['en'][table]}: not measured at any of the post's loop counts.")
+            out.append(f"{TITLES['en'][table]}: not measured at any of the post's loop counts.")
             continue
-        serial = float(np.median(sub["serial_ratio"]))
-        pool = float(np.median(sub["pool_ratio"].dropna())) if sub["pool_ratio"].notna().any() else np.nan
+        serial = float(sub["serial_ratio"].median())
+        pool = float(sub["pool_ratio"].median())  # NaN where no loop count has a Pool ratio
         out.append(
-            f"{NAMES['en'][table]}: over the {len(sub)} loop counts both measured, this machine's serial runs took "
+            f"{TITLES['en'][table]}: over the {len(sub)} loop counts both measured, this machine's serial runs took "
             f"{serial:.2f}× the post's time (median of the ratios) and its Pool runs {pool:.2f}×"
             + (
                 " — one operation is cheaper here, so the fixed Pool start-up weighs more and speedups at small loop "
@@ -149,8 +143,6 @@ FIGURE = {
     "en": {
         "titles": {"read": "read", "readwrite": "read & write (overwrite: Pool)"},
         "time": "time per run (s)",
-        "loops": "loops (file operations per run)",
-        "speedup": "speedup (serial / Pool, ×)",
         "legend": (
             "serial",
             "Pool",
@@ -165,8 +157,6 @@ FIGURE = {
     "zh": {
         "titles": {"read": "读", "readwrite": "读&写（写覆盖：Pool）"},
         "time": "每次运行耗时（秒）",
-        "loops": "loops（每次运行的文件操作次数）",
-        "speedup": "加速比（串行 / Pool，×）",
         "legend": (
             "串行",
             "Pool",
@@ -187,9 +177,11 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths, language: str = "en") 
     its interval, and the ideal min(workers, cores) for this machine."""
     from . import plots
 
-    t = FIGURE[plots.figure_language(language)]
+    language = plots.figure_language(language)
+    t = {**plots.TEXT[language], **FIGURE[language]}  # loops and speedup: labelled as the appendix's figures
     colors = {"serial": "#4c72b0", "pool": "#dd8452", "overwrite": "#55a868"}
     post_style = {"linestyle": "--", "marker": "o", "markerfacecolor": "white"}  # the post's series: dashed, open
+    our_style = {"linestyle": "-", "marker": "o", "linewidth": 1.6}  # this machine's: solid, filled
     with plots.figure(out_paths, 2, 2, figsize=(10, 7.4), sharex=True) as (fig, axes):
         for j, table_name in enumerate(TABLES):
             sub = comparison[comparison["table"] == table_name].sort_values("loops")
@@ -197,14 +189,7 @@ def plot(comparison: pd.DataFrame, cores: int, out_paths, language: str = "en") 
             for name in [*colors][: 3 if table_name == "readwrite" else 2]:
                 ax.plot(sub["loops"], sub[f"seed_{name}"], color=colors[name], linewidth=1.3, **post_style)
                 ours = sub.dropna(subset=[f"measured_{name}"])
-                ax.plot(
-                    ours["loops"],
-                    ours[f"measured_{name}"],
-                    linestyle="-",
-                    marker="o",
-                    color=colors[name],
-                    linewidth=1.6,
-                )
+                ax.plot(ours["loops"], ours[f"measured_{name}"], color=colors[name], **our_style)
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")
             ax.set(title=t["titles"][table_name], ylabel=t["time"] if j == 0 else "")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from math import comb
 from statistics import NormalDist, median
 
@@ -35,16 +36,10 @@ def median_ci_ranks(n: int, level: float = 0.95) -> tuple[int, int, float]:
     reaches ``level``, and its coverage; with too few runs, [min, max] and the coverage it really has."""
     if n < 1:
         raise ValueError("no values")
-    if n == 1:
-        return 0, 0, 0.0
-    best = (0, n - 1, _coverage(n, 1))
-    for j in range(1, n // 2 + 1):
-        cov = _coverage(n, j)
-        if cov >= level:
-            best = (j - 1, n - j, cov)
-        else:
-            break
-    return best
+    j = 1  # the coverage falls as j grows: the largest j that still reaches level
+    while j < n // 2 and _coverage(n, j + 1) >= level:
+        j += 1
+    return j - 1, n - j, _coverage(n, j)
 
 
 def min_repeats(level: float = 0.95) -> int:
@@ -145,12 +140,14 @@ class Policy:
         following = next(k for k in looks if k > n)
         if self.time_cap_s is None:
             return None
-        cap = self.time_cap_s * CAP_SLACK + self.borrowed
+        cap = full = self.time_cap_s * CAP_SLACK + self.borrowed
         # The run's debt comes off the cap of a point its own cap will not make precise (docs/method.md).
         target = self._precise_at(n, worst)
         if self.credit is not None and (target is None or elapsed_s + (target - n) * rep_s > cap):
             cap -= self.credit.debt()
         if elapsed_s + (following - n) * rep_s > cap and not self._go_on(n, target, elapsed_s, rep_s, cap):
+            if self.credit is not None:  # what of its cap it gave up to the debt: not paid for it
+                self.credit.repaid = max(0.0, min(full - cap, full - elapsed_s))
             return TIME
         return None
 
@@ -170,6 +167,11 @@ class Policy:
     def borrowed(self) -> float:
         """Seconds this point has taken from the run's ledger."""
         return self.credit.borrowed if self.credit is not None else 0.0
+
+    @property
+    def repaid(self) -> float:
+        """Seconds of its cap this point gave up to the run's debt when it stopped (:meth:`decide`)."""
+        return self.credit.repaid if self.credit is not None else 0.0
 
     def _go_on(self, n: int, target: int | None, elapsed_s: float, rep_s: float, cap: float) -> bool:
         """At its cap: borrow what reaching the checkpoint its spread projects as precise costs, when that
@@ -191,11 +193,10 @@ class Policy:
 def setting(repeats: "Policy | int") -> dict:
     """How a point was repeated, for its rows and their configuration hash; without the time cap, which
     follows from the budget and the other points and does not change what a number means."""
-    if isinstance(repeats, Policy):
-        if repeats.repeats is not None:
-            return {"repeats": repeats.repeats}
+    fixed = repeats.repeats if isinstance(repeats, Policy) else int(repeats)
+    if fixed is None:
         return {"repeats": "auto", "precision": repeats.precision, "max_repeats": repeats.max_repeats}
-    return {"repeats": int(repeats)}
+    return {"repeats": fixed}
 
 
 def policy_for(
@@ -219,12 +220,31 @@ def policy_for(
     )
 
 
+#: Up to this many runs, :func:`reps_for` reads the interval's expected width from its ranks.
+EXACT_UP_TO = 200
+
+
+@lru_cache(maxsize=None)
+def expected_halfwidth(n: int, level: float = 0.95) -> float:
+    """The expected half-width of the median's order-statistic interval over ``n`` normal runs, in units of
+    their spread: the Blom positions of its ranks (:func:`median_ci_ranks`)."""
+    lo, hi, _ = median_ci_ranks(n, level)
+    at = NormalDist().inv_cdf
+    return (at((hi + 0.625) / (n + 0.25)) - at((lo + 0.625) / (n + 0.25))) / 2
+
+
 def reps_for(cv: float, precision: float, level: float = 0.95, paired: bool = True) -> int:
     """Repetitions a median (or, ``paired``, a ratio of two: sqrt(2) times the CV) with this CV needs to be
-    within ``precision``, at least :func:`min_repeats`: pyperf's normal approximation, the median's
-    standard error about 1.2533 sigma / sqrt(n)."""
+    within ``precision``, at least :func:`min_repeats`: the fewest whose interval's :func:`expected_halfwidth`
+    is (docs/method.md, "Know the machine's floor"); beyond EXACT_UP_TO runs, pyperf's normal approximation
+    (the median's standard error about 1.2533 sigma / sqrt(n)) widened as much as at EXACT_UP_TO."""
     if cv is None or not math.isfinite(cv):
         return min_repeats(level)
-    z = NormalDist().inv_cdf((1 + level) / 2)
+    z = NormalDist().inv_cdf((1 + level) / 2) * 1.2533
     spread = cv * (math.sqrt(2) if paired else 1.0)
-    return max(min_repeats(level), math.ceil((z * 1.2533 * spread / precision) ** 2))
+    normal = max(min_repeats(level), math.ceil((z * spread / precision) ** 2))
+    for n in range(normal, EXACT_UP_TO + 1):
+        if expected_halfwidth(n, level) * spread <= precision:
+            return n
+    wider = expected_halfwidth(EXACT_UP_TO, level) * math.sqrt(EXACT_UP_TO) / z
+    return max(EXACT_UP_TO + 1, math.ceil(normal * wider**2))

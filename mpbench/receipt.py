@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from . import precision
-from .calibrate import fewest, floor_kind, floor_of
+from .calibrate import capped, fewest, floor_kind, floor_of
 from .stats import point_sentinel, spread_above_p, stop_of
 
 #: A spread up to this many times the machine's floor counts as the machine's own.
@@ -24,13 +24,9 @@ def row_kind(rows: pd.DataFrame, experiment: str) -> str:
     CPU loop's), with a Pool start added when the runs go through a Pool."""
     if "floor_kind" in rows and rows["floor_kind"].notna().any():
         return floor_kind(rows["floor_kind"].dropna().iloc[0])
-    operation = (
-        rows["operation"].dropna().iloc[0] if "operation" in rows and rows["operation"].notna().any() else experiment
-    )
-    pool = ("mode" in rows and (rows["mode"].astype(str) == "pool").any()) or (
-        rows["variant"].astype(str) == "pool"
-    ).any()
-    return floor_kind(operation, pool=bool(pool))
+    operation = next(iter(rows["operation"].dropna()), experiment) if "operation" in rows else experiment
+    pool = any((rows[column].astype(str) == "pool").any() for column in ("mode", "variant") if column in rows)
+    return floor_kind(operation, pool=pool)
 
 
 def sample_seconds(raw: pd.DataFrame, variant: str, median: float) -> float:
@@ -42,14 +38,14 @@ def sample_seconds(raw: pd.DataFrame, variant: str, median: float) -> float:
     return median * (float(inner) if pd.notna(inner) and inner > 1 else 1.0)
 
 
+def _in_variance(floors: list[tuple[float, float]]) -> tuple[float, float]:
+    """The floor (CV, runs) of a ratio of runs that vary independently, from each run's: their spreads add in
+    variance, and it rests on the fewest runs."""
+    return math.hypot(*(cv for cv, _ in floors)), fewest(*(n for _, n in floors))
+
+
 def point_row(
-    experiment: str,
-    point_id: str,
-    raw: pd.DataFrame,
-    calibration: dict | None,
-    target: float,
-    level: float,
-    baseline: str | None = None,
+    experiment: str, point_id: str, raw: pd.DataFrame, calibration: dict | None, target: float, level: float
 ) -> dict:
     """One point's receipt from its raw rows."""
     raw = raw[raw["rep"].notna()]
@@ -59,67 +55,50 @@ def point_row(
         variant, operation = raw["variant"].astype(str), raw["experiment"].astype(str)
         raw = raw.assign(mode=variant, variant=variant.where(operation == experiment, operation + "_" + variant))
     stop = stop_of(raw)
-    n = stop["repeats_done"]
     timed = float((raw["ended_at"] - raw["started_at"]).sum())
-    # What the stopping rule looked at: every variant's median and its paired ratio against the
-    # baseline of its block (a point may time more than one block, each with its own baseline).
-    names = list(dict.fromkeys(raw["variant"].astype(str)))
-    times = {
-        name: raw[raw["variant"].astype(str) == name].sort_values("started_at")["seconds"].tolist() for name in names
-    }
-    blocks = (
-        raw.groupby(raw["baseline"].astype(str), sort=False)
-        if "baseline" in raw and raw["baseline"].notna().all()
-        else [(baseline if baseline in names else (names[0] if names else None), raw)]
-    )
-    widths: dict = {}
-    for base, block in blocks:
-        members = list(dict.fromkeys(block["variant"].astype(str)))
-        widths.update(precision.widths({m: times[m] for m in members}, base, level))
+    # What the stopping rule looked at: every variant's median and its paired ratio against its baseline
+    # (a point may time more than one block of variants, each with its own baseline).
+    names = raw["variant"].astype(str)
+    times = {name: runs.sort_values("started_at")["seconds"].tolist() for name, runs in raw.groupby(names, sort=False)}
+    if "baseline" in raw and raw["baseline"].notna().all():
+        bases = dict(zip(names, raw["baseline"].astype(str)))
+    else:
+        bases = next(iter(times), None)  # the first variant, as in timing.repeat_variants
+    widths = precision.widths(times, bases, level)
     worst = max(widths, key=lambda k: widths[k]) if widths else None
-    # The spread that held the point back, and the machine's floor for it: the floor of its kind at
-    # the run's length (calibrate.floor_of); for a ratio, both runs' floors.
     worst_cv = floor = floor_n = worst_n = math.nan
     kind = None
     # The machine's noise while this point ran: the CV of its sentinel runs.
     sentinel, sentinel_n = point_sentinel(raw)
     if worst is not None:
-        paired = isinstance(worst, tuple)
-
-        def floor_for(variant: str) -> tuple:
-            """The variant's timings, the kind of its floor, and that floor with its run count."""
-            values = pd.Series(times[variant], dtype=float)
-            kind = row_kind(raw[raw["variant"].astype(str) == variant], experiment)
-            seconds = sample_seconds(raw, variant, float(values.median()))
-            return values, kind, *floor_of(calibration, seconds, kind, sentinel, sentinel_n)
-
-        values, kind, floor, floor_n = floor_for(worst[1] if paired else worst)
-        if paired:
-            # A ratio of two runs: both runs' floors add (in variance).
-            base, _, other, other_n = floor_for(worst[0])
-            floor, floor_n = math.hypot(floor, other), fewest(floor_n, other_n)
-            k = min(len(base), len(values))
-            values_cv = pd.Series(base[:k].to_numpy() / values[:k].to_numpy())
-        else:
-            values_cv = values
+        # The spread that held the point back, and the machine's floor for it: the floor of its kind at the
+        # run's length (calibrate.floor_of); for a ratio baseline / variant, both runs' floors.
+        runs = worst[::-1] if isinstance(worst, tuple) else (worst,)  # the variant first: its kind is the point's
+        values = [pd.Series(times[name], dtype=float) for name in runs]
+        kinds = [row_kind(raw[names == name], experiment) for name in runs]
+        samples = [sample_seconds(raw, name, float(v.median())) for name, v in zip(runs, values)]
+        floors = [floor_of(calibration, s, run_kind, sentinel, sentinel_n) for s, run_kind in zip(samples, kinds)]
+        calibrated = [floor_of(calibration, s, run_kind) for s, run_kind in zip(samples, kinds)]
+        kind = kinds[0]
+        pairs = min(len(v) for v in values)
+        values_cv = values[1].head(pairs) / values[0].head(pairs) if len(values) == 2 else values[0]
         worst_n = float(len(values_cv))
         if len(values_cv) > 1 and values_cv.mean() > 0:
             worst_cv = float(values_cv.std() / values_cv.mean())
-    cap = raw["time_cap_s"].dropna().max() if "time_cap_s" in raw else math.nan
-    rep_seconds = timed / n if n else math.nan
+        floor, floor_n = capped(_in_variance(floors), _in_variance(calibrated), (worst_cv, worst_n))
     return {
         "experiment": experiment,
         "point": point_id,
         **stop,
         "timed_seconds": timed,
-        "rep_seconds": rep_seconds,
+        "rep_seconds": timed / stop["repeats_done"] if stop["repeats_done"] else math.nan,
         "started_at": float(raw["started_at"].min()),
         "ended_at": float(raw["ended_at"].max()),
-        "time_cap_s": float(cap) if pd.notna(cap) else math.nan,
+        "time_cap_s": float(raw["time_cap_s"].dropna().max()) if "time_cap_s" in raw else math.nan,
         # time it went on with past its cap, left by points that finished early (mpbench.credit)
-        "borrowed_s": float(raw["borrowed_s"].fillna(0).max()) if "borrowed_s" in raw else 0.0,
+        **{key: float(raw[key].fillna(0).max()) if key in raw else 0.0 for key in ("borrowed_s", "repaid_s")},
         "worst": (f"{worst[0]} ÷ {worst[1]}" if isinstance(worst, tuple) else worst) if worst is not None else None,
-        "worst_halfwidth_rel": widths.get(worst, math.nan) if worst is not None else math.nan,
+        "worst_halfwidth_rel": widths.get(worst, math.nan),
         "precise": bool(widths) and all(w <= target for w in widths.values()),
         "worst_cv": worst_cv,
         "worst_n": worst_n,
@@ -154,12 +133,11 @@ SHAPE_N = 20
 
 
 def reps_at_floor(floor: float, target: float, level: float, cv=None, n=None, half=None) -> int:
-    """Repetitions a cell would need for ±target if its spread were the machine's ``floor``: pyperf's normal
-    approximation, or, from SHAPE_N runs on, the cell's interval ``half`` (over ``n`` runs with spread
-    ``cv``) scaled to the floor and the target as 1/sqrt(n) (docs/method.md, "Know the machine's floor")."""
-    normal = precision.reps_for(floor, target, level, paired=False)
+    """Repetitions a cell would need for ±target if its spread were the machine's ``floor``: precision.reps_for,
+    or, from SHAPE_N runs on, the cell's interval ``half`` (over ``n`` runs with spread ``cv``) scaled to the
+    floor and the target as 1/sqrt(n) (docs/method.md, "Know the machine's floor")."""
     if not all(pd.notna(x) and x > 0 for x in (cv, n, half)) or n < SHAPE_N:
-        return normal
+        return precision.reps_for(floor, target, level, paired=False)
     return max(precision.min_repeats(level), math.ceil(n * (half * floor / cv / target) ** 2))
 
 
@@ -196,9 +174,17 @@ def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
             f"; at its spread (CV {cv:.1%}) about {need} would reach ±{target:.0%}" if need else ""
         )
     cap, rep = row["time_cap_s"], row["rep_seconds"]
-    allowed = cap / rep if rep and math.isfinite(cap) else float(row["repeats_done"])
+    # its share, less what it gave up to the run's debt (points that overran theirs)
+    repaid = row.get("repaid_s", 0.0)
+    repaid = float(repaid) if pd.notna(repaid) else 0.0
+    # (never fewer than it ran)
+    done = float(row["repeats_done"])
+    allowed = max(done, (cap - repaid) / rep) if rep and math.isfinite(cap) else done
     if str(row["stop_reason"]) == precision.MAX_REPEATS:  # the cap paid for more than max_repeats lets a point run
-        allowed = min(allowed, float(row["repeats_done"]))
+        allowed = min(allowed, done)
+    paid = f"the budget paid for {allowed:.0f}" + (
+        f" ({repaid:.0f} s of its share went to points that overran)" if repaid >= 0.5 else ""
+    )
     kind = miss_kind(cv, floor, allowed, target, level, n, floor_n, row.get("worst_halfwidth_rel"))
     if kind == "unknown":
         return "no floor measured"
@@ -206,7 +192,7 @@ def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
         return f"noisier than the machine: CV {cv:.1%}, {cv / floor:.1f}× the floor"
     if kind == "budget":
         need = precision.reps_for(cv, target, level, paired=False)
-        return f"the budget: at its spread (CV {cv:.1%}) about {need} repetitions; the budget paid for {allowed:.0f}"
+        return f"the budget: at its spread (CV {cv:.1%}) about {need} repetitions; {paid}"
     spread = machine_spread(cv, floor)
     at_floor = reps_at_floor(spread, target, level, cv, n, row.get("worst_halfwidth_rel"))
     near = f"; the point's {cv:.1%} is within {NEAR_FLOOR}× of it" if spread > floor else ""
@@ -214,7 +200,7 @@ def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
     also = f"; the point is also noisier than the machine (CV {cv:.1%}, {cv / floor:.1f}× the floor)" if noisy else ""
     return (
         f"the machine's floor: even at its floor (CV {floor:.1%}{near}) ±{target:.0%} needs about {at_floor} "
-        f"repetitions; the budget paid for {allowed:.0f}{also}"
+        f"repetitions; {paid}{also}"
     )
 
 
@@ -271,8 +257,6 @@ def quiet_lines(points: pd.DataFrame) -> list[str]:
 
 def opening_line(points: pd.DataFrame, cells: list[tuple], calibration: dict | None, now: float, target: float) -> str:
     """The report's first line: wall time, its share in timed runs, cells on target, why the rest stopped."""
-    if points.empty:
-        return "No timed points."
     start = float((calibration or {}).get("started_at") or points["started_at"].min())
     last = float(points["ended_at"].max())
     rebuilt = now - last > 600

@@ -108,21 +108,19 @@ def conditions_section(raw: pd.DataFrame, config: dict, env: dict) -> list[str]:
         "(fork is the seed's setting; Python 3.14 makes forkserver Linux's default)."
     ]
     if "chunksize_effective" in raw:
-        pool = raw[raw["variant"] == "pool"]
-        eff = sorted(int(v) for v in pool["chunksize_effective"].dropna().unique())
+        eff = sorted(int(v) for v in raw.loc[raw["variant"] == "pool", "chunksize_effective"].dropna().unique())
         lines.append(
             f"- **chunksize** handed to `Pool.map`: {values('chunksize')}"
             + (f" (effective {', '.join(map(str, eff))} tasks per chunk across the loop counts)." if eff else ".")
         )
     if "resident_before" in raw:
         res = raw["resident_before"].dropna()
-        state = values("cache")
         if res.empty:
             check = "residency could not be checked here (no mincore)"
         else:
             share = f"{res.min():.0%}" if res.min() == res.max() else f"between {res.min():.0%} and {res.max():.0%}"
             check = f"before every timed run {share} of the test file's pages were in the page cache (mincore)"
-        lines.append(f"- **page cache**: {state}; {check}.")
+        lines.append(f"- **page cache**: {values('cache')}; {check}.")
     if "fsync" in raw:
         writes = raw[raw["experiment"].isin(["readwrite", "overwrite"])]
         modes = {
@@ -142,7 +140,7 @@ def precision_notes(
     cells: list[tuple], level: float, target: float = 0.05, limit: int = 5, calibration: dict | None = None
 ) -> list[str]:
     """Cells whose interval is wider than +-target, with the repeats that would reach it if the spread stays as
-    measured (as pyperf warns), each set against the floor of its kind and run length (receipt.miss_kind, with
+    measured (precision.reps_for), each set against the floor of its kind and run length (receipt.miss_kind, with
     the repetitions it got).  ``cells`` holds (label, relative half-width, repeats needed[, CV, run seconds,
     floor kind or operation, repetitions, the sentinel CV of its point])."""
     nan = float("nan")
@@ -155,15 +153,17 @@ def precision_notes(
     text = f"{len(wide)} of {len(cells)} cells have a {level:.0%} interval of the median wider than ±{target:.0%}"
     if len(needs):
         text += (
-            f"; estimated from their spread (as pyperf does), half of them would reach ±{target:.0%} with "
+            f"; estimated from their spread (the expected width of the interval at it), half of them would reach ±{target:.0%} with "
             f"about {int(needs.median())} repetitions and 90% with about {int(needs.quantile(0.9))} "
             f"(`max_repeats` and `budget_minutes` with `repeats: auto`, or a fixed `repeats`)"
         )
 
-    # Each cell's floor: the calibration's for its kind and run length, or the
-    # sentinel's of its point when the machine was noisier while it ran (one
-    # sentinel per repetition: as many runs as the cell's).
-    floors = [floor_of(calibration, c[4], floor_kind(c[5]), c[7], c[6]) if pd.notna(c[4]) else (nan, nan) for c in wide]
+    # Each cell's floor (calibrate.floor_of; docs/method.md, "Know the machine's floor"), its point's
+    # sentinel counted on as many runs as the cell's (one sentinel per repetition).
+    floors = [
+        floor_of(calibration, c[4], floor_kind(c[5]), c[7], c[6], (c[3], c[6])) if pd.notna(c[4]) else (nan, nan)
+        for c in wide
+    ]
     verdicts = [miss_kind(c[3], f, c[6], target, level, c[6], f_n, c[1]) for c, (f, f_n) in zip(wide, floors)]
     counts = pd.Series(verdicts).value_counts()
     if counts.drop("unknown", errors="ignore").sum():
@@ -238,7 +238,7 @@ def floor_line(calibration: dict | None) -> str:
         "machine allows; a run that starts a Pool is held to the Pool start's floor plus its work's. "
         "The machine's noise changes over a run, so every point also times the same loop once after "
         "each repetition (the sentinel); where the machine was noisier while a point ran than at the "
-        "start, the sentinel's spread is that point's floor."
+        "start, the sentinel's spread is that point's floor, up to the point's own spread."
     )
 
 
@@ -271,14 +271,14 @@ def appendix_rows_on_target(
     summaries: dict[str, pd.DataFrame], points: pd.DataFrame | None, target: float
 ) -> list[str]:
     """Rows of the appendix tables with every number they show within +-target, and why the others are not."""
-    total, on, missed = 0, 0, []
+    rows, missed = list(_appendix_rows(summaries)), []
+    if not rows:
+        return []
     why = {} if points is None or points.empty else {(r.experiment, r.point): r for r in points.itertuples()}
-    for table, row in _appendix_rows(summaries):
-        total += 1
+    for table, row in rows:
         widths = {q: row.get(f"{q}_ci_halfwidth_rel") for q in APPENDIX_QUANTITIES[table]}
         wide = {k: v for k, v in widths.items() if pd.isna(v) or v > target}
         if not wide:
-            on += 1
             continue
         worst = max(wide, key=lambda k: -1 if pd.isna(wide[k]) else wide[k])
         # the overwrite is timed in the read & write job (runner.PAIRED): that point's receipt
@@ -286,16 +286,14 @@ def appendix_rows_on_target(
         reason = f" ({point.repeats_done} repetitions, stopped: {point.stop_reason}; {point.why})" if point else ""
         n = int(row.get("serial_n", 0))
         missed.append(
-            f"{NAMES[table]}, {int(row['loops'])} loops, Pool({int(row['workers'])}): "
+            f"  - {NAMES[table]}, {int(row['loops'])} loops, Pool({int(row['workers'])}): "
             f"{worst.replace('_', ' ')} {width_text(wide[worst], n)}{reason}"
         )
-    if not total:
-        return []
-    out = [
-        f"**Appendix tables**: {on} of {total} rows have every number they show (serial, Pool, speedup, and "
-        f"for read & write the overwrite) within ±{target:.0%}."
+    return [
+        f"**Appendix tables**: {len(rows) - len(missed)} of {len(rows)} rows have every number they show (serial, "
+        f"Pool, speedup, and for read & write the overwrite) within ±{target:.0%}.",
+        *missed,
     ]
-    return out + [f"  - {line}" for line in missed]
 
 
 def width_text(width: float, n: int, level: float = 0.95) -> str:
@@ -350,15 +348,14 @@ def points_lines(points: pd.DataFrame | None, target: float, limit: int = 12) ->
         return out
 
     def kind(why: str) -> str:
-        for start, words in (
-            ("noisier", "noisier than the machine"),
-            ("the machine's floor", "held back by the machine's floor"),
-            ("the budget", "held back by the budget"),
-            ("repeats fixed", "with fixed repeats"),
-        ):
-            if why.startswith(start):
-                return words
-        return "without a floor to compare with"
+        starts = {
+            "noisier": "noisier than the machine",
+            "the machine's floor": "held back by the machine's floor",
+            "the budget": "held back by the budget",
+            "repeats fixed": "with fixed repeats",
+            "": "without a floor to compare with",  # any other reason
+        }
+        return next(words for start, words in starts.items() if why.startswith(start))
 
     kinds = missed["why"].astype(str).map(kind).value_counts()
     out.append(
@@ -415,26 +412,20 @@ def experiment_precision_cells(name: str, summary: pd.DataFrame) -> list[tuple]:
 
 def machine_section(env: dict) -> str:
     mem = env.get("memory_bytes")
-    mem_text = f"{mem / 2**30:.1f} GiB" if mem else "unknown"
-    fs = ", ".join(f"{k}: {v}" for k, v in env.get("filesystems", {}).items())
-    pkgs = ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items() if v)
-    return "\n".join(
-        [
-            "| | |",
-            "| --- | --- |",
-            f"| host | {env['host']} |",
-            f"| CPU | {env['cpu_model']} |",
-            f"| cores | {env['usable_cores']} usable, {env['logical_cores']} logical, {env.get('physical_cores') or 'unknown'} physical |",
-            f"| memory | {mem_text} |",
-            f"| OS | {env['platform']} |",
-            f"| Python | {env['python_implementation']} {env['python']} ({env['python_build']}) |",
-            f"| default start method | {env['start_method']} (available: {', '.join(env.get('start_methods_available', [])) or 'unknown'}) |",
-            f"| page-cache eviction | {env.get('cache_eviction', 'unknown')} |",
-            f"| file systems | {fs} |",
-            f"| packages | {pkgs} |",
-            f"| mpbench commit | {env.get('git_commit') or 'not a git checkout'} |",
-        ]
-    )
+    rows = {
+        "host": env["host"],
+        "CPU": env["cpu_model"],
+        "cores": f"{env['usable_cores']} usable, {env['logical_cores']} logical, {env.get('physical_cores') or 'unknown'} physical",
+        "memory": f"{mem / 2**30:.1f} GiB" if mem else "unknown",
+        "OS": env["platform"],
+        "Python": f"{env['python_implementation']} {env['python']} ({env['python_build']})",
+        "default start method": f"{env['start_method']} (available: {', '.join(env.get('start_methods_available', [])) or 'unknown'})",
+        "page-cache eviction": env.get("cache_eviction", "unknown"),
+        "file systems": ", ".join(f"{k}: {v}" for k, v in env.get("filesystems", {}).items()),
+        "packages": ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items() if v),
+        "mpbench commit": env.get("git_commit") or "not a git checkout",
+    }
+    return "\n".join(["| | |", "| --- | --- |", *(f"| {label} | {value} |" for label, value in rows.items())])
 
 
 def experiment_sections(sections: list[dict]) -> list[str]:

@@ -17,7 +17,7 @@ RAW_COLUMNS = """
 experiment variant loops workers rep order seconds pool_start_seconds map_seconds pool_close_seconds started_at ended_at
 host slurm_job_id node start_method chunksize chunksize_effective cache resident_before fsync scratch_dir scratch_fs
 python size_bytes lines data_seed repeats precision max_repeats warmup config_hash verified previous dirty_before
-baseline stop_reason repeats_done time_cap_s borrowed_s load_1m others_runnable cpu_mhz governor steal_share
+baseline stop_reason repeats_done time_cap_s borrowed_s repaid_s load_1m others_runnable cpu_mhz governor steal_share
 sentinel_seconds
 """.split()  # the columns of every appendix row, in this order
 

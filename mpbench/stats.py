@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from math import comb
 
+from .calibrate import sentinel_spread
 from .lazy import numpy as np
 from .lazy import pandas as pd
 from .precision import median_ci_ranks, min_repeats, reps_for  # noqa: F401 (re-exported)
@@ -65,7 +66,7 @@ def ratio_summary(a, b, level: float = 0.95) -> dict:
     """The speedup estimator, used everywhere (docs/method.md, "How a cell is summarised"): the median of the
     paired ratios a_i / b_i, its interval (:func:`describe`) and its sign test (:func:`paired_p_value`)."""
     x, y = paired(a, b)
-    r = describe(x / y, level) if len(x) else describe([], level)
+    r = describe(x / y, level)
     return {
         "ratio": r["median"],
         "ratio_ci_low": r["ci_low"],
@@ -144,9 +145,7 @@ def spread_above_p(cv: float, n, floor: float, floor_n) -> float:
     """One-sided p-value that a spread of ``cv`` over ``n`` runs comes from runs no noisier than a floor of
     ``floor`` over ``floor_n`` runs: the F-test of two variances on (cv / floor)^2 with (n - 1, floor_n - 1)
     degrees of freedom (docs/method.md); NaN without two runs on each side."""
-    if not (cv == cv and floor == floor and floor > 0 and n == n and floor_n == floor_n):
-        return float("nan")
-    if n is None or floor_n is None or n < 2 or floor_n < 2:
+    if not (cv == cv and floor > 0 and n is not None and floor_n is not None and n >= 2 and floor_n >= 2):
         return float("nan")
     return f_survival((cv / floor) ** 2, n - 1, floor_n - 1)
 
@@ -186,8 +185,7 @@ def summarize_experiment(raw: pd.DataFrame, experiment: str, level: float = 0.95
         row = {"loops": int(loops), "workers": int(workers)}
         by_variant = {v: cell[cell["variant"] == v].set_index("rep")["seconds"] for v in ("serial", "pool")}
         for variant, series in by_variant.items():
-            for key, value in describe(series.to_numpy(), level).items():
-                row[f"{prefix}{variant}_{key}"] = value
+            row.update({f"{prefix}{variant}_{key}": value for key, value in describe(series.to_numpy(), level).items()})
         pool = cell[cell["variant"] == "pool"]
         row[f"{prefix}pool_start_median"] = float(pool["pool_start_seconds"].median())
         row[f"{prefix}pool_map_median"] = float(pool["map_seconds"].median())
@@ -222,8 +220,6 @@ def point_sentinel_cv(rows: pd.DataFrame) -> float:
 def point_sentinel(rows: pd.DataFrame) -> tuple[float, float]:
     """:func:`point_sentinel_cv` (the spread within each block, pooled as the root mean square weighted by its
     degrees of freedom), and the runs it rests on (the pooled degrees of freedom + 1)."""
-    from .calibrate import sentinel_spread
-
     if "sentinel_seconds" not in rows or rows["sentinel_seconds"].isna().all():
         return float("nan"), float("nan")
     blocks = rows.groupby(rows["baseline"].astype(str), sort=False) if "baseline" in rows else [(None, rows)]
@@ -249,8 +245,7 @@ def summarize(raw: pd.DataFrame, table: str, level: float = 0.95) -> pd.DataFram
     check_consistent_by(raw, ["experiment", "loops", "workers"])
     summary = summarize_experiment(raw, table, level)
     if table == "readwrite":
-        over = summarize_experiment(raw, "overwrite", level, prefix="overwrite_")
-        over = over.drop(columns=["overwrite_host"])
+        over = summarize_experiment(raw, "overwrite", level, prefix="overwrite_").drop(columns=["overwrite_host"])
         summary = summary.merge(over, on=["loops", "workers"], how="left", validate="one_to_one")
         paired_overwrite = overwrite_ratios(raw, level)
         if not paired_overwrite.empty:

@@ -61,11 +61,8 @@ def fmt_seconds(value: float) -> str:
     """Seconds with four significant digits, no exponent for ordinary timings."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    if value >= 1e-4:
-        text = f"{value:.4g}"
-        if "e" not in text:
-            return text
-    return f"{value:.2e}"
+    text = f"{value:.4g}"
+    return text if value >= 1e-4 and "e" not in text else f"{value:.2e}"
 
 
 def fmt_ratio(value: float) -> str:
@@ -88,6 +85,12 @@ def fmt_span(low: float, high: float, fmt=fmt_ratio) -> str:
     return f"{fmt(low)} – {fmt(high)}"
 
 
+def extent(values) -> str:
+    """The range of ``values`` as text: "3" where every value is 3, else "2–5"."""
+    v = pd.Series(values).dropna().astype(int)
+    return f"{v.min()}" if v.min() == v.max() else f"{v.min()}–{v.max()}"
+
+
 def _cell(text: str, cv: float, threshold: float) -> tuple[str, bool]:
     unstable = cv is not None and not math.isnan(cv) and cv > threshold
     return (f"{text} {MARK}" if unstable else text), unstable
@@ -99,9 +102,8 @@ STOPPED_SHORT = ("max_repeats", "time")
 def short_reasons(r: dict, table: str) -> list[str]:
     """The stop reasons of a row's points that stopped before they were precise."""
     prefixes = ["", "overwrite_"] if table == "readwrite" else [""]
-    return sorted(
-        {reason for p in prefixes for reason in str(r.get(f"{p}stop_reason", "")).split("/") if reason in STOPPED_SHORT}
-    )
+    reasons = {reason for p in prefixes for reason in str(r.get(f"{p}stop_reason", "")).split("/")}
+    return sorted(reasons.intersection(STOPPED_SHORT))
 
 
 def table_rows(summary: pd.DataFrame, table: str, threshold: float) -> tuple[list[list[str]], bool]:
@@ -141,13 +143,6 @@ def conditions_note(summary: pd.DataFrame, language: str = "zh") -> str:
     )
 
 
-def repetitions(sub: pd.DataFrame) -> str:
-    """How many repetitions the cells have: "6" or "6–14"."""
-    n = sub.filter(regex=r"(serial|pool)_n$").stack()
-    lo, hi = int(n.min()), int(n.max())
-    return str(lo) if lo == hi else f"{lo}–{hi}"
-
-
 def render(
     summary: pd.DataFrame, table: str, language: str = "zh", threshold: float = 0.10, target: float = 0.05
 ) -> str:
@@ -158,7 +153,7 @@ def render(
     parts = []
     for workers, sub in summary.groupby("workers", sort=True):
         rows, marked = table_rows(sub, table, threshold)
-        n = repetitions(sub)
+        n = extent(sub.filter(regex=r"(serial|pool)_n$").stack())  # repetitions: "6" or "6–14"
         parts.append(f"### {text['heading'].format(title=TITLES[language][table], workers=workers)}\n")
         parts.append(markdown_table(HEADERS[language][table], rows) + "\n")
         notes = [text["median"].format(n=n, table=table)]

@@ -5,12 +5,17 @@ runs never overlap."""
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import gc
+import glob
 import logging
 import math
 import multiprocessing
 import os
 import random
+import signal
+import sys
+import threading
 import time
 import zlib
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
@@ -35,15 +40,13 @@ SENTINEL_MAX_S = 0.04
 class Sentinel:
     """The sentinel: one run of the calibration's loop (tasks.cpu_loop) after every repetition (docs/method.md)."""
 
-    def __init__(self, min_s: float = SENTINEL_MIN_S, max_s: float = SENTINEL_MAX_S):
-        self.min_s, self.max_s = min_s, max_s
-        self.steps: int | None = None
+    steps: int | None = None  # the loop's length, once sized
 
     def size(self, shortest_run_s: float) -> None:
         """Choose the loop's length: about half the first repetition's shortest run."""
         from .calibrate import steps_per_second
 
-        target = min(self.max_s, max(self.min_s, shortest_run_s / 2))
+        target = min(SENTINEL_MAX_S, max(SENTINEL_MIN_S, shortest_run_s / 2))
         self.steps = max(1000, int(steps_per_second(probe_s=0.002) * target))
 
     def run(self) -> float:
@@ -94,8 +97,6 @@ _RUN_TIMEOUT: float | None = None
 def children_skip_main() -> None:
     """Hide the main script from spawned and forkserver children (docs/method.md, "What a worker imports"):
     without its ``__file__`` multiprocessing does not hand it to them, as for ``python -c``."""
-    import sys
-
     main = sys.modules.get("__main__")
     if main is not None and getattr(main, "__spec__", None) is None:
         main.__dict__.pop("__file__", None)
@@ -140,8 +141,6 @@ def wait_map(pool, async_result, timeout: float | None, label: str = ""):
     try:
         return async_result.get()
     except Exception as err:
-        # Keep the worker's own exception (callers may expect its type); the
-        # note names the point in the traceback.
         err.add_note(f"{where}a worker raised {type(err).__name__}: {err}")
         raise
 
@@ -207,14 +206,7 @@ def steal_share(steal_before: int | None, seconds: float) -> float | None:
 
 def williams(n: int) -> list[list[int]]:
     """A Williams design for ``n`` variants (docs/method.md): n orders for even n, 2n for odd n."""
-    first, lo, hi = [0], 1, n - 1
-    while len(first) < n:
-        if len(first) % 2:
-            first.append(lo)
-            lo += 1
-        else:
-            first.append(hi)
-            hi -= 1
+    first = [0] + [(i + 1) // 2 if i % 2 else n - i // 2 for i in range(1, n)]  # 0, 1, n-1, 2, n-2, ...
     rows = [[(x + i) % n for x in first] for i in range(n)]
     return rows + [row[::-1] for row in rows] if n % 2 else rows
 
@@ -225,9 +217,8 @@ def run_orders(names: list[str], seed: str):
     rng = random.Random(zlib.crc32(seed.encode()))
     symbols = list(names)
     rng.shuffle(symbols)
-    design = williams(len(names))
     while True:
-        block = list(design)
+        block = williams(len(names))
         rng.shuffle(block)
         for row in block:
             yield [symbols[i] for i in row]
@@ -276,11 +267,10 @@ def repeat_variants(
     gc.collect()
     gc.freeze()
     quiet = machine_state()  # untimed: was the machine quiet when the point began?
-    began = time.monotonic()
+    started = time.monotonic()
     rows: list[dict] = []
     seconds: dict[str, list[float]] = {name: [] for name in names}
     looks = policy.looks()
-    started = time.monotonic()
     rep, reason = 0, None
     orders = run_orders(names, label or ",".join(names))
     sentinel = Sentinel()
@@ -320,9 +310,15 @@ def repeat_variants(
         gc.unfreeze()  # the caller's objects are the collector's again
     log.info("%s: stopped after %d repetitions (%s)", label, rep, reason)
     point = {key: quiet[key] for key in ("load_1m", "others_runnable", "cpu_mhz", "governor")}
-    point["steal_share"] = steal_share(quiet["steal"], time.monotonic() - began)
+    point["steal_share"] = steal_share(quiet["steal"], time.monotonic() - started)
     for row in rows:
-        row.update(stop_reason=reason, repeats_done=rep, time_cap_s=policy.time_cap_s, borrowed_s=policy.borrowed)
+        row.update(
+            stop_reason=reason,
+            repeats_done=rep,
+            time_cap_s=policy.time_cap_s,
+            borrowed_s=policy.borrowed,
+            repaid_s=policy.repaid,
+        )
         row.update(point)
     return rows
 
@@ -340,9 +336,6 @@ def _kill_children(spare_pool_workers: bool = False) -> None:
     """SIGKILL every child of this process: those multiprocessing knows, and on Linux every other one the
     kernel lists (a Pool's workers while Pool() is still being built).  ``spare_pool_workers``: leave the
     workers of Pools to their Pool's terminate() (docs/method.md, "When a point fails")."""
-    import glob
-    import signal
-
     pids, pool_workers = set(), set()
     # Another thread may be changing the set of children right now: ending the point matters more.
     with contextlib.suppress(Exception):
@@ -386,11 +379,6 @@ def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_G
     """Fail this process's point after ``seconds`` (config ``point_timeout_s``), whatever hangs; kill it
     ``grace`` seconds later if it is still alive (the two stages: docs/method.md, "When a point fails").
     Returns a function that disarms both (for callers that go on after the point)."""
-    import faulthandler
-    import signal
-    import sys
-    import threading
-
     if not seconds:
         return lambda: None
     message = (
@@ -402,12 +390,8 @@ def point_deadline(seconds: float | None, label: str, grace: float = HARD_STOP_G
 
         def expired(_signum, frame):
             if swallowed_there(frame):
-                # An exception raised here would be reported and dropped, with
-                # logging's lock left held: try again a moment later.
                 signal.setitimer(signal.ITIMER_REAL, RETRY_S)
                 return
-            # End the processes no Pool will end; Pools end their workers as the exception
-            # unwinds, and point_excepthook ends them all when it reaches the top.
             _kill_children(spare_pool_workers=True)
             raise PointTimeout(message)
 

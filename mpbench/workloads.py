@@ -71,10 +71,3 @@ def written_problem(op: str, out_dir: str, loops: int, size_bytes: int, since: f
 
 OPERATIONS = {"read": read_once, "readwrite": readwrite_once, "overwrite": overwrite_once}
 WRITES = {"readwrite", "overwrite"}
-
-
-def start_method_seen(i: int) -> str:
-    """The start method of the process this runs in (tests check it is the one asked for)."""
-    import multiprocessing
-
-    return multiprocessing.get_start_method()

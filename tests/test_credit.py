@@ -176,6 +176,8 @@ def test_a_run_in_debt_is_paid_back_by_the_next_points_stopping_sooner(tmp_path)
     assert Credit("x", ledger).debt() == 5.0 and Credit("x", ledger).balance() == 0.0
     payer = Policy(time_cap_s=12, credit=Credit("payer", ledger))
     assert payer.decide(6, HOPELESS, "a", 6, 1) == precision.TIME
+    # what it gave up is on its rows: 5 s of its 13.8 (the debt; it had used 6 and 7.8 were left)
+    assert payer.repaid == pytest.approx(5.0) and Policy(time_cap_s=12).repaid == 0.0
     payer.leave_rest(6.0)
     assert Credit("x", ledger).debt() == 0.0 and Credit("x", ledger).balance() == pytest.approx(1.0)
 

@@ -375,6 +375,12 @@ def test_the_floor_is_the_sentinels_when_the_machine_was_noisier_during_the_poin
     )  # never below the calibration's
     assert calibrate.floor_of(cal, 0.1, "cpu_loop", sentinel=float("nan"))[0] == pytest.approx(0.01)
     assert calibrate.floor_of(None, 0.1, "cpu_loop", sentinel=0.2)[0] == 0.2
+    # the sentinel (a loop of milliseconds) accounts for a longer run's spread up to that spread, not beyond,
+    # and never below the calibration's floor
+    own = (0.05, 9)
+    assert calibrate.floor_of(cal, 0.1, "cpu_loop", 0.2, 12, own) == own
+    assert calibrate.floor_of(cal, 0.1, "cpu_loop", 0.2, 12, (0.3, 9)) == (0.2, 12)
+    assert calibrate.floor_of(cal, 0.1, "cpu_loop", 0.2, 12, (0.001, 9))[0] == pytest.approx(0.01)
     assert math.isnan(calibrate.sentinel_spread([0.1, 0.1]))  # too few to tell
     assert calibrate.sentinel_spread([1.0, 2.0, 3.0]) == pytest.approx(0.5)
 
@@ -405,18 +411,19 @@ def test_a_cell_as_noisy_as_the_sentinel_is_held_back_by_the_machine_not_by_itse
                 }
             )
     raw = pd.DataFrame(rows)
-    quiet = point_row("crossover", "p", raw.drop(columns="sentinel_seconds"), cal, 0.05, 0.95, baseline="serial")
-    noisy = point_row("crossover", "p", raw, cal, 0.05, 0.95, baseline="serial")
+    quiet = point_row("crossover", "p", raw.drop(columns="sentinel_seconds"), cal, 0.05, 0.95)
+    noisy = point_row("crossover", "p", raw, cal, 0.05, 0.95)
     assert quiet["floor_cv"] < 0.05 < noisy["floor_cv"] and noisy["sentinel_cv"] > 0.1
     assert floor_verdict(quiet, 0.05, 0.95).startswith("noisier than the machine")
     assert floor_verdict(noisy, 0.05, 0.95).startswith("the machine's floor")
     assert noisy["sentinel_seconds"] == pytest.approx(raw.drop_duplicates("rep")["sentinel_seconds"].sum())
-    assert noisy["borrowed_s"] == 0.0  # rows from before the ledger
+    assert noisy["borrowed_s"] == 0.0 and noisy["repaid_s"] == 0.0  # rows from before the ledger
+    # a point quieter than its sentinel: the sentinel accounts for the point's own spread, not for more
+    calm = raw.assign(seconds=[0.1 * (1 + 0.01 * (i % 3)) for i in range(len(raw))])
+    capped = point_row("crossover", "p", calm, cal, 0.05, 0.95)
+    assert capped["floor_cv"] == pytest.approx(capped["worst_cv"]) and capped["floor_cv"] < capped["sentinel_cv"]
     assert (
-        point_row("crossover", "p", raw.assign(borrowed_s=[0.0] * 8 + [1.5] * 10), cal, 0.05, 0.95, baseline="serial")[
-            "borrowed_s"
-        ]
-        == 1.5
+        point_row("crossover", "p", raw.assign(borrowed_s=[0.0] * 8 + [1.5] * 10), cal, 0.05, 0.95)["borrowed_s"] == 1.5
     )
 
 
@@ -600,6 +607,14 @@ def test_floor_verdict_tells_the_machine_from_the_cell():
     assert machine.startswith("the machine's floor") and "paid for 6" in machine
     budget = floor_verdict({**base, "worst_cv": 0.03, "floor_cv": 0.025}, 0.05, 0.95)
     assert budget.startswith("the budget")
+    # repetitions of 5 s with a cap of 60: 12 paid for, and at a CV of 4.5% ±5% needs 9 - short of repetitions;
+    # with 24 s of its 60 gone to points that overran theirs, 7 were paid for: held back by the machine
+    fast = {**base, "rep_seconds": 5.0, "worst_cv": 0.045, "floor_cv": 0.04}
+    assert floor_verdict(fast, 0.05, 0.95).startswith("the budget")
+    repaid = floor_verdict({**fast, "repaid_s": 24.0}, 0.05, 0.95)
+    assert repaid.startswith("the machine's floor") and "paid for 7 (24 s of its share went to points" in repaid
+    # never fewer than it ran
+    assert "paid for 6 (59 s" in floor_verdict({**fast, "repaid_s": 59.0}, 0.05, 0.95)
     fixed = floor_verdict({**base, "stop_reason": "fixed", "worst_cv": 0.03, "floor_cv": 0.025}, 0.05, 0.95)
     assert fixed.startswith("repeats fixed at 6")
 

@@ -141,18 +141,6 @@ def test_start_method_is_used_and_recorded(src, tmp_path, method):
     assert {r["start_method"] for r in rows} == {method}
 
 
-def test_a_pool_really_starts_with_the_asked_method(src):
-    """The child reports the method it was started with (not only the row's label).
-
-    A forked child inherits its parent's default instead, so only the two
-    methods that start a fresh interpreter can tell."""
-    import multiprocessing
-
-    for method in ("spawn", "forkserver"):
-        times, seen = timing.time_pool(workloads.start_method_seen, 2, 2, multiprocessing.get_context(method))
-        assert set(seen) == {method}
-
-
 def test_chunksize_is_handed_to_map_and_recorded(src, tmp_path):
     rows = run_point("read", 8, 2, src=src, scratch_dir=tmp_path / "s", repeats=1, warmup=0)
     pool = [r for r in rows if r["variant"] == "pool"]

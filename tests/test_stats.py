@@ -167,10 +167,18 @@ def test_reported_statistics_against_values_derived_by_hand():
     d = describe([float(v) for v in range(1, 11)])
     assert (d["ci_low"], d["ci_high"]) == (2.0, 9.0) and d["ci_coverage"] == pytest.approx(1 - 22 / 1024)
     assert d["ci_halfwidth_rel"] == pytest.approx((9 - 2) / 2 / 5.5)
-    # a CV of 10%: (1.959964 x 1.2533 x 0.10 / 0.05)^2 = 24.1 -> 25 repetitions for +-5%
+    # a CV of 10%: the normal approximation (1.959964 x 1.2533 x 0.10 / 0.05)^2 = 24.1 says 25 repetitions
+    # for +-5%; the interval the tables print is wider: at 28 runs its ranks are x(9), x(20) (0-based 8, 19),
+    # whose Blom positions (8.625 / 28.25, 19.625 / 28.25) lie 0.509 sigma from the middle, ±5.09%; at 30,
+    # x(10), x(21): 0.473 sigma, ±4.73%
+    from mpbench.precision import expected_halfwidth
     from mpbench.stats import repeats_needed
 
-    assert repeats_needed(0.10) == 25
+    assert expected_halfwidth(28) == pytest.approx(0.509, abs=5e-4)
+    assert expected_halfwidth(30) == pytest.approx(0.473, abs=5e-4)
+    assert repeats_needed(0.10) == 30
+    # 6 runs: [min, max], at the 10th and 90th percentiles (Blom): 1.2816 sigma, not the approximation's 1.003
+    assert expected_halfwidth(6) == pytest.approx(1.2816, abs=1e-4) and repeats_needed(0.05) == 9
     # below 6 runs there is no 95% interval, so no half-width to speak of
     assert describe([1.0, 2.0, 3.0])["ci_halfwidth_rel"] == math.inf
     raw = pd.DataFrame(raw_rows("read", 4, 2, [2.0] * 6, [1.0, 1.0, 1.0, 1.0, 1.0, 4.0]))

@@ -15,7 +15,7 @@ from .. import rawio, timing, workloads
 from ..environment import filesystem_of, usable_cores
 from ..fileio import Condition, effective_chunksize, operation, prime_files, variant
 from ..plan import Units, file_run
-from .common import finish_rows
+from .common import finish_rows, settings_of
 
 VARIANTS = tuple(f"{p}_{d}_{m}" for d in ("read", "write") for p in ("raw", "python") for m in ("serial", "pool"))
 
@@ -99,8 +99,7 @@ def run(
         for d in out.values():
             shutil.rmtree(d, ignore_errors=True)
     rows = [{**extra[r["variant"]], **r} for r in rows]
-    settings = {k: v for k, v in section.items() if k not in ("enabled", "loops")}
-    settings = {**settings, **base, "data_bytes": size, "workers_resolved": workers}
+    settings = settings_of(section, base, "loops", data_bytes=size, workers_resolved=workers)
     return finish_rows("ceiling", point, rows, repeats=repeats, warmup=warmup, settings=settings)
 
 

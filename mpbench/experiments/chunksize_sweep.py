@@ -11,7 +11,7 @@ from functools import partial
 from .. import fileio, timing
 from ..plan import Units, file_run
 from ..tasks import square
-from .common import finish_rows
+from .common import conditions, finish_rows, settings_of
 
 NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
 
@@ -36,9 +36,7 @@ def run(
     else:
         loops = section["loops"]
         held = {**base, "workers": workers, "scratch_dir": scratch_dir}
-        variants = {"serial": fileio.Condition(**{**held, "mode": "serial"})}
-        for c in section["chunksizes"]:
-            variants[variant_name(c)] = fileio.Condition(**{**held, "mode": "pool", "chunksize": c})
+        variants = conditions(held, {variant_name(c): {"chunksize": c} for c in section["chunksizes"]})
         rows = fileio.run_conditions(
             op, loops, variants, src=data_file, repeats=repeats, warmup=warmup, label=f"{NAME} {op} loops={loops}"
         )
@@ -47,8 +45,8 @@ def run(
     for row in rows:
         if row["mode"] == "serial":
             row["chunksize"] = "none"  # a plain loop has no chunks
-    settings = {k: v for k, v in section.items() if k not in ("enabled", "operations")}  # operations: the axis
-    return finish_rows(NAME, point, rows, repeats=repeats, warmup=warmup, settings={**settings, **base})
+    settings = settings_of(section, base, "operations")
+    return finish_rows(NAME, point, rows, repeats=repeats, warmup=warmup, settings=settings)
 
 
 def square_rows(items: int, workers: int, chunksizes, start_method: str, *, repeats: int, warmup: int) -> list[dict]:
@@ -66,12 +64,11 @@ def square_rows(items: int, workers: int, chunksizes, start_method: str, *, repe
         }
     }
     for c in chunksizes:
-        calls[variant_name(c)] = partial(
-            timing.time_pool, square, items, workers, ctx, chunksize=fileio.map_chunksize(c)
-        )
+        name = variant_name(c)
+        calls[name] = partial(timing.time_pool, square, items, workers, ctx, chunksize=fileio.map_chunksize(c))
         effective = fileio.effective_chunksize(items, workers, c)
         # One item per task: the run is the tasks' trips through the queues.
-        meta[variant_name(c)] = {
+        meta[name] = {
             "mode": "pool",
             "start_method": start_method,
             "chunksize": str(c),

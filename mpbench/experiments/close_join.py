@@ -110,11 +110,6 @@ class Probe:
         return not any(thread.is_alive() for thread in self.threads)
 
 
-def _safety_timeout(tasks: int, task_seconds: float) -> float:
-    """A .get() that should return must not hang the pipeline if it does not."""
-    return max(30.0, 20.0 * tasks * task_seconds)
-
-
 def _get_by(result, deadline: float):
     """``result.get()`` with what is left of a shared deadline; None if it timed out."""
     try:
@@ -133,7 +128,7 @@ def pattern(
     """
     ctx = ctx or multiprocessing.get_context()
     fn = functools.partial(worker, seconds=task_seconds)
-    safety = _safety_timeout(tasks, task_seconds)
+    safety = max(30.0, 20.0 * tasks * task_seconds)  # a .get() that should return must not hang the pipeline
     if variant == "context_manager":
         with ctx.Pool(processes=workers) as p:
             probe.watch(p)

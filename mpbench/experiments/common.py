@@ -13,7 +13,7 @@ from ..runner import finish_rows
 if TYPE_CHECKING:
     from ..precision import Policy
 
-__all__ = ["finish_rows", "run_variants"]
+__all__ = ["conditions", "finish_rows", "run_variants", "settings_of"]
 
 
 def run_variants(
@@ -70,14 +70,24 @@ def levels_run(experiment: str, factor: str, levels_of: Callable[[dict], Mapping
         for row in rows:
             row[factor], row["level_index"] = names[row["variant"]]
         varied = set().union(*levels.values()) - {"scratch_dir"}
-        settings = {
-            **{k: v for k, v in section.items() if k not in ("enabled", "operations")},
-            **{k: v for k, v in base.items() if k not in varied},
-            "data_bytes": Path(data_file).stat().st_size,
-        }
+        held = {k: v for k, v in base.items() if k not in varied}
+        settings = settings_of(section, held, "operations", data_bytes=Path(data_file).stat().st_size)
         return finish_rows(experiment, point, rows, repeats=repeats, warmup=warmup, settings=settings)
 
     return run
+
+
+def conditions(held: dict, pools: Mapping[str, dict]) -> dict[str, Condition]:
+    """The variants of a file experiment's point: "serial", and a Pool per entry of ``pools`` (its name: the
+    Condition fields it sets); every other field as ``held``."""
+    pool = {name: Condition(**{**held, "mode": "pool", **fields}) for name, fields in pools.items()}
+    return {"serial": Condition(**{**held, "mode": "serial"}), **pool}
+
+
+def settings_of(section: dict, base: dict, *axes: str, **more) -> dict:
+    """What defines a file experiment's measurement (runner.finish_rows' ``settings``): its config section
+    but the switch and ``axes`` (the keys its points sweep), the conditions it holds (``base``) and ``more``."""
+    return {**{k: v for k, v in section.items() if k not in ("enabled", *axes)}, **base, **more}
 
 
 def expected_sum(n: int) -> int:

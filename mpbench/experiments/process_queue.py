@@ -51,16 +51,15 @@ def _collect(q, procs, count: int) -> dict[int, int]:
             failed = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
             if failed:
                 raise RuntimeError(f"process_queue: worker processes exited with {failed}") from None
-            if all(p.exitcode == 0 for p in procs):
-                # A child that exited cleanly has flushed its put; one last look.
-                try:
-                    index, partial = q.get(timeout=POLL_SECONDS)
-                except queue_module.Empty:
-                    raise RuntimeError(
-                        f"process_queue: all processes exited but only {len(results)} of {count} results arrived"
-                    ) from None
-            else:
+            if not all(p.exitcode == 0 for p in procs):
                 continue
+            # A child that exited cleanly has flushed its put; one last look.
+            try:
+                index, partial = q.get(timeout=POLL_SECONDS)
+            except queue_module.Empty:
+                raise RuntimeError(
+                    f"process_queue: all processes exited but only {len(results)} of {count} results arrived"
+                ) from None
         if index in results:
             raise RuntimeError(f"process_queue: share {index} reported twice")
         results[index] = partial

@@ -10,7 +10,7 @@ from functools import partial
 
 from .. import fileio, poolstart, timing
 from ..plan import Units, file_run
-from .common import finish_rows
+from .common import conditions, finish_rows, settings_of
 
 NAME = __name__.rsplit(".", 1)[-1]  # the config section and the raw rows' experiment
 METHODS = fileio.START_METHODS
@@ -33,17 +33,15 @@ def run(
 ) -> list[dict]:
     op, loops, workers, methods = point["operation"], section["loops"], section["workers"], section["methods"]
     held = {**base, "workers": workers, "scratch_dir": scratch_dir}
-    variants = {"serial": fileio.Condition(**{**held, "mode": "serial"})}
-    for m in methods:
-        variants[f"pool_{m}"] = fileio.Condition(**{**held, "mode": "pool", "start_method": m})
+    variants = conditions(held, {f"pool_{m}": {"start_method": m} for m in methods})
     label = f"{NAME} {op} loops={loops}"
     rows = fileio.run_conditions(op, loops, variants, src=data_file, repeats=repeats, warmup=warmup, label=label)
     rows += startup_rows(methods, workers, repeats=repeats, warmup=warmup, label=label)
     for row in rows:
         if row["mode"] == "serial":
             row["start_method"] = "none"  # no Pool, no start method
-    settings = {k: v for k, v in section.items() if k not in ("operations", "enabled")}  # all but the swept key
-    return finish_rows(NAME, point, rows, repeats=repeats, warmup=warmup, settings={**settings, **base})
+    settings = settings_of(section, base, "operations")
+    return finish_rows(NAME, point, rows, repeats=repeats, warmup=warmup, settings=settings)
 
 
 def startup_rows(methods, workers: int, *, repeats: int, warmup: int, label: str = "") -> list[dict]:

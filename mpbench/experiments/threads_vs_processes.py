@@ -121,12 +121,8 @@ def execute(variant: str, fn, tasks: int, workers: int, ctx=None) -> tuple[dict,
             results = list(pool.map(fn, range(tasks)))
     elif variant == "process_pool":
         times, results = timing.time_pool(fn, tasks, workers, ctx, chunksize=1)
-        return {
-            "seconds": times["seconds"],
-            "start_seconds": times["pool_start_seconds"],
-            "started_at": times["started_at"],
-            "ended_at": times["ended_at"],
-        }, results
+        times["start_seconds"] = times.pop("pool_start_seconds")
+        return {k: times[k] for k in ("seconds", "start_seconds", "started_at", "ended_at")}, results
     else:
         raise ValueError(f"unknown variant {variant!r}; allowed: {', '.join(VARIANTS)}")
     t1 = time.perf_counter()

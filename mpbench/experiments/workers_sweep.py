@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..environment import usable_cores
-from ..fileio import MIB, Condition, run_conditions
+from ..fileio import MIB, run_conditions
 from ..plan import Units, file_run
-from .common import finish_rows
+from .common import conditions, finish_rows, settings_of
 
 
 def check_config(section: dict, cfg: dict, workdir) -> None:
@@ -34,21 +34,14 @@ def run(point: dict, section: dict, *, repeats, warmup, scratch_dir=None, data_f
     if not data_file:
         raise ValueError("workers_sweep: run needs data_file (the pipeline's test file)")
     op, loops, base = point["operation"], section["loops"], dict(base or {})
-    scratch = scratch_dir or "results/scratch"
-    variants = {"serial": Condition(**base, mode="serial", workers=1, scratch_dir=scratch)}
-    for w in section["workers"]:
-        variants[f"pool{w}"] = Condition(**base, mode="pool", workers=w, scratch_dir=scratch)
+    held = {**base, "workers": 1, "scratch_dir": scratch_dir or "results/scratch"}
+    variants = conditions(held, {f"pool{w}": {"workers": w} for w in section["workers"]})
     rows = run_conditions(
         op, loops, variants, src=data_file, repeats=repeats, warmup=warmup, label=f"workers_sweep {op} loops={loops}"
     )
     cores = usable_cores()
     rows = [{**row, "usable_cores": cores} for row in rows]
-    # everything but the swept key (operations) defines the measurement
-    settings = {
-        **{k: v for k, v in section.items() if k not in ("operations", "enabled", "repeats")},
-        **base,
-        "data_bytes": Path(data_file).stat().st_size,
-    }
+    settings = settings_of(section, base, "operations", "repeats", data_bytes=Path(data_file).stat().st_size)
     return finish_rows("workers_sweep", point, rows, repeats=repeats, warmup=warmup, settings=settings)
 
 

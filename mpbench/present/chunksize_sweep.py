@@ -28,15 +28,8 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
         level,
         _reference,
         "vs_chunksize",
-        lambda variant, c, series: {
-            "chunksize": c["chunksize"].iloc[0],
-            "chunksize_effective": c["chunksize_effective"].iloc[0],
-            "tasks": int(c["tasks"].iloc[0]),
-            "workers": int(c["workers"].iloc[0]),
-            "start_method": str(c["start_method"].iloc[0]),
-            "is_best": variant == _best(series),
-            "is_reference": variant == _reference(series),
-        },
+        lambda variant, series: {"is_best": variant == _best(series), "is_reference": variant == _reference(series)},
+        **{c: (c, "first") for c in ("chunksize", "chunksize_effective", "tasks", "workers", "start_method")},
     )
     order = summary["chunksize_effective"].fillna(-1).astype(float) + (summary["chunksize"] == "default") * 0.5
     return summary.assign(_o=order).sort_values(["operation", "_o"]).drop(columns="_o").reset_index(drop=True)

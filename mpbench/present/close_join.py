@@ -7,9 +7,8 @@ from functools import partial
 import pandas as pd
 
 from ..experiments.close_join import APIS, BASELINE, CLEANUP_GRACE, VARIANTS
-from ..stats import interval_vs_one
 from ..tables import fmt_seconds
-from .common import COLUMN, bilingual, columns_table, for_figure, ordered, summarize_with
+from .common import COLUMN, bilingual, columns_table, flag, for_figure, ordered, speedup_vs_one, summarize_with
 
 _ordered = partial(ordered, by=["api", "variant"], orders={"api": APIS, "variant": VARIANTS})
 
@@ -26,11 +25,6 @@ def _count(test):
     return lambda s: int(test(s).sum())
 
 
-def _true(values: pd.Series) -> pd.Series:
-    """A flag that may have come back from CSV as text."""
-    return values.astype(str).str.lower() == "true"
-
-
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     summary = summarize_with(
         raw,
@@ -42,16 +36,16 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
         runs_ok=("outcome", _count(lambda s: s.astype(str) == "ok")),
         runs_incomplete=("outcome", _count(lambda s: s.astype(str) == "incomplete")),
         runs_error=("outcome", _count(lambda s: s.astype(str).str.startswith("error"))),
-        runs_complete=("results_complete", _count(_true)),
+        runs_complete=("results_complete", _count(lambda s: s.map(flag))),
         tasks=("expected_results", "first"),
         pool_size=("pool_size", "first"),
         **{f"{c}_{f}": (c, f) for c in ("results_delivered", "children_alive_after") for f in ("median", "min", "max")},
         children_exit_median=("children_exit_seconds", "median"),
         runs_lingering=("children_lingering", _count(lambda s: s > 0)),
         children_lingering_max=("children_lingering", "max"),
-        runs_pool_collected=("pool_collected", _count(_true)),
+        runs_pool_collected=("pool_collected", _count(lambda s: s.map(flag))),
         runs_resource_warning=("resource_warnings", _count(lambda s: s > 0)),
-        runs_cleanup_stuck=("pool_cleanup_stuck", _count(_true)),
+        runs_cleanup_stuck=("pool_cleanup_stuck", _count(lambda s: s.map(flag))),
         **{c: (c, "first") for c in ("task_seconds", "get_timeout", "linger_seconds")},
     )
     return _ordered(summary)
@@ -299,11 +293,6 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
         plots.finish(fig, title, handles, ncol=len(handles))
 
 
-def _runs(k, n, t) -> str:
-    k, n = int(k), int(n)
-    return t["all_runs"].format(n=n) if k == n else t["some_runs"].format(k=k, n=n)
-
-
 def _error_type(outcomes) -> str:
     return str(outcomes).split(",")[0].replace("error: ", "").split(" ×")[0]
 
@@ -312,7 +301,8 @@ def _fields(api: str, r, t) -> dict:
     """What the sentences about one API's runs of a pattern say, by the names their templates use."""
 
     def runs(k) -> str:
-        return _runs(k, r.n, t)
+        k, n = int(k), int(r.n)
+        return t["all_runs"].format(n=n) if k == n else t["some_runs"].format(k=k, n=n)
 
     return {
         "api": api,
@@ -361,7 +351,7 @@ def _times(api: str, by: dict, t, language: str) -> str:
         r = by.get((api, variant))
         if variant == BASELINE or r is None or r.runs_ok < r.n:
             continue
-        where = interval_vs_one(float(r.speedup_ci_low), float(r.speedup_ci_high))
+        where = speedup_vs_one(r)
         name = t["quote"].format(label=LABELS[language][variant])
         groups[where].append(name if where == "includes" else t["named"].format(name=name, s=fmt_seconds(r.median)))
     text = t["times"].format(api=api, s=fmt_seconds(by[(api, BASELINE)].median))

@@ -21,6 +21,21 @@ def flag(value) -> bool:
     return value in (True, "True")
 
 
+def speedup_vs_one(r) -> str:
+    """Where a row's speedup interval lies against 1× (stats.interval_vs_one): "above", "below" or "includes"."""
+    return interval_vs_one(r.speedup_ci_low, r.speedup_ci_high)
+
+
+def tail_start(above) -> int | None:
+    """The index of the first of ``above`` (booleans) from which all hold to the end; None where the last does not."""
+    if len(above) == 0 or not above[-1]:
+        return None
+    k = len(above) - 1
+    while k > 0 and above[k - 1]:
+        k -= 1
+    return k
+
+
 def paired(a: pd.Series, b: pd.Series, level: float = 0.95, names: str = PAIRED) -> dict:
     """``a`` against ``b`` paired by repetition (stats.compare_paired: a / b) under a summary's
     column names: ``names`` stand, in order, for the ratio, its interval's low and high, p,
@@ -38,32 +53,24 @@ def compare_to(series: Mapping[str, pd.Series], ref: str | None, level: float, k
     return {v: {key: name, **paired(s, series[ref], level)} for v, s in series.items() if v not in (ref, "serial")}
 
 
-def summarize_sweep(raw: pd.DataFrame, level: float, reference: Callable, key: str, columns: Callable) -> pd.DataFrame:
-    """The summary of a sweep of Pool variants by operation (summarize_variants), with each
-    (operation, variant)'s ``columns(variant, rows, series)`` and its paired time against the
-    operation's ``reference(series)`` variant (:func:`compare_to`); ``series``: each variant's
-    seconds by repetition."""
-    summary = summarize_variants(raw, ["operation"], level, baseline="serial")
+def summarize_sweep(raw: pd.DataFrame, level: float, reference: Callable, key: str, columns=lambda v, s: {}, **agg):
+    """The summary of a sweep of Pool variants by operation (:func:`summarize_with` ``agg``), with each
+    (operation, variant)'s ``columns(variant, series)`` and its paired time against the operation's
+    ``reference(series)`` variant (:func:`compare_to`); ``series``: each variant's seconds by repetition."""
+    summary = summarize_with(raw, ["operation"], level, "serial", **agg)
     extra = []
     for op, cell in raw.groupby("operation", sort=True):
         series = {v: c.set_index("rep")["seconds"] for v, c in cell.groupby("variant")}
         compared = compare_to(series, reference(series), level, key)
-        extra += [
-            {"operation": op, "variant": v, **columns(v, c, series), **compared.get(v, {})}
-            for v, c in cell.groupby("variant")
-        ]
+        extra += [{"operation": op, "variant": v, **columns(v, series), **compared.get(v, {})} for v in series]
     return summary.merge(pd.DataFrame(extra), on=["operation", "variant"], how="left", validate="one_to_one")
 
 
 def summarize_variants(
     raw: pd.DataFrame, keys: list[str], level: float, baseline: str | None = "serial"
 ) -> pd.DataFrame:
-    """One row per (keys..., variant): median, interval, CV, n, and speedup over ``baseline``.
-
-    ``speedup``: the median of the paired ratios baseline / variant of the
-    same repetition (the variants ran back to back), its interval and the sign
-    test of it (``p_vs_baseline``) - stats.ratio_summary, as everywhere.
-    """
+    """One row per (keys..., variant): median, interval, CV, n, and the speedup over ``baseline`` with its
+    interval and sign test (``p_vs_baseline``), as docs/method.md, "How a cell is summarised", says."""
     from ..receipt import row_kind
     from ..stats import check_consistent_by, point_sentinel_cv, ratio_summary
 
@@ -84,8 +91,6 @@ def summarize_variants(
             # The machine's noise while the point ran (timing.Sentinel).
             row["sentinel_cv"] = point_sentinel_cv(cell)
             if base is not None and not base.empty:
-                # The speedup estimator (stats.ratio_summary): the median of the
-                # paired ratios baseline / variant of the same repetition.
                 r = ratio_summary(base, runs.set_index("rep")["seconds"], level)
                 row.update({k.replace("ratio", "speedup"): v for k, v in r.items() if k.startswith("ratio")})
                 # Is this variant's time different from the baseline's at all?
@@ -265,6 +270,11 @@ COLUMN = {
     "median": ("Median time (s)", "耗时中位数（秒）", lambda r: fmt_seconds(r.median)),
     "speedup": ("Speedup vs serial (x)", "相对串行（倍）", lambda r: fmt_ratio(r.speedup)),
 }
+
+
+def unless_serial(en: str, zh: str, cell: Callable) -> tuple:
+    """A column (as :data:`COLUMN`'s) of what only a Pool has: "–" in the serial row."""
+    return en, zh, lambda r: "–" if r.variant == "serial" else cell(r)
 
 
 #: A variant's median, its interval and its speedup over serial.

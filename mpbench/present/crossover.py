@@ -11,7 +11,7 @@ import pandas as pd
 from ..experiments.crossover import VARIANTS
 from ..stats import interval_vs_one
 from ..tables import fmt_ratio, fmt_seconds, fmt_span
-from .common import bilingual, columns_table, for_figure, in_words, ordered, summarize_with
+from .common import bilingual, columns_table, for_figure, in_words, ordered, summarize_with, tail_start
 
 SPEEDUP = "speedup speedup_low speedup_high"  # of _wide's rows, as common.in_words names them
 BREAK_EVEN_COLUMNS = ["break_even_size", "break_even_low", "break_even_high", "break_even_note", "faster_from_size"]
@@ -36,13 +36,13 @@ def break_even(sizes, speedups, ci_lows) -> dict:
     where the median speedup last crosses 1× going up, interpolated on log(size) against log(speedup)."""
     order = np.argsort(np.asarray(sizes, dtype=float))
     s, r, low = (np.asarray(values, dtype=float)[order] for values in (sizes, speedups, ci_lows))
-    strict = _tail_start(low > 1)
+    strict = tail_start(low > 1)
     out = dict.fromkeys(BREAK_EVEN_COLUMNS, np.nan) | {"break_even_note": ""}
     out["faster_from_size"] = np.nan if strict is None else float(s[strict])
     if len(s) == 0 or not np.isfinite(r).all():
         out["break_even_note"] = "no speedups to compare"
         return out
-    k = _tail_start(r > 1)
+    k = tail_start(r > 1)
     if k is None:
         out["break_even_note"] = "Pool not faster at the largest size"
     elif k == 0:
@@ -58,16 +58,6 @@ def break_even(sizes, speedups, ci_lows) -> dict:
             else "interpolated at the last upward crossing (crossed 1x more than once)"
         )
     return out
-
-
-def _tail_start(above: np.ndarray) -> int | None:
-    """Index of the first element from which ``above`` holds to the end."""
-    if len(above) == 0 or not above[-1]:
-        return None
-    k = len(above) - 1
-    while k > 0 and above[k - 1]:
-        k -= 1
-    return k
 
 
 def _wide(summary: pd.DataFrame) -> pd.DataFrame:
@@ -211,15 +201,8 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
     lines = [
         f"- {_reading(w, facts[w], wide.loc[wide['workers'] == w, 'size'], text)}{text['end']}" for w in sorted(facts)
     ]
-    n = int(wide["n"].min()) if len(wide) else 0
-    return (
-        columns_table(columns, wide.itertuples(), language)
-        + "\n\n"
-        + "\n".join(lines)
-        + "\n\n"
-        + text["note"].format(n=n)
-        + "\n"
-    )
+    note = text["note"].format(n=int(wide["n"].min()) if len(wide) else 0)
+    return "\n\n".join([columns_table(columns, wide.itertuples(), language), "\n".join(lines), note]) + "\n"
 
 
 def _compact(n: float) -> str:

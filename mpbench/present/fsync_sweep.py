@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..experiments.fsync_sweep import FACTOR
-from ..stats import interval_vs_one
 from . import levels
+from .common import speedup_vs_one
 from .levels import few_repeats, mode_label, mode_medians, pool_speedup, speedup_text, versus
 
 TEXT = {
@@ -76,7 +76,7 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
         text = t["text"].format(head=head, versus=versus(synced, language), verdict=verdict)
         pool_b, pool_s = (r[r["variant"] == "pool"] for r in (buffered, synced))
         if not pool_b.empty and not pool_s.empty:
-            where = interval_vs_one(pool_s.iloc[0]["speedup_ci_low"], pool_s.iloc[0]["speedup_ci_high"])
+            where = speedup_vs_one(pool_s.iloc[0])
             text += t["pool"].format(
                 where=t[where],
                 synced=speedup_text(pool_s.iloc[0], language),

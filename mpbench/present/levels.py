@@ -96,11 +96,6 @@ def mode_label(m: str, language: str = "en") -> str:
     return TEXT[language]["modes"].get(m, m)
 
 
-def ratio_text(r, language: str = "en") -> str:
-    """'1.12× (1.05–1.20×, p = 0.031, significant)'."""
-    return in_words(TEXT[language]["ratio"], r, VS_REF, language)
-
-
 def few_repeats(rows: pd.DataFrame, language: str = "en") -> str:
     """A note when the repetitions are too few for any paired difference to reach p < 0.05."""
     return _few_repeats(int(rows["n"].min()), WORDS[language]["few"])
@@ -138,9 +133,10 @@ def mode_medians(rows: pd.DataFrame, language: str = "en") -> str:
 
 
 def versus(rows: pd.DataFrame, language: str = "en") -> str:
-    """The time ratios of one non-reference level, per mode."""
+    """The time ratios of one non-reference level, per mode: "serial 1.12× (1.05–1.20×, p = 0.031, significant)"."""
     sep = "；" if language == "zh" else "; "
-    return sep.join(f"{mode_label(m, language)} {ratio_text(r, language)}" for m, r in _cells(rows).items())
+    ratios = {m: in_words(TEXT[language]["ratio"], r, VS_REF, language) for m, r in _cells(rows).items()}
+    return sep.join(f"{mode_label(m, language)} {text}" for m, text in ratios.items())
 
 
 def _vs_cell(r) -> str:

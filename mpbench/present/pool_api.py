@@ -7,9 +7,8 @@ from functools import partial
 import pandas as pd
 
 from ..experiments.pool_api import FUNCTIONS, PER_ITEM, POOL_VARIANTS, VARIANTS
-from ..stats import interval_vs_one
 from ..tables import fmt_ratio, fmt_seconds
-from .common import COLUMN, bilingual, columns_table, for_figure, ordered, summarize_with
+from .common import COLUMN, bilingual, columns_table, for_figure, ordered, speedup_vs_one, summarize_with, unless_serial
 
 _ordered = partial(
     ordered, by=["function", "workers", "length", "variant"], orders={"function": FUNCTIONS, "variant": VARIANTS}
@@ -58,11 +57,7 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
         ("Items per task", "每个任务的元素数", lambda r: _int_or_dash(r.chunksize)),
         COLUMN["median"],
         COLUMN["speedup"],
-        (
-            "Pool start (s)",
-            "创建进程池（秒）",
-            lambda r: "–" if r.variant == "serial" else fmt_seconds(r.pool_start_median),
-        ),
+        unless_serial("Pool start (s)", "创建进程池（秒）", lambda r: fmt_seconds(r.pool_start_median)),
     ]
     return columns_table(columns, _ordered(summary).itertuples(), language) + "\n"
 
@@ -182,11 +177,6 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
         plots.finish(fig, t["title"].format(runs=plots.extent(data["n"])), handles, fontsize="small")
 
 
-def _verdict(row) -> str:
-    """'above' (beats the loop), 'below' or 'includes' (a tie), from the speedup interval."""
-    return interval_vs_one(row["speedup_ci_low"], row["speedup_ci_high"])
-
-
 def _speed(row, language: str = "en") -> str:
     low, high = fmt_ratio(row["speedup_ci_low"]), fmt_ratio(row["speedup_ci_high"])
     return f"{fmt_ratio(row['speedup'])}×" + (f"（{low}–{high}）" if language == "zh" else f" ({low}–{high})")
@@ -230,7 +220,7 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
             out.append(t["imap"].format(**point, **times, how=how, size=_int_or_dash(chunked["chunksize"])))
 
         verdicts = {
-            n: {v: _verdict(r) for v, r in g.set_index("variant").iterrows()}
+            n: {v: speedup_vs_one(r) for v, r in g.set_index("variant").iterrows()}
             for n, g in pools.groupby("length", sort=True)
         }
         wins = [n for n, v in verdicts.items() if "above" in v.values()]
@@ -239,7 +229,7 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
         if wins:
             n0 = int(min(wins))
             at = pools[pools["length"] == n0].set_index("variant")
-            winners = [v for v in at.index if _verdict(at.loc[v]) == "above"]
+            winners = [v for v in at.index if speedup_vs_one(at.loc[v]) == "above"]
             fastest = at.loc[winners, "median"].idxmin()
             speed = _speed(at.loc[fastest], language)
             counts = {"n0": n0, "k": len(winners), "n": len(at)}
@@ -252,9 +242,8 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
             text = t["ties"].format(what=what, lengths=lengths, ties=_lengths(ties))
         else:
             r = pools.loc[pools["speedup"].idxmax()]
-            speed = _speed(r, language)
             text = t["loses"].format(
-                what=what, lengths=lengths, best=r["variant"], speed=speed, length=int(r["length"])
+                what=what, lengths=lengths, best=r["variant"], speed=_speed(r, language), length=int(r["length"])
             )
             if function == "square":
                 text += t["cheap"]

@@ -11,7 +11,7 @@ import pandas as pd
 from ..experiments.process_queue import VARIANTS
 from ..stats import describe
 from ..tables import fmt_seconds
-from .common import COLUMN, bilingual, columns_table, for_figure, in_words, ordered, summarize_variants
+from .common import COLUMN, bilingual, columns_table, for_figure, in_words, ordered, summarize_variants, unless_serial
 
 PHASES = ("start", "work", "join")
 _ordered = partial(ordered, by=["workers", "variant"], orders={"variant": VARIANTS})
@@ -90,16 +90,13 @@ SERIAL_LINE = {"color": "0.15", "linestyle": "-.", "linewidth": 1.3}  # each poi
 
 
 def table(summary: pd.DataFrame, language: str = "zh") -> str:
-    def unless_serial(cell):
-        return lambda r: "–" if r.variant == "serial" else cell(r)
-
     columns = [
         COLUMN["processes"],
         ("Variant", "方式", lambda r: LABELS[language][r.variant]),
         ("Median total (s)", "总耗时中位数（秒）", lambda r: fmt_seconds(r.median)),
-        ("Start-up (s)", "启动（秒）", unless_serial(lambda r: fmt_seconds(r.start_median))),
+        unless_serial("Start-up (s)", "启动（秒）", lambda r: fmt_seconds(r.start_median)),
         ("Work until all results (s)", "计算至取回全部结果（秒）", lambda r: fmt_seconds(r.work_median)),
-        ("Join (s)", "join（秒）", unless_serial(lambda r: fmt_seconds(r.join_median))),
+        unless_serial("Join (s)", "join（秒）", lambda r: fmt_seconds(r.join_median)),
         COLUMN["speedup"],
     ]
     return columns_table(columns, _ordered(summary).itertuples(), language) + "\n"

@@ -7,7 +7,7 @@ import pandas as pd
 from ..experiments.shared_memory import PHASES, VARIANTS
 from ..stats import interval_vs_one
 from ..tables import fmt_ratio, fmt_seconds
-from .common import columns_table, for_figure, ordered, summarize_variants, with_agg
+from .common import COLUMN, columns_table, for_figure, ordered, summarize_variants, tail_start, with_agg
 
 KEYS = ["size_kib", "workers"]
 SHARED = ("value_array", "shared_memory")
@@ -42,9 +42,9 @@ def fmt_size(kib: int) -> str:
 
 COLUMNS = [
     ("Data size", "数据量", lambda r: fmt_size(r.size_kib)),
-    ("Processes", "进程数", lambda r: str(r.workers)),
+    COLUMN["processes"],
     ("Variant", "方式", lambda r: r.label),
-    ("Median time (s)", "耗时中位数（秒）", lambda r: fmt_seconds(r.median)),
+    COLUMN["median"],
     ("Interval (s)", "区间（秒）", lambda r: f"{fmt_seconds(r.ci_low)}–{fmt_seconds(r.ci_high)}"),
     (
         "Copy into shared block (s)",
@@ -194,13 +194,11 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
         shm = rows[rows["variant"] == "shared_memory"].sort_values("size_kib")
         status = [_status(r) for _, r in shm.iterrows()]
         sizes = [fmt_size(k) for k in shm["size_kib"]]
-        start = len(status)
-        while start > 0 and status[start - 1] == "faster":
-            start -= 1
+        start = tail_start([s == "faster" for s in status])  # None: not faster at the largest size
         procs = t["procs"].format(workers=workers, es="es" if workers != 1 else "")
         if start == 0:
             out.append(t["every"].format(procs=procs, first=sizes[0], last=sizes[-1]))
-        elif start < len(status):
+        elif start is not None:
             below = []
             for key in ("tie", "slower", "faster"):
                 hit = [s for s, st in zip(sizes[:start], status[:start]) if st == key]

@@ -24,9 +24,9 @@ ORDER = ["serial", *[f"{p}_{m}" for p in ("pool", "startup") for m in METHODS]]
 
 
 def reference(methods) -> str:
-    """The method the others are compared with: fork (the seed's), else the first listed."""
+    """The method the others are compared with: fork (the seed's, and where none is listed), else the first listed."""
     methods = [str(m) for m in methods]
-    return "fork" if "fork" in methods else methods[0]
+    return "fork" if "fork" in methods or not methods else methods[0]
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -37,18 +37,14 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     is_startup = raw["variant"].str.startswith("startup_")
     files, start = raw[~is_startup], raw[is_startup]
     methods = [m for m in METHODS if f"pool_{m}" in set(files["variant"]) or f"startup_{m}" in set(start["variant"])]
-    ref = reference(methods) if methods else "fork"
+    ref = reference(methods)
     summary = summarize_sweep(
-        files,
+        files.assign(pool_start_seconds=files.get("pool_start_seconds", np.nan)),
         level,
         lambda series: f"pool_{ref}",
         "vs_method",
-        lambda variant, c, series: {
-            "start_method": str(c["start_method"].iloc[0]),
-            "loops": int(c["loops"].iloc[0]),
-            "workers": int(c["workers"].iloc[0]),
-            "pool_start_median": c.get("pool_start_seconds", pd.Series(dtype=float)).median(),
-        },
+        **{c: (c, "first") for c in ("start_method", "loops", "workers")},
+        pool_start_median=("pool_start_seconds", "median"),
     )
     rows = []
     series = {v: c.set_index(["operation", "rep"])["ready_seconds"] for v, c in start.groupby("variant")}
@@ -213,8 +209,7 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
     t = TEXT[language]
     start = summary[summary["operation"] == "startup"]
     files = summary[summary["operation"] != "startup"]
-    methods = [str(m) for m in summary["start_method"].dropna().unique() if m != "none"]
-    ref = reference(methods) if methods else "fork"
+    ref = reference(m for m in summary["start_method"].dropna().unique() if m != "none")
     of, sep = t["of"].format(ref=ref), "；" if language == "zh" else "; "
     out = []
     if not start.empty:

@@ -7,9 +7,8 @@ import math
 import pandas as pd
 
 from ..experiments.threads_vs_processes import KINDS, PARALLEL, VARIANTS
-from ..stats import interval_vs_one
 from ..tables import fmt_ratio, fmt_seconds
-from .common import WORDS, columns_table, for_figure, ordered, summarize_with
+from .common import WORDS, columns_table, for_figure, ordered, speedup_vs_one, summarize_with
 
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -164,10 +163,6 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
         plots.finish(fig, t["title"].format(tasks=tasks, n=plots.extent(data["n"]), cover=cover), handles)
 
 
-def _where(row) -> str:
-    return interval_vs_one(row["speedup_ci_low"], row["speedup_ci_high"])
-
-
 def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str]:
     text, words, out = TEXT[language], WORDS[language], []
     cores = env.get("usable_cores")
@@ -189,11 +184,11 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
             on=text["on"].format(cores=cores) if cores else "",
             t=fmt_ratio(t["speedup"]),
             tname=VARIANT_LABELS[tname],
-            t_where=words[_where(t)],
+            t_where=words[speedup_vs_one(t)],
             oname=VARIANT_LABELS[other],
             o=fmt_ratio(o["speedup"]),
             p=fmt_ratio(p["speedup"]),
-            p_where=words[_where(p)],
+            p_where=words[speedup_vs_one(p)],
         )
         t_wins = t["speedup_ci_low"] > p["speedup_ci_high"]
         p_wins = p["speedup_ci_low"] > t["speedup_ci_high"]
@@ -213,7 +208,7 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
                 name=VARIANT_LABELS[str(best["variant"])],
                 workers=int(best["workers"]),
                 ratio=fmt_ratio(best["speedup"]),
-                where=words[_where(best)],
+                where=words[speedup_vs_one(best)],
             )
         out.append(head + text["sep"] + verdict)
     return out

@@ -67,8 +67,7 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
         best = ranked["variant"].iloc[0] if len(ranked) else None
         ref = _core_reference(pool["workers"], rows["cores"].max())
         ref_variant = pool.loc[pool["workers"] == ref, "variant"].iloc[0] if ref is not None else None
-        for _, row in rows.iterrows():
-            row = row.to_dict()
+        for row in rows.to_dict("records"):
             row.update(_compare(secs, row["variant"], best, "time_vs_best"))
             row.update(_compare(secs, row["variant"], ref_variant, "time_vs_cores"))
             row.update(
