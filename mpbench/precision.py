@@ -243,6 +243,8 @@ def reps_for(cv: float, precision: float, level: float = 0.95, paired: bool = Tr
     z = NormalDist().inv_cdf((1 + level) / 2) * 1.2533
     spread = cv * (math.sqrt(2) if paired else 1.0)
     normal = max(min_repeats(level), math.ceil((z * spread / precision) ** 2))
+    # the order-statistic interval is never narrower than the approximation (its coverage is at least the
+    # level), so no count below ``normal`` can do
     for n in range(normal, EXACT_UP_TO + 1):
         if expected_halfwidth(n, level) * spread <= precision:
             return n

@@ -174,10 +174,9 @@ def floor_verdict(row: dict | pd.Series, target: float, level: float) -> str:
             f"; at its spread (CV {cv:.1%}) about {need} would reach ±{target:.0%}" if need else ""
         )
     cap, rep = row["time_cap_s"], row["rep_seconds"]
-    # its share, less what it gave up to the run's debt (points that overran theirs)
+    # what its share paid for: less what it gave up to the run's debt, never fewer than it ran
     repaid = row.get("repaid_s", 0.0)
     repaid = float(repaid) if pd.notna(repaid) else 0.0
-    # (never fewer than it ran)
     done = float(row["repeats_done"])
     allowed = max(done, (cap - repaid) / rep) if rep and math.isfinite(cap) else done
     if str(row["stop_reason"]) == precision.MAX_REPEATS:  # the cap paid for more than max_repeats lets a point run
