@@ -185,6 +185,10 @@ def git_commit(path: str | os.PathLike) -> str | None:
     return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
 
 
+#: The packages whose versions environment.json records: the pipeline's and the backends of ``backends``.
+PACKAGES = "snakemake pandas seaborn numpy matplotlib joblib mpire multiprocess dask distributed ray".split()
+
+
 def package_version(name: str) -> str | None:
     try:
         return metadata.version(name)
@@ -212,7 +216,7 @@ def capture(paths: dict[str, str] | None = None, project_dir: str | None = None,
         "start_methods_available": multiprocessing.get_all_start_methods(),
         "cache_eviction": _eviction(),
         "filesystems": {name: filesystem_of(p) for name, p in (paths or {}).items()},
-        "packages": {name: package_version(name) for name in ("snakemake", "pandas", "seaborn", "numpy", "matplotlib")},
+        "packages": {name: package_version(name) for name in PACKAGES},
         **({"git_commit": git_commit(project_dir)} if project_dir is not None else {}),
         **({"config": config} if config is not None else {}),
     }
