@@ -25,11 +25,15 @@ FILE_RUNS = {1: 12, 10: 5}
 POOL_RUNS = 15
 #: Tiny tasks per run, and back-to-back runs, for the dispatch floor.
 DISPATCH_RUNS = {500: 10, 5000: 5}
+#: The same loop on every Pool worker at once: run lengths (seconds) and back-to-back runs.
+PARALLEL_RUNS = {0.01: 30, 0.1: 15, 1.0: 5}
 #: Which floor a timed operation is compared with.
 KINDS = {"read": "read", "readwrite": "write", "overwrite": "write"}
 #: The floors a run's work can be compared with (``floor_kind``); a kind may end in ``+pool``.
 BASE_KINDS = ("cpu_loop", "read", "write", "dispatch")
 POOL = "+pool"
+#: The floor of CPU work in a Pool: the loop on every worker at once (:func:`_parallel_floor`).
+PARALLEL = "cpu_parallel"
 
 
 def spread(values: list[float]) -> dict:
@@ -95,7 +99,7 @@ def measure(
     runs: dict[float, int] | None = None,
     workers: int | None = None,
 ) -> dict:
-    """The floor and the unit costs; about 20 s on a 2-core machine with a 40 MiB file.  ``workers``: the
+    """The floor and the unit costs; about 35 s on a 2-core machine with a 40 MiB file.  ``workers``: the
     Pool size of the pool and dispatch floors (default: one per usable core)."""
     started_at = time.time()
     quiet = machine_state()
@@ -149,6 +153,7 @@ def measure(
             times = spread(_runs(lambda: list(p.imap(abs, items)), n))
             floor.append({"operation": "dispatch", "target_seconds": None, "steps": k, **times})
             unit.setdefault("task", times["median"] / k)
+        floor += _parallel_floor(p, min(workers, cores), rate, runs or PARALLEL_RUNS)
         p.close()
     finally:
         p.terminate()
@@ -170,6 +175,23 @@ def measure(
             "cores": cores,
         },
     }
+
+
+def _parallel_floor(pool, workers: int, rate: float, runs: dict[float, int]) -> list[dict]:
+    """The CPU loop on ``workers`` workers of a running ``pool`` at once (one per core), timed from the map's
+    call to its last result: what a Pool run of CPU work on all cores meets beyond one core's noise (the other cores' work,
+    the parent's wake-ups, the loaded machine's scheduling)."""
+    out = []
+    for seconds, n in runs.items():
+        steps = max(1000, int(rate * seconds))
+        results = []
+        times = _runs(lambda: results.append(pool.map(cpu_loop, [steps] * workers, chunksize=1)), n)
+        if len({r for rs in results for r in rs}) != 1:
+            raise RuntimeError("calibration: the CPU loop gave different results on the Pool's workers")
+        out.append(
+            {"operation": PARALLEL, "target_seconds": seconds, "steps": steps, "workers": workers, **spread(times)}
+        )
+    return out
 
 
 def floor_kind(operation: str | None, pool: bool = False) -> str:
@@ -246,8 +268,12 @@ def sentinel_spread(values) -> float:
 def _floor_at_start(calibration: dict | None, seconds: float, kind: str) -> tuple[float, float]:
     if not kind.endswith(POOL):
         return _interpolated(calibration, seconds, kind)
+    floors = (calibration or {}).get("floor", [])
     base = kind[: -len(POOL)]
-    start = [f for f in (calibration or {}).get("floor", []) if f.get("operation") == "pool" and f.get("median", 0) > 0]
+    # CPU work in a Pool against the loop on every worker at once, where the calibration has it
+    if base == "cpu_loop" and any(f.get("operation") == PARALLEL for f in floors):
+        base = PARALLEL
+    start = [f for f in floors if f.get("operation") == "pool" and f.get("median", 0) > 0]
     if not start or not seconds or not math.isfinite(seconds) or seconds <= 0:
         return _interpolated(calibration, seconds, base)
     s, cv_s, n_s = start[0]["median"], start[0]["cv"], start[0].get("n", math.nan)

@@ -8,7 +8,7 @@ import time
 import pandas as pd
 import yaml
 
-from .calibrate import floor_kind, floor_of
+from .calibrate import PARALLEL, floor_kind, floor_of
 from .precision import min_repeats
 from .present.common import WORDS
 from .receipt import NEAR_FLOOR, NOISIER_P, miss_kind, noisier, opening_line, quiet_lines, stop_counts
@@ -230,6 +230,7 @@ def floor_line(calibration: dict | None) -> str:
             for name in dict.fromkeys(f["operation"] for f in floor if str(f["operation"]).startswith("pool_"))
         ),
         ("dispatch", "tiny tasks one at a time through a running Pool (500 and 5,000 per run)"),
+        (PARALLEL, "the loop on every core at once through a running Pool (the floor of CPU work in a Pool)"),
     ):
         if any(f["operation"] == name for f in floor):
             text += f"; {what}, {kind(name)}"

@@ -290,7 +290,13 @@ def test_calibration_measures_the_floor_and_the_units(tmp_path):
         *((f"pool_{m}", 3) for m in multiprocessing.get_all_start_methods() if m != "fork"),
         ("dispatch", 500),
         ("dispatch", 5000),
+        ("cpu_parallel", cpu[0]["steps"]),
+        ("cpu_parallel", cpu[1]["steps"]),
     ]
+    # the loop on one worker per core at once (never more than the Pool's workers)
+    parallel = [f for f in out["floor"] if f["operation"] == "cpu_parallel"]
+    assert [f["target_seconds"] for f in parallel] == [0.002, 0.01] and all(f["n"] == 5 for f in parallel)
+    assert {f["workers"] for f in parallel} == {min(3, calibrate.usable_cores())}
     assert all(f["n"] > 1 and f["median"] > 0 and f["cv"] >= 0 for f in out["floor"])
     assert all(
         out["units"][k] > 0
@@ -338,6 +344,27 @@ def test_a_run_that_starts_a_pool_adds_the_pool_starts_spread():
     assert calibrate.floor_of(cal, 0.13, "dispatch+pool")[0] == pytest.approx(math.hypot(0.006, 0.008) / 0.13)
     # without a pool floor, the work's own
     assert calibrate.floor_of({"floor": cal["floor"][:1]}, 1.0, "cpu_loop+pool")[0] == 0.05
+
+
+def test_cpu_work_in_a_pool_is_set_against_the_loop_on_every_core_at_once():
+    one_core = [
+        {"operation": "cpu_loop", "median": 0.01, "cv": 0.05},
+        {"operation": "pool", "median": 0.03, "cv": 0.2, "n": 15},
+    ]
+    cal = {"floor": [*one_core, {"operation": "cpu_parallel", "median": 0.01, "cv": 0.15, "n": 30}]}
+    # the work of a Pool run: the parallel loop's spread, not one core's
+    assert calibrate.floor_of(cal, 1.03, "cpu_loop+pool")[0] == pytest.approx(math.hypot(0.006, 0.15) / 1.03)
+    assert calibrate.floor_of(cal, 1.03, "cpu_loop+pool")[1] == 15  # on the fewest runs of the two
+    # a serial run stays on one core's; file work in a Pool keeps its own kind; an older calibration
+    # without the parallel loop gives the one-core floor
+    assert calibrate.floor_of(cal, 1.0, "cpu_loop")[0] == 0.05
+    assert calibrate.floor_of({"floor": one_core}, 1.03, "cpu_loop+pool")[0] == pytest.approx(
+        math.hypot(0.006, 0.05) / 1.03
+    )
+    read = {"floor": [*cal["floor"], {"operation": "read", "median": 0.05, "cv": 0.5}]}
+    assert (
+        calibrate.floor_of(read, 0.02, "read+pool")[0] == 0.2 and calibrate.floor_of(read, 1.03, "read+pool")[0] > 0.4
+    )
 
 
 def test_a_sentinel_after_every_repetition_records_the_machine_while_the_point_ran(monkeypatch):

@@ -310,3 +310,12 @@ def test_points_lines_say_which_points_overran_their_share_at_the_first_repetiti
     assert not any("paid it back" in line for line in lines)  # without rep_seconds it cannot tell
     lines = report.points_lines(points.assign(rep_seconds=[60.0, 16.0, 3.0]), 0.05)
     assert any(line.startswith("1 points stopped for time 20 s before their share ran out") for line in lines)
+
+
+def test_the_floor_line_names_the_loop_on_every_core_when_it_was_measured():
+    from mpbench.report import floor_line
+
+    one = {"operation": "cpu_loop", "median": 0.01, "cv": 0.02}
+    both = floor_line({"floor": [one, {"operation": "cpu_parallel", "median": 0.011, "cv": 0.09}]})
+    assert "every core at once" in both and "CV 9.0% at 0.011 s" in both
+    assert "every core at once" not in floor_line({"floor": [one]})
