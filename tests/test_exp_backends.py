@@ -316,3 +316,13 @@ def test_plot(summary, tmp_path, monkeypatch):
     assert_drawn(figs, backends[["speedup", "speedup_ci_low", "speedup_ci_high"]], what="speedup and its interval")
     assert_drawn(figs, backends["work_speedup"], what="the work-only speedup")
     assert {"pool", "executor", "ray", "★"} <= set(texts(figs))
+
+
+def test_the_backends_processes_find_the_package_wherever_the_pipeline_runs(monkeypatch):
+    # loky, Dask's nannies and Ray's workers are fresh interpreters: they import the task functions through
+    # PYTHONPATH, not through the job's sys.path (a pipeline run in another directory, the package not installed)
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    bk.importable()
+    bk.importable()
+    assert os.environ["PYTHONPATH"].split(os.pathsep) == [bk.ROOT, "/elsewhere"]
+    assert os.path.isfile(os.path.join(bk.ROOT, "mpbench", "experiments", "backends.py"))

@@ -337,11 +337,24 @@ def peak_mib(pids) -> float | None:
 # One run, and the point --------------------------------------------------------------------------------------
 
 
+#: The directory that holds this package: the backends that start fresh interpreters (loky, Dask's nannies,
+#: Ray's workers) import the task functions from it, wherever the pipeline's working directory is.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def importable() -> None:
+    """Put :data:`ROOT` on the ``PYTHONPATH`` the backends' processes inherit, once."""
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if ROOT not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([ROOT, *paths])
+
+
 def run_backend(backend: str, work: Work, workers: int, start_method: str) -> tuple[dict, list]:
     """Start ``backend``, map the work, read its processes' peak memory (untimed), shut it down: each phase
     timed; whatever happens in between (a failing task, point_timeout_s), what it started is shut down."""
     api = API[backend]
     os.environ[OWNER] = str(os.getpid())
+    importable()
     before = owned()  # untimed: processes that the backend did not start
     started_at = time.time()
     t0 = time.perf_counter()
