@@ -463,7 +463,9 @@ def test_what_the_run_bought(run):
     env = json.loads((run / "results" / "environment.json").read_text())
     assert [f["operation"] for f in env["calibration"]["floor"]] == ["cpu_loop"] * 3 + ["read"] * 2 + ["write"] * 2 + [
         "pool"
-    ] + [f"pool_{m}" for m in multiprocessing.get_all_start_methods() if m != "fork"] + ["dispatch"] * 2
+    ] + [f"pool_{m}" for m in multiprocessing.get_all_start_methods() if m != "fork"] + ["dispatch"] * 2 + [
+        "cpu_parallel"
+    ] * 3
 
 
 def test_budget_change_remeasures_nothing(run):
