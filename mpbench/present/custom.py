@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..experiments.backends import BACKENDS
 from ..experiments.custom import NO_SIZE
+from ..precision import min_repeats
 from ..stats import interval_vs_one
 from ..tables import fmt_ratio, fmt_seconds, fmt_span
 from .common import (
@@ -66,7 +67,10 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
         pools = rows[rows["backend"] == "pool"].sort_values(["speedup", "workers"], ascending=[False, True])
         best = pools["variant"].iloc[0]
         where = [interval_vs_one(r.speedup_ci_low, r.speedup_ci_high) for r in pools.itertuples()]
+        # Too few repetitions for a 95% interval of each run: no verdict (as the backends' recommendation).
+        enough = min(len(s) for s in series.values()) >= min_repeats(level)
         pays = PAYS if where[0] == "above" else DOES_NOT if set(where) == {"below"} else INCONCLUSIVE
+        pays = pays if enough else INCONCLUSIVE
         for r in rows.itertuples():
             row = {"size": size, "variant": r.variant, "is_best": r.variant == best, "pays_off": pays}
             if r.backend == "pool" and r.variant != best:
