@@ -28,7 +28,7 @@ SCHEMA = load_schema()
 
 #: A user's package: a task, an input maker, checks, and functions that fail each way. Importing it leaves a
 #: mark, so that a test can tell the config check did not import it.
-TASKS = '''
+TASKS = """
 import os
 open(os.path.join(os.path.dirname(__file__), "imported"), "a").close()
 
@@ -62,7 +62,7 @@ def fails_in_a_worker(x):
     if os.getpid() != int(os.environ["CUSTOM_TEST_PARENT"]):
         raise RuntimeError("a task failed in a worker")
     return x
-'''
+"""
 
 
 @pytest.fixture()
@@ -145,13 +145,31 @@ def test_a_check_function_accepts_what_equality_would_not(package):
 @pytest.mark.parametrize(
     "values, message",
     [
-        ({"workload": "square"}, "config: custom.workload = 'square' is not of the form module.path:function; allowed: 'module.path:function'"),
-        ({"workload": "nosuchpkg_x.tasks:f"}, "config: custom.workload = 'nosuchpkg_x.tasks:f': no module nosuchpkg_x.tasks in the working directory"),
-        ({"inputs": "{pkg}.nosuchmodule:make"}, "config: custom.inputs = '{pkg}.nosuchmodule:make': no module {pkg}.nosuchmodule"),
-        ({"workload": "{pkg}.tasks:cube"}, "defines no cube at its top level; allowed: one of its functions (boom, close_enough, fails_in_a_worker, make, never, noisy, nothing, pid, square)"),
+        (
+            {"workload": "square"},
+            "config: custom.workload = 'square' is not of the form module.path:function; allowed: 'module.path:function'",
+        ),
+        (
+            {"workload": "nosuchpkg_x.tasks:f"},
+            "config: custom.workload = 'nosuchpkg_x.tasks:f': no module nosuchpkg_x.tasks in the working directory",
+        ),
+        (
+            {"inputs": "{pkg}.nosuchmodule:make"},
+            "config: custom.inputs = '{pkg}.nosuchmodule:make': no module {pkg}.nosuchmodule",
+        ),
+        (
+            {"workload": "{pkg}.tasks:cube"},
+            "defines no cube at its top level; allowed: one of its functions (boom, close_enough, fails_in_a_worker, make, never, noisy, nothing, pid, square)",
+        ),
         ({"check": "{pkg}.tasks:agree"}, "config: custom.check = '{pkg}.tasks:agree': "),
-        ({"input_kwargs": {"count": 3}}, "config: custom.input_kwargs.count: {pkg}.tasks:make takes no keyword argument count; allowed: its parameters (n, size)"),
-        ({"inputs": "{pkg}.tasks:nothing", "sizes": [2]}, "config: custom.sizes (each passed as size=): {pkg}.tasks:nothing takes no keyword argument size; allowed: its parameters (n)"),
+        (
+            {"input_kwargs": {"count": 3}},
+            "config: custom.input_kwargs.count: {pkg}.tasks:make takes no keyword argument count; allowed: its parameters (n, size)",
+        ),
+        (
+            {"inputs": "{pkg}.tasks:nothing", "sizes": [2]},
+            "config: custom.sizes (each passed as size=): {pkg}.tasks:nothing takes no keyword argument size; allowed: its parameters (n)",
+        ),
         ({"input_kwargs": {"size": 2}, "sizes": [2]}, "config: custom.input_kwargs.size is given by custom.sizes too"),
     ],
 )
@@ -178,11 +196,31 @@ def test_a_module_on_the_import_path_is_found_and_read():
 @pytest.mark.parametrize(
     "values, size, message",
     [
-        ({"inputs": "{pkg}.tasks:make"}, 13, r"^custom\.inputs: {pkg}\.tasks:make\(size=13\) raised ValueError: size 13 is unlucky$"),
-        ({"inputs": "{pkg}.tasks:nothing"}, "default", r"^custom\.inputs: {pkg}\.tasks:nothing\(\) returned no task arguments; allowed: a list of at least one$"),
-        ({"workload": "{pkg}.tasks:boom"}, 1, r"^custom\.workload: {pkg}\.tasks:boom\(10\) raised ZeroDivisionError: division by zero \(task 0 of 4\)$"),
-        ({"workload": "{pkg}.tasks:pid"}, 1, r"^custom: (pool\d|executor)'s results differ from the serial loop's: 4 results for 4 tasks, first different at task 0 \(\d+, serially \d+\); allowed: "),
-        ({"check": "{pkg}.tasks:never"}, 1, r"^custom\.check: {pkg}\.tasks:never says (serial|pool\d|executor)'s results differ from the serial loop's \(size 1\)$"),
+        (
+            {"inputs": "{pkg}.tasks:make"},
+            13,
+            r"^custom\.inputs: {pkg}\.tasks:make\(size=13\) raised ValueError: size 13 is unlucky$",
+        ),
+        (
+            {"inputs": "{pkg}.tasks:nothing"},
+            "default",
+            r"^custom\.inputs: {pkg}\.tasks:nothing\(\) returned no task arguments; allowed: a list of at least one$",
+        ),
+        (
+            {"workload": "{pkg}.tasks:boom"},
+            1,
+            r"^custom\.workload: {pkg}\.tasks:boom\(10\) raised ZeroDivisionError: division by zero \(task 0 of 4\)$",
+        ),
+        (
+            {"workload": "{pkg}.tasks:pid"},
+            1,
+            r"^custom: (pool\d|executor)'s results differ from the serial loop's: 4 results for 4 tasks, first different at task 0 \(\d+, serially \d+\); allowed: ",
+        ),
+        (
+            {"check": "{pkg}.tasks:never"},
+            1,
+            r"^custom\.check: {pkg}\.tasks:never says (serial|pool\d|executor)'s results differ from the serial loop's \(size 1\)$",
+        ),
     ],
 )
 def test_what_only_running_can_tell_stops_the_point_in_one_line(package, values, size, message):
@@ -228,7 +266,9 @@ def test_no_process_outlives_a_point_whose_workers_fail(package, tmp_path):
             time.sleep(0.2)
         out.seek(0)
         text = out.read()
-    assert code.returncode == 0 and f"failed: custom.workload: {package}.tasks:fails_in_a_worker failed in " in text, text
+    assert code.returncode == 0 and f"failed: custom.workload: {package}.tasks:fails_in_a_worker failed in " in text, (
+        text
+    )
     assert "RuntimeError: a task failed in a worker" in text
     assert left == []
 
@@ -289,7 +329,11 @@ def _raw(reps: int = 8) -> pd.DataFrame:
                 s = seconds * WOBBLE.get(variant, [1.0] * 8)[rep] * (1 + rep / 100)
                 backend = variant.rstrip("0123456789") if variant.startswith("pool") else variant
                 workers = {"serial": 1, "executor": 2}.get(variant) or int(variant[4:])
-                phases = {} if variant == "serial" else {"start_seconds": s * 0.2, "work_seconds": s * 0.7, "stop_seconds": s * 0.1}
+                phases = (
+                    {}
+                    if variant == "serial"
+                    else {"start_seconds": s * 0.2, "work_seconds": s * 0.7, "stop_seconds": s * 0.1}
+                )
                 rows.append(
                     {
                         "experiment": "custom",
@@ -333,14 +377,18 @@ def test_the_verdict_and_the_fewest_workers(summary):
 def test_too_few_repetitions_are_inconclusive():
     summary = present.summarize(_raw(reps=3), 0.95)
     assert set(summary["pays_off"]) == {"inconclusive"}
-    assert present.findings(summary, {})[0].startswith("size 1 ×48: whether a Pool pays off is inconclusive.")
+    assert present.findings(summary, {})[0].startswith(
+        "size 1 ×48: whether a Pool pays off is inconclusive: 3 repetitions give no 95% interval. The fastest, Pool(2)"
+    )
 
 
 def test_findings(summary):
     assert_findings_in_both_languages(present, summary, {})
     text = present.findings(summary, {})
     assert text[0].startswith("size 1 ×48: a Pool does not pay off. Even the fastest, Pool(2), took 0.04")
-    assert text[2].startswith("size 10 ×48: a Pool pays off. The fastest, Pool(2), took 0.5382 s against 1.035 s serially: speedup 1.92×")
+    assert text[2].startswith(
+        "size 10 ×48: a Pool pays off. The fastest, Pool(2), took 0.5382 s against 1.035 s serially: speedup 1.92×"
+    )
     assert text[2].endswith("every Pool with fewer workers was slower (paired intervals above 1×).")
     assert text[3].startswith("size 10 ×48: executor with 2 workers took 1.08× the time of Pool(2) (paired interval")
 

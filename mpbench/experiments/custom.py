@@ -139,9 +139,7 @@ def check_config(section: dict, cfg: dict, workdir=None) -> None:
     given = {k: f"{NAME}.input_kwargs.{k}" for k in section["input_kwargs"]}
     if section["sizes"] != NO_SIZE:
         if "size" in given:
-            raise ValueError(
-                f"config: {NAME}.input_kwargs.size is given by {NAME}.sizes too; allowed: one of the two"
-            )
+            raise ValueError(f"config: {NAME}.input_kwargs.size is given by {NAME}.sizes too; allowed: one of the two")
         given["size"] = f"{NAME}.sizes (each passed as size=)"
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.args.kwarg is not None:
         return  # not a plain def, or it takes any keyword
@@ -255,7 +253,12 @@ def run(point: dict, section: dict, *, repeats, warmup: int, scratch_dir: str | 
             else:
                 times, result = run_backend(variant, Work(fn, items), others, start_method)
                 how = OWN_START.get(variant, start_method)
-                facts = {"backend": variant, "workers": others, "start_method": how, "backend_version": version(variant)}
+                facts = {
+                    "backend": variant,
+                    "workers": others,
+                    "start_method": how,
+                    "backend_version": version(variant),
+                }
         except PointError:
             raise
         except Exception as err:
@@ -268,7 +271,9 @@ def run(point: dict, section: dict, *, repeats, warmup: int, scratch_dir: str | 
             try:
                 same = agree(expected, result)
             except Exception as err:
-                raise PointError(f"{NAME}.check: {section['check']} raised {one_line(err)} on {variant}'s results") from err
+                raise PointError(
+                    f"{NAME}.check: {section['check']} raised {one_line(err)} on {variant}'s results"
+                ) from err
             if not same:
                 raise PointError(
                     f"{NAME}.check: {section['check']} says {variant}'s results differ from the serial loop's (size {size})"
@@ -282,7 +287,9 @@ def run(point: dict, section: dict, *, repeats, warmup: int, scratch_dir: str | 
                 f"allowed: {NAME}.check naming a function that compares them"
             ) from err
         if not same:
-            raise PointError(f"{NAME}: {variant}'s results differ from the serial loop's: {difference(result, expected)}")
+            raise PointError(
+                f"{NAME}: {variant}'s results differ from the serial loop's: {difference(result, expected)}"
+            )
 
     settings = {k: v for k, v in section.items() if k not in ("enabled", "sizes")}
     return run_variants(NAME, point, measure, check, repeats, warmup, names=names, settings=settings)

@@ -72,7 +72,7 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
         pays = PAYS if where[0] == "above" else DOES_NOT if set(where) == {"below"} else INCONCLUSIVE
         pays = pays if enough else INCONCLUSIVE
         for r in rows.itertuples():
-            row = {"size": size, "variant": r.variant, "is_best": r.variant == best, "pays_off": pays}
+            row = {"size": size, "variant": r.variant, "is_best": r.variant == best, "pays_off": pays, "enough": enough}
             if r.backend == "pool" and r.variant != best:
                 row.update(paired(series[r.variant], series[best], level, TO_BEST))
             elif r.backend not in ("pool", "serial") and f"pool{r.workers}" in series:
@@ -112,6 +112,8 @@ TEXT = {
         INCONCLUSIVE: "{what}: whether a Pool pays off is inconclusive. The fastest, Pool({w}), took {pool} s "
         "against {serial} s serially: speedup {ratio}× (interval {low}–{high}×), which does not lie above 1×, "
         "nor does every Pool's lie below it; more repetitions may tell.",
+        "few": "{what}: whether a Pool pays off is inconclusive: {n} repetitions give no 95% interval. The fastest, "
+        "Pool({w}), took {pool} s against {serial} s serially (median speedup {ratio}×).",
         "backend": "{what}: {backend} with {w} workers took {verdict}.",
         "of": "the time of Pool({w})",
         "not_run": "{why} (not run).",
@@ -134,7 +136,9 @@ TEXT = {
         "加速比 {ratio}×（区间 {low}–{high}×）；每个 Pool 的区间都低于 1×。",
         INCONCLUSIVE: "{what}：多进程是否划算无法判定。最快的 Pool({w}) 耗时 {pool} 秒，串行耗时 {serial} 秒："
         "加速比 {ratio}×（区间 {low}–{high}×），既不整体高于 1×，也不是每个 Pool 的区间都低于它；更多重复也许能分辨。",
-        "backend": "{what}：{backend} 以 {w} 个进程运行，耗时为{verdict}。",
+        "few": "{what}：多进程是否划算无法判定：{n} 次重复给不出 95% 区间。最快的 Pool({w}) 耗时 {pool} 秒，"
+        "串行耗时 {serial} 秒（加速比中位数 {ratio}×）。",
+        "backend": "{what}：{backend} 以 {w} 个进程运行，耗时为 {verdict}。",
         "of": "Pool({w}) 耗时",
         "not_run": "{why}（未运行）。",
     },
@@ -241,6 +245,8 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
         values = summary.loc[summary["backend"] != "serial", ["speedup_ci_low", "speedup_ci_high"]].to_numpy(float)
         low, high = plots.log_limits(values, 1.0, plots.ideal_speedup(max(workers), cores), pad=1.4)
         plots.ratio_axis(axes[0][0], low, high, log=True)
+        ticks = [v for v in (0.05, 0.1, 0.2, 0.5, 1, 2, 4, 8, 16, 32, 64, 128) if low <= v <= high]
+        plots.fixed_ticks(axes[0][0].yaxis, ticks, [f"{v:g}×" for v in ticks])
         backends = list(dict.fromkeys(summary.loc[~summary["backend"].isin(["pool", "serial"]), "backend"]))
         handles = [
             plots.line(t["pool"], color="#1f77b4", marker="o"),
@@ -270,7 +276,7 @@ def findings(summary: pd.DataFrame, env: dict, language: str = "en") -> list[str
             "high": fmt_ratio(best["speedup_ci_high"]),
         }
         pays = str(best["pays_off"])
-        text = t[pays].format(**numbers)
+        text = t[pays if flag(best["enough"]) else "few"].format(n=int(best["n"]), **numbers)
         if pays == PAYS:
             fewest, smaller = int(best["fewest_workers"]), rows[(rows["backend"] == "pool")]
             if fewest < best["workers"]:
