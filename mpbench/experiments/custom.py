@@ -130,7 +130,11 @@ def definition(key: str, ref: str, path: list[str]) -> ast.AST | None:
 def check_config(section: dict, cfg: dict, workdir=None) -> None:
     """What can be checked before anything runs, without running the section's code (importing a module
     runs it): each function's form, its module, its definition (:func:`definition`), and that the input
-    maker takes the keyword arguments it will get. Raises ValueError naming the key."""
+    maker takes the keyword arguments it will get. Raises ValueError naming the key. Without a working
+    directory the config is read for no run (an installed package, which has neither the pipeline nor the
+    example): there is nothing to look for."""
+    if workdir is None:
+        return
     path = search_path(workdir)
     for key in ("workload", "check"):
         if key == "workload" or section[key]:  # check: "" compares by ==
