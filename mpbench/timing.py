@@ -83,6 +83,11 @@ def time_serial(fn: Callable[[int], int], loops: int, inner: int = 1) -> tuple[d
     return times, results
 
 
+class PointError(RuntimeError):
+    """A point that cannot be measured, said in one line that names what failed (the config key, the function)
+    and how; the job prints it as it is where the run is watched, and its traceback goes to the job's log."""
+
+
 class WorkerDied(RuntimeError):
     """A Pool worker ended while tasks were running (killed by a signal, or exited)."""
 

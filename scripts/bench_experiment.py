@@ -66,8 +66,16 @@ if __name__ == "__main__":
         started=STARTED,
         credit=Credit(f"{table}/{sm.wildcards.point}"),
     )
-    rows = module.run(
-        point, section, repeats=policy, warmup=sm.params.warmup, scratch_dir=sm.params.scratch_dir, **extra
-    )
+    try:
+        rows = module.run(
+            point, section, repeats=policy, warmup=sm.params.warmup, scratch_dir=sm.params.scratch_dir, **extra
+        )
+    except Exception as err:
+        # One line where the run is watched (Snakemake's own message only names the log): what failed at which
+        # point; the traceback follows in the log.
+        what = str(err) if isinstance(err, timing.PointError) else f"{type(err).__name__}: {err}"
+        line = what.strip().splitlines()[0] if what.strip() else type(err).__name__
+        print(f"mpbench: {table} {sm.wildcards.point}: {line} (traceback: {sm.log[0]})", file=sys.__stderr__)
+        raise
     policy.leave_rest(time.monotonic() - STARTED)
     write_rows_atomic(rows, sm.output[0])

@@ -125,6 +125,7 @@ MEASUREMENT = {
     "timing",
     "workloads",
     "experiments.common",
+    "experiments.backends",  # custom runs its backends through backends' (standard library at its top)
 }
 
 
