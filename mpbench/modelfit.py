@@ -67,7 +67,7 @@ def _rep_positions(df: pd.DataFrame) -> list[list[np.ndarray]]:
 
 class Sample:
     """The raw rows as measured (``rng`` None) or one bootstrap replicate: every point's repetitions drawn with
-    replacement, as many as it has."""
+    replacement, as many as it has; ``_draw`` numbers the repetitions drawn (the rows of one stay paired)."""
 
     def __init__(self, raw: dict, config: dict, rng: np.random.Generator | None = None, positions=None):
         self.raw, self.config, self.rng, self.positions, self.cache = raw, config, rng, positions or {}, {}
@@ -76,12 +76,14 @@ class Sample:
         df = self.raw.get(table)
         if df is None:
             raise Unfit(f"{table} was not measured in this run (disabled)")
-        if self.rng is None:
-            return df
         if table not in self.cache:
-            reps = self.positions.setdefault(table, _rep_positions(df))
-            picks = [r[i] for r in reps for i in self.rng.integers(0, len(r), len(r))]
-            self.cache[table] = df.iloc[np.concatenate(picks)]
+            if self.rng is None:
+                self.cache[table] = df.assign(_draw=df["rep"])
+            else:
+                reps = self.positions.setdefault(table, _rep_positions(df))
+                picks = [r[i] for r in reps for i in self.rng.integers(0, len(r), len(r))]
+                draws = np.repeat(np.arange(len(picks)), [len(p) for p in picks])
+                self.cache[table] = df.iloc[np.concatenate(picks)].assign(_draw=draws)
         return self.cache[table]
 
 
@@ -92,6 +94,9 @@ def _line(x, y) -> tuple[float, float]:
     """Intercept and slope of y = a + b x, least squares of the relative residuals (small W count as much as
     large)."""
     x, y = np.asarray(x, float), np.asarray(y, float)
+    x, y = x[y > 0], y[y > 0]
+    if len(x) < 2:
+        raise Unfit("fewer than two worker counts with a time above zero")
     w = 1 / y
     (a, b), *_ = np.linalg.lstsq(np.column_stack([np.ones_like(x), x]) * w[:, None], y * w, rcond=None)
     return float(a), float(b)
@@ -133,6 +138,17 @@ def fit_dispatch(f: Sample, p: dict) -> dict:
     return {"m0": max(float(m0), 0.0), "d": max(float(d), 0.0)}
 
 
+def _paired(rows: pd.DataFrame, variant: str, column: str) -> pd.Series:
+    """One variant's ``column`` by repetition drawn (``_draw``)."""
+    return rows.loc[rows["variant"] == variant].set_index("_draw")[column]
+
+
+def _ratio(serial: pd.Series, work: pd.Series) -> float:
+    """The median over repetitions of serial / work, each repetition's own pair (the machine's drift cancels)."""
+    r = (serial / work.where(work > 0)).dropna()
+    return float(r.median()) if len(r) else math.nan
+
+
 def _capacities(points: dict[int, float]) -> dict:
     """C.<kind>.<W> for the finite, positive estimates (a work part not above the overheads gives none)."""
     return {w: c for w, c in points.items() if np.isfinite(c) and c > 0}
@@ -141,20 +157,18 @@ def _capacities(points: dict[int, float]) -> dict:
 def fit_file_capacity(kind: str) -> Callable:
     def fit(f: Sample, p: dict) -> dict:
         """C_k(W) of a file operation: the worker sweep's serial loop over its Pool's map phase, less the map
-        latency and the dispatch, at min(W, loops)."""
+        latency and the dispatch, paired by repetition, at min(W, loops)."""
         df = f("workers_sweep")
         op = df[df["operation"] == kind]
-        serial = op.loc[op["variant"] == "serial", "seconds"].median()
-        pool = op[op["variant"] != "serial"]
-        if pool.empty or not np.isfinite(serial):
-            raise Unfit(f"workers_sweep did not measure {kind}")
+        serial = _paired(op, "serial", "seconds")
         out = {}
-        for w, g in pool.groupby("workers"):
+        for w, g in op[op["variant"] != "serial"].groupby("workers"):
             n = int(g["loops"].iloc[0])
-            out.setdefault(min(int(w), n), serial / (g["map_seconds"].median() - p["m0"] - n * p["d"]))
+            work = g.set_index("_draw")["map_seconds"] - p["m0"] - n * p["d"]
+            out.setdefault(min(int(w), n), _ratio(serial, work))
         out = _capacities(out)
         if not out:
-            raise Unfit(f"workers_sweep's {kind} Pool runs were not longer than their overheads")
+            raise Unfit(f"workers_sweep did not measure {kind}, or its Pool runs were not longer than their overheads")
         return {f"C.{kind}.{w}": c for w, c in out.items()}
 
     return fit
@@ -162,18 +176,17 @@ def fit_file_capacity(kind: str) -> Callable:
 
 def fit_cpu_capacity(f: Sample, p: dict) -> dict:
     """C_cpu(W): threads_vs_processes' CPU tasks serially over their Pool run less its start, close, map latency
-    and dispatch."""
+    and dispatch, paired by repetition."""
     df = f("threads_vs_processes")
-    cpu = df[df["kind"] == "cpu"]
     out = {}
-    for w, g in cpu.groupby("workers"):
-        serial = g.loc[g["variant"] == "serial", "seconds"].median()
-        pp = g[g["variant"] == "process_pool"]
-        if pp.empty:
+    for w, g in df[df["kind"] == "cpu"].groupby("workers"):
+        pool = g[g["variant"] == "process_pool"]
+        if pool.empty:
             continue
-        n = int(pp["tasks"].iloc[0])
+        n = int(pool["tasks"].iloc[0])
         rest = p["J.a"] + p["J.b"] * w + p["m0"] + n * p["d"]
-        out.setdefault(min(int(w), n), serial / (pp["seconds"].median() - pp["start_seconds"].median() - rest))
+        work = _paired(g, "process_pool", "seconds") - _paired(g, "process_pool", "start_seconds") - rest
+        out.setdefault(min(int(w), n), _ratio(_paired(g, "serial", "seconds"), work))
     out = _capacities(out)
     if not out:
         raise Unfit("threads_vs_processes measured no cpu kind, or its Pool runs were not longer than their overheads")
@@ -373,7 +386,12 @@ def predictions(model: dict, summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
     for source, table in M.HELD_OUT_TABLES.items():
         if summaries.get(table) is None:
             continue
-        for cell in HELD_OUT[source](summaries[table]):
+        try:
+            cells = HELD_OUT[source](summaries[table])
+        except (AttributeError, KeyError, ValueError) as err:  # a summary without the columns or variants a cell needs
+            rows.append({"source": source, "skipped": f"its summary has no Pool cells to predict ({type(err).__name__}: {err})"})
+            continue
+        for cell in cells:
             row = {"source": source, "a": 0.0, "r": 0.0, **cell}
             row["method"] = row.get("method") if isinstance(row.get("method"), str) else model["start_method"]
             try:

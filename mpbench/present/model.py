@@ -47,6 +47,8 @@ TEXT = {
         "as noisy as a Pool start on this machine, and the model predicts their median, not that run's.",
         "why_work": "Where the tasks' own work dominates, the error is the capacity measured at another task "
         "size and worker count than the cell's.",
+        "why_bytes": "Where pickling the data dominates, the error is B, measured on one array size (the backends "
+        "experiment's), applied to another size.",
         "skipped": "Not predicted — {source}: {why}.",
         "none": "No held-out cell could be predicted.",
         "advice": "**Advice** ({what}): {answer}",
@@ -72,6 +74,7 @@ TEXT = {
         "why_overhead": "固定开销（启动、close/join、map 延迟，几毫秒）占主导时，该单元格和本机的进程池启动一样嘈杂，"
         "模型预测的是它们的中位数，而不是那一次的值。",
         "why_work": "任务本身的计算占主导时，误差来自在另一任务规模和进程数下测得的并行能力。",
+        "why_bytes": "数据序列化占主导时，误差来自只在一种数组大小（backends 实验）上测得的 B 被用于另一种大小。",
         "skipped": "未预测——{source}：{why}。",
         "none": "没有任何留出单元格可以预测。",
         "advice": "**建议**（{what}）：{answer}",
@@ -191,7 +194,7 @@ def _worst_lines(done: pd.DataFrame, t: dict, names: dict, terms: dict, k: int =
         )
         for r in worst.itertuples()
     ]
-    kinds = {"work" if r.dominant_term in ("work", "bytes") else "overhead" for r in worst.itertuples()}
+    kinds = {r.dominant_term if r.dominant_term in ("work", "bytes") else "overhead" for r in worst.itertuples()}
     return lines + [t[f"why_{kind}"] for kind in sorted(kinds)]
 
 
