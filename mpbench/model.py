@@ -18,6 +18,7 @@ KINDS = ("cpu", "read", "readwrite")
 #: sets are disjoint (tests/test_model.py).  A held-out source is a table here and a function in modelfit.HELD_OUT.
 FIT_TABLES = {
     "start": ["workers_sweep"],
+    "close": ["workers_sweep"],
     "start_method": ["start_method_sweep"],
     "map": ["pool_api"],
     "dispatch": ["pool_api"],

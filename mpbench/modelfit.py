@@ -42,7 +42,7 @@ def unit_of(name: str) -> tuple[str, str, str]:
         method = name.rsplit(".", 1)[1]
         return "x", f"start_method.{method}", f"start-up under {method} relative to the run's method (workers ready)"
     _, kind, w = name.split(".")
-    return "x", f"capacity.{kind}", f"effective parallel capacity of {kind} work at {w} workers (speedup of the work)"
+    return "x", f"capacity.{kind}", f"effective parallel capacity of {kind} work at W = {w} (speedup of the work)"
 
 
 # Reading and resampling the raw rows ---------------------------------------------------------------------------
@@ -286,7 +286,6 @@ def fit(raw: dict[str, pd.DataFrame], env: dict, boot: int = BOOTSTRAP, seed: in
         }
     methods = [base] + sorted(n.rsplit(".", 1)[1] for n in p0 if n.startswith("S.ratio."))
     terms = {term: {"sources": M.FIT_TABLES[term]} for term in M.FIT_TABLES if term != "start_method"}
-    terms["close"] = {"sources": M.FIT_TABLES["start"]}
     for term, info in terms.items():
         info.update({"status": "missing", "reason": why[term]} if term in why else {"status": "fitted"})
     for m in methods[1:]:
@@ -304,6 +303,8 @@ def fit(raw: dict[str, pd.DataFrame], env: dict, boot: int = BOOTSTRAP, seed: in
         "terms": terms,
         "fit_sources": sorted({t for ts in M.FIT_TABLES.values() for t in ts}),
         "held_out_sources": dict(M.HELD_OUT_TABLES),
+        # the worker count(s) m0 and d are measured at (pool_api's), for the report's reading of the errors
+        "notes": {"map_workers": sorted(int(w) for w in raw["pool_api"]["workers"].unique()) if "pool_api" in raw else []},
         "bootstrap": {"names": names, "sets": [[_num(v) for v in row] for row in values.tolist()], "seed": seed},
     }
 

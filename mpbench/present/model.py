@@ -43,8 +43,9 @@ TEXT = {
         "source": "{source}: {count} cells, median {median:.0%}, p90 {p90:.0%}.",
         "worst": "Worst: {source} {cell}, measured {measured} s, predicted {predicted} s ({error:+.0%}); "
         "{share:.0%} of the prediction is {term}.",
-        "why_overhead": "Where the Pool's fixed costs dominate (start, close, map latency: a few ms), the cell is "
-        "as noisy as a Pool start on this machine, and the model predicts their median, not that run's.",
+        "why_overhead": "Where the Pool's fixed costs dominate ({count} cells: start, close and map latency, a few ms), "
+        "the prediction is a median {diff:+.1f} ms off: m0 is measured at {workers} workers (pool_api) and held for "
+        "every worker count, and such a cell is as noisy as a Pool start on this machine.",
         "why_work": "Where the tasks' own work dominates, the error is the capacity measured at another task "
         "size and worker count than the cell's.",
         "why_bytes": "Where pickling the data dominates, the error is B, measured on one array size (the backends "
@@ -71,8 +72,8 @@ TEXT = {
         "missed": "，**未达到目标**",
         "source": "{source}：{count} 个单元格，中位数 {median:.0%}，p90 {p90:.0%}。",
         "worst": "最差：{source} {cell}，实测 {measured} 秒，预测 {predicted} 秒（{error:+.0%}）；预测的 {share:.0%} 是{term}。",
-        "why_overhead": "固定开销（启动、close/join、map 延迟，几毫秒）占主导时，该单元格和本机的进程池启动一样嘈杂，"
-        "模型预测的是它们的中位数，而不是那一次的值。",
+        "why_overhead": "固定开销（启动、close/join、map 延迟，几毫秒）占主导的 {count} 个单元格，预测偏差的中位数为 "
+        "{diff:+.1f} 毫秒：m0 在 {workers} 个进程下测得（pool_api）并用于所有进程数，而且这类单元格和本机的进程池启动一样嘈杂。",
         "why_work": "任务本身的计算占主导时，误差来自在另一任务规模和进程数下测得的并行能力。",
         "why_bytes": "数据序列化占主导时，误差来自只在一种数组大小（backends 实验）上测得的 B 被用于另一种大小。",
         "skipped": "未预测——{source}：{why}。",
@@ -109,7 +110,9 @@ STYLES = [("#1f77b4", "o"), ("#ff7f0e", "s"), ("#2ca02c", "^"), ("#d62728", "D")
 
 
 def _pct(v) -> str:
-    return "n/a" if v is None or not math.isfinite(v) else f"{v:+.0%}"
+    if v is None or not math.isfinite(v):
+        return "n/a"
+    return "0%" if round(v * 100) == 0 else f"{v:+.0%}"
 
 
 def table(pred: pd.DataFrame, model: dict, language: str = "en") -> str:
@@ -180,7 +183,7 @@ def plot(pred: pd.DataFrame, out_paths, language: str = "en") -> None:
         plots.finish(fig, t["title"])
 
 
-def _worst_lines(done: pd.DataFrame, t: dict, names: dict, terms: dict, k: int = 3) -> list[str]:
+def _worst_lines(done: pd.DataFrame, model: dict, t: dict, names: dict, terms: dict, k: int = 3) -> list[str]:
     worst = done.sort_values("abs_error", ascending=False).head(k)
     lines = [
         t["worst"].format(
@@ -195,7 +198,13 @@ def _worst_lines(done: pd.DataFrame, t: dict, names: dict, terms: dict, k: int =
         for r in worst.itertuples()
     ]
     kinds = {r.dominant_term if r.dominant_term in ("work", "bytes") else "overhead" for r in worst.itertuples()}
-    return lines + [t[f"why_{kind}"] for kind in sorted(kinds)]
+    fixed = done[~done["dominant_term"].isin(["work", "bytes"])]
+    facts = {
+        "count": len(fixed),
+        "diff": float((fixed["predicted"] - fixed["measured"]).median() * 1e3) if len(fixed) else math.nan,
+        "workers": ", ".join(map(str, (model.get("notes") or {}).get("map_workers", []))) or "?",
+    }
+    return lines + [t[f"why_{kind}"].format(**facts) for kind in sorted(kinds)]
 
 
 def _advice_line(model: dict, what: str, kwargs: dict, t: dict) -> str:
@@ -232,7 +241,7 @@ def section(model: dict, pred: pd.DataFrame, table_text: str, figure: str, langu
         lines.append(f'- {text}')
         for source, s in held["by_source"].items():
             lines.append(f"  - {t['source'].format(source=names.get(source, source), **s)}")
-        lines += [f"- {line}" for line in _worst_lines(done, t, names, terms)]
+        lines += [f"- {line}" for line in _worst_lines(done, model, t, names, terms)]
     for source, why in held.get("skipped", {}).items():
         lines.append(f"- {t['skipped'].format(source=names.get(source, source), why=why)}")
     for en, zh, kwargs in EXAMPLES:
