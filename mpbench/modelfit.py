@@ -304,7 +304,7 @@ def fit(raw: dict[str, pd.DataFrame], env: dict, boot: int = BOOTSTRAP, seed: in
         "fit_sources": sorted({t for ts in M.FIT_TABLES.values() for t in ts}),
         "held_out_sources": dict(M.HELD_OUT_TABLES),
         # the worker count(s) m0 and d are measured at (pool_api's), for the report's reading of the errors
-        "notes": {"map_workers": sorted(int(w) for w in raw["pool_api"]["workers"].unique()) if "pool_api" in raw else []},
+        "notes": {"map_workers": sorted(int(w) for w in raw.get("pool_api", {}).get("workers", pd.Series(dtype=int)).dropna().unique())},
         "bootstrap": {"names": names, "sets": [[_num(v) for v in row] for row in values.tolist()], "seed": seed},
     }
 

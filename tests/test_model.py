@@ -73,7 +73,7 @@ def synthetic_raw(seed: int = 1) -> dict[str, pd.DataFrame]:
             serial={"seconds": length * 1e-7},
             map={"call_seconds": TRUE["m0"] + length * TRUE["d"] + length * 1e-7},
         )
-    api = pd.DataFrame(api).assign(function="square", length=lambda d: d["_point"].str.extract(r"length(\d+)")[0].astype(int))
+    api = pd.DataFrame(api).assign(function="square", workers=4, length=lambda d: d["_point"].str.extract(r"length(\d+)")[0].astype(int))
     tvp, tasks, serial = [], 8, 0.8
     for w, c in CAP["cpu"].items():
         pool = S(w) + J(w) + TRUE["m0"] + tasks * TRUE["d"] + serial / c
