@@ -8,7 +8,10 @@ COMMANDS = ("advise",)
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
-        print(f"usage: python -m mpbench {{{','.join(COMMANDS)}}} ...; allowed commands: {', '.join(COMMANDS)}", file=sys.stderr)
+        print(
+            f"usage: python -m mpbench {{{','.join(COMMANDS)}}} ...; allowed commands: {', '.join(COMMANDS)}",
+            file=sys.stderr,
+        )
         return 2
     from .model import main as advise
 

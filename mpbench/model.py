@@ -112,13 +112,19 @@ def missing(model: dict, kind: str, method: str, moves_bytes: bool) -> list[str]
         needed.append(f"start_method.{method}")
     out = []
     for term in needed:
-        info = terms.get(term) or terms.get(term.split(".")[0]) or {"status": "missing", "reason": "not part of this model"}
+        info = (
+            terms.get(term)
+            or terms.get(term.split(".")[0])
+            or {"status": "missing", "reason": "not part of this model"}
+        )
         if info.get("status") != "fitted":
             out.append(f"{term}: {info.get('reason') or 'missing'}")
     return out
 
 
-def pool_terms(p: dict, *, n: int, t: float, a: float, r: float, workers: int, kind: str, method: str, base: str) -> dict:
+def pool_terms(
+    p: dict, *, n: int, t: float, a: float, r: float, workers: int, kind: str, method: str, base: str
+) -> dict:
     """Each term's seconds for ``n`` tasks of ``t`` s serially, ``a`` + ``r`` bytes each, on ``workers``."""
     ratio = 1.0 if method == base else p.get(f"S.ratio.{method}", math.nan)
     moved = n * (a + r)
@@ -174,7 +180,11 @@ def break_even(model: dict, *, n: int, a: float, r: float, workers: int, kind: s
 def similar_error(model: dict, kind: str, t: float) -> tuple[float, int, str]:
     """The median absolute relative error on held-out cells of this kind whose task time is within 10x of ``t``
     (all cells of the kind where none is), their count and their sources."""
-    cells = [c for c in (model.get("held_out") or {}).get("cells", []) if c.get("kind") == kind and c.get("error") is not None]
+    cells = [
+        c
+        for c in (model.get("held_out") or {}).get("cells", [])
+        if c.get("kind") == kind and c.get("error") is not None
+    ]
     near = [c for c in cells if t > 0 and c.get("t", 0) > 0 and abs(math.log10(c["t"] / t)) <= 1] or cells
     if not near:
         return math.nan, 0, ""
@@ -282,9 +292,7 @@ def advice_lines(model: dict, advice: dict, source: str = DEFAULT_PATH) -> list[
     )
     share = advice["bytes_share"]
     sm = advice.get("shared_memory_measured")
-    measured = (
-        f"; measured here at {_mib(sm['nbytes'])}: SharedMemory {sm['ratio']:.2f}x pickling's time" if sm else ""
-    )
+    measured = f"; measured here at {_mib(sm['nbytes'])}: SharedMemory {sm['ratio']:.2f}x pickling's time" if sm else ""
     if advice["shared_memory"]:
         lines.append(
             f"shared memory: yes; pickling the arguments and results is {share:.0%} of the predicted Pool time "

@@ -291,7 +291,11 @@ def fit(raw: dict[str, pd.DataFrame], env: dict, boot: int = BOOTSTRAP, seed: in
     for m in methods[1:]:
         terms[f"start_method.{m}"] = {"status": "fitted", "sources": M.FIT_TABLES["start_method"]}
     if "start_method" in why:
-        terms["start_method"] = {"status": "missing", "reason": why["start_method"], "sources": M.FIT_TABLES["start_method"]}
+        terms["start_method"] = {
+            "status": "missing",
+            "reason": why["start_method"],
+            "sources": M.FIT_TABLES["start_method"],
+        }
     return {
         "formula": "T(W) = S_m(W) + J(W) + m0 + n*d + n*(a + r)/B + n*t / C_k(min(W, n))",
         "host": env.get("host"),
@@ -304,7 +308,11 @@ def fit(raw: dict[str, pd.DataFrame], env: dict, boot: int = BOOTSTRAP, seed: in
         "fit_sources": sorted({t for ts in M.FIT_TABLES.values() for t in ts}),
         "held_out_sources": dict(M.HELD_OUT_TABLES),
         # the worker count(s) m0 and d are measured at (pool_api's), for the report's reading of the errors
-        "notes": {"map_workers": sorted(int(w) for w in raw.get("pool_api", {}).get("workers", pd.Series(dtype=int)).dropna().unique())},
+        "notes": {
+            "map_workers": sorted(
+                int(w) for w in raw.get("pool_api", {}).get("workers", pd.Series(dtype=int)).dropna().unique()
+            )
+        },
         "bootstrap": {"names": names, "sets": [[_num(v) for v in row] for row in values.tolist()], "seed": seed},
     }
 
@@ -390,7 +398,9 @@ def predictions(model: dict, summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
         try:
             cells = HELD_OUT[source](summaries[table])
         except (AttributeError, KeyError, ValueError) as err:  # a summary without the columns or variants a cell needs
-            rows.append({"source": source, "skipped": f"its summary has no Pool cells to predict ({type(err).__name__}: {err})"})
+            rows.append(
+                {"source": source, "skipped": f"its summary has no Pool cells to predict ({type(err).__name__}: {err})"}
+            )
             continue
         for cell in cells:
             row = {"source": source, "a": 0.0, "r": 0.0, **cell}
@@ -435,7 +445,9 @@ def errors(pred: pd.DataFrame) -> dict:
     skipped = pred[pred["skipped"].notna()] if "skipped" in pred else pred.iloc[:0]
 
     def stats(e: pd.Series) -> dict:
-        return {"count": int(len(e)), "median": _num(e.median()), "p90": _num(e.quantile(0.9))} if len(e) else {"count": 0}
+        return (
+            {"count": int(len(e)), "median": _num(e.median()), "p90": _num(e.quantile(0.9))} if len(e) else {"count": 0}
+        )
 
     return {
         **stats(done["abs_error"]),
@@ -450,7 +462,13 @@ def shared_memory_data(summary: pd.DataFrame | None) -> list[dict]:
         return []
     wide = _pivot(summary, ["size_kib", "workers", "nbytes"], "pickle").dropna(subset=["shared_memory"])
     return [
-        {"nbytes": float(r.nbytes), "workers": int(r.workers), "pickle": r.pickle, "shared_memory": r.shared_memory, "ratio": r.shared_memory / r.pickle}
+        {
+            "nbytes": float(r.nbytes),
+            "workers": int(r.workers),
+            "pickle": r.pickle,
+            "shared_memory": r.shared_memory,
+            "ratio": r.shared_memory / r.pickle,
+        }
         for r in wide.itertuples()
     ]
 
@@ -467,6 +485,8 @@ def build(raw: dict[str, pd.DataFrame], summaries: dict[str, pd.DataFrame], env:
     done = pred.dropna(subset=["predicted"]) if "predicted" in pred else pred.iloc[:0]
     model["held_out"] = {
         **errors(pred),
-        "cells": [{k: (_num(v) if isinstance(v, float) else v) for k, v in r.items()} for r in done[keep].to_dict("records")],
+        "cells": [
+            {k: (_num(v) if isinstance(v, float) else v) for k, v in r.items()} for r in done[keep].to_dict("records")
+        ],
     }
     return model, pred

@@ -64,7 +64,9 @@ def synthetic_raw(seed: int = 1) -> dict[str, pd.DataFrame]:
         ws += rows(f"operation{op}", rng, serial={"workers": 1, "seconds": loops * t_op[op]}, **pools)
     workers_sweep = pd.DataFrame(ws).assign(loops=loops, start_method="fork", operation=lambda d: d["_point"].str[9:])
     ready = {"fork": 0.013, **{m: 0.013 * r for m, r in RATIO.items()}}
-    sms = rows("operationstartup", rng, **{f"startup_{m}": {"ready_seconds": s, "start_method": m} for m, s in ready.items()})
+    sms = rows(
+        "operationstartup", rng, **{f"startup_{m}": {"ready_seconds": s, "start_method": m} for m, s in ready.items()}
+    )
     api = []
     for length in (100, 1000, 10000):
         api += rows(
@@ -73,7 +75,9 @@ def synthetic_raw(seed: int = 1) -> dict[str, pd.DataFrame]:
             serial={"seconds": length * 1e-7},
             map={"call_seconds": TRUE["m0"] + length * TRUE["d"] + length * 1e-7},
         )
-    api = pd.DataFrame(api).assign(function="square", workers=4, length=lambda d: d["_point"].str.extract(r"length(\d+)")[0].astype(int))
+    api = pd.DataFrame(api).assign(
+        function="square", workers=4, length=lambda d: d["_point"].str.extract(r"length(\d+)")[0].astype(int)
+    )
     tvp, tasks, serial = [], 8, 0.8
     for w, c in CAP["cpu"].items():
         pool = S(w) + J(w) + TRUE["m0"] + tasks * TRUE["d"] + serial / c
@@ -86,10 +90,7 @@ def synthetic_raw(seed: int = 1) -> dict[str, pd.DataFrame]:
     arr_serial = 0.012
     work = TRUE["m0"] + 4 * TRUE["d"] + 4 * 32 * MIB / TRUE["B"] + arr_serial / CAP["cpu"][2]
     backends = rows(
-        "workloadarray",
-        rng,
-        serial={"seconds": arr_serial},
-        pool={"work_seconds": work, "tasks": 4, "workers": 2},
+        "workloadarray", rng, serial={"seconds": arr_serial}, pool={"work_seconds": work, "tasks": 4, "workers": 2}
     )
     return {
         "workers_sweep": workers_sweep,
@@ -102,13 +103,21 @@ def synthetic_raw(seed: int = 1) -> dict[str, pd.DataFrame]:
 
 def exact(kind: str, n: int, t: float, w: int, a: float = 0.0) -> float:
     """The Pool time the true parameters give."""
-    return sum(M.pool_terms(true_params(), n=n, t=t, a=a, r=0.0, workers=w, kind=kind, method="fork", base="fork").values())
+    return sum(
+        M.pool_terms(true_params(), n=n, t=t, a=a, r=0.0, workers=w, kind=kind, method="fork", base="fork").values()
+    )
 
 
 def synthetic_summaries() -> dict[str, pd.DataFrame]:
     read = pd.DataFrame(
         [
-            {"loops": n, "workers": 4, "serial_median": n * 0.06, "pool_median": exact("read", n, 0.06, 4), "start_method": "fork"}
+            {
+                "loops": n,
+                "workers": 4,
+                "serial_median": n * 0.06,
+                "pool_median": exact("read", n, 0.06, 4),
+                "start_method": "fork",
+            }
             for n in (1, 5, 20)
         ]
     )
@@ -124,7 +133,13 @@ def synthetic_summaries() -> dict[str, pd.DataFrame]:
         nbytes = kib * 1024
         shm += [
             {"size_kib": kib, "workers": 2, "variant": "serial", "median": 1e-5, "nbytes": nbytes},
-            {"size_kib": kib, "workers": 2, "variant": "pickle", "median": exact("cpu", 2, 5e-6, 2, nbytes / 2), "nbytes": nbytes},
+            {
+                "size_kib": kib,
+                "workers": 2,
+                "variant": "pickle",
+                "median": exact("cpu", 2, 5e-6, 2, nbytes / 2),
+                "nbytes": nbytes,
+            },
             {"size_kib": kib, "workers": 2, "variant": "shared_memory", "median": 0.02, "nbytes": nbytes},
         ]
     return {"read": read, "crossover": pd.DataFrame(cross), "shared_memory": pd.DataFrame(shm)}
@@ -169,7 +184,9 @@ def test_held_out_rows_never_reach_the_fit():
     clean = modelfit.fit(raw, ENV, boot=0)
     with_held_out = {**raw, "crossover": pd.DataFrame({"rep": [0], "_point": ["x"], "variant": ["pool"]})}
     model, _ = modelfit.build(with_held_out, {}, ENV, boot=0)
-    assert {n: p["value"] for n, p in model["parameters"].items()} == {n: p["value"] for n, p in clean["parameters"].items()}
+    assert {n: p["value"] for n, p in model["parameters"].items()} == {
+        n: p["value"] for n, p in clean["parameters"].items()
+    }
     with pytest.raises(ValueError, match="overlap"):
         M.FIT_TABLES["bytes"].append("crossover")
         try:
@@ -246,7 +263,20 @@ def advise_cli(*args, model=None, tmp_path=None):
 
 
 def test_advise_numbers_follow_from_the_parameters(tmp_path):
-    proc = advise_cli("--task-ms", "20", "--arg-mb", "2", "--tasks", "1000", "--workers", "1", "2", "4", model=hand_model(), tmp_path=tmp_path)
+    proc = advise_cli(
+        "--task-ms",
+        "20",
+        "--arg-mb",
+        "2",
+        "--tasks",
+        "1000",
+        "--workers",
+        "1",
+        "2",
+        "4",
+        model=hand_model(),
+        tmp_path=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     for w in (1, 2, 4):
@@ -279,8 +309,13 @@ def test_advise_refuses_in_one_line_without_a_model(tmp_path):
 
 def test_advise_refuses_bad_options_in_one_line(tmp_path):
     proc = advise_cli("--task-ms", "-1", "--tasks", "10", model=hand_model(), tmp_path=tmp_path)
-    assert proc.returncode == 2 and proc.stderr.strip() == "mpbench advise: --task-ms = -1.0 is not allowed; allowed: a number > 0"
-    proc = advise_cli("--task-ms", "1", "--tasks", "10", "--start-method", "forkserver", model=hand_model(), tmp_path=tmp_path)
+    assert (
+        proc.returncode == 2
+        and proc.stderr.strip() == "mpbench advise: --task-ms = -1.0 is not allowed; allowed: a number > 0"
+    )
+    proc = advise_cli(
+        "--task-ms", "1", "--tasks", "10", "--start-method", "forkserver", model=hand_model(), tmp_path=tmp_path
+    )
     assert proc.returncode == 2 and "allowed: fork, spawn" in proc.stderr
 
 

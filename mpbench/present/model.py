@@ -14,7 +14,11 @@ from .common import bilingual, columns_table, for_figure, pick
 
 #: The report's example workloads: (English, Chinese, advise's arguments).
 EXAMPLES = [
-    ("1,000 tasks of 20 ms with a 2 MiB argument each", "1000 个 20 毫秒的任务，每个带 2 MiB 参数", dict(task_s=0.02, tasks=1000, arg_bytes=2 * 2**20)),
+    (
+        "1,000 tasks of 20 ms with a 2 MiB argument each",
+        "1000 个 20 毫秒的任务，每个带 2 MiB 参数",
+        dict(task_s=0.02, tasks=1000, arg_bytes=2 * 2**20),
+    ),
     ("1,000 tasks of 0.1 ms", "1000 个 0.1 毫秒的任务", dict(task_s=1e-4, tasks=1000)),
 ]
 TERM_NAMES = bilingual(
@@ -237,8 +241,8 @@ def section(model: dict, pred: pd.DataFrame, table_text: str, figure: str, langu
         lines.append(f"- {t['none']}")
     else:
         verdict = t["met"] if held["median"] <= 0.15 else t["missed"]
-        text = t['errors'].format(count=held['count'], median=held['median'], p90=held['p90'], verdict=verdict)
-        lines.append(f'- {text}')
+        text = t["errors"].format(count=held["count"], median=held["median"], p90=held["p90"], verdict=verdict)
+        lines.append(f"- {text}")
         for source, s in held["by_source"].items():
             lines.append(f"  - {t['source'].format(source=names.get(source, source), **s)}")
         lines += [f"- {line}" for line in _worst_lines(done, model, t, names, terms)]
