@@ -329,7 +329,7 @@ def appendix_cells(summary: pd.DataFrame, kind: str) -> list[dict]:
     """The appendix table's Pool cells: ``loops`` file operations, each as long as the serial loop's share."""
     return [
         dict(
-            cell=f"{int(r.loops)} loops, Pool({int(r.workers)})",
+            cell=f"loops {int(r.loops)}, Pool({int(r.workers)})",
             n=int(r.loops),
             t=r.serial_median / r.loops,
             workers=int(r.workers),

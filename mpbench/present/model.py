@@ -57,8 +57,10 @@ TEXT = {
         "skipped": "Not predicted — {source}: {why}.",
         "none": "No held-out cell could be predicted.",
         "advice": "**Advice** ({what}): {answer}",
-        "answer": "predicted speedup {speedup}× ({low}–{high}×) at {best} workers, {enough} already enough; "
-        "break-even at tasks of {be}; shared memory {sm}{caution}.",
+        "answer": "predicted speedup {speedup}× ({low}–{high}×) with Pool({best}), Pool({enough}) already enough; "
+        "{be}; shared memory {sm}{caution}.",
+        "be": "tasks pay off from {ms} each (the break-even)",
+        "be_never": "no task size pays off (the capacity there is not above 1)",
         "sm_yes": "pays off (pickling is {share:.0%} of the Pool time)",
         "sm_no": "not needed (pickling is {share:.0%} of the Pool time)",
         "caution": "; the model's error on similar held-out cells was {err:.0%}, so read this as rough",
@@ -83,8 +85,10 @@ TEXT = {
         "skipped": "未预测——{source}：{why}。",
         "none": "没有任何留出单元格可以预测。",
         "advice": "**建议**（{what}）：{answer}",
-        "answer": "在 {best} 个进程时预测加速比 {speedup}×（{low}–{high}×），{enough} 个进程已足够；"
-        "任务耗时达到 {be} 才划算；共享内存{sm}{caution}。",
+        "answer": "Pool({best}) 预测加速比 {speedup}×（{low}–{high}×），Pool({enough}) 已足够；"
+        "{be}；共享内存{sm}{caution}。",
+        "be": "每个任务达到 {ms} 才划算（盈亏平衡点）",
+        "be_never": "任何任务规模都不划算（该进程数下的并行能力不超过 1）",
         "sm_yes": "划算（序列化占进程池时间的 {share:.0%}）",
         "sm_no": "不需要（序列化占进程池时间的 {share:.0%}）",
         "caution": "；模型在相似留出单元格上的误差为 {err:.0%}，结果仅供粗略参考",
@@ -224,7 +228,7 @@ def _advice_line(model: dict, what: str, kwargs: dict, t: dict) -> str:
         high=fmt_ratio(best["speedup_high"]),
         best=advice["best"],
         enough=advice["enough"],
-        be=f"{be * 1e3:.3g} ms" if math.isfinite(be) else "∞",
+        be=t["be"].format(ms=f"{be * 1e3:.3g} ms") if math.isfinite(be) else t["be_never"],
         sm=t["sm_yes" if advice["shared_memory"] else "sm_no"].format(share=advice["bytes_share"]),
         caution=t["caution"].format(err=err) if count and err > M.LARGE_ERROR else "",
     )
