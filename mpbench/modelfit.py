@@ -346,36 +346,39 @@ def _pivot(summary: pd.DataFrame, keys: list[str], pool: str) -> pd.DataFrame:
     return wide.dropna(subset=["serial", pool]).reset_index()
 
 
-def crossover_cells(summary: pd.DataFrame) -> list[dict]:
-    """crossover's Pool cells: the sum cut into one task per worker."""
+def _one_task_per_worker(summary: pd.DataFrame, keys: list[str], pool: str, label, arg=lambda r: 0.0) -> list[dict]:
+    """Pool cells whose work is cut into one task per worker (CPU work): ``label`` and ``arg`` (bytes per task)
+    of each row of the serial and ``pool`` medians side by side."""
     return [
         dict(
-            cell=f"size {int(r.size):,}, Pool({int(r.workers)})",
+            cell=label(r),
             n=int(r.workers),
             t=r.serial / r.workers,
+            a=float(arg(r)),
             workers=int(r.workers),
             kind="cpu",
-            measured=r.pool,
+            measured=getattr(r, pool),
         )
-        for r in _pivot(summary, ["workers", "size"], "pool").itertuples()
+        for r in _pivot(summary, keys, pool).itertuples()
     ]
+
+
+def crossover_cells(summary: pd.DataFrame) -> list[dict]:
+    """crossover's Pool cells: the sum cut into one chunk per worker."""
+    return _one_task_per_worker(
+        summary, ["workers", "size"], "pool", lambda r: f"size {int(r.size):,}, Pool({int(r.workers)})"
+    )
 
 
 def shared_memory_cells(summary: pd.DataFrame) -> list[dict]:
     """shared_memory's pickling cells: the array cut into one slice per worker, each slice pickled."""
-    nbytes = summary.groupby(["size_kib", "workers"])["nbytes"].first()
-    return [
-        dict(
-            cell=f"{r.size_kib * 1024 / MIB:.3g} MiB, Pool({int(r.workers)})",
-            n=int(r.workers),
-            t=r.serial / r.workers,
-            a=float(nbytes[(r.size_kib, r.workers)]) / r.workers,
-            workers=int(r.workers),
-            kind="cpu",
-            measured=r.pickle,
-        )
-        for r in _pivot(summary, ["size_kib", "workers"], "pickle").itertuples()
-    ]
+    return _one_task_per_worker(
+        summary,
+        ["size_kib", "workers", "nbytes"],
+        "pickle",
+        lambda r: f"{r.size_kib * 1024 / MIB:.3g} MiB, Pool({int(r.workers)})",
+        arg=lambda r: r.nbytes / r.workers,
+    )
 
 
 #: Each held-out source (model.HELD_OUT_TABLES names its summary): the cells it gives.  A new source is an entry
