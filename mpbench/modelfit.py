@@ -17,6 +17,10 @@ from . import model as M
 BOOTSTRAP = 200
 SEED = 2019
 MIB = 2**20
+#: The raw columns the fits read.
+COLUMNS = {"_point", "rep", "variant", "workers", "tasks", "loops", "length", "operation", "function", "kind"}
+COLUMNS |= {"workload", "start_method", "seconds", "pool_start_seconds", "pool_close_seconds", "map_seconds"}
+COLUMNS |= {"start_seconds", "call_seconds", "work_seconds", "ready_seconds"}
 
 
 class Unfit(Exception):
@@ -80,7 +84,9 @@ class Sample:
             if self.rng is None:
                 self.cache[table] = df.assign(_draw=df["rep"])
             else:
-                reps = self.positions.setdefault(table, _rep_positions(df))
+                if table not in self.positions:
+                    self.positions[table] = _rep_positions(df)
+                reps = self.positions[table]
                 picks = [r[i] for r in reps for i in self.rng.integers(0, len(r), len(r))]
                 draws = np.repeat(np.arange(len(picks)), [len(p) for p in picks])
                 self.cache[table] = df.iloc[np.concatenate(picks)].assign(_draw=draws)
@@ -140,7 +146,11 @@ def fit_dispatch(f: Sample, p: dict) -> dict:
 
 def _paired(rows: pd.DataFrame, variant: str, column: str) -> pd.Series:
     """One variant's ``column`` by repetition drawn (``_draw``)."""
-    return rows.loc[rows["variant"] == variant].set_index("_draw")[column]
+    return _by_draw(rows[rows["variant"] == variant], column)
+
+
+def _by_draw(rows: pd.DataFrame, column: str) -> pd.Series:
+    return pd.Series(rows[column].to_numpy(float), index=rows["_draw"].to_numpy())
 
 
 def _ratio(serial: pd.Series, work: pd.Series) -> float:
@@ -164,7 +174,7 @@ def fit_file_capacity(kind: str) -> Callable:
         out = {}
         for w, g in op[op["variant"] != "serial"].groupby("workers"):
             n = int(g["loops"].iloc[0])
-            work = g.set_index("_draw")["map_seconds"] - p["m0"] - n * p["d"]
+            work = _by_draw(g, "map_seconds") - p["m0"] - n * p["d"]
             out.setdefault(min(int(w), n), _ratio(serial, work))
         out = _capacities(out)
         if not out:
@@ -261,6 +271,8 @@ def fit(raw: dict[str, pd.DataFrame], env: dict, boot: int = BOOTSTRAP, seed: in
     """The model (model.json without its held-out errors): every parameter with its 95% bootstrap interval over
     the repetitions of the fit cells, the terms fitted or missing with why, and the bootstrap sets."""
     base = base_method(raw, env)
+    # Only the columns the fits read: a bootstrap replicate copies every row it draws.
+    raw = {t: df[[c for c in df.columns if c in COLUMNS]] for t, df in raw.items()}
     config = env.get("config") or {}
     p0, why = fit_all(Sample(raw, config), base)
     names = sorted(p0)

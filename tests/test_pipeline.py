@@ -54,7 +54,7 @@ def snakemake(workdir, *args, timeout=300, env=None, configfile=TINY):
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("pipeline")
-    proc = snakemake(workdir)
+    proc = snakemake(workdir, timeout=420)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return workdir
 
