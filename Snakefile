@@ -16,6 +16,7 @@ include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/experiments.smk"
 include: "rules/post.smk"
+include: "rules/model.smk"
 include: "rules/compare.smk"
 include: "rules/report.smk"
 
@@ -46,5 +47,6 @@ localrules:
     html_table,
     post_compare,
     claims,
+    model,
     publish_host,
     compare,

@@ -481,6 +481,7 @@ def render(
     seed_section: dict | None = None,
     points: pd.DataFrame | None = None,
     now: float | None = None,
+    model_section: list[str] | None = None,
 ) -> str:
     """The whole report as markdown; figure paths are relative to the report."""
     level = config["ci_level"]
@@ -550,6 +551,7 @@ def render(
         "Above the dashed 1× line processes pay off; the dotted line is the ideal min(workers, cores).",
         "",
         *experiment_sections(sections or []),
+        *(model_section or []),
         "## Precision",
         "",
         f"Every point repeats until the {level:.0%} intervals of everything its table reports are within "

@@ -120,11 +120,13 @@ def measure_settings(name):
 
 # The tables beside the post's: its numbers against ours, and its claims checked.
 POST_TABLES = ["seed_vs_measured", "claims"]
+# The cost model's table (rules/model.smk).
+MODEL_TABLES = ["model"]
 
 
 def html_tables():
     """Every markdown table, by name, that the HTML report shows as a page."""
-    return run_tables() + POST_TABLES
+    return run_tables() + POST_TABLES + MODEL_TABLES
 
 
 def category(name):
@@ -136,6 +138,8 @@ def table_category(wildcards):
     """The HTML report's category of a table: its experiment's, or the post's."""
     if wildcards.name in POST_TABLES:
         return "The post side by side"
+    if wildcards.name in MODEL_TABLES:
+        return "Cost model"
     return category(EXP.TABLES[wildcards.name])
 
 
@@ -150,11 +154,24 @@ def compare_hosts():
     return [d for d in host_dirs("results/hosts") if d.name != HOST]
 
 
+def model_inputs(kind):
+    """The cost model's inputs of this run: the raw CSVs of the tables it is fitted from, or the summaries of
+    the held-out tables it predicts (mpbench.model), of the experiments that run."""
+    from mpbench.model import FIT_TABLES, HELD_OUT_TABLES
+
+    if kind == "raw":
+        tables = sorted({t for ts in FIT_TABLES.values() for t in ts})
+        return [f for t in tables if EXP.TABLES.get(t) in run_experiments() for f in table_raw(t)]
+    return [f"results/summary/{t}.csv" for t in HELD_OUT_TABLES.values() if EXP.TABLES.get(t) in run_experiments()]
+
+
 def all_outputs():
     return (
         [f"results/tables/{table}.md" for table in run_tables()]
         + [f"results/figures/{figure}.{ext}" for figure in run_figures() for ext in ("png", "svg")]
         + [f"results/tables/{name}.md" for name in POST_TABLES]
+        + ["results/model.json", "results/summary/model_predictions.csv", "results/tables/model.md"]
+        + [f"results/figures/model_predicted_vs_measured.{ext}" for ext in ("png", "svg")]
         + [f"results/figures/seed_vs_measured.{ext}" for ext in ("png", "svg")]
         + [f"results/html/{name}.html" for name in html_tables()]
         + [f"results/hosts/{HOST}/{name}" for name in ("summary/read.csv", "summary/readwrite.csv", "environment.json")]

@@ -73,6 +73,10 @@ rule report_md:
         seed_summary="results/summary/seed_vs_measured.csv",
         seed_figure="results/figures/seed_vs_measured.png",
         claims="results/tables/claims.md",
+        model="results/model.json",
+        model_predictions="results/summary/model_predictions.csv",
+        model_table="results/tables/model.md",
+        model_figure="results/figures/model_predicted_vs_measured.png",
         experiment_tables=lambda wc: expand("results/tables/{name}.md", name=enabled_experiments()),
         experiment_summaries=lambda wc: expand("results/summary/{name}.csv", name=enabled_experiments()),
         experiment_figures=lambda wc: expand("results/figures/{name}.png", name=enabled_experiments()),
@@ -100,7 +104,7 @@ rule html_table:
     log:
         "results/logs/html/{name}.log",
     wildcard_constraints:
-        name="|".join([*EXP.TABLES, *POST_TABLES]),
+        name="|".join([*EXP.TABLES, *POST_TABLES, *MODEL_TABLES]),
     conda:
         "../envs/mpbench.yaml"
     script:

@@ -46,6 +46,15 @@ if __name__ == "__main__":
         "figure": os.path.relpath(sm.input.seed_figure, out_dir),
         "claims": Path(sm.input.claims).read_text(encoding="utf-8"),
     }
+    from mpbench.present import model as model_present
+
+    model_section = model_present.section(
+        json.loads(Path(sm.input.model).read_text()),
+        pd.read_csv(sm.input.model_predictions),
+        Path(sm.input.model_table).read_text(encoding="utf-8"),
+        os.path.relpath(sm.input.model_figure, out_dir),
+        sm.params.config["language"],
+    )
     points = pd.read_csv(sm.input.points)
     write_text_atomic(
         sm.output[0],
@@ -60,5 +69,6 @@ if __name__ == "__main__":
             precision_cells=precision,
             seed_section=seed_section,
             points=points,
+            model_section=model_section,
         ),
     )

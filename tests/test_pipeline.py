@@ -54,7 +54,7 @@ def snakemake(workdir, *args, timeout=300, env=None, configfile=TINY):
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("pipeline")
-    proc = snakemake(workdir)
+    proc = snakemake(workdir, timeout=420)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return workdir
 
@@ -498,3 +498,22 @@ def test_repeat_until_precise_end_to_end(tmp_path):
     floor_at_least = points[["sentinel_cv", "worst_cv"]].min(axis=1) - 1e-12
     assert points["sentinel_cv"].notna().all() and (points["floor_cv"] >= floor_at_least).all()
     assert "**The machine while the points ran**" in (tmp_path / "results" / "report.md").read_text()
+
+
+def test_cost_model_reaches_the_report(run):
+    results = run / "results"
+    model = json.loads((results / "model.json").read_text())
+    assert {"parameters", "terms", "held_out", "bootstrap", "fit_sources", "held_out_sources"} <= set(model)
+    assert set(model["fit_sources"]).isdisjoint(model["held_out_sources"].values())
+    # every term either fitted with its parameters or missing with the reason, in the file and the table
+    for term, info in model["terms"].items():
+        assert info["status"] == "fitted" or info["reason"], term
+    assert model["terms"]["start"]["status"] == "fitted" and model["terms"]["map"]["status"] == "fitted"
+    pred = pd.read_csv(results / "summary" / "model_predictions.csv")
+    assert {"appendix read", "appendix readwrite", "crossover", "shared_memory"} <= set(pred["source"])
+    assert (pred["predicted"].notna() | pred["skipped"].notna()).all()
+    assert (results / "tables" / "model.md").read_text().count("|") > 10
+    assert (results / "figures" / "model_predicted_vs_measured.png").stat().st_size > 1000
+    report = (results / "report.md").read_text()
+    assert "## 成本模型" in report and "figures/model_predicted_vs_measured.png" in report
+    assert "python -m mpbench advise" in report

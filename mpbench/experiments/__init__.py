@@ -18,8 +18,9 @@ from types import ModuleType
 HERE = Path(__file__).resolve().parent
 PRESENT = HERE.parent / "present"
 SPECS = HERE.parent / "schemas" / "experiments"
-#: Modules of this package that are shared helpers, not experiments.
-HELPERS = {"common", "levels"}
+#: Modules of these folders that are not experiments: shared helpers, and the cost model's presentation
+#: (present/model.py; docs/model.md).
+HELPERS = {"common", "levels", "model"}
 GROUPS = ("appendix", "post", "condition")  # the appendix, the post's other sections, the measurement conditions
 NEEDS = ("test_file", "file_conditions")
 PRESETS = ("quick", "tiny")
