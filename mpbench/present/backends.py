@@ -16,6 +16,18 @@ TO_BEST = "best_ratio best_low best_high best_p best_significant best_pairs"
 FASTEST, TIED, SLOWER, INCONCLUSIVE = "fastest", "not distinguishable", "slower", "inconclusive"
 
 
+#: What every backend run records, aggregated per variant (also the custom experiment's): how it started, its
+#: version and the median of each phase; and the backends the point could not run.
+RUN_COLUMNS = {
+    "start_method": ("start_method", "first"),
+    "version": ("backend_version", "first"),
+    "start_seconds": ("start_seconds", "median"),
+    "work_seconds": ("work_seconds", "median"),
+    "stop_seconds": ("stop_seconds", "median"),
+}
+SKIPPED = ("skipped", lambda s: "; ".join(sorted({str(v) for v in s.dropna() if str(v)})))
+
+
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     raw = raw.assign(variant=raw["variant"].astype(str))
     if "skipped" not in raw:
@@ -27,13 +39,9 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
         "serial",
         tasks=("tasks", "first"),
         workers=("workers", "first"),
-        start_method=("start_method", "first"),
-        version=("backend_version", "first"),
-        start_seconds=("start_seconds", "median"),
-        work_seconds=("work_seconds", "median"),
-        stop_seconds=("stop_seconds", "median"),
+        **RUN_COLUMNS,
         peak_mib=("children_peak_mib", "median"),
-        skipped=("skipped", lambda s: "; ".join(sorted({str(v) for v in s.dropna() if str(v)}))),
+        skipped=SKIPPED,
     )
     extra = []
     for workload, cell in raw.groupby("workload"):

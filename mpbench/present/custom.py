@@ -11,6 +11,7 @@ from ..experiments.custom import NO_SIZE
 from ..precision import min_repeats
 from ..stats import interval_vs_one
 from ..tables import fmt_ratio, fmt_seconds, fmt_span
+from .backends import RUN_COLUMNS, SKIPPED
 from .common import (
     TIME_COLUMNS,
     bilingual,
@@ -51,14 +52,10 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
         backend=("backend", "first"),
         workers=("workers", "first"),
         tasks=("tasks", "first"),
-        start_method=("start_method", "first"),
-        version=("backend_version", "first"),
-        start_seconds=("start_seconds", "median"),
-        work_seconds=("work_seconds", "median"),
-        stop_seconds=("stop_seconds", "median"),
+        **RUN_COLUMNS,
         cores=("usable_cores", "max"),
         workload=("workload", "first"),
-        skipped=("skipped", lambda s: "; ".join(sorted({str(v) for v in s.dropna() if str(v)}))),
+        skipped=SKIPPED,
     )
     extra = []
     for size, rows in summary.groupby("size"):
