@@ -32,6 +32,7 @@ HELD_OUT_TABLES = {
     "appendix readwrite": "readwrite",
     "crossover": "crossover",
     "shared_memory": "shared_memory",
+    "custom": "custom",
 }
 #: What each term of the formula is, with the parameters it rests on (docs/model.md says where each is measured).
 TERMS = {

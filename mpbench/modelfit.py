@@ -393,6 +393,32 @@ def shared_memory_cells(summary: pd.DataFrame) -> list[dict]:
     )
 
 
+UNSIZED = "the task arguments or results could not be pickled to size them"
+
+
+def custom_cells(summary: pd.DataFrame) -> list[dict]:
+    """custom's Pool cells (the user's function): its tasks, each as long as the serial loop's share, with the
+    pickled bytes of an argument and a result and the kind of work its config names."""
+    pools = summary[summary["backend"].astype(str) == "pool"]
+    serial = summary[summary["variant"].astype(str) == "serial"].set_index("size")["median"]
+    return [
+        dict(
+            cell=f"size {r.size}, Pool({int(r.workers)})",
+            n=int(r.tasks),
+            t=serial[r.size] / r.tasks,
+            a=float(r.arg_bytes),
+            r=float(r.result_bytes),
+            workers=int(r.workers),
+            kind=str(r.work_kind),
+            method=r.start_method,
+            measured=r.median,
+            **({} if np.isfinite([r.arg_bytes, r.result_bytes]).all() else {"skipped": UNSIZED}),
+        )
+        for r in pools.itertuples()
+        if r.size in serial.index
+    ]
+
+
 #: Each held-out source (model.HELD_OUT_TABLES names its summary): the cells it gives.  A new source is an entry
 #: here and one there.
 HELD_OUT = {
@@ -400,6 +426,7 @@ HELD_OUT = {
     "appendix readwrite": lambda s: appendix_cells(s, "readwrite"),
     "crossover": crossover_cells,
     "shared_memory": shared_memory_cells,
+    "custom": custom_cells,
 }
 
 
@@ -419,6 +446,9 @@ def predictions(model: dict, summaries: dict[str, pd.DataFrame]) -> pd.DataFrame
             continue
         for cell in cells:
             row = {"source": source, "a": 0.0, "r": 0.0, **cell}
+            if row.get("skipped"):
+                rows.append(row)
+                continue
             row["method"] = row.get("method") if isinstance(row.get("method"), str) else model["start_method"]
             try:
                 pred, low, high, terms = M.predict(

@@ -5,6 +5,7 @@ and the verdict follows the intervals."""
 
 import multiprocessing
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -116,6 +117,19 @@ def test_the_example_runs_serially_through_each_pool_and_the_backends():
     runs = rows[rows["variant"] != "serial"]
     assert np.allclose(runs["seconds"], runs[["start_seconds", "work_seconds", "stop_seconds"]].sum(axis=1))
     assert (by.loc[pools, "start_method"] == multiprocessing.get_start_method()).all()
+    # for the cost model: the pickled size of one argument and one result, and the kind the config names
+    assert rows["arg_bytes"].eq(len(pickle.dumps((1, 31), pickle.HIGHEST_PROTOCOL))).all()
+    assert rows["result_bytes"].gt(0).all() and rows["work_kind"].eq("cpu").all()
+    summary = present.summarize(rows, 0.95)
+    assert summary["arg_bytes"].notna().all() and set(summary["work_kind"]) == {"cpu"}
+
+
+def test_pickled_bytes_samples_evenly_and_says_nan_for_what_cannot_be_pickled():
+    values = [b"x" * i for i in range(1000)]
+    sample = values[:: 1000 // custom.SIZE_SAMPLE][: custom.SIZE_SAMPLE]
+    expected = sum(len(pickle.dumps(v, pickle.HIGHEST_PROTOCOL)) for v in sample) / len(sample)
+    assert custom.pickled_bytes(values) == expected
+    assert np.isnan(custom.pickled_bytes([lambda: 0]))
 
 
 def test_backends_run_at_the_largest_worker_count_within_the_cores():

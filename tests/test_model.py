@@ -101,10 +101,10 @@ def synthetic_raw(seed: int = 1) -> dict[str, pd.DataFrame]:
     }
 
 
-def exact(kind: str, n: int, t: float, w: int, a: float = 0.0) -> float:
+def exact(kind: str, n: int, t: float, w: int, a: float = 0.0, r: float = 0.0) -> float:
     """The Pool time the true parameters give."""
     return sum(
-        M.pool_terms(true_params(), n=n, t=t, a=a, r=0.0, workers=w, kind=kind, method="fork", base="fork").values()
+        M.pool_terms(true_params(), n=n, t=t, a=a, r=r, workers=w, kind=kind, method="fork", base="fork").values()
     )
 
 
@@ -142,7 +142,22 @@ def synthetic_summaries() -> dict[str, pd.DataFrame]:
             },
             {"size_kib": kib, "workers": 2, "variant": "shared_memory", "median": 0.02, "nbytes": nbytes},
         ]
-    return {"read": read, "crossover": pd.DataFrame(cross), "shared_memory": pd.DataFrame(shm)}
+    # custom's summary: the user's function, 48 tasks of 4 ms with 2 KiB arguments and 100-byte results
+    custom = [{"size": "default", "variant": "serial", "backend": "serial", "median": 48 * 0.004}]
+    custom += [
+        {"size": "default", "variant": f"pool{w}", "backend": "pool", "median": exact("cpu", 48, 0.004, w, 2048, 100)}
+        for w in (1, 2)
+    ]
+    custom += [{"size": "default", "variant": "executor", "backend": "executor", "median": 0.1}]
+    custom = pd.DataFrame(custom).assign(
+        workers=lambda d: d["variant"].map({"serial": 1, "pool1": 1, "pool2": 2, "executor": 2}),
+        tasks=48,
+        arg_bytes=2048.0,
+        result_bytes=100.0,
+        work_kind="cpu",
+        start_method="fork",
+    )
+    return {"read": read, "crossover": pd.DataFrame(cross), "shared_memory": pd.DataFrame(shm), "custom": custom}
 
 
 ENV = {"host": "test", "usable_cores": 2, "config": {"start_method": "fork", "backends": {"array_mib": 32}}}
@@ -165,8 +180,10 @@ def test_fit_recovers_known_parameters(built):
 
 def test_held_out_cells_predicted_from_the_true_model(built):
     model, pred = built
-    assert set(pred["source"]) == {"appendix read", "crossover", "shared_memory"}
+    assert set(pred["source"]) == {"appendix read", "crossover", "shared_memory", "custom"}
     assert pred["predicted"].notna().all() and (pred["abs_error"] < 0.05).all()
+    custom = pred[pred["source"] == "custom"]
+    assert sorted(custom["workers"]) == [1, 2] and (custom["a"] == 2048).all() and (custom["r"] == 100).all()
     assert model["held_out"]["cells"] and model["held_out"]["median"] < 0.05
     assert (pred["predicted_low"] <= pred["predicted"]).all() and (pred["predicted"] <= pred["predicted_high"]).all()
 
@@ -204,7 +221,8 @@ def test_a_missing_experiment_is_a_missing_term_and_its_predictions_are_skipped(
     assert "B" not in model["parameters"]
     shm = pred[pred["source"] == "shared_memory"]
     assert shm["predicted"].isna().all() and shm["skipped"].str.contains("bytes: backends").all()
-    assert pred.loc[pred["source"] != "shared_memory", "predicted"].notna().all()
+    moves = pred["source"].isin(["shared_memory", "custom"])  # cells whose tasks move bytes
+    assert pred.loc[~moves, "predicted"].notna().all() and pred.loc[moves, "predicted"].isna().all()
     assert "shared_memory" in model["held_out"]["skipped"]
 
     del raw["threads_vs_processes"]
@@ -344,3 +362,15 @@ def test_table_figure_and_section(built, tmp_path):
         assert text.count("mpbench advise") == 1
     present.plot(pred, [tmp_path / "f.png", tmp_path / "f.svg"], "en")
     assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "f.svg").stat().st_size > 1000
+
+
+def test_custom_cells_take_the_users_bytes_and_kind_and_skip_unsized_ones():
+    summary = synthetic_summaries()["custom"].assign(work_kind="read")
+    cells = modelfit.custom_cells(summary)
+    assert [(c["n"], c["workers"], c["kind"], c["a"], c["r"]) for c in cells] == [
+        (48, 1, "read", 2048.0, 100.0),
+        (48, 2, "read", 2048.0, 100.0),
+    ]
+    assert cells[0]["t"] == pytest.approx(0.004) and "skipped" not in cells[0]
+    cells = modelfit.custom_cells(summary.assign(arg_bytes=float("nan")))
+    assert all(c["skipped"] == modelfit.UNSIZED for c in cells)

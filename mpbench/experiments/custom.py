@@ -15,6 +15,7 @@ import importlib
 import importlib.util
 import multiprocessing
 import os
+import pickle
 import re
 import sys
 from importlib.machinery import PathFinder
@@ -243,6 +244,7 @@ def run(point: dict, section: dict, *, repeats, warmup: int, scratch_dir: str | 
             ) from err
 
     inner = timing.inner_loops(first, len(items))
+    sizes = {"arg_bytes": pickled_bytes(items), "result_bytes": pickled_bytes(expected), "work_kind": section["kind"]}
 
     def measure(variant: str) -> tuple[dict, list]:
         try:
@@ -268,7 +270,15 @@ def run(point: dict, section: dict, *, repeats, warmup: int, scratch_dir: str | 
         except Exception as err:
             raise PointError(f"{NAME}.workload: {ref} failed in {variant}: {one_line(err)}") from err
         skip = "; ".join(f"{b}: {why}" for b, why in skipped.items())
-        return {**times, **facts, "tasks": len(items), "usable_cores": cores, "skipped": skip, "workload": ref}, result
+        return {
+            **times,
+            **facts,
+            "tasks": len(items),
+            "usable_cores": cores,
+            "skipped": skip,
+            "workload": ref,
+            **sizes,
+        }, result
 
     def check(variant: str, result: list) -> None:
         if agree is not None:
@@ -297,6 +307,22 @@ def run(point: dict, section: dict, *, repeats, warmup: int, scratch_dir: str | 
 
     settings = {k: v for k, v in section.items() if k not in ("enabled", "sizes")}
     return run_variants(NAME, point, measure, check, repeats, warmup, names=names, settings=settings)
+
+
+#: How many of a point's task arguments (and results) are pickled to size them: evenly spaced, untimed.
+SIZE_SAMPLE = 64
+
+
+def pickled_bytes(values: list) -> float:
+    """The mean pickled size of one task argument or result, in bytes, from up to :data:`SIZE_SAMPLE` of them
+    (what Pool.map sends through its pipes; the cost model's a and r, docs/model.md); NaN for a value that
+    cannot be pickled (the Pool run then fails with its own line)."""
+    step = max(1, len(values) // SIZE_SAMPLE)
+    sample = values[::step][:SIZE_SAMPLE]
+    try:
+        return sum(len(pickle.dumps(v, pickle.HIGHEST_PROTOCOL)) for v in sample) / max(1, len(sample))
+    except Exception:
+        return float("nan")
 
 
 def difference(result: list, expected: list) -> str:

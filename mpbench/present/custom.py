@@ -41,7 +41,15 @@ def _sizes(values) -> list[str]:
 
 def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     raw = raw.assign(variant=raw["variant"].astype(str), size=raw["size"].astype(str))
-    raw = raw.assign(**{c: np.nan for c in ("start_seconds", "work_seconds", "stop_seconds") if c not in raw})
+    raw = raw.assign(
+        **{
+            c: np.nan
+            for c in ("start_seconds", "work_seconds", "stop_seconds", "arg_bytes", "result_bytes")
+            if c not in raw
+        }
+    )
+    if "work_kind" not in raw:
+        raw = raw.assign(work_kind="cpu")
     if "skipped" not in raw:
         raw = raw.assign(skipped="")
     summary = summarize_with(
@@ -55,6 +63,10 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
         **RUN_COLUMNS,
         cores=("usable_cores", "max"),
         workload=("workload", "first"),
+        # for the cost model's prediction of the Pool cells (modelfit.custom_cells)
+        arg_bytes=("arg_bytes", "first"),
+        result_bytes=("result_bytes", "first"),
+        work_kind=("work_kind", "first"),
         skipped=SKIPPED,
     )
     extra = []

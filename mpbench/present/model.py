@@ -33,6 +33,7 @@ SOURCE_NAMES = bilingual(
     **{"appendix read": ("appendix read", "附录 读"), "appendix readwrite": ("appendix read & write", "附录 读&写")},
     crossover=("crossover", "crossover"),
     shared_memory=("shared_memory (pickling)", "shared_memory（序列化）"),
+    custom=("custom (your function)", "custom（你自己的函数）"),
 )
 TEXT = {
     "en": {
@@ -68,7 +69,7 @@ TEXT = {
         "command": "The same for any workload: `python -m mpbench advise --task-ms 20 --arg-mb 2 --tasks 1000`.",
     },
     "zh": {
-        "title": "## 成本模型：预测与实测，以及多进程何时划算",
+        "title": "## The cost model (成本模型：预测与实测，以及多进程何时划算): predicted against measured, and when processes pay off",
         "intro": "一个进程池运行的模型，由本次运行自己的测量拟合（`results/model.json`，"
         "`docs/model.md`）：{formula}。它只用用户已知的信息——任务的串行耗时、数据字节数、"
         "任务数、进程数和启动方式——预测每个留出的进程池单元格。",
