@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon, Rectangle
@@ -163,3 +164,28 @@ def assert_findings_in_both_languages(present, summary, env: dict) -> list[str]:
         assert CJK.search(z), f"no Chinese in {z!r}"
         assert sorted(NUMBER.findall(z)) == sorted(NUMBER.findall(e)), f"numbers differ:\n{e}\n{z}"
     return zh
+
+
+def assert_within(figs, slack_px: float = 1.0) -> None:
+    """Every title, label, legend and annotation of each saved figure lies inside the figure: nothing is cut off
+    at its edges (savefig keeps the figure's size, so text that runs past an edge is lost)."""
+    for fig in figs:
+        canvas = FigureCanvasAgg(fig)  # a saved figure may be closed: draw it afresh
+        canvas.draw()
+        renderer, box = canvas.get_renderer(), fig.bbox
+        artists = [*fig.texts, *fig.legends, getattr(fig, "_suptitle", None)]
+        for ax in fig.axes:
+            artists += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+            artists += [ax.get_legend()]
+        for artist in artists:
+            if artist is None or not artist.get_visible() or (hasattr(artist, "get_text") and not artist.get_text()):
+                continue
+            ext = artist.get_window_extent(renderer)
+            inside = (
+                ext.x0 >= box.x0 - slack_px
+                and ext.x1 <= box.x1 + slack_px
+                and ext.y0 >= box.y0 - slack_px
+                and ext.y1 <= box.y1 + slack_px
+            )
+            what = artist.get_text() if hasattr(artist, "get_text") else type(artist).__name__
+            assert inside, f"{what!r} runs past the figure's edge: {ext} outside {box}"

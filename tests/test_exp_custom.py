@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import REPO
-from figdata import assert_drawn, assert_findings_in_both_languages, capture, texts
+from figdata import assert_drawn, assert_findings_in_both_languages, assert_within, capture, texts
 
 from mpbench import experiments
 from mpbench.config import ConfigError, load_schema, validate_config
@@ -413,6 +413,14 @@ def test_table(summary, language, first):
     assert md.startswith(first)
     assert "| Pool(2) ★ | 2 | fork |" in md and "| Pool(4) ≈ | 4 | fork |" in md and "| executor | 2 | fork |" in md
     assert "examples.workload:longest_chain" in md
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_nothing_is_cut_off_at_the_figures_edges(summary, tmp_path, monkeypatch, language):
+    figs = capture(monkeypatch)
+    one = summary[summary["size"] == summary["size"].iloc[0]].assign(workload="examples.workload:longest_chain")
+    present.plot(one, 2, [tmp_path / "c.png"], language)  # one panel: the narrowest figure
+    assert_within(figs)
 
 
 def test_plot(summary, tmp_path, monkeypatch):
