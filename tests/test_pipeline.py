@@ -510,10 +510,11 @@ def test_cost_model_reaches_the_report(run):
         assert info["status"] == "fitted" or info["reason"], term
     assert model["terms"]["start"]["status"] == "fitted" and model["terms"]["map"]["status"] == "fitted"
     pred = pd.read_csv(results / "summary" / "model_predictions.csv")
-    assert {"appendix read", "appendix readwrite", "crossover", "shared_memory"} <= set(pred["source"])
+    assert {"appendix read", "appendix readwrite", "crossover", "shared_memory", "custom"} <= set(pred["source"])
+    assert pred.loc[pred["source"] == "custom", "predicted"].notna().all()  # the user's function, held out
     assert (pred["predicted"].notna() | pred["skipped"].notna()).all()
     assert (results / "tables" / "model.md").read_text().count("|") > 10
     assert (results / "figures" / "model_predicted_vs_measured.png").stat().st_size > 1000
     report = (results / "report.md").read_text()
-    assert "## 成本模型" in report and "figures/model_predicted_vs_measured.png" in report
+    assert "## The cost model (成本模型" in report and "figures/model_predicted_vs_measured.png" in report
     assert "python -m mpbench advise" in report
