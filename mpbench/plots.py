@@ -103,6 +103,9 @@ TEXT = {
 LONG_COLUMNS = ["operation", "variant", "loops", "workers", "median", "ci_low", "ci_high"]
 PANEL_WIDTH = 4.6  # inches per column of panels
 PANEL_HEIGHT = 3.4  # inches per row of panels
+#: The least width (inches) of a row of panels under a figure-wide title and legend: one panel must still hold
+#: them (tests/test_pipeline.py draws every figure and checks that no text runs past its edges).
+MIN_WIDTH = 8.0
 
 
 # --------------------------------------------------------------------------

@@ -171,6 +171,44 @@ def test_figures(run):
         assert "<svg" in svg.read_text()[:2000]
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_no_figure_cuts_off_its_text(run, tmp_path, monkeypatch, language):
+    """Every figure of the run, drawn again from its summaries in each language: no title, label, legend or
+    note runs past the figure's edges (the figure keeps its size when saved, so such text is lost)."""
+    from figdata import assert_within, capture
+
+    from mpbench.environment import recorded_cores
+    from mpbench.present import model
+
+    results = run / "results"
+    summaries = {p.stem: pd.read_csv(p) for p in (results / "summary").glob("*.csv")}
+    cores = recorded_cores(results / "environment.json")
+    drawn, cut = [], []
+
+    def check(figure, figs):
+        try:
+            assert_within(figs)
+        except AssertionError as err:
+            cut.append(f"{figure}: {str(err).splitlines()[0]}")
+
+    for figure, name in experiments.FIGURES.items():
+        if not (results / "figures" / f"{figure}.png").exists():
+            continue
+        figs = capture(monkeypatch)
+        present, out = experiments.present(name), [tmp_path / f"{figure}.png"]
+        if experiments.spec(name).figures:
+            present.plot(summaries, cores, out, figure=figure, language=language)
+        else:
+            present.plot(summaries[name], cores, out, language)
+        check(figure, figs)
+        drawn.append(figure)
+    figs = capture(monkeypatch)
+    model.plot(summaries["model_predictions"], [tmp_path / "model.png"], language)
+    check("model_predicted_vs_measured", figs)
+    assert {"time", "speedup", "custom", "backends"} <= set(drawn)
+    assert not cut, "\n".join(cut)
+
+
 def test_report(run):
     report = (run / "results" / "report.md").read_text()
     env = json.loads((run / "results" / "environment.json").read_text())

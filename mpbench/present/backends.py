@@ -171,7 +171,7 @@ def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> 
 
     plots, language, t = for_figure(language, TEXT)
     loads = list(dict.fromkeys(summary["workload"].astype(str)))
-    size = (4.2 * len(loads) + 0.6, 4.8)
+    size = (max(plots.MIN_WIDTH, 4.2 * len(loads) + 0.6), 4.8)
     with plots.figure(out_paths, 1, len(loads), figsize=size, squeeze=False, sharey=True) as (fig, axes):
         for ax, load in zip(axes[0], loads):
             rows = summary[(summary["workload"].astype(str) == load) & (summary["variant"].astype(str) != "serial")]

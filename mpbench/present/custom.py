@@ -225,15 +225,11 @@ def table(summary: pd.DataFrame, language: str = "zh") -> str:
     return columns_table(_columns(language), summary.itertuples(), language) + "\n\n" + note + "\n"
 
 
-#: The figure's least width (inches): one panel must still hold the title (the workload's name) and the legend.
-MIN_WIDTH = 8.0
-
-
 def plot(summary: pd.DataFrame, cores: int, out_paths, language: str = "en") -> None:
     plots, language, t = for_figure(language, FIGURE)
     sizes = list(dict.fromkeys(summary["size"].astype(str)))
     workers = sorted({int(w) for w in summary.loc[summary["backend"] == "pool", "workers"]})
-    size = (max(MIN_WIDTH, 4.4 * len(sizes) + 0.6), 4.8)
+    size = (max(plots.MIN_WIDTH, 4.4 * len(sizes) + 0.6), 4.8)
     with plots.figure(out_paths, 1, len(sizes), figsize=size, squeeze=False, sharey=True) as (fig, axes):
         for ax, s in zip(axes[0], sizes):
             rows = summary[summary["size"].astype(str) == s]
