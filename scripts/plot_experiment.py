@@ -13,12 +13,6 @@ if __name__ == "__main__":
     from mpbench.environment import recorded_cores
 
     sm = snakemake  # noqa: F821
-    name = experiments.FIGURES[sm.wildcards.figure]
     summaries = {Path(path).stem: pd.read_csv(path) for path in sm.input.summaries}
     cores = recorded_cores(sm.input.environment)
-    present, out = experiments.present(name), [sm.output.png, sm.output.svg]
-    if experiments.spec(name).figures:
-        # Figures named otherwise draw on every summary of the experiment (and of those it uses).
-        present.plot(summaries, cores, out, figure=sm.wildcards.figure, language=sm.params.language)
-    else:
-        present.plot(summaries[name], cores, out, sm.params.language)
+    experiments.plot(sm.wildcards.figure, summaries, cores, [sm.output.png, sm.output.svg], sm.params.language)

@@ -191,15 +191,11 @@ def test_no_figure_cuts_off_its_text(run, tmp_path, monkeypatch, language):
         except AssertionError as err:
             cut.append(f"{figure}: {str(err).splitlines()[0]}")
 
-    for figure, name in experiments.FIGURES.items():
+    for figure in experiments.FIGURES:
         if not (results / "figures" / f"{figure}.png").exists():
             continue
         figs = capture(monkeypatch)
-        present, out = experiments.present(name), [tmp_path / f"{figure}.png"]
-        if experiments.spec(name).figures:
-            present.plot(summaries, cores, out, figure=figure, language=language)
-        else:
-            present.plot(summaries[name], cores, out, language)
+        experiments.plot(figure, summaries, cores, [tmp_path / f"{figure}.png"], language)
         check(figure, figs)
         drawn.append(figure)
     figs = capture(monkeypatch)

@@ -245,6 +245,16 @@ def present(name: str) -> ModuleType:
     return import_module(f"mpbench.present.{name}")
 
 
+def plot(figure: str, summaries: dict, cores: int, out_paths, language: str) -> None:
+    """Draw ``figure`` from ``summaries`` (each summary by its table's name: the figure's experiment's, and
+    those of the experiments it uses): a figure named otherwise than its experiment draws on all of them."""
+    name = __getattr__("FIGURES")[figure]
+    if spec(name).figures:
+        present(name).plot(summaries, cores, out_paths, figure=figure, language=language)
+    else:
+        present(name).plot(summaries[name], cores, out_paths, language)
+
+
 def point_id(point: dict) -> str:
     """File-name form of a point: {"kind": "cpu", "workers": 4} -> "kindcpu_workers4"."""
     return "_".join(f"{key}{value}" for key, value in point.items())

@@ -8,7 +8,7 @@ import pandas as pd
 from ..experiments.backends import BACKENDS, OWN_START
 from ..precision import min_repeats
 from ..tables import fmt_ratio, fmt_seconds, fmt_span
-from .common import columns_table, flag, for_figure, ordered, paired, ratio_columns, summarize_with
+from .common import by_variant, columns_table, flag, for_figure, ordered, paired, ratio_columns, summarize_with
 
 #: The paired ratio of each backend to the fastest one, under these column names (common.paired).
 TO_BEST = "best_ratio best_low best_high best_p best_significant best_pairs"
@@ -45,7 +45,7 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     )
     extra = []
     for workload, cell in raw.groupby("workload"):
-        series = {v: c.set_index("rep")["seconds"] for v, c in cell.groupby("variant")}
+        series = by_variant(cell)
         medians = {v: s.median() for v, s in series.items() if v != "serial"}
         best = min(medians, key=medians.get) if medians else None
         enough = min(len(s) for s in series.values()) >= min_repeats(level)

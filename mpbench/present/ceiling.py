@@ -10,7 +10,7 @@ from ..experiments.ceiling import VARIANTS
 from ..receipt import row_kind
 from ..stats import check_consistent_by, describe, point_sentinel_cv
 from ..tables import fmt_seconds, markdown_table
-from .common import few_repeats, flag, for_figure, in_words, paired
+from .common import by_variant, few_repeats, flag, for_figure, in_words, paired
 
 #: The point's settings each row repeats.
 SETTINGS = "path direction mode workers pool_workers size_bytes start_method chunksize cache fsync scratch_fs".split()
@@ -20,7 +20,7 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     check_consistent_by(raw, ["experiment", "loops"])
     out = []
     for loops, cell in raw.groupby("loops", sort=True):
-        secs = {v: g.set_index("rep")["seconds"] for v, g in cell.groupby("variant")}
+        secs = by_variant(cell)
         for name in [v for v in VARIANTS if v in secs]:
             runs = cell[cell["variant"] == name]
             row = {"loops": int(loops), "variant": name, **runs.iloc[0][SETTINGS], **describe(runs["seconds"], level)}

@@ -44,6 +44,11 @@ def paired(a: pd.Series, b: pd.Series, level: float = 0.95, names: str = PAIRED)
     return dict(zip(names.split(), (c[k] for k in PAIRED.split())))
 
 
+def by_variant(cell: pd.DataFrame) -> dict[str, pd.Series]:
+    """Each variant's seconds of one cell, indexed by repetition (what :func:`paired` pairs them on)."""
+    return {v: c.set_index("rep")["seconds"] for v, c in cell.groupby("variant")}
+
+
 def compare_to(series: Mapping[str, pd.Series], ref: str | None, level: float, key: str) -> dict[str, dict]:
     """Each variant's times (but serial's and the reference's own) against the reference variant's:
     {variant: {key: the reference's name after its prefix ("pool_fork" -> "fork"), **paired}}."""
@@ -60,7 +65,7 @@ def summarize_sweep(raw: pd.DataFrame, level: float, reference: Callable, key: s
     summary = summarize_with(raw, ["operation"], level, "serial", **agg)
     extra = []
     for op, cell in raw.groupby("operation", sort=True):
-        series = {v: c.set_index("rep")["seconds"] for v, c in cell.groupby("variant")}
+        series = by_variant(cell)
         compared = compare_to(series, reference(series), level, key)
         extra += [{"operation": op, "variant": v, **columns(v, series), **compared.get(v, {})} for v in series]
     return summary.merge(pd.DataFrame(extra), on=["operation", "variant"], how="left", validate="one_to_one")

@@ -15,6 +15,7 @@ from .backends import RUN_COLUMNS, SKIPPED
 from .common import (
     TIME_COLUMNS,
     bilingual,
+    by_variant,
     columns_table,
     flag,
     for_figure,
@@ -72,7 +73,7 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     extra = []
     for size, rows in summary.groupby("size"):
         cell = raw[raw["size"] == size]
-        series = {v: c.set_index("rep")["seconds"] for v, c in cell.groupby("variant")}
+        series = by_variant(cell)
         pools = rows[rows["backend"] == "pool"].sort_values(["speedup", "workers"], ascending=[False, True])
         best = pools["variant"].iloc[0]
         where = [interval_vs_one(r.speedup_ci_low, r.speedup_ci_high) for r in pools.itertuples()]

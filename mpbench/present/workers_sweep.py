@@ -11,6 +11,7 @@ from ..tables import fmt_p, fmt_ratio, fmt_seconds, fmt_span
 from .common import (
     WORDS,
     bilingual,
+    by_variant,
     columns_table,
     few_repeats,
     flag,
@@ -61,7 +62,7 @@ def summarize(raw: pd.DataFrame, level: float) -> pd.DataFrame:
     summary = summary[[*name, *[c for c in summary if c not in name]]]
     out = []
     for op, rows in summary.groupby("operation", sort=False):
-        secs = {v: cell.set_index("rep")["seconds"] for v, cell in raw[raw["operation"] == op].groupby("variant")}
+        secs = by_variant(raw[raw["operation"] == op])
         pool = rows[rows["variant"] != "serial"]
         ranked = pool.sort_values(["speedup", "workers"], ascending=[False, True])
         best = ranked["variant"].iloc[0] if len(ranked) else None
